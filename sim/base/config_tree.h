@@ -1,0 +1,63 @@
+// A scenario file parsed into a tree of values that remembers where each came from
+// (file:line:column, or the --set override that supplied it). Parameters read values from it
+// through ParamScope; afterwards unused_keys() names every key nothing declared, so a typo is an
+// error rather than a silently ignored setting.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/base/params.h"
+
+namespace wdsim {
+
+class ConfigTree {
+ public:
+  ConfigTree();
+  ~ConfigTree();
+  ConfigTree(ConfigTree&&) noexcept;
+  ConfigTree& operator=(ConfigTree&&) noexcept;
+
+  // Parses a YAML file. A missing file or a YAML syntax error throws ConfigError naming it.
+  static ConfigTree from_file(const std::string& path);
+  static ConfigTree from_string(const std::string& text, const std::string& name);
+
+  // Applies "key.path=value" (the value is parsed as a YAML scalar or flow value). Creates the
+  // key if it does not exist; unknown keys are caught later by unused_keys().
+  void apply_override(const std::string& assignment);
+
+  const std::string& file() const { return file_; }
+
+  // A scalar at a dotted path, as text, with its location; nullopt if absent.
+  struct Scalar {
+    std::string text;
+    SourceLocation where;
+    bool is_scalar = true;  // false if the node is a map or a sequence
+  };
+  std::optional<Scalar> scalar(const std::string& key_path) const;
+  bool has(const std::string& key_path) const;
+  SourceLocation location(const std::string& key_path) const;  // best known location
+
+  // Keys of the map at key_path, in file order; empty if absent or not a map.
+  std::vector<std::string> keys(const std::string& key_path) const;
+  // Number of elements if key_path is a sequence, else nullopt.
+  std::optional<size_t> sequence_size(const std::string& key_path) const;
+
+  // Records that a declared parameter consumed key_path (and that its ancestors exist).
+  void mark_used(const std::string& key_path) const;
+  // Every leaf key path under `prefix` that no parameter consumed, in file order.
+  std::vector<std::string> unused_keys(const std::string& prefix) const;
+  // Throws ConfigError for the first unused key under prefix.
+  void check_all_used(const std::string& prefix) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string file_;
+};
+
+}  // namespace wdsim

@@ -1,0 +1,182 @@
+#include "sim/base/params.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "sim/base/config_tree.h"
+
+namespace wdsim {
+
+std::string SourceLocation::str() const {
+  if (line <= 0) return file;
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+void config_error(const SourceLocation& where, std::string_view key_path,
+                  std::string_view message) {
+  std::string text = where.str();
+  if (!key_path.empty()) text += (text.empty() ? "" : ": ") + std::string(key_path);
+  text += ": " + std::string(message);
+  throw ConfigError(text);
+}
+
+const char* param_type_name(ParamType t) {
+  switch (t) {
+    case ParamType::kBool: return "bool";
+    case ParamType::kInt: return "int";
+    case ParamType::kUint: return "uint";
+    case ParamType::kDouble: return "double";
+    case ParamType::kString: return "string";
+  }
+  return "?";
+}
+
+ParamScope ParamScope::describe(std::string prefix, std::vector<ParamSpec>* out) {
+  ParamScope s;
+  s.prefix_ = std::move(prefix);
+  s.describe_out_ = out;
+  return s;
+}
+
+ParamScope ParamScope::load(std::string prefix, const ConfigTree* tree) {
+  ParamScope s;
+  s.prefix_ = std::move(prefix);
+  s.tree_ = tree;
+  return s;
+}
+
+ParamScope ParamScope::sub(std::string_view name) const {
+  ParamScope s = *this;
+  s.prefix_ = key_path(name);
+  return s;
+}
+
+std::string ParamScope::key_path(std::string_view name) const {
+  if (prefix_.empty()) return std::string(name);
+  return prefix_ + "." + std::string(name);
+}
+
+std::string ParamScope::double_text(double v) {
+  char buf[64];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  // Prefer the shortest text that reads back exactly.
+  for (int prec = 1; prec <= 17; ++prec) {
+    char shorter[64];
+    std::snprintf(shorter, sizeof shorter, "%.*g", prec, v);
+    if (std::strtod(shorter, nullptr) == v) return shorter;
+  }
+  return buf;
+}
+
+void ParamScope::add_choice(std::string_view name, std::string& field,
+                            std::string_view default_value, std::vector<std::string> choices,
+                            std::string_view description, std::string_view source) {
+  ParamSpec spec{key_path(name), ParamType::kString, std::string(default_value), "",
+                 std::string(description), std::string(source), Range::any(), std::move(choices)};
+  field = std::string(default_value);
+  bind(spec, &field);
+}
+
+namespace {
+
+// Fetches the scalar for a spec, or nullopt when the key is absent (default applies).
+std::optional<ConfigTree::Scalar> fetch(const ConfigTree* tree, const ParamSpec& spec) {
+  auto s = tree->scalar(spec.key_path);
+  if (!s) return std::nullopt;
+  tree->mark_used(spec.key_path);
+  if (!s->is_scalar) {
+    config_error(s->where, spec.key_path,
+                 std::string("expected a ") + param_type_name(spec.type) +
+                     " value, found a map or list");
+  }
+  return s;
+}
+
+void check_range(const ConfigTree::Scalar& s, const ParamSpec& spec, double v) {
+  if ((spec.range.lo && v < *spec.range.lo) || (spec.range.hi && v > *spec.range.hi)) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "[%s, %s]",
+                  spec.range.lo ? ParamScope::double_text(*spec.range.lo).c_str() : "-inf",
+                  spec.range.hi ? ParamScope::double_text(*spec.range.hi).c_str() : "inf");
+    config_error(s.where, spec.key_path,
+                 "value " + s.text + " is out of range " + buf +
+                     (spec.unit.empty() ? "" : " " + spec.unit));
+  }
+}
+
+[[noreturn]] void wrong_type(const ConfigTree::Scalar& s, const ParamSpec& spec) {
+  config_error(s.where, spec.key_path,
+               std::string("expected ") + param_type_name(spec.type) + ", got '" + s.text + "'");
+}
+
+}  // namespace
+
+void ParamScope::load_bool(const ParamSpec& spec, bool* field) {
+  auto s = fetch(tree_, spec);
+  if (!s) return;
+  if (s->text == "true") *field = true;
+  else if (s->text == "false") *field = false;
+  else wrong_type(*s, spec);
+}
+
+void ParamScope::load_string(const ParamSpec& spec, std::string* field) {
+  auto s = fetch(tree_, spec);
+  if (!s) return;
+  if (!spec.choices.empty()) {
+    bool ok = false;
+    std::string list;
+    for (const auto& c : spec.choices) {
+      ok |= (c == s->text);
+      list += (list.empty() ? "" : ", ") + c;
+    }
+    if (!ok) config_error(s->where, spec.key_path, "'" + s->text + "' is not one of: " + list);
+  }
+  *field = s->text;
+}
+
+void ParamScope::load_double(const ParamSpec& spec, double* field) {
+  auto s = fetch(tree_, spec);
+  if (!s) return;
+  const char* begin = s->text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(begin, &end);
+  if (s->text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) wrong_type(*s, spec);
+  check_range(*s, spec, v);
+  *field = v;
+}
+
+void ParamScope::load_int(const ParamSpec& spec, int64_t* field, int64_t lo, int64_t hi) {
+  auto s = fetch(tree_, spec);
+  if (!s) return;
+  const char* begin = s->text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(begin, &end, 0);
+  if (s->text.empty() || *end != '\0' || errno == ERANGE) wrong_type(*s, spec);
+  if (v < lo || v > hi) config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  check_range(*s, spec, static_cast<double>(v));
+  *field = v;
+}
+
+void ParamScope::load_uint(const ParamSpec& spec, uint64_t* field, uint64_t hi) {
+  auto s = fetch(tree_, spec);
+  if (!s) return;
+  const char* begin = s->text.c_str();
+  char* end = nullptr;
+  errno = 0;
+  if (s->text.empty() || s->text[0] == '-') wrong_type(*s, spec);
+  unsigned long long v = std::strtoull(begin, &end, 0);
+  if (*end != '\0' || errno == ERANGE) wrong_type(*s, spec);
+  if (v > hi) config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  check_range(*s, spec, static_cast<double>(v));
+  *field = v;
+}
+
+}  // namespace wdsim

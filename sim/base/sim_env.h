@@ -1,0 +1,48 @@
+// What every model in one simulation shares: the stats registry, the trace sink and the
+// scenario seed from which each component derives its own named random stream.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include <systemc>
+
+#include "sim/base/stats.h"
+#include "sim/base/timing.h"
+#include "sim/base/trace.h"
+
+namespace wdsim {
+
+class SimEnv {
+ public:
+  explicit SimEnv(uint64_t seed = 1, bool trace_enabled = true)
+      : seed_(seed), trace_(trace_enabled) {}
+
+  StatsRegistry& stats() { return stats_; }
+  TraceSink& trace() { return trace_; }
+  uint64_t seed() const { return seed_; }
+
+  // Emits a trace event at the current simulated time plus `offset` (the caller's annotated
+  // local time in loosely-timed code).
+  void trace_event(std::string_view component, std::string_view event,
+                   std::vector<TraceField> fields = {},
+                   const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+    trace_.emit(to_ps(sc_core::sc_time_stamp() + offset), component, event, std::move(fields));
+  }
+
+  // A random stream for one component: the same seed and name give the same sequence.
+  std::mt19937_64 rng(std::string_view stream_name) const {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    for (char c : stream_name) h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
+    return std::mt19937_64(seed_ ^ h);
+  }
+
+ private:
+  uint64_t seed_;
+  StatsRegistry stats_;
+  TraceSink trace_;
+};
+
+}  // namespace wdsim

@@ -1,0 +1,61 @@
+// Timing resources. Each shared thing (a link direction, a DRAM channel, a table walker, an
+// engine core, the SMMU command queue) is a server that turns (arrival time, service time)
+// into a completion time: queueing plus service, first come first served. Contention comes
+// from these, deterministically; nothing ticks a clock.
+//
+// Limit: in loosely-timed SystemC an initiator may call with an arrival time earlier than a
+// job already booked (its local time offset lags); such a job queues behind the booked one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <systemc>
+
+namespace wdsim {
+
+// Simulated time as integer picoseconds (trace and stats use this).
+uint64_t to_ps(const sc_core::sc_time& t);
+sc_core::sc_time ps(uint64_t v);
+sc_core::sc_time ns(double v);
+double to_ns(const sc_core::sc_time& t);
+
+// Time to move `bytes` at `gbytes_per_s` (10^9 bytes per second), rounded up to whole ps.
+sc_core::sc_time transfer_time(uint64_t bytes, double gbytes_per_s);
+
+class TimingServer {
+ public:
+  // Books a job arriving at `arrival` that needs `service`; returns when it finishes.
+  sc_core::sc_time serve(const sc_core::sc_time& arrival, const sc_core::sc_time& service);
+  // When the server is next free.
+  const sc_core::sc_time& free_at() const { return free_at_; }
+  uint64_t jobs() const { return jobs_; }
+  const sc_core::sc_time& busy_time() const { return busy_; }
+  const sc_core::sc_time& wait_time() const { return waited_; }
+
+ private:
+  sc_core::sc_time free_at_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time busy_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time waited_ = sc_core::SC_ZERO_TIME;
+  uint64_t jobs_ = 0;
+};
+
+// N identical servers; a job takes the one free earliest (lowest index on a tie).
+class ServerPool {
+ public:
+  explicit ServerPool(size_t servers);
+  struct Grant {
+    size_t server;
+    sc_core::sc_time start;
+    sc_core::sc_time end;
+  };
+  Grant serve(const sc_core::sc_time& arrival, const sc_core::sc_time& service);
+  size_t size() const { return servers_.size(); }
+  const TimingServer& server(size_t i) const { return servers_[i]; }
+
+ private:
+  std::vector<TimingServer> servers_;
+};
+
+}  // namespace wdsim
