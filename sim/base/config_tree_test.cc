@@ -85,3 +85,35 @@ TEST(Params, DescribeListsEverySpec) {
 
 }  // namespace
 }  // namespace wdsim
+
+namespace wdsim {
+namespace {
+
+struct ListParams {
+  std::vector<uint64_t> sizes;
+  std::vector<std::string> paths;
+  void declare(ParamScope& s) {
+    s.add_list("sizes", sizes, {64, 4096}, "B", "sizes", "guess", Range::min(1));
+    s.add_list("paths", paths, {"a"}, {"a", "b"}, "paths", "guess");
+  }
+};
+
+TEST(Params, Lists) {
+  ConfigTree t = ConfigTree::from_string("w:\n  sizes: [1, 2, 3]\n  paths: b\n", "s.yaml");
+  auto p = load_params<ListParams>(t, "w");
+  EXPECT_EQ(p.sizes, (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(p.paths, (std::vector<std::string>{"b"}));
+  EXPECT_NO_THROW(t.check_all_used("w"));
+  ConfigTree bad = ConfigTree::from_string("w:\n  sizes: [1, 0]\n", "s.yaml");
+  try {
+    load_params<ListParams>(bad, "w");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "s.yaml:2:14: w.sizes.1: value 0 is out of range [1, inf] B");
+  }
+  auto d = describe_params<ListParams>("w");
+  EXPECT_EQ(d[0].default_text, "[64, 4096]");
+}
+
+}  // namespace
+}  // namespace wdsim

@@ -29,6 +29,8 @@ const char* param_type_name(ParamType t) {
     case ParamType::kUint: return "uint";
     case ParamType::kDouble: return "double";
     case ParamType::kString: return "string";
+    case ParamType::kUintList: return "list<uint>";
+    case ParamType::kStringList: return "list<string>";
   }
   return "?";
 }
@@ -81,6 +83,76 @@ void ParamScope::add_choice(std::string_view name, std::string& field,
                  std::string(description), std::string(source), Range::any(), std::move(choices)};
   field = std::string(default_value);
   bind(spec, &field);
+}
+
+namespace {
+
+template <class T, class F>
+std::string list_text(const std::vector<T>& v, F f) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + f(v[i]);
+  return out + "]";
+}
+
+}  // namespace
+
+void ParamScope::add_list(std::string_view name, std::vector<uint64_t>& field,
+                          std::vector<uint64_t> default_value, std::string_view unit,
+                          std::string_view description, std::string_view source, Range range) {
+  ParamSpec spec{key_path(name), ParamType::kUintList, "", std::string(unit),
+                 std::string(description), std::string(source), range, {}};
+  field = default_value;
+  spec.default_text = list_text(field, [](uint64_t x) { return std::to_string(x); });
+  if (describe_out_) {
+    describe_out_->push_back(spec);
+    return;
+  }
+  auto elements = list_elements(spec);
+  if (!elements) return;
+  field.clear();
+  for (const auto& path : *elements) {
+    ParamSpec element = spec;
+    element.key_path = path;
+    element.type = ParamType::kUint;
+    uint64_t v = 0;
+    load_uint(element, &v, std::numeric_limits<uint64_t>::max());
+    field.push_back(v);
+  }
+}
+
+void ParamScope::add_list(std::string_view name, std::vector<std::string>& field,
+                          std::vector<std::string> default_value, std::vector<std::string> choices,
+                          std::string_view description, std::string_view source) {
+  ParamSpec spec{key_path(name), ParamType::kStringList, "", "", std::string(description),
+                 std::string(source), Range::any(), std::move(choices)};
+  field = default_value;
+  spec.default_text = list_text(field, [](const std::string& x) { return x; });
+  if (describe_out_) {
+    describe_out_->push_back(spec);
+    return;
+  }
+  auto elements = list_elements(spec);
+  if (!elements) return;
+  field.clear();
+  for (const auto& path : *elements) {
+    ParamSpec element = spec;
+    element.key_path = path;
+    element.type = ParamType::kString;
+    std::string v;
+    load_string(element, &v);
+    field.push_back(v);
+  }
+}
+
+std::optional<std::vector<std::string>> ParamScope::list_elements(const ParamSpec& spec) {
+  if (!tree_->has(spec.key_path)) return std::nullopt;
+  auto n = tree_->sequence_size(spec.key_path);
+  if (!n) return std::vector<std::string>{spec.key_path};  // a single value
+  tree_->mark_used(spec.key_path);
+  if (*n == 0) config_error(tree_->location(spec.key_path), spec.key_path, "empty list");
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < *n; ++i) paths.push_back(spec.key_path + "." + std::to_string(i));
+  return paths;
 }
 
 namespace {

@@ -45,7 +45,7 @@ class ConfigError : public std::runtime_error {
 [[noreturn]] void config_error(const SourceLocation& where, std::string_view key_path,
                                std::string_view message);
 
-enum class ParamType { kBool, kInt, kUint, kDouble, kString };
+enum class ParamType { kBool, kInt, kUint, kDouble, kString, kUintList, kStringList };
 const char* param_type_name(ParamType t);
 
 struct Range {
@@ -94,6 +94,15 @@ class ParamScope {
     spec.default_text = to_text(field);
     bind(spec, &field);
   }
+
+  // A list, written in YAML as a sequence ([64, 1024]) or a single value. Each element is
+  // checked against `range` (numbers) or `choices` (strings, when not empty).
+  void add_list(std::string_view name, std::vector<uint64_t>& field,
+                std::vector<uint64_t> default_value, std::string_view unit,
+                std::string_view description, std::string_view source, Range range = Range::any());
+  void add_list(std::string_view name, std::vector<std::string>& field,
+                std::vector<std::string> default_value, std::vector<std::string> choices,
+                std::string_view description, std::string_view source);
 
   // A string restricted to `choices`.
   void add_choice(std::string_view name, std::string& field, std::string_view default_value,
@@ -146,6 +155,7 @@ class ParamScope {
       *field = static_cast<T>(v);
     }
   }
+  std::optional<std::vector<std::string>> list_elements(const ParamSpec& spec);
   void load_bool(const ParamSpec& spec, bool* field);
   void load_string(const ParamSpec& spec, std::string* field);
   void load_double(const ParamSpec& spec, double* field);

@@ -1,0 +1,247 @@
+#include "runtime/hisi_qm_udrv.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "sim/accel/qm/qm_formats.h"
+
+namespace wdsim::rt {
+
+namespace {
+
+// UADK masks the qp number to 10 bits in hacc_db_v2 (QM_DBELL_SQN_MASK).
+constexpr uint16_t kUadkDoorbellSqnMask = 0x3ff;
+// The kernel writes this to a DUS status word when it stops a faulty queue (qm_disable_qp).
+constexpr uint32_t kQueueStoppedValue = 1;
+constexpr size_t kStatusWordSize = sizeof(uint32_t);
+
+}  // namespace
+
+Picoseconds ns_to_ps(double ns) {
+  if (!(ns > 0)) return 0;
+  return static_cast<Picoseconds>(std::llround(ns * 1000.0));
+}
+
+void UserDriverCosts::declare(ParamScope& s) {
+  const char* guess = "guess: tens of instructions on a ~2.6 GHz Arm core (no published UADK numbers)";
+  s.add("send_call_ns", send_call_ns, 20.0, "ns",
+        "Per send call: argument checks, lock, free-slot arithmetic", guess, Range::min(0));
+  s.add("sqe_ring_ns", sqe_ring_ns, 3.0, "ns",
+        "Per SQE sent: ring slot arithmetic and copy setup (the copy itself is charged as stores)",
+        guess, Range::min(0));
+  s.add("doorbell_compose_ns", doorbell_compose_ns, 1.0, "ns",
+        "Per doorbell: composing the 64-bit V2 value (the MMIO write is charged by the OS)",
+        guess, Range::min(0));
+  s.add("recv_call_ns", recv_call_ns, 15.0, "ns",
+        "Per recv call: lock and queue status word check bookkeeping", guess, Range::min(0));
+  s.add("cqe_process_ns", cqe_process_ns, 5.0, "ns",
+        "Per CQE taken: phase compare, head advance, response copy setup", guess, Range::min(0));
+  s.add("sqe_build_ns", sqe_build_ns, 40.0, "ns",
+        "Per request: clearing and filling the 128 B ZIP SQE (hisi_comp fill_zip_comp_sqe)",
+        guess, Range::min(0));
+  s.add("sqe_parse_ns", sqe_parse_ns, 20.0, "ns",
+        "Per response: status, tag and size parsing (hisi_comp parse_zip_sqe)", guess,
+        Range::min(0));
+  s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
+        "Busy-poll period while waiting for a CQE (one phase check per period)",
+        "guess: one uncontended cache-line re-read plus loop overhead", Range::min(1));
+  s.add("sync_timeout_us", sync_timeout_us, 1000000.0, "us",
+        "How long a synchronous request waits for its completion before -ETIMEDOUT",
+        "guess: UADK polls up to 200M times (~seconds); 1 s of simulated time", Range::min(1));
+}
+
+HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs)
+    : os_(os), costs_(costs) {}
+
+int HisiQmQueue::fail(int err, const std::string& what) {
+  last_error_ = what + " (" + std::to_string(err) + ")";
+  return err;
+}
+
+void HisiQmQueue::charge_ns(double ns) {
+  Picoseconds ps = ns_to_ps(ns);
+  if (ps > 0) os_.compute(ps);
+}
+
+int HisiQmQueue::attach(const UacceQueue& queue, const HisiQmQueueConfig& config) {
+  if (!queue.is_open()) return fail(-EINVAL, "queue is not open");
+  const std::string& api = queue.device().api;
+  if (api.rfind(kHisiQmApiPrefix, 0) != 0 || api == kHisiQmApiV1) {
+    return fail(-ENODEV, queue.device().name + ": api '" + api + "' has no V2 doorbell");
+  }
+  const HisiQpInfo& info = queue.qp_info();
+  if (info.sqe_size == 0 || info.sq_depth < 2 || info.cq_depth < info.sq_depth) {
+    return fail(-EINVAL, "bad queue geometry: sqe_size " + std::to_string(info.sqe_size) +
+                             " sq_depth " + std::to_string(info.sq_depth) + " cq_depth " +
+                             std::to_string(info.cq_depth));
+  }
+  const uint64_t sq_bytes = uint64_t{info.sqe_size} * info.sq_depth;
+  const uint64_t cq_bytes = uint64_t{qm::kCqeSize} * info.cq_depth;
+  if (queue.dus_size() < sq_bytes + cq_bytes + 2 * kStatusWordSize) {
+    return fail(-EINVAL, "DUS region of " + std::to_string(queue.dus_size()) +
+                             " B cannot hold the rings and the status words");
+  }
+  if (queue.mmio_size() < qm::kDoorbellSqCqOffsetV2 + sizeof(uint64_t)) {
+    return fail(-EINVAL, "MMIO region of " + std::to_string(queue.mmio_size()) +
+                             " B has no doorbell at 0x1000");
+  }
+  queue_ = &queue;
+  config_ = config;
+  sqe_size_ = info.sqe_size;
+  sq_depth_ = info.sq_depth;
+  cq_depth_ = info.cq_depth;
+  qp_id_ = queue.qp_id();
+  sq_base_ = queue.dus_base();
+  cq_base_ = sq_base_ + sq_bytes;
+  // "The last 32 bits of DUS show device or qp statuses" (UADK hisi_qm_setup_info).
+  tx_status_va_ = queue.dus_base() + queue.dus_size() - kStatusWordSize;
+  rx_status_va_ = tx_status_va_ - kStatusWordSize;
+  db_va_ = queue.mmio_base() + qm::kDoorbellSqCqOffsetV2;
+  sq_tail_ = 0;
+  cq_head_ = 0;
+  cq_phase_ = true;
+  used_ = 0;
+  last_error_.clear();
+  return 0;
+}
+
+bool HisiQmQueue::queue_stopped(VirtAddr status_va) {
+  uint32_t word = 0;
+  os_.load(status_va, &word, sizeof(word));
+  return word == kQueueStoppedValue;
+}
+
+void HisiQmQueue::ring(uint8_t cmd, uint16_t index, uint8_t priority) {
+  charge_ns(costs_.doorbell_compose_ns);
+  qm::Doorbell db;
+  db.qn = qp_id_ & kUadkDoorbellSqnMask;
+  db.cmd = cmd;
+  db.index = index;
+  db.priority = priority;
+  os_.mmio_write64(db_va_, qm::encode_doorbell_v2(db));
+  if (cmd == qm::kDbCmdSq) {
+    last_sq_doorbell_ps_ = os_.now();
+    ++sq_doorbells_;
+  } else {
+    ++cq_doorbells_;
+  }
+}
+
+int HisiQmQueue::send(const void* sqes, uint16_t count, uint16_t* sent) {
+  if (!queue_) return fail(-EINVAL, "send on a detached queue");
+  if (!sent || (!sqes && count > 0)) return fail(-EINVAL, "send: null argument");
+  *sent = 0;
+  charge_ns(costs_.send_call_ns);
+  if (queue_stopped(tx_status_va_)) {
+    return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
+                          ": hardware error, queue stopped before send (tx status word)");
+  }
+  if (count == 0) return 0;
+  const uint32_t free = free_slots();
+  if (free == 0) return fail(-EBUSY, "send: SQ full");
+  const uint16_t n = static_cast<uint16_t>(std::min<uint32_t>(count, free));
+  const auto* src = static_cast<const uint8_t*>(sqes);
+  // Wrap-aware copy (hisi_qm_fill_sqe): up to the ring end, then from slot 0.
+  const uint16_t first = static_cast<uint16_t>(std::min<uint32_t>(n, sq_depth_ - sq_tail_));
+  os_.store(sq_base_ + uint64_t{sq_tail_} * sqe_size_, src, size_t{first} * sqe_size_);
+  if (n > first) {
+    os_.store(sq_base_, src + size_t{first} * sqe_size_, static_cast<size_t>(n - first) * sqe_size_);
+  }
+  charge_ns(costs_.sqe_ring_ns * n);
+  sq_tail_ = static_cast<uint16_t>((sq_tail_ + n) % sq_depth_);
+  // The SQEs must be visible to the device before the doorbell (wd_iowrite64's wmb).
+  os_.barrier();
+  ring(qm::kDbCmdSq, sq_tail_, 0);
+  used_ += n;
+  *sent = n;
+  return 0;
+}
+
+int HisiQmQueue::recv(void* sqe_out, uint16_t max, uint16_t* received) {
+  if (!queue_) return fail(-EINVAL, "recv on a detached queue");
+  if (!received || (!sqe_out && max > 0)) return fail(-EINVAL, "recv: null argument");
+  *received = 0;
+  if (max == 0) return 0;
+  charge_ns(costs_.recv_call_ns);
+  if (queue_stopped(rx_status_va_)) {
+    return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
+                          ": hardware error, queue stopped before receive (rx status word)");
+  }
+  auto* out = static_cast<uint8_t*>(sqe_out);
+  uint16_t got = 0;
+  int ret = 0;
+  while (got < max) {
+    qm::Cqe cqe;
+    os_.load(cq_base_ + uint64_t{cq_head_} * qm::kCqeSize, &cqe, sizeof(cqe));
+    if (qm::cqe_phase(cqe) != cq_phase_) break;
+    // Read the rest of the completion only after seeing its phase (rmb).
+    os_.barrier();
+    charge_ns(costs_.cqe_process_ns);
+    if (cqe.sq_head >= sq_depth_) {
+      ret = fail(-EIO, "CQE at " + std::to_string(cq_head_) + " names SQ slot " +
+                           std::to_string(cqe.sq_head) + " outside depth " +
+                           std::to_string(sq_depth_));
+      break;
+    }
+    os_.load(sq_base_ + uint64_t{cqe.sq_head} * sqe_size_, out + size_t{got} * sqe_size_,
+             sqe_size_);
+    if (cq_head_ == cq_depth_ - 1) {
+      cq_phase_ = !cq_phase_;
+      cq_head_ = 0;
+    } else {
+      ++cq_head_;
+    }
+    ring(qm::kDbCmdCq, cq_head_, config_.interrupt_mode ? 1 : 0);
+    if (used_ > 0) --used_;
+    ++got;
+  }
+  *received = got;
+  if (ret < 0) return ret;
+  if (queue_stopped(rx_status_va_)) {
+    return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
+                          ": hardware error, queue stopped during receive (rx status word)");
+  }
+  if (got == 0) return -EAGAIN;
+  return 0;
+}
+
+int HisiQmQueue::wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received,
+                               Picoseconds timeout) {
+  if (!queue_) return fail(-EINVAL, "wait on a detached queue");
+  const Picoseconds deadline = os_.now() + timeout;
+  for (;;) {
+    int ret = recv(sqe_out, max, received);
+    if (ret != -EAGAIN) return ret;
+    const Picoseconds now = os_.now();
+    if (now >= deadline) break;
+    const Picoseconds remaining = deadline - now;
+    if (config_.interrupt_mode) {
+      int w = os_.wait_interrupt(queue_->fd(), remaining);
+      if (w < 0) return fail(w, "waiting for the queue interrupt");
+      if (w == 0) break;  // timed out
+    } else {
+      const bool want_phase = cq_phase_;
+      const VirtAddr cqe_va = cq_base_ + uint64_t{cq_head_} * qm::kCqeSize;
+      auto ready = [want_phase](const uint8_t* bytes) {
+        qm::Cqe cqe;
+        std::memcpy(&cqe, bytes, sizeof(cqe));
+        return qm::cqe_phase(cqe) == want_phase;
+      };
+      if (!os_.poll_memory(cqe_va, sizeof(qm::Cqe), ready, ns_to_ps(costs_.poll_interval_ns),
+                           remaining)) {
+        break;
+      }
+    }
+  }
+  // A queue the kernel stopped never completes: say so rather than "timed out".
+  if (queue_stopped(rx_status_va_)) {
+    return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
+                          ": hardware error, queue stopped while waiting (rx status word)");
+  }
+  return fail(-ETIMEDOUT, "no completion within " + std::to_string(timeout) + " ps");
+}
+
+}  // namespace wdsim::rt

@@ -1,0 +1,127 @@
+// HisiQmQueue: the HiSilicon QM user-space driver on one started UACCE queue, as Linaro UADK's
+// drv/hisi_qm_udrv.c does it: the SQ at the start of the DUS region, the CQ right after
+// sqe_size * sq_depth, and the queue status words in the DUS region's last page (tx "stop"
+// word = last u32, rx = the u32 before it; the kernel writes 1 there when it disables a
+// faulty queue). send() copies a batch of SQEs into the ring (wrap-aware) and rings one SQ
+// doorbell (V2 layout at MMIO + 0x1000); recv() takes CQEs whose phase matches, reads each
+// response from the SQ slot the CQE names (the hardware writes results into the SQE), advances
+// the head (flipping the phase on wrap) and rings the CQ doorbell with priority = interrupt
+// re-arm flag (UADK epoll_en). wait_and_recv() busy-polls the next CQE through
+// OsInterface::poll_memory (not one iteration at a time) or sleeps on the queue's interrupt.
+//
+// Does not: lock (one thread per queue, as UADK's sync mode), use SGL pools, support the V1
+// doorbell (api hisi_qm_v1 is refused with -ENODEV), or doorbell isolation (db at a per-queue
+// page: the kernel model maps the queue's own page at MMIO offset 0, so 0x1000 is right).
+// Facts: UADK drv/hisi_qm_udrv.c (hisi_qm_setup_info, hisi_qm_send, hisi_qm_recv_single,
+// hacc_db_v2), Linux qm.c (qm_db_v2, DUS layout), FORMATS.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "runtime/os_interface.h"
+#include "runtime/uacce_queue.h"
+#include "sim/base/params.h"
+
+namespace wdsim::rt {
+
+// CPU time the user-space driver spends outside memory accesses (those are charged by the OS
+// through load/store/barrier/mmio). Every default is a guess: no published per-step numbers
+// exist for UADK; they are of the order of tens of instructions on a ~2.6 GHz Arm core.
+struct UserDriverCosts {
+  double send_call_ns = 0;        // per send(): argument checks, lock, free-count arithmetic
+  double sqe_ring_ns = 0;         // per SQE sent: slot index arithmetic and copy setup
+  double doorbell_compose_ns = 0;  // per doorbell: building the 64-bit value
+  double recv_call_ns = 0;        // per recv(): lock, status word check
+  double cqe_process_ns = 0;      // per CQE taken: phase compare, index advance, copy setup
+  double sqe_build_ns = 0;        // per request in wd_comp: memset + filling the ZIP SQE
+  double sqe_parse_ns = 0;        // per response in wd_comp: status, tag, sizes
+  double poll_interval_ns = 0;    // busy-poll period when waiting for a CQE
+  double sync_timeout_us = 0;     // how long a sync request waits before -ETIMEDOUT
+
+  void declare(ParamScope& s);
+};
+
+struct HisiQmQueueConfig {
+  // Interrupt mode: wait_and_recv() sleeps on the fd and CQ doorbells re-arm the interrupt
+  // (priority 1), as UADK with WD_<ALG>_EPOLL_EN. Otherwise it busy-polls, priority 0.
+  bool interrupt_mode = false;
+};
+
+class HisiQmQueue {
+ public:
+  HisiQmQueue(OsInterface& os, const UserDriverCosts& costs);
+
+  // Lays the rings over a started queue (the UacceQueue must outlive this object).
+  // -EINVAL when the DUS region cannot hold the rings and the status words, -ENODEV for an
+  // api without a V2 doorbell.
+  int attach(const UacceQueue& queue, const HisiQmQueueConfig& config);
+  bool attached() const { return queue_ != nullptr; }
+
+  // Copies up to `count` SQEs (sqe_size bytes each, back to back) into the SQ and rings one
+  // doorbell for them. *sent = how many went in (fewer when the ring has less room).
+  // -EBUSY when the ring is full (free = depth - 1 - in flight), -EIO when the queue's tx
+  // status word says the kernel stopped it.
+  int send(const void* sqes, uint16_t count, uint16_t* sent);
+  // Takes up to `max` completions; their SQEs (read back from the SQ slots named by the CQEs)
+  // go to sqe_out back to back. 0 with *received >= 1, -EAGAIN when nothing is ready, -EIO on
+  // a stopped queue or a CQE naming a slot outside the SQ.
+  int recv(void* sqe_out, uint16_t max, uint16_t* received);
+  // recv(), waiting up to `timeout` for the first completion. -ETIMEDOUT when none came.
+  int wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received, Picoseconds timeout);
+
+  // Geometry and state.
+  uint32_t sqe_size() const { return sqe_size_; }
+  uint16_t sq_depth() const { return sq_depth_; }
+  uint16_t cq_depth() const { return cq_depth_; }
+  uint16_t qp_id() const { return qp_id_; }
+  uint16_t sq_tail() const { return sq_tail_; }
+  uint16_t cq_head() const { return cq_head_; }
+  bool cq_phase() const { return cq_phase_; }
+  uint32_t in_flight() const { return used_; }
+  uint32_t free_slots() const { return sq_depth_ - 1u - used_; }
+  VirtAddr sq_base() const { return sq_base_; }
+  VirtAddr cq_base() const { return cq_base_; }
+  VirtAddr doorbell_va() const { return db_va_; }
+  VirtAddr tx_status_va() const { return tx_status_va_; }
+  VirtAddr rx_status_va() const { return rx_status_va_; }
+  // Simulated time of the last SQ doorbell write (for the per-request stage breakdown).
+  Picoseconds last_sq_doorbell_ps() const { return last_sq_doorbell_ps_; }
+  uint64_t sq_doorbells() const { return sq_doorbells_; }
+  uint64_t cq_doorbells() const { return cq_doorbells_; }
+
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  int fail(int err, const std::string& what);
+  bool queue_stopped(VirtAddr status_va);
+  void ring(uint8_t cmd, uint16_t index, uint8_t priority);
+  void charge_ns(double ns);
+
+  OsInterface& os_;
+  UserDriverCosts costs_;
+  const UacceQueue* queue_ = nullptr;
+  HisiQmQueueConfig config_;
+  uint32_t sqe_size_ = 0;
+  uint16_t sq_depth_ = 0;
+  uint16_t cq_depth_ = 0;
+  uint16_t qp_id_ = 0;
+  VirtAddr sq_base_ = 0;
+  VirtAddr cq_base_ = 0;
+  VirtAddr db_va_ = 0;
+  VirtAddr tx_status_va_ = 0;
+  VirtAddr rx_status_va_ = 0;
+  uint16_t sq_tail_ = 0;
+  uint16_t cq_head_ = 0;
+  bool cq_phase_ = true;
+  uint32_t used_ = 0;
+  Picoseconds last_sq_doorbell_ps_ = 0;
+  uint64_t sq_doorbells_ = 0;
+  uint64_t cq_doorbells_ = 0;
+  std::string last_error_;
+};
+
+// ns -> ps, rounded to nearest.
+Picoseconds ns_to_ps(double ns);
+
+}  // namespace wdsim::rt

@@ -1,0 +1,189 @@
+#include "sim/accel/zip/zip_engine.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace wdsim {
+
+using sc_core::sc_time;
+
+class ZipEngine::DirectionPort : public QmEngine {
+ public:
+  DirectionPort(ZipEngine& engine, ZipOp op)
+      : engine_(engine),
+        op_(op),
+        name_(engine.name_ + (op == ZipOp::kCompress ? ".comp" : ".decomp")) {}
+  const char* name() const override { return name_.c_str(); }
+  EngineTiming process(EngineRequest& req, sc_time& t) override {
+    return engine_.process(req, op_, t);
+  }
+
+ private:
+  ZipEngine& engine_;
+  ZipOp op_;
+  std::string name_;
+};
+
+namespace {
+
+const char* op_name(ZipOp op) { return op == ZipOp::kCompress ? "compress" : "decompress"; }
+
+bool is_success(uint8_t status) {
+  return status == kZipStatusOk || status == kZipStatusNegativeCompression ||
+         status == kZipStatusDecompEnd;
+}
+
+// Checks the fields the model relies on; kZipStatusOk when the request can run.
+uint8_t validate(const ZipSqe& sqe, uint64_t max_bytes) {
+  if (sqe.sqe_type() != kZipSqeTypeV1 && sqe.sqe_type() != kZipSqeTypeV3) {
+    return kZipStatusBadRequest;
+  }
+  if (sqe.buf_type() != kZipBufFlat) return kZipStatusBadRequest;  // SGL not modelled
+  if (!zip_req_type_supported(sqe.req_type())) return kZipStatusBadRequest;
+  if (zip_window_bits(sqe.window()) == 0) return kZipStatusBadRequest;
+  if (sqe.input_data_length == 0 || sqe.input_data_length > max_bytes) {
+    return kZipStatusBadRequest;
+  }
+  if (sqe.dest_avail_out == 0) return kZipStatusBadRequest;
+  return kZipStatusOk;
+}
+
+ZipCodecResult failed(uint8_t status) {
+  ZipCodecResult r;
+  r.status = status;
+  return r;
+}
+
+}  // namespace
+
+ZipEngine::ZipEngine(std::string name, const ZipEngineParams& params, SimEnv& env)
+    : name_(std::move(name)),
+      params_(params),
+      env_(env),
+      compress_cores_(params.compress_cores),
+      decompress_cores_(params.decompress_cores),
+      compress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kCompress)),
+      decompress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kDecompress)) {}
+
+ZipEngine::~ZipEngine() = default;
+
+QmEngine* ZipEngine::for_alg_type(uint8_t alg_type) {
+  if (alg_type == static_cast<uint8_t>(ZipOp::kCompress)) return compress_port_.get();
+  if (alg_type == static_cast<uint8_t>(ZipOp::kDecompress)) return decompress_port_.get();
+  return nullptr;
+}
+
+QmEngine& ZipEngine::direction(ZipOp op) {
+  return op == ZipOp::kCompress ? *compress_port_ : *decompress_port_;
+}
+
+EngineTiming ZipEngine::process(EngineRequest& req, sc_time& t) {
+  return process(req, ZipOp::kCompress, t);
+}
+
+sc_time ZipEngine::compute_time(ZipOp op, uint64_t input_bytes, uint64_t output_bytes) const {
+  sc_time setup = ns(params_.setup_latency_ns);
+  if (op == ZipOp::kCompress) return setup + transfer_time(input_bytes, params_.compress_gbps);
+  bool on_output = params_.decompress_cost_on_output && output_bytes > 0;
+  return setup + transfer_time(on_output ? output_bytes : input_bytes, params_.decompress_gbps);
+}
+
+EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
+  EngineTiming timing;
+  StatsRegistry& stats = env_.stats();
+  if (req.sqe == nullptr || req.sqe_size < sizeof(ZipSqe)) {
+    // Nowhere to report a status: count it and leave the bytes alone.
+    stats.counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes").inc();
+    return timing;
+  }
+  ZipSqe sqe;
+  std::memcpy(&sqe, req.sqe, sizeof(sqe));
+  stats.counter(name_ + ".requests", "SQEs processed").inc();
+  stats.counter(name_ + "." + op_name(op) + ".requests").inc();
+  env_.trace_event(
+      name_, "sqe_begin",
+      {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("op", op_name(op)),
+       tf("type", zip_req_type_name(sqe.req_type())), tf("in", sqe.input_data_length),
+       tf("avail_out", sqe.dest_avail_out), tf_hex("src", sqe.src()), tf_hex("dst", sqe.dst())},
+      t);
+
+  uint8_t invalid = validate(sqe, params_.max_bytes_per_request);
+  if (invalid != kZipStatusOk) {
+    finish(sqe, req, op, failed(invalid), t);
+    return timing;
+  }
+
+  // Source DMA.
+  std::vector<uint8_t> input(sqe.input_data_length);
+  sc_time before = t;
+  bool read_ok = req.dma != nullptr && req.dma->read(sqe.src(), input.data(), input.size(), t);
+  timing.read_input = t - before;
+  if (!read_ok) {
+    finish(sqe, req, op, failed(kZipStatusDmaReadFault), t);
+    return timing;
+  }
+  stats.counter(name_ + ".bytes_in", "Source bytes read").inc(input.size());
+
+  // The work itself, then its time on a core.
+  uint32_t capacity =
+      static_cast<uint32_t>(std::min<uint64_t>(sqe.dest_avail_out, params_.max_bytes_per_request));
+  ZipCodecResult result =
+      op == ZipOp::kCompress
+          ? zip_compress(sqe.req_type(), input.data(), input.size(), capacity, params_.zlib_level,
+                         sqe.window())
+          : zip_decompress(sqe.req_type(), input.data(), input.size(), capacity, sqe.stateful());
+  sc_time service = compute_time(op, input.size(), result.output.size());
+  sc_time arrival = sc_core::sc_time_stamp() + t;
+  ServerPool& pool = op == ZipOp::kCompress ? compress_cores_ : decompress_cores_;
+  ServerPool::Grant grant = pool.serve(arrival, service);
+  timing.queued = grant.start - arrival;
+  timing.compute = service;
+  t = grant.end - sc_core::sc_time_stamp();
+  stats.histogram(name_ + ".queued_ns", "ns", "Wait for a free core").add(to_ns(timing.queued));
+  stats.histogram(name_ + ".compute_ns", "ns", "Core busy time").add(to_ns(timing.compute));
+
+  // Destination DMA.
+  if (!result.output.empty()) {
+    before = t;
+    bool write_ok = req.dma->write(sqe.dst(), result.output.data(), result.output.size(), t);
+    timing.write_output = t - before;
+    if (!write_ok) result = failed(kZipStatusDmaWriteFault);
+  }
+  finish(sqe, req, op, result, t);
+  return timing;
+}
+
+void ZipEngine::finish(ZipSqe& sqe, EngineRequest& req, ZipOp op, const ZipCodecResult& result,
+                       const sc_time& t) {
+  bool has_data = is_success(result.status) || result.status == kZipStatusCrcError;
+  uint32_t produced = has_data ? static_cast<uint32_t>(result.output.size()) : 0;
+  sqe.set_status(result.status);
+  sqe.set_last_block(result.last_block);
+  sqe.consumed = has_data ? result.consumed : 0;
+  sqe.produced = produced;
+  if (op == ZipOp::kDecompress) sqe.set_ctx_st(result.ctx_st);
+  if (has_data) {
+    sqe.checksum = result.checksum;
+    sqe.isize = result.isize;
+  }
+  std::memcpy(req.sqe, &sqe, sizeof(sqe));
+
+  StatsRegistry& stats = env_.stats();
+  stats.counter(name_ + ".bytes_out", "Destination bytes written").inc(produced);
+  if (result.status == kZipStatusNegativeCompression) {
+    stats.counter(name_ + ".negative_compression", "Compressions that grew the data").inc();
+  }
+  if (!is_success(result.status)) {
+    stats.counter(name_ + ".errors." + zip_status_name(result.status)).inc();
+  }
+  env_.trace_event(
+      name_, "sqe_done",
+      {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("status", zip_status_name(result.status)),
+       tf_hex("status_code", result.status), tf("consumed", sqe.consumed),
+       tf("produced", produced)},
+      t);
+}
+
+}  // namespace wdsim

@@ -1,0 +1,71 @@
+#include "sim/cpu_host/frame_allocator.h"
+
+#include <iterator>
+#include <stdexcept>
+#include <string>
+
+namespace wdsim {
+
+FrameAllocator::FrameAllocator(uint64_t base, uint64_t size)
+    : base_(base), size_(size), free_frames_(static_cast<size_t>(size / kFrameSize)) {
+  if (base % kFrameSize != 0 || size % kFrameSize != 0) {
+    throw std::invalid_argument("FrameAllocator: base and size must be 4 KiB aligned");
+  }
+  if (base + size < base) throw std::invalid_argument("FrameAllocator: range wraps");
+  if (size > 0) free_.emplace(base, base + size);
+}
+
+uint64_t FrameAllocator::alloc() { return alloc_contiguous(1); }
+
+uint64_t FrameAllocator::alloc_contiguous(size_t n) {
+  if (n == 0) throw std::invalid_argument("FrameAllocator::alloc_contiguous: n must be >= 1");
+  const uint64_t bytes = static_cast<uint64_t>(n) * kFrameSize;
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    const uint64_t start = it->first;
+    const uint64_t end = it->second;
+    if (end - start < bytes) continue;
+    free_.erase(it);
+    if (start + bytes < end) free_.emplace(start + bytes, end);
+    free_frames_ -= n;
+    return start;
+  }
+  throw std::runtime_error("out of physical memory");
+}
+
+bool FrameAllocator::is_free(uint64_t pa) const {
+  auto it = free_.upper_bound(pa);
+  if (it == free_.begin()) return false;
+  --it;
+  return pa >= it->first && pa < it->second;
+}
+
+void FrameAllocator::free(uint64_t pa) {
+  if (pa % kFrameSize != 0 || pa < base_ || pa - base_ >= size_) {
+    throw std::invalid_argument("FrameAllocator::free: bad frame address " + std::to_string(pa));
+  }
+  if (is_free(pa)) {
+    throw std::invalid_argument("FrameAllocator::free: double free of " + std::to_string(pa));
+  }
+  uint64_t start = pa;
+  uint64_t end = pa + kFrameSize;
+  auto next = free_.lower_bound(pa);
+  if (next != free_.end() && next->first == end) {
+    end = next->second;
+    next = free_.erase(next);
+  }
+  if (next != free_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->second == start) {
+      start = prev->first;
+      free_.erase(prev);
+    }
+  }
+  free_.emplace(start, end);
+  ++free_frames_;
+}
+
+void FrameAllocator::free_contiguous(uint64_t pa, size_t n) {
+  for (size_t i = 0; i < n; ++i) free(pa + i * kFrameSize);
+}
+
+}  // namespace wdsim

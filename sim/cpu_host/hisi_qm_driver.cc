@@ -1,0 +1,200 @@
+#include "sim/cpu_host/hisi_qm_driver.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "sim/base/aarch64_pte.h"
+#include "sim/base/bits.h"
+#include "sim/cpu_host/interrupt_controller.h"
+#include "sim/cpu_host/kernel.h"
+
+namespace wdsim {
+
+namespace {
+constexpr uint64_t kPage = aarch64::kPageSize4K;
+}
+
+HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic,
+                           HisiQmDeviceInfo info)
+    : kernel_(kernel), dma_(dma), gic_(gic), info_(std::move(info)) {
+  for (uint32_t i = 0; i < info_.num_qps; ++i) {
+    qps_.push_back(std::make_unique<Qp>());
+    qps_.back()->id = static_cast<uint16_t>(i);
+  }
+  qp_used_.assign(info_.num_qps, false);
+}
+
+void HisiQmDriver::probe(CpuContext& cpu) {
+  eq_ = dma_.alloc_coherent(cpu, uint64_t{info_.eq_depth} * qm::kEqeSize);
+  aeq_ = dma_.alloc_coherent(cpu, uint64_t{info_.aeq_depth} * qm::kAeqeSize);
+  ctx_buf_ = dma_.alloc_coherent(cpu, kPage);
+  qm::Eqc eqc = qm::make_eqc(eq_.iova, info_.eq_depth);
+  kernel_.kernel_write(cpu, ctx_buf_.pa, &eqc, sizeof eqc);
+  mailbox(cpu, qm::kMbCmdEqc, ctx_buf_.iova, 0);
+  qm::Aeqc aeqc = qm::make_eqc(aeq_.iova, info_.aeq_depth);
+  kernel_.kernel_write(cpu, ctx_buf_.pa, &aeqc, sizeof aeqc);
+  mailbox(cpu, qm::kMbCmdAeqc, ctx_buf_.iova, 0);
+  gic_.set_handler(info_.eq_msi_vector, [this](CpuContext& c) { eq_irq(c); });
+  kernel_.env().trace_event("host.qm_drv", "probe", {tf("dev", info_.name)});
+}
+
+void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+  qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
+  // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
+  kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
+  // qm_wait_mb_ready polls up to a bound; a device that never clears busy is a dead device.
+  constexpr int kMaxPolls = 100000;
+  for (int i = 0; i < kMaxPolls; ++i) {
+    const uint32_t w0 = kernel_.mmio_read32(cpu, info_.bar_pa + qm::kMailboxOffset);
+    if (!qm::mailbox_busy(static_cast<uint16_t>(w0))) return;
+    cpu.busy(ns(kernel_.costs().cmdq_poll_interval_ns));
+  }
+  throw std::runtime_error(info_.name + ": mailbox stays busy (device not responding)");
+}
+
+uint32_t HisiQmDriver::available_qps() const {
+  uint32_t n = 0;
+  for (bool used : qp_used_) n += used ? 0 : 1;
+  return n;
+}
+
+HisiQmDriver::Qp* HisiQmDriver::alloc_qp(uint8_t alg_type) {
+  for (uint32_t i = 0; i < info_.num_qps; ++i) {
+    if (!qp_used_[i]) {
+      qp_used_[i] = true;
+      Qp& qp = *qps_[i];
+      qp = Qp{};
+      qp.id = static_cast<uint16_t>(i);
+      qp.alg_type = alg_type;
+      return &qp;
+    }
+  }
+  return nullptr;
+}
+
+uint64_t HisiQmDriver::ring_size(bool with_status_page) const {
+  // The uacce DUS size formula: (PAGE_SIZE - 1 + sqe_size*sq_depth + 16*cq_depth + PAGE_SIZE)
+  // >> PAGE_SHIFT pages, the last page holding the status words.
+  uint64_t bytes = uint64_t{info_.sqe_size} * info_.sq_depth + uint64_t{qm::kCqeSize} * info_.sq_depth;
+  if (with_status_page) return ((kPage - 1 + bytes + kPage) / kPage) * kPage;
+  return align_up(bytes, kPage);
+}
+
+void HisiQmDriver::alloc_ring(CpuContext& cpu, Qp& qp, bool with_status_page) {
+  qp.ring = dma_.alloc_coherent(cpu, ring_size(with_status_page));
+  qp.sq_offset = 0;
+  qp.cq_offset = uint64_t{info_.sqe_size} * info_.sq_depth;
+}
+
+void HisiQmDriver::start_qp(CpuContext& cpu, Qp& qp, uint32_t pasid, bool pasid_enabled) {
+  qp.pasid = pasid;
+  qp.pasid_enabled = pasid_enabled;
+  qp.sq_tail = 0;
+  qp.cq_head = 0;
+  qp.cq_phase = true;
+  qm::Sqc sqc = qm::make_sqc_v2(qp.ring.iova + qp.sq_offset, info_.sq_depth, info_.sqe_size,
+                                static_cast<uint16_t>(pasid), pasid_enabled, qp.id, qp.alg_type);
+  kernel_.kernel_write(cpu, ctx_buf_.pa, &sqc, sizeof sqc);
+  mailbox(cpu, qm::kMbCmdSqc, ctx_buf_.iova, qp.id);
+  qm::Cqc cqc = qm::make_cqc_v2(qp.ring.iova + qp.cq_offset, info_.sq_depth,
+                                static_cast<uint16_t>(pasid), pasid_enabled);
+  kernel_.kernel_write(cpu, ctx_buf_.pa, &cqc, sizeof cqc);
+  mailbox(cpu, qm::kMbCmdCqc, ctx_buf_.iova, qp.id);
+  qp.started = true;
+  kernel_.env().trace_event("host.qm_drv", "start_qp",
+                            {tf("qp", qp.id), tf("pasid", pasid), tf("alg", qp.alg_type)});
+}
+
+void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
+  if (!qp) return;
+  if (qp->started) {
+    // hisi_qm_stop_qp: the STOP_QP mailbox command.
+    mailbox(cpu, qm::kMbCmdStopQp, 0, qp->id);
+    qp->started = false;
+  }
+  if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
+  qp->ring = {};
+  qp->on_event = nullptr;
+  qp_used_[qp->id] = false;
+}
+
+void HisiQmDriver::ring_sq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t tail) {
+  qm::Doorbell db{qp.id, qm::kDbCmdSq, tail, 0, 0};
+  kernel_.mmio_write64(cpu, info_.bar_pa + qm::doorbell_offset_v2(qp.id, qm::kDbCmdSq, 0),
+                       qm::encode_doorbell_v2(db));
+}
+
+void HisiQmDriver::ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head,
+                                    bool rearm_irq) {
+  qm::Doorbell db{qp.id, qm::kDbCmdCq, head, static_cast<uint8_t>(rearm_irq ? 1 : 0), 0};
+  kernel_.mmio_write64(cpu, info_.bar_pa + qm::doorbell_offset_v2(qp.id, qm::kDbCmdCq, 0),
+                       qm::encode_doorbell_v2(db));
+}
+
+bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe) {
+  // The kernel tracks used entries by its own tail and the CQ head it has consumed.
+  const uint32_t depth = info_.sq_depth;
+  const uint32_t used = (qp.sq_tail + depth - qp.cq_head) % depth;
+  if (used == depth - 1) return false;
+  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{qp.sq_tail} * info_.sqe_size,
+                       sqe, info_.sqe_size);
+  qp.sq_tail = static_cast<uint16_t>((qp.sq_tail + 1) % depth);
+  cpu.busy(ns(kernel_.costs().barrier_ns));  // dma_wmb before the doorbell
+  ring_sq_doorbell(cpu, qp, qp.sq_tail);
+  return true;
+}
+
+std::vector<uint16_t> HisiQmDriver::kernel_poll_cq(CpuContext& cpu, Qp& qp) {
+  std::vector<uint16_t> done;
+  while (true) {
+    qm::Cqe cqe;
+    kernel_.kernel_read(cpu, qp.ring.pa + qp.cq_offset + uint64_t{qp.cq_head} * qm::kCqeSize,
+                        &cqe, sizeof cqe);
+    if (qm::cqe_phase(cqe) != qp.cq_phase) break;
+    done.push_back(cqe.sq_head);
+    qp.cq_head = static_cast<uint16_t>(qp.cq_head + 1);
+    if (qp.cq_head == info_.sq_depth) {
+      qp.cq_head = 0;
+      qp.cq_phase = !qp.cq_phase;
+    }
+    ring_cq_doorbell(cpu, qp, qp.cq_head, false);
+  }
+  if (!done.empty()) ring_cq_doorbell(cpu, qp, qp.cq_head, true);
+  return done;
+}
+
+void HisiQmDriver::read_sqe(CpuContext& cpu, const Qp& qp, uint16_t index, void* sqe_out) {
+  kernel_.kernel_read(cpu, qp.ring.pa + qp.sq_offset + uint64_t{index} * info_.sqe_size, sqe_out,
+                      info_.sqe_size);
+}
+
+void HisiQmDriver::eq_irq(CpuContext& cpu) {
+  // qm_irq -> qm_work_process: consume EQEs while the phase matches.
+  bool any = false;
+  while (true) {
+    uint32_t eqe = 0;
+    kernel_.kernel_read(cpu, eq_.pa + uint64_t{eq_head_} * qm::kEqeSize, &eqe, sizeof eqe);
+    if (qm::eqe_phase(eqe) != eq_phase_) break;
+    any = true;
+    const uint16_t cqn = qm::eqe_cqn(eqe);
+    cpu.busy(ns(kernel_.costs().irq_handler_ns));
+    kernel_.env().trace_event("host.qm_drv", "eqe", {tf("cqn", cqn)});
+    if (cqn < qps_.size() && qp_used_[cqn] && qps_[cqn]->on_event) {
+      qps_[cqn]->on_event(cpu);
+    } else {
+      kernel_.env().stats().counter("host.qm_drv.stray_eqes").inc();
+    }
+    eq_head_ = static_cast<uint16_t>(eq_head_ + 1);
+    if (eq_head_ == info_.eq_depth) {
+      eq_head_ = 0;
+      eq_phase_ = !eq_phase_;
+    }
+  }
+  if (any) {
+    qm::Doorbell db{0, qm::kDbCmdEq, eq_head_, 0, 0};
+    kernel_.mmio_write64(cpu, info_.bar_pa + qm::doorbell_offset_v2(0, qm::kDbCmdEq, 0),
+                         qm::encode_doorbell_v2(db));
+  }
+}
+
+}  // namespace wdsim

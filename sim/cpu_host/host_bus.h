@@ -1,0 +1,53 @@
+// The host's MMIO path: CPU loads and stores to device memory (the accelerator's BAR, the
+// SMMU's register page) leave through this bus, which routes them by physical address to
+// the right target socket. It models a fixed interconnect latency per access; it does not
+// model the CPU's memory path (cached accesses are charged as software costs instead).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include "sim/base/params.h"
+
+namespace wdsim {
+
+struct HostBusParams {
+  double latency_ns;
+  void declare(ParamScope& s) {
+    s.add("latency_ns", latency_ns, 40.0, "ns",
+          "Core to I/O interconnect latency of one uncached access, each way",
+          "guess: mesh/ring hop plus I/O bridge", Range::min(0));
+  }
+};
+
+class HostBus : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_target_socket<HostBus> cpu;
+
+  HostBus(sc_core::sc_module_name name, const HostBusParams& params);
+
+  // Adds a window [base, base+size) that goes to a new initiator socket; the address seen by
+  // the target is relative to the window (offset) when `relative` is set. Returns the socket.
+  tlm_utils::simple_initiator_socket<HostBus>& add_window(const std::string& name, uint64_t base,
+                                                          uint64_t size, bool relative);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  struct Window {
+    uint64_t base;
+    uint64_t size;
+    bool relative;
+    std::unique_ptr<tlm_utils::simple_initiator_socket<HostBus>> socket;
+  };
+  HostBusParams params_;
+  std::vector<Window> windows_;
+};
+
+}  // namespace wdsim

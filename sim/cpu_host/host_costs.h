@@ -1,0 +1,95 @@
+// Software costs of the host: what the CPU spends on each step of the syscall path, the
+// user-space doorbell path and interrupt handling. Every cost is a named parameter; the
+// defaults are order-of-magnitude figures for a 2.6 GHz Arm server core running Linux, and
+// each says where it comes from. They are the knobs a user turns to ask "what if syscalls
+// were cheaper" or "what if interrupts were faster".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/base/params.h"
+
+namespace wdsim {
+
+struct HostCostParams {
+  // Syscall path.
+  double syscall_entry_ns;
+  double syscall_exit_ns;
+  double copy_gbps;
+  std::string buffer_mode;  // "copy" (bounce through kernel pages) or "pin" (pin user pages)
+  double pin_page_ns;
+  double unpin_page_ns;
+  double iova_alloc_ns;
+  double iova_free_ns;
+  double dma_map_page_ns;
+  double dma_unmap_page_ns;
+  double kernel_sqe_build_ns;
+  double sleep_ns;           // schedule() out of the syscall: the context switch away
+  double irq_entry_ns;       // MSI to handler running: GIC ack, vector, irq_enter
+  double irq_handler_ns;     // EQ/CQ processing in the handler, per event
+  double wakeup_ns;          // try_to_wake_up to the woken task running again
+  // Both paths.
+  double mmio_write_ns;      // CPU cost of a posted uncached store (Device-nGnRE)
+  double cacheline_access_ns;  // cached load/store of one 64 B line
+  double barrier_ns;         // dmb/dsb
+  double poll_interval_ns;   // one busy-poll iteration on a CQE
+  double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
+
+  void declare(ParamScope& s) {
+    s.add("syscall_entry_ns", syscall_entry_ns, 100.0, "ns",
+          "User to kernel transition (svc, entry code, argument copy)",
+          "guess: a null syscall round trip is ~0.1-0.2 us on Arm servers (lmbench lat_syscall)",
+          Range::min(0));
+    s.add("syscall_exit_ns", syscall_exit_ns, 60.0, "ns", "Kernel to user return",
+          "guess: the smaller half of a null syscall round trip", Range::min(0));
+    s.add("copy_gbps", copy_gbps, 10.0, "GB/s", "copy_from_user/copy_to_user bandwidth",
+          "guess: single-core memcpy on a DDR4 server, data partly in cache", Range::min(0.001));
+    s.add_choice("buffer_mode", buffer_mode, "copy", {"copy", "pin"},
+                 "Syscall path: bounce the user buffer through kernel pages, or pin it in place",
+                 "Linux drivers do either (copy_from_user vs pin_user_pages)");
+    s.add("pin_page_ns", pin_page_ns, 150.0, "ns", "pin_user_pages cost per 4 KiB page",
+          "guess: GUP fast path, page already present", Range::min(0));
+    s.add("unpin_page_ns", unpin_page_ns, 60.0, "ns", "unpin_user_page cost per page", "guess",
+          Range::min(0));
+    s.add("iova_alloc_ns", iova_alloc_ns, 120.0, "ns", "IOVA allocation per mapping",
+          "guess: rcache hit; Peleg et al., USENIX ATC'15, report hundreds of ns to us",
+          Range::min(0));
+    s.add("iova_free_ns", iova_free_ns, 80.0, "ns", "IOVA free per mapping", "guess",
+          Range::min(0));
+    s.add("dma_map_page_ns", dma_map_page_ns, 180.0, "ns",
+          "iommu_map cost per page: IO page-table update and barriers",
+          "guess: Peleg et al., USENIX ATC'15 (map/unmap ~ hundreds of ns per page)",
+          Range::min(0));
+    s.add("dma_unmap_page_ns", dma_unmap_page_ns, 150.0, "ns",
+          "iommu_unmap cost per page, before the IOTLB invalidation (modelled separately)",
+          "guess: Peleg et al., USENIX ATC'15", Range::min(0));
+    s.add("kernel_sqe_build_ns", kernel_sqe_build_ns, 60.0, "ns",
+          "Driver builds one SQE on its kernel queue (fields, locking)", "guess", Range::min(0));
+    s.add("sleep_ns", sleep_ns, 1200.0, "ns", "Context switch away when the syscall sleeps",
+          "guess: lmbench lat_ctx ~1-2 us with cache effects", Range::min(0));
+    s.add("irq_entry_ns", irq_entry_ns, 600.0, "ns",
+          "MSI arrival to the handler running (GICv3 ITS, ack, irq_enter)",
+          "guess: 0.5-1 us interrupt latency on Arm servers", Range::min(0));
+    s.add("irq_handler_ns", irq_handler_ns, 200.0, "ns",
+          "Handler work per EQ event (read EQE, walk CQ, complete request)", "guess",
+          Range::min(0));
+    s.add("wakeup_ns", wakeup_ns, 1500.0, "ns",
+          "try_to_wake_up until the woken task runs (scheduler and context switch in)",
+          "guess: wake-up latency of an idle core, ~1-3 us", Range::min(0));
+    s.add("mmio_write_ns", mmio_write_ns, 20.0, "ns", "CPU cost of one posted MMIO store",
+          "guess: a store to Device-nGnRE memory leaves the core in tens of ns", Range::min(0));
+    s.add("cacheline_access_ns", cacheline_access_ns, 1.5, "ns",
+          "Cached load or store of one 64 B line of process memory", "guess: L2 hit",
+          Range::min(0));
+    s.add("barrier_ns", barrier_ns, 10.0, "ns", "dmb/dsb barrier", "guess", Range::min(0));
+    s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
+          "One busy-poll iteration on a CQE (load that misses to the coherent line)",
+          "guess: one cache-line transfer between cores/device", Range::min(0.001));
+    s.add("cmdq_poll_interval_ns", cmdq_poll_interval_ns, 100.0, "ns",
+          "Period of the SMMU driver's CMDQ_CONS polling while it waits for a SYNC",
+          "guess: one uncached register read per iteration", Range::min(0.001));
+  }
+};
+
+}  // namespace wdsim

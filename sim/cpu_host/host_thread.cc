@@ -1,0 +1,152 @@
+#include "sim/cpu_host/host_thread.h"
+
+#include <cerrno>
+#include <vector>
+
+#include "sim/base/aarch64_pte.h"
+#include "sim/base/bits.h"
+#include "sim/base/timing.h"
+#include "sim/cpu_host/kernel.h"
+
+namespace wdsim {
+
+namespace {
+constexpr uint64_t kCacheLine = 64;
+}
+
+HostThread::HostThread(Kernel& kernel, Process& process, std::string name)
+    : kernel_(kernel), process_(process), name_(std::move(name)) {}
+
+void HostThread::enter_syscall() { cpu_.busy(ns(kernel_.costs().syscall_entry_ns)); }
+void HostThread::exit_syscall() { cpu_.busy(ns(kernel_.costs().syscall_exit_ns)); }
+
+int HostThread::open(const std::string& path) {
+  enter_syscall();
+  int r = kernel_.sys_open(process_, cpu_, path);
+  exit_syscall();
+  return r;
+}
+
+int HostThread::close(int fd) {
+  enter_syscall();
+  int r = kernel_.sys_close(process_, cpu_, fd);
+  exit_syscall();
+  return r;
+}
+
+long HostThread::ioctl(int fd, unsigned long cmd, void* arg) {
+  enter_syscall();
+  long r = kernel_.sys_ioctl(process_, cpu_, fd, cmd, arg);
+  exit_syscall();
+  return r;
+}
+
+long HostThread::read_text(const std::string& path, std::string* out) {
+  // open + read + close of a sysfs attribute.
+  enter_syscall();
+  long r = kernel_.read_sysfs(path, out);
+  exit_syscall();
+  return r;
+}
+
+long HostThread::list_dir(const std::string& path, std::vector<std::string>* names) {
+  enter_syscall();
+  long r = kernel_.list_sysfs(path, names);
+  exit_syscall();
+  return r;
+}
+
+rt::VirtAddr HostThread::mmap(int fd, size_t len, int prot, uint64_t offset, int* err) {
+  enter_syscall();
+  uint64_t va = kernel_.sys_mmap(process_, cpu_, fd, len, prot, offset, err);
+  exit_syscall();
+  return va;
+}
+
+int HostThread::munmap(rt::VirtAddr va, size_t len) {
+  enter_syscall();
+  int r = kernel_.sys_munmap(process_, cpu_, va, len);
+  exit_syscall();
+  return r;
+}
+
+void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
+  const Vma* vma = process_.find_vma(va);
+  if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.read(va, dst, len)) {
+    throw std::runtime_error(name_ + ": load from unmapped address (SIGSEGV in the simulated process)");
+  }
+  cpu_.busy(ns(kernel_.costs().cacheline_access_ns *
+               static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+}
+
+void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
+  const Vma* vma = process_.find_vma(va);
+  if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.write(va, src, len)) {
+    throw std::runtime_error(name_ + ": store to unmapped address (SIGSEGV in the simulated process)");
+  }
+  cpu_.busy(ns(kernel_.costs().cacheline_access_ns *
+               static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+}
+
+uint64_t HostThread::mmio_pa(rt::VirtAddr va, size_t len) {
+  const Vma* vma = process_.find_vma(va);
+  auto pa = process_.translate(va);
+  if (!vma || vma->kind != VmaKind::kDeviceMmio || !pa ||
+      (va & (aarch64::kPageSize4K - 1)) + len > aarch64::kPageSize4K) {
+    throw std::runtime_error(name_ + ": MMIO access outside a device mapping (SIGSEGV in the "
+                             "simulated process)");
+  }
+  return *pa;
+}
+
+void HostThread::mmio_write64(rt::VirtAddr va, uint64_t value) {
+  kernel_.mmio_write64(cpu_, mmio_pa(va, 8), value);
+}
+
+uint32_t HostThread::mmio_read32(rt::VirtAddr va) { return kernel_.mmio_read32(cpu_, mmio_pa(va, 4)); }
+
+void HostThread::barrier() { cpu_.busy(ns(kernel_.costs().barrier_ns)); }
+
+void HostThread::compute(rt::Picoseconds cost) { cpu_.busy(ps(cost)); }
+
+rt::Picoseconds HostThread::now() { return to_ps(sc_core::sc_time_stamp()); }
+
+bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
+                             const std::function<bool(const uint8_t*)>& ready,
+                             rt::Picoseconds poll_interval, rt::Picoseconds timeout) {
+  if (poll_interval == 0) poll_interval = 1;
+  std::vector<uint8_t> buf(len);
+  const sc_core::sc_time start = sc_core::sc_time_stamp();
+  const sc_core::sc_time deadline = start + ps(timeout);
+  const sc_core::sc_time one_poll = ps(poll_interval);
+  bool ok = false;
+  while (true) {
+    if (!process_.read(va, buf.data(), len)) {
+      throw std::runtime_error(name_ + ": poll of unmapped address");
+    }
+    if (ready(buf.data())) {
+      ok = true;
+      break;
+    }
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now >= deadline) break;
+    // Sleep until memory is written (or the timeout), then resume at the next poll boundary.
+    sc_core::wait(deadline - now, kernel_.memory().write_event());
+    const uint64_t elapsed = to_ps(sc_core::sc_time_stamp() - start);
+    const uint64_t boundary = (elapsed + poll_interval - 1) / poll_interval * poll_interval;
+    if (boundary > elapsed) sc_core::wait(ps(boundary - elapsed));
+  }
+  // The iteration that saw the change costs one poll; every moment before it was busy too.
+  cpu_.account_busy(sc_core::sc_time_stamp() - start);
+  cpu_.busy(one_poll);
+  return ok;
+}
+
+int HostThread::wait_interrupt(int fd, rt::Picoseconds timeout) {
+  enter_syscall();
+  int r = kernel_.sys_wait_event(process_, cpu_, fd, ps(timeout));
+  exit_syscall();
+  return r;
+}
+
+}  // namespace wdsim

@@ -1,0 +1,56 @@
+// A simulated user thread: the OsInterface the WarpDrive runtime runs on. Every call runs in
+// the calling SC_THREAD and charges its CPU cost (syscall entry/exit around kernel calls,
+// cache-line costs for loads and stores, posted-write cost for MMIO doorbells, busy time
+// for polling). Busy-polling is not simulated one iteration at a time: the thread sleeps
+// until memory is written, then wakes at the next poll boundary, charged as busy throughout.
+#pragma once
+
+#include <string>
+
+#include "runtime/os_interface.h"
+#include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/host_costs.h"
+#include "sim/cpu_host/process.h"
+
+namespace wdsim {
+
+class Kernel;
+
+class HostThread : public rt::OsInterface {
+ public:
+  HostThread(Kernel& kernel, Process& process, std::string name);
+
+  int open(const std::string& path) override;
+  int close(int fd) override;
+  long ioctl(int fd, unsigned long cmd, void* arg) override;
+  long read_text(const std::string& path, std::string* out) override;
+  long list_dir(const std::string& path, std::vector<std::string>* names) override;
+  rt::VirtAddr mmap(int fd, size_t len, int prot, uint64_t offset, int* err) override;
+  int munmap(rt::VirtAddr va, size_t len) override;
+  void load(rt::VirtAddr va, void* dst, size_t len) override;
+  void store(rt::VirtAddr va, const void* src, size_t len) override;
+  void mmio_write64(rt::VirtAddr va, uint64_t value) override;
+  uint32_t mmio_read32(rt::VirtAddr va) override;
+  void barrier() override;
+  void compute(rt::Picoseconds cost) override;
+  rt::Picoseconds now() override;
+  bool poll_memory(rt::VirtAddr va, size_t len, const std::function<bool(const uint8_t*)>& ready,
+                   rt::Picoseconds poll_interval, rt::Picoseconds timeout) override;
+  int wait_interrupt(int fd, rt::Picoseconds timeout) override;
+
+  CpuContext& cpu() { return cpu_; }
+  Process& process() { return process_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  void enter_syscall();
+  void exit_syscall();
+  uint64_t mmio_pa(rt::VirtAddr va, size_t len);
+
+  Kernel& kernel_;
+  Process& process_;
+  std::string name_;
+  CpuContext cpu_;
+};
+
+}  // namespace wdsim

@@ -1,0 +1,96 @@
+// The kernel model: processes, the file table and VFS dispatch to character devices, a
+// sysfs of text attributes, and the services drivers use (MMIO through the host bus, kernel
+// memory, the software-cost parameters). Drivers (SMMU, DMA API, QM, uacce, the syscall
+// compression device) are separate classes that register here; sim/system wires them.
+// Not modelled: scheduling between several runnable threads on one core (each simulated
+// thread has a core to itself), signals, fork.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+
+#include "sim/base/sim_env.h"
+#include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/frame_allocator.h"
+#include "sim/cpu_host/host_costs.h"
+#include "sim/cpu_host/kernel_file.h"
+#include "sim/cpu_host/physical_memory.h"
+#include "sim/cpu_host/process.h"
+
+namespace wdsim {
+
+class Kernel : public sc_core::sc_module {
+ public:
+  // CPU loads/stores to device memory (BARs, SMMU registers) go out here to the HostBus.
+  tlm_utils::simple_initiator_socket<Kernel> mmio;
+
+  Kernel(sc_core::sc_module_name name, const HostCostParams& costs, PhysicalMemory& memory,
+         FrameAllocator& frames, SimEnv& env);
+  ~Kernel() override;
+
+  Process& create_process();
+
+  void register_device(const std::string& dev_path, CharDevice* device);
+  void add_sysfs(const std::string& path, std::function<std::string()> value);
+
+  // System calls, run in the calling thread's context (entry/exit costs are the caller's).
+  int sys_open(Process& p, CpuContext& cpu, const std::string& path);
+  int sys_close(Process& p, CpuContext& cpu, int fd);
+  long sys_ioctl(Process& p, CpuContext& cpu, int fd, unsigned long cmd, void* arg);
+  uint64_t sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int prot, uint64_t offset,
+                    int* err);
+  int sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
+  int sys_wait_event(Process& p, CpuContext& cpu, int fd, const sc_core::sc_time& timeout);
+  long read_sysfs(const std::string& path, std::string* out) const;
+  long list_sysfs(const std::string& dir, std::vector<std::string>* names) const;
+
+  // MMIO from a CPU. A write is posted: the CPU pays mmio_write_ns and goes on while the
+  // write travels. A read stalls the CPU for the whole round trip.
+  void mmio_write(CpuContext& cpu, uint64_t pa, const void* src, size_t len);
+  void mmio_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len);
+  void mmio_write32(CpuContext& cpu, uint64_t pa, uint32_t v) { mmio_write(cpu, pa, &v, 4); }
+  void mmio_write64(CpuContext& cpu, uint64_t pa, uint64_t v) { mmio_write(cpu, pa, &v, 8); }
+  uint32_t mmio_read32(CpuContext& cpu, uint64_t pa);
+  uint64_t mmio_read64(CpuContext& cpu, uint64_t pa);
+
+  // Cached CPU stores/loads of kernel memory (physical), charged per cache line.
+  void kernel_write(CpuContext& cpu, uint64_t pa, const void* src, size_t len);
+  void kernel_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len);
+  // Copies between user and kernel memory at copy_gbps (copy_from_user / copy_to_user).
+  bool copy_from_user(CpuContext& cpu, Process& p, uint64_t va, uint64_t pa, size_t len);
+  bool copy_to_user(CpuContext& cpu, Process& p, uint64_t pa, uint64_t va, size_t len);
+
+  PhysicalMemory& memory() { return memory_; }
+  FrameAllocator& frames() { return frames_; }
+  SimEnv& env() { return env_; }
+  const HostCostParams& costs() const { return costs_; }
+
+ private:
+  struct OpenFile {
+    std::unique_ptr<KernelFile> file;
+  };
+  struct FdTable {
+    std::map<int, OpenFile> files;
+    int next_fd = 3;
+  };
+  KernelFile* file_of(Process& p, int fd);
+
+  HostCostParams costs_;
+  PhysicalMemory& memory_;
+  FrameAllocator& frames_;
+  SimEnv& env_;
+  std::map<std::string, CharDevice*> devices_;
+  std::map<std::string, std::function<std::string()>> sysfs_;
+  std::vector<std::unique_ptr<Process>> processes_;
+  std::map<int, FdTable> fd_tables_;
+};
+
+}  // namespace wdsim

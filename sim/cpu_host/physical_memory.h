@@ -1,0 +1,128 @@
+// PhysicalMemory: host DRAM as a TLM-2.0 target, plus untimed functional access for the kernel
+// model (page tables, queue setup, copies it charges as software cost).
+//
+// Models: a flat physical address space [0, size_bytes) stored sparsely in 4 KiB pages (zero on
+// first touch); channel interleaving (channel = (addr / interleave_bytes) % channels); per
+// channel a first-come-first-served server whose service time is the data transfer at the
+// channel's bandwidth; a fixed access latency that does not occupy the channel (pipelined). An
+// access that spans several interleave chunks books each channel for its share of the bytes and
+// completes when the slowest channel has finished, plus the latency.
+//
+// Does not model: banks, rows, row-buffer hits, refresh, read/write turnaround, the memory
+// controller's scheduling (FR-FCFS), caches in front of DRAM, ECC, DMI, byte enables (rejected
+// with TLM_BYTE_ENABLE_ERROR_RESPONSE) or streaming (TLM_BURST_ERROR_RESPONSE).
+//
+// Loosely-timed caveat: data is read and written at call time, not at the access's annotated
+// completion time. A reader whose local time is behind a writer's can see data "early". The
+// write_event() is notified at the completion time, so a poller that sleeps on it wakes no
+// earlier than the write finishes.
+//
+// Sources for defaults: Kunpeng 920 has 8 DDR4-2933 channels per socket (Huawei product brief);
+// a DDR4-2933 64-bit channel peaks at 2933 MT/s x 8 B = 23.464 GB/s (JEDEC JESD79-4). The
+// latency and interleave granularity are guesses (typical server idle latency ~90 ns).
+#pragma once
+
+#include <tlm_utils/simple_target_socket.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "sim/base/params.h"
+#include "sim/base/sim_env.h"
+#include "sim/base/timing.h"
+
+namespace wdsim {
+
+struct DramParams {
+  double latency_ns;      // idle access latency, added after the channel transfer
+  double bandwidth_gbps;  // per channel, in GB/s (10^9 bytes per second)
+  uint32_t channels;
+  uint64_t interleave_bytes;
+  uint64_t size_bytes;  // physical memory size; addresses [0, size_bytes)
+
+  void declare(ParamScope& s) {
+    s.add("latency_ns", latency_ns, 90.0, "ns",
+          "Idle DRAM access latency (not occupying the channel)",
+          "guess: typical server idle load-to-use latency", Range::between(0, 1e6));
+    s.add("bandwidth_gbps", bandwidth_gbps, 23.464, "GB/s",
+          "Peak bandwidth of one channel (10^9 bytes/s)",
+          "DDR4-2933 x 64 bit = 2933 MT/s x 8 B (JEDEC JESD79-4)", Range::between(0.001, 1e4));
+    s.add("channels", channels, 8, "count", "Number of interleaved DRAM channels",
+          "Kunpeng 920: 8 DDR4 channels per socket (Huawei product brief)", Range::between(1, 64));
+    s.add("interleave_bytes", interleave_bytes, 256, "B",
+          "Channel interleave granularity: channel = (addr / interleave_bytes) % channels", "guess",
+          Range::between(64, 1 << 30));
+    s.add("size_bytes", size_bytes, 4ull << 30, "B", "Physical memory size (addresses from 0)",
+          "guess: enough for the scenarios", Range::between(1 << 20, 1ull << 48));
+  }
+};
+
+class PhysicalMemory : public sc_core::sc_module {
+ public:
+  static constexpr uint64_t kPageSize = 4096;
+  using Page = std::array<uint8_t, kPageSize>;
+
+  tlm_utils::simple_target_socket<PhysicalMemory> socket;
+
+  // Throws std::invalid_argument when interleave_bytes is not a power of two or size_bytes is
+  // not a multiple of 4 KiB.
+  PhysicalMemory(sc_core::sc_module_name name, const DramParams& params, SimEnv& env);
+
+  // Functional, untimed access (no stats, no channel booking). Out of range is a simulator
+  // bug: std::out_of_range. write() notifies write_event() one delta later.
+  void read(uint64_t pa, void* dst, size_t len) const;
+  void write(uint64_t pa, const void* src, size_t len);
+  uint64_t read64(uint64_t pa) const;
+  void write64(uint64_t pa, uint64_t value);
+
+  // Notified whenever a write lands: TLM writes at their completion time (every distinct
+  // completion time gets its own notification, even when several are pending), functional
+  // writes after SC_ZERO_TIME. Waiters must re-check the memory they watch: the event does not
+  // say which address was written.
+  sc_core::sc_event& write_event() { return write_event_; }
+
+  const DramParams& params() const { return params_; }
+  uint64_t size() const { return params_.size_bytes; }
+  // Channel index of an address.
+  size_t channel_of(uint64_t pa) const {
+    return static_cast<size_t>((pa / params_.interleave_bytes) % params_.channels);
+  }
+  const TimingServer& channel(size_t i) const { return channels_.at(i); }
+  // Pages touched by a write so far (sparse storage footprint).
+  size_t resident_pages() const { return pages_.size(); }
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+  bool in_range(uint64_t pa, uint64_t len) const {
+    return pa < params_.size_bytes && len <= params_.size_bytes - pa;
+  }
+  // Completion time (absolute) of an access of len bytes at pa arriving at `arrival`.
+  sc_core::sc_time book_channels(uint64_t pa, uint64_t len, const sc_core::sc_time& arrival);
+  void copy_out(uint64_t pa, uint8_t* dst, size_t len) const;
+  void copy_in(uint64_t pa, const uint8_t* src, size_t len);
+  // write_event_ notification at absolute time `at` (>= now).
+  void schedule_write_notify(const sc_core::sc_time& at);
+  void fire_write_notifications();  // SC_METHOD
+
+  DramParams params_;
+  SimEnv& env_;
+  std::vector<TimingServer> channels_;
+  std::map<uint64_t, std::unique_ptr<Page>> pages_;  // page number -> contents
+  sc_core::sc_event write_event_;
+  sc_core::sc_event next_notify_;              // fires at the earliest pending notification time
+  std::set<sc_core::sc_time> pending_notify_;  // absolute times still to notify
+  Counter& reads_;
+  Counter& writes_;
+  Counter& read_bytes_;
+  Counter& write_bytes_;
+};
+
+}  // namespace wdsim

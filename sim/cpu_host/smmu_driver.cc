@@ -1,0 +1,195 @@
+#include "sim/cpu_host/smmu_driver.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/base/aarch64_pte.h"
+#include "sim/base/bits.h"
+#include "sim/cpu_host/kernel.h"
+#include "sim/cpu_host/page_table.h"
+
+namespace wdsim {
+
+namespace {
+constexpr uint64_t kPage = aarch64::kPageSize4K;
+
+uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
+}  // namespace
+
+SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
+    : kernel_(kernel), config_(config) {}
+
+uint32_t SmmuDriver::reg_read32(CpuContext& cpu, uint32_t offset) {
+  return kernel_.mmio_read32(cpu, config_.regs_pa + offset);
+}
+void SmmuDriver::reg_write32(CpuContext& cpu, uint32_t offset, uint32_t v) {
+  kernel_.mmio_write32(cpu, config_.regs_pa + offset, v);
+}
+void SmmuDriver::reg_write64(CpuContext& cpu, uint32_t offset, uint64_t v) {
+  kernel_.mmio_write64(cpu, config_.regs_pa + offset, v);
+}
+
+void SmmuDriver::probe(CpuContext& cpu) {
+  auto& frames = kernel_.frames();
+  auto zeroed = [&](uint64_t bytes) {
+    const uint64_t pa = frames.alloc_contiguous(pages_for(bytes));
+    std::vector<uint8_t> zero(align_up(bytes, kPage), 0);
+    kernel_.memory().write(pa, zero.data(), zero.size());
+    return pa;
+  };
+  strtab_pa_ = zeroed((uint64_t{1} << config_.sid_bits) * smmu::kSteBytes);
+  cmdq_pa_ = zeroed((uint64_t{1} << config_.cmdq_log2) * smmu::kCmdBytes);
+  evtq_pa_ = zeroed((uint64_t{1} << config_.evtq_log2) * smmu::kEvtBytes);
+
+  // arm_smmu_device_reset: tables and queues first, then enable queues, then SMMUEN.
+  reg_write64(cpu, smmu::kRegStrtabBase, strtab_pa_ & smmu::kStrtabBaseAddrMask);
+  reg_write32(cpu, smmu::kRegStrtabBaseCfg,
+              smmu::encode_strtab_base_cfg({config_.sid_bits, 0, smmu::kStrtabFmtLinear}));
+  reg_write64(cpu, smmu::kRegCmdqBase, smmu::encode_queue_base({cmdq_pa_, config_.cmdq_log2, true}));
+  reg_write32(cpu, smmu::kRegCmdqProd, 0);
+  reg_write32(cpu, smmu::kRegCmdqCons, 0);
+  reg_write64(cpu, smmu::kRegEvtqBase, smmu::encode_queue_base({evtq_pa_, config_.evtq_log2, true}));
+  reg_write32(cpu, smmu::kRegEvtqProd, 0);
+  reg_write32(cpu, smmu::kRegEvtqCons, 0);
+  const uint32_t cr0 = smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0SmmuEn;
+  reg_write32(cpu, smmu::kRegCr0, cr0);
+  if (reg_read32(cpu, smmu::kRegCr0Ack) != cr0) {
+    throw std::runtime_error("SMMU driver: CR0ACK did not follow CR0");
+  }
+  cmdq_prod_ = 0;
+  submit(cpu, {smmu::encode_cmd_cfgi_all(), smmu::encode_cmd_tlbi_nsnh_all()});
+  kernel_.env().trace_event("host.smmu_drv", "probe");
+}
+
+void SmmuDriver::attach_device(CpuContext& cpu, uint32_t sid, const PageTable& dma_domain,
+                               uint16_t dma_asid) {
+  if (sid >= (1u << config_.sid_bits)) throw std::invalid_argument("SMMU driver: sid too large");
+  Device& dev = devices_[sid];
+  const uint64_t cd_bytes = (uint64_t{1} << config_.ssid_bits) * smmu::kCdBytes;
+  dev.cd_table_pa = kernel_.frames().alloc_contiguous(pages_for(cd_bytes));
+  std::vector<uint8_t> zero(align_up(cd_bytes, kPage), 0);
+  kernel_.memory().write(dev.cd_table_pa, zero.data(), zero.size());
+  next_asid_ = std::max<uint16_t>(next_asid_, static_cast<uint16_t>(dma_asid + 1));
+
+  smmu::CdConfig cd0;
+  cd0.asid = dma_asid;
+  cd0.ttb0 = dma_domain.root_pa();
+  write_cd(cpu, dev, 0, cd0);
+
+  smmu::SteConfig ste;
+  ste.config = smmu::SteCfg::kS1Trans;
+  ste.s1_fmt = smmu::kS1FmtLinear;
+  ste.s1_context_ptr = dev.cd_table_pa;
+  ste.s1_cd_max = config_.ssid_bits;
+  ste.s1_dss = smmu::kS1DssSsid0;
+  uint64_t words[smmu::kSteDwords];
+  smmu::encode_ste(ste, words);
+  kernel_.kernel_write(cpu, strtab_pa_ + uint64_t{sid} * smmu::kSteBytes, words, sizeof words);
+  submit(cpu, {smmu::encode_cmd_cfgi_ste(sid)});
+  kernel_.env().trace_event("host.smmu_drv", "attach", {tf("sid", sid)});
+}
+
+void SmmuDriver::write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid,
+                          const smmu::CdConfig& cd) {
+  uint64_t words[smmu::kCdDwords];
+  smmu::encode_cd(cd, words);
+  kernel_.kernel_write(cpu, dev.cd_table_pa + uint64_t{ssid} * smmu::kCdBytes, words,
+                       sizeof words);
+}
+
+uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
+  auto it = devices_.find(sid);
+  if (it == devices_.end()) throw std::logic_error("SMMU driver: bind to an unattached device");
+  Device& dev = it->second;
+  auto bound = dev.pasid_of_pid.find(process.pid());
+  if (bound != dev.pasid_of_pid.end()) {
+    dev.refs_of_pasid[bound->second]++;
+    return bound->second;
+  }
+  uint32_t pasid;
+  if (!free_pasids_.empty()) {
+    pasid = free_pasids_.front();
+    free_pasids_.erase(free_pasids_.begin());
+  } else {
+    pasid = next_pasid_++;
+  }
+  if (pasid >= (1u << config_.ssid_bits)) throw std::runtime_error("SMMU driver: out of PASIDs");
+  const uint16_t asid = next_asid_++;
+  smmu::CdConfig cd;
+  cd.asid = asid;
+  cd.ttb0 = process.page_table().root_pa();
+  write_cd(cpu, dev, pasid, cd);
+  submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid)});
+  dev.pasid_of_pid[process.pid()] = pasid;
+  dev.asid_of_pasid[pasid] = asid;
+  dev.refs_of_pasid[pasid] = 1;
+  kernel_.env().trace_event("host.smmu_drv", "sva_bind",
+                            {tf("sid", sid), tf("pid", process.pid()), tf("pasid", pasid),
+                             tf("asid", asid)});
+  return pasid;
+}
+
+void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
+  auto it = devices_.find(sid);
+  if (it == devices_.end()) return;
+  Device& dev = it->second;
+  if (--dev.refs_of_pasid[pasid] > 0) return;
+  // A CD that faults everything (EPD0) so in-flight DMA faults cleanly, then invalidate.
+  smmu::CdConfig quiet;
+  quiet.epd0 = true;
+  quiet.asid = dev.asid_of_pasid[pasid];
+  write_cd(cpu, dev, pasid, quiet);
+  submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid),
+               smmu::encode_cmd_tlbi_nh_asid(dev.asid_of_pasid[pasid])});
+  for (auto p = dev.pasid_of_pid.begin(); p != dev.pasid_of_pid.end(); ++p) {
+    if (p->second == pasid) {
+      dev.pasid_of_pid.erase(p);
+      break;
+    }
+  }
+  dev.asid_of_pasid.erase(pasid);
+  dev.refs_of_pasid.erase(pasid);
+  free_pasids_.push_back(pasid);
+  std::sort(free_pasids_.begin(), free_pasids_.end());
+  kernel_.env().trace_event("host.smmu_drv", "sva_unbind", {tf("sid", sid), tf("pasid", pasid)});
+}
+
+void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size) {
+  if (pages_for(size) > kTlbiRangeMaxPages) {
+    submit(cpu, {smmu::encode_cmd_tlbi_nh_asid(asid)});
+  } else {
+    submit(cpu, smmu::tlbi_nh_va_range_cmds(asid, iova, size));
+  }
+}
+
+void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds_in) {
+  std::vector<smmu::CmdWords> cmds = cmds_in;
+  cmds.push_back(smmu::encode_cmd_sync(smmu::kSyncCsSev));
+  const unsigned log2 = config_.cmdq_log2;
+  const uint32_t entries = 1u << log2;
+  if (cmds.size() >= entries) throw std::logic_error("SMMU driver: command batch too large");
+  for (const auto& c : cmds) {
+    const uint32_t idx = smmu::queue_index(cmdq_prod_, log2);
+    kernel_.kernel_write(cpu, cmdq_pa_ + uint64_t{idx} * smmu::kCmdBytes, c.data(),
+                         smmu::kCmdBytes);
+    cmdq_prod_ = smmu::queue_next(cmdq_prod_, log2);
+    ++commands_issued_;
+  }
+  cpu.busy(ns(kernel_.costs().barrier_ns));
+  reg_write32(cpu, smmu::kRegCmdqProd, cmdq_prod_);
+  // Wait for the SYNC: poll CMDQ_CONS until it reaches PROD (arm_smmu_cmdq_poll_until_sync).
+  const sc_core::sc_time period = ns(kernel_.costs().cmdq_poll_interval_ns);
+  while (true) {
+    const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
+    const uint8_t err = static_cast<uint8_t>(
+        get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
+    if (err != smmu::kCerrorNone) {
+      throw std::runtime_error("SMMU driver: command queue error " + std::to_string(err));
+    }
+    if ((cons & smmu::queue_ptr_mask(log2)) == cmdq_prod_) break;
+    cpu.busy(period);
+  }
+  kernel_.env().stats().counter("host.smmu_drv.syncs").inc();
+}
+
+}  // namespace wdsim

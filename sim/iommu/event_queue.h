@@ -1,0 +1,55 @@
+// The SMMU event queue: a circular queue of 32 B event records in memory (EVTQ_BASE, with
+// EVTQ_PROD owned by the SMMU and EVTQ_CONS by software). When the queue is full the record
+// is dropped and EVTQ_PROD.OVFLG toggles (if the previous overflow was acknowledged through
+// EVTQ_CONS.OVACKFLG), as Arm IHI 0070 7.4 describes. Records are written through the SMMU's
+// memory port as posted writes: they do not delay the transaction that faulted.
+//
+// Not modelled: the event queue MSI/wired interrupt (IRQ_CTRL, EVTQ_IRQ_CFG*): the Smmu
+// notifies an sc_event instead; the MSI is a later issue.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <systemc>
+
+#include "sim/base/sim_env.h"
+#include "sim/iommu/mem_port.h"
+#include "sim/iommu/smmu_formats.h"
+
+namespace wdsim::smmu {
+
+class EventQueue {
+ public:
+  // Stats under `stats_prefix` (e.g. "smmu.evtq"): written, dropped_full, dropped_disabled,
+  // write_errors.
+  EventQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
+             const std::string& stats_prefix);
+
+  uint64_t base_reg() const { return base_reg_; }
+  void write_base(uint64_t v) { base_reg_ = v; }
+  uint32_t prod() const { return prod_; }
+  uint32_t cons() const { return cons_; }
+  // Software may write PROD only while the queue is disabled (initialisation).
+  void write_prod(uint32_t v) { prod_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
+  void write_cons(uint32_t v) { cons_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
+  unsigned log2size() const;
+
+  enum class PostResult { kWritten, kQueueFull, kDisabled, kWriteError };
+  // Appends `e` when `enabled` (CR0.EVTQEN). `t` is the annotated time of the fault; the
+  // record's memory write starts then (a copy: the caller's time does not advance).
+  PostResult post(const EventRecord& e, bool enabled, const sc_core::sc_time& t);
+
+ private:
+  unsigned max_log2_;
+  MemPort& mem_;
+  uint64_t base_reg_ = 0;
+  uint32_t prod_ = 0;
+  uint32_t cons_ = 0;
+  Counter& written_;
+  Counter& dropped_full_;
+  Counter& dropped_disabled_;
+  Counter& write_errors_;
+};
+
+}  // namespace wdsim::smmu

@@ -1,0 +1,144 @@
+#include "sim/iommu/smmu.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "sim/base/aarch64_pte.h"
+#include "sim/base/tlm_access.h"
+
+namespace wdsim {
+
+using sc_core::sc_time;
+
+Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
+    : sc_module(name),
+      upstream("upstream"),
+      mem("mem"),
+      regs("regs"),
+      p_(p),
+      env_(env),
+      component_(basename()),
+      translations_(env.stats().counter(component_ + ".translations",
+                                        "Page translations (one per 4 KiB piece of a DMA)")),
+      walks_(env.stats().counter(component_ + ".walks", "Stage-1 table walks")),
+      walk_latency_ns_(env.stats().histogram(component_ + ".walk_latency_ns", "ns",
+                                             "Walk time incl. queueing for a walker")),
+      translation_latency_ns_(env.stats().histogram(
+          component_ + ".translation_latency_ns", "ns",
+          "Lookup + config fetches + walk, per page translation")) {
+  upstream.register_b_transport(this, &Smmu::upstream_b_transport);
+  regs.register_b_transport(this, &Smmu::regs_b_transport);
+  iotlb_ = std::make_unique<smmu::IoTlb>(p_.iotlb, env_.stats(), component_ + ".iotlb");
+  config_ = std::make_unique<smmu::ConfigCache>(p_.config_cache, env_.stats(),
+                                                component_ + ".config_cache");
+  walker_ = std::make_unique<smmu::Stage1Walker>(p_.walk);
+  evtq_ = std::make_unique<smmu::EventQueue>(p_.evtq_max_log2_entries, *this, env_.stats(),
+                                             component_ + ".evtq");
+  cmdq_ = std::make_unique<smmu::CommandQueue>(p_.cmdq, *this, *this, env_, component_);
+  if (p_.gbpa_abort_at_reset) gbpa_ = smmu::kGbpaAbort;
+}
+
+Smmu::~Smmu() = default;
+
+bool Smmu::read(uint64_t pa, void* dst, size_t len, sc_time& t) {
+  return tlm_access(mem, tlm::TLM_READ_COMMAND, pa, dst, len, t) == tlm::TLM_OK_RESPONSE;
+}
+
+bool Smmu::write(uint64_t pa, const void* src, size_t len, sc_time& t) {
+  return tlm_access(mem, tlm::TLM_WRITE_COMMAND, pa, const_cast<void*>(src), len, t) ==
+         tlm::TLM_OK_RESPONSE;
+}
+
+void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  IoAttrs* attrs = gp.get_extension<IoAttrs>();
+  if (!attrs) {
+    gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return;
+  }
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND) {
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  const bool is_write = gp.get_command() == tlm::TLM_WRITE_COMMAND;
+  const uint64_t addr = gp.get_address();
+  const unsigned len = gp.get_data_length();
+  attrs->fault = IoFault::kNone;
+  attrs->translation_time = sc_core::SC_ZERO_TIME;
+  if (len == 0) {
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    return;
+  }
+  const bool crosses_page =
+      (addr & (aarch64::kPageSize4K - 1)) + len > aarch64::kPageSize4K;
+  if (crosses_page && gp.get_byte_enable_ptr()) {
+    gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+    return;
+  }
+  if (crosses_page && gp.get_streaming_width() < len) {
+    gp.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
+    return;
+  }
+
+  // Translate every page piece first, so a fault anywhere aborts before any memory access.
+  struct Piece {
+    uint64_t pa;
+    unsigned offset;
+    unsigned len;
+    bool raz_wi;
+  };
+  std::vector<Piece> pieces;
+  Request req;
+  req.sid = attrs->stream_id;
+  req.ssid = attrs->pasid;
+  req.ssv = attrs->pasid_valid;
+  req.write = is_write;
+  req.exec = attrs->exec;
+  req.privileged = attrs->privileged;
+  req.ats_translated = attrs->ats_translated;
+  sc_time translation = sc_core::SC_ZERO_TIME;
+  unsigned done = 0;
+  while (done < len) {
+    const uint64_t va = addr + done;
+    const unsigned piece = static_cast<unsigned>(
+        std::min<uint64_t>(len - done, aarch64::kPageSize4K - (va & (aarch64::kPageSize4K - 1))));
+    req.va = va;
+    const sc_time before = delay;
+    Outcome o = translate(req, delay);
+    translation += delay - before;
+    if (!o.ok && !o.raz_wi) {
+      attrs->fault = o.fault;
+      attrs->translation_time = translation;
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    if (!o.ok) attrs->fault = o.fault;
+    pieces.push_back({o.pa, done, piece, o.raz_wi});
+    done += piece;
+  }
+  attrs->translation_time = translation;
+
+  unsigned char* data = gp.get_data_ptr();
+  tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
+  for (const Piece& pc : pieces) {
+    if (pc.raz_wi) {
+      if (!is_write) std::memset(data + pc.offset, 0, pc.len);
+      continue;
+    }
+    gp.set_address(pc.pa);
+    gp.set_data_ptr(data + pc.offset);
+    gp.set_data_length(pc.len);
+    gp.set_streaming_width(pc.len);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    mem->b_transport(gp, delay);
+    status = gp.get_response_status();
+    if (status != tlm::TLM_OK_RESPONSE) break;
+  }
+  gp.set_address(addr);
+  gp.set_data_ptr(data);
+  gp.set_data_length(len);
+  gp.set_streaming_width(len);
+  gp.set_response_status(status);
+}
+
+}  // namespace wdsim

@@ -1,0 +1,147 @@
+#include "sim/pcie/pcie_link.h"
+
+#include <algorithm>
+#include <string>
+
+namespace wdsim {
+
+using sc_core::sc_time;
+
+namespace {
+
+bool is_power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+// Bytes per TLP of the request direction of a read: the header only.
+constexpr uint64_t kReadRequestPayload = 0;
+
+}  // namespace
+
+void PcieLinkParams::validate() const {
+  if (generation < 1 || generation > 5) {
+    throw ConfigError("pcie: generation must be 1..5, got " + std::to_string(generation));
+  }
+  if (lanes > 16 || !is_power_of_two(lanes)) {
+    throw ConfigError("pcie: lanes must be 1, 2, 4, 8 or 16, got " + std::to_string(lanes));
+  }
+  if (max_payload_bytes < 128 || max_payload_bytes > 4096 || !is_power_of_two(max_payload_bytes)) {
+    throw ConfigError("pcie: max_payload_bytes must be a power of two in 128..4096, got " +
+                      std::to_string(max_payload_bytes));
+  }
+  if (max_read_request_bytes < 128 || max_read_request_bytes > 4096 ||
+      !is_power_of_two(max_read_request_bytes)) {
+    throw ConfigError("pcie: max_read_request_bytes must be a power of two in 128..4096, got " +
+                      std::to_string(max_read_request_bytes));
+  }
+}
+
+double PcieLinkParams::gigatransfers_per_s() const {
+  static constexpr double kGtPerLane[] = {2.5, 5.0, 8.0, 16.0, 32.0};
+  const uint32_t g = std::clamp<uint32_t>(generation, 1, 5);
+  return kGtPerLane[g - 1];
+}
+
+double PcieLinkParams::encoding_efficiency() const {
+  return generation <= 2 ? 8.0 / 10.0 : 128.0 / 130.0;
+}
+
+uint64_t PcieLink::tlp_count(uint64_t bytes, uint64_t max_bytes) {
+  return std::max<uint64_t>(1, (bytes + max_bytes - 1) / max_bytes);
+}
+
+sc_time PcieLink::tlp_wire_time(uint64_t payload_bytes, const PcieLinkParams& p) {
+  const uint64_t wire =
+      payload_bytes + tlp_count(payload_bytes, p.max_payload_bytes) * p.tlp_overhead_bytes;
+  return transfer_time(wire, p.bytes_per_ns());
+}
+
+sc_time PcieLink::read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
+  const uint64_t wire = tlp_count(read_bytes, p.max_read_request_bytes) *
+                        (kReadRequestPayload + p.tlp_overhead_bytes);
+  return transfer_time(wire, p.bytes_per_ns());
+}
+
+sc_time PcieLink::completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
+  const uint64_t wire =
+      read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_overhead_bytes;
+  return transfer_time(wire, p.bytes_per_ns());
+}
+
+sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
+                                  uint64_t payload, const PcieLinkParams& p) {
+  tlps.inc(n_tlps);
+  bytes.inc(wire_bytes);
+  payload_bytes.inc(payload);
+  return server.serve(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
+}
+
+PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
+  return Direction{TimingServer{},
+                   env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
+                   env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
+                   env.stats().counter(prefix + ".payload_bytes", "Data bytes carried")};
+}
+
+PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env)
+    : sc_module(name),
+      device_dma("device_dma"),
+      host_dma("host_dma"),
+      host_mmio("host_mmio"),
+      device_mmio("device_mmio"),
+      params_(params),
+      up_(make_direction(env, std::string("pcie.") + basename() + ".up")),
+      down_(make_direction(env, std::string("pcie.") + basename() + ".down")) {
+  params_.validate();
+  device_dma.register_b_transport(this, &PcieLink::upstream_b_transport);
+  host_mmio.register_b_transport(this, &PcieLink::downstream_b_transport);
+}
+
+void PcieLink::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  carry(up_, down_, host_dma, gp, delay);
+}
+
+void PcieLink::downstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  carry(down_, up_, device_mmio, gp, delay);
+}
+
+template <class Socket>
+void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& out,
+                     tlm::tlm_generic_payload& gp, sc_time& delay) {
+  const sc_time hop = ns(params_.hop_latency_ns);
+  const uint64_t len = gp.get_data_length();
+  const sc_time entry_now = sc_core::sc_time_stamp();
+  const sc_time arrival = entry_now + delay;
+
+  if (gp.is_write()) {
+    const uint64_t n = tlp_count(len, params_.max_payload_bytes);
+    const sc_time sent =
+        request_dir.send(arrival, n, len + n * params_.tlp_overhead_bytes, len, params_);
+    sc_time far_delay = sent + hop - entry_now;
+    out->b_transport(gp, far_delay);
+    // The far side may have waited (e.g. an SMMU stall): work in absolute times.
+    const sc_time now = sc_core::sc_time_stamp();
+    const sc_time far_done = now + far_delay;
+    const sc_time done = params_.posted_writes ? std::max(sent, now) : far_done;
+    delay = done - now;
+    return;
+  }
+  if (gp.is_read()) {
+    const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
+    const sc_time sent = request_dir.send(
+        arrival, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+    sc_time far_delay = sent + hop - entry_now;
+    out->b_transport(gp, far_delay);
+    const sc_time now = sc_core::sc_time_stamp();
+    const sc_time far_done = now + far_delay;
+    // A failed read comes back as one completion without data (UR/CA status).
+    const uint64_t data = gp.is_response_ok() ? len : 0;
+    const uint64_t n_cpl = tlp_count(data, params_.max_payload_bytes);
+    const sc_time cpl_sent = completion_dir.send(
+        far_done, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+    delay = cpl_sent + hop - now;
+    return;
+  }
+  // TLM_IGNORE_COMMAND: nothing crosses the link.
+  out->b_transport(gp, delay);
+}
+
+}  // namespace wdsim

@@ -1,0 +1,146 @@
+// PcieLink: one PCIe link between a root port (host side) and an endpoint (device side), as
+// transaction-level costs: TLP serialization on each direction of the link plus a fixed hop
+// latency. Device-initiated traffic (DMA, MSI) goes upstream device_dma -> host_dma; host-
+// initiated traffic (MMIO) goes downstream host_mmio -> device_mmio. The generic payload is
+// forwarded as is: address, data, byte enables and the IoAttrs extension (stream id, PASID)
+// pass through untouched.
+//
+// Costs (one TimingServer per direction, first come first served):
+//   write (posted):  ceil(len / max_payload) TLPs of up to max_payload bytes, each carrying
+//                    tlp_overhead_bytes, serialized on the request direction; the far side sees
+//                    it hop_latency_ns after the last byte is sent. With posted_writes the
+//                    initiator's annotated delay ends when the last TLP has been sent (PCIe
+//                    posted semantics); otherwise when the far side has completed the write.
+//   read:            ceil(len / max_read_request) header-only request TLPs (tlp_overhead_bytes
+//                    each) on the request direction, + hop; the far side's own delay; then
+//                    ceil(len / max_payload) completions with data (completion_overhead_bytes
+//                    each) on the other direction, + hop. A failed read returns one completion
+//                    without data.
+//   wire time:       bytes_on_wire * 8 / (GT/s * lanes * encoding efficiency), i.e.
+//                    bytes_on_wire / bytes_per_ns(), rounded up to a whole ps.
+//   A zero-length access still costs one TLP.
+//   The far side's response status comes back even for posted writes (a real device would
+//   not see it), so device models can report DMA faults.
+//
+// Facts (PCI Express Base Specification): 2.5, 5, 8, 16, 32 GT/s per lane for generations 1-5;
+// 8b/10b encoding for generations 1-2, 128b/130b for 3-5; link widths x1, x2, x4, x8, x16;
+// Max_Payload_Size and Max_Read_Request_Size 128..4096 B in powers of two; a memory request
+// with a 64-bit address has a 4 DW (16 B) header, a completion a 3 DW (12 B) header.
+//
+// Does not model: DLLPs (ACK/NAK, flow-control updates) and the credit back-pressure they
+// carry, ECRC, TLP prefixes (the PASID prefix's 4 bytes), the read completion boundary,
+// replay, link training and power states, relaxed ordering, switches, ATS, and any address
+// translation (addresses pass through unchanged). Posted writes do not see back-pressure
+// from the host side.
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+#include <string>
+#include <systemc>
+#include <tlm>
+
+#include "sim/base/params.h"
+#include "sim/base/sim_env.h"
+#include "sim/base/timing.h"
+
+namespace wdsim {
+
+struct PcieLinkParams {
+  uint32_t generation;
+  uint32_t lanes;
+  uint32_t max_payload_bytes;
+  uint32_t max_read_request_bytes;
+  uint32_t tlp_overhead_bytes;
+  uint32_t completion_overhead_bytes;
+  double hop_latency_ns;
+  bool posted_writes;
+
+  void declare(ParamScope& s) {
+    s.add("generation", generation, 4, "", "PCIe generation 1..5 (2.5/5/8/16/32 GT/s per lane)",
+          "Kunpeng 920 root ports are PCIe 4.0 (Huawei product brief)", Range::between(1, 5));
+    s.add("lanes", lanes, 16, "lanes", "Link width: 1, 2, 4, 8 or 16", "guess",
+          Range::between(1, 16));
+    s.add("max_payload_bytes", max_payload_bytes, 256, "B",
+          "Max_Payload_Size: largest data payload of one TLP (power of two)",
+          "common platform setting; PCIe Base Spec allows 128..4096", Range::between(128, 4096));
+    s.add("max_read_request_bytes", max_read_request_bytes, 512, "B",
+          "Max_Read_Request_Size: largest read one request TLP asks for (power of two)",
+          "Linux default MRRS (PCIe Base Spec allows 128..4096)", Range::between(128, 4096));
+    s.add("tlp_overhead_bytes", tlp_overhead_bytes, 24, "B",
+          "Wire bytes per request TLP besides data: 4 framing + 16 header (4 DW, 64-bit "
+          "address) + 4 LCRC",
+          "PCIe Base Spec TLP format (Gen3+ STP framing token)", Range::between(0, 256));
+    s.add("completion_overhead_bytes", completion_overhead_bytes, 20, "B",
+          "Wire bytes per completion TLP besides data: 4 framing + 12 header (3 DW) + 4 LCRC",
+          "PCIe Base Spec completion format", Range::between(0, 256));
+    s.add("hop_latency_ns", hop_latency_ns, 150.0, "ns",
+          "One-way latency of the link after serialization (PHY, data link layer, flight)",
+          "guess: typical PCIe port-to-port latency is 100-200 ns", Range::between(0, 1e6));
+    s.add("posted_writes", posted_writes, true, "",
+          "A write completes for its initiator when its last TLP is sent (PCIe posted "
+          "semantics); false: when the far side has completed it",
+          "PCIe Base Spec: memory writes are posted", Range::any());
+  }
+
+  // Throws ConfigError unless lanes is 1/2/4/8/16 and the sizes are powers of two in range.
+  void validate() const;
+  double gigatransfers_per_s() const;  // per lane
+  double encoding_efficiency() const;  // 8/10 or 128/130
+  // Raw data rate of the link in one direction, bytes per ns (= GB/s).
+  double bytes_per_ns() const {
+    return gigatransfers_per_s() * lanes * encoding_efficiency() / 8.0;
+  }
+};
+
+class PcieLink : public sc_core::sc_module {
+ public:
+  // Upstream: device-initiated DMA and MSI.
+  tlm_utils::simple_target_socket<PcieLink> device_dma;
+  tlm_utils::simple_initiator_socket<PcieLink> host_dma;
+  // Downstream: host-initiated MMIO.
+  tlm_utils::simple_target_socket<PcieLink> host_mmio;
+  tlm_utils::simple_initiator_socket<PcieLink> device_mmio;
+
+  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire).
+  PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env);
+
+  // Number of TLPs needed to move `bytes` with at most `max_bytes` per TLP (at least one).
+  static uint64_t tlp_count(uint64_t bytes, uint64_t max_bytes);
+  // Serialization time of `payload_bytes` of write data: payload + n_tlps * tlp_overhead bytes.
+  static sc_core::sc_time tlp_wire_time(uint64_t payload_bytes, const PcieLinkParams& p);
+  // Serialization time of the header-only request TLPs of a read of `read_bytes`.
+  static sc_core::sc_time read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
+  // Serialization time of the completions returning `read_bytes` (0: one completion, no data).
+  static sc_core::sc_time completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
+
+  const PcieLinkParams& params() const { return params_; }
+  const TimingServer& upstream() const { return up_.server; }
+  const TimingServer& downstream() const { return down_.server; }
+
+ private:
+  struct Direction {
+    TimingServer server;
+    Counter& tlps;
+    Counter& bytes;
+    Counter& payload_bytes;
+    // Books `tlps` TLPs totalling `wire_bytes` arriving at `arrival`; returns when sent.
+    sc_core::sc_time send(const sc_core::sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
+                          uint64_t payload, const PcieLinkParams& p);
+  };
+  static Direction make_direction(SimEnv& env, const std::string& prefix);
+
+  void upstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void downstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  template <class Socket>
+  void carry(Direction& request_dir, Direction& completion_dir, Socket& out,
+             tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+
+  PcieLinkParams params_;
+  Direction up_;
+  Direction down_;
+};
+
+}  // namespace wdsim

@@ -1,0 +1,229 @@
+#include "sim/pcie/pcie_link.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "sim/base/tlm_access.h"
+#include "sim/pcie/pcie_test_util.h"
+#include "sim/testing/fresh_context.h"
+
+namespace wdsim {
+namespace {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+PcieLinkParams gen3_x4() {
+  PcieLinkParams p = default_params<PcieLinkParams>();
+  p.generation = 3;
+  p.lanes = 4;
+  p.max_payload_bytes = 256;
+  p.max_read_request_bytes = 512;
+  p.tlp_overhead_bytes = 24;
+  p.completion_overhead_bytes = 20;
+  p.hop_latency_ns = 150;
+  return p;
+}
+
+// Gen3 x4 by hand: 8 GT/s x 4 lanes x 128/130 / 8 bits = 3.938... B/ns, so one byte takes
+// 130 / (4 x 128) ns = 1040000 / 4096 ps.
+double gen3_x4_ps(double wire_bytes) { return wire_bytes * 1040000.0 / 4096.0; }
+
+// Within 1 ps (the model rounds up to whole ps after floating-point division).
+void expect_ps(const sc_time& t, double expected_ps) {
+  EXPECT_NEAR(static_cast<double>(to_ps(t)), std::ceil(expected_ps), 1.0);
+}
+
+struct LinkFixture {
+  SimEnv env;
+  std::unique_ptr<testing::Initiator> device;
+  std::unique_ptr<testing::Initiator> cpu;
+  std::unique_ptr<PcieLink> link;
+  std::unique_ptr<testing::RecordingTarget> host;
+  std::unique_ptr<testing::RecordingTarget> regs;
+  explicit LinkFixture(const PcieLinkParams& p = gen3_x4()) {
+    wdsim::testing::fresh_sc_context();
+    device = std::make_unique<testing::Initiator>("device");
+    cpu = std::make_unique<testing::Initiator>("cpu");
+    link = std::make_unique<PcieLink>("link0", p, env);
+    host = std::make_unique<testing::RecordingTarget>("host");
+    regs = std::make_unique<testing::RecordingTarget>("regs");
+    device->socket.bind(link->device_dma);
+    link->host_dma.bind(host->socket);
+    cpu->socket.bind(link->host_mmio);
+    link->device_mmio.bind(regs->socket);
+    host->service = ns(100);
+    sc_core::sc_start(SC_ZERO_TIME);
+  }
+  uint64_t stat(const std::string& key) {
+    const Counter* c = env.stats().find_counter("pcie.link0." + key);
+    return c ? c->value() : ~0ull;
+  }
+};
+
+TEST(PcieLinkParams, RatesFromTheSpec) {
+  PcieLinkParams p = gen3_x4();
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), 8.0 * 4 * 128 / 130 / 8);
+  p.generation = 1;
+  p.lanes = 1;
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), 0.25);  // 2.5 GT/s x 8/10 / 8
+  p.generation = 2;
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), 0.5);
+  p.generation = 5;
+  p.lanes = 16;
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), 32.0 * 16 * 128 / 130 / 8);
+  p.lanes = 3;
+  EXPECT_THROW(p.validate(), ConfigError);
+  p.lanes = 16;
+  p.max_payload_bytes = 384;
+  EXPECT_THROW(p.validate(), ConfigError);
+  p.max_payload_bytes = 4096;
+  EXPECT_NO_THROW(p.validate());
+}
+
+TEST(PcieLinkParams, WireTimeFormula) {
+  const PcieLinkParams p = gen3_x4();
+  EXPECT_EQ(PcieLink::tlp_count(0, 256), 1u);
+  EXPECT_EQ(PcieLink::tlp_count(256, 256), 1u);
+  EXPECT_EQ(PcieLink::tlp_count(257, 256), 2u);
+  expect_ps(PcieLink::tlp_wire_time(64, p), gen3_x4_ps(64 + 24));           // 22.344 ns
+  expect_ps(PcieLink::tlp_wire_time(4096, p), gen3_x4_ps(4096 + 16 * 24));  // 1137.5 ns
+  expect_ps(PcieLink::tlp_wire_time(300, p), gen3_x4_ps(300 + 2 * 24));
+  expect_ps(PcieLink::read_request_wire_time(4096, p), gen3_x4_ps(8 * 24));  // 8 x MRRS 512
+  expect_ps(PcieLink::completion_wire_time(4096, p), gen3_x4_ps(4096 + 16 * 20));
+  expect_ps(PcieLink::completion_wire_time(0, p), gen3_x4_ps(20));
+}
+
+TEST(PcieLink, PostedWriteCompletesWhenSent) {
+  LinkFixture f;
+  std::vector<uint8_t> buf(4096, 1);
+  sc_time d = SC_ZERO_TIME;
+  EXPECT_EQ(tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 64, d),
+            tlm::TLM_OK_RESPONSE);
+  expect_ps(d, gen3_x4_ps(88));
+  // The host saw it one hop after the last byte was sent.
+  expect_ps(f.host->arrival_delay, gen3_x4_ps(88) + 150000);
+  EXPECT_EQ(f.stat("up.tlps"), 1u);
+  EXPECT_EQ(f.stat("up.bytes"), 88u);
+  EXPECT_EQ(f.stat("up.payload_bytes"), 64u);
+  EXPECT_EQ(f.stat("down.tlps"), 0u);
+}
+
+TEST(PcieLink, NonPostedWriteIncludesHostTime) {
+  PcieLinkParams p = gen3_x4();
+  p.posted_writes = false;
+  LinkFixture f(p);
+  std::vector<uint8_t> buf(4096, 1);
+  sc_time d = ns(1000);  // the device's local time offset is the arrival time
+  tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 4096, d);
+  expect_ps(d, 1000000 + gen3_x4_ps(4096 + 16 * 24) + 150000 + 100000);
+  EXPECT_EQ(f.stat("up.tlps"), 16u);
+}
+
+TEST(PcieLink, BackToBackWritesQueueOnTheLink) {
+  LinkFixture f;
+  std::vector<uint8_t> buf(4096, 1);
+  sc_time d1 = SC_ZERO_TIME, d2 = SC_ZERO_TIME;
+  tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 4096, d1);
+  tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x2000, buf.data(), 4096, d2);
+  const double one = gen3_x4_ps(4096 + 16 * 24);  // 1137.5 ns
+  expect_ps(d1, one);
+  expect_ps(d2, 2 * one);
+  expect_ps(f.link->upstream().wait_time(), one);
+}
+
+TEST(PcieLink, ReadIsRequestsThenHostThenCompletions) {
+  LinkFixture f;
+  std::vector<uint8_t> buf(4096, 0);
+  sc_time d = SC_ZERO_TIME;
+  EXPECT_EQ(tlm_access(f.device->socket, tlm::TLM_READ_COMMAND, 0x3000, buf.data(), 4096, d),
+            tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(buf[4095], 0xa5);
+  // 8 requests (MRRS 512) x 24 B up, hop, host 100 ns, 16 completions (MPS 256) x 20 B + data
+  // down, hop: 48.75 + 150 + 100 + 1121.25 + 150 = 1570 ns.
+  expect_ps(d, gen3_x4_ps(8 * 24) + 150000 + 100000 + gen3_x4_ps(4096 + 16 * 20) + 150000);
+  expect_ps(d, 1570000);
+  EXPECT_EQ(f.stat("up.tlps"), 8u);
+  EXPECT_EQ(f.stat("up.bytes"), 192u);
+  EXPECT_EQ(f.stat("down.tlps"), 16u);
+  EXPECT_EQ(f.stat("down.bytes"), 4096u + 320u);
+  EXPECT_EQ(f.stat("down.payload_bytes"), 4096u);
+
+  sc_time d64 = SC_ZERO_TIME;
+  tlm_access(f.device->socket, tlm::TLM_READ_COMMAND, 0x3000, buf.data(), 64, d64);
+  // The 64 B read's request queues behind the first read's requests on the upstream direction
+  // (free at 48.75 ns); its data is ready long before the first read's completions leave the
+  // downstream direction at 1420 ns, so its completion waits for them.
+  const double ready = gen3_x4_ps(8 * 24) + gen3_x4_ps(24) + 150000 + 100000;
+  const double cpl_start = std::max(ready, 1420000.0);
+  EXPECT_EQ(cpl_start, 1420000.0);
+  expect_ps(d64, cpl_start + gen3_x4_ps(64 + 20) + 150000);
+}
+
+TEST(PcieLink, FailedReadReturnsOneEmptyCompletion) {
+  LinkFixture f;
+  f.host->status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
+  std::vector<uint8_t> buf(1024, 0);
+  sc_time d = SC_ZERO_TIME;
+  EXPECT_EQ(tlm_access(f.device->socket, tlm::TLM_READ_COMMAND, 0x3000, buf.data(), 1024, d),
+            tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  expect_ps(d, gen3_x4_ps(2 * 24) + 150000 + 100000 + gen3_x4_ps(20) + 150000);
+  EXPECT_EQ(f.stat("down.tlps"), 1u);
+  EXPECT_EQ(f.stat("down.payload_bytes"), 0u);
+}
+
+TEST(PcieLink, PayloadAndIoAttrsPassThroughUntouched) {
+  LinkFixture f;
+  uint8_t data[16] = {};
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(0xdead000);
+  gp.set_data_ptr(data);
+  gp.set_data_length(16);
+  gp.set_streaming_width(16);
+  IoAttrs attrs;
+  attrs.stream_id = 0x42;
+  attrs.pasid = 7;
+  attrs.pasid_valid = true;
+  attrs.requester_tag = 99;
+  gp.set_extension(&attrs);
+  sc_time d = SC_ZERO_TIME;
+  f.device->socket->b_transport(gp, d);
+  EXPECT_EQ(f.host->last_gp, &gp);  // the same payload object, not a copy
+  EXPECT_EQ(f.host->last_addr, 0xdead000u);
+  ASSERT_TRUE(f.host->last_attrs);
+  EXPECT_EQ(f.host->last_attrs->stream_id, 0x42u);
+  EXPECT_EQ(f.host->last_attrs->pasid, 7u);
+  EXPECT_TRUE(f.host->last_attrs->pasid_valid);
+  EXPECT_EQ(f.host->last_attrs->requester_tag, 99u);
+  gp.clear_extension(&attrs);
+}
+
+TEST(PcieLink, MmioGoesDownstream) {
+  LinkFixture f;
+  f.regs->service = ns(20);
+  uint64_t v = 0x1234;
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(f.cpu->socket, tlm::TLM_WRITE_COMMAND, 0x1040, &v, 8, d);
+  EXPECT_EQ(f.regs->last_addr, 0x1040u);
+  EXPECT_TRUE(f.regs->last_write);
+  expect_ps(d, gen3_x4_ps(8 + 24));
+  EXPECT_EQ(f.stat("down.tlps"), 1u);
+  EXPECT_EQ(f.stat("down.bytes"), 32u);
+
+  sc_time r = SC_ZERO_TIME;
+  uint32_t w = 0;
+  tlm_access(f.cpu->socket, tlm::TLM_READ_COMMAND, 0x1100, &w, 4, r);
+  EXPECT_EQ(w, 0xa5a5a5a5u);
+  // The request queues behind the write on the downstream direction; the completion goes up.
+  expect_ps(r, gen3_x4_ps(32) + gen3_x4_ps(24) + 150000 + 20000 + gen3_x4_ps(4 + 20) + 150000);
+  EXPECT_EQ(f.stat("up.tlps"), 1u);
+  EXPECT_EQ(f.stat("up.payload_bytes"), 4u);
+  EXPECT_EQ(f.host->calls, 0);
+}
+
+}  // namespace
+}  // namespace wdsim

@@ -1,0 +1,81 @@
+// A scenario: the parameters of every block of the system, the workload, and the outputs,
+// loaded from a YAML file (+ --set overrides) with every key declared once in its block.
+// An unknown key, a wrong type or an out-of-range value is a ConfigError naming
+// file:line:column and the key path; nothing runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/hisi_qm_udrv.h"
+#include "sim/accel/qm/qm.h"
+#include "sim/accel/zip/zip_engine.h"
+#include "sim/base/config_tree.h"
+#include "sim/base/params.h"
+#include "sim/cpu_host/host_bus.h"
+#include "sim/cpu_host/host_costs.h"
+#include "sim/cpu_host/physical_memory.h"
+#include "sim/iommu/smmu_params.h"
+#include "sim/pcie/pcie_link.h"
+#include "sim/pcie/root_complex.h"
+
+namespace wdsim {
+
+// The blocks of one system, each under its own key of `system:`.
+struct SystemParams {
+  DramParams dram;
+  HostBusParams host_bus;
+  HostCostParams host;
+  SmmuParams smmu;
+  PcieLinkParams pcie;
+  RootComplexParams root_complex;
+  QmParams qm;
+  ZipEngineParams zip;
+  rt::UserDriverCosts runtime;
+
+  void declare(ParamScope& s);
+};
+
+// The workload: requests of each size over each path, one outstanding at a time.
+struct WorkloadParams {
+  std::vector<std::string> paths;
+  std::vector<uint64_t> sizes;
+  uint64_t requests;
+  std::string op;
+  std::string format;
+  std::string data;
+  uint64_t warmup_requests;
+  double poll_timeout_us;
+
+  void declare(ParamScope& s);
+};
+
+struct OutputParams {
+  bool trace;
+  bool chrome_trace;
+  void declare(ParamScope& s);
+};
+
+struct Scenario {
+  std::string name;  // file basename without extension
+  std::string file;
+  uint64_t seed = 1;
+  SystemParams system;
+  WorkloadParams workload;
+  OutputParams output;
+
+  void declare(ParamScope& s);
+};
+
+// Loads a scenario; `sets` are "key.path=value" overrides; `seed_override` (if non-zero)
+// replaces the scenario's seed. Throws ConfigError on bad input.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
+                       uint64_t seed_override);
+Scenario load_scenario_text(const std::string& text, const std::string& name,
+                            const std::vector<std::string>& sets);
+
+// Every parameter of every block (for `wdsim describe`).
+std::vector<ParamSpec> describe_scenario();
+
+}  // namespace wdsim

@@ -1,0 +1,322 @@
+#include "sim/system/system.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "runtime/wd_comp.h"
+#include "sim/accel/qm/qm.h"
+#include "sim/accel/zip/zip_engine.h"
+#include "sim/base/aarch64_pte.h"
+#include "sim/cpu_host/dma_api.h"
+#include "sim/cpu_host/frame_allocator.h"
+#include "sim/cpu_host/hisi_qm_driver.h"
+#include "sim/cpu_host/host_bus.h"
+#include "sim/cpu_host/host_thread.h"
+#include "sim/cpu_host/interrupt_controller.h"
+#include "sim/cpu_host/kernel.h"
+#include "sim/cpu_host/physical_memory.h"
+#include "sim/cpu_host/smmu_driver.h"
+#include "sim/cpu_host/uacce_device.h"
+#include "sim/cpu_host/zip_sync_device.h"
+#include "sim/iommu/smmu.h"
+#include "sim/pcie/pcie_link.h"
+#include "sim/pcie/root_complex.h"
+#include "sim/system/workload_data.h"
+
+namespace wdsim {
+
+namespace {
+
+constexpr uint16_t kDmaDomainAsid = 1;
+constexpr const char* kZipDeviceName = "hisi_zip-0";
+constexpr const char* kZipAlgorithms = "zlib\ngzip\ndeflate";
+
+class SimulationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+rt::ZipFormat format_of(const std::string& f) {
+  if (f == "deflate") return rt::ZipFormat::kDeflate;
+  if (f == "gzip") return rt::ZipFormat::kGzip;
+  return rt::ZipFormat::kZlib;
+}
+
+uint64_t now_ps() { return to_ps(sc_core::sc_time_stamp()); }
+
+// Stages from checkpoints: each stage lasts from the previous checkpoint to its own,
+// clamped so that the stages are never negative and always sum to the total.
+class StageBuilder {
+ public:
+  explicit StageBuilder(uint64_t start) : last_(start) {}
+  void mark(const std::string& name, uint64_t at) {
+    const uint64_t t = std::max(at, last_);
+    stages_.push_back({name, t - last_});
+    last_ = t;
+  }
+  // A span [.., at] of which `part` (clamped to the span) is reported as `part_name`.
+  void mark_split(const std::string& name, const std::string& part_name, uint64_t part,
+                  uint64_t at) {
+    const uint64_t t = std::max(at, last_);
+    const uint64_t p = std::min(part, t - last_);
+    stages_.push_back({part_name, p});
+    stages_.push_back({name, t - last_ - p});
+    last_ = t;
+  }
+  std::vector<std::pair<std::string, uint64_t>> take() { return std::move(stages_); }
+
+ private:
+  uint64_t last_;
+  std::vector<std::pair<std::string, uint64_t>> stages_;
+};
+
+class SystemModule : public sc_core::sc_module {
+ public:
+  SystemModule(sc_core::sc_module_name name, const Scenario& sc, SimEnv& env, RunOutcome& out)
+      : sc_module(name), sc_(sc), env_(env), out_(out) {
+    const SystemParams& p = sc.system;
+    memory_ = std::make_unique<PhysicalMemory>("memory", p.dram, env);
+    frames_ = std::make_unique<FrameAllocator>(
+        AddressMap::kKernelReserved, p.dram.size_bytes - AddressMap::kKernelReserved);
+    smmu_ = std::make_unique<Smmu>("smmu", p.smmu, env);
+    rc_ = std::make_unique<RootComplex>("root_complex", p.root_complex, env);
+    link_ = std::make_unique<PcieLink>("pcie_link", p.pcie, env);
+    QmParams qm_params = p.qm;
+    if (qm_params.msi_address == 0) qm_params.msi_address = p.root_complex.msi_base;
+    qm_ = std::make_unique<Qm>("qm", qm_params, env);
+    zip_ = std::make_unique<ZipEngine>("zip", p.zip, env);
+    bus_ = std::make_unique<HostBus>("host_bus", p.host_bus);
+    gic_ = std::make_unique<InterruptController>("gic", ns(p.host.irq_entry_ns), env);
+    kernel_ = std::make_unique<Kernel>("kernel", p.host, *memory_, *frames_, env);
+
+    smmu_->mem.bind(memory_->socket);
+    rc_->to_iommu.bind(smmu_->upstream);
+    rc_->to_msi.bind(gic_->msi);
+    link_->host_dma.bind(rc_->from_link);
+    qm_->dma.bind(link_->device_dma);
+    link_->device_mmio.bind(qm_->mmio);
+    kernel_->mmio.bind(bus_->cpu);
+    bus_->add_window("smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true)
+        .bind(smmu_->regs);
+    bus_->add_window("qm_bar", AddressMap::kQmBar, AddressMap::kQmBarSize, true)
+        .bind(link_->host_mmio);
+    for (uint8_t alg : {uint8_t{0}, uint8_t{1}}) qm_->attach_engine(alg, zip_->for_alg_type(alg));
+    qm_->set_completion_observer([this](const SqeRecord& r) { last_record_ = r; });
+
+    SmmuDriverConfig smmu_cfg;
+    smmu_cfg.regs_pa = AddressMap::kSmmuRegs;
+    smmu_cfg.sid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.sid_bits, 16));
+    smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.ssid_bits, 10));
+    smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, smmu_cfg);
+    dma_ = std::make_unique<DmaApi>(*kernel_, *smmu_drv_, kDmaDomainAsid);
+    HisiQmDeviceInfo info;
+    info.name = "hisi_zip";
+    info.bar_pa = AddressMap::kQmBar;
+    info.num_qps = p.qm.num_qps;
+    info.sqe_size = p.qm.sqe_size_bytes;
+    info.eq_msi_vector = p.qm.msi_data;
+    qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
+    UacceDeviceInfo uinfo;
+    uinfo.name = kZipDeviceName;
+    uinfo.algorithms = kZipAlgorithms;
+    uinfo.stream_id = p.qm.stream_id;
+    uacce_ = std::make_unique<UacceDevice>(*kernel_, *qm_drv_, *smmu_drv_, uinfo);
+    zip_sync_ = std::make_unique<ZipSyncDevice>(*kernel_, *qm_drv_, *dma_);
+
+    SC_HAS_PROCESS(SystemModule);
+    SC_THREAD(main_thread);
+  }
+
+ private:
+  void main_thread() {
+    try {
+      CpuContext boot;
+      smmu_drv_->probe(boot);
+      smmu_drv_->attach_device(boot, sc_.system.qm.stream_id, dma_->domain(), kDmaDomainAsid);
+      qm_drv_->probe(boot);
+      env_.trace_event("system", "booted");
+      Process& process = kernel_->create_process();
+      HostThread thread(*kernel_, process, "app");
+      for (const auto& path : sc_.workload.paths) run_path(thread, path);
+      out_.ok = true;
+    } catch (const SimulationError& e) {
+      out_.error = e.what();
+    } catch (const std::runtime_error& e) {
+      out_.error = e.what();
+    }
+    sc_core::sc_stop();
+  }
+
+  void run_path(HostThread& t, const std::string& path) {
+    const WorkloadParams& w = sc_.workload;
+    const rt::ZipFormat fmt = format_of(w.format);
+    std::unique_ptr<rt::CompSession> session;
+    int fd = -1;
+    if (path == "doorbell") {
+      rt::CompSessionSetup setup;
+      setup.algorithm = w.format;
+      setup.open_decompress = false;
+      setup.costs = sc_.system.runtime;
+      session = std::make_unique<rt::CompSession>(t, setup);
+      if (int r = session->init(); r < 0) {
+        throw SimulationError("doorbell path: wd_comp init failed: " + session->last_error());
+      }
+    } else {
+      fd = t.open(ZipSyncDevice::kPath);
+      if (fd < 0) throw SimulationError("syscall path: open failed: " + std::to_string(fd));
+    }
+    WorkloadData data(w.data, env_.rng("workload.data"));
+    for (uint64_t size : w.sizes) {
+      const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
+      int err = 0;
+      const uint64_t src = t.mmap(-1, size, rt::kProtRead | rt::kProtWrite, 0, &err);
+      const uint64_t dst = t.mmap(-1, capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
+      if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
+      env_.trace_event("workload", "point", {tf("path", path), tf("size", size)});
+      for (uint64_t i = 0; i < w.warmup_requests + w.requests; ++i) {
+        const std::vector<uint8_t> input = data.next(size);
+        t.process().write(src, input.data(), input.size());  // produced by the app, untimed
+        const uint64_t t0 = now_ps();
+        const sc_core::sc_time cpu0 = t.cpu().busy_time();
+        uint32_t out_len = static_cast<uint32_t>(capacity);
+        RequestSample s;
+        if (session) {
+          int r = session->compress_sync(src, static_cast<uint32_t>(size), dst, &out_len, fmt);
+          if (r < 0) {
+            throw SimulationError("doorbell path: request failed: " + session->last_error());
+          }
+          s.stages = doorbell_stages(t0, session->last_stages(), now_ps());
+        } else {
+          ZipSyncRequest req;
+          req.src = src;
+          req.dst = dst;
+          req.src_len = static_cast<uint32_t>(size);
+          req.dst_len = out_len;
+          req.req_type = rt::zip_format_req_type(fmt);
+          req.op = 0;
+          req.tag = static_cast<uint32_t>(i + 1);
+          long r = t.ioctl(fd, kZipSyncIoctl, &req);
+          if (r < 0) {
+            throw SimulationError("syscall path: ioctl failed: " + std::to_string(r) +
+                                  " (status " + std::to_string(req.status) + ")");
+          }
+          out_len = req.dst_len;
+          s.stages = syscall_stages(t0, zip_sync_->last_stages(), now_ps());
+        }
+        const uint64_t t1 = now_ps();
+        verify(t, dst, out_len, input, w.format, path, size);
+        if (i < w.warmup_requests) continue;
+        s.path = path;
+        s.size = size;
+        s.output_size = out_len;
+        s.latency_ps = t1 - t0;
+        s.cpu_ps = to_ps(t.cpu().busy_time() - cpu0);
+        out_.samples.push_back(std::move(s));
+      }
+      t.munmap(src, size);
+      t.munmap(dst, capacity);
+    }
+    if (session) session->close();
+    if (fd >= 0) t.close(fd);
+  }
+
+  std::vector<std::pair<std::string, uint64_t>> doorbell_stages(uint64_t t0,
+                                                                const rt::CompStageRecord& r,
+                                                                uint64_t t1) {
+    StageBuilder b(t0);
+    b.mark("submit", r.doorbell_ps);
+    device_stages(b);
+    b.mark("completion", t1);
+    return b.take();
+  }
+
+  std::vector<std::pair<std::string, uint64_t>> syscall_stages(uint64_t t0,
+                                                               const ZipSyncStages& st,
+                                                               uint64_t t1) {
+    StageBuilder b(t0);
+    b.mark("syscall_entry", st.start_ps);
+    b.mark("copy_in", st.copied_in_ps);
+    b.mark("dma_map", st.mapped_ps);
+    b.mark("submit", st.submitted_ps);
+    device_stages(b);
+    b.mark("irq_wakeup", st.woken_ps);
+    b.mark("dma_unmap", st.unmapped_ps);
+    b.mark("copy_out", st.copied_out_ps);
+    b.mark("syscall_exit", t1);
+    return b.take();
+  }
+
+  void device_stages(StageBuilder& b) {
+    const SqeRecord& r = last_record_;
+    b.mark("doorbell", to_ps(r.doorbell_seen));
+    b.mark("fetch", to_ps(r.fetched));
+    b.mark_split("engine", "translation", to_ps(r.engine.translation), to_ps(r.engine_done));
+    b.mark("writeback", to_ps(r.cqe_written));
+  }
+
+  void verify(HostThread& t, uint64_t dst, uint32_t len, const std::vector<uint8_t>& input,
+              const std::string& format, const std::string& path, uint64_t size) {
+    std::vector<uint8_t> out(len);
+    if (!t.process().read(dst, out.data(), len)) {
+      throw SimulationError(path + " " + std::to_string(size) + " B: output buffer unmapped");
+    }
+    std::string why;
+    if (!inflate_equals(out, input, format, &why)) {
+      throw SimulationError(path + " " + std::to_string(size) +
+                            " B: output does not inflate to the input with system zlib: " + why);
+    }
+  }
+
+  const Scenario& sc_;
+  SimEnv& env_;
+  RunOutcome& out_;
+  std::unique_ptr<PhysicalMemory> memory_;
+  std::unique_ptr<FrameAllocator> frames_;
+  std::unique_ptr<Smmu> smmu_;
+  std::unique_ptr<RootComplex> rc_;
+  std::unique_ptr<PcieLink> link_;
+  std::unique_ptr<Qm> qm_;
+  std::unique_ptr<ZipEngine> zip_;
+  std::unique_ptr<HostBus> bus_;
+  std::unique_ptr<InterruptController> gic_;
+  std::unique_ptr<Kernel> kernel_;
+  std::unique_ptr<SmmuDriver> smmu_drv_;
+  std::unique_ptr<DmaApi> dma_;
+  std::unique_ptr<HisiQmDriver> qm_drv_;
+  std::unique_ptr<UacceDevice> uacce_;
+  std::unique_ptr<ZipSyncDevice> zip_sync_;
+  SqeRecord last_record_;
+};
+
+void fresh_context() {
+  delete sc_core::sc_curr_simcontext;
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+}  // namespace
+
+RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
+  RunOutcome out;
+  const auto wall0 = std::chrono::steady_clock::now();
+  fresh_context();
+  {
+    SystemModule system("system", scenario, env, out);
+    sc_core::sc_start();
+  }
+  fresh_context();
+  out.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  if (out.ok && out.samples.empty()) out.error = "the workload measured no request";
+  if (!out.error.empty()) out.ok = false;
+  return out;
+}
+
+}  // namespace wdsim

@@ -1,0 +1,66 @@
+#include "sim/system/workload_data.h"
+
+#include <zlib.h>
+
+#include <array>
+
+namespace wdsim {
+
+namespace {
+// A small vocabulary: text made of it compresses roughly 3x with deflate, like prose or logs.
+constexpr std::array<const char*, 32> kWords = {
+    "the",    "queue",  "device", "memory", "page",   "table",   "doorbell", "kernel",
+    "user",   "space",  "request", "buffer", "engine", "address", "virtual",  "process",
+    "shared", "pasid",  "stream", "context", "walk",  "cache",   "latency",  "complete",
+    "submit", "ring",   "phase",  "fault",  "invalid", "bind",   "map",      "unmap"};
+}  // namespace
+
+std::vector<uint8_t> WorkloadData::next(uint64_t size) {
+  std::vector<uint8_t> out;
+  out.reserve(size);
+  if (kind_ == "zeros") {
+    out.assign(size, 0);
+  } else if (kind_ == "random") {
+    while (out.size() < size) {
+      uint64_t v = rng_();
+      for (int i = 0; i < 8 && out.size() < size; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    }
+  } else {
+    while (out.size() < size) {
+      const char* w = kWords[rng_() % kWords.size()];
+      for (const char* c = w; *c && out.size() < size; ++c) out.push_back(static_cast<uint8_t>(*c));
+      if (out.size() < size) out.push_back((rng_() % 12 == 0) ? '\n' : ' ');
+    }
+  }
+  return out;
+}
+
+bool inflate_equals(const std::vector<uint8_t>& compressed, const std::vector<uint8_t>& expected,
+                    const std::string& format, std::string* why) {
+  const int window_bits = format == "deflate" ? -15 : (format == "gzip" ? 31 : 15);
+  z_stream zs{};
+  if (inflateInit2(&zs, window_bits) != Z_OK) {
+    *why = "inflateInit2 failed";
+    return false;
+  }
+  std::vector<uint8_t> out(expected.size() + 64);
+  zs.next_in = const_cast<Bytef*>(compressed.data());
+  zs.avail_in = static_cast<uInt>(compressed.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&zs, Z_FINISH);
+  const size_t produced = out.size() - zs.avail_out;
+  inflateEnd(&zs);
+  if (rc != Z_STREAM_END) {
+    *why = "inflate returned " + std::to_string(rc) + (zs.msg ? std::string(" (") + zs.msg + ")" : "");
+    return false;
+  }
+  if (produced != expected.size() || !std::equal(expected.begin(), expected.end(), out.begin())) {
+    *why = "inflated " + std::to_string(produced) + " bytes that differ from the " +
+           std::to_string(expected.size()) + "-byte input";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace wdsim

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages wdsim builds with, when any is missing (run as root).
+# A no-op on a machine that has them all.
+set -euo pipefail
+packages=(
+  bazel-bootstrap g++ libsystemc-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
