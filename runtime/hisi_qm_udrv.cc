@@ -26,22 +26,23 @@ Picoseconds ns_to_ps(double ns) {
 }
 
 void UserDriverCosts::declare(ParamScope& s) {
-  const char* guess = "guess: tens of instructions on a ~2.6 GHz Arm core (no published UADK numbers)";
+  const char* guess =
+      "guess: tens of instructions on a ~2.6 GHz Arm core (no published UADK numbers)";
   s.add("send_call_ns", send_call_ns, 20.0, "ns",
         "Per send call: argument checks, lock, free-slot arithmetic", guess, Range::min(0));
   s.add("sqe_ring_ns", sqe_ring_ns, 3.0, "ns",
         "Per SQE sent: ring slot arithmetic and copy setup (the copy itself is charged as stores)",
         guess, Range::min(0));
   s.add("doorbell_compose_ns", doorbell_compose_ns, 1.0, "ns",
-        "Per doorbell: composing the 64-bit V2 value (the MMIO write is charged by the OS)",
-        guess, Range::min(0));
+        "Per doorbell: composing the 64-bit V2 value (the MMIO write is charged by the OS)", guess,
+        Range::min(0));
   s.add("recv_call_ns", recv_call_ns, 15.0, "ns",
         "Per recv call: lock and queue status word check bookkeeping", guess, Range::min(0));
   s.add("cqe_process_ns", cqe_process_ns, 5.0, "ns",
         "Per CQE taken: phase compare, head advance, response copy setup", guess, Range::min(0));
   s.add("sqe_build_ns", sqe_build_ns, 40.0, "ns",
-        "Per request: clearing and filling the 128 B ZIP SQE (hisi_comp fill_zip_comp_sqe)",
-        guess, Range::min(0));
+        "Per request: clearing and filling the 128 B ZIP SQE (hisi_comp fill_zip_comp_sqe)", guess,
+        Range::min(0));
   s.add("sqe_parse_ns", sqe_parse_ns, 20.0, "ns",
         "Per response: status, tag and size parsing (hisi_comp parse_zip_sqe)", guess,
         Range::min(0));
@@ -53,8 +54,7 @@ void UserDriverCosts::declare(ParamScope& s) {
         "guess: UADK polls up to 200M times (~seconds); 1 s of simulated time", Range::min(1));
 }
 
-HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs)
-    : os_(os), costs_(costs) {}
+HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs) : os_(os), costs_(costs) {}
 
 int HisiQmQueue::fail(int err, const std::string& what) {
   last_error_ = what + " (" + std::to_string(err) + ")";
@@ -148,7 +148,8 @@ int HisiQmQueue::send(const void* sqes, uint16_t count, uint16_t* sent) {
   const uint16_t first = static_cast<uint16_t>(std::min<uint32_t>(n, sq_depth_ - sq_tail_));
   os_.store(sq_base_ + uint64_t{sq_tail_} * sqe_size_, src, size_t{first} * sqe_size_);
   if (n > first) {
-    os_.store(sq_base_, src + size_t{first} * sqe_size_, static_cast<size_t>(n - first) * sqe_size_);
+    os_.store(sq_base_, src + size_t{first} * sqe_size_,
+              static_cast<size_t>(n - first) * sqe_size_);
   }
   charge_ns(costs_.sqe_ring_ns * n);
   sq_tail_ = static_cast<uint16_t>((sq_tail_ + n) % sq_depth_);

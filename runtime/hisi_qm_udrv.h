@@ -29,15 +29,15 @@ namespace wdsim::rt {
 // through load/store/barrier/mmio). Every default is a guess: no published per-step numbers
 // exist for UADK; they are of the order of tens of instructions on a ~2.6 GHz Arm core.
 struct UserDriverCosts {
-  double send_call_ns = 0;        // per send(): argument checks, lock, free-count arithmetic
-  double sqe_ring_ns = 0;         // per SQE sent: slot index arithmetic and copy setup
+  double send_call_ns = 0;         // per send(): argument checks, lock, free-count arithmetic
+  double sqe_ring_ns = 0;          // per SQE sent: slot index arithmetic and copy setup
   double doorbell_compose_ns = 0;  // per doorbell: building the 64-bit value
-  double recv_call_ns = 0;        // per recv(): lock, status word check
-  double cqe_process_ns = 0;      // per CQE taken: phase compare, index advance, copy setup
-  double sqe_build_ns = 0;        // per request in wd_comp: memset + filling the ZIP SQE
-  double sqe_parse_ns = 0;        // per response in wd_comp: status, tag, sizes
-  double poll_interval_ns = 0;    // busy-poll period when waiting for a CQE
-  double sync_timeout_us = 0;     // how long a sync request waits before -ETIMEDOUT
+  double recv_call_ns = 0;         // per recv(): lock, status word check
+  double cqe_process_ns = 0;       // per CQE taken: phase compare, index advance, copy setup
+  double sqe_build_ns = 0;         // per request in wd_comp: memset + filling the ZIP SQE
+  double sqe_parse_ns = 0;         // per response in wd_comp: status, tag, sizes
+  double poll_interval_ns = 0;     // busy-poll period when waiting for a CQE
+  double sync_timeout_us = 0;      // how long a sync request waits before -ETIMEDOUT
 
   void declare(ParamScope& s);
 };

@@ -64,7 +64,7 @@ class QmQueueTest : public ::testing::Test {
     dev.region_dus_size = dus_size(kSqeSize, kDepth, kDepth);
     os_.add_uacce_device(dev);
     device_.set_sqe_handler([](int, uint16_t slot, uint8_t* sqe, uint32_t) {
-      sqe[4] = 0xA5;                         // "result" written by the device
+      sqe[4] = 0xA5;                        // "result" written by the device
       sqe[5] = static_cast<uint8_t>(slot);  // which slot it was in
     });
   }

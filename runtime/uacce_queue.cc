@@ -204,8 +204,8 @@ int UacceQueue::open_device(const UacceDeviceInfo& dev, const UacceQueueRequest&
   fd_ = fd;
 
   int err = 0;
-  dus_base_ = os_.mmap(fd_, dev.region_dus_size, kProtRead | kProtWrite,
-                       kUacceQfrtDus * page_size_, &err);
+  dus_base_ =
+      os_.mmap(fd_, dev.region_dus_size, kProtRead | kProtWrite, kUacceQfrtDus * page_size_, &err);
   if (dus_base_ == 0) {
     int e = err < 0 ? err : -ENOMEM;
     undo_open();

@@ -35,8 +35,8 @@ struct UacceDeviceInfo {
   int64_t isolate = 0;  // 0 when the attribute is absent (older kernels)
 
   bool has_algorithm(const std::string& alg) const;
-  std::string sysfs_dir() const;   // "/sys/class/uacce/<name>"
-  std::string dev_path() const;    // "/dev/<name>"
+  std::string sysfs_dir() const;  // "/sys/class/uacce/<name>"
+  std::string dev_path() const;   // "/dev/<name>"
 };
 
 // What a queue is wanted for.

@@ -9,27 +9,36 @@ namespace wdsim::rt {
 
 const char* zip_format_name(ZipFormat fmt) {
   switch (fmt) {
-    case ZipFormat::kDeflate: return "deflate";
-    case ZipFormat::kZlib: return "zlib";
-    case ZipFormat::kGzip: return "gzip";
+    case ZipFormat::kDeflate:
+      return "deflate";
+    case ZipFormat::kZlib:
+      return "zlib";
+    case ZipFormat::kGzip:
+      return "gzip";
   }
   return "unknown";
 }
 
 uint8_t zip_format_req_type(ZipFormat fmt) {
   switch (fmt) {
-    case ZipFormat::kDeflate: return kZipReqDeflate;
-    case ZipFormat::kZlib: return kZipReqZlib;
-    case ZipFormat::kGzip: return kZipReqGzip;
+    case ZipFormat::kDeflate:
+      return kZipReqDeflate;
+    case ZipFormat::kZlib:
+      return kZipReqZlib;
+    case ZipFormat::kGzip:
+      return kZipReqGzip;
   }
   return 0;
 }
 
 uint32_t zip_format_header_size(ZipFormat fmt) {
   switch (fmt) {
-    case ZipFormat::kDeflate: return 0;
-    case ZipFormat::kZlib: return sizeof(kZlibHeader);
-    case ZipFormat::kGzip: return sizeof(kGzipHeader);
+    case ZipFormat::kDeflate:
+      return 0;
+    case ZipFormat::kZlib:
+      return sizeof(kZlibHeader);
+    case ZipFormat::kGzip:
+      return sizeof(kGzipHeader);
   }
   return 0;
 }
@@ -44,8 +53,7 @@ const char* op_name(ZipOp op) { return op == ZipOp::kCompress ? "compress" : "de
 
 }  // namespace
 
-CompSession::CompSession(OsInterface& os, const CompSessionSetup& setup)
-    : os_(os), setup_(setup) {}
+CompSession::CompSession(OsInterface& os, const CompSessionSetup& setup) : os_(os), setup_(setup) {}
 
 CompSession::~CompSession() { close(); }
 
@@ -126,13 +134,13 @@ int CompSession::compress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst, uin
   return run_sync(ZipOp::kCompress, src, src_len, dst, dst_len, fmt);
 }
 
-int CompSession::decompress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst,
-                                 uint32_t* dst_len, ZipFormat fmt) {
+int CompSession::decompress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst, uint32_t* dst_len,
+                                 ZipFormat fmt) {
   return run_sync(ZipOp::kDecompress, src, src_len, dst, dst_len, fmt);
 }
 
-int CompSession::run_sync(ZipOp op, VirtAddr src, uint32_t src_len, VirtAddr dst,
-                          uint32_t* dst_len, ZipFormat fmt) {
+int CompSession::run_sync(ZipOp op, VirtAddr src, uint32_t src_len, VirtAddr dst, uint32_t* dst_len,
+                          ZipFormat fmt) {
   CompStageRecord rec;
   rec.op = op;
   rec.submit_ps = os_.now();

@@ -71,8 +71,7 @@ class CompSession {
   // Compresses [src, src+src_len) into dst. *dst_len: in = room at dst, out = bytes written
   // (header included). 0 on success; -EINVAL for bad arguments, -ETIMEDOUT, -EIO for a
   // hardware error status (named in last_error()), other -errno from the queue.
-  int compress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst, uint32_t* dst_len,
-                    ZipFormat fmt);
+  int compress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst, uint32_t* dst_len, ZipFormat fmt);
   // Decompresses a complete stream of format `fmt` (header included). Same conventions;
   // -ENOSPC when the output did not fit.
   int decompress_sync(VirtAddr src, uint32_t src_len, VirtAddr dst, uint32_t* dst_len,

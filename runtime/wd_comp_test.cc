@@ -207,8 +207,7 @@ TEST_F(CompSessionTest, CompressSyncProducesStreamsSystemZlibInflates) {
   } cases[] = {{ZipFormat::kZlib, 15}, {ZipFormat::kGzip, 31}, {ZipFormat::kDeflate, -15}};
   for (const Case& c : cases) {
     uint32_t dst_len = cap;
-    ASSERT_EQ(sess.compress_sync(src, static_cast<uint32_t>(input.size()), dst, &dst_len, c.fmt),
-              0)
+    ASSERT_EQ(sess.compress_sync(src, static_cast<uint32_t>(input.size()), dst, &dst_len, c.fmt), 0)
         << zip_format_name(c.fmt) << ": " << sess.last_error();
     EXPECT_LT(dst_len, input.size());
     auto compressed = get(dst, dst_len);
@@ -266,9 +265,9 @@ TEST_F(CompSessionTest, DecompressSyncRoundTrips) {
   const VirtAddr src = put(z);
   const VirtAddr dst = os_.alloc(input.size());
   uint32_t dst_len = static_cast<uint32_t>(input.size());
-  ASSERT_EQ(sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &dst_len,
-                                 ZipFormat::kZlib),
-            0)
+  ASSERT_EQ(
+      sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &dst_len, ZipFormat::kZlib),
+      0)
       << sess.last_error();
   EXPECT_EQ(dst_len, input.size());
   EXPECT_EQ(get(dst, dst_len), input);
@@ -277,9 +276,9 @@ TEST_F(CompSessionTest, DecompressSyncRoundTrips) {
 
   // Too little room: -ENOSPC.
   uint32_t small = 1000;
-  EXPECT_EQ(sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &small,
-                                 ZipFormat::kZlib),
-            -ENOSPC);
+  EXPECT_EQ(
+      sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &small, ZipFormat::kZlib),
+      -ENOSPC);
 }
 
 TEST_F(CompSessionTest, StageRecordIsOrderedInSimulatedTime) {
@@ -344,8 +343,7 @@ TEST_F(CompSessionTest, BadArgumentsAndMissingDirection) {
   len = 2;  // no room past the zlib header
   EXPECT_EQ(sess.compress_sync(buf, 100, buf, &len, ZipFormat::kZlib), -EINVAL);
   len = 4096;
-  EXPECT_EQ(sess.compress_sync(buf, kZipMaxRequestBytes + 1, buf, &len, ZipFormat::kZlib),
-            -EINVAL);
+  EXPECT_EQ(sess.compress_sync(buf, kZipMaxRequestBytes + 1, buf, &len, ZipFormat::kZlib), -EINVAL);
 }
 
 TEST_F(CompSessionTest, InitFailsCleanlyWithoutDevice) {

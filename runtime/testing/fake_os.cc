@@ -36,8 +36,7 @@ void FakeOs::add_uacce_device(const FakeUacceDevice& dev) {
 }
 
 void FakeOs::publish_available(const DeviceEntry& e) {
-  add_file(std::string(kUacceSysfsClassDir) + "/" + e.dev.name + "/" +
-               kUacceAttrAvailableInstances,
+  add_file(std::string(kUacceSysfsClassDir) + "/" + e.dev.name + "/" + kUacceAttrAvailableInstances,
            std::to_string(e.dev.available_instances) + "\n");
 }
 
@@ -183,8 +182,8 @@ VirtAddr FakeOs::mmap(int fd, size_t len, int /*prot*/, uint64_t offset, int* er
   uint64_t size = region == kUacceQfrtMmio ? dev.region_mmio_size : dev.region_dus_size;
   if (len > size) return fail(-EINVAL);
   VirtAddr va = reserve_va(len);
-  mappings_[va] = Mapping{static_cast<size_t>(round_up_pages(len)), fd,
-                          static_cast<uint32_t>(region)};
+  mappings_[va] =
+      Mapping{static_cast<size_t>(round_up_pages(len)), fd, static_cast<uint32_t>(region)};
   q->region_va[region] = va;
   q->region_size[region] = len;
   return va;
@@ -286,8 +285,7 @@ void FakeOs::compute(Picoseconds cost) {
   compute_total_ += cost;
 }
 
-bool FakeOs::poll_memory(VirtAddr va, size_t len,
-                         const std::function<bool(const uint8_t*)>& ready,
+bool FakeOs::poll_memory(VirtAddr va, size_t len, const std::function<bool(const uint8_t*)>& ready,
                          Picoseconds poll_interval, Picoseconds timeout) {
   ++poll_calls_;
   const Picoseconds start = now_;

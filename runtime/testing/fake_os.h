@@ -30,8 +30,8 @@ struct FakeUacceDevice {
   uint32_t flags = kUacceDevSva;
   std::string algorithms = "zlib\ngzip\ndeflate\n";
   int64_t available_instances = 4;
-  uint64_t region_mmio_size = 8192;    // V2 without doorbell isolation
-  uint64_t region_dus_size = 151552;   // 128 B SQE, depth 1024 (see FORMATS.md)
+  uint64_t region_mmio_size = 8192;   // V2 without doorbell isolation
+  uint64_t region_dus_size = 151552;  // 128 B SQE, depth 1024 (see FORMATS.md)
   int64_t isolate = 0;
   bool has_isolate_attr = true;
   // What SET_QP_INFO reports; when supports_qp_info is false it returns -EINVAL.
@@ -89,8 +89,7 @@ class FakeOs : public OsInterface {
   // The device an fd was opened on; nullptr for an unknown fd.
   const FakeUacceDevice* device_of(int fd);
   // Changes what sysfs reports (e.g. isolate) for a device added before.
-  void set_device_attr(const std::string& device, const std::string& attr,
-                       const std::string& text);
+  void set_device_attr(const std::string& device, const std::string& attr, const std::string& text);
   void raise_interrupt(int fd);
 
   // ---- introspection ----
@@ -128,7 +127,7 @@ class FakeOs : public OsInterface {
  private:
   struct Mapping {
     size_t len = 0;
-    int fd = -1;       // -1 for anonymous memory
+    int fd = -1;  // -1 for anonymous memory
     uint32_t region = 0;
   };
   struct DeviceEntry {

@@ -5,9 +5,8 @@
 namespace wdsim::rt::testing {
 
 FakeQmDevice::FakeQmDevice(FakeOs& os) : os_(os) {
-  os_.set_mmio_handler([this](int fd, uint64_t offset, uint64_t value) {
-    on_mmio(fd, offset, value);
-  });
+  os_.set_mmio_handler(
+      [this](int fd, uint64_t offset, uint64_t value) { on_mmio(fd, offset, value); });
 }
 
 FakeQmDevice::QueueState* FakeQmDevice::state(int fd) {

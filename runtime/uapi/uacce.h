@@ -25,8 +25,9 @@ constexpr uint32_t kIocWrite = 1;
 constexpr uint32_t kIocRead = 2;
 
 constexpr unsigned long ioc(uint32_t dir, uint32_t type, uint32_t nr, uint32_t size) {
-  return static_cast<unsigned long>((dir << kIocDirShift) | ((size & kIocSizeMask) << kIocSizeShift) |
-                                    ((type & 0xffu) << kIocTypeShift) | ((nr & 0xffu) << kIocNrShift));
+  return static_cast<unsigned long>(
+      (dir << kIocDirShift) | ((size & kIocSizeMask) << kIocSizeShift) |
+      ((type & 0xffu) << kIocTypeShift) | ((nr & 0xffu) << kIocNrShift));
 }
 constexpr unsigned long ioc_io(uint32_t type, uint32_t nr) { return ioc(kIocNone, type, nr, 0); }
 constexpr unsigned long ioc_ior(uint32_t type, uint32_t nr, uint32_t size) {
@@ -39,11 +40,15 @@ constexpr unsigned long ioc_iowr(uint32_t type, uint32_t nr, uint32_t size) {
   return ioc(kIocRead | kIocWrite, type, nr, size);
 }
 // Decoders, for the driver side and for traces.
-constexpr uint32_t ioc_dir(unsigned long cmd) { return static_cast<uint32_t>(cmd >> kIocDirShift) & 3u; }
+constexpr uint32_t ioc_dir(unsigned long cmd) {
+  return static_cast<uint32_t>(cmd >> kIocDirShift) & 3u;
+}
 constexpr uint32_t ioc_type(unsigned long cmd) {
   return static_cast<uint32_t>(cmd >> kIocTypeShift) & 0xffu;
 }
-constexpr uint32_t ioc_nr(unsigned long cmd) { return static_cast<uint32_t>(cmd >> kIocNrShift) & 0xffu; }
+constexpr uint32_t ioc_nr(unsigned long cmd) {
+  return static_cast<uint32_t>(cmd >> kIocNrShift) & 0xffu;
+}
 constexpr uint32_t ioc_size(unsigned long cmd) {
   return static_cast<uint32_t>(cmd >> kIocSizeShift) & kIocSizeMask;
 }
@@ -69,9 +74,9 @@ constexpr uint32_t kUacceMaxRegion = 2;
 // sysfs: /sys/class/uacce/<name>/<attribute>; the device node is /dev/<name>.
 inline constexpr const char* kUacceSysfsClassDir = "/sys/class/uacce";
 inline constexpr const char* kUacceDevDir = "/dev";
-inline constexpr const char* kUacceAttrApi = "api";                    // e.g. "hisi_qm_v2"
-inline constexpr const char* kUacceAttrFlags = "flags";                // decimal, kUacceDev*
-inline constexpr const char* kUacceAttrAlgorithms = "algorithms";      // one name per line
+inline constexpr const char* kUacceAttrApi = "api";                // e.g. "hisi_qm_v2"
+inline constexpr const char* kUacceAttrFlags = "flags";            // decimal, kUacceDev*
+inline constexpr const char* kUacceAttrAlgorithms = "algorithms";  // one name per line
 inline constexpr const char* kUacceAttrAvailableInstances = "available_instances";  // decimal
 inline constexpr const char* kUacceAttrRegionMmioSize = "region_mmio_size";  // bytes, decimal
 inline constexpr const char* kUacceAttrRegionDusSize = "region_dus_size";    // bytes, decimal

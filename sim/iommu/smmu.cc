@@ -33,9 +33,11 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
   config_ = std::make_unique<smmu::ConfigCache>(p_.config_cache, env_.stats(),
                                                 component_ + ".config_cache");
   walker_ = std::make_unique<smmu::Stage1Walker>(p_.walk);
-  evtq_ = std::make_unique<smmu::EventQueue>(p_.evtq_max_log2_entries, *this, env_.stats(),
+  smmu::MemPort& port = *this;
+  smmu::CommandSink& sink = *this;
+  evtq_ = std::make_unique<smmu::EventQueue>(p_.evtq_max_log2_entries, port, env_.stats(),
                                              component_ + ".evtq");
-  cmdq_ = std::make_unique<smmu::CommandQueue>(p_.cmdq, *this, *this, env_, component_);
+  cmdq_ = std::make_unique<smmu::CommandQueue>(p_.cmdq, port, sink, env_, component_);
   if (p_.gbpa_abort_at_reset) gbpa_ = smmu::kGbpaAbort;
 }
 

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <systemc>
 #include <string>
 #include <vector>
 
@@ -80,7 +81,8 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     return kExitBadInput;
   }
   const std::filesystem::path out_dir =
-      out_dir_arg.empty() ? std::filesystem::path("wdsim_out") / sc.name : out_dir_arg;
+      out_dir_arg.empty() ? std::filesystem::path("wdsim_out") / sc.name
+                          : std::filesystem::path(out_dir_arg);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) {
@@ -122,6 +124,9 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  // Results own stdout: no "simulation stopped" notice. (The SystemC banner goes to stderr;
+  // SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 in the environment silences it.)
+  sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   CLI::App app{"wdsim: a full-system simulator of SVA/PASID accelerators (WarpDrive/UACCE)"};
   app.set_version_flag("--version", kVersion);
   app.require_subcommand(1);

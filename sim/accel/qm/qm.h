@@ -135,7 +135,7 @@ class Qm : public sc_core::sc_module {
   IoAttrs ring_attrs(uint64_t tag) const;
   void error(const char* what, std::vector<TraceField> fields, const sc_core::sc_time& offset);
   void trace(const char* event, std::vector<TraceField> fields, const sc_core::sc_time& offset);
-  std::string stat(const char* key) const { return std::string(name()) + "." + key; }
+  std::string stat(const char* key) const { return std::string(basename()) + "." + key; }
 
   QmParams params_;
   SimEnv& env_;
@@ -159,7 +159,7 @@ class Qm : public sc_core::sc_module {
 
   // Completions by (ready time, sequence).
   std::map<std::pair<sc_core::sc_time, uint64_t>, std::unique_ptr<InFlight>> completions_;
-  std::deque<std::pair<sc_core::sc_time, uint16_t>> rearmed_;  // CQs re-armed with CQEs unread
+  std::multimap<sc_core::sc_time, uint16_t> rearmed_;  // CQs re-armed with CQEs unread, by time
   sc_core::sc_event completion_event_;
   uint64_t next_seq_ = 1;
 
