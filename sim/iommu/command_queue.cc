@@ -165,7 +165,8 @@ void CommandQueue::run(const sc_time& at) {
         sc_time t = end - now;
         uint32_t data = c.msi_data;
         if (!mem_.write(c.msi_addr, &data, sizeof(data), t)) {
-          env_.stats().counter(component_ + ".cmds.msi_errors", "SYNC MSI writes that failed")
+          env_.stats()
+              .counter(component_ + ".cmds.msi_errors", "SYNC MSI writes that failed")
               .inc();
         }
       }

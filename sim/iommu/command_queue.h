@@ -19,9 +19,8 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"

@@ -20,8 +20,7 @@ std::optional<V> ConfigCache::find(Lru<K, V>& c, const K& k, uint64_t& clock) {
 }
 
 template <class K, class V>
-void ConfigCache::insert(Lru<K, V>& c, size_t capacity, const K& k, const V& v,
-                         uint64_t& clock) {
+void ConfigCache::insert(Lru<K, V>& c, size_t capacity, const K& k, const V& v, uint64_t& clock) {
   if (capacity == 0) return;
   auto it = c.slots.find(k);
   if (it == c.slots.end() && c.slots.size() >= capacity) {

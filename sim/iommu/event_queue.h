@@ -10,7 +10,6 @@
 
 #include <cstdint>
 #include <string>
-
 #include <systemc>
 
 #include "sim/base/sim_env.h"

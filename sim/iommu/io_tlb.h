@@ -32,9 +32,9 @@ bool access_permitted(const PagePerms& p, bool write, bool exec, bool privileged
 struct IoTlbEntry {
   uint16_t vmid = 0;
   uint16_t asid = 0;
-  uint64_t va_page = 0;  // 4 KiB-aligned VA
-  uint64_t pa_page = 0;  // 4 KiB-aligned PA
-  uint64_t block_va = 0; // VA of the leaf block this page belongs to
+  uint64_t va_page = 0;   // 4 KiB-aligned VA
+  uint64_t pa_page = 0;   // 4 KiB-aligned PA
+  uint64_t block_va = 0;  // VA of the leaf block this page belongs to
   unsigned block_log2 = 12;
   PagePerms perms;
 };
@@ -55,8 +55,7 @@ class IoTlb {
   size_t invalidate_vmid(uint16_t vmid);
   size_t invalidate_asid(uint16_t vmid, uint16_t asid);
   // Entries whose leaf block overlaps [va_lo, va_hi); any ASID when `asid` is empty.
-  size_t invalidate_va(uint16_t vmid, std::optional<uint16_t> asid, uint64_t va_lo,
-                       uint64_t va_hi);
+  size_t invalidate_va(uint16_t vmid, std::optional<uint16_t> asid, uint64_t va_lo, uint64_t va_hi);
 
   size_t valid_entries() const;
   unsigned sets() const { return sets_; }

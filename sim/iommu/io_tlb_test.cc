@@ -61,7 +61,7 @@ TEST(IoTlb, InvalidationByAsidVaAndBlock) {
   tlb.insert(blk);
   EXPECT_EQ(tlb.invalidate_va(0, uint16_t{1}, 0x1000, 0x1001), 1u);
   EXPECT_FALSE(tlb.lookup(0, 1, 0x1000));
-  EXPECT_TRUE(tlb.lookup(0, 2, 0x1000));  // other ASID untouched
+  EXPECT_TRUE(tlb.lookup(0, 2, 0x1000));                                   // other ASID untouched
   EXPECT_EQ(tlb.invalidate_va(0, uint16_t{3}, 0x3f'f000, 0x40'0000), 1u);  // block's last page
   EXPECT_EQ(tlb.invalidate_asid(0, 2), 1u);
   EXPECT_EQ(tlb.valid_entries(), 1u);

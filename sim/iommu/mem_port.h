@@ -7,7 +7,6 @@
 
 #include <cstddef>
 #include <cstdint>
-
 #include <systemc>
 
 namespace wdsim::smmu {

@@ -24,9 +24,9 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
       walks_(env.stats().counter(component_ + ".walks", "Stage-1 table walks")),
       walk_latency_ns_(env.stats().histogram(component_ + ".walk_latency_ns", "ns",
                                              "Walk time incl. queueing for a walker")),
-      translation_latency_ns_(env.stats().histogram(
-          component_ + ".translation_latency_ns", "ns",
-          "Lookup + config fetches + walk, per page translation")) {
+      translation_latency_ns_(
+          env.stats().histogram(component_ + ".translation_latency_ns", "ns",
+                                "Lookup + config fetches + walk, per page translation")) {
   upstream.register_b_transport(this, &Smmu::upstream_b_transport);
   regs.register_b_transport(this, &Smmu::regs_b_transport);
   iotlb_ = std::make_unique<smmu::IoTlb>(p_.iotlb, env_.stats(), component_ + ".iotlb");
@@ -71,8 +71,7 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
     return;
   }
-  const bool crosses_page =
-      (addr & (aarch64::kPageSize4K - 1)) + len > aarch64::kPageSize4K;
+  const bool crosses_page = (addr & (aarch64::kPageSize4K - 1)) + len > aarch64::kPageSize4K;
   if (crosses_page && gp.get_byte_enable_ptr()) {
     gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return;

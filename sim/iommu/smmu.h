@@ -24,16 +24,16 @@
 // side effects. Facts: Arm IHI 0070, Linux drivers/iommu/arm/arm-smmu-v3/.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
 
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"

@@ -163,27 +163,48 @@ uint64_t encode_l1_cd(bool valid, uint64_t l2_ptr) {
 
 const char* cmd_op_name(uint8_t opcode) {
   switch (static_cast<CmdOp>(opcode)) {
-    case CmdOp::kPrefetchConfig: return "PREFETCH_CONFIG";
-    case CmdOp::kPrefetchAddr: return "PREFETCH_ADDR";
-    case CmdOp::kCfgiSte: return "CFGI_STE";
-    case CmdOp::kCfgiAll: return "CFGI_ALL";
-    case CmdOp::kCfgiCd: return "CFGI_CD";
-    case CmdOp::kCfgiCdAll: return "CFGI_CD_ALL";
-    case CmdOp::kTlbiNhAll: return "TLBI_NH_ALL";
-    case CmdOp::kTlbiNhAsid: return "TLBI_NH_ASID";
-    case CmdOp::kTlbiNhVa: return "TLBI_NH_VA";
-    case CmdOp::kTlbiNhVaa: return "TLBI_NH_VAA";
-    case CmdOp::kTlbiEl2All: return "TLBI_EL2_ALL";
-    case CmdOp::kTlbiEl2Asid: return "TLBI_EL2_ASID";
-    case CmdOp::kTlbiEl2Va: return "TLBI_EL2_VA";
-    case CmdOp::kTlbiS12Vmall: return "TLBI_S12_VMALL";
-    case CmdOp::kTlbiS2Ipa: return "TLBI_S2_IPA";
-    case CmdOp::kTlbiNsnhAll: return "TLBI_NSNH_ALL";
-    case CmdOp::kAtcInv: return "ATC_INV";
-    case CmdOp::kPriResp: return "PRI_RESP";
-    case CmdOp::kResume: return "RESUME";
-    case CmdOp::kStallTerm: return "STALL_TERM";
-    case CmdOp::kSync: return "SYNC";
+    case CmdOp::kPrefetchConfig:
+      return "PREFETCH_CONFIG";
+    case CmdOp::kPrefetchAddr:
+      return "PREFETCH_ADDR";
+    case CmdOp::kCfgiSte:
+      return "CFGI_STE";
+    case CmdOp::kCfgiAll:
+      return "CFGI_ALL";
+    case CmdOp::kCfgiCd:
+      return "CFGI_CD";
+    case CmdOp::kCfgiCdAll:
+      return "CFGI_CD_ALL";
+    case CmdOp::kTlbiNhAll:
+      return "TLBI_NH_ALL";
+    case CmdOp::kTlbiNhAsid:
+      return "TLBI_NH_ASID";
+    case CmdOp::kTlbiNhVa:
+      return "TLBI_NH_VA";
+    case CmdOp::kTlbiNhVaa:
+      return "TLBI_NH_VAA";
+    case CmdOp::kTlbiEl2All:
+      return "TLBI_EL2_ALL";
+    case CmdOp::kTlbiEl2Asid:
+      return "TLBI_EL2_ASID";
+    case CmdOp::kTlbiEl2Va:
+      return "TLBI_EL2_VA";
+    case CmdOp::kTlbiS12Vmall:
+      return "TLBI_S12_VMALL";
+    case CmdOp::kTlbiS2Ipa:
+      return "TLBI_S2_IPA";
+    case CmdOp::kTlbiNsnhAll:
+      return "TLBI_NSNH_ALL";
+    case CmdOp::kAtcInv:
+      return "ATC_INV";
+    case CmdOp::kPriResp:
+      return "PRI_RESP";
+    case CmdOp::kResume:
+      return "RESUME";
+    case CmdOp::kStallTerm:
+      return "STALL_TERM";
+    case CmdOp::kSync:
+      return "SYNC";
   }
   return nullptr;
 }
@@ -406,18 +427,22 @@ CmdWords encode_cmd_sync(uint8_t cs, uint64_t msi_addr, uint32_t msi_data) {
   c.msi_addr = msi_addr;
   c.msi_data = msi_data;
   if (msi_addr != 0) {
-    c.msh = kShIsh;      // Linux: CMDQ_SYNC_0_MSH ISH
-    c.msi_attr = 0xf;    // Linux: ARM_SMMU_MEMATTR_OIWB
+    c.msh = kShIsh;    // Linux: CMDQ_SYNC_0_MSH ISH
+    c.msi_attr = 0xf;  // Linux: ARM_SMMU_MEMATTR_OIWB
   }
   return encode_cmd(c);
 }
 
 uint64_t tlbi_granule_bytes(uint8_t tg) {
   switch (tg) {
-    case kTlbiTg4K: return 1ull << 12;
-    case kTlbiTg16K: return 1ull << 14;
-    case kTlbiTg64K: return 1ull << 16;
-    default: return 0;
+    case kTlbiTg4K:
+      return 1ull << 12;
+    case kTlbiTg16K:
+      return 1ull << 14;
+    case kTlbiTg64K:
+      return 1ull << 16;
+    default:
+      return 0;
   }
 }
 
@@ -456,48 +481,84 @@ std::vector<CmdWords> tlbi_nh_va_range_cmds(uint16_t asid, uint64_t iova, uint64
 
 const char* event_id_name(uint8_t id) {
   switch (static_cast<EventId>(id)) {
-    case EventId::kFUut: return "F_UUT";
-    case EventId::kCBadStreamId: return "C_BAD_STREAMID";
-    case EventId::kFSteFetch: return "F_STE_FETCH";
-    case EventId::kCBadSte: return "C_BAD_STE";
-    case EventId::kFBadAtsTreq: return "F_BAD_ATS_TREQ";
-    case EventId::kFStreamDisabled: return "F_STREAM_DISABLED";
-    case EventId::kFTranslForbidden: return "F_TRANSL_FORBIDDEN";
-    case EventId::kCBadSubstreamId: return "C_BAD_SUBSTREAMID";
-    case EventId::kFCdFetch: return "F_CD_FETCH";
-    case EventId::kCBadCd: return "C_BAD_CD";
-    case EventId::kFWalkEabt: return "F_WALK_EABT";
-    case EventId::kFTranslation: return "F_TRANSLATION";
-    case EventId::kFAddrSize: return "F_ADDR_SIZE";
-    case EventId::kFAccess: return "F_ACCESS";
-    case EventId::kFPermission: return "F_PERMISSION";
-    case EventId::kFTlbConflict: return "F_TLB_CONFLICT";
-    case EventId::kFCfgConflict: return "F_CFG_CONFLICT";
-    case EventId::kEPageRequest: return "E_PAGE_REQUEST";
+    case EventId::kFUut:
+      return "F_UUT";
+    case EventId::kCBadStreamId:
+      return "C_BAD_STREAMID";
+    case EventId::kFSteFetch:
+      return "F_STE_FETCH";
+    case EventId::kCBadSte:
+      return "C_BAD_STE";
+    case EventId::kFBadAtsTreq:
+      return "F_BAD_ATS_TREQ";
+    case EventId::kFStreamDisabled:
+      return "F_STREAM_DISABLED";
+    case EventId::kFTranslForbidden:
+      return "F_TRANSL_FORBIDDEN";
+    case EventId::kCBadSubstreamId:
+      return "C_BAD_SUBSTREAMID";
+    case EventId::kFCdFetch:
+      return "F_CD_FETCH";
+    case EventId::kCBadCd:
+      return "C_BAD_CD";
+    case EventId::kFWalkEabt:
+      return "F_WALK_EABT";
+    case EventId::kFTranslation:
+      return "F_TRANSLATION";
+    case EventId::kFAddrSize:
+      return "F_ADDR_SIZE";
+    case EventId::kFAccess:
+      return "F_ACCESS";
+    case EventId::kFPermission:
+      return "F_PERMISSION";
+    case EventId::kFTlbConflict:
+      return "F_TLB_CONFLICT";
+    case EventId::kFCfgConflict:
+      return "F_CFG_CONFLICT";
+    case EventId::kEPageRequest:
+      return "E_PAGE_REQUEST";
   }
   return "UNKNOWN";
 }
 
 const char* event_id_key(uint8_t id) {
   switch (static_cast<EventId>(id)) {
-    case EventId::kFUut: return "f_uut";
-    case EventId::kCBadStreamId: return "c_bad_streamid";
-    case EventId::kFSteFetch: return "f_ste_fetch";
-    case EventId::kCBadSte: return "c_bad_ste";
-    case EventId::kFBadAtsTreq: return "f_bad_ats_treq";
-    case EventId::kFStreamDisabled: return "f_stream_disabled";
-    case EventId::kFTranslForbidden: return "f_transl_forbidden";
-    case EventId::kCBadSubstreamId: return "c_bad_substreamid";
-    case EventId::kFCdFetch: return "f_cd_fetch";
-    case EventId::kCBadCd: return "c_bad_cd";
-    case EventId::kFWalkEabt: return "f_walk_eabt";
-    case EventId::kFTranslation: return "f_translation";
-    case EventId::kFAddrSize: return "f_addr_size";
-    case EventId::kFAccess: return "f_access";
-    case EventId::kFPermission: return "f_permission";
-    case EventId::kFTlbConflict: return "f_tlb_conflict";
-    case EventId::kFCfgConflict: return "f_cfg_conflict";
-    case EventId::kEPageRequest: return "e_page_request";
+    case EventId::kFUut:
+      return "f_uut";
+    case EventId::kCBadStreamId:
+      return "c_bad_streamid";
+    case EventId::kFSteFetch:
+      return "f_ste_fetch";
+    case EventId::kCBadSte:
+      return "c_bad_ste";
+    case EventId::kFBadAtsTreq:
+      return "f_bad_ats_treq";
+    case EventId::kFStreamDisabled:
+      return "f_stream_disabled";
+    case EventId::kFTranslForbidden:
+      return "f_transl_forbidden";
+    case EventId::kCBadSubstreamId:
+      return "c_bad_substreamid";
+    case EventId::kFCdFetch:
+      return "f_cd_fetch";
+    case EventId::kCBadCd:
+      return "c_bad_cd";
+    case EventId::kFWalkEabt:
+      return "f_walk_eabt";
+    case EventId::kFTranslation:
+      return "f_translation";
+    case EventId::kFAddrSize:
+      return "f_addr_size";
+    case EventId::kFAccess:
+      return "f_access";
+    case EventId::kFPermission:
+      return "f_permission";
+    case EventId::kFTlbConflict:
+      return "f_tlb_conflict";
+    case EventId::kFCfgConflict:
+      return "f_cfg_conflict";
+    case EventId::kEPageRequest:
+      return "e_page_request";
   }
   return "unknown";
 }

@@ -51,11 +51,11 @@ inline constexpr uint32_t kRegStrtabBaseCfg = 0x88;
 inline constexpr uint32_t kRegCmdqBase = 0x90;  // 64-bit
 inline constexpr uint32_t kRegCmdqProd = 0x98;
 inline constexpr uint32_t kRegCmdqCons = 0x9c;
-inline constexpr uint32_t kRegEvtqBase = 0xa0;      // 64-bit
+inline constexpr uint32_t kRegEvtqBase = 0xa0;     // 64-bit
 inline constexpr uint32_t kRegEvtqIrqCfg0 = 0xb0;  // 64-bit
 inline constexpr uint32_t kRegEvtqIrqCfg1 = 0xb8;
 inline constexpr uint32_t kRegEvtqIrqCfg2 = 0xbc;
-inline constexpr uint32_t kRegPriqBase = 0xc0;      // 64-bit
+inline constexpr uint32_t kRegPriqBase = 0xc0;     // 64-bit
 inline constexpr uint32_t kRegPriqIrqCfg0 = 0xd0;  // 64-bit
 inline constexpr uint32_t kRegPriqIrqCfg1 = 0xd8;
 inline constexpr uint32_t kRegPriqIrqCfg2 = 0xdc;
@@ -65,7 +65,7 @@ inline constexpr uint32_t kRegPriqProd = kPage1 + 0xc8;  // 0x100c8
 inline constexpr uint32_t kRegPriqCons = kPage1 + 0xcc;  // 0x100cc
 
 // IDR0 fields.
-inline constexpr unsigned kIdr0StLvlLo = 27;  // [28:27] 0 linear, 1 2-level
+inline constexpr unsigned kIdr0StLvlLo = 27;       // [28:27] 0 linear, 1 2-level
 inline constexpr unsigned kIdr0StallModelLo = 24;  // [25:24]
 inline constexpr uint32_t kIdr0StallModelStall = 0, kIdr0StallModelTerminate = 1,
                           kIdr0StallModelForce = 2;
@@ -139,9 +139,7 @@ inline constexpr uint32_t kQueueOverflowFlag = 1u << 31;
 inline constexpr unsigned kCmdqConsErrLo = 24, kCmdqConsErrHi = 30;
 inline constexpr uint8_t kCerrorNone = 0, kCerrorIll = 1, kCerrorAbt = 2, kCerrorAtcInvSync = 3;
 constexpr uint32_t queue_ptr_mask(unsigned log2size) { return (2u << log2size) - 1; }
-constexpr uint32_t queue_index(uint32_t p, unsigned log2size) {
-  return p & ((1u << log2size) - 1);
-}
+constexpr uint32_t queue_index(uint32_t p, unsigned log2size) { return p & ((1u << log2size) - 1); }
 constexpr bool queue_wrap(uint32_t p, unsigned log2size) { return (p >> log2size) & 1; }
 // Index+wrap advanced by one (other bits dropped).
 constexpr uint32_t queue_next(uint32_t p, unsigned log2size) {
@@ -169,27 +167,27 @@ inline constexpr uint8_t kCacheWbra = 1, kShIsh = 3;
 
 // Defaults are what Linux's arm_smmu_make_cdtable_ste writes for a stage-1 linear CD table.
 struct SteConfig {
-  bool valid = true;                  // DW0 V[0]
-  SteCfg config = SteCfg::kS1Trans;   // DW0 Config[3:1] (raw value kept on decode)
-  uint8_t s1_fmt = kS1FmtLinear;      // DW0 S1Fmt[5:4]
-  uint64_t s1_context_ptr = 0;        // DW0 S1ContextPtr[51:6]: PA of the CD table
-  uint8_t s1_cd_max = 0;              // DW0 S1CDMax[63:59]: log2(number of CDs)
-  uint8_t s1_dss = kS1DssSsid0;       // DW1 S1DSS[1:0]
-  uint8_t s1_cir = kCacheWbra;        // DW1 S1CIR[3:2]
-  uint8_t s1_cor = kCacheWbra;        // DW1 S1COR[5:4]
-  uint8_t s1_csh = kShIsh;            // DW1 S1CSH[7:6]
-  bool s1_stalld = false;             // DW1 S1STALLD[27]
-  uint8_t eats = kEatsAbort;          // DW1 EATS[29:28]
-  uint8_t strw = 0;                   // DW1 STRW[31:30] (0 NS-EL1)
-  uint8_t shcfg = 1;                  // DW1 SHCFG[45:44] (1 incoming)
-  uint16_t s2_vmid = 0;               // DW2 S2VMID[15:0]
-  uint32_t vtcr = 0;                  // DW2 VTCR[50:32]
-  bool s2_aa64 = false;               // DW2 S2AA64[51]
-  bool s2_endi = false;               // DW2 S2ENDI[52]
-  bool s2_ptw = false;                // DW2 S2PTW[54]
-  bool s2_s = false;                  // DW2 S2S[57]
-  bool s2_r = false;                  // DW2 S2R[58]
-  uint64_t s2_ttb = 0;                // DW3 S2TTB[51:4]
+  bool valid = true;                 // DW0 V[0]
+  SteCfg config = SteCfg::kS1Trans;  // DW0 Config[3:1] (raw value kept on decode)
+  uint8_t s1_fmt = kS1FmtLinear;     // DW0 S1Fmt[5:4]
+  uint64_t s1_context_ptr = 0;       // DW0 S1ContextPtr[51:6]: PA of the CD table
+  uint8_t s1_cd_max = 0;             // DW0 S1CDMax[63:59]: log2(number of CDs)
+  uint8_t s1_dss = kS1DssSsid0;      // DW1 S1DSS[1:0]
+  uint8_t s1_cir = kCacheWbra;       // DW1 S1CIR[3:2]
+  uint8_t s1_cor = kCacheWbra;       // DW1 S1COR[5:4]
+  uint8_t s1_csh = kShIsh;           // DW1 S1CSH[7:6]
+  bool s1_stalld = false;            // DW1 S1STALLD[27]
+  uint8_t eats = kEatsAbort;         // DW1 EATS[29:28]
+  uint8_t strw = 0;                  // DW1 STRW[31:30] (0 NS-EL1)
+  uint8_t shcfg = 1;                 // DW1 SHCFG[45:44] (1 incoming)
+  uint16_t s2_vmid = 0;              // DW2 S2VMID[15:0]
+  uint32_t vtcr = 0;                 // DW2 VTCR[50:32]
+  bool s2_aa64 = false;              // DW2 S2AA64[51]
+  bool s2_endi = false;              // DW2 S2ENDI[52]
+  bool s2_ptw = false;               // DW2 S2PTW[54]
+  bool s2_s = false;                 // DW2 S2S[57]
+  bool s2_r = false;                 // DW2 S2R[58]
+  uint64_t s2_ttb = 0;               // DW3 S2TTB[51:4]
 };
 void encode_ste(const SteConfig& c, uint64_t out[kSteDwords]);
 SteConfig decode_ste(const uint64_t in[kSteDwords]);
@@ -208,28 +206,28 @@ inline constexpr uint8_t kIps48 = 5;
 // Defaults are what Linux's arm_smmu_make_sva_cd writes for a 48-bit VA, 4K-page process
 // (T0SZ 16, WBRA inner/outer, inner shareable, EPD1, AA64, R, A, ASET 0).
 struct CdConfig {
-  uint8_t t0sz = 16;     // DW0 T0SZ[5:0]: VA bits = 64 - T0SZ
-  uint8_t tg0 = kTg0_4K; // DW0 TG0[7:6]
+  uint8_t t0sz = 16;           // DW0 T0SZ[5:0]: VA bits = 64 - T0SZ
+  uint8_t tg0 = kTg0_4K;       // DW0 TG0[7:6]
   uint8_t irgn0 = kCacheWbra;  // DW0 IRGN0[9:8]
   uint8_t orgn0 = kCacheWbra;  // DW0 ORGN0[11:10]
-  uint8_t sh0 = kShIsh;  // DW0 SH0[13:12]
-  bool epd0 = false;     // DW0 EPD0[14]: TTB0 walks disabled (translation fault)
-  bool endi = false;     // DW0 ENDI[15]
-  bool epd1 = true;      // DW0 EPD1[30]
-  bool valid = true;     // DW0 V[31]
-  uint8_t ips = kIps48;  // DW0 IPS[34:32]
-  bool tbi0 = false;     // DW0 TBI0[38]
-  bool aa64 = true;      // DW0 AA64[41]
-  bool hd = false;       // DW0 HD[42]
-  bool ha = false;       // DW0 HA[43]
-  bool stall = false;    // DW0 S[44]
-  bool record = true;    // DW0 R[45]: record faults as events
-  bool abort = true;     // DW0 A[46]: faults abort (else reads-as-zero / writes ignored)
-  bool aset = false;     // DW0 ASET[47]
-  uint16_t asid = 0;     // DW0 ASID[63:48]
-  uint64_t ttb0 = 0;     // DW1 TTB0[51:4]
-  uint64_t ttb1 = 0;     // DW2 TTB1[51:4]
-  uint64_t mair = 0;     // DW3 MAIR
+  uint8_t sh0 = kShIsh;        // DW0 SH0[13:12]
+  bool epd0 = false;           // DW0 EPD0[14]: TTB0 walks disabled (translation fault)
+  bool endi = false;           // DW0 ENDI[15]
+  bool epd1 = true;            // DW0 EPD1[30]
+  bool valid = true;           // DW0 V[31]
+  uint8_t ips = kIps48;        // DW0 IPS[34:32]
+  bool tbi0 = false;           // DW0 TBI0[38]
+  bool aa64 = true;            // DW0 AA64[41]
+  bool hd = false;             // DW0 HD[42]
+  bool ha = false;             // DW0 HA[43]
+  bool stall = false;          // DW0 S[44]
+  bool record = true;          // DW0 R[45]: record faults as events
+  bool abort = true;           // DW0 A[46]: faults abort (else reads-as-zero / writes ignored)
+  bool aset = false;           // DW0 ASET[47]
+  uint16_t asid = 0;           // DW0 ASID[63:48]
+  uint64_t ttb0 = 0;           // DW1 TTB0[51:4]
+  uint64_t ttb1 = 0;           // DW2 TTB1[51:4]
+  uint64_t mair = 0;           // DW3 MAIR
 };
 void encode_cd(const CdConfig& c, uint64_t out[kCdDwords]);
 CdConfig decode_cd(const uint64_t in[kCdDwords]);
@@ -277,29 +275,29 @@ inline constexpr uint8_t kTlbiRangeNumMax = 31;
 
 // A decoded command: the union of every field; which ones mean something depends on `op`.
 struct Command {
-  uint8_t op = 0;        // DW0 [7:0]
-  bool ssv = false;      // DW0 SSV[11]
-  uint32_t ssid = 0;     // DW0 [31:12] (CFGI_CD, ATC_INV, PRI_RESP)
-  uint32_t sid = 0;      // DW0 [63:32] (CFGI_*, PREFETCH, ATC_INV, PRI_RESP, RESUME)
-  bool leaf = false;     // DW1 [0] (CFGI_STE/CD, TLBI_*)
-  uint8_t range = 0;     // DW1 [4:0] (CFGI_ALL / STE_RANGE: 2^(range+1) StreamIDs)
-  uint8_t num = 0;       // DW0 NUM[16:12] (TLBI range: NUM+1 units)
-  uint8_t scale = 0;     // DW0 SCALE[24:20] (TLBI range unit: 2^SCALE granules)
-  uint16_t vmid = 0;     // DW0 VMID[47:32]
-  uint16_t asid = 0;     // DW0 ASID[63:48]
-  uint8_t ttl = 0;       // DW1 TTL[9:8]
-  uint8_t tg = 0;        // DW1 TG[11:10] (0: not a range; 1 4K, 2 16K, 3 64K)
-  uint64_t addr = 0;     // DW1 VA[63:12] (TLBI, ATC_INV, PREFETCH_ADDR)
-  uint8_t size = 0;      // DW1 [5:0] (ATC_INV size, PREFETCH size)
-  bool global = false;   // DW0 [9] (ATC_INV)
-  uint16_t grpid = 0;    // DW1 [8:0] (PRI_RESP)
-  uint8_t resp = 0;      // PRI_RESP DW1[13:12]; RESUME DW0[13:12]
-  uint16_t stag = 0;     // DW1 [15:0] (RESUME)
-  uint8_t cs = 0;        // DW0 CS[13:12] (SYNC)
-  uint8_t msh = 0;       // DW0 MSH[23:22] (SYNC)
-  uint8_t msi_attr = 0;  // DW0 MSIATTR[27:24] (SYNC)
-  uint32_t msi_data = 0; // DW0 MSIDATA[63:32] (SYNC)
-  uint64_t msi_addr = 0; // DW1 MSIADDR[51:2] (SYNC)
+  uint8_t op = 0;         // DW0 [7:0]
+  bool ssv = false;       // DW0 SSV[11]
+  uint32_t ssid = 0;      // DW0 [31:12] (CFGI_CD, ATC_INV, PRI_RESP)
+  uint32_t sid = 0;       // DW0 [63:32] (CFGI_*, PREFETCH, ATC_INV, PRI_RESP, RESUME)
+  bool leaf = false;      // DW1 [0] (CFGI_STE/CD, TLBI_*)
+  uint8_t range = 0;      // DW1 [4:0] (CFGI_ALL / STE_RANGE: 2^(range+1) StreamIDs)
+  uint8_t num = 0;        // DW0 NUM[16:12] (TLBI range: NUM+1 units)
+  uint8_t scale = 0;      // DW0 SCALE[24:20] (TLBI range unit: 2^SCALE granules)
+  uint16_t vmid = 0;      // DW0 VMID[47:32]
+  uint16_t asid = 0;      // DW0 ASID[63:48]
+  uint8_t ttl = 0;        // DW1 TTL[9:8]
+  uint8_t tg = 0;         // DW1 TG[11:10] (0: not a range; 1 4K, 2 16K, 3 64K)
+  uint64_t addr = 0;      // DW1 VA[63:12] (TLBI, ATC_INV, PREFETCH_ADDR)
+  uint8_t size = 0;       // DW1 [5:0] (ATC_INV size, PREFETCH size)
+  bool global = false;    // DW0 [9] (ATC_INV)
+  uint16_t grpid = 0;     // DW1 [8:0] (PRI_RESP)
+  uint8_t resp = 0;       // PRI_RESP DW1[13:12]; RESUME DW0[13:12]
+  uint16_t stag = 0;      // DW1 [15:0] (RESUME)
+  uint8_t cs = 0;         // DW0 CS[13:12] (SYNC)
+  uint8_t msh = 0;        // DW0 MSH[23:22] (SYNC)
+  uint8_t msi_attr = 0;   // DW0 MSIATTR[27:24] (SYNC)
+  uint32_t msi_data = 0;  // DW0 MSIDATA[63:32] (SYNC)
+  uint64_t msi_addr = 0;  // DW1 MSIADDR[51:2] (SYNC)
 };
 CmdWords encode_cmd(const Command& c);
 Command decode_cmd(const uint64_t in[kCmdDwords]);

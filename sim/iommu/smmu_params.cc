@@ -10,8 +10,8 @@ void IoTlbParams::declare(ParamScope& s) {
   s.add("ways", ways, 4, "ways",
         "Associativity; entries must be a multiple of it (ways = entries: fully associative)",
         "guess", Range::between(1, 1 << 20));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo"},
-               "Victim choice within a set", "model choice");
+  s.add_choice("replacement", replacement, "lru", {"lru", "fifo"}, "Victim choice within a set",
+               "model choice");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
         "Charged on every translation; a hit costs only this", "guess: a few TBU cycles",
         Range::min(0));
@@ -42,10 +42,10 @@ void CmdqParams::declare(ParamScope& s) {
   s.add("max_log2_entries", max_log2_entries, 19, "log2(entries)",
         "Largest command queue (IDR1.CMDQS); a larger CMDQ_BASE.LOG2SIZE is clamped",
         "Arm IHI 0070: CMDQS <= 19", Range::between(1, 19));
-  s.add("cfgi_cost_ns", cfgi_cost_ns, 20.0, "ns",
-        "Execution of a CMD_CFGI_* after its 16 B fetch", "guess", Range::min(0));
-  s.add("tlbi_cost_ns", tlbi_cost_ns, 20.0, "ns",
-        "Execution of a CMD_TLBI_* after its 16 B fetch", "guess", Range::min(0));
+  s.add("cfgi_cost_ns", cfgi_cost_ns, 20.0, "ns", "Execution of a CMD_CFGI_* after its 16 B fetch",
+        "guess", Range::min(0));
+  s.add("tlbi_cost_ns", tlbi_cost_ns, 20.0, "ns", "Execution of a CMD_TLBI_* after its 16 B fetch",
+        "guess", Range::min(0));
   s.add("sync_cost_ns", sync_cost_ns, 10.0, "ns",
         "Execution of a CMD_SYNC after its fetch (the MSI write comes on top)", "guess",
         Range::min(0));
@@ -68,8 +68,8 @@ void SmmuParams::declare(ParamScope& s) {
         "Arm IHI 0070: EVTQS <= 19", Range::between(1, 19));
   s.add("reg_access_ns", reg_access_ns, 10.0, "ns",
         "Latency of one 32/64-bit register access on the regs socket", "guess", Range::min(0));
-  s.add("sid_bits", sid_bits, 16, "bits", "StreamID width (IDR1.SIDSIZE)",
-        "PCIe RID is 16 bits", Range::between(0, 32));
+  s.add("sid_bits", sid_bits, 16, "bits", "StreamID width (IDR1.SIDSIZE)", "PCIe RID is 16 bits",
+        Range::between(0, 32));
   s.add("ssid_bits", ssid_bits, 20, "bits", "SubstreamID (PASID) width (IDR1.SSIDSIZE)",
         "PCIe PASID is 20 bits", Range::between(0, 20));
   s.add("gbpa_abort_at_reset", gbpa_abort_at_reset, false, "",

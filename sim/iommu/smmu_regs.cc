@@ -13,7 +13,7 @@ using namespace smmu;  // register offsets and fields
 
 namespace {
 
-constexpr uint32_t kAidrSmmuV3_2 = 2;      // ArchMinorRev: range TLBI (IDR3.RIL) is v3.2
+constexpr uint32_t kAidrSmmuV3_2 = 2;        // ArchMinorRev: range TLBI (IDR3.RIL) is v3.2
 constexpr uint32_t kCr0WritableBits = 0x1f;  // ATSCHK, CMDQEN, EVTQEN, PRIQEN, SMMUEN
 
 void set_lo(uint64_t& r, uint32_t v) { r = (r & ~0xffffffffull) | v; }
@@ -46,33 +46,59 @@ uint32_t Smmu::idr(unsigned n) const {
 
 uint32_t Smmu::read_reg32(uint32_t offset, const sc_time& at) {
   switch (offset) {
-    case kRegIdr0: return idr(0);
-    case kRegIdr1: return idr(1);
-    case kRegIdr2: return idr(2);
-    case kRegIdr3: return idr(3);
-    case kRegIdr4: return idr(4);
-    case kRegIdr5: return idr(5);
-    case kRegAidr: return kAidrSmmuV3_2;
-    case kRegCr0: return cr0_;
-    case kRegCr0Ack: return cr0_;  // updates complete immediately
-    case kRegCr1: return cr1_;
-    case kRegCr2: return cr2_;
-    case kRegGbpa: return gbpa_;  // UPDATE reads as 0: updates complete immediately
+    case kRegIdr0:
+      return idr(0);
+    case kRegIdr1:
+      return idr(1);
+    case kRegIdr2:
+      return idr(2);
+    case kRegIdr3:
+      return idr(3);
+    case kRegIdr4:
+      return idr(4);
+    case kRegIdr5:
+      return idr(5);
+    case kRegAidr:
+      return kAidrSmmuV3_2;
+    case kRegCr0:
+      return cr0_;
+    case kRegCr0Ack:
+      return cr0_;  // updates complete immediately
+    case kRegCr1:
+      return cr1_;
+    case kRegCr2:
+      return cr2_;
+    case kRegGbpa:
+      return gbpa_;  // UPDATE reads as 0: updates complete immediately
     case kRegIrqCtrl:
-    case kRegIrqCtrlAck: return irq_ctrl_;
-    case kRegGerror: return gerror_;
-    case kRegGerrorn: return gerrorn_;
-    case kRegStrtabBase: return lo(strtab_base_);
-    case kRegStrtabBase + 4: return hi(strtab_base_);
-    case kRegStrtabBaseCfg: return strtab_base_cfg_;
-    case kRegCmdqBase: return lo(cmdq_->base_reg());
-    case kRegCmdqBase + 4: return hi(cmdq_->base_reg());
-    case kRegCmdqProd: return cmdq_->prod();
-    case kRegCmdqCons: return cmdq_->read_cons(at);
-    case kRegEvtqBase: return lo(evtq_->base_reg());
-    case kRegEvtqBase + 4: return hi(evtq_->base_reg());
-    case kRegEvtqProd: return evtq_->prod();
-    case kRegEvtqCons: return evtq_->cons();
+    case kRegIrqCtrlAck:
+      return irq_ctrl_;
+    case kRegGerror:
+      return gerror_;
+    case kRegGerrorn:
+      return gerrorn_;
+    case kRegStrtabBase:
+      return lo(strtab_base_);
+    case kRegStrtabBase + 4:
+      return hi(strtab_base_);
+    case kRegStrtabBaseCfg:
+      return strtab_base_cfg_;
+    case kRegCmdqBase:
+      return lo(cmdq_->base_reg());
+    case kRegCmdqBase + 4:
+      return hi(cmdq_->base_reg());
+    case kRegCmdqProd:
+      return cmdq_->prod();
+    case kRegCmdqCons:
+      return cmdq_->read_cons(at);
+    case kRegEvtqBase:
+      return lo(evtq_->base_reg());
+    case kRegEvtqBase + 4:
+      return hi(evtq_->base_reg());
+    case kRegEvtqProd:
+      return evtq_->prod();
+    case kRegEvtqCons:
+      return evtq_->cons();
     default: {
       auto it = plain_regs_.find(offset);
       return it == plain_regs_.end() ? 0 : it->second;
@@ -102,19 +128,31 @@ void Smmu::write_reg32(uint32_t offset, uint32_t v, const sc_time& at) {
       if ((before ^ cr0_) & kCr0CmdqEn) cmdq_->set_enabled((cr0_ & kCr0CmdqEn) != 0, at);
       return;
     }
-    case kRegCr1: cr1_ = v; return;
-    case kRegCr2: cr2_ = v; return;
+    case kRegCr1:
+      cr1_ = v;
+      return;
+    case kRegCr2:
+      cr2_ = v;
+      return;
     case kRegGbpa:
       if (v & kGbpaUpdate) gbpa_ = v & ~kGbpaUpdate;
       return;
-    case kRegIrqCtrl: irq_ctrl_ = v; return;
+    case kRegIrqCtrl:
+      irq_ctrl_ = v;
+      return;
     case kRegGerrorn:
       gerrorn_ = v;
       if (cmdq_->stopped() && ((gerror_ ^ gerrorn_) & kGerrorCmdqErr) == 0) cmdq_->resume(at);
       return;
-    case kRegStrtabBase: set_lo(strtab_base_, v); return;
-    case kRegStrtabBase + 4: set_hi(strtab_base_, v); return;
-    case kRegStrtabBaseCfg: strtab_base_cfg_ = v; return;
+    case kRegStrtabBase:
+      set_lo(strtab_base_, v);
+      return;
+    case kRegStrtabBase + 4:
+      set_hi(strtab_base_, v);
+      return;
+    case kRegStrtabBaseCfg:
+      strtab_base_cfg_ = v;
+      return;
     case kRegCmdqBase:
     case kRegCmdqBase + 4: {
       uint64_t b = cmdq_->base_reg();
@@ -122,7 +160,9 @@ void Smmu::write_reg32(uint32_t offset, uint32_t v, const sc_time& at) {
       cmdq_->write_base(b);
       return;
     }
-    case kRegCmdqProd: cmdq_->write_prod(v, at); return;
+    case kRegCmdqProd:
+      cmdq_->write_prod(v, at);
+      return;
     case kRegCmdqCons:
       if (!cmdq_->enabled()) cmdq_->write_cons(v);
       return;
@@ -136,8 +176,12 @@ void Smmu::write_reg32(uint32_t offset, uint32_t v, const sc_time& at) {
     case kRegEvtqProd:
       if (!evtq_enabled()) evtq_->write_prod(v);
       return;
-    case kRegEvtqCons: evtq_->write_cons(v); return;
-    default: plain_regs_[offset] = v; return;
+    case kRegEvtqCons:
+      evtq_->write_cons(v);
+      return;
+    default:
+      plain_regs_[offset] = v;
+      return;
   }
 }
 

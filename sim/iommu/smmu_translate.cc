@@ -16,18 +16,25 @@ namespace {
 
 IoFault io_fault_for(EventId id) {
   switch (id) {
-    case EventId::kFTranslation: return IoFault::kTranslation;
-    case EventId::kFPermission: return IoFault::kPermission;
-    case EventId::kFAccess: return IoFault::kAccessFlag;
-    case EventId::kFAddrSize: return IoFault::kAddressSize;
+    case EventId::kFTranslation:
+      return IoFault::kTranslation;
+    case EventId::kFPermission:
+      return IoFault::kPermission;
+    case EventId::kFAccess:
+      return IoFault::kAccessFlag;
+    case EventId::kFAddrSize:
+      return IoFault::kAddressSize;
     case EventId::kCBadStreamId:
     case EventId::kCBadSte:
     case EventId::kCBadSubstreamId:
-    case EventId::kCBadCd: return IoFault::kBadConfig;
+    case EventId::kCBadCd:
+      return IoFault::kBadConfig;
     case EventId::kFSteFetch:
     case EventId::kFCdFetch:
-    case EventId::kFWalkEabt: return IoFault::kWalkAbort;
-    default: return IoFault::kAbort;
+    case EventId::kFWalkEabt:
+      return IoFault::kWalkAbort;
+    default:
+      return IoFault::kAbort;
   }
 }
 
@@ -42,7 +49,8 @@ constexpr uint16_t kVmidNoStage2 = 0;
 }  // namespace
 
 Smmu::Outcome Smmu::abort_silently(const char* why, sc_time& t) {
-  env_.stats().counter(component_ + ".aborts." + why, "Transactions aborted without an event")
+  env_.stats()
+      .counter(component_ + ".aborts." + why, "Transactions aborted without an event")
       .inc();
   env_.trace_event(component_, "abort", {tf("why", why)}, t);
   Outcome o;
@@ -56,8 +64,7 @@ Smmu::Outcome Smmu::fault(const Request& req, EventId id, sc_time& t, bool recor
   env_.stats().counter(component_ + ".faults." + smmu::event_id_key(raw), "Faults by type").inc();
   env_.trace_event(component_, "fault",
                    {tf("type", smmu::event_id_name(raw)), tf("sid", req.sid),
-                    tf("pasid", req.ssv ? static_cast<int64_t>(req.ssid) : -1),
-                    tf_hex("iova", req.va)},
+                    req.ssv ? tf("pasid", req.ssid) : tf("pasid", "none"), tf_hex("iova", req.va)},
                    t);
   if (record) {
     smmu::EventRecord e;
@@ -90,8 +97,8 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
     out = fault(req, EventId::kCBadStreamId, t);
     return std::nullopt;
   }
-  const uint64_t addr = (strtab_base_ & smmu::kStrtabBaseAddrMask) +
-                        uint64_t{smmu::kSteBytes} * req.sid;
+  const uint64_t addr =
+      (strtab_base_ & smmu::kStrtabBaseAddrMask) + uint64_t{smmu::kSteBytes} * req.sid;
   uint64_t words[smmu::kSteDwords];
   const bool ok = read(addr, words, smmu::kSteBytes, t);
   env_.trace_event(component_, "ste_fetch", {tf("sid", req.sid), tf_hex("addr", addr)}, t);
@@ -121,8 +128,7 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
 }
 
 std::optional<smmu::CdConfig> Smmu::get_cd(const Request& req, uint32_t ssid,
-                                           const smmu::SteConfig& ste, sc_time& t,
-                                           Outcome& out) {
+                                           const smmu::SteConfig& ste, sc_time& t, Outcome& out) {
   if (auto cached = config_->find_cd(req.sid, ssid)) return cached;
   const uint64_t addr = ste.s1_context_ptr + uint64_t{smmu::kCdBytes} * ssid;
   uint64_t words[smmu::kCdDwords];

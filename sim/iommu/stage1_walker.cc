@@ -68,8 +68,8 @@ WalkOutcome Stage1Walker::walk_reads(const CdConfig& cd, uint64_t va, MemPort& m
     return out;
   }
   const unsigned oa_bits = std::min(ips_bits(cd.ips), kMaxOutputBits);
-  const unsigned levels = (va_bits - aarch64::kPageShift4K + aarch64::kBitsPerLevel4K - 1) /
-                          aarch64::kBitsPerLevel4K;
+  const unsigned levels =
+      (va_bits - aarch64::kPageShift4K + aarch64::kBitsPerLevel4K - 1) / aarch64::kBitsPerLevel4K;
   const unsigned start_level = aarch64::kLevels4K - levels;
   uint64_t table = cd.ttb0 & bit_mask(51, 4);
   if ((table >> oa_bits) != 0) {

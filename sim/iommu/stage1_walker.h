@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <optional>
-
 #include <systemc>
 
 #include "sim/base/timing.h"

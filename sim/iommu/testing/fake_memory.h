@@ -3,15 +3,15 @@
 // and logs accesses so tests can check exactly which reads a translation made.
 #pragma once
 
+#include <tlm_utils/simple_target_socket.h>
+
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <map>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <vector>
 
 #include "sim/base/timing.h"
 

@@ -4,12 +4,14 @@
 // SystemC a fresh context).
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <functional>
 #include <memory>
-
+#include <optional>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/sim_env.h"
@@ -40,7 +42,7 @@ class SmmuDriver : public sc_core::sc_module {
 struct SmmuHarness {
   // Memory map of the tables the harness builds.
   static constexpr uint64_t kStrtab = 0x10'0000;
-  static constexpr unsigned kStrtabLog2 = 8;  // 256 StreamIDs
+  static constexpr unsigned kStrtabLog2 = 8;        // 256 StreamIDs
   static constexpr uint64_t kCdTables = 0x20'0000;  // + sid * 0x10000
   static constexpr uint64_t kCmdq = 0x30'0000;
   static constexpr unsigned kCmdqLog2 = 8;
@@ -88,8 +90,7 @@ struct SmmuHarness {
     reg_write32(smmu::kRegStrtabBaseCfg,
                 smmu::encode_strtab_base_cfg({.log2size = kStrtabLog2, .split = 0, .fmt = 0}), t);
     reg_write64(smmu::kRegCmdqBase, smmu::encode_queue_base({kCmdq, kCmdqLog2, true}), t);
-    reg_write64(smmu::kRegEvtqBase, smmu::encode_queue_base({kEvtq, uint8_t(evtq_log2), true}),
-                t);
+    reg_write64(smmu::kRegEvtqBase, smmu::encode_queue_base({kEvtq, uint8_t(evtq_log2), true}), t);
     reg_write32(smmu::kRegCr0, smmu::kCr0SmmuEn | smmu::kCr0CmdqEn | smmu::kCr0EvtqEn, t);
   }
   // Writes commands at PROD and advances CMDQ_PROD (one register write).
@@ -137,16 +138,16 @@ struct SmmuHarness {
       }
       table = d & aarch64::kOutputAddrMask;
     }
-    memory->poke64(table + 8ull * aarch64::table_index_4k(va, 3),
-                   (pa & aarch64::kOutputAddrMask) | aarch64::kDescValid | aarch64::kDescPage |
-                       attrs);
+    memory->poke64(table + 8ull * aarch64::table_index_4k(va, 3), (pa & aarch64::kOutputAddrMask) |
+                                                                      aarch64::kDescValid |
+                                                                      aarch64::kDescPage | attrs);
   }
   static constexpr uint64_t kUserRw = aarch64::kApUser | aarch64::kAccessFlag | aarch64::kShInner;
   static constexpr uint64_t kUserRo = kUserRw | aarch64::kApReadOnly;
 
   // ---- DMA (driver thread) ----
-  tlm::tlm_response_status dma(uint32_t sid, std::optional<uint32_t> pasid, uint64_t va,
-                               void* data, size_t len, bool write, sc_core::sc_time& t,
+  tlm::tlm_response_status dma(uint32_t sid, std::optional<uint32_t> pasid, uint64_t va, void* data,
+                               size_t len, bool write, sc_core::sc_time& t,
                                IoAttrs* out = nullptr) {
     IoAttrs a;
     a.stream_id = sid;
