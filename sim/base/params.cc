@@ -144,6 +144,12 @@ void ParamScope::add_list(std::string_view name, std::vector<std::string>& field
   }
 }
 
+void ParamScope::require(std::string_view name, bool ok, std::string_view message) const {
+  if (describe_out_ || ok) return;
+  const std::string key = key_path(name);
+  config_error(tree_->location(key), key, message);
+}
+
 std::optional<std::vector<std::string>> ParamScope::list_elements(const ParamSpec& spec) {
   if (!tree_->has(spec.key_path)) return std::nullopt;
   auto n = tree_->sequence_size(spec.key_path);

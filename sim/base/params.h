@@ -104,6 +104,10 @@ class ParamScope {
                 std::vector<std::string> default_value, std::vector<std::string> choices,
                 std::string_view description, std::string_view source);
 
+  // A constraint beyond a range, checked in load mode right after the field was added:
+  // when `ok` is false the error names the key's location and path with `message`.
+  void require(std::string_view name, bool ok, std::string_view message) const;
+
   // A string restricted to `choices`.
   void add_choice(std::string_view name, std::string& field, std::string_view default_value,
                   std::vector<std::string> choices, std::string_view description,

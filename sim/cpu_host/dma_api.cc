@@ -63,11 +63,31 @@ void DmaApi::unmap(CpuContext& cpu, uint64_t iova, uint64_t size) {
   (void)size;
   domain_.unmap(iova, pages * kPage);
   cpu.busy(ns(c.dma_unmap_page_ns * static_cast<double>(pages)));
-  // Strict mode: the IOTLB must forget the range before the IOVA can be reused.
-  smmu_.invalidate_range(cpu, asid_, iova, pages * kPage);
-  cpu.busy(ns(c.iova_free_ns));
-  free_iova(iova);
   kernel_.env().stats().counter("host.dma.unmaps").inc();
+  if (c.dma_flush == "strict") {
+    // The IOTLB must forget the range before the IOVA can be reused.
+    smmu_.invalidate_range(cpu, asid_, iova, pages * kPage);
+    cpu.busy(ns(c.iova_free_ns));
+    free_iova(iova);
+    return;
+  }
+  flush_queue_.push_back({iova, sc_core::sc_time_stamp()});
+  const bool full = flush_queue_.size() >= c.dma_flush_batch;
+  const bool expired =
+      sc_core::sc_time_stamp() - flush_queue_.front().queued_at >= ns(c.dma_flush_timeout_us * 1e3);
+  if (full || expired) flush_queue(cpu);
+}
+
+void DmaApi::flush_queue(CpuContext& cpu) {
+  if (flush_queue_.empty()) return;
+  smmu_.invalidate_asid(cpu, asid_);
+  for (const auto& d : flush_queue_) {
+    cpu.busy(ns(kernel_.costs().iova_free_ns));
+    free_iova(d.iova);
+  }
+  kernel_.env().stats().counter("host.dma.deferred_flushes").inc();
+  kernel_.env().trace_event("host.dma", "flush_queue", {tf("entries", flush_queue_.size())});
+  flush_queue_.clear();
 }
 
 DmaApi::Coherent DmaApi::alloc_coherent(CpuContext& cpu, uint64_t size) {

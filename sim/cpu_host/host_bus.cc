@@ -4,18 +4,15 @@
 
 namespace wdsim {
 
-HostBus::HostBus(sc_core::sc_module_name name, const HostBusParams& params)
+HostBus::HostBus(sc_core::sc_module_name name, const HostBusParams& params,
+                 const std::vector<WindowSpec>& windows)
     : sc_module(name), cpu("cpu"), params_(params) {
   cpu.register_b_transport(this, &HostBus::b_transport);
-}
-
-tlm_utils::simple_initiator_socket<HostBus>& HostBus::add_window(const std::string& name,
-                                                                 uint64_t base, uint64_t size,
-                                                                 bool relative) {
-  windows_.push_back({base, size, relative,
-                      std::make_unique<tlm_utils::simple_initiator_socket<HostBus>>(
-                          name.c_str())});
-  return *windows_.back().socket;
+  for (const auto& w : windows) {
+    windows_.push_back({w.base, w.size, w.relative,
+                        std::make_unique<tlm_utils::simple_initiator_socket<HostBus>>(
+                            w.name.c_str())});
+  }
 }
 
 void HostBus::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {

@@ -31,12 +31,19 @@ class HostBus : public sc_core::sc_module {
  public:
   tlm_utils::simple_target_socket<HostBus> cpu;
 
-  HostBus(sc_core::sc_module_name name, const HostBusParams& params);
+  // A window [base, base+size) that goes to its own initiator socket; the address seen by the
+  // target is relative to the window (an offset) when `relative` is set.
+  struct WindowSpec {
+    std::string name;
+    uint64_t base;
+    uint64_t size;
+    bool relative;
+  };
+  HostBus(sc_core::sc_module_name name, const HostBusParams& params,
+          const std::vector<WindowSpec>& windows);
 
-  // Adds a window [base, base+size) that goes to a new initiator socket; the address seen by
-  // the target is relative to the window (offset) when `relative` is set. Returns the socket.
-  tlm_utils::simple_initiator_socket<HostBus>& add_window(const std::string& name, uint64_t base,
-                                                          uint64_t size, bool relative);
+  // The initiator socket of window i (in the order given to the constructor).
+  tlm_utils::simple_initiator_socket<HostBus>& window(size_t i) { return *windows_.at(i).socket; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

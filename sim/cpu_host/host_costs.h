@@ -25,6 +25,12 @@ struct HostCostParams {
   double dma_map_page_ns;
   double dma_unmap_page_ns;
   double kernel_sqe_build_ns;
+  double page_fault_ns;      // CPU demand fault on anonymous memory (incl. zeroing the page)
+  double iopf_handler_ns;    // I/O page fault: event read, report, fault work item
+  double mprotect_ns;        // mprotect/munmap syscall body besides TLB maintenance
+  std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
+  uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
+  double dma_flush_timeout_us;  // deferred: the flush queue's timer
   double sleep_ns;           // schedule() out of the syscall: the context switch away
   double irq_entry_ns;       // MSI to handler running: GIC ack, vector, irq_enter
   double irq_handler_ns;     // EQ/CQ processing in the handler, per event
@@ -66,6 +72,26 @@ struct HostCostParams {
           "guess: Peleg et al., USENIX ATC'15", Range::min(0));
     s.add("kernel_sqe_build_ns", kernel_sqe_build_ns, 60.0, "ns",
           "Driver builds one SQE on its kernel queue (fields, locking)", "guess", Range::min(0));
+    s.add("page_fault_ns", page_fault_ns, 900.0, "ns",
+          "CPU page fault on untouched anonymous memory: trap, handle_mm_fault, zero 4 KiB, map",
+          "guess: minor faults cost ~0.5-1 us on Linux servers", Range::min(0));
+    s.add("iopf_handler_ns", iopf_handler_ns, 2500.0, "ns",
+          "I/O page fault overhead besides the fault itself: read the event, report it, queue "
+          "and run the fault work item (iommu_report_device_fault, iopf workqueue)",
+          "guess: a workqueue hand-off is a few us", Range::min(0));
+    s.add("mprotect_ns", mprotect_ns, 300.0, "ns",
+          "mprotect/munmap body besides the TLB maintenance it triggers", "guess",
+          Range::min(0));
+    s.add_choice("dma_flush", dma_flush, "strict", {"strict", "deferred"},
+                 "IOTLB invalidation on dma_unmap: at once (strict), or batched in a flush queue "
+                 "with IOVAs held until the flush (deferred, Linux iommu.strict=0)",
+                 "Linux dma-iommu");
+    s.add("dma_flush_batch", dma_flush_batch, 256u, "unmaps",
+          "Deferred flush: unmaps queued before a domain-wide IOTLB flush",
+          "Linux IOVA_FQ_SIZE = 256", Range::between(1, 65536));
+    s.add("dma_flush_timeout_us", dma_flush_timeout_us, 10000.0, "us",
+          "Deferred flush: the flush queue timer (checked at each unmap)",
+          "Linux IOVA_FQ_TIMEOUT = 10 ms", Range::min(0.001));
     s.add("sleep_ns", sleep_ns, 1200.0, "ns", "Context switch away when the syscall sleeps",
           "guess: lmbench lat_ctx ~1-2 us with cache effects", Range::min(0));
     s.add("irq_entry_ns", irq_entry_ns, 600.0, "ns",

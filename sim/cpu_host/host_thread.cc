@@ -72,6 +72,7 @@ int HostThread::munmap(rt::VirtAddr va, size_t len) {
 
 void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
   const Vma* vma = process_.find_vma(va);
+  if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.read(va, dst, len)) {
     throw std::runtime_error(name_ + ": load from unmapped address (SIGSEGV in the simulated process)");
   }
@@ -81,6 +82,7 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
 
 void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
   const Vma* vma = process_.find_vma(va);
+  if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.write(va, src, len)) {
     throw std::runtime_error(name_ + ": store to unmapped address (SIGSEGV in the simulated process)");
   }
@@ -110,6 +112,20 @@ void HostThread::barrier() { cpu_.busy(ns(kernel_.costs().barrier_ns)); }
 void HostThread::compute(rt::Picoseconds cost) { cpu_.busy(ps(cost)); }
 
 rt::Picoseconds HostThread::now() { return to_ps(sc_core::sc_time_stamp()); }
+
+uint64_t HostThread::mmap_anonymous(uint64_t len, bool populate, int* err) {
+  enter_syscall();
+  uint64_t va = kernel_.sys_mmap_anonymous(process_, cpu_, len, populate, err);
+  exit_syscall();
+  return va;
+}
+
+int HostThread::mprotect(uint64_t va, uint64_t len, bool writable) {
+  enter_syscall();
+  int r = kernel_.sys_mprotect(process_, cpu_, va, len, writable);
+  exit_syscall();
+  return r;
+}
 
 bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
                              const std::function<bool(const uint8_t*)>& ready,

@@ -38,6 +38,11 @@ class HostThread : public rt::OsInterface {
                    rt::Picoseconds poll_interval, rt::Picoseconds timeout) override;
   int wait_interrupt(int fd, rt::Picoseconds timeout) override;
 
+  // Beyond OsInterface (what a simulated application, not the runtime, calls):
+  // mmap(MAP_ANONYMOUS) with or without MAP_POPULATE, and mprotect.
+  uint64_t mmap_anonymous(uint64_t len, bool populate, int* err);
+  int mprotect(uint64_t va, uint64_t len, bool writable);
+
   CpuContext& cpu() { return cpu_; }
   Process& process() { return process_; }
   const std::string& name() const { return name_; }

@@ -19,7 +19,9 @@ void InterruptController::set_handler(uint32_t vector, Handler handler) {
   handlers_[vector] = std::move(handler);
 }
 
-void InterruptController::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+void InterruptController::b_transport(int source, tlm::tlm_generic_payload& gp,
+                                      sc_core::sc_time& delay) {
+  (void)source;
   if (gp.get_command() != tlm::TLM_WRITE_COMMAND || gp.get_data_length() != 4) {
     gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
     return;

@@ -12,7 +12,7 @@
 
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/cpu_context.h"
@@ -21,7 +21,8 @@ namespace wdsim {
 
 class InterruptController : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<InterruptController> msi;
+  // Any number of MSI sources bind here (the root complex for devices, the SMMU).
+  tlm_utils::multi_passthrough_target_socket<InterruptController> msi;
 
   // irq_entry: the cost from MSI arrival to the handler running, charged on the irq core.
   InterruptController(sc_core::sc_module_name name, sc_core::sc_time irq_entry, SimEnv& env);
@@ -33,7 +34,7 @@ class InterruptController : public sc_core::sc_module {
   uint64_t delivered() const { return delivered_; }
 
  private:
-  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void b_transport(int source, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void deliver_thread();
 
   sc_core::sc_time irq_entry_;

@@ -1,5 +1,6 @@
 #include "sim/cpu_host/kernel.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -92,10 +93,8 @@ uint64_t Kernel::sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int
       *err = -ENOMEM;
       return 0;
     }
-    // Populating anonymous memory: a page fault's worth of work per page, charged as the
-    // pin cost (the closest named cost; demand paging is issue 3's).
-    cpu.busy(ns(costs_.pin_page_ns * static_cast<double>(pages)));
-    return p.mmap_anonymous(len);
+    (void)pages;
+    return sys_mmap_anonymous(p, cpu, len, /*populate=*/true, err);
   }
   KernelFile* f = file_of(p, fd);
   if (!f) {
@@ -106,9 +105,82 @@ uint64_t Kernel::sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int
   return f->mmap(ctx, len, prot, offset, err);
 }
 
+uint64_t Kernel::sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate,
+                                    int* err) {
+  *err = 0;
+  const uint64_t pages = align_up(len, aarch64::kPageSize4K) / aarch64::kPageSize4K;
+  if (len == 0) {
+    *err = -EINVAL;
+    return 0;
+  }
+  if (populate && pages > frames_.free_count()) {
+    *err = -ENOMEM;
+    return 0;
+  }
+  // MAP_POPULATE does the page faults' work up front.
+  if (populate) cpu.busy(ns(costs_.page_fault_ns * static_cast<double>(pages)));
+  return p.mmap_anonymous(len, populate);
+}
+
+void Kernel::notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
+  auto it = notifiers_.find(p.pid());
+  if (it == notifiers_.end()) return;
+  for (MmNotifier* n : std::vector<MmNotifier*>(it->second)) n->invalidate_range(cpu, va, len);
+}
+
 int Kernel::sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
-  (void)cpu;
-  return p.munmap(va, len) ? 0 : -EINVAL;
+  cpu.busy(ns(costs_.mprotect_ns));
+  const Vma* vma = p.find_vma(va);
+  if (!vma || vma->start != va) return -EINVAL;
+  const uint64_t length = vma->length;
+  return p.munmap(va, len, [&] { notify_invalidate(p, cpu, va, length); }) ? 0 : -EINVAL;
+}
+
+int Kernel::sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable) {
+  cpu.busy(ns(costs_.mprotect_ns));
+  if (!p.protect(va, len, writable)) return -ENOMEM;
+  // Taking rights away must reach every TLB that caches them; adding them need not.
+  if (!writable) notify_invalidate(p, cpu, align_down(va, aarch64::kPageSize4K), align_up(len, aarch64::kPageSize4K));
+  return 0;
+}
+
+void Kernel::exit_process(Process& p, CpuContext& cpu) {
+  auto& table = fd_tables_[p.pid()];
+  std::vector<int> fds;
+  for (const auto& [fd, f] : table.files) fds.push_back(fd);
+  for (int fd : fds) sys_close(p, cpu, fd);
+  auto it = notifiers_.find(p.pid());
+  if (it != notifiers_.end()) {
+    for (MmNotifier* n : std::vector<MmNotifier*>(it->second)) n->release(cpu);
+  }
+  for (uint64_t va : p.mapping_starts()) p.munmap(va, p.find_vma(va)->length);
+  env_.trace_event("host.kernel", "process_exit", {tf("pid", p.pid())});
+}
+
+bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len) {
+  const uint64_t end = va + std::max<size_t>(len, 1);
+  for (uint64_t page = align_down(va, aarch64::kPageSize4K); page < end;
+       page += aarch64::kPageSize4K) {
+    if (p.translate(page)) continue;
+    if (!p.fault_in(page)) return false;
+    cpu.busy(ns(costs_.page_fault_ns));
+    env_.stats().counter("host.page_faults.cpu").inc();
+  }
+  return true;
+}
+
+void Kernel::register_mm_notifier(Process& p, MmNotifier* n) { notifiers_[p.pid()].push_back(n); }
+
+void Kernel::unregister_mm_notifier(Process& p, MmNotifier* n) {
+  auto& v = notifiers_[p.pid()];
+  v.erase(std::remove(v.begin(), v.end(), n), v.end());
+}
+
+Process* Kernel::find_process(int pid) {
+  for (auto& p : processes_) {
+    if (p->pid() == pid) return p.get();
+  }
+  return nullptr;
 }
 
 int Kernel::sys_wait_event(Process& p, CpuContext& cpu, int fd, const sc_core::sc_time& timeout) {

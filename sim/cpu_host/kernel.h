@@ -27,6 +27,18 @@
 
 namespace wdsim {
 
+// A secondary MMU that mirrors a process's page table (an SVA-bound SMMU context) and must
+// drop its cached translations when the CPU's change (Linux mmu_notifier).
+class MmNotifier {
+ public:
+  virtual ~MmNotifier() = default;
+  // Called after the page-table entries of [start, start+length) changed and before their
+  // pages are reused.
+  virtual void invalidate_range(CpuContext& cpu, uint64_t start, uint64_t length) = 0;
+  // The address space is going away (exit); stop using it.
+  virtual void release(CpuContext& cpu) = 0;
+};
+
 class Kernel : public sc_core::sc_module {
  public:
   // CPU loads/stores to device memory (BARs, SMMU registers) go out here to the HostBus.
@@ -48,6 +60,19 @@ class Kernel : public sc_core::sc_module {
   uint64_t sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int prot, uint64_t offset,
                     int* err);
   int sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
+  int sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable);
+  // Anonymous memory without MAP_POPULATE pages are faulted in on first touch.
+  uint64_t sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate, int* err);
+  // Process exit: closes its files and releases its notifiers (SVA unbind happens there).
+  void exit_process(Process& p, CpuContext& cpu);
+
+  // The CPU touched [va, va+len): faults in untouched anonymous pages (page_fault_ns each).
+  // false if some page is not mapped at all (SIGSEGV).
+  bool handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len);
+
+  void register_mm_notifier(Process& p, MmNotifier* n);
+  void unregister_mm_notifier(Process& p, MmNotifier* n);
+  Process* find_process(int pid);
   int sys_wait_event(Process& p, CpuContext& cpu, int fd, const sc_core::sc_time& timeout);
   long read_sysfs(const std::string& path, std::string* out) const;
   long list_sysfs(const std::string& dir, std::vector<std::string>* names) const;
@@ -91,6 +116,8 @@ class Kernel : public sc_core::sc_module {
   std::map<std::string, std::function<std::string()>> sysfs_;
   std::vector<std::unique_ptr<Process>> processes_;
   std::map<int, FdTable> fd_tables_;
+  std::map<int, std::vector<MmNotifier*>> notifiers_;
+  void notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
 };
 
 }  // namespace wdsim

@@ -19,7 +19,9 @@ Process::Process(int pid, PhysicalMemory& memory, FrameAllocator& frames)
 Process::~Process() {
   for (auto& [va, vma] : vmas_) {
     if (vma.kind == VmaKind::kAnonymous) {
-      for (uint64_t f : vma.frames) frames_.free(f);
+      for (uint64_t f : vma.frames) {
+        if (f) frames_.free(f);
+      }
     }
   }
 }
@@ -30,20 +32,57 @@ uint64_t Process::reserve(uint64_t length) {
   return va;
 }
 
-uint64_t Process::mmap_anonymous(uint64_t length) {
+uint64_t Process::mmap_anonymous(uint64_t length, bool populate) {
   if (length == 0) throw std::invalid_argument("mmap_anonymous: zero length");
   Vma vma;
   vma.start = reserve(length);
   vma.length = align_up(length, kPage);
   vma.kind = VmaKind::kAnonymous;
-  PtePerms perms;
-  for (uint64_t off = 0; off < vma.length; off += kPage) {
-    const uint64_t frame = frames_.alloc();
-    vma.frames.push_back(frame);
-    page_table_.map(vma.start + off, frame, kPage, perms);
-  }
+  vma.frames.assign(vma.length / kPage, 0);
   vmas_[vma.start] = vma;
+  if (populate) {
+    for (uint64_t off = 0; off < vma.length; off += kPage) fault_in(vma.start + off);
+  }
   return vma.start;
+}
+
+bool Process::is_untouched_anonymous(uint64_t va) const {
+  const Vma* vma = find_vma(va);
+  return vma && vma->kind == VmaKind::kAnonymous && vma->frames[(va - vma->start) / kPage] == 0;
+}
+
+bool Process::fault_in(uint64_t va) {
+  if (!is_untouched_anonymous(va)) return false;
+  Vma& vma = vmas_.at(find_vma(va)->start);
+  const uint64_t index = (va - vma.start) / kPage;
+  const uint64_t frame = frames_.alloc();
+  static const std::vector<uint8_t> kZeroPage(kPage, 0);
+  memory_.write(frame, kZeroPage.data(), kPage);
+  vma.frames[index] = frame;
+  PtePerms perms;
+  perms.write = vma.writable;
+  page_table_.map(vma.start + index * kPage, frame, kPage, perms);
+  return true;
+}
+
+bool Process::protect(uint64_t va, uint64_t length, bool writable) {
+  const Vma* found = find_vma(va);
+  if (!found || va + length > found->start + found->length) return false;
+  Vma& vma = vmas_.at(found->start);
+  vma.writable = writable;
+  PtePerms perms;
+  perms.write = writable;
+  perms.device = (vma.kind == VmaKind::kDeviceMmio);
+  for (uint64_t p = align_down(va, kPage); p < va + length; p += kPage) {
+    if (page_table_.translate(p)) page_table_.protect(p, kPage, perms);
+  }
+  return true;
+}
+
+std::vector<uint64_t> Process::mapping_starts() const {
+  std::vector<uint64_t> out;
+  for (const auto& [va, vma] : vmas_) out.push_back(va);
+  return out;
 }
 
 uint64_t Process::mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind, int owner_fd,
@@ -53,6 +92,7 @@ uint64_t Process::mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind
   vma.length = pages.size() * kPage;
   vma.kind = kind;
   vma.frames = pages;
+  vma.writable = writable;
   vma.owner_fd = owner_fd;
   PtePerms perms;
   perms.write = writable;
@@ -64,12 +104,15 @@ uint64_t Process::mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind
   return vma.start;
 }
 
-bool Process::munmap(uint64_t va, uint64_t length) {
+bool Process::munmap(uint64_t va, uint64_t length, const std::function<void()>& before_free) {
   auto it = vmas_.find(va);
   if (it == vmas_.end() || align_up(length, kPage) != it->second.length) return false;
   page_table_.unmap(va, it->second.length);
+  if (before_free) before_free();
   if (it->second.kind == VmaKind::kAnonymous) {
-    for (uint64_t f : it->second.frames) frames_.free(f);
+    for (uint64_t f : it->second.frames) {
+      if (f) frames_.free(f);
+    }
   }
   vmas_.erase(it);
   return true;

@@ -1,11 +1,13 @@
 // A simulated process: its address space (an AArch64 page table in simulated memory, which
-// the SMMU walks for SVA) and its mappings. Anonymous memory is populated at mmap time
-// (the walking skeleton does not model demand paging; device page faults are issue 3's).
-// Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose pages
+// the SMMU walks for SVA) and its mappings. Anonymous memory is either populated at mmap
+// (MAP_POPULATE) or demand-paged: a page gets its frame on first touch, by the CPU
+// (fault_in from the kernel's CPU fault path) or by a device (the kernel's I/O page-fault
+// path after the SMMU reports the fault). Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose pages
 // point at device or kernel-owned physical memory.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,8 +26,10 @@ struct Vma {
   uint64_t start = 0;
   uint64_t length = 0;
   VmaKind kind = VmaKind::kAnonymous;
-  std::vector<uint64_t> frames;  // physical page of each 4 KiB page (anonymous: owned)
+  std::vector<uint64_t> frames;  // physical page of each 4 KiB page (anonymous: owned; 0 =
+                                 // not yet touched)
   int owner_fd = -1;             // device mappings: the fd they came from
+  bool writable = true;
 };
 
 class Process {
@@ -40,13 +44,25 @@ class Process {
   PageTable& page_table() { return page_table_; }
   const PageTable& page_table() const { return page_table_; }
 
-  // Anonymous, populated, read-write memory. Returns the VA.
-  uint64_t mmap_anonymous(uint64_t length);
+  // Anonymous read-write memory; populated now, or on first touch. Returns the VA.
+  uint64_t mmap_anonymous(uint64_t length, bool populate = true);
+  // Gives the page holding va a zeroed frame if it is an untouched anonymous page. Returns
+  // true if it did (a page fault was handled), false if the page was present or va is not in
+  // an anonymous mapping.
+  bool fault_in(uint64_t va);
+  // Whether va is in an anonymous mapping whose page has no frame yet.
+  bool is_untouched_anonymous(uint64_t va) const;
+  // mprotect on whole pages of one mapping. false if no mapping covers the range.
+  bool protect(uint64_t va, uint64_t length, bool writable);
   // Maps the given physical pages (device or kernel memory) at a fresh VA.
   uint64_t mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind, int owner_fd,
                          bool writable);
-  // Removes a mapping that starts at va; anonymous frames are freed. false if none.
-  bool munmap(uint64_t va, uint64_t length);
+  // Removes a mapping that starts at va: clears its page-table entries, calls
+  // before_free (where secondary TLBs are invalidated, as mmu_notifiers do), then frees
+  // its anonymous frames. false if none.
+  bool munmap(uint64_t va, uint64_t length, const std::function<void()>& before_free = {});
+  // Every mapping's start address.
+  std::vector<uint64_t> mapping_starts() const;
   const Vma* find_vma(uint64_t va) const;
   std::vector<uint64_t> vmas_of_fd(int fd) const;
 

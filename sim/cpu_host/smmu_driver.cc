@@ -103,7 +103,7 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   Device& dev = it->second;
   auto bound = dev.pasid_of_pid.find(process.pid());
   if (bound != dev.pasid_of_pid.end()) {
-    dev.refs_of_pasid[bound->second]++;
+    dev.bonds[bound->second].refs++;
     return bound->second;
   }
   uint32_t pasid;
@@ -121,37 +121,52 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   write_cd(cpu, dev, pasid, cd);
   submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid)});
   dev.pasid_of_pid[process.pid()] = pasid;
-  dev.asid_of_pasid[pasid] = asid;
-  dev.refs_of_pasid[pasid] = 1;
+  Bond& bond = dev.bonds[pasid];
+  bond.process = &process;
+  bond.asid = asid;
+  bond.refs = 1;
+  bond.notifier = std::make_unique<SvaNotifier>(*this, sid, pasid, asid);
+  kernel_.register_mm_notifier(process, bond.notifier.get());
   kernel_.env().trace_event("host.smmu_drv", "sva_bind",
                             {tf("sid", sid), tf("pid", process.pid()), tf("pasid", pasid),
                              tf("asid", asid)});
   return pasid;
 }
 
+void SmmuDriver::quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid) {
+  // A CD that faults everything (EPD0) so in-flight DMA faults cleanly, then invalidate.
+  smmu::CdConfig quiet;
+  quiet.epd0 = true;
+  quiet.asid = asid;
+  write_cd(cpu, devices_.at(sid), pasid, quiet);
+  submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid), smmu::encode_cmd_tlbi_nh_asid(asid)});
+}
+
 void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
   auto it = devices_.find(sid);
   if (it == devices_.end()) return;
   Device& dev = it->second;
-  if (--dev.refs_of_pasid[pasid] > 0) return;
-  // A CD that faults everything (EPD0) so in-flight DMA faults cleanly, then invalidate.
-  smmu::CdConfig quiet;
-  quiet.epd0 = true;
-  quiet.asid = dev.asid_of_pasid[pasid];
-  write_cd(cpu, dev, pasid, quiet);
-  submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid),
-               smmu::encode_cmd_tlbi_nh_asid(dev.asid_of_pasid[pasid])});
-  for (auto p = dev.pasid_of_pid.begin(); p != dev.pasid_of_pid.end(); ++p) {
-    if (p->second == pasid) {
-      dev.pasid_of_pid.erase(p);
-      break;
-    }
-  }
-  dev.asid_of_pasid.erase(pasid);
-  dev.refs_of_pasid.erase(pasid);
+  auto b = dev.bonds.find(pasid);
+  if (b == dev.bonds.end() || --b->second.refs > 0) return;
+  if (!b->second.released) quiesce_cd(cpu, sid, pasid, b->second.asid);
+  kernel_.unregister_mm_notifier(*b->second.process, b->second.notifier.get());
+  dev.pasid_of_pid.erase(b->second.process->pid());
+  dev.bonds.erase(b);
   free_pasids_.push_back(pasid);
   std::sort(free_pasids_.begin(), free_pasids_.end());
   kernel_.env().trace_event("host.smmu_drv", "sva_unbind", {tf("sid", sid), tf("pasid", pasid)});
+}
+
+void SmmuDriver::SvaNotifier::invalidate_range(CpuContext& cpu, uint64_t start, uint64_t length) {
+  drv_.kernel_.env().trace_event("host.smmu_drv", "mm_invalidate",
+                                 {tf("pasid", pasid_), tf_hex("va", start), tf("len", length)});
+  drv_.invalidate_range(cpu, asid_, start, length);
+}
+
+void SmmuDriver::SvaNotifier::release(CpuContext& cpu) {
+  drv_.quiesce_cd(cpu, sid_, pasid_, asid_);
+  drv_.devices_.at(sid_).bonds.at(pasid_).released = true;
+  drv_.kernel_.env().trace_event("host.smmu_drv", "mm_release", {tf("pasid", pasid_)});
 }
 
 void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size) {
@@ -160,6 +175,10 @@ void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova,
   } else {
     submit(cpu, smmu::tlbi_nh_va_range_cmds(asid, iova, size));
   }
+}
+
+void SmmuDriver::invalidate_asid(CpuContext& cpu, uint16_t asid) {
+  submit(cpu, {smmu::encode_cmd_tlbi_nh_asid(asid)});
 }
 
 void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds_in) {

@@ -14,9 +14,11 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/kernel.h"
 #include "sim/cpu_host/process.h"
 #include "sim/iommu/smmu_formats.h"
 
@@ -49,16 +51,40 @@ class SmmuDriver {
   void sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid);
   // TLB invalidation of [iova, iova+size) in `asid`, then SYNC, waited for.
   void invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size);
+  // Whole-context invalidation (TLBI_NH_ASID) then SYNC, waited for.
+  void invalidate_asid(CpuContext& cpu, uint16_t asid);
 
   uint64_t commands_issued() const { return commands_issued_; }
 
  private:
+  // One SVA bond's mmu_notifier: CPU page-table changes become TLBI_NH_VA (by range, or
+  // TLBI_NH_ASID past 512 pages) + SYNC; mm exit installs the fault-everything CD.
+  class SvaNotifier : public MmNotifier {
+   public:
+    SvaNotifier(SmmuDriver& drv, uint32_t sid, uint32_t pasid, uint16_t asid)
+        : drv_(drv), sid_(sid), pasid_(pasid), asid_(asid) {}
+    void invalidate_range(CpuContext& cpu, uint64_t start, uint64_t length) override;
+    void release(CpuContext& cpu) override;
+
+   private:
+    SmmuDriver& drv_;
+    uint32_t sid_;
+    uint32_t pasid_;
+    uint16_t asid_;
+  };
+  struct Bond {
+    Process* process = nullptr;
+    uint16_t asid = 0;
+    int refs = 0;
+    bool released = false;
+    std::unique_ptr<SvaNotifier> notifier;
+  };
   struct Device {
     uint64_t cd_table_pa = 0;
     std::map<int, uint32_t> pasid_of_pid;
-    std::map<uint32_t, uint16_t> asid_of_pasid;
-    std::map<uint32_t, int> refs_of_pasid;
+    std::map<uint32_t, Bond> bonds;  // by PASID
   };
+  void quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid);
   void write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid, const smmu::CdConfig& cd);
   void submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds);  // + SYNC, waited
   uint32_t reg_read32(CpuContext& cpu, uint32_t offset);

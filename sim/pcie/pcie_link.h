@@ -63,12 +63,18 @@ struct PcieLinkParams {
           "Kunpeng 920 root ports are PCIe 4.0 (Huawei product brief)", Range::between(1, 5));
     s.add("lanes", lanes, 16, "lanes", "Link width: 1, 2, 4, 8 or 16", "guess",
           Range::between(1, 16));
+    s.require("lanes", (lanes & (lanes - 1)) == 0, "must be 1, 2, 4, 8 or 16");
     s.add("max_payload_bytes", max_payload_bytes, 256, "B",
           "Max_Payload_Size: largest data payload of one TLP (power of two)",
           "common platform setting; PCIe Base Spec allows 128..4096", Range::between(128, 4096));
+    s.require("max_payload_bytes", (max_payload_bytes & (max_payload_bytes - 1)) == 0,
+              "must be a power of two");
     s.add("max_read_request_bytes", max_read_request_bytes, 512, "B",
           "Max_Read_Request_Size: largest read one request TLP asks for (power of two)",
           "Linux default MRRS (PCIe Base Spec allows 128..4096)", Range::between(128, 4096));
+    s.require("max_read_request_bytes",
+              (max_read_request_bytes & (max_read_request_bytes - 1)) == 0,
+              "must be a power of two");
     s.add("tlp_overhead_bytes", tlp_overhead_bytes, 24, "B",
           "Wire bytes per request TLP besides data: 4 framing + 16 header (4 DW, 64-bit "
           "address) + 4 LCRC",

@@ -46,6 +46,11 @@ TEST(ScenarioLoader, OverridesAreCheckedAndNamed) {
   EXPECT_EQ(error_of("{}\n", {"novalue"}), "--set novalue: expected key.path=value");
 }
 
+TEST(ScenarioLoader, ConstraintsBeyondRangesNameTheKey) {
+  EXPECT_EQ(error_of("system:\n  pcie:\n    lanes: 3\n"),
+            "bad.yaml:3:12: system.pcie.lanes: must be 1, 2, 4, 8 or 16");
+}
+
 TEST(ScenarioLoader, MissingFileAndSyntaxError) {
   try {
     load_scenario("scenarios/does_not_exist.yaml", {}, 0);

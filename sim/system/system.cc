@@ -92,7 +92,11 @@ class SystemModule : public sc_core::sc_module {
     if (qm_params.msi_address == 0) qm_params.msi_address = p.root_complex.msi_base;
     qm_ = std::make_unique<Qm>("qm", qm_params, env);
     zip_ = std::make_unique<ZipEngine>("zip", p.zip, env);
-    bus_ = std::make_unique<HostBus>("host_bus", p.host_bus);
+    bus_ = std::make_unique<HostBus>(
+        "host_bus", p.host_bus,
+        std::vector<HostBus::WindowSpec>{
+            {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true},
+            {"qm_bar", AddressMap::kQmBar, AddressMap::kQmBarSize, true}});
     gic_ = std::make_unique<InterruptController>("gic", ns(p.host.irq_entry_ns), env);
     kernel_ = std::make_unique<Kernel>("kernel", p.host, *memory_, *frames_, env);
 
@@ -103,10 +107,8 @@ class SystemModule : public sc_core::sc_module {
     qm_->dma.bind(link_->device_dma);
     link_->device_mmio.bind(qm_->mmio);
     kernel_->mmio.bind(bus_->cpu);
-    bus_->add_window("smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true)
-        .bind(smmu_->regs);
-    bus_->add_window("qm_bar", AddressMap::kQmBar, AddressMap::kQmBarSize, true)
-        .bind(link_->host_mmio);
+    bus_->window(0).bind(smmu_->regs);
+    bus_->window(1).bind(link_->host_mmio);
     for (uint8_t alg : {uint8_t{0}, uint8_t{1}}) qm_->attach_engine(alg, zip_->for_alg_type(alg));
     qm_->set_completion_observer([this](const SqeRecord& r) { last_record_ = r; });
 

@@ -163,6 +163,10 @@ int sc_main(int argc, char** argv) {
   try {
     if (run_cmd->parsed()) return run(scenario, sets, out_dir, seed);
     if (describe_cmd->parsed()) return describe(block);
+  } catch (const wdsim::ConfigError& e) {
+    // A block rejected a combination of values when it was built.
+    std::cerr << "wdsim: " << e.what() << "\n";
+    return kExitBadInput;
   } catch (const std::exception& e) {
     std::cerr << "wdsim: internal error: " << e.what() << "\n";
     return kExitSimulationError;
