@@ -205,6 +205,57 @@ std::optional<size_t> ConfigTree::sequence_size(const std::string& key_path) con
   return n->size();
 }
 
+std::optional<std::string> ConfigTree::flow_text(const std::string& key_path) const {
+  auto n = impl_->find(key_path);
+  if (!n) return std::nullopt;
+  if (n->IsScalar()) return n->Scalar();
+  YAML::Emitter out;
+  out << YAML::Flow << *n;
+  return std::string(out.c_str());
+}
+
+namespace {
+std::optional<YAML::Node> literal_child(const YAML::Node& map, const std::string& key) {
+  if (!map.IsMap()) return std::nullopt;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
+std::optional<std::vector<std::string>> ConfigTree::literal_key_list(
+    const std::string& map_path, const std::string& key) const {
+  auto map = impl_->find(map_path);
+  if (!map) return std::nullopt;
+  auto n = literal_child(*map, key);
+  if (!n || !n->IsSequence()) return std::nullopt;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n->size(); ++i) {
+    const YAML::Node e = (*n)[i];
+    if (e.IsScalar()) {
+      out.push_back(e.Scalar());
+    } else {
+      YAML::Emitter em;
+      em << YAML::Flow << e;
+      out.push_back(em.c_str());
+    }
+  }
+  return out;
+}
+
+SourceLocation ConfigTree::literal_key_location(const std::string& map_path,
+                                                const std::string& key) const {
+  auto map = impl_->find(map_path);
+  if (map) {
+    if (auto n = literal_child(*map, key)) {
+      auto m = n->Mark();
+      if (m.line >= 0) return {file_, m.line + 1, m.column + 1};
+    }
+  }
+  return location(map_path);
+}
+
 void ConfigTree::mark_used(const std::string& key_path) const { impl_->used.insert(key_path); }
 
 std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) const {

@@ -47,6 +47,15 @@ class ConfigTree {
   // Number of elements if key_path is a sequence, else nullopt.
   std::optional<size_t> sequence_size(const std::string& key_path) const;
 
+  // The value at key_path as YAML flow text ("64", "[64, 4096]", "{a: 1}"); nullopt if absent.
+  std::optional<std::string> flow_text(const std::string& key_path) const;
+
+  // For maps whose keys contain dots (a sweep's `key.path: [values]`): the list under the
+  // literal key `key` of the map at map_path, as flow texts; nullopt if absent or not a list.
+  std::optional<std::vector<std::string>> literal_key_list(const std::string& map_path,
+                                                           const std::string& key) const;
+  SourceLocation literal_key_location(const std::string& map_path, const std::string& key) const;
+
   // Records that a declared parameter consumed key_path (and that its ancestors exist).
   void mark_used(const std::string& key_path) const;
   // Every leaf key path under `prefix` that no parameter consumed, in file order.

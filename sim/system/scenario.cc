@@ -1,6 +1,7 @@
 #include "sim/system/scenario.h"
 
 #include <filesystem>
+#include <set>
 
 namespace wdsim {
 
@@ -39,6 +40,12 @@ void WorkloadParams::declare(ParamScope& s) {
   s.add_choice("data", data, "text", {"text", "random", "zeros"},
                "Input data: generated text (compresses ~3x), random bytes (incompressible) "
                "or zeros", "guess");
+  s.add("footprint_bytes", footprint_bytes, 0u, "B",
+        "Streaming: the buffers span this many bytes and each request takes the next slot of "
+        "its size (wrapping), so the device keeps touching new pages; 0 = one slot (the same "
+        "buffers every request)",
+        "issue 3 (streaming workload for IOTLB/page-size sweeps)",
+        Range::between(0, 1ull << 34));
   s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
         "How long a request may take before the run fails as hung", "guess",
         Range::min(0.001));
@@ -63,8 +70,32 @@ void Scenario::declare(ParamScope& s) {
 
 namespace {
 
+// The sweep section: `sweep: {key.path: [v1, v2], ...}`. Each key must be a parameter;
+// each point is checked later by loading the scenario with its --set values.
+std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
+  std::vector<SweepAxis> axes;
+  if (!tree.has("sweep")) return axes;
+  tree.mark_used("sweep");
+  auto keys = tree.keys("sweep");
+  if (keys.empty()) config_error(tree.location("sweep"), "sweep", "expected a map of key: [values]");
+  std::set<std::string> declared;
+  for (const auto& spec : describe_scenario()) declared.insert(spec.key_path);
+  for (const auto& key : keys) {
+    const std::string path = "sweep." + key;
+    const SourceLocation where = tree.literal_key_location("sweep", key);
+    if (!declared.count(key)) config_error(where, path, "not a parameter");
+    auto values = tree.literal_key_list("sweep", key);
+    if (!values || values->empty()) {
+      config_error(where, path, "expected a non-empty list of values");
+    }
+    axes.push_back({key, *values});
+  }
+  return axes;
+}
+
 Scenario load_tree(const ConfigTree& tree, const std::string& name) {
   Scenario sc = load_params<Scenario>(tree, "");
+  sc.sweep = load_sweep(tree);
   tree.check_all_used("");
   sc.name = name;
   sc.file = tree.file();
@@ -90,5 +121,21 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 }
 
 std::vector<ParamSpec> describe_scenario() { return describe_params<Scenario>(""); }
+
+std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>& axes) {
+  std::vector<std::vector<std::string>> points{{}};
+  for (const auto& axis : axes) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& p : points) {
+      for (const auto& v : axis.values) {
+        auto q = p;
+        q.push_back(axis.key + "=" + v);
+        next.push_back(std::move(q));
+      }
+    }
+    points = std::move(next);
+  }
+  return points;
+}
 
 }  // namespace wdsim

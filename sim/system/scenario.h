@@ -45,6 +45,7 @@ struct WorkloadParams {
   std::string op;
   std::string format;
   std::string data;
+  uint64_t footprint_bytes;
   uint64_t warmup_requests;
   double poll_timeout_us;
 
@@ -57,9 +58,17 @@ struct OutputParams {
   void declare(ParamScope& s);
 };
 
+// One swept parameter: its key path and the values it takes (YAML flow text each, ready
+// for --set key=value).
+struct SweepAxis {
+  std::string key;
+  std::vector<std::string> values;
+};
+
 struct Scenario {
   std::string name;  // file basename without extension
   std::string file;
+  std::vector<SweepAxis> sweep;  // empty: a single run
   uint64_t seed = 1;
   SystemParams system;
   WorkloadParams workload;
@@ -74,6 +83,10 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                        uint64_t seed_override);
 Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::vector<std::string>& sets);
+
+// The points of a sweep: the cartesian product of the axes, first axis outermost, each as
+// the --set assignments that make it.
+std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>& axes);
 
 // Every parameter of every block (for `wdsim describe`).
 std::vector<ParamSpec> describe_scenario();

@@ -51,6 +51,25 @@ TEST(ScenarioLoader, ConstraintsBeyondRangesNameTheKey) {
             "bad.yaml:3:12: system.pcie.lanes: must be 1, 2, 4, 8 or 16");
 }
 
+TEST(ScenarioLoader, SweepAxesAndTheirCartesianProduct) {
+  Scenario sc = load_scenario_text(
+      "sweep:\n  system.smmu.iotlb.entries: [16, 64]\n  workload.sizes: [[64], [64, 4096]]\n",
+      "s.yaml", {});
+  ASSERT_EQ(sc.sweep.size(), 2u);
+  EXPECT_EQ(sc.sweep[0].key, "system.smmu.iotlb.entries");
+  EXPECT_EQ(sc.sweep[1].values[1], "[64, 4096]");
+  auto points = sweep_points(sc.sweep);
+  ASSERT_EQ(points.size(), 4u);
+  EXPECT_EQ(points[0], (std::vector<std::string>{"system.smmu.iotlb.entries=16",
+                                                 "workload.sizes=[64]"}));
+  EXPECT_EQ(points[3], (std::vector<std::string>{"system.smmu.iotlb.entries=64",
+                                                 "workload.sizes=[64, 4096]"}));
+  EXPECT_EQ(error_of("sweep:\n  system.smmu.iotlb.entires: [1]\n"),
+            "bad.yaml:2:30: sweep.system.smmu.iotlb.entires: not a parameter");
+  EXPECT_EQ(error_of("sweep:\n  workload.requests: 5\n"),
+            "bad.yaml:2:22: sweep.workload.requests: expected a non-empty list of values");
+}
+
 TEST(ScenarioLoader, MissingFileAndSyntaxError) {
   try {
     load_scenario("scenarios/does_not_exist.yaml", {}, 0);

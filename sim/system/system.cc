@@ -176,29 +176,33 @@ class SystemModule : public sc_core::sc_module {
     }
     WorkloadData data(w.data, env_.rng("workload.data"));
     for (uint64_t size : w.sizes) {
+      // Streaming: `slots` request-sized slots; request i uses slot i % slots.
+      const uint64_t slots = std::max<uint64_t>(1, w.footprint_bytes / size);
       const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
       int err = 0;
-      const uint64_t src = t.mmap(-1, size, rt::kProtRead | rt::kProtWrite, 0, &err);
-      const uint64_t dst = t.mmap(-1, capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
+      const uint64_t src = t.mmap(-1, slots * size, rt::kProtRead | rt::kProtWrite, 0, &err);
+      const uint64_t dst = t.mmap(-1, slots * capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
       if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
       env_.trace_event("workload", "point", {tf("path", path), tf("size", size)});
       for (uint64_t i = 0; i < w.warmup_requests + w.requests; ++i) {
+        const uint64_t in_va = src + (i % slots) * size;
+        const uint64_t out_va = dst + (i % slots) * capacity;
         const std::vector<uint8_t> input = data.next(size);
-        t.process().write(src, input.data(), input.size());  // produced by the app, untimed
+        t.process().write(in_va, input.data(), input.size());  // produced by the app, untimed
         const uint64_t t0 = now_ps();
         const sc_core::sc_time cpu0 = t.cpu().busy_time();
         uint32_t out_len = static_cast<uint32_t>(capacity);
         RequestSample s;
         if (session) {
-          int r = session->compress_sync(src, static_cast<uint32_t>(size), dst, &out_len, fmt);
+          int r = session->compress_sync(in_va, static_cast<uint32_t>(size), out_va, &out_len, fmt);
           if (r < 0) {
             throw SimulationError("doorbell path: request failed: " + session->last_error());
           }
           s.stages = doorbell_stages(t0, session->last_stages(), now_ps());
         } else {
           ZipSyncRequest req;
-          req.src = src;
-          req.dst = dst;
+          req.src = in_va;
+          req.dst = out_va;
           req.src_len = static_cast<uint32_t>(size);
           req.dst_len = out_len;
           req.req_type = rt::zip_format_req_type(fmt);
@@ -213,7 +217,7 @@ class SystemModule : public sc_core::sc_module {
           s.stages = syscall_stages(t0, zip_sync_->last_stages(), now_ps());
         }
         const uint64_t t1 = now_ps();
-        verify(t, dst, out_len, input, w.format, path, size);
+        verify(t, out_va, out_len, input, w.format, path, size);
         if (i < w.warmup_requests) continue;
         s.path = path;
         s.size = size;
@@ -222,8 +226,8 @@ class SystemModule : public sc_core::sc_module {
         s.cpu_ps = to_ps(t.cpu().busy_time() - cpu0);
         out_.samples.push_back(std::move(s));
       }
-      t.munmap(src, size);
-      t.munmap(dst, capacity);
+      t.munmap(src, slots * size);
+      t.munmap(dst, slots * capacity);
     }
     if (session) session->close();
     if (fd >= 0) t.close(fd);

@@ -41,5 +41,16 @@ grep -q "simulation error" "$out/stderr"; check "simulation error on stderr" 0 $
 "$wdsim" describe smmu | grep -q "system.smmu.iotlb.entries"; check "describe smmu" 0 $?
 "$wdsim" describe no_such_block >/dev/null 2>&1; check "describe unknown exits 2" 2 $?
 
+printf 'workload:\n  paths: [doorbell]\n  sizes: [256]\n  requests: 2\noutput:\n  trace: false\nsweep:\n  system.smmu.iotlb.entries: [8, 32]\n' >"$out/sweep.yaml"
+"$wdsim" run "$out/sweep.yaml" --out "$out/sweep" >"$out/stdout" 2>"$out/stderr"
+check "sweep runs every point" 0 $?
+[ -s "$out/sweep/point-000/stats.json" ] && [ -s "$out/sweep/point-001/stats.json" ]
+check "sweep writes each point's stats" 0 $?
+[ "$(wc -l <"$out/sweep/sweep.csv")" = 3 ]; check "sweep.csv has a row per point" 0 $?
+printf 'sweep:\n  system.pcie.lanes: [4, 3]\n' >"$out/badsweep.yaml"
+"$wdsim" run "$out/badsweep.yaml" --out "$out/bs" >/dev/null 2>"$out/stderr"
+check "a bad sweep point exits 2 before running" 2 $?
+grep -q "point-001" "$out/stderr"; check "names the bad point" 0 $?
+
 rm -rf "$out"
 exit $fail

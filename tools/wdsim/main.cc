@@ -19,6 +19,7 @@
 #include "sim/base/sim_env.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
+#include "tools/wdsim/sweep_runner.h"
 
 namespace {
 
@@ -72,7 +73,7 @@ int describe(const std::string& block) {
 }
 
 int run(const std::string& scenario_path, const std::vector<std::string>& sets,
-        const std::string& out_dir_arg, uint64_t seed) {
+        const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs) {
   wdsim::Scenario sc;
   try {
     sc = wdsim::load_scenario(scenario_path, sets, seed);
@@ -89,6 +90,11 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     std::cerr << "wdsim: cannot create output directory " << out_dir << ": " << ec.message()
               << "\n";
     return kExitBadInput;
+  }
+  if (!sc.sweep.empty() && !no_sweep) {
+    wdsim::SweepRequest req{scenario_path, sets, seed, out_dir, jobs};
+    spdlog::info("sweeping {} over {} points", sc.file, wdsim::sweep_points(sc.sweep).size());
+    return wdsim::run_sweep(sc, req);
   }
   spdlog::info("running {} (seed {})", sc.file, sc.seed);
   wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
@@ -144,6 +150,13 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("--out", out_dir, "Output directory (default wdsim_out/<scenario>)");
   run_cmd->add_option("--seed", seed, "Seed (replaces the scenario's seed)")
       ->check(CLI::PositiveNumber);
+  bool no_sweep = false;
+  unsigned jobs = 2;
+  run_cmd->add_flag("--no-sweep", no_sweep,
+                    "Ignore the scenario's sweep section: run one point (the sweep runner's own "
+                    "use)");
+  run_cmd->add_option("--jobs", jobs, "Sweep points run at once (each its own process)")
+      ->check(CLI::Range(1u, 256u));
 
   auto* describe_cmd =
       app.add_subcommand("describe", "Print every parameter: key, type, default, unit, source");
@@ -161,7 +174,7 @@ int sc_main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   try {
-    if (run_cmd->parsed()) return run(scenario, sets, out_dir, seed);
+    if (run_cmd->parsed()) return run(scenario, sets, out_dir, seed, no_sweep, jobs);
     if (describe_cmd->parsed()) return describe(block);
   } catch (const wdsim::ConfigError& e) {
     // A block rejected a combination of values when it was built.

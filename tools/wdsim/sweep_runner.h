@@ -1,0 +1,27 @@
+// Runs a sweep: every point of a scenario's `sweep:` section as its own wdsim process
+// (`wdsim run SCENARIO --no-sweep --set ...`), a few at a time, then gathers each point's
+// stats.json into one table (stdout) and sweep.csv. Separate processes are what SystemC
+// needs (one elaboration per process) and what lets points run in parallel or on a cluster.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sim/system/scenario.h"
+
+namespace wdsim {
+
+struct SweepRequest {
+  std::string scenario_path;
+  std::vector<std::string> sets;  // the user's --set values, applied to every point
+  uint64_t seed = 0;              // 0: the scenario's
+  std::filesystem::path out_dir;
+  unsigned jobs = 2;
+};
+
+// Returns the exit code: 0 when every point ran, 1 when some point failed, 2 on bad input.
+int run_sweep(const Scenario& scenario, const SweepRequest& request);
+
+}  // namespace wdsim
