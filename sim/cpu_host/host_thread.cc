@@ -127,6 +127,13 @@ int HostThread::mprotect(uint64_t va, uint64_t len, bool writable) {
   return r;
 }
 
+int HostThread::pin(uint64_t va, uint64_t len) {
+  enter_syscall();
+  int r = kernel_.sys_pin(process_, cpu_, va, len);
+  exit_syscall();
+  return r;
+}
+
 bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
                              const std::function<bool(const uint8_t*)>& ready,
                              rt::Picoseconds poll_interval, rt::Picoseconds timeout) {

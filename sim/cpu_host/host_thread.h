@@ -42,6 +42,7 @@ class HostThread : public rt::OsInterface {
   // mmap(MAP_ANONYMOUS) with or without MAP_POPULATE, and mprotect.
   uint64_t mmap_anonymous(uint64_t len, bool populate, int* err);
   int mprotect(uint64_t va, uint64_t len, bool writable);
+  int pin(uint64_t va, uint64_t len);
 
   CpuContext& cpu() { return cpu_; }
   Process& process() { return process_; }

@@ -169,6 +169,15 @@ bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t l
   return true;
 }
 
+int Kernel::sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
+  if (!handle_cpu_fault(p, cpu, va, len)) return -EFAULT;
+  const uint64_t first = align_down(va, aarch64::kPageSize4K);
+  const uint64_t pages = (align_up(va + len, aarch64::kPageSize4K) - first) / aarch64::kPageSize4K;
+  cpu.busy(ns(costs_.pin_page_ns * static_cast<double>(pages)));
+  env_.stats().counter("host.pinned_pages").inc(pages);
+  return 0;
+}
+
 void Kernel::register_mm_notifier(Process& p, MmNotifier* n) { notifiers_[p.pid()].push_back(n); }
 
 void Kernel::unregister_mm_notifier(Process& p, MmNotifier* n) {
@@ -250,7 +259,8 @@ void Kernel::kernel_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len) {
 
 bool Kernel::copy_from_user(CpuContext& cpu, Process& p, uint64_t va, uint64_t pa, size_t len) {
   std::vector<uint8_t> buf(len);
-  if (!p.read(va, buf.data(), len)) return false;
+  // A user page not yet touched faults in during the copy, as in Linux.
+  if (!handle_cpu_fault(p, cpu, va, len) || !p.read(va, buf.data(), len)) return false;
   memory_.write(pa, buf.data(), len);
   cpu.busy(transfer_time(len, costs_.copy_gbps));
   return true;
@@ -259,7 +269,7 @@ bool Kernel::copy_from_user(CpuContext& cpu, Process& p, uint64_t va, uint64_t p
 bool Kernel::copy_to_user(CpuContext& cpu, Process& p, uint64_t pa, uint64_t va, size_t len) {
   std::vector<uint8_t> buf(len);
   memory_.read(pa, buf.data(), len);
-  if (!p.write(va, buf.data(), len)) return false;
+  if (!handle_cpu_fault(p, cpu, va, len) || !p.write(va, buf.data(), len)) return false;
   cpu.busy(transfer_time(len, costs_.copy_gbps));
   return true;
 }

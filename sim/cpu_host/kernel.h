@@ -66,6 +66,9 @@ class Kernel : public sc_core::sc_module {
   // Process exit: closes its files and releases its notifiers (SVA unbind happens there).
   void exit_process(Process& p, CpuContext& cpu);
 
+  // Pins [va, va+len) (pin_user_pages / mlock for DMA): faults pages in, pin_page_ns each.
+  int sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
+
   // The CPU touched [va, va+len): faults in untouched anonymous pages (page_fault_ns each).
   // false if some page is not mapped at all (SIGSEGV).
   bool handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len);

@@ -6,6 +6,7 @@
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
 #include "sim/cpu_host/kernel.h"
+#include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/page_table.h"
 
 namespace wdsim {
@@ -29,7 +30,7 @@ void SmmuDriver::reg_write64(CpuContext& cpu, uint32_t offset, uint64_t v) {
   kernel_.mmio_write64(cpu, config_.regs_pa + offset, v);
 }
 
-void SmmuDriver::probe(CpuContext& cpu) {
+void SmmuDriver::probe(CpuContext& cpu, InterruptController* gic) {
   auto& frames = kernel_.frames();
   auto zeroed = [&](uint64_t bytes) {
     const uint64_t pa = frames.alloc_contiguous(pages_for(bytes));
@@ -51,6 +52,14 @@ void SmmuDriver::probe(CpuContext& cpu) {
   reg_write64(cpu, smmu::kRegEvtqBase, smmu::encode_queue_base({evtq_pa_, config_.evtq_log2, true}));
   reg_write32(cpu, smmu::kRegEvtqProd, 0);
   reg_write32(cpu, smmu::kRegEvtqCons, 0);
+  if (gic) {
+    // The SMMU's MSI goes straight to the interrupt controller: the address only has to be
+    // non-zero, the data is the vector.
+    reg_write64(cpu, smmu::kRegEvtqIrqCfg0, config_.regs_pa);
+    reg_write32(cpu, smmu::kRegEvtqIrqCfg1, config_.evtq_msi_vector);
+    reg_write32(cpu, smmu::kRegIrqCtrl, smmu::kIrqCtrlEvtqIrqEn);
+    gic->set_handler(config_.evtq_msi_vector, [this](CpuContext& c) { evtq_irq(c); });
+  }
   const uint32_t cr0 = smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0SmmuEn;
   reg_write32(cpu, smmu::kRegCr0, cr0);
   if (reg_read32(cpu, smmu::kRegCr0Ack) != cr0) {
@@ -118,6 +127,7 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   smmu::CdConfig cd;
   cd.asid = asid;
   cd.ttb0 = process.page_table().root_pa();
+  cd.stall = config_.stall_faults;
   write_cd(cpu, dev, pasid, cd);
   submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid)});
   dev.pasid_of_pid[process.pid()] = pasid;
@@ -174,6 +184,56 @@ void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova,
     submit(cpu, {smmu::encode_cmd_tlbi_nh_asid(asid)});
   } else {
     submit(cpu, smmu::tlbi_nh_va_range_cmds(asid, iova, size));
+  }
+}
+
+const SmmuDriver::Bond* SmmuDriver::find_bond(uint32_t sid, uint32_t ssid) const {
+  auto d = devices_.find(sid);
+  if (d == devices_.end()) return nullptr;
+  auto b = d->second.bonds.find(ssid);
+  return b == d->second.bonds.end() ? nullptr : &b->second;
+}
+
+void SmmuDriver::evtq_irq(CpuContext& cpu) {
+  const unsigned log2 = config_.evtq_log2;
+  // Like arm_smmu_evtq_thread: drain, publish CONS, and look again — events that arrive
+  // while the queue is non-empty raise no new interrupt.
+  uint32_t prod = reg_read32(cpu, smmu::kRegEvtqProd);
+  while (true) {
+  while ((evtq_cons_ & smmu::queue_ptr_mask(log2)) != (prod & smmu::queue_ptr_mask(log2))) {
+    uint64_t words[smmu::kEvtDwords];
+    kernel_.kernel_read(cpu,
+                        evtq_pa_ + uint64_t{smmu::queue_index(evtq_cons_, log2)} * smmu::kEvtBytes,
+                        words, sizeof words);
+    evtq_cons_ = smmu::queue_next(evtq_cons_, log2);
+    const smmu::EventRecord e = smmu::decode_event(words);
+    kernel_.env().stats().counter(std::string("host.smmu_drv.events.") + smmu::event_id_key(e.id)).inc();
+    kernel_.env().trace_event("host.smmu_drv", "event",
+                              {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid),
+                               tf("ssid", e.ssid), tf_hex("addr", e.input_addr),
+                               tf("stall", e.stall ? 1 : 0)});
+    if (!e.stall) continue;
+    // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response.
+    cpu.busy(ns(kernel_.costs().iopf_handler_ns));
+    const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
+    bool fixed = false;
+    if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
+      cpu.busy(ns(kernel_.costs().page_fault_ns));
+      kernel_.env().stats().counter("host.page_faults.io").inc();
+      fixed = true;
+    }
+    smmu::Command resume;
+    resume.op = static_cast<uint8_t>(smmu::CmdOp::kResume);
+    resume.sid = e.sid;
+    resume.stag = e.stag;
+    resume.resp = fixed ? smmu::kResumeRetry : smmu::kResumeAbort;
+    submit(cpu, {smmu::encode_cmd(resume)});
+    kernel_.env().trace_event("host.smmu_drv", "resume",
+                              {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
+  }
+  reg_write32(cpu, smmu::kRegEvtqCons, evtq_cons_ | (prod & smmu::kQueueOverflowFlag));
+  prod = reg_read32(cpu, smmu::kRegEvtqProd);
+  if ((evtq_cons_ & smmu::queue_ptr_mask(log2)) == (prod & smmu::queue_ptr_mask(log2))) break;
   }
 }
 

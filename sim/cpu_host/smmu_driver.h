@@ -26,6 +26,7 @@ namespace wdsim {
 
 class Kernel;
 class PageTable;
+class InterruptController;
 
 struct SmmuDriverConfig {
   uint64_t regs_pa = 0;       // SMMU register page (physical)
@@ -33,6 +34,10 @@ struct SmmuDriverConfig {
   uint8_t ssid_bits = 8;      // CD table of 2^ssid_bits CDs per device (S1CDMax)
   uint8_t cmdq_log2 = 8;      // command queue entries
   uint8_t evtq_log2 = 7;      // event queue entries
+  // I/O page faults: CD.S=1 so stage-1 faults stall, and the event-queue interrupt (this
+  // MSI vector) runs the fault handler, which faults the page in and answers CMD_RESUME.
+  bool stall_faults = false;
+  uint32_t evtq_msi_vector = 64;
 };
 
 class SmmuDriver {
@@ -42,7 +47,8 @@ class SmmuDriver {
 
   SmmuDriver(Kernel& kernel, SmmuDriverConfig config);
 
-  void probe(CpuContext& cpu);
+  // With an interrupt controller, the event queue interrupt is enabled and serviced.
+  void probe(CpuContext& cpu, InterruptController* gic = nullptr);
   // STE for `sid` with a fresh CD table; CD 0 is the kernel DMA domain (root, asid).
   void attach_device(CpuContext& cpu, uint32_t sid, const PageTable& dma_domain,
                      uint16_t dma_asid);
@@ -55,6 +61,11 @@ class SmmuDriver {
   void invalidate_asid(CpuContext& cpu, uint16_t asid);
 
   uint64_t commands_issued() const { return commands_issued_; }
+
+  // The event-queue interrupt handler: reads every new event record; a stalled fault is
+  // handled in the bound process's mm (fault the page in if it is untouched anonymous
+  // memory) and answered with CMD_RESUME retry, else abort; then EVTQ_CONS is updated.
+  void evtq_irq(CpuContext& cpu);
 
  private:
   // One SVA bond's mmu_notifier: CPU page-table changes become TLBI_NH_VA (by range, or
@@ -97,6 +108,8 @@ class SmmuDriver {
   uint64_t cmdq_pa_ = 0;
   uint64_t evtq_pa_ = 0;
   uint32_t cmdq_prod_ = 0;
+  uint32_t evtq_cons_ = 0;
+  const Bond* find_bond(uint32_t sid, uint32_t ssid) const;
   std::map<uint32_t, Device> devices_;
   uint32_t next_pasid_ = 1;  // PASID 0 is IOMMU_NO_PASID
   std::vector<uint32_t> free_pasids_;

@@ -151,6 +151,8 @@ class ZipSyncFile : public KernelFile {
     out->offset = va & (kPage - 1);
     const uint64_t first = align_down(va, kPage);
     const uint64_t last = align_up(va + len, kPage);
+    // pin_user_pages faults in pages that were never touched.
+    if (!k.handle_cpu_fault(ctx.process, ctx.cpu, first, last - first)) return false;
     for (uint64_t p = first; p < last; p += kPage) {
       auto pa = ctx.process.translate(p);
       if (!pa) return false;

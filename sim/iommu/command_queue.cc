@@ -35,6 +35,8 @@ bool CommandQueue::accepted(uint8_t op, sc_time* cost) const {
     case CmdOp::kTlbiNhAsid:
     case CmdOp::kTlbiNhVa:
     case CmdOp::kTlbiNhVaa:
+    case CmdOp::kTlbiS2Ipa:
+    case CmdOp::kTlbiS12Vmall:
     case CmdOp::kTlbiNsnhAll:
       *cost = ns(p_.tlbi_cost_ns);
       return true;
@@ -43,10 +45,13 @@ bool CommandQueue::accepted(uint8_t op, sc_time* cost) const {
       return true;
     case CmdOp::kPrefetchConfig:
     case CmdOp::kPrefetchAddr:
-    case CmdOp::kResume:
-    case CmdOp::kStallTerm:
       *cost = ns(p_.other_cost_ns);
       return true;
+    case CmdOp::kAtcInv:
+    case CmdOp::kPriResp:
+    case CmdOp::kResume:
+    case CmdOp::kStallTerm:
+      return sink_.device_command_cost(op, cost);
     default:
       return false;
   }
@@ -100,7 +105,9 @@ void CommandQueue::stop(uint8_t cerror, const sc_time& when) {
   complete(cons_exec_ | (static_cast<uint32_t>(cerror) << kCmdqConsErrLo), when);
   env_.stats().counter(component_ + ".cmds.errors", "Commands that stopped the queue").inc();
   env_.trace_event(component_, "cmd_error",
-                   {tf("cerror", cerror == kCerrorIll ? "ILL" : "ABT"),
+                   {tf("cerror", cerror == kCerrorIll   ? "ILL"
+                                 : cerror == kCerrorAbt ? "ABT"
+                                                        : "ATC_INV_SYNC"),
                     tf("cons", queue_index(cons_exec_, log2size()))},
                    when - sc_core::sc_time_stamp());
   sink_.command_error(cerror);
@@ -131,9 +138,22 @@ void CommandQueue::run(const sc_time& at) {
       stop(kCerrorIll, start + fetch);
       return;
     }
-    const sc_time end = server_.serve(at, fetch + cost);
+    sc_time end = server_.serve(at, fetch + cost);
+    const bool is_sync = static_cast<CmdOp>(c.op) == CmdOp::kSync;
+    if (is_sync) {
+      const SyncWait w = sink_.sync_wait(end);
+      if (w.atc_timeout) {
+        stop(kCerrorAtcInvSync, std::max(end, w.until));
+        return;
+      }
+      if (w.until > end) end = server_.serve(end, w.until - end);
+    }
     const char* name = cmd_op_name(c.op);
     env_.stats().counter(component_ + ".cmds." + lower(name), "Commands executed").inc();
+    env_.stats()
+        .histogram(component_ + ".cmd_time_ns." + lower(name), "ns",
+                   "From the PROD write to the command's completion")
+        .add(to_ns(end - at));
     std::vector<TraceField> fields{tf("op", name)};
     switch (static_cast<CmdOp>(c.op)) {
       case CmdOp::kCfgiSte:
@@ -147,6 +167,25 @@ void CommandQueue::run(const sc_time& at) {
       case CmdOp::kTlbiNhAsid:
         fields.push_back(tf("asid", c.asid));
         break;
+      case CmdOp::kAtcInv:
+        fields.push_back(tf("sid", c.sid));
+        fields.push_back(c.ssv ? tf("ssid", c.ssid) : tf("ssid", "none"));
+        fields.push_back(tf_hex("addr", c.addr));
+        fields.push_back(tf("size", c.size));
+        break;
+      case CmdOp::kPriResp:
+        fields.push_back(tf("sid", c.sid));
+        fields.push_back(tf("grpid", c.grpid));
+        fields.push_back(tf("resp", c.resp));
+        break;
+      case CmdOp::kResume:
+        fields.push_back(tf("sid", c.sid));
+        fields.push_back(tf("stag", c.stag));
+        fields.push_back(tf("resp", c.resp));
+        break;
+      case CmdOp::kStallTerm:
+        fields.push_back(tf("sid", c.sid));
+        break;
       case CmdOp::kTlbiNhVa:
       case CmdOp::kTlbiNhVaa:
         fields.push_back(tf("asid", c.asid));
@@ -157,7 +196,7 @@ void CommandQueue::run(const sc_time& at) {
         break;
     }
     env_.trace_event(component_, "cmd", std::move(fields), end - now);
-    if (static_cast<CmdOp>(c.op) == CmdOp::kSync) {
+    if (is_sync) {
       const bool msi = c.cs == kSyncCsIrq && c.msi_addr != 0;
       env_.trace_event(component_, "sync", {tf("cs", c.cs), tf_hex("msi_addr", c.msi_addr)},
                        end - now);
@@ -170,6 +209,11 @@ void CommandQueue::run(const sc_time& at) {
               .inc();
         }
       }
+    } else if (c.op == static_cast<uint8_t>(CmdOp::kAtcInv) ||
+               c.op == static_cast<uint8_t>(CmdOp::kPriResp) ||
+               c.op == static_cast<uint8_t>(CmdOp::kResume) ||
+               c.op == static_cast<uint8_t>(CmdOp::kStallTerm)) {
+      sink_.device_command(c, end);
     } else {
       sink_.apply_command(c);
     }

@@ -12,9 +12,13 @@
 // early (conservative). CMD_SYNC with CS=IRQ and a non-zero MSI address writes MSIDATA (4 B)
 // to MSIADDR at its completion time.
 //
-// Accepted: CFGI_STE/ALL/CD/CD_ALL, TLBI_NH_ALL/ASID/VA/VAA, TLBI_NSNH_ALL, SYNC, PREFETCH_*,
-// RESUME, STALL_TERM (no-ops). CERROR_ILL: TLBI_EL2_* (no IDR0.HYP), TLBI_S12_VMALL/S2_IPA (no
-// stage 2), ATC_INV (no ATS), PRI_RESP (no PRI), anything else.
+// Accepted: CFGI_STE/ALL/CD/CD_ALL, TLBI_NH_ALL/ASID/VA/VAA, TLBI_S2_IPA, TLBI_S12_VMALL,
+// TLBI_NSNH_ALL (tlbi_cost_ns each), SYNC, PREFETCH_*
+// (no-ops); ATC_INV, PRI_RESP, RESUME, STALL_TERM when the sink supports them (ATS, PRI, stall
+// model), executed by the sink. CMD_SYNC also waits for the ATC invalidations sent before it
+// (CERROR_ATC_INV_SYNC when one failed or timed out). CERROR_ILL: TLBI_EL2_* (no IDR0.HYP),
+// anything else. Stats: "<component>.cmds.<name>" counts
+// and "<component>.cmd_time_ns.<name>" (PROD write to completion).
 #pragma once
 
 #include <cstdint>
@@ -30,9 +34,24 @@
 
 namespace wdsim::smmu {
 
+// What a CMD_SYNC must wait for beyond its own execution: outstanding ATC invalidations.
+struct SyncWait {
+  sc_core::sc_time until;    // absolute: when every ATC invalidation so far has completed
+  bool atc_timeout = false;  // one failed or timed out: CERROR_ATC_INV_SYNC
+};
+
 class CommandSink {
  public:
   virtual ~CommandSink() = default;
+  // ATC_INV, PRI_RESP, RESUME, STALL_TERM (they talk to endpoints or held transactions):
+  // whether the SMMU supports `op` (false: CERROR_ILL) and its cost after the fetch.
+  virtual bool device_command_cost(uint8_t /*op*/, sc_core::sc_time* /*cost*/) const {
+    return false;
+  }
+  // Executes one of those; `done` is its absolute completion time.
+  virtual void device_command(const Command& /*c*/, const sc_core::sc_time& /*done*/) {}
+  // A CMD_SYNC whose own execution ends at `done` (absolute).
+  virtual SyncWait sync_wait(const sc_core::sc_time& done) { return {done, false}; }
   // Applies an accepted CFGI_* / TLBI_* (the queue handles SYNC and the no-ops itself).
   virtual void apply_command(const Command& c) = 0;
   // The queue stopped on an error; the SMMU raises GERROR.CMDQ_ERR.

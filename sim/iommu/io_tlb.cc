@@ -14,82 +14,68 @@ bool access_permitted(const PagePerms& p, bool write, bool exec, bool privileged
   return true;
 }
 
-IoTlb::IoTlb(const IoTlbParams& p, StatsRegistry& stats, const std::string& stats_prefix)
+bool s2_access_permitted(const S2Perms& p, bool write, bool exec) {
+  if (write ? !p.write : !p.read) return false;
+  return !(exec && p.xn);
+}
+
+IoTlb::IoTlb(const IoTlbParams& p, StatsRegistry& stats, const std::string& stats_prefix,
+             std::mt19937_64 rng)
     : enabled_(p.enabled),
-      lru_(p.replacement != "fifo"),
-      hits_(stats.counter(stats_prefix + ".hits", "IOTLB lookups that found the page")),
-      misses_(stats.counter(stats_prefix + ".misses", "IOTLB lookups that did not")),
+      array_(stats_prefix, p.entries, p.ways, parse_replacement(p.replacement), rng),
+      hits_(stats.counter(stats_prefix + ".hits", "TLB lookups that found the page")),
+      misses_(stats.counter(stats_prefix + ".misses", "TLB lookups that did not")),
       evictions_(stats.counter(stats_prefix + ".evictions", "Valid entries replaced")),
-      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries removed by TLBI")) {
-  if (p.ways == 0 || p.entries == 0 || p.entries % p.ways != 0) {
-    throw ConfigError("iotlb: entries (" + std::to_string(p.entries) +
-                      ") must be a non-zero multiple of ways (" + std::to_string(p.ways) + ")");
-  }
-  ways_ = p.ways;
-  sets_ = p.entries / p.ways;
-  ways_storage_.resize(p.entries);
-}
+      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries removed by TLBI/CFGI")) {}
 
-IoTlb::Way* IoTlb::set_begin(uint64_t va_page) {
-  uint64_t set = (va_page >> 12) % sets_;
-  return &ways_storage_[set * ways_];
-}
-
-std::optional<IoTlbEntry> IoTlb::lookup(uint16_t vmid, uint16_t asid, uint64_t va) {
+template <class Tag>
+std::optional<IoTlbEntry> IoTlb::find(uint64_t va, Tag tag) {
   if (!enabled_) {
     misses_.inc();
     return std::nullopt;
   }
-  uint64_t page = va & ~0xfffull;
-  Way* w = set_begin(page);
-  for (unsigned i = 0; i < ways_; ++i) {
-    if (w[i].valid && w[i].e.va_page == page && w[i].e.asid == asid && w[i].e.vmid == vmid) {
-      if (lru_) w[i].stamp = ++clock_;
+  for (unsigned size = 0; size < 64; ++size) {
+    if (!((sizes_in_use_ >> size) & 1)) continue;
+    const uint64_t base = va & ~((1ull << size) - 1);
+    IoTlbEntry* e = array_.find(va >> size, [&](const IoTlbEntry& x) {
+      return x.block_log2 == size && x.block_va == base && tag(x);
+    });
+    if (e) {
       hits_.inc();
-      return w[i].e;
+      return *e;
     }
   }
   misses_.inc();
   return std::nullopt;
 }
 
+std::optional<IoTlbEntry> IoTlb::lookup(TlbStage stage, uint16_t vmid, uint16_t asid,
+                                        uint64_t va) {
+  return find(va, [&](const IoTlbEntry& x) {
+    return x.stage == stage && x.vmid == vmid && (stage == TlbStage::kS2 || x.asid == asid);
+  });
+}
+
+std::optional<IoTlbEntry> IoTlb::lookup_stream(uint32_t sid, uint32_t ssid, uint64_t va) {
+  return find(va, [&](const IoTlbEntry& x) { return x.sid == sid && x.ssid == ssid; });
+}
+
 void IoTlb::insert(const IoTlbEntry& e) {
   if (!enabled_) return;
-  Way* w = set_begin(e.va_page);
-  Way* victim = nullptr;
-  for (unsigned i = 0; i < ways_; ++i) {
-    if (w[i].valid && w[i].e.va_page == e.va_page && w[i].e.asid == e.asid &&
-        w[i].e.vmid == e.vmid) {
-      victim = &w[i];  // refresh in place
-      break;
-    }
-  }
-  if (!victim) {
-    for (unsigned i = 0; i < ways_ && !victim; ++i) {
-      if (!w[i].valid) victim = &w[i];
-    }
-  }
-  if (!victim) {
-    victim = &w[0];
-    for (unsigned i = 1; i < ways_; ++i) {
-      if (w[i].stamp < victim->stamp) victim = &w[i];
-    }
-    evictions_.inc();
-  }
-  victim->valid = true;
-  victim->stamp = ++clock_;
-  victim->e = e;
+  IoTlbEntry stored = e;
+  stored.block_va = e.block_va & ~((1ull << e.block_log2) - 1);
+  sizes_in_use_ |= 1ull << e.block_log2;
+  const bool evicted = array_.insert(stored.block_va >> e.block_log2, stored, [&](const IoTlbEntry& x) {
+    return x.block_log2 == stored.block_log2 && x.block_va == stored.block_va &&
+           x.stage == stored.stage && x.vmid == stored.vmid && x.asid == stored.asid &&
+           x.sid == stored.sid && x.ssid == stored.ssid;
+  });
+  if (evicted) evictions_.inc();
 }
 
 template <class Pred>
 size_t IoTlb::remove_if(Pred pred) {
-  size_t n = 0;
-  for (Way& w : ways_storage_) {
-    if (w.valid && pred(w.e)) {
-      w.valid = false;
-      ++n;
-    }
-  }
+  const size_t n = array_.remove_if(pred);
   invalidated_.inc(n);
   return n;
 }
@@ -102,23 +88,48 @@ size_t IoTlb::invalidate_vmid(uint16_t vmid) {
   return remove_if([&](const IoTlbEntry& e) { return e.vmid == vmid; });
 }
 
+size_t IoTlb::invalidate_nh_vmid(uint16_t vmid) {
+  return remove_if([&](const IoTlbEntry& e) { return e.vmid == vmid && e.stage != TlbStage::kS2; });
+}
+
 size_t IoTlb::invalidate_asid(uint16_t vmid, uint16_t asid) {
-  return remove_if([&](const IoTlbEntry& e) { return e.vmid == vmid && e.asid == asid; });
+  return remove_if([&](const IoTlbEntry& e) {
+    return e.vmid == vmid && e.asid == asid && e.stage != TlbStage::kS2;
+  });
 }
 
 size_t IoTlb::invalidate_va(uint16_t vmid, std::optional<uint16_t> asid, uint64_t va_lo,
                             uint64_t va_hi) {
   return remove_if([&](const IoTlbEntry& e) {
-    if (e.vmid != vmid || (asid && e.asid != *asid)) return false;
-    uint64_t block_end = e.block_va + (1ull << e.block_log2);
-    return e.block_va < va_hi && va_lo < block_end;
+    if (e.vmid != vmid || e.stage == TlbStage::kS2 || (asid && e.asid != *asid)) return false;
+    const uint64_t end = e.block_va + (1ull << e.block_log2);
+    return e.block_va < va_hi && va_lo < end;
   });
 }
 
-size_t IoTlb::valid_entries() const {
-  size_t n = 0;
-  for (const Way& w : ways_storage_) n += w.valid ? 1 : 0;
-  return n;
+size_t IoTlb::invalidate_ipa(uint16_t vmid, uint64_t ipa_lo, uint64_t ipa_hi) {
+  return remove_if([&](const IoTlbEntry& e) {
+    if (e.vmid != vmid) return false;
+    uint64_t lo = 0, log2 = 0;
+    if (e.stage == TlbStage::kS2) {
+      lo = e.block_va;
+      log2 = e.block_log2;
+    } else if (e.ipa_log2 != 0) {
+      lo = e.ipa_base;
+      log2 = e.ipa_log2;
+    } else {
+      return false;
+    }
+    return lo < ipa_hi && ipa_lo < lo + (1ull << log2);
+  });
+}
+
+size_t IoTlb::invalidate_sids(uint64_t sid_lo, uint64_t sid_hi) {
+  return remove_if([&](const IoTlbEntry& e) { return e.sid >= sid_lo && e.sid < sid_hi; });
+}
+
+size_t IoTlb::invalidate_stream(uint32_t sid, uint32_t ssid) {
+  return remove_if([&](const IoTlbEntry& e) { return e.sid == sid && e.ssid == ssid; });
 }
 
 }  // namespace wdsim::smmu

@@ -16,28 +16,44 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
       upstream("upstream"),
       mem("mem"),
       regs("regs"),
+      ats("ats"),
+      ats_inv_pri("ats_inv_pri"),
+      msi("msi"),
       p_(p),
       env_(env),
       component_(basename()),
       translations_(env.stats().counter(component_ + ".translations",
                                         "Page translations (one per 4 KiB piece of a DMA)")),
-      walks_(env.stats().counter(component_ + ".walks", "Stage-1 table walks")),
+      walks_(env.stats().counter(component_ + ".walks", "Table walks (that read descriptors)")),
       walk_latency_ns_(env.stats().histogram(component_ + ".walk_latency_ns", "ns",
                                              "Walk time incl. queueing for a walker")),
       translation_latency_ns_(
           env.stats().histogram(component_ + ".translation_latency_ns", "ns",
-                                "Lookup + config fetches + walk, per page translation")) {
+                                "Lookup + config fetches + walk, per page translation")),
+      walks_coalesced_(env.stats().counter(
+          component_ + ".walks_coalesced",
+          "Misses that waited for an in-flight walk of their page")) {
   upstream.register_b_transport(this, &Smmu::upstream_b_transport);
   regs.register_b_transport(this, &Smmu::regs_b_transport);
-  iotlb_ = std::make_unique<smmu::IoTlb>(p_.iotlb, env_.stats(), component_ + ".iotlb");
+  ats.register_b_transport(this, &Smmu::ats_b_transport);
+  iotlb_ = std::make_unique<smmu::IoTlb>(p_.iotlb, env_.stats(), component_ + ".iotlb",
+                                         env_.rng(component_ + ".iotlb"));
+  utlb_ = std::make_unique<smmu::IoTlb>(p_.utlb, env_.stats(), component_ + ".utlb",
+                                        env_.rng(component_ + ".utlb"));
   config_ = std::make_unique<smmu::ConfigCache>(p_.config_cache, env_.stats(),
                                                 component_ + ".config_cache");
-  walker_ = std::make_unique<smmu::Stage1Walker>(p_.walk);
+  walk_cache_ = std::make_unique<smmu::WalkCache>(
+      p_.walk_cache, env_.stats(), component_ + ".walk_cache", env_.rng(component_ + ".walk_cache"));
   smmu::MemPort& port = *this;
+  walker_ = std::make_unique<smmu::TableWalker>(
+      p_.walk, p_.iotlb.lookup_latency_ns, *iotlb_, *walk_cache_, port, env_, component_);
   smmu::CommandSink& sink = *this;
   evtq_ = std::make_unique<smmu::EventQueue>(p_.evtq_max_log2_entries, port, env_.stats(),
                                              component_ + ".evtq");
   cmdq_ = std::make_unique<smmu::CommandQueue>(p_.cmdq, port, sink, env_, component_);
+  priq_ = std::make_unique<smmu::PriQueue>(p_.pri.max_log2_entries, port, env_.stats(),
+                                           component_ + ".priq");
+  stalls_ = std::make_unique<smmu::StallTable>(p_.stall.max_stalled);
   if (p_.gbpa_abort_at_reset) gbpa_ = smmu::kGbpaAbort;
 }
 
@@ -104,9 +120,9 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     const unsigned piece = static_cast<unsigned>(
         std::min<uint64_t>(len - done, aarch64::kPageSize4K - (va & (aarch64::kPageSize4K - 1))));
     req.va = va;
-    const sc_time before = delay;
-    Outcome o = translate(req, delay);
-    translation += delay - before;
+    const sc_time before = sc_core::sc_time_stamp() + delay;  // absolute: a stall waits
+    Outcome o = translate_or_stall(req, delay);
+    translation += sc_core::sc_time_stamp() + delay - before;
     if (!o.ok && !o.raz_wi) {
       attrs->fault = o.fault;
       attrs->translation_time = translation;

@@ -1,12 +1,14 @@
 // The Arm SMMUv3 model: device DMA (with IoAttrs: StreamID, PASID...) comes in on `upstream`,
-// is translated (STE by StreamID from a linear stream table, CD by SubstreamID from a linear CD
-// table, IOTLB, stage-1 walk of the process's own AArch64 page table) and goes out on `mem` at
-// the physical address, one access per 4 KiB page piece. Software drives it through the real
+// is translated (micro-TLB by stream; STE by StreamID from a linear or 2-level stream table; CD
+// by SubstreamID from a linear or 2-level CD table; main TLB; stage-1, stage-2 or nested walk
+// with the walk cache, see table_walker.h) and goes out on `mem` at the physical address, one
+// access per 4 KiB page piece. Software drives it through the real
 // register page on `regs` (offsets in smmu_formats.h): CR0/CR0ACK, GBPA, STRTAB_BASE(_CFG),
 // CMDQ_BASE/PROD/CONS, EVTQ_BASE/PROD/CONS, GERROR/GERRORN, IDR0-5.
 //
 // Parts (split like gem5's smmu_v3): smmu_formats (bit layouts), config_cache (STE/CD cache),
-// io_tlb, stage1_walker, command_queue, event_queue; this file is the glue, smmu_translate.cc
+// io_tlb (micro-TLB and main TLB), walk_cache, table_walker (+ vmsa geometry), command_queue,
+// event_queue; this file is the glue, smmu_translate.cc
 // the translation pipeline, smmu_regs.cc the register page.
 //
 // Faults abort the transaction: an event record goes to the event queue (when CR0.EVTQEN, and
@@ -17,11 +19,17 @@
 // part of the annotated delay. Register page addresses are offsets (the interconnect strips
 // the SMMU's base address).
 //
-// Not modelled yet (later issues): 2-level stream and CD tables (a 2-level STRTAB_BASE_CFG
-// gives C_BAD_STREAMID, a 2-level S1Fmt C_BAD_STE), stage 2 and nesting, stall and PRI (faults
-// terminate), ATS/ATC (ATS-translated DMA passes through when STE.EATS allows it), HTTU, walk
-// caches, the event/GERROR interrupts and their MSIs, the PRI queue, secure state, IRQ_CTRL
-// side effects. Facts: Arm IHI 0070, Linux drivers/iommu/arm/arm-smmu-v3/.
+// STE configs: abort, bypass, stage 1, stage 2 and nested (S1DSS terminate/bypass/SSID0). For
+// stage-1-only streams the TLB tag's VMID is STE.S2VMID (Linux writes 0). Stage-2 faults are
+// recorded when STE.S2R and always abort.
+//
+// Fault side (fault_handling.cc, smmu_ats.cc, stall_table, pri_queue; docs/iommu.md): the stall
+// model (CD.S: the DMA's b_transport caller blocks in wait() until CMD_RESUME/CMD_STALL_TERM, so
+// DMA initiators must be SC_THREADs), the PRI queue and CMD_PRI_RESP, ATS Translation Requests
+// on `ats` and ATC invalidation on `ats_inv_pri` (CMD_SYNC waits for it), EVTQ/PRIQ MSIs.
+//
+// Not modelled yet: HTTU, GERROR interrupts, secure state. Facts: Arm IHI 0070, Linux
+// drivers/iommu/arm/arm-smmu-v3/.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -34,17 +42,23 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <utility>
+#include <vector>
 
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/iommu/command_queue.h"
 #include "sim/iommu/config_cache.h"
+#include "sim/iommu/ats.h"
 #include "sim/iommu/event_queue.h"
 #include "sim/iommu/io_tlb.h"
 #include "sim/iommu/mem_port.h"
+#include "sim/iommu/pri_queue.h"
 #include "sim/iommu/smmu_formats.h"
 #include "sim/iommu/smmu_params.h"
-#include "sim/iommu/stage1_walker.h"
+#include "sim/iommu/stall_table.h"
+#include "sim/iommu/table_walker.h"
+#include "sim/iommu/walk_cache.h"
 
 namespace wdsim {
 
@@ -53,6 +67,14 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   tlm_utils::simple_target_socket<Smmu> upstream;  // device DMA (from the PCIe root complex)
   tlm_utils::simple_initiator_socket<Smmu> mem;    // physical memory
   tlm_utils::simple_target_socket<Smmu> regs;      // the register page (CPU MMIO)
+  // Fault/ATS side (fault_handling.cc, smmu_ats.cc; all three may stay unbound):
+  // ATS Translation Requests and PRI Page Requests from endpoints (sim/iommu/ats.h).
+  tlm_utils::simple_target_socket_optional<Smmu> ats;
+  // ATS Invalidate Requests (CMD_ATC_INV) and PRG Responses (CMD_PRI_RESP) to endpoints.
+  tlm_utils::simple_initiator_socket_optional<Smmu> ats_inv_pri;
+  // Event queue / PRI queue interrupt MSIs (4 B writes of *_IRQ_CFG1 to *_IRQ_CFG0); when
+  // unbound they go out on `mem` like CMD_SYNC's MSI.
+  tlm_utils::simple_initiator_socket_optional<Smmu> msi;
 
   // Stats go under "<basename>." and trace events use component "<basename>" (so a module
   // named "smmu" writes "smmu.iotlb.hits").
@@ -63,8 +85,16 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   sc_core::sc_time cmdq_drained_at() const { return cmdq_->drained_at(); }
   // Notified (at the record's time) whenever an event record is written to the event queue.
   const sc_core::sc_event& event_posted() const { return event_posted_; }
+  // Notified whenever a page request record is written to the PRI queue.
+  const sc_core::sc_event& priq_posted() const { return priq_posted_; }
+  // Transactions held by the stall model (a DMA that stalls blocks its b_transport caller,
+  // which must therefore be an SC_THREAD, until CMD_RESUME / CMD_STALL_TERM).
+  const smmu::StallTable& stalls() const { return *stalls_; }
 
   const smmu::IoTlb& iotlb() const { return *iotlb_; }
+  const smmu::IoTlb& utlb() const { return *utlb_; }
+  const smmu::WalkCache& walk_cache() const { return *walk_cache_; }
+  const smmu::TableWalker& walker() const { return *walker_; }
   const smmu::ConfigCache& config_cache() const { return *config_; }
   const SmmuParams& params() const { return p_; }
 
@@ -90,27 +120,72 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
     bool exec = false;
     bool privileged = false;
     bool ats_translated = false;
+    bool ats_request = false;  // ATS Translation Request: no stall, stage-1 faults unrecorded
   };
   struct Outcome {
     bool ok = false;
     uint64_t pa = 0;
     IoFault fault = IoFault::kNone;
     bool raz_wi = false;  // CD.A = 0: complete with zeros / drop the write
+    std::optional<smmu::PagePerms> perms;  // stage-1 permissions when translated (ATS)
+    uint8_t event_id = 0;                  // the fault's event type (0: none)
+    bool stalled = false;                  // held by the stall model with `stag`
+    uint16_t stag = 0;
   };
   // Translates the page holding req.va; advances `t` by the time it took.
   Outcome translate(const Request& req, sc_core::sc_time& t);
   // Returns the STE, or the fault (event already recorded) in `out`.
   std::optional<smmu::SteConfig> get_ste(const Request& req, sc_core::sc_time& t, Outcome& out);
+  // `s2`: the nested stream's stage 2 (the CD table pointers are IPAs), else nullptr.
   std::optional<smmu::CdConfig> get_cd(const Request& req, uint32_t ssid,
-                                       const smmu::SteConfig& ste, sc_core::sc_time& t,
-                                       Outcome& out);
+                                       const smmu::SteConfig& ste, const smmu::StageConfig* s2,
+                                       sc_core::sc_time& t, Outcome& out);
+  // STE, CD and TLB done: main TLB lookup, walk on a miss, permission checks, micro-TLB fill.
+  // `cd` is nullptr for stage-2-only translations.
+  Outcome translate_tables(const Request& req, smmu::TlbStage kind, uint64_t in,
+                           const smmu::SteConfig& ste, const smmu::CdConfig* cd,
+                           const smmu::StageConfig* s1, const smmu::StageConfig* s2,
+                           sc_core::sc_time& t);
+  // A stage-2 fault (or a walk abort in a stage-2-only walk) from the walker; recorded with
+  // STE.S2R.
+  Outcome stage2_fault(const Request& req, const smmu::SteConfig& ste, const smmu::WalkFault& wf,
+                       sc_core::sc_time& t);
+  // A TLB entry whose walk ends after the request's time: wait for it (a coalesced miss).
+  void wait_for_walk(const sc_core::sc_time& ready_at, sc_core::sc_time& t);
   // Records a fault: stats, trace, event record (unless `record` is false), and the outcome.
+  // `wf` adds the walk's details (S2, class, IPA, fetch address) to the event record.
   Outcome fault(const Request& req, smmu::EventId id, sc_core::sc_time& t, bool record = true,
-                uint64_t fetch_addr = 0);
+                uint64_t fetch_addr = 0, const smmu::WalkFault* wf = nullptr);
   Outcome abort_silently(const char* why, sc_core::sc_time& t);
   // CommandSink.
   void apply_command(const smmu::Command& c) override;
   void command_error(uint8_t cerror) override;
+
+  // ---- Stall model, PRI, ATS, interrupts (fault_handling.cc, smmu_ats.cc) ----
+  // translate(), then while the transaction is stalled: wait for software's answer and retry,
+  // abort or terminate it. May wait(): the caller's `t` is synchronised first.
+  Outcome translate_or_stall(const Request& req, sc_core::sc_time& t);
+  // A stage-1 fault (or a walk abort) after the CD: stall, ATS R=W=0, or record and abort.
+  Outcome stage1_fault(const Request& req, const smmu::CdConfig& cd, smmu::EventId id,
+                       uint64_t fetch_addr, sc_core::sc_time& t);
+  // C_BAD_STE / C_BAD_CD for stall settings the STALL_MODEL forbids.
+  std::optional<smmu::EventId> stall_config_error(const smmu::SteConfig& ste,
+                                                  const smmu::CdConfig& cd) const;
+  // Writes an event record (when EVTQEN), notifies event_posted, sends the MSI when the queue
+  // went non-empty. True when written.
+  bool post_event(const smmu::EventRecord& e, const sc_core::sc_time& t);
+  void send_msi(uint32_t cfg0_reg, const char* which, const sc_core::sc_time& t);
+  uint32_t plain_reg(uint32_t offset) const;
+  uint32_t fault_idr(unsigned n) const;  // IDR bits for stall, PRI, ATS
+  void ats_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  void ats_translation_request(AtsMessage& m, sc_core::sc_time& t);
+  void ats_page_request(AtsMessage& m, sc_core::sc_time& t);
+  void auto_prg_response(const AtsMessage& req, bool keep_pasid, uint8_t code,
+                         const sc_core::sc_time& t);
+  bool send_to_endpoint(AtsMessage& m, sc_core::sc_time& t);
+  bool device_command_cost(uint8_t op, sc_core::sc_time* cost) const override;
+  void device_command(const smmu::Command& c, const sc_core::sc_time& done) override;
+  smmu::SyncWait sync_wait(const sc_core::sc_time& done) override;
 
   // ---- Register page (smmu_regs.cc) ----
   uint32_t idr(unsigned n) const;
@@ -121,11 +196,23 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   SimEnv& env_;
   std::string component_;  // basename(): trace component and stats prefix
   std::unique_ptr<smmu::IoTlb> iotlb_;
+  std::unique_ptr<smmu::IoTlb> utlb_;
   std::unique_ptr<smmu::ConfigCache> config_;
-  std::unique_ptr<smmu::Stage1Walker> walker_;
+  std::unique_ptr<smmu::WalkCache> walk_cache_;
+  std::unique_ptr<smmu::TableWalker> walker_;
   std::unique_ptr<smmu::EventQueue> evtq_;
   std::unique_ptr<smmu::CommandQueue> cmdq_;
   sc_core::sc_event event_posted_;
+  std::unique_ptr<smmu::PriQueue> priq_;
+  std::unique_ptr<smmu::StallTable> stalls_;
+  sc_core::sc_event priq_posted_;
+  struct AtcInvSent {
+    sc_core::sc_time sent;
+    sc_core::sc_time completed;
+    bool failed;
+  };
+  std::vector<AtcInvSent> atc_invs_;  // since the last CMD_SYNC
+  std::map<std::pair<uint32_t, uint16_t>, sc_core::sc_time> prg_arrivals_;  // (SID, PRGI)
 
   // Register state.
   uint32_t cr0_ = 0;
@@ -144,6 +231,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   Counter& walks_;
   Histogram& walk_latency_ns_;
   Histogram& translation_latency_ns_;
+  Counter& walks_coalesced_;
 };
 
 }  // namespace wdsim

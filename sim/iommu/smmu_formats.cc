@@ -97,6 +97,34 @@ uint64_t encode_l1_std(uint8_t span, uint64_t l2_ptr) {
   return set_bits(l2_ptr & bit_mask(51, 6), 4, 0, span);
 }
 
+L1StreamDesc decode_l1_std(uint64_t v) {
+  return {static_cast<uint8_t>(get_bits(v, 4, 0)), v & bit_mask(51, 6)};
+}
+
+uint32_t encode_vtcr(const Vtcr& v) {
+  uint64_t r = 0;
+  r = set_bits(r, 5, 0, v.t0sz);
+  r = set_bits(r, 7, 6, v.sl0);
+  r = set_bits(r, 9, 8, v.irgn0);
+  r = set_bits(r, 11, 10, v.orgn0);
+  r = set_bits(r, 13, 12, v.sh0);
+  r = set_bits(r, 15, 14, v.tg);
+  r = set_bits(r, 18, 16, v.ps);
+  return static_cast<uint32_t>(r);
+}
+
+Vtcr decode_vtcr(uint32_t v) {
+  Vtcr r;
+  r.t0sz = static_cast<uint8_t>(get_bits(v, 5, 0));
+  r.sl0 = static_cast<uint8_t>(get_bits(v, 7, 6));
+  r.irgn0 = static_cast<uint8_t>(get_bits(v, 9, 8));
+  r.orgn0 = static_cast<uint8_t>(get_bits(v, 11, 10));
+  r.sh0 = static_cast<uint8_t>(get_bits(v, 13, 12));
+  r.tg = static_cast<uint8_t>(get_bits(v, 15, 14));
+  r.ps = static_cast<uint8_t>(get_bits(v, 18, 16));
+  return r;
+}
+
 // ----- CD ------------------------------------------------------------------------------------
 
 void encode_cd(const CdConfig& c, uint64_t out[kCdDwords]) {
@@ -157,6 +185,19 @@ CdConfig decode_cd(const uint64_t in[kCdDwords]) {
 
 uint64_t encode_l1_cd(bool valid, uint64_t l2_ptr) {
   return (l2_ptr & bit_mask(51, 12)) | (valid ? 1 : 0);
+}
+
+L1CdDesc decode_l1_cd(uint64_t v) { return {get_bit(v, 0), v & bit_mask(51, 12)}; }
+
+unsigned cd_split_bits(uint8_t s1_fmt) {
+  switch (s1_fmt) {
+    case kS1Fmt2Level4K:
+      return kCdSplit4K;
+    case kS1Fmt2Level64K:
+      return kCdSplit64K;
+    default:
+      return 0;
+  }
 }
 
 // ----- Commands ------------------------------------------------------------------------------

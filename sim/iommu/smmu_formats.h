@@ -7,8 +7,8 @@
 // (SMMUv3 architecture). Register offsets are the SMMU page-0 offsets; the event/PRI queue
 // PROD/CONS registers live in page 1 (base + 64 KiB), which Linux reaches through `page1`.
 //
-// Not here (later issues): PRI queue entries, 2-level stream/CD table descriptors beyond the
-// encoders, stage-2 fields beyond their raw values.
+// Level-1 stream/CD descriptors and STE.VTCR have encoders and decoders here; translation-table
+// descriptor bits are in vmsa.h.
 #pragma once
 
 #include <array>
@@ -66,6 +66,7 @@ inline constexpr uint32_t kRegPriqCons = kPage1 + 0xcc;  // 0x100cc
 
 // IDR0 fields.
 inline constexpr unsigned kIdr0StLvlLo = 27;       // [28:27] 0 linear, 1 2-level
+inline constexpr uint32_t kIdr0StLvl2Level = 1;
 inline constexpr unsigned kIdr0StallModelLo = 24;  // [25:24]
 inline constexpr uint32_t kIdr0StallModelStall = 0, kIdr0StallModelTerminate = 1,
                           kIdr0StallModelForce = 2;
@@ -91,6 +92,8 @@ inline constexpr unsigned kIdr1CmdqsLo = 21, kIdr1EvtqsLo = 16, kIdr1PriqsLo = 1
 inline constexpr uint32_t kIdr3Ril = 1u << 10;  // range TLBI supported
 // IDR5: STALL_MAX[31:16], GRAN64K 6, GRAN16K 5, GRAN4K 4, OAS[2:0] (5 = 48 bits).
 inline constexpr uint32_t kIdr5Gran4k = 1u << 4;
+inline constexpr uint32_t kIdr5Gran16k = 1u << 5;
+inline constexpr uint32_t kIdr5Gran64k = 1u << 6;
 inline constexpr uint32_t kIdr5Oas48 = 5;
 
 // CR0 / CR0ACK.
@@ -192,8 +195,31 @@ struct SteConfig {
 void encode_ste(const SteConfig& c, uint64_t out[kSteDwords]);
 SteConfig decode_ste(const uint64_t in[kSteDwords]);
 
-// Level-1 stream table descriptor (2-level tables): Span[4:0], L2Ptr[51:6].
+// Level-1 stream table descriptor (2-level tables): Span[4:0], L2Ptr[51:6]. The level-2 table
+// holds 2^(Span-1) STEs (Span 0: invalid; at most SPLIT+1); StreamID[n:SPLIT] indexes the
+// level-1 table, StreamID[SPLIT-1:0] the level-2 one. Linux uses SPLIT 8 (STRTAB_SPLIT).
+inline constexpr uint8_t kStrtabSplitLinux = 8;
+inline constexpr unsigned kL1DescBytes = 8;
 uint64_t encode_l1_std(uint8_t span, uint64_t l2_ptr);
+struct L1StreamDesc {
+  uint8_t span = 0;
+  uint64_t l2_ptr = 0;
+};
+L1StreamDesc decode_l1_std(uint64_t v);
+
+// STE.VTCR[50:32] (VTCR_EL2[18:0]): S2T0SZ[5:0], S2SL0[7:6], S2IR0[9:8], S2OR0[11:10],
+// S2SH0[13:12], S2TG[15:14] (0 4K, 1 64K, 2 16K), S2PS[18:16].
+struct Vtcr {
+  uint8_t t0sz = 16;  // IPA bits = 64 - T0SZ
+  uint8_t sl0 = 2;    // start level: 4K 2 - SL0; 16K/64K 3 - SL0
+  uint8_t irgn0 = kCacheWbra;
+  uint8_t orgn0 = kCacheWbra;
+  uint8_t sh0 = kShIsh;
+  uint8_t tg = 0;
+  uint8_t ps = 5;  // 48 bits
+};
+uint32_t encode_vtcr(const Vtcr& v);
+Vtcr decode_vtcr(uint32_t v);
 
 // ---------------------------------------------------------------------------------------------
 // Context Descriptor (64 B).
@@ -232,8 +258,19 @@ struct CdConfig {
 void encode_cd(const CdConfig& c, uint64_t out[kCdDwords]);
 CdConfig decode_cd(const uint64_t in[kCdDwords]);
 
-// Level-1 CD descriptor (2-level CD tables): V[0], L2Ptr[51:12].
+// Level-1 CD descriptor (2-level CD tables): V[0], L2Ptr[51:12]. STE.S1Fmt 1: 4 KiB leaf
+// tables of 64 CDs (SSID[n:6] indexes level 1); S1Fmt 2: 64 KiB leaves of 1024 CDs (SSID[n:10];
+// Linux's CTXDESC_SPLIT 10 with STRTAB_STE_0_S1FMT_64K_L2).
+inline constexpr unsigned kCdSplit4K = 6;
+inline constexpr unsigned kCdSplit64K = 10;
 uint64_t encode_l1_cd(bool valid, uint64_t l2_ptr);
+struct L1CdDesc {
+  bool valid = false;
+  uint64_t l2_ptr = 0;
+};
+L1CdDesc decode_l1_cd(uint64_t v);
+// SSID bits indexing a leaf for an S1Fmt (0 for linear or reserved formats).
+unsigned cd_split_bits(uint8_t s1_fmt);
 
 // ---------------------------------------------------------------------------------------------
 // Commands (16 B).
@@ -270,6 +307,8 @@ const char* cmd_op_name(uint8_t opcode);
 
 inline constexpr uint8_t kCfgiRangeAll = 31;
 inline constexpr uint8_t kSyncCsNone = 0, kSyncCsIrq = 1, kSyncCsSev = 2;
+// CMD_RESUME Resp (DW0[13:12]).
+inline constexpr uint8_t kResumeTerm = 0, kResumeRetry = 1, kResumeAbort = 2;
 inline constexpr uint8_t kTlbiTgNone = 0, kTlbiTg4K = 1, kTlbiTg16K = 2, kTlbiTg64K = 3;
 inline constexpr uint8_t kTlbiRangeNumMax = 31;
 

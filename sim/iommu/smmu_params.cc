@@ -10,11 +10,48 @@ void IoTlbParams::declare(ParamScope& s) {
   s.add("ways", ways, 4, "ways",
         "Associativity; entries must be a multiple of it (ways = entries: fully associative)",
         "guess", Range::between(1, 1 << 20));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo"}, "Victim choice within a set",
+  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+               "Victim choice within a set (random: the seed's stream \"<smmu>.iotlb\")",
                "model choice");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
         "Charged on every translation; a hit costs only this", "guess: a few TBU cycles",
         Range::min(0));
+}
+
+void MicroTlbParams::declare(ParamScope& s) {
+  s.add("enabled", enabled, true, "",
+        "Cache final translations per (StreamID, SubstreamID) in front of the main TLB",
+        "model choice");
+  s.add("entries", entries, 32, "entries", "Micro-TLB capacity in leaf entries",
+        "gem5 SMMUv3DeviceInterface utlb_entries = 32", Range::between(1, 1 << 16));
+  s.add("ways", ways, 32, "ways", "Associativity (ways = entries: fully associative)",
+        "gem5 utlb_assoc = 0 (fully associative)", Range::between(1, 1 << 16));
+  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+               "Victim choice (random: the seed's stream \"<smmu>.utlb\")",
+               "model choice (gem5 uses round robin)");
+  s.add("lookup_latency_ns", lookup_latency_ns, 1.0, "ns",
+        "Charged on every translation; a micro-TLB hit costs only this",
+        "guess: gem5 utlb_lat = 1 cycle", Range::min(0));
+}
+
+void WalkCacheParams::declare(ParamScope& s) {
+  s.add("enabled", enabled, true, "", "Cache table descriptors (levels 0-2) of earlier walks",
+        "model choice (gem5 walk_enable = true)");
+  s.add("l0_entries", l0_entries, 4, "entries", "Level-0 table descriptors cached",
+        "gem5 walk_S1L0 = 4", Range::between(1, 1 << 16));
+  s.add("l1_entries", l1_entries, 28, "entries", "Level-1 table descriptors cached",
+        "gem5 walk_S1L1 = 28", Range::between(1, 1 << 16));
+  s.add("l2_entries", l2_entries, 348, "entries", "Level-2 table descriptors cached",
+        "gem5 walk_S1L2 = 348", Range::between(1, 1 << 16));
+  s.add("ways", ways, 4, "ways",
+        "Associativity of each level's array; each level's entries must be a multiple of it",
+        "gem5 walk_assoc = 4", Range::between(1, 1 << 16));
+  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+               "Victim choice (random: the seed's stream \"<smmu>.walk_cache\")",
+               "model choice (gem5 uses round robin)");
+  s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
+        "One lookup (all levels in parallel) per walk",
+        "guess: gem5 walk_lat = 4 cycles at 2 GHz", Range::min(0));
 }
 
 void ConfigCacheParams::declare(ParamScope& s) {
@@ -30,12 +67,16 @@ void ConfigCacheParams::declare(ParamScope& s) {
 }
 
 void WalkParams::declare(ParamScope& s) {
-  s.add("walkers", walkers, 1, "walkers",
-        "Concurrent stage-1 table walks; more misses queue for a free walker", "guess",
-        Range::between(1, 1024));
+  s.add("walkers", walkers, 16, "walkers",
+        "Concurrent table walks; more misses queue for a free walker (misses to a page being "
+        "walked wait for that walk instead)",
+        "gem5 SMMUv3 ptw_slots = 16", Range::between(1, 1024));
   s.add("step_latency_ns", step_latency_ns, 1.0, "ns",
         "Walker work per descriptor, on top of the descriptor's memory read", "guess",
         Range::min(0));
+  s.add("oas_bits", oas_bits, 48, "bits",
+        "Output address size (IDR5.OAS); a leaf or table beyond it is F_ADDR_SIZE",
+        "MMU-600: 48 bits", Range::between(32, 48));
 }
 
 void CmdqParams::declare(ParamScope& s) {
@@ -57,12 +98,22 @@ void CmdqParams::declare(ParamScope& s) {
 void SmmuParams::declare(ParamScope& s) {
   ParamScope iotlb_scope = s.sub("iotlb");
   iotlb.declare(iotlb_scope);
+  ParamScope utlb_scope = s.sub("utlb");
+  utlb.declare(utlb_scope);
   ParamScope config_scope = s.sub("config_cache");
   config_cache.declare(config_scope);
   ParamScope walk_scope = s.sub("walk");
   walk.declare(walk_scope);
+  ParamScope walk_cache_scope = s.sub("walk_cache");
+  walk_cache.declare(walk_cache_scope);
   ParamScope cmdq_scope = s.sub("cmdq");
   cmdq.declare(cmdq_scope);
+  ParamScope stall_scope = s.sub("stall");
+  stall.declare(stall_scope);
+  ParamScope pri_scope = s.sub("pri");
+  pri.declare(pri_scope);
+  ParamScope ats_scope = s.sub("ats");
+  ats.declare(ats_scope);
   s.add("evtq_max_log2_entries", evtq_max_log2_entries, 19, "log2(entries)",
         "Largest event queue (IDR1.EVTQS); a larger EVTQ_BASE.LOG2SIZE is clamped",
         "Arm IHI 0070: EVTQS <= 19", Range::between(1, 19));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "sim/base/params.h"
+#include "sim/iommu/fault_params.h"
 
 namespace wdsim {
 
@@ -28,9 +29,27 @@ struct ConfigCacheParams {
   void declare(ParamScope& s);
 };
 
+// The micro-TLB in front of the main TLB: same shape, tagged by (StreamID, SubstreamID), small.
+struct MicroTlbParams : IoTlbParams {
+  void declare(ParamScope& s);
+};
+
+// The walk cache (sim/iommu/walk_cache.h): one array per table level.
+struct WalkCacheParams {
+  bool enabled = true;
+  uint32_t l0_entries = 0;
+  uint32_t l1_entries = 0;
+  uint32_t l2_entries = 0;
+  uint32_t ways = 0;
+  std::string replacement;
+  double lookup_latency_ns = 0;
+  void declare(ParamScope& s);
+};
+
 struct WalkParams {
   uint32_t walkers = 1;
   double step_latency_ns = 0;  // per descriptor, on top of the memory read
+  uint32_t oas_bits = 48;      // IDR5.OAS
   void declare(ParamScope& s);
 };
 
@@ -45,9 +64,14 @@ struct CmdqParams {
 
 struct SmmuParams {
   IoTlbParams iotlb;
+  MicroTlbParams utlb;
   ConfigCacheParams config_cache;
   WalkParams walk;
+  WalkCacheParams walk_cache;
   CmdqParams cmdq;
+  StallParams stall;  // fault_params.h
+  PriParams pri;
+  AtsParams ats;
   uint32_t evtq_max_log2_entries = 0;  // IDR1.EVTQS
   double reg_access_ns = 0;
   uint32_t sid_bits = 0;   // IDR1.SIDSIZE

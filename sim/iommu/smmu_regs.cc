@@ -20,25 +20,37 @@ void set_lo(uint64_t& r, uint32_t v) { r = (r & ~0xffffffffull) | v; }
 void set_hi(uint64_t& r, uint32_t v) { r = (r & 0xffffffffull) | (uint64_t{v} << 32); }
 uint32_t lo(uint64_t r) { return static_cast<uint32_t>(r); }
 uint32_t hi(uint64_t r) { return static_cast<uint32_t>(r >> 32); }
+// IDR5.OAS for an output size in bits (32, 36, 40, 42, 44, 48).
+uint32_t oas_encoding(unsigned bits) {
+  static constexpr unsigned kBits[] = {32, 36, 40, 42, 44, 48};
+  uint32_t enc = 0;
+  for (uint32_t i = 0; i < 6; ++i) {
+    if (kBits[i] <= bits) enc = i;
+  }
+  return enc;
+}
 
 }  // namespace
 
 uint32_t Smmu::idr(unsigned n) const {
   switch (n) {
     case 0:
-      // Linear stream table, terminate-only stall model, little-endian AArch64 tables,
-      // stage 1 only, 16-bit ASIDs, MSIs (CMD_SYNC), coherent table walks.
-      return (0u << kIdr0StLvlLo) | (kIdr0StallModelTerminate << kIdr0StallModelLo) |
+      // 2-level stream and CD tables, little-endian AArch64 tables, stage 1 and stage 2,
+      // 16-bit ASIDs and VMIDs, MSIs (CMD_SYNC), coherent table walks; STALL_MODEL, PRI and
+      // ATS from fault_idr().
+      return (kIdr0StLvl2Level << kIdr0StLvlLo) | fault_idr(0) | kIdr0Cd2l | kIdr0Vmid16 |
              (kIdr0TtEndianLe << kIdr0TtEndianLo) | kIdr0Msi | kIdr0Asid16 | kIdr0Cohacc |
-             (kIdr0TtfAarch64 << kIdr0TtfLo) | kIdr0S1p;
+             (kIdr0TtfAarch64 << kIdr0TtfLo) | kIdr0S1p | kIdr0S2p;
     case 1:
       return (p_.cmdq.max_log2_entries << kIdr1CmdqsLo) |
-             (p_.evtq_max_log2_entries << kIdr1EvtqsLo) | (p_.ssid_bits << kIdr1SsidSizeLo) |
+             (p_.evtq_max_log2_entries << kIdr1EvtqsLo) | fault_idr(1) |
+             (p_.ssid_bits << kIdr1SsidSizeLo) |
              (p_.sid_bits << kIdr1SidSizeLo);
     case 3:
-      return kIdr3Ril;
+      return kIdr3Ril | fault_idr(3);
     case 5:
-      return kIdr5Gran4k | kIdr5Oas48;
+      return kIdr5Gran4k | kIdr5Gran16k | kIdr5Gran64k | oas_encoding(p_.walk.oas_bits) |
+             fault_idr(5);
     default:
       return 0;
   }
@@ -99,6 +111,14 @@ uint32_t Smmu::read_reg32(uint32_t offset, const sc_time& at) {
       return evtq_->prod();
     case kRegEvtqCons:
       return evtq_->cons();
+    case kRegPriqBase:
+      return lo(priq_->base_reg());
+    case kRegPriqBase + 4:
+      return hi(priq_->base_reg());
+    case kRegPriqProd:
+      return priq_->prod();
+    case kRegPriqCons:
+      return priq_->cons();
     default: {
       auto it = plain_regs_.find(offset);
       return it == plain_regs_.end() ? 0 : it->second;
@@ -178,6 +198,19 @@ void Smmu::write_reg32(uint32_t offset, uint32_t v, const sc_time& at) {
       return;
     case kRegEvtqCons:
       evtq_->write_cons(v);
+      return;
+    case kRegPriqBase:
+    case kRegPriqBase + 4: {
+      uint64_t b = priq_->base_reg();
+      (offset == kRegPriqBase) ? set_lo(b, v) : set_hi(b, v);
+      priq_->write_base(b);
+      return;
+    }
+    case kRegPriqProd:
+      if ((cr0_ & kCr0PriqEn) == 0) priq_->write_prod(v);
+      return;
+    case kRegPriqCons:
+      priq_->write_cons(v);
       return;
     default:
       plain_regs_[offset] = v;

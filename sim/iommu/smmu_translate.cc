@@ -38,13 +38,12 @@ IoFault io_fault_for(EventId id) {
   }
 }
 
-bool is_stage1_fault(EventId id) {
+[[maybe_unused]] bool is_stage1_fault(EventId id) {
   return id == EventId::kFTranslation || id == EventId::kFPermission || id == EventId::kFAccess ||
          id == EventId::kFAddrSize;
 }
 
 constexpr unsigned kMaxIps = 6;  // IPS encodings above 52 bits are reserved
-constexpr uint16_t kVmidNoStage2 = 0;
 
 }  // namespace
 
@@ -59,7 +58,7 @@ Smmu::Outcome Smmu::abort_silently(const char* why, sc_time& t) {
 }
 
 Smmu::Outcome Smmu::fault(const Request& req, EventId id, sc_time& t, bool record,
-                          uint64_t fetch_addr) {
+                          uint64_t fetch_addr, const smmu::WalkFault* wf) {
   const uint8_t raw = static_cast<uint8_t>(id);
   env_.stats().counter(component_ + ".faults." + smmu::event_id_key(raw), "Faults by type").inc();
   env_.trace_event(component_, "fault",
@@ -79,12 +78,17 @@ Smmu::Outcome Smmu::fault(const Request& req, EventId id, sc_time& t, bool recor
     e.clss = static_cast<uint8_t>(id == EventId::kFWalkEabt ? smmu::EventClass::kTt
                                                             : smmu::EventClass::kIn);
     e.fetch_addr = fetch_addr;
-    if (evtq_->post(e, evtq_enabled(), t) == smmu::EventQueue::PostResult::kWritten) {
-      event_posted_.notify(t);
+    if (wf) {  // the walk knows the stage, the class and the IPA
+      e.s2 = wf->s2;
+      e.clss = static_cast<uint8_t>(wf->clss);
+      e.ipa = wf->s2 ? wf->ipa : 0;
+      if (id == EventId::kFWalkEabt) e.fetch_addr = wf->fetch_addr;
     }
+    post_event(e, t);
   }
   Outcome o;
   o.fault = io_fault_for(id);
+  o.event_id = raw;
   return o;
 }
 
@@ -92,13 +96,33 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
   if (auto cached = config_->find_ste(req.sid)) return cached;
   const smmu::StrtabBaseCfg cfg = smmu::decode_strtab_base_cfg(strtab_base_cfg_);
   const unsigned log2 = std::min<unsigned>(cfg.log2size, p_.sid_bits);
-  // 2-level stream tables are a later issue: IDR0.ST_LVL says linear only.
-  if (cfg.fmt != smmu::kStrtabFmtLinear || uint64_t{req.sid} >= (1ull << log2)) {
+  if (cfg.fmt > smmu::kStrtabFmt2Level || uint64_t{req.sid} >= (1ull << log2)) {
     out = fault(req, EventId::kCBadStreamId, t);
     return std::nullopt;
   }
-  const uint64_t addr =
-      (strtab_base_ & smmu::kStrtabBaseAddrMask) + uint64_t{smmu::kSteBytes} * req.sid;
+  const uint64_t base = strtab_base_ & smmu::kStrtabBaseAddrMask;
+  uint64_t addr = base + uint64_t{smmu::kSteBytes} * req.sid;
+  if (cfg.fmt == smmu::kStrtabFmt2Level) {
+    // StreamID[n:SPLIT] picks the level-1 descriptor, StreamID[SPLIT-1:0] the STE in its
+    // level-2 table of 2^(Span-1) STEs.
+    const unsigned split = std::min<unsigned>(cfg.split, log2);
+    const uint64_t l1_addr = base + uint64_t{smmu::kL1DescBytes} * (req.sid >> split);
+    uint64_t l1 = 0;
+    const bool l1_ok = read(l1_addr, &l1, sizeof(l1), t);
+    env_.trace_event(component_, "l1_std_fetch", {tf("sid", req.sid), tf_hex("addr", l1_addr)},
+                     t);
+    if (!l1_ok) {
+      out = fault(req, EventId::kFSteFetch, t, true, l1_addr);
+      return std::nullopt;
+    }
+    const smmu::L1StreamDesc d = smmu::decode_l1_std(l1);
+    const uint64_t l2_index = req.sid & ((1ull << split) - 1);
+    if (d.span == 0 || d.span > split + 1 || l2_index >= (1ull << (d.span - 1))) {
+      out = fault(req, EventId::kCBadStreamId, t);
+      return std::nullopt;
+    }
+    addr = d.l2_ptr + uint64_t{smmu::kSteBytes} * l2_index;
+  }
   uint64_t words[smmu::kSteDwords];
   const bool ok = read(addr, words, smmu::kSteBytes, t);
   env_.trace_event(component_, "ste_fetch", {tf("sid", req.sid), tf_hex("addr", addr)}, t);
@@ -108,15 +132,23 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
   }
   smmu::SteConfig ste = smmu::decode_ste(words);
   bool good = ste.valid;
+  const bool s1_ok = ste.s1_fmt <= smmu::kS1Fmt2Level64K && ste.s1_cd_max <= p_.ssid_bits &&
+                     ste.s1_dss != 3;
+  const bool s2_ok = smmu::stage2_config(ste, p_.walk.oas_bits).has_value();
   switch (ste.config) {
     case smmu::SteCfg::kAbort:
     case smmu::SteCfg::kBypass:
       break;
     case smmu::SteCfg::kS1Trans:
-      good = good && ste.s1_fmt == smmu::kS1FmtLinear && ste.s1_cd_max <= p_.ssid_bits &&
-             ste.s1_dss != 3;
+      good = good && s1_ok;
       break;
-    default:  // reserved, or stage 2 / nested (IDR0.S2P = 0)
+    case smmu::SteCfg::kS2Trans:
+      good = good && s2_ok;
+      break;
+    case smmu::SteCfg::kNested:
+      good = good && s1_ok && s2_ok;
+      break;
+    default:  // reserved
       good = false;
   }
   if (!good) {
@@ -128,9 +160,46 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
 }
 
 std::optional<smmu::CdConfig> Smmu::get_cd(const Request& req, uint32_t ssid,
-                                           const smmu::SteConfig& ste, sc_time& t, Outcome& out) {
+                                           const smmu::SteConfig& ste, const smmu::StageConfig* s2,
+                                           sc_time& t, Outcome& out) {
   if (auto cached = config_->find_cd(req.sid, ssid)) return cached;
-  const uint64_t addr = ste.s1_context_ptr + uint64_t{smmu::kCdBytes} * ssid;
+  // In a nested stream S1ContextPtr and the level-1 descriptors' L2Ptr are IPAs.
+  auto to_pa = [&](uint64_t ipa, uint64_t* pa) {
+    if (!s2) {
+      *pa = ipa;
+      return true;
+    }
+    if (auto f = walker_->translate_ipa(*s2, ipa, pa, t, nullptr)) {
+      out = stage2_fault(req, ste, *f, t);
+      return false;
+    }
+    return true;
+  };
+  uint64_t addr = 0;
+  const unsigned split = smmu::cd_split_bits(ste.s1_fmt);
+  if (split == 0) {
+    if (!to_pa(ste.s1_context_ptr + uint64_t{smmu::kCdBytes} * ssid, &addr)) return std::nullopt;
+  } else {
+    uint64_t l1_addr = 0;
+    if (!to_pa(ste.s1_context_ptr + uint64_t{smmu::kL1DescBytes} * (ssid >> split), &l1_addr)) {
+      return std::nullopt;
+    }
+    uint64_t l1 = 0;
+    const bool l1_ok = read(l1_addr, &l1, sizeof(l1), t);
+    env_.trace_event(component_, "l1_cd_fetch",
+                     {tf("sid", req.sid), tf("ssid", ssid), tf_hex("addr", l1_addr)}, t);
+    if (!l1_ok) {
+      out = fault(req, EventId::kFCdFetch, t, true, l1_addr);
+      return std::nullopt;
+    }
+    const smmu::L1CdDesc d = smmu::decode_l1_cd(l1);
+    if (!d.valid) {
+      out = fault(req, EventId::kCBadSubstreamId, t);
+      return std::nullopt;
+    }
+    const uint64_t leaf = d.l2_ptr + uint64_t{smmu::kCdBytes} * (ssid & ((1u << split) - 1));
+    if (!to_pa(leaf, &addr)) return std::nullopt;
+  }
   uint64_t words[smmu::kCdDwords];
   const bool ok = read(addr, words, smmu::kCdBytes, t);
   env_.trace_event(component_, "cd_fetch",
@@ -162,6 +231,20 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
     out.pa = req.va;
     return finish(out);
   }
+  // The micro-TLB, by stream: a hit needs neither the STE, the CD nor the main TLB.
+  if (p_.utlb.enabled && !req.ats_request && !req.ats_translated) {
+    t += ns(p_.utlb.lookup_latency_ns);
+    if (auto u = utlb_->lookup_stream(req.sid, req.ssv ? req.ssid : smmu::kNoSsid, req.va)) {
+      wait_for_walk(u->ready_at, t);
+      if (u->permits(req.write, req.exec, req.privileged)) {
+        out.ok = true;
+        out.perms = u->perms;
+        out.pa = u->translate(req.va);
+        return finish(out);
+      }
+      // A permission fault: the full path below reports it with the STE/CD's settings.
+    }
+  }
   if (p_.iotlb.enabled) t += ns(p_.iotlb.lookup_latency_ns);
   t += ns(p_.config_cache.lookup_latency_ns);
 
@@ -174,6 +257,9 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
     return finish(out);
   };
   const bool bypass = ste->config == smmu::SteCfg::kBypass;
+  if (req.ats_request && ste->eats == smmu::kEatsAbort) {
+    return finish(fault(req, EventId::kFBadAtsTreq, t));
+  }
   if (req.ats_translated) {  // ATS is a later issue: pass through when EATS allows it
     if (!bypass && ste->eats == smmu::kEatsAbort) {
       return finish(fault(req, EventId::kFTranslForbidden, t));
@@ -181,6 +267,24 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
     return pass_through();
   }
   if (bypass) return pass_through();
+
+  const bool s1_on =
+      ste->config == smmu::SteCfg::kS1Trans || ste->config == smmu::SteCfg::kNested;
+  std::optional<smmu::StageConfig> s2cfg;  // checked by get_ste
+  if (ste->config == smmu::SteCfg::kS2Trans || ste->config == smmu::SteCfg::kNested) {
+    s2cfg = smmu::stage2_config(*ste, p_.walk.oas_bits);
+  }
+  const smmu::StageConfig* s2 = s2cfg ? &*s2cfg : nullptr;
+  // Stage 1 bypassed (a stage-2-only STE, or S1DSS bypass): the input address is the IPA.
+  auto stage1_bypass = [&] {
+    if (!s2) return pass_through();
+    return finish(
+        translate_tables(req, smmu::TlbStage::kS2, req.va, *ste, nullptr, nullptr, s2, t));
+  };
+  if (!s1_on) {
+    if (req.ssv) return finish(fault(req, EventId::kCBadSubstreamId, t));
+    return stage1_bypass();
+  }
 
   uint32_t ssid = 0;
   if (req.ssv) {
@@ -192,79 +296,162 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
     if (ste->s1_dss == smmu::kS1DssTerminate) {
       return finish(fault(req, EventId::kFStreamDisabled, t));
     }
-    if (ste->s1_dss == smmu::kS1DssBypass) return pass_through();
+    if (ste->s1_dss == smmu::kS1DssBypass) return stage1_bypass();
   }
-  const std::optional<smmu::CdConfig> cd = get_cd(req, ssid, *ste, t, out);
+  const std::optional<smmu::CdConfig> cd = get_cd(req, ssid, *ste, s2, t, out);
   if (!cd) return finish(out);
+  if (auto bad = stall_config_error(*ste, *cd)) return finish(fault(req, *bad, t));
 
-  // Stage-1 faults are recorded only with CD.R, and abort only with CD.A (else RAZ/WI).
-  auto stage1_fault = [&](EventId id, uint64_t fetch_addr) {
-    const bool s1 = is_stage1_fault(id);
-    Outcome o = fault(req, id, t, !s1 || cd->record, fetch_addr);
-    o.raz_wi = s1 && !cd->abort;
-    return o;
-  };
   const uint64_t va = cd->tbi0 ? (req.va & bit_mask(55, 0)) : req.va;
-  std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kVmidNoStage2, cd->asid, va);
+  if (cd->epd0) {  // TTB0 walks disabled
+    return finish(this->stage1_fault(req, *cd, EventId::kFTranslation, 0, t));
+  }
+  const smmu::StageConfig s1 = *smmu::stage1_config(*cd, ste->s2_vmid, p_.walk.oas_bits);
+  return finish(translate_tables(req, s2 ? smmu::TlbStage::kNested : smmu::TlbStage::kS1, va,
+                                 *ste, &*cd, &s1, s2, t));
+}
+
+void Smmu::wait_for_walk(const sc_time& ready_at, sc_time& t) {
+  const sc_time now = sc_core::sc_time_stamp();
+  if (ready_at > now + t) {
+    t = ready_at - now;
+    walks_coalesced_.inc();
+  }
+}
+
+Smmu::Outcome Smmu::stage2_fault(const Request& req, const smmu::SteConfig& ste,
+                                 const smmu::WalkFault& wf, sc_time& t) {
+  // Stage-2 translation faults are recorded only with STE.S2R; they always abort.
+  const bool record = ste.s2_r || !is_stage1_fault(wf.id);
+  return fault(req, wf.id, t, record, wf.fetch_addr, &wf);
+}
+
+Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, uint64_t in,
+                                     const smmu::SteConfig& ste, const smmu::CdConfig* cd,
+                                     const smmu::StageConfig* s1, const smmu::StageConfig* s2,
+                                     sc_time& t) {
+  const uint16_t vmid = s2 ? s2->vmid : s1->vmid;
+  const uint16_t asid = cd ? cd->asid : 0;
+  std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kind, vmid, asid, in);
   env_.trace_event(component_, entry ? "iotlb_hit" : "iotlb_miss",
-                   {tf("asid", cd->asid), tf_hex("iova", va & ~0xfffull)}, t);
-  if (!entry) {
-    const smmu::WalkOutcome w = walker_->walk(*cd, va, *this, t);
+                   {tf("asid", asid), tf_hex("iova", in & ~0xfffull)}, t);
+  if (entry) {
+    wait_for_walk(entry->ready_at, t);
+  } else {
+    smmu::WalkRequest wr;
+    wr.kind = kind;
+    wr.in = in;
+    if (s1) wr.s1 = *s1;
+    if (s2) wr.s2 = *s2;
+    const smmu::WalkOutcome w = walker_->walk(wr, t);
     if (w.descriptors_read > 0) {
       walks_.inc();
       walk_latency_ns_.add(to_ns(w.latency));
       env_.trace_event(component_, "walk",
-                       {tf("sid", req.sid), tf("pasid", ssid), tf_hex("iova", va),
+                       {tf("sid", req.sid), tf("pasid", req.ssv ? req.ssid : 0), tf_hex("iova", in),
                         tf("levels", w.descriptors_read)},
                        t);
     }
-    if (w.fault) return finish(stage1_fault(*w.fault, w.fetch_addr));
+    if (w.fault) {
+      if (w.fault->s2 || !cd) return stage2_fault(req, ste, *w.fault, t);
+      return this->stage1_fault(req, *cd, w.fault->id, w.fault->fetch_addr, t);
+    }
     entry = w.entry;
-    entry->vmid = kVmidNoStage2;
-    entry->asid = cd->asid;
     iotlb_->insert(*entry);
   }
-  if (!smmu::access_permitted(entry->perms, req.write, req.exec, req.privileged)) {
-    return finish(stage1_fault(EventId::kFPermission, 0));
+  if (!req.ats_request) {
+    if (entry->has_s1 &&
+        !smmu::access_permitted(entry->perms, req.write, req.exec, req.privileged)) {
+      return this->stage1_fault(req, *cd, EventId::kFPermission, 0, t);
+    }
+    if (entry->has_s2 && !smmu::s2_access_permitted(entry->s2, req.write, req.exec)) {
+      smmu::WalkFault wf;
+      wf.id = EventId::kFPermission;
+      wf.s2 = true;
+      wf.ipa = entry->stage == smmu::TlbStage::kS2 ? in : entry->ipa_base + (in - entry->block_va);
+      return stage2_fault(req, ste, wf, t);
+    }
   }
+  Outcome out;
   out.ok = true;
-  out.pa = entry->pa_page | (va & 0xfffull);
-  return finish(out);
+  if (entry->has_s1) {
+    out.perms = entry->perms;
+  } else {
+    out.perms = smmu::PagePerms{entry->s2.write, true, entry->s2.xn, entry->s2.xn};
+  }
+  out.pa = entry->translate(in);
+  if (!req.ats_request && in == req.va) {
+    smmu::IoTlbEntry u = *entry;
+    u.sid = req.sid;
+    u.ssid = req.ssv ? req.ssid : smmu::kNoSsid;
+    utlb_->insert(u);
+  }
+  return out;
 }
 
 void Smmu::apply_command(const smmu::Command& c) {
   using smmu::CmdOp;
-  // No stage 2 (IDR0.S2P = 0): every entry has VMID 0 and the command's VMID is ignored.
+  // Micro-TLB entries carry the ASID/VMID of the main-TLB entry they copy, so every TLBI
+  // applies to both TLBs with the same scope; CFGI_* also drop the stream's micro-TLB entries
+  // (they were reached without reading the STE/CD).
+  auto both_tlbs = [&](auto&& op) {
+    op(*iotlb_);
+    op(*utlb_);
+  };
+  auto tlbi_range_end = [&] {
+    const uint64_t bytes = smmu::tlbi_range_bytes(c);
+    return c.addr + (bytes ? bytes : 1);  // TG 0: the entry holding the address
+  };
   switch (static_cast<CmdOp>(c.op)) {
     case CmdOp::kCfgiSte:
       config_->invalidate_ste(c.sid);
+      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
       break;
-    case CmdOp::kCfgiAll:
+    case CmdOp::kCfgiAll: {
       config_->invalidate_ste_range(c.sid, c.range);
+      const uint64_t span = c.range >= smmu::kCfgiRangeAll ? (1ull << 32) : 2ull << c.range;
+      const uint64_t lo = c.sid & ~(span - 1);
+      utlb_->invalidate_sids(lo, lo + span);
       break;
+    }
     case CmdOp::kCfgiCd:
       config_->invalidate_cd(c.sid, c.ssid);
+      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
       break;
     case CmdOp::kCfgiCdAll:
       config_->invalidate_cd_all(c.sid);
+      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
       break;
     case CmdOp::kTlbiNhAll:
-      iotlb_->invalidate_vmid(kVmidNoStage2);
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_nh_vmid(c.vmid); });
+      walk_cache_->invalidate_s1_vmid(c.vmid);
       break;
     case CmdOp::kTlbiNhAsid:
-      iotlb_->invalidate_asid(kVmidNoStage2, c.asid);
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_asid(c.vmid, c.asid); });
+      walk_cache_->invalidate_asid(c.vmid, c.asid);
       break;
     case CmdOp::kTlbiNhVa:
     case CmdOp::kTlbiNhVaa: {
-      const uint64_t bytes = smmu::tlbi_range_bytes(c);
-      const uint64_t hi = c.addr + (bytes ? bytes : 1);  // TG 0: the entry holding VA
+      const uint64_t hi = tlbi_range_end();
       std::optional<uint16_t> asid;
       if (static_cast<CmdOp>(c.op) == CmdOp::kTlbiNhVa) asid = c.asid;
-      iotlb_->invalidate_va(kVmidNoStage2, asid, c.addr, hi);
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_va(c.vmid, asid, c.addr, hi); });
+      if (!c.leaf) walk_cache_->invalidate_va(c.vmid, asid, c.addr, hi);
       break;
     }
+    case CmdOp::kTlbiS2Ipa: {
+      const uint64_t hi = tlbi_range_end();
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_ipa(c.vmid, c.addr, hi); });
+      walk_cache_->invalidate_ipa(c.vmid, c.addr, hi, c.leaf);
+      break;
+    }
+    case CmdOp::kTlbiS12Vmall:
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_vmid(c.vmid); });
+      walk_cache_->invalidate_vmid(c.vmid);
+      break;
     case CmdOp::kTlbiNsnhAll:
-      iotlb_->invalidate_all();
+      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_all(); });
+      walk_cache_->invalidate_all();
       break;
     default:
       break;  // PREFETCH_*, RESUME, STALL_TERM: nothing cached or stalled to act on

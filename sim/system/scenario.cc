@@ -46,6 +46,12 @@ void WorkloadParams::declare(ParamScope& s) {
         "buffers every request)",
         "issue 3 (streaming workload for IOTLB/page-size sweeps)",
         Range::between(0, 1ull << 34));
+  s.add_choice("buffers", buffers, "populate", {"populate", "demand", "pretouch", "pin"},
+               "Destination buffers: populate = one buffer per size, mapped with MAP_POPULATE; "
+               "the others use a fresh, untouched buffer for every request: demand = the "
+               "device's first touch faults (I/O page faults), pretouch = the CPU writes each "
+               "page first (CPU faults, timed), pin = pinned first (fault-in + pin cost, timed)",
+               "issue 3 (iopf vs pretouch vs pinning)");
   s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
         "How long a request may take before the run fails as hung", "guess",
         Range::min(0.001));

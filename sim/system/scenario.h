@@ -46,6 +46,7 @@ struct WorkloadParams {
   std::string format;
   std::string data;
   uint64_t footprint_bytes;
+  std::string buffers;
   uint64_t warmup_requests;
   double poll_timeout_us;
 

@@ -101,6 +101,7 @@ class SystemModule : public sc_core::sc_module {
     kernel_ = std::make_unique<Kernel>("kernel", p.host, *memory_, *frames_, env);
 
     smmu_->mem.bind(memory_->socket);
+    smmu_->msi.bind(gic_->msi);
     rc_->to_iommu.bind(smmu_->upstream);
     rc_->to_msi.bind(gic_->msi);
     link_->host_dma.bind(rc_->from_link);
@@ -116,6 +117,7 @@ class SystemModule : public sc_core::sc_module {
     smmu_cfg.regs_pa = AddressMap::kSmmuRegs;
     smmu_cfg.sid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.sid_bits, 16));
     smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.ssid_bits, 10));
+    smmu_cfg.stall_faults = p.host.iopf == "stall";
     smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, smmu_cfg);
     dma_ = std::make_unique<DmaApi>(*kernel_, *smmu_drv_, kDmaDomainAsid);
     HisiQmDeviceInfo info;
@@ -140,7 +142,7 @@ class SystemModule : public sc_core::sc_module {
   void main_thread() {
     try {
       CpuContext boot;
-      smmu_drv_->probe(boot);
+      smmu_drv_->probe(boot, gic_.get());
       smmu_drv_->attach_device(boot, sc_.system.qm.stream_id, dma_->domain(), kDmaDomainAsid);
       qm_drv_->probe(boot);
       env_.trace_event("system", "booted");
@@ -180,17 +182,32 @@ class SystemModule : public sc_core::sc_module {
       const uint64_t slots = std::max<uint64_t>(1, w.footprint_bytes / size);
       const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
       int err = 0;
+      const bool fresh_dst = w.buffers != "populate";
       const uint64_t src = t.mmap(-1, slots * size, rt::kProtRead | rt::kProtWrite, 0, &err);
-      const uint64_t dst = t.mmap(-1, slots * capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
+      const uint64_t dst =
+          fresh_dst ? 0 : t.mmap(-1, slots * capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
       if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
       env_.trace_event("workload", "point", {tf("path", path), tf("size", size)});
       for (uint64_t i = 0; i < w.warmup_requests + w.requests; ++i) {
         const uint64_t in_va = src + (i % slots) * size;
-        const uint64_t out_va = dst + (i % slots) * capacity;
         const std::vector<uint8_t> input = data.next(size);
         t.process().write(in_va, input.data(), input.size());  // produced by the app, untimed
+        // A fresh destination is mapped untimed; making it usable is part of the request.
+        const uint64_t out_va = fresh_dst ? t.mmap_anonymous(capacity, false, &err)
+                                          : dst + (i % slots) * capacity;
+        if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
         const uint64_t t0 = now_ps();
         const sc_core::sc_time cpu0 = t.cpu().busy_time();
+        if (w.buffers == "pretouch") {
+          const uint8_t zero = 0;
+          for (uint64_t off = 0; off < capacity; off += aarch64::kPageSize4K) {
+            t.store(out_va + off, &zero, 1);
+          }
+        } else if (w.buffers == "pin") {
+          if (t.pin(out_va, capacity) < 0) throw SimulationError("workload: pin failed");
+        }
+        const bool prepared = w.buffers == "pretouch" || w.buffers == "pin";
+        const uint64_t t_ready = now_ps();
         uint32_t out_len = static_cast<uint32_t>(capacity);
         RequestSample s;
         if (session) {
@@ -198,7 +215,7 @@ class SystemModule : public sc_core::sc_module {
           if (r < 0) {
             throw SimulationError("doorbell path: request failed: " + session->last_error());
           }
-          s.stages = doorbell_stages(t0, session->last_stages(), now_ps());
+          s.stages = doorbell_stages(t0, prepared, t_ready, session->last_stages(), now_ps());
         } else {
           ZipSyncRequest req;
           req.src = in_va;
@@ -214,10 +231,11 @@ class SystemModule : public sc_core::sc_module {
                                   " (status " + std::to_string(req.status) + ")");
           }
           out_len = req.dst_len;
-          s.stages = syscall_stages(t0, zip_sync_->last_stages(), now_ps());
+          s.stages = syscall_stages(t0, prepared, t_ready, zip_sync_->last_stages(), now_ps());
         }
         const uint64_t t1 = now_ps();
         verify(t, out_va, out_len, input, w.format, path, size);
+        if (fresh_dst) t.munmap(out_va, capacity);
         if (i < w.warmup_requests) continue;
         s.path = path;
         s.size = size;
@@ -227,26 +245,31 @@ class SystemModule : public sc_core::sc_module {
         out_.samples.push_back(std::move(s));
       }
       t.munmap(src, slots * size);
-      t.munmap(dst, slots * capacity);
+      if (!fresh_dst) t.munmap(dst, slots * capacity);
     }
     if (session) session->close();
     if (fd >= 0) t.close(fd);
   }
 
-  std::vector<std::pair<std::string, uint64_t>> doorbell_stages(uint64_t t0,
+  // `prepare` (pretouching or pinning a fresh buffer) is a stage only when the workload does it.
+  std::vector<std::pair<std::string, uint64_t>> doorbell_stages(uint64_t t0, bool prepared,
+                                                                uint64_t t_ready,
                                                                 const rt::CompStageRecord& r,
                                                                 uint64_t t1) {
     StageBuilder b(t0);
+    if (prepared) b.mark("prepare", t_ready);
     b.mark("submit", r.doorbell_ps);
     device_stages(b);
     b.mark("completion", t1);
     return b.take();
   }
 
-  std::vector<std::pair<std::string, uint64_t>> syscall_stages(uint64_t t0,
+  std::vector<std::pair<std::string, uint64_t>> syscall_stages(uint64_t t0, bool prepared,
+                                                               uint64_t t_ready,
                                                                const ZipSyncStages& st,
                                                                uint64_t t1) {
     StageBuilder b(t0);
+    if (prepared) b.mark("prepare", t_ready);
     b.mark("syscall_entry", st.start_ps);
     b.mark("copy_in", st.copied_in_ps);
     b.mark("dma_map", st.mapped_ps);

@@ -1,0 +1,84 @@
+// A device-side Address Translation Cache (PCIe ATS), for endpoints to own (the QM, test
+// endpoints): translations the SMMU returned for ATS Translation Requests, tagged by PASID
+// (or none) and 4 KiB VA page, in a set-associative array with LRU, FIFO or random
+// replacement and a lookup latency. Invalidated by ATS Invalidate Requests (CMD_ATC_INV) by
+// PASID and range: a request without PASID removes every entry in the range whatever its
+// PASID (the PCIe rule Linux's arm_smmu_atc_inv_to_cmd relies on); with Global it also
+// removes Global entries of other PASIDs. No SystemC here besides sc_time.
+//
+// Not modelled: translations larger than 4 KiB (each completion is cached as its 4 KiB page),
+// ATS memory attributes, the invalidation queue depth of a real endpoint.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <systemc>
+#include <vector>
+
+#include "sim/base/params.h"
+#include "sim/base/stats.h"
+
+namespace wdsim {
+
+struct AtcParams {
+  bool enabled = true;
+  uint32_t entries = 0;
+  uint32_t ways = 0;
+  std::string replacement;
+  double lookup_latency_ns = 0;
+  uint64_t random_seed = 0;
+  void declare(ParamScope& s);
+};
+
+struct AtcEntry {
+  bool ssv = false;
+  uint32_t ssid = 0;
+  uint64_t va_page = 0;  // 4 KiB aligned
+  uint64_t pa_page = 0;  // 4 KiB aligned
+  bool read = false;
+  bool write = false;
+  bool exec = false;
+  bool privileged = false;
+  bool global = false;
+};
+
+class Atc {
+ public:
+  // Stats under `stats_prefix` (e.g. "qm.atc"): hits, misses, inserts, evictions,
+  // invalidations (requests), invalidated (entries). Throws ConfigError when entries is not a
+  // multiple of ways.
+  Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix);
+
+  // Looks `va` up for (ssv, ssid); counts a hit or a miss; `t` advances by the lookup latency.
+  std::optional<AtcEntry> lookup(bool ssv, uint32_t ssid, uint64_t va, sc_core::sc_time& t);
+  void insert(const AtcEntry& e);
+  // ATS Invalidate Request: [addr, addr + size), size 0 = everything. Returns entries removed.
+  size_t invalidate(bool ssv, uint32_t ssid, uint64_t addr, uint64_t size, bool global);
+
+  size_t valid_entries() const;
+  const AtcParams& params() const { return p_; }
+
+ private:
+  struct Way {
+    bool valid = false;
+    AtcEntry e;
+    uint64_t stamp = 0;  // LRU: last use; FIFO: insertion
+  };
+  size_t set_of(uint64_t va_page) const;
+  Way* find(bool ssv, uint32_t ssid, uint64_t va_page);
+
+  AtcParams p_;
+  size_t sets_ = 1;
+  std::vector<Way> ways_;  // sets_ * p_.ways
+  uint64_t clock_ = 0;
+  uint64_t rng_;
+  Counter& hits_;
+  Counter& misses_;
+  Counter& inserts_;
+  Counter& evictions_;
+  Counter& invalidations_;
+  Counter& invalidated_;
+};
+
+}  // namespace wdsim

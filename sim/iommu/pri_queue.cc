@@ -1,0 +1,92 @@
+#include "sim/iommu/pri_queue.h"
+
+#include <algorithm>
+
+#include "sim/base/bits.h"
+
+namespace wdsim::smmu {
+
+void encode_priq_entry(const PageRequest& r, uint64_t out[kPriqDwords]) {
+  uint64_t d0 = 0;
+  d0 = set_bits(d0, 31, 0, r.sid);
+  d0 = set_bits(d0, 51, 32, r.ssid);
+  d0 = set_bits(d0, 58, 58, r.priv);
+  d0 = set_bits(d0, 59, 59, r.exec);
+  d0 = set_bits(d0, 60, 60, r.read);
+  d0 = set_bits(d0, 61, 61, r.write);
+  d0 = set_bits(d0, 62, 62, r.last);
+  d0 = set_bits(d0, 63, 63, r.ssv);
+  uint64_t d1 = 0;
+  d1 = set_bits(d1, 8, 0, r.prg_index);
+  d1 |= r.addr & bit_mask(63, 12);
+  out[0] = d0;
+  out[1] = d1;
+}
+
+PageRequest decode_priq_entry(const uint64_t in[kPriqDwords]) {
+  PageRequest r;
+  r.sid = static_cast<uint32_t>(get_bits(in[0], 31, 0));
+  r.ssid = static_cast<uint32_t>(get_bits(in[0], 51, 32));
+  r.priv = get_bit(in[0], 58);
+  r.exec = get_bit(in[0], 59);
+  r.read = get_bit(in[0], 60);
+  r.write = get_bit(in[0], 61);
+  r.last = get_bit(in[0], 62);
+  r.ssv = get_bit(in[0], 63);
+  r.prg_index = static_cast<uint16_t>(get_bits(in[1], 8, 0));
+  r.addr = in[1] & bit_mask(63, 12);
+  return r;
+}
+
+uint8_t prg_code_for_pri_resp(uint8_t resp) {
+  switch (resp) {
+    case kPriRespDeny:
+      return kPrgInvalidRequest;
+    case kPriRespSuccess:
+      return kPrgSuccess;
+    default:
+      return kPrgFailure;
+  }
+}
+
+PriQueue::PriQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
+                   const std::string& stats_prefix)
+    : max_log2_(max_log2_entries),
+      mem_(mem),
+      written_(stats.counter(stats_prefix + ".written", "Page request records written")),
+      overflows_(stats.counter(stats_prefix + ".overflows", "Overflow conditions raised")),
+      dropped_(stats.counter(stats_prefix + ".dropped_overflow",
+                             "Page requests discarded: queue full or overflow active")),
+      write_errors_(stats.counter(stats_prefix + ".write_errors", "Record writes that failed")) {}
+
+unsigned PriQueue::log2size() const {
+  return std::min<unsigned>(decode_queue_base(base_reg_).log2size, max_log2_);
+}
+
+PriQueue::PostResult PriQueue::post(const PageRequest& r, const sc_core::sc_time& t) {
+  const unsigned log2 = log2size();
+  if (overflow_active()) {
+    dropped_.inc();
+    return PostResult::kOverflow;
+  }
+  if (queue_full(prod_, cons_, log2)) {
+    prod_ ^= kQueueOverflowFlag;
+    overflows_.inc();
+    dropped_.inc();
+    return PostResult::kOverflow;
+  }
+  uint64_t words[kPriqDwords];
+  encode_priq_entry(r, words);
+  const uint64_t slot =
+      decode_queue_base(base_reg_).addr + uint64_t{kPriqBytes} * queue_index(prod_, log2);
+  sc_core::sc_time wt = t;
+  if (!mem_.write(slot, words, kPriqBytes, wt)) {
+    write_errors_.inc();
+    return PostResult::kWriteError;
+  }
+  prod_ = (prod_ & kQueueOverflowFlag) | queue_next(prod_, log2);
+  written_.inc();
+  return PostResult::kWritten;
+}
+
+}  // namespace wdsim::smmu
