@@ -49,21 +49,50 @@ void UserDriverCosts::declare(ParamScope& s) {
   s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
         "Busy-poll period while waiting for a CQE (one phase check per period)",
         "guess: one uncontended cache-line re-read plus loop overhead", Range::min(1));
+  s.add("lock_spin_ns", lock_spin_ns, 50.0, "ns",
+        "One spin of a contended queue lock (sd_lock/rv_lock/ctx lock) before looking again",
+        "guess: a cache-line round trip between cores plus the pause loop", Range::min(1));
   s.add("sync_timeout_us", sync_timeout_us, 1000000.0, "us",
         "How long a synchronous request waits for its completion before -ETIMEDOUT",
         "guess: UADK polls up to 200M times (~seconds); 1 s of simulated time", Range::min(1));
 }
 
-HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs) : os_(os), costs_(costs) {}
+bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up) {
+  if (!held_) {
+    held_ = true;
+    return true;
+  }
+  const Picoseconds slice = spin > 0 ? spin : 1;
+  Picoseconds spent = 0;
+  while (held_) {
+    if (spent >= give_up) return false;
+    os.compute(slice);
+    spent += slice;
+    ++spins_;
+  }
+  held_ = true;
+  return true;
+}
+
+HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs) : os_(&os), costs_(costs) {}
+
+int HisiQmQueue::fd() const { return queue_ ? queue_->fd() : -1; }
+
+bool HisiQmQueue::take_lock(OsInterface& os, SimSpinLock& lock, const char* which) {
+  const Picoseconds give_up = ns_to_ps(costs_.sync_timeout_us * 1000.0 * 2);
+  if (lock.lock(os, ns_to_ps(costs_.lock_spin_ns), give_up)) return true;
+  fail(-EDEADLK, std::string(which) + " lock held for too long (re-entrant call?)");
+  return false;
+}
 
 int HisiQmQueue::fail(int err, const std::string& what) {
   last_error_ = what + " (" + std::to_string(err) + ")";
   return err;
 }
 
-void HisiQmQueue::charge_ns(double ns) {
+void HisiQmQueue::charge_ns(OsInterface& os, double ns) {
   Picoseconds ps = ns_to_ps(ns);
-  if (ps > 0) os_.compute(ps);
+  if (ps > 0) os.compute(ps);
 }
 
 int HisiQmQueue::attach(const UacceQueue& queue, const HisiQmQueueConfig& config) {
@@ -108,34 +137,41 @@ int HisiQmQueue::attach(const UacceQueue& queue, const HisiQmQueueConfig& config
   return 0;
 }
 
-bool HisiQmQueue::queue_stopped(VirtAddr status_va) {
+bool HisiQmQueue::queue_stopped(OsInterface& os, VirtAddr status_va) {
   uint32_t word = 0;
-  os_.load(status_va, &word, sizeof(word));
+  os.load(status_va, &word, sizeof(word));
   return word == kQueueStoppedValue;
 }
 
-void HisiQmQueue::ring(uint8_t cmd, uint16_t index, uint8_t priority) {
-  charge_ns(costs_.doorbell_compose_ns);
+void HisiQmQueue::ring(OsInterface& os, uint8_t cmd, uint16_t index, uint8_t priority) {
+  charge_ns(os, costs_.doorbell_compose_ns);
   qm::Doorbell db;
   db.qn = qp_id_ & kUadkDoorbellSqnMask;
   db.cmd = cmd;
   db.index = index;
   db.priority = priority;
-  os_.mmio_write64(db_va_, qm::encode_doorbell_v2(db));
+  os.mmio_write64(db_va_, qm::encode_doorbell_v2(db));
   if (cmd == qm::kDbCmdSq) {
-    last_sq_doorbell_ps_ = os_.now();
+    last_sq_doorbell_ps_ = os.now();
     ++sq_doorbells_;
   } else {
     ++cq_doorbells_;
   }
 }
 
-int HisiQmQueue::send(const void* sqes, uint16_t count, uint16_t* sent) {
+int HisiQmQueue::send(OsInterface& os, const void* sqes, uint16_t count, uint16_t* sent) {
   if (!queue_) return fail(-EINVAL, "send on a detached queue");
   if (!sent || (!sqes && count > 0)) return fail(-EINVAL, "send: null argument");
   *sent = 0;
-  charge_ns(costs_.send_call_ns);
-  if (queue_stopped(tx_status_va_)) {
+  if (!take_lock(os, send_lock_, "send")) return -EDEADLK;
+  int ret = send_locked(os, sqes, count, sent);
+  send_lock_.unlock();
+  return ret;
+}
+
+int HisiQmQueue::send_locked(OsInterface& os, const void* sqes, uint16_t count, uint16_t* sent) {
+  charge_ns(os, costs_.send_call_ns);
+  if (queue_stopped(os, tx_status_va_)) {
     return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
                           ": hardware error, queue stopped before send (tx status word)");
   }
@@ -145,29 +181,37 @@ int HisiQmQueue::send(const void* sqes, uint16_t count, uint16_t* sent) {
   const uint16_t n = static_cast<uint16_t>(std::min<uint32_t>(count, free));
   const auto* src = static_cast<const uint8_t*>(sqes);
   // Wrap-aware copy (hisi_qm_fill_sqe): up to the ring end, then from slot 0.
-  const uint16_t first = static_cast<uint16_t>(std::min<uint32_t>(n, sq_depth_ - sq_tail_));
-  os_.store(sq_base_ + uint64_t{sq_tail_} * sqe_size_, src, size_t{first} * sqe_size_);
-  if (n > first) {
-    os_.store(sq_base_, src + size_t{first} * sqe_size_,
-              static_cast<size_t>(n - first) * sqe_size_);
-  }
-  charge_ns(costs_.sqe_ring_ns * n);
-  sq_tail_ = static_cast<uint16_t>((sq_tail_ + n) % sq_depth_);
-  // The SQEs must be visible to the device before the doorbell (wd_iowrite64's wmb).
-  os_.barrier();
-  ring(qm::kDbCmdSq, sq_tail_, 0);
+  const uint16_t tail = sq_tail_;
+  const uint16_t first = static_cast<uint16_t>(std::min<uint32_t>(n, sq_depth_ - tail));
+  // The slots are claimed before the copies (which may let other simulated threads run).
   used_ += n;
+  sq_tail_ = static_cast<uint16_t>((tail + n) % sq_depth_);
+  os.store(sq_base_ + uint64_t{tail} * sqe_size_, src, size_t{first} * sqe_size_);
+  if (n > first) {
+    os.store(sq_base_, src + size_t{first} * sqe_size_, static_cast<size_t>(n - first) * sqe_size_);
+  }
+  charge_ns(os, costs_.sqe_ring_ns * n);
+  // The SQEs must be visible to the device before the doorbell (wd_iowrite64's wmb).
+  os.barrier();
+  ring(os, qm::kDbCmdSq, sq_tail_, 0);
   *sent = n;
   return 0;
 }
 
-int HisiQmQueue::recv(void* sqe_out, uint16_t max, uint16_t* received) {
+int HisiQmQueue::recv(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received) {
   if (!queue_) return fail(-EINVAL, "recv on a detached queue");
   if (!received || (!sqe_out && max > 0)) return fail(-EINVAL, "recv: null argument");
   *received = 0;
   if (max == 0) return 0;
-  charge_ns(costs_.recv_call_ns);
-  if (queue_stopped(rx_status_va_)) {
+  if (!take_lock(os, recv_lock_, "recv")) return -EDEADLK;
+  int ret = recv_locked(os, sqe_out, max, received);
+  recv_lock_.unlock();
+  return ret;
+}
+
+int HisiQmQueue::recv_locked(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received) {
+  charge_ns(os, costs_.recv_call_ns);
+  if (queue_stopped(os, rx_status_va_)) {
     return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
                           ": hardware error, queue stopped before receive (rx status word)");
   }
@@ -176,32 +220,31 @@ int HisiQmQueue::recv(void* sqe_out, uint16_t max, uint16_t* received) {
   int ret = 0;
   while (got < max) {
     qm::Cqe cqe;
-    os_.load(cq_base_ + uint64_t{cq_head_} * qm::kCqeSize, &cqe, sizeof(cqe));
+    os.load(cq_base_ + uint64_t{cq_head_} * qm::kCqeSize, &cqe, sizeof(cqe));
     if (qm::cqe_phase(cqe) != cq_phase_) break;
     // Read the rest of the completion only after seeing its phase (rmb).
-    os_.barrier();
-    charge_ns(costs_.cqe_process_ns);
+    os.barrier();
+    charge_ns(os, costs_.cqe_process_ns);
     if (cqe.sq_head >= sq_depth_) {
       ret = fail(-EIO, "CQE at " + std::to_string(cq_head_) + " names SQ slot " +
                            std::to_string(cqe.sq_head) + " outside depth " +
                            std::to_string(sq_depth_));
       break;
     }
-    os_.load(sq_base_ + uint64_t{cqe.sq_head} * sqe_size_, out + size_t{got} * sqe_size_,
-             sqe_size_);
+    os.load(sq_base_ + uint64_t{cqe.sq_head} * sqe_size_, out + size_t{got} * sqe_size_, sqe_size_);
     if (cq_head_ == cq_depth_ - 1) {
       cq_phase_ = !cq_phase_;
       cq_head_ = 0;
     } else {
       ++cq_head_;
     }
-    ring(qm::kDbCmdCq, cq_head_, config_.interrupt_mode ? 1 : 0);
+    ring(os, qm::kDbCmdCq, cq_head_, config_.interrupt_mode ? 1 : 0);
     if (used_ > 0) --used_;
     ++got;
   }
   *received = got;
   if (ret < 0) return ret;
-  if (queue_stopped(rx_status_va_)) {
+  if (queue_stopped(os, rx_status_va_)) {
     return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
                           ": hardware error, queue stopped during receive (rx status word)");
   }
@@ -209,18 +252,18 @@ int HisiQmQueue::recv(void* sqe_out, uint16_t max, uint16_t* received) {
   return 0;
 }
 
-int HisiQmQueue::wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received,
+int HisiQmQueue::wait_and_recv(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received,
                                Picoseconds timeout) {
   if (!queue_) return fail(-EINVAL, "wait on a detached queue");
-  const Picoseconds deadline = os_.now() + timeout;
+  const Picoseconds deadline = os.now() + timeout;
   for (;;) {
-    int ret = recv(sqe_out, max, received);
+    int ret = recv(os, sqe_out, max, received);
     if (ret != -EAGAIN) return ret;
-    const Picoseconds now = os_.now();
+    const Picoseconds now = os.now();
     if (now >= deadline) break;
     const Picoseconds remaining = deadline - now;
     if (config_.interrupt_mode) {
-      int w = os_.wait_interrupt(queue_->fd(), remaining);
+      int w = os.wait_interrupt(queue_->fd(), remaining);
       if (w < 0) return fail(w, "waiting for the queue interrupt");
       if (w == 0) break;  // timed out
     } else {
@@ -231,14 +274,14 @@ int HisiQmQueue::wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received,
         std::memcpy(&cqe, bytes, sizeof(cqe));
         return qm::cqe_phase(cqe) == want_phase;
       };
-      if (!os_.poll_memory(cqe_va, sizeof(qm::Cqe), ready, ns_to_ps(costs_.poll_interval_ns),
-                           remaining)) {
+      if (!os.poll_memory(cqe_va, sizeof(qm::Cqe), ready, ns_to_ps(costs_.poll_interval_ns),
+                          remaining)) {
         break;
       }
     }
   }
   // A queue the kernel stopped never completes: say so rather than "timed out".
-  if (queue_stopped(rx_status_va_)) {
+  if (queue_stopped(os, rx_status_va_)) {
     return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
                           ": hardware error, queue stopped while waiting (rx status word)");
   }

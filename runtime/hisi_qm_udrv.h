@@ -9,11 +9,14 @@
 // re-arm flag (UADK epoll_en). wait_and_recv() busy-polls the next CQE through
 // OsInterface::poll_memory (not one iteration at a time) or sleeps on the queue's interrupt.
 //
-// Does not: lock (one thread per queue, as UADK's sync mode), use SGL pools, support the V1
-// doorbell (api hisi_qm_v1 is refused with -ENODEV), or doorbell isolation (db at a per-queue
-// page: the kernel model maps the queue's own page at MMIO offset 0, so 0x1000 is right).
-// Facts: UADK drv/hisi_qm_udrv.c (hisi_qm_setup_info, hisi_qm_send, hisi_qm_recv_single,
-// hacc_db_v2), Linux qm.c (qm_db_v2, DUS layout), FORMATS.md.
+// Several simulated threads may share one queue (UADK async mode: one thread sends, another
+// polls): send() and recv() each hold a lock (UADK's sd_lock / rv_lock, see SimSpinLock), and
+// every data-path call has an overload taking the calling thread's OsInterface, so CPU time
+// and waits land on the thread that makes the call (the one given at construction is the
+// default). Does not: use SGL pools, support the V1 doorbell (api hisi_qm_v1 is refused with
+// -ENODEV), or doorbell isolation (db at a per-queue page: the kernel model maps the queue's own
+// page at MMIO offset 0, so 0x1000 is right). Facts: UADK drv/hisi_qm_udrv.c (hisi_qm_setup_info,
+// hisi_qm_send, hisi_qm_recv_single, hacc_db_v2), Linux qm.c (qm_db_v2, DUS layout), FORMATS.md.
 #pragma once
 
 #include <cstdint>
@@ -38,6 +41,7 @@ struct UserDriverCosts {
   double sqe_parse_ns = 0;         // per response in wd_comp: status, tag, sizes
   double poll_interval_ns = 0;     // busy-poll period when waiting for a CQE
   double sync_timeout_us = 0;      // how long a sync request waits before -ETIMEDOUT
+  double lock_spin_ns = 0;         // one spin of a contended queue/ctx lock
 
   void declare(ParamScope& s);
 };
@@ -46,6 +50,23 @@ struct HisiQmQueueConfig {
   // Interrupt mode: wait_and_recv() sleeps on the fd and CQ doorbells re-arm the interrupt
   // (priority 1), as UADK with WD_<ALG>_EPOLL_EN. Otherwise it busy-polls, priority 0.
   bool interrupt_mode = false;
+};
+
+// A lock for simulated threads. Simulated threads of one simulator run on one OS thread and
+// switch only inside OsInterface calls, so testing and setting the flag between two such calls
+// is atomic; a contender spins by charging CPU time in slices of `spin` (as pthread_spin_lock
+// burns its core) until the holder lets go. lock() gives up with false after `give_up` of
+// spinning (a holder that never returns, e.g. a re-entrant call from a callback).
+class SimSpinLock {
+ public:
+  bool lock(OsInterface& os, Picoseconds spin, Picoseconds give_up);
+  void unlock() { held_ = false; }
+  bool held() const { return held_; }
+  uint64_t contended_spins() const { return spins_; }
+
+ private:
+  bool held_ = false;
+  uint64_t spins_ = 0;
 };
 
 class HisiQmQueue {
@@ -62,13 +83,28 @@ class HisiQmQueue {
   // doorbell for them. *sent = how many went in (fewer when the ring has less room).
   // -EBUSY when the ring is full (free = depth - 1 - in flight), -EIO when the queue's tx
   // status word says the kernel stopped it.
-  int send(const void* sqes, uint16_t count, uint16_t* sent);
+  int send(const void* sqes, uint16_t count, uint16_t* sent) {
+    return send(*os_, sqes, count, sent);
+  }
+  int send(OsInterface& os, const void* sqes, uint16_t count, uint16_t* sent);
   // Takes up to `max` completions; their SQEs (read back from the SQ slots named by the CQEs)
   // go to sqe_out back to back. 0 with *received >= 1, -EAGAIN when nothing is ready, -EIO on
   // a stopped queue or a CQE naming a slot outside the SQ.
-  int recv(void* sqe_out, uint16_t max, uint16_t* received);
+  int recv(void* sqe_out, uint16_t max, uint16_t* received) {
+    return recv(*os_, sqe_out, max, received);
+  }
+  int recv(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received);
   // recv(), waiting up to `timeout` for the first completion. -ETIMEDOUT when none came.
-  int wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received, Picoseconds timeout);
+  int wait_and_recv(void* sqe_out, uint16_t max, uint16_t* received, Picoseconds timeout) {
+    return wait_and_recv(*os_, sqe_out, max, received, timeout);
+  }
+  int wait_and_recv(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received,
+                    Picoseconds timeout);
+  // Whether wait_and_recv sleeps on the interrupt (WD_<ALG>_EPOLL_EN).
+  bool interrupt_mode() const { return config_.interrupt_mode; }
+  int fd() const;
+  const UacceQueue* uacce_queue() const { return queue_; }
+  const UserDriverCosts& costs() const { return costs_; }
 
   // Geometry and state.
   uint32_t sqe_size() const { return sqe_size_; }
@@ -94,11 +130,14 @@ class HisiQmQueue {
 
  private:
   int fail(int err, const std::string& what);
-  bool queue_stopped(VirtAddr status_va);
-  void ring(uint8_t cmd, uint16_t index, uint8_t priority);
-  void charge_ns(double ns);
+  bool queue_stopped(OsInterface& os, VirtAddr status_va);
+  void ring(OsInterface& os, uint8_t cmd, uint16_t index, uint8_t priority);
+  void charge_ns(OsInterface& os, double ns);
+  bool take_lock(OsInterface& os, SimSpinLock& lock, const char* which);
+  int send_locked(OsInterface& os, const void* sqes, uint16_t count, uint16_t* sent);
+  int recv_locked(OsInterface& os, void* sqe_out, uint16_t max, uint16_t* received);
 
-  OsInterface& os_;
+  OsInterface* os_;
   UserDriverCosts costs_;
   const UacceQueue* queue_ = nullptr;
   HisiQmQueueConfig config_;
@@ -118,6 +157,8 @@ class HisiQmQueue {
   Picoseconds last_sq_doorbell_ps_ = 0;
   uint64_t sq_doorbells_ = 0;
   uint64_t cq_doorbells_ = 0;
+  SimSpinLock send_lock_;  // sd_lock
+  SimSpinLock recv_lock_;  // rv_lock
   std::string last_error_;
 };
 

@@ -374,3 +374,23 @@ TEST(UserDriverCostsTest, DeclaresEveryCostWithUnitAndSource) {
 
 }  // namespace
 }  // namespace wdsim::rt
+
+namespace wdsim::rt {
+namespace {
+
+TEST(SimSpinLockTest, FreeLockIsFreeAndAHeldOneSpinsChargedThenGivesUp) {
+  testing::FakeOs os;
+  SimSpinLock lock;
+  ASSERT_TRUE(lock.lock(os, 50000, 1000000));
+  EXPECT_EQ(os.compute_total(), 0u);  // uncontended: no spin
+  EXPECT_TRUE(lock.held());
+  // Nobody releases it: the contender burns CPU in 50 ns slices, then gives up.
+  EXPECT_FALSE(lock.lock(os, 50000, 1000000));
+  EXPECT_EQ(os.compute_total(), 1000000u);
+  EXPECT_EQ(lock.contended_spins(), 20u);
+  lock.unlock();
+  EXPECT_TRUE(lock.lock(os, 50000, 1000000));
+}
+
+}  // namespace
+}  // namespace wdsim::rt

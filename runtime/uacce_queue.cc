@@ -64,7 +64,7 @@ std::string UacceDeviceInfo::sysfs_dir() const {
 
 std::string UacceDeviceInfo::dev_path() const { return std::string(kUacceDevDir) + "/" + name; }
 
-UacceQueue::UacceQueue(OsInterface& os, uint64_t page_size) : os_(os), page_size_(page_size) {}
+UacceQueue::UacceQueue(OsInterface& os, uint64_t page_size) : os_(&os), page_size_(page_size) {}
 
 UacceQueue::~UacceQueue() {
   if (is_open()) close();
@@ -180,7 +180,7 @@ int UacceQueue::open(const UacceQueueRequest& req) {
   }
   UacceDeviceInfo dev;
   std::string why;
-  int ret = pick_device(os_, req, &dev, &why);
+  int ret = pick_device(*os_, req, &dev, &why);
   if (ret < 0) {
     last_error_ = why;
     return ret;
@@ -189,52 +189,75 @@ int UacceQueue::open(const UacceQueueRequest& req) {
 }
 
 int UacceQueue::open_device(const UacceDeviceInfo& dev, const UacceQueueRequest& req) {
+  int ret = open_fd(dev);
+  if (ret < 0) return ret;
+  ret = start(req);
+  if (ret < 0) {
+    std::string why = last_error_;
+    undo_open();
+    last_error_ = why;
+  }
+  return ret;
+}
+
+int UacceQueue::open_fd(const UacceDeviceInfo& dev) {
   if (is_open()) {
     last_error_ = "queue already open on " + device_.name;
     return -EBUSY;
   }
-  if (req.qc_type > kHisiQpQcTypeMax) {
-    last_error_ = dev.name + ": qc_type " + std::to_string(req.qc_type) + " out of range";
-    return -EINVAL;
-  }
   device_ = dev;
   last_error_.clear();
-  int fd = os_.open(dev.dev_path());
+  int fd = os_->open(dev.dev_path());
   if (fd < 0) return fail(fd, "open " + dev.dev_path());
   fd_ = fd;
+  return 0;
+}
 
+int UacceQueue::start(const UacceQueueRequest& req) {
+  if (!is_open()) {
+    last_error_ = "start on a queue that is not open";
+    return -EINVAL;
+  }
+  if (started_) {
+    last_error_ = device_.name + ": queue already started";
+    return -EBUSY;
+  }
+  if (req.qc_type > kHisiQpQcTypeMax) {
+    last_error_ = device_.name + ": qc_type " + std::to_string(req.qc_type) + " out of range";
+    return -EINVAL;
+  }
   int err = 0;
-  dus_base_ =
-      os_.mmap(fd_, dev.region_dus_size, kProtRead | kProtWrite, kUacceQfrtDus * page_size_, &err);
+  dus_base_ = os_->mmap(fd_, device_.region_dus_size, kProtRead | kProtWrite,
+                        kUacceQfrtDus * page_size_, &err);
   if (dus_base_ == 0) {
     int e = err < 0 ? err : -ENOMEM;
-    undo_open();
+    undo_start();
     return fail(e, "mmap DUS");
   }
-  mmio_base_ = os_.mmap(fd_, dev.region_mmio_size, kProtRead | kProtWrite,
-                        kUacceQfrtMmio * page_size_, &err);
+  mmio_base_ = os_->mmap(fd_, device_.region_mmio_size, kProtRead | kProtWrite,
+                         kUacceQfrtMmio * page_size_, &err);
   if (mmio_base_ == 0) {
     int e = err < 0 ? err : -ENOMEM;
-    undo_open();
+    undo_start();
     return fail(e, "mmap MMIO");
   }
 
   HisiQpCtx ctx;
   ctx.qc_type = req.qc_type;
-  long r = os_.ioctl(fd_, kUacceCmdQmSetQpCtx, &ctx);
+  long r = os_->ioctl(fd_, kUacceCmdQmSetQpCtx, &ctx);
   if (r < 0) {
-    undo_open();
+    undo_start();
     return fail(static_cast<int>(r), "UACCE_CMD_QM_SET_QP_CTX");
   }
   qp_ctx_ = ctx;
 
   HisiQpInfo info;
-  r = os_.ioctl(fd_, kUacceCmdQmSetQpInfo, &info);
+  r = os_->ioctl(fd_, kUacceCmdQmSetQpInfo, &info);
   if (r >= 0 && info.sqe_size != 0 && info.sq_depth >= 2 && info.cq_depth >= 2) {
     qp_info_ = info;
     qp_info_from_driver_ = true;
   } else if (r < 0 && r != -EINVAL && r != -ENOTTY) {
-    undo_open();
+    undo_start();
     return fail(static_cast<int>(r), "UACCE_CMD_QM_SET_QP_INFO");
   } else {
     // Older drivers: fixed geometry (UADK's QM_Q_DEPTH and the caller's SQE size).
@@ -242,49 +265,59 @@ int UacceQueue::open_device(const UacceDeviceInfo& dev, const UacceQueueRequest&
     qp_info_from_driver_ = false;
   }
 
-  r = os_.ioctl(fd_, kUacceCmdStartQ, nullptr);
+  r = os_->ioctl(fd_, kUacceCmdStartQ, nullptr);
   if (r < 0) {
-    undo_open();
+    undo_start();
     return fail(static_cast<int>(r), "UACCE_CMD_START_Q");
   }
   started_ = true;
   return 0;
 }
 
-void UacceQueue::undo_open() {
-  if (mmio_base_ != 0) os_.munmap(mmio_base_, device_.region_mmio_size);
-  if (dus_base_ != 0) os_.munmap(dus_base_, device_.region_dus_size);
-  if (fd_ >= 0) os_.close(fd_);
+void UacceQueue::undo_start() {
+  if (mmio_base_ != 0) os_->munmap(mmio_base_, device_.region_mmio_size);
+  if (dus_base_ != 0) os_->munmap(dus_base_, device_.region_dus_size);
   mmio_base_ = 0;
   dus_base_ = 0;
-  fd_ = -1;
   started_ = false;
   qp_ctx_ = HisiQpCtx{};
   qp_info_ = HisiQpInfo{};
   qp_info_from_driver_ = false;
 }
 
-int UacceQueue::close() {
+void UacceQueue::undo_open() {
+  undo_start();
+  if (fd_ >= 0) os_->close(fd_);
+  fd_ = -1;
+}
+
+int UacceQueue::stop() {
   if (!is_open()) return 0;
   int first = 0;
   if (started_) {
-    long r = os_.ioctl(fd_, kUacceCmdPutQ, nullptr);
+    long r = os_->ioctl(fd_, kUacceCmdPutQ, nullptr);
     if (r < 0 && first == 0) first = fail(static_cast<int>(r), "UACCE_CMD_PUT_Q");
   }
   if (mmio_base_ != 0) {
-    int r = os_.munmap(mmio_base_, device_.region_mmio_size);
+    int r = os_->munmap(mmio_base_, device_.region_mmio_size);
     if (r < 0 && first == 0) first = fail(r, "munmap MMIO");
   }
   if (dus_base_ != 0) {
-    int r = os_.munmap(dus_base_, device_.region_dus_size);
+    int r = os_->munmap(dus_base_, device_.region_dus_size);
     if (r < 0 && first == 0) first = fail(r, "munmap DUS");
   }
-  int r = os_.close(fd_);
-  if (r < 0 && first == 0) first = fail(r, "close");
   mmio_base_ = 0;
   dus_base_ = 0;
-  fd_ = -1;
   started_ = false;
+  return first;
+}
+
+int UacceQueue::close() {
+  if (!is_open()) return 0;
+  int first = stop();
+  int r = os_->close(fd_);
+  if (r < 0 && first == 0) first = fail(r, "close");
+  fd_ = -1;
   return first;
 }
 

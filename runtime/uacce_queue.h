@@ -70,11 +70,21 @@ class UacceQueue {
 
   // Discovers a device for `req` and opens a queue on it.
   int open(const UacceQueueRequest& req);
-  // Opens a queue on a known device: open, mmap DUS, mmap MMIO, SET_QP_CTX, SET_QP_INFO,
-  // START_Q (the order of UADK's hisi_qm_alloc_qp). On failure everything done is undone.
+  // Opens a queue on a known device: open_fd() then start(). On failure everything done is
+  // undone (the fd is closed too).
   int open_device(const UacceDeviceInfo& dev, const UacceQueueRequest& req);
-  // PUT_Q, munmap both regions, close the fd. Returns the first error seen (still finishes).
+  // The two halves, as UADK splits them: open_fd() is wd_request_ctx (open /dev/<name>: the
+  // kernel binds the mm and allocates a qp); start() is hisi_qm_alloc_qp (mmap DUS, mmap MMIO,
+  // SET_QP_CTX, SET_QP_INFO, START_Q; on failure its own steps are undone, the fd stays open).
+  int open_fd(const UacceDeviceInfo& dev);
+  int start(const UacceQueueRequest& req);
+  // hisi_qm_free_qp: PUT_Q and munmap both regions; the fd stays open. 0 when not started.
+  int stop();
+  // stop() (when started) and close the fd. Returns the first error seen (still finishes).
   int close();
+  bool started() const { return started_; }
+  // Makes later calls run on (and charge) another thread of the same process.
+  void rebind_os(OsInterface& os) { os_ = &os; }
 
   bool is_open() const { return fd_ >= 0; }
   const UacceDeviceInfo& device() const { return device_; }
@@ -89,15 +99,16 @@ class UacceQueue {
   VirtAddr dus_base() const { return dus_base_; }
   uint64_t dus_size() const { return device_.region_dus_size; }
   uint64_t page_size() const { return page_size_; }
-  OsInterface& os() const { return os_; }
+  OsInterface& os() const { return *os_; }
 
   const std::string& last_error() const { return last_error_; }
 
  private:
   int fail(int err, const std::string& what);
+  void undo_start();
   void undo_open();
 
-  OsInterface& os_;
+  OsInterface* os_;
   uint64_t page_size_;
   UacceDeviceInfo device_;
   int fd_ = -1;

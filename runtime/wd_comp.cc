@@ -43,11 +43,57 @@ uint32_t zip_format_header_size(ZipFormat fmt) {
   return 0;
 }
 
-namespace {
-
-const uint8_t* header_bytes(ZipFormat fmt) {
+const uint8_t* zip_format_header(ZipFormat fmt) {
   return fmt == ZipFormat::kZlib ? kZlibHeader : fmt == ZipFormat::kGzip ? kGzipHeader : nullptr;
 }
+
+int zip_block_layout(ZipOp op, ZipFormat fmt, VirtAddr src, uint32_t src_len, VirtAddr dst,
+                     uint32_t dst_len, ZipBlockLayout* out, std::string* why) {
+  auto bad = [&](const std::string& w) {
+    if (why) *why = w;
+    return -EINVAL;
+  };
+  if (dst_len == 0 || dst == 0 || (src == 0 && src_len > 0)) return bad("bad buffer arguments");
+  if (zip_format_req_type(fmt) == 0) return bad("unknown format");
+  ZipBlockLayout l;
+  l.header = zip_format_header_size(fmt);
+  l.hw_src = src;
+  l.hw_dst = dst;
+  l.in_len = src_len;
+  l.avail_out = dst_len;
+  if (op == ZipOp::kCompress) {
+    if (l.avail_out <= l.header) return bad("destination smaller than the header");
+    l.hw_dst += l.header;
+    l.avail_out -= l.header;
+  } else {
+    if (l.in_len < l.header) return bad("source shorter than the header");
+    l.hw_src += l.header;
+    l.in_len -= l.header;
+  }
+  if (l.in_len > kZipMaxRequestBytes) {
+    return bad("input of " + std::to_string(l.in_len) + " B exceeds 8 MiB per request");
+  }
+  l.avail_out = std::min(l.avail_out, kZipMaxRequestBytes);  // UADK clamps avail_out to 8 MiB
+  *out = l;
+  return 0;
+}
+
+void zip_fill_block_sqe(const ZipBlockLayout& layout, ZipFormat fmt, bool qm_v2, uint8_t window,
+                        uint32_t tag, ZipSqe* sqe) {
+  std::memset(sqe, 0, sizeof(*sqe));
+  sqe->set_sqe_type(fmt != ZipFormat::kDeflate && qm_v2 ? kZipSqeTypeV1 : kZipSqeTypeV3);
+  sqe->set_req_type(zip_format_req_type(fmt));
+  sqe->set_buf_type(kZipBufFlat);
+  sqe->set_window(window);
+  sqe->set_stream_flags(/*stream_new=*/true, /*stateful=*/false, /*finish=*/true);
+  sqe->input_data_length = layout.in_len;
+  sqe->dest_avail_out = layout.avail_out;
+  sqe->set_src(layout.hw_src);
+  sqe->set_dst(layout.hw_dst);
+  sqe->set_tag(tag);
+}
+
+namespace {
 
 const char* op_name(ZipOp op) { return op == ZipOp::kCompress ? "compress" : "decompress"; }
 
@@ -148,47 +194,19 @@ int CompSession::run_sync(ZipOp op, VirtAddr src, uint32_t src_len, VirtAddr dst
   last_stages_ = rec;
   HisiQmQueue* q = queue(op);
   if (!q) return fail(-EINVAL, std::string("session has no ") + op_name(op) + " queue");
-  if (!dst_len || *dst_len == 0 || dst == 0 || (src == 0 && src_len > 0)) {
-    return fail(-EINVAL, "bad buffer arguments");
+  if (!dst_len) return fail(-EINVAL, "bad buffer arguments");
+  ZipBlockLayout layout;
+  std::string why;
+  if (int r = zip_block_layout(op, fmt, src, src_len, dst, *dst_len, &layout, &why); r < 0) {
+    return fail(r, why);
   }
-  if (zip_format_req_type(fmt) == 0) return fail(-EINVAL, "unknown format");
+  const uint32_t hdr = layout.header;
+  const uint32_t avail_out = layout.avail_out;
+  if (op == ZipOp::kCompress && hdr > 0) os_.store(dst, zip_format_header(fmt), hdr);
 
-  // Header handling (hisi_comp fill_buf_zlib / fill_buf_gzip with stream_pos NEW).
-  const uint32_t hdr = zip_format_header_size(fmt);
-  VirtAddr hw_src = src;
-  VirtAddr hw_dst = dst;
-  uint32_t in_len = src_len;
-  uint32_t avail_out = *dst_len;
-  if (op == ZipOp::kCompress) {
-    if (avail_out <= hdr) return fail(-EINVAL, "destination smaller than the header");
-    if (hdr > 0) os_.store(dst, header_bytes(fmt), hdr);
-    hw_dst += hdr;
-    avail_out -= hdr;
-  } else {
-    if (in_len < hdr) return fail(-EINVAL, "source shorter than the header");
-    hw_src += hdr;
-    in_len -= hdr;
-  }
-  if (in_len > kZipMaxRequestBytes) {
-    return fail(-EINVAL, "input of " + std::to_string(in_len) + " B exceeds 8 MiB per request");
-  }
-  avail_out = std::min(avail_out, kZipMaxRequestBytes);  // UADK clamps avail_out to 8 MiB
-
-  // Build the SQE (fill_zip_comp_sqe): deflate always uses the v3 SQE type; zlib/gzip use
-  // the v1 type (tag in dw13) on hisi_qm_v2 and v3 on later QMs (hisi_zip_sqe_ops_adapt).
   ZipSqe sqe;
-  std::memset(&sqe, 0, sizeof(sqe));
   const bool qm_v2 = uacce_queue(op)->device().api == kHisiQmApiV2;
-  sqe.set_sqe_type(fmt != ZipFormat::kDeflate && qm_v2 ? kZipSqeTypeV1 : kZipSqeTypeV3);
-  sqe.set_req_type(zip_format_req_type(fmt));
-  sqe.set_buf_type(kZipBufFlat);
-  sqe.set_window(setup_.window);
-  sqe.set_stream_flags(/*stream_new=*/true, /*stateful=*/false, /*finish=*/true);
-  sqe.input_data_length = in_len;
-  sqe.dest_avail_out = avail_out;
-  sqe.set_src(hw_src);
-  sqe.set_dst(hw_dst);
-  sqe.set_tag(rec.request_id);
+  zip_fill_block_sqe(layout, fmt, qm_v2, setup_.window, rec.request_id, &sqe);
   charge_ns(setup_.costs.sqe_build_ns);
 
   uint16_t sent = 0;

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "sim/accel/qm/qm_dma_port.h"
+#include "sim/accel/qm/qm_inflight.h"
 #include "sim/base/bits.h"
 #include "sim/base/timing.h"
 #include "sim/base/tlm_access.h"
@@ -41,19 +42,34 @@ void QmParams::declare(ParamScope& s) {
         "QM pipeline overhead per SQE before its fetch DMA", "guess", Range::min(0));
   s.add("cqe_write_latency_ns", cqe_write_latency_ns, 20.0, "ns",
         "QM pipeline overhead per completion before the SQE/CQE writes", "guess", Range::min(0));
+  s.add_choice("arbitration", arbitration, "round_robin", {"round_robin", "weighted"},
+               "Arbitration between queues with SQEs to fetch: round robin, or weighted round "
+               "robin with weight = SQC w13 priority + 1 consecutive fetches",
+               "model choice (the hardware's scheduler is not public)");
+  s.add("fetch_units", fetch_units, 1, "units",
+        "SQE fetch units working in parallel (one queue is served by one unit at a time)",
+        "guess", Range::between(1, 64));
+  s.add("fetch_batch_max", fetch_batch_max, 1, "SQEs",
+        "Most SQEs one fetch DMA read carries (contiguous slots already rung; a read never "
+        "wraps around the ring's end)",
+        "guess", Range::between(1, 256));
+  s.add("irq_coalesce_count", irq_coalesce_count, 0, "CQEs",
+        "Interrupt coalescing: an armed CQ raises its EQE/MSI after this many CQEs (0: no count "
+        "threshold; with irq_coalesce_time_ns also 0 every CQE raises it at once)",
+        "model choice; default off as Linux programs none", Range::between(0, 65536));
+  s.add("irq_coalesce_time_ns", irq_coalesce_time_ns, 0.0, "ns",
+        "Interrupt coalescing: an armed CQ raises its EQE/MSI at most this long after its first "
+        "unsignalled CQE (0: no timer)",
+        "model choice; default off", Range::min(0));
+  s.add("isolate_threshold", isolate_threshold, 0, "errors",
+        "Device errors (AEQ events, engine data DMA faults) within isolate_window_ms that set "
+        "the isolation flag (model register 0x3f04); 0 never isolates",
+        "Linux uacce isolate_strategy (errors per hour; 0 = off)", Range::between(0, 1u << 20));
+  s.add("isolate_window_ms", isolate_window_ms, 3600000.0, "ms",
+        "Window the isolation threshold counts errors in",
+        "Linux qm.c qm_hw_err_isolate: errors within one hour", Range::min(0.000001));
 }
 
-struct Qm::InFlight {
-  uint64_t seq = 0;
-  uint16_t qp = 0;
-  uint16_t slot = 0;
-  uint32_t epoch = 0;
-  bool fetch_ok = false;
-  bool error = false;
-  std::vector<uint8_t> sqe;
-  sc_time translation = SC_ZERO_TIME;
-  SqeRecord record;
-};
 
 Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
     : sc_module(name),
@@ -63,10 +79,14 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
       env_(env),
       sqs_(params.num_qps),
       cqs_(params.num_qps),
+      arbiter_(params.arbitration == "weighted" ? QmArbiter::Policy::kWeighted
+                                                : QmArbiter::Policy::kRoundRobin,
+               params.num_qps),
       sqes_(env.stats().counter(stat("sqes"), "SQEs fetched")),
       cqes_(env.stats().counter(stat("cqes"), "CQEs written")),
       msis_(env.stats().counter(stat("msis"), "MSIs sent")),
       errors_(env.stats().counter(stat("errors"), "Bad doorbells, mailbox commands, faults")),
+      fetch_reads_(env.stats().counter(stat("fetch_reads"), "SQE fetch DMA reads (batches)")),
       fetch_ns_(
           env.stats().histogram(stat("stage.fetch_ns"), "ns", "Doorbell seen to SQE fetched")),
       translation_ns_(env.stats().histogram(stat("stage.translation_ns"), "ns",
@@ -79,11 +99,14 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
     throw ConfigError(std::string(name) + ": num_qps must be in 1.." + std::to_string(qm::kQnumV2));
   if ((params_.sqe_size_bytes & (params_.sqe_size_bytes - 1)) != 0)
     throw ConfigError(std::string(name) + ": sqe_size_bytes must be a power of two");
+  if (params_.fetch_units == 0 || params_.fetch_batch_max == 0)
+    throw ConfigError(std::string(name) + ": fetch_units and fetch_batch_max must be >= 1");
   mmio.register_b_transport(this, &Qm::mmio_b_transport);
   SC_HAS_PROCESS(Qm);
   SC_THREAD(mailbox_thread);
   SC_THREAD(dispatch_thread);
   SC_THREAD(completion_thread);
+  spawn_extra_fetch_units();
 }
 
 Qm::~Qm() = default;
@@ -160,6 +183,15 @@ void Qm::mmio_read(uint64_t offset, unsigned char* data, unsigned len) {
     case qm::kEqIntMaskOffset:
       v = eq_.int_masked;
       break;
+    case qm::kModelDevErrorCountOffset:
+      v = errors_in_window(sc_core::sc_time_stamp());
+      break;
+    case qm::kModelIsolatedOffset:
+      v = isolated_ ? 1 : 0;
+      break;
+    case qm::kModelDevErrorTotalOffset:
+      v = static_cast<uint32_t>(device_errors_total_);
+      break;
     default:
       return;  // unknown registers read as 0
   }
@@ -201,6 +233,10 @@ void Qm::mmio_write(uint64_t offset, const unsigned char* data, unsigned len,
   }
   if (len >= 4 && offset == qm::kAeqIntMaskOffset) aeq_.int_masked = (load_le32(data) & 1) != 0;
   if (len >= 4 && offset == qm::kEqIntMaskOffset) eq_.int_masked = (load_le32(data) & 1) != 0;
+  if (len >= 4 && offset == qm::kModelIsolatedOffset && (load_le32(data) & 1) == 0) {
+    isolated_ = false;  // the administrator clears isolation; the window starts afresh
+    recent_errors_.clear();
+  }
   // Anything else: ignored.
 }
 
@@ -272,6 +308,7 @@ void Qm::cq_doorbell(const qm::Doorbell& db, const sc_time& delay) {
   cq.head = db.index;
   if (db.priority == 1) {
     cq.irq_armed = true;
+    cq.coalesce_pending = 0;
     if (cq.head != cq.tail) {
       // CQEs the host has not read yet: interrupt now rather than lose the wakeup.
       rearmed_.emplace(sc_core::sc_time_stamp() + delay, db.qn);
@@ -284,245 +321,6 @@ void Qm::event_queue_doorbell(QmEventQueueState& q, const qm::Doorbell& db) {
   if (!q.valid || db.index >= q.depth) return;
   q.head = db.index;
   q.int_source = false;  // the doorbell clears the interrupt source
-}
-
-// ---- Dispatch -----------------------------------------------------------------------------
-
-void Qm::mark_ready(uint16_t qp) {
-  QmSqState& sq = sqs_[qp];
-  if (sq.in_ready_list || sq.head == sq.tail) return;
-  sq.in_ready_list = true;
-  ready_.push_back(qp);
-}
-
-void Qm::dispatch_thread() {
-  for (;;) {
-    while (ready_.empty()) wait(doorbell_event_);
-    uint16_t qp = ready_.front();
-    ready_.pop_front();
-    QmSqState& sq = sqs_[qp];
-    sq.in_ready_list = false;
-    if (!queue_started(qp) || sq.head == sq.tail) continue;
-    // The tail may have been updated by a doorbell whose (annotated) time is still ahead.
-    sc_time seen = sq.doorbell_time[sq.head];
-    if (seen > sc_core::sc_time_stamp()) {
-      wait(seen - sc_core::sc_time_stamp());
-      if (!queue_started(qp) || sq.head == sq.tail) continue;
-    }
-    dispatch_one(qp);
-    if (queue_started(qp)) mark_ready(qp);
-  }
-}
-
-void Qm::dispatch_one(uint16_t qp) {
-  QmSqState& sq = sqs_[qp];
-  auto req = std::make_unique<InFlight>();
-  req->seq = next_seq_++;
-  req->qp = qp;
-  req->slot = sq.head;
-  req->epoch = sq.epoch;
-  req->sqe.assign(sq.sqe_size, 0);
-  req->record.qp = qp;
-  req->record.sqe_index = sq.head;
-  req->record.doorbell_seen = sq.doorbell_time[sq.head];
-  sq.head = ring_next(sq.head, sq.depth);
-  sqes_.inc();
-
-  const sc_time now = sc_core::sc_time_stamp();
-  sc_time t = ns(params_.sqe_fetch_latency_ns);
-  trace("sqe_fetch", {tf("qp", qp), tf("index", req->slot)}, t);
-  QmDmaPort ring(dma, ring_attrs(req->seq));
-  req->fetch_ok =
-      ring.read(sq.base + uint64_t{req->slot} * sq.sqe_size, req->sqe.data(), req->sqe.size(), t);
-  const sc_time fetch_done = t;
-  req->record.fetched = now + t;
-
-  auto engine = engines_.find(sq.alg_type);
-  if (!req->fetch_ok) {
-    req->error = true;
-    error("sqe_fetch_fault",
-          {tf("qp", qp), tf("index", req->slot), tf("fault", io_fault_name(ring.last_fault()))}, t);
-  } else if (engine == engines_.end()) {
-    req->error = true;
-    error("no_engine", {tf("qp", qp), tf("alg_type", sq.alg_type)}, t);
-  } else {
-    IoAttrs data_attrs = ring_attrs(req->seq);
-    data_attrs.pasid_valid = sq.pasid_enable;
-    data_attrs.pasid = sq.pasid_enable ? sq.pasid : 0;
-    QmDmaPort data(dma, data_attrs);
-    EngineRequest er;
-    er.sqe = req->sqe.data();
-    er.sqe_size = req->sqe.size();
-    er.qp = qp;
-    er.sqe_index = req->slot;
-    er.dma = &data;
-    req->record.engine = engine->second->process(er, t);
-    req->translation = data.translation_time();
-    // The QM's port saw every data DMA, so it knows the translation share even when the
-    // engine does not itemise it.
-    req->record.engine.translation = req->translation;
-  }
-  req->record.engine_done = now + t;
-  req->record.error = req->error;
-
-  // Completions retire in order within a queue.
-  sc_time ready = std::max(req->record.engine_done, sq.last_ready);
-  sq.last_ready = ready;
-  completion_event_.notify(ready - now);
-  completions_.emplace(std::make_pair(ready, req->seq), std::move(req));
-
-  // The fetch pipeline is serial: the next SQE is fetched after this one.
-  wait(fetch_done);
-}
-
-// ---- Completion ---------------------------------------------------------------------------
-
-void Qm::completion_thread() {
-  for (;;) {
-    const sc_time now = sc_core::sc_time_stamp();
-    sc_time t = SC_ZERO_TIME;
-    if (!rearmed_.empty() && rearmed_.begin()->first <= now) {
-      uint16_t cqn = rearmed_.begin()->second;
-      rearmed_.erase(rearmed_.begin());
-      QmCqState& cq = cqs_[cqn];
-      if (cq.valid && cq.irq_armed && cq.head != cq.tail) {
-        cq.irq_armed = false;
-        post_eqe(cqn, 0, t);
-        wait(t);
-      }
-      continue;
-    }
-    if (!completions_.empty() && completions_.begin()->first.first <= now) {
-      std::unique_ptr<InFlight> req = std::move(completions_.begin()->second);
-      completions_.erase(completions_.begin());
-      complete(*req, t);
-      wait(t);  // one write-back engine: the next completion starts after this one
-      continue;
-    }
-    sc_time next = sc_core::SC_ZERO_TIME;
-    bool have_next = false;
-    if (!completions_.empty()) {
-      next = completions_.begin()->first.first;
-      have_next = true;
-    }
-    if (!rearmed_.empty() && (!have_next || rearmed_.begin()->first < next)) {
-      next = rearmed_.begin()->first;
-      have_next = true;
-    }
-    if (have_next) {
-      wait(next - now, completion_event_);
-    } else {
-      wait(completion_event_);
-    }
-  }
-}
-
-void Qm::complete(InFlight& req, sc_time& t) {
-  QmSqState& sq = sqs_[req.qp];
-  if (req.epoch != sq.epoch || !queue_started(req.qp)) {
-    trace("cqe_dropped", {tf("qp", req.qp), tf("sq_head", req.slot)}, t);
-    return;
-  }
-  t += ns(params_.cqe_write_latency_ns);
-  QmDmaPort ring(dma, ring_attrs(req.seq));
-  if (req.fetch_ok &&
-      !ring.write(sq.base + uint64_t{req.slot} * sq.sqe_size, req.sqe.data(), req.sqe.size(), t))
-    error("sqe_writeback_fault", {tf("qp", req.qp), tf("index", req.slot)}, t);
-
-  const uint16_t cqn = sq.cq_num;
-  QmCqState& cq = cqs_[cqn];
-  if (ring_next(cq.tail, cq.depth) == cq.head) {
-    // Writing this CQE would leave the ring indistinguishably full: report and stop the queue.
-    error("cq_overflow", {tf("qp", req.qp), tf("cqn", cqn)}, t);
-    post_aeqe(req.qp, qm::kAeqCqOverflow, req.seq, t);
-    stop_queue(req.qp);
-    return;
-  }
-  qm::Cqe cqe = qm::make_cqe(req.slot, req.qp, cq.phase);
-  if (!ring.write(cq.base + uint64_t{cq.tail} * qm::kCqeSize, &cqe, sizeof cqe, t))
-    error("cqe_write_fault", {tf("qp", req.qp), tf("index", cq.tail)}, t);
-  trace("cqe", {tf("qp", req.qp), tf("sq_head", req.slot), tf("phase", cq.phase ? 1 : 0)}, t);
-  cqes_.inc();
-  cq.tail = ring_next(cq.tail, cq.depth);
-  if (cq.tail == 0) cq.phase = !cq.phase;
-
-  const sc_time now = sc_core::sc_time_stamp();
-  SqeRecord& r = req.record;
-  r.cqe_written = now + t;
-  fetch_ns_.add(to_ns(r.fetched - r.doorbell_seen));
-  translation_ns_.add(to_ns(req.translation));
-  engine_ns_.add(to_ns(r.engine_done - r.fetched));
-  writeback_ns_.add(to_ns(r.cqe_written - r.engine_done));
-
-  if (req.error) post_aeqe(req.qp, qm::kAeqCqeError, req.seq, t);
-  if (cq.irq_armed) {
-    cq.irq_armed = false;
-    post_eqe(cqn, req.seq, t);
-  }
-  if (observer_) observer_(r);
-}
-
-bool Qm::write_event(QmEventQueueState& q, uint32_t dw0, uint64_t tag, sc_time& t) {
-  QmDmaPort ring(dma, ring_attrs(tag));
-  const uint32_t entry_size = qm::kEqeSize;
-  static_assert(qm::kEqeSize == qm::kAeqeSize);
-  if (!ring.write(q.base + uint64_t{q.tail} * entry_size, &dw0, sizeof dw0, t)) {
-    error("event_write_fault", {tf_hex("addr", q.base + uint64_t{q.tail} * entry_size)}, t);
-    return false;
-  }
-  q.tail = ring_next(q.tail, q.depth);
-  if (q.tail == 0) q.phase = !q.phase;
-  return true;
-}
-
-void Qm::post_eqe(uint16_t cqn, uint64_t tag, sc_time& t) {
-  if (!eq_.valid) {
-    trace("eqe_dropped", {tf("cqn", cqn), tf("reason", "no_eqc")}, t);
-    return;
-  }
-  if (ring_next(eq_.tail, eq_.depth) == eq_.head) {
-    error("eq_overflow", {tf("cqn", cqn)}, t);
-    post_aeqe(0, qm::kAeqEqOverflow, tag, t);
-    return;
-  }
-  const bool phase = eq_.phase;
-  if (!write_event(eq_, qm::encode_eqe(cqn, phase), tag, t)) return;
-  trace("eqe", {tf("cqn", cqn), tf("phase", phase ? 1 : 0)}, t);
-  eq_.int_source = true;
-  if (!eq_.int_masked) send_msi(Vector::kEq, tag, t);
-}
-
-void Qm::post_aeqe(uint16_t qid, uint32_t type, uint64_t tag, sc_time& t) {
-  if (!aeq_.valid) {
-    trace("aeqe_dropped", {tf("qid", qid), tf("type", type), tf("reason", "no_aeqc")}, t);
-    return;
-  }
-  if (ring_next(aeq_.tail, aeq_.depth) == aeq_.head) {
-    error("aeq_overflow", {tf("qid", qid), tf("type", type)}, t);
-    return;
-  }
-  const bool phase = aeq_.phase;
-  if (!write_event(aeq_, qm::encode_aeqe(qid, type, phase), tag, t)) return;
-  trace("aeqe", {tf("qid", qid), tf("type", type), tf("phase", phase ? 1 : 0)}, t);
-  aeq_.int_source = true;
-  if (!aeq_.int_masked) send_msi(Vector::kAeq, tag, t);
-}
-
-void Qm::send_msi(Vector vector, uint64_t tag, sc_time& t) {
-  if (params_.msi_address == 0) return;  // MSI not enabled
-  uint32_t data = params_.msi_data + static_cast<uint32_t>(vector);
-  IoAttrs attrs = ring_attrs(tag);
-  tlm::tlm_response_status status =
-      tlm_access(dma, tlm::TLM_WRITE_COMMAND, params_.msi_address, &data, sizeof data, t, &attrs);
-  if (status != tlm::TLM_OK_RESPONSE) {
-    error("msi_fault", {tf_hex("addr", params_.msi_address)}, t);
-    return;
-  }
-  msis_.inc();
-  trace("msi",
-        {tf("vector", static_cast<uint32_t>(vector)), tf_hex("addr", params_.msi_address),
-         tf_hex("data", data)},
-        t);
 }
 
 }  // namespace wdsim

@@ -1,21 +1,35 @@
 // Qm: the HiSilicon queue manager (QM) that fronts the ZIP/SEC engines, as one PCI function.
 //
 // Models: the register BAR (the 128-bit mailbox at 0x300 that installs SQC/CQC/EQC/AEQC
-// contexts read from host memory by DMA, STOP_QP; V2 doorbells at 0x1000 (SQ/CQ) and 0x2000
-// (EQ/AEQ), the V1 doorbell at 0x340, optional doorbell isolation with one 64 KiB page per queue;
-// the EQ/AEQ interrupt source and mask registers), the SQE fetch, the hand-off to the engine
-// chosen by the queue's alg_type (sim/accel/qm/qm_engine.h), the SQE write-back (results live
-// in the SQ slot), CQE posting with the phase bit, the completion interrupt (an EQE plus an MSI,
-// armed by CQC c_flag / CQ doorbell priority 1), and AEQ events for CQE errors and CQ/EQ
-// overflow. All device-initiated traffic goes through `dma` with an IoAttrs extension: rings,
-// contexts and MSIs without PASID (they live at kernel DMA addresses even in SVA mode), engine
-// data DMA with the queue's PASID when SQC w11 bit 7 enables it.
+// contexts read from host memory by DMA, STOP_QP and FLUSH_QM; V2 doorbells at 0x1000 (SQ/CQ)
+// and 0x2000 (EQ/AEQ), the V1 doorbell at 0x340, optional doorbell isolation with one 64 KiB
+// page per queue; the EQ/AEQ interrupt source and mask registers; model-only device error and
+// isolation registers, qm_formats.h), up to 1024 queue pairs each with its own PASID, the SQE
+// fetch (arbitration between ready queues, several fetch units, batched fetch reads), the
+// hand-off to the engine chosen by the queue's alg_type (sim/accel/qm/qm_engine.h), the SQE
+// write-back (results live in the SQ slot), CQE posting with the phase bit, the completion
+// interrupt (an EQE plus an MSI, armed by CQC c_flag / CQ doorbell priority 1, optionally
+// coalesced by count and time), AEQ events for CQE errors and CQ/EQ overflow, and a count of
+// device errors per time window that can isolate the function. All device-initiated traffic
+// goes through `dma` with an IoAttrs extension: rings, contexts and MSIs without PASID (they
+// live at kernel DMA addresses even in SVA mode), engine data DMA with the queue's PASID when
+// SQC w11 bit 7 enables it.
 //
-// Timing: a dispatcher thread fetches SQEs one after another (fetch pipeline), calls the engine
-// (which books its own cores and reports when it finishes) and moves on without waiting for
-// it; a completion thread retires requests in completion-time order (in order within a queue)
-// and writes SQE, CQE, EQE and MSI one after another. Mailbox commands run in their own thread;
-// the busy bit reads 1 until the context DMA finished.
+// Timing: `fetch_units` fetch threads take ready queues from the arbiter (qm_arbiter.h), read
+// up to `fetch_batch_max` contiguous SQEs of a queue in one DMA read (never across the ring's
+// wrap), call the engine for each (the engine books its own cores and reports when it
+// finishes) and move on without waiting for it; a completion thread retires requests in
+// completion-time order (in order within a queue) and writes SQE, CQE, EQE and MSI one after
+// another. Mailbox commands run in their own thread; the busy bit reads 1 until the context
+// DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's fetched SQEs have
+// completed (drain).
+//
+// Errors as the hardware reports them: the QM's CQE has no status field (Linux struct qm_cqe,
+// UADK struct cqe: V2 and V3 alike), so engine errors are in the SQE the engine writes back
+// (ZIP dw3 status, SEC done/error_type) and QM-level errors - an SQE fetch fault, a queue whose
+// alg_type has no engine - complete the slot with a CQE (SQE bytes left as they were) and post
+// an AEQE of type QM_CQE_ERROR naming the queue, as Linux qm_aeq_thread expects. The kernel,
+// not the device, then writes the DUS stop words (qm_formats.h kDusStop*) and sends STOP_QP.
 //
 // Not modelled: V1 SQC/CQC encodings, VFs/VFT, QoS/shaper, the SQC/CQC base tables (SQC_BT and
 // CQC_BT are accepted and ignored: contexts are held in the device), the doorbell random-data
@@ -23,7 +37,8 @@
 // registers. The MSI address/data are parameters set by the system builder (in hardware they
 // come from the function's PCI MSI capability); the AEQ uses vector 1 = msi_data + 1, as a
 // multi-message MSI. A CQ doorbell with priority 1 that finds unread CQEs posts an EQE at once
-// (no lost wakeup); that detail is a model choice.
+// (no lost wakeup); that detail, the arbitration policies, coalescing and the isolation
+// counter are model choices (the hardware's are not public).
 //
 // Facts: Linux drivers/crypto/hisilicon/qm.c, include/linux/hisi_acc_qm.h (see qm_formats.h).
 #pragma once
@@ -42,6 +57,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/accel/qm/qm_arbiter.h"
 #include "sim/accel/qm/qm_engine.h"
 #include "sim/accel/qm/qm_formats.h"
 #include "sim/accel/qm/qm_queue.h"
@@ -62,8 +78,16 @@ struct QmParams {
   double mailbox_latency_ns;     // mailbox command processing besides its DMA
   double sqe_fetch_latency_ns;   // QM pipeline overhead per SQE before its fetch DMA
   double cqe_write_latency_ns;   // QM pipeline overhead per completion before its writes
+  std::string arbitration;       // "round_robin" | "weighted" (weight = SQC priority + 1)
+  uint32_t fetch_units;          // SQE fetch units working in parallel
+  uint32_t fetch_batch_max;      // SQEs one fetch DMA read may carry (contiguous slots)
+  uint32_t irq_coalesce_count;   // CQEs before an EQE is raised (0: no count threshold)
+  double irq_coalesce_time_ns;   // longest wait for an EQE after a CQE (0: no timer)
+  uint32_t isolate_threshold;    // device errors in the window that isolate it (0: never)
+  double isolate_window_ms;      // the window those errors are counted in
 
   void declare(ParamScope& s);
+  bool coalescing() const { return irq_coalesce_count > 0 || irq_coalesce_time_ns > 0; }
 };
 
 // Per-request timestamps (absolute simulated times) for stage correlation.
@@ -93,6 +117,12 @@ class Qm : public sc_core::sc_module {
   const QmParams& params() const { return params_; }
   // Whether queue `qp` has both an SQ and its CQ installed and not stopped.
   bool queue_started(uint16_t qp) const;
+  // SQEs of queue `qp` fetched and not yet completed.
+  uint32_t in_flight(uint16_t qp) const { return qp < sqs_.size() ? sqs_[qp].in_flight : 0; }
+  // Device errors (AEQ events, engine data DMA faults) since construction, and whether the
+  // count within isolate_window_ms reached isolate_threshold (sticky until written 0).
+  uint64_t device_errors() const { return device_errors_total_; }
+  bool isolated() const { return isolated_; }
 
  private:
   struct InFlight;  // one SQE between fetch and completion
@@ -118,15 +148,26 @@ class Qm : public sc_core::sc_module {
   void install_cqc(uint16_t qp, const qm::Cqc& cqc);
   void install_eqc(QmEventQueueState& q, const qm::Eqc& eqc);
   void stop_queue(uint16_t qp);
+  // After a STOP_QP / FLUSH_QM: waits until the fetched SQEs it waits for have completed.
+  void drain_after(const qm::Mailbox& mb);
 
-  // Dispatcher thread: fetch and hand to engines.
-  void dispatch_thread();
-  void dispatch_one(uint16_t qp);
+  // Fetch units: take a queue from the arbiter, fetch a batch, hand each SQE to its engine.
+  void dispatch_thread();  // unit 0; more units are spawned (qm_dispatch.cc)
+  void spawn_extra_fetch_units();
+  void fetch_loop();
+  // Fetches up to fetch_batch_max SQEs of `qp`; returns when the fetch read finished (offset).
+  sc_core::sc_time fetch_batch(uint16_t qp);
+  void run_engine(InFlight& req, QmSqState& sq, sc_core::sc_time& t);
   void mark_ready(uint16_t qp);
+  bool has_work(uint16_t qp) const;
 
   // Completion thread: write back, CQE, EQE, MSI, AEQE.
   void completion_thread();
   void complete(InFlight& req, sc_core::sc_time& t);
+  void retire(const InFlight& req);
+  void signal_cq(uint16_t cqn, uint64_t tag, sc_core::sc_time& t);  // EQE + MSI, disarms
+  void note_device_error(const char* kind, const sc_core::sc_time& t);
+  uint32_t errors_in_window(const sc_core::sc_time& now);
   void post_eqe(uint16_t cqn, uint64_t tag, sc_core::sc_time& t);
   void post_aeqe(uint16_t qid, uint32_t type, uint64_t tag, sc_core::sc_time& t);
   bool write_event(QmEventQueueState& q, uint32_t dw0, uint64_t tag, sc_core::sc_time& t);
@@ -154,19 +195,29 @@ class Qm : public sc_core::sc_module {
   qm::Mailbox mailbox_pending_{};
   sc_core::sc_event mailbox_event_;
 
-  std::deque<uint16_t> ready_;  // queues with SQEs to fetch, round robin
+  QmArbiter arbiter_;  // queues with SQEs to fetch
   sc_core::sc_event doorbell_event_;
+  bool fetch_paused_ = false;  // FLUSH_QM: no fetches until contexts are installed again
+  uint32_t total_in_flight_ = 0;
+  sc_core::sc_event drained_event_;  // a fetched SQE completed
 
   // Completions by (ready time, sequence).
   std::map<std::pair<sc_core::sc_time, uint64_t>, std::unique_ptr<InFlight>> completions_;
   std::multimap<sc_core::sc_time, uint16_t> rearmed_;  // CQs re-armed with CQEs unread, by time
+  std::multimap<sc_core::sc_time, uint16_t> coalesce_timers_;  // CQ coalescing deadlines
   sc_core::sc_event completion_event_;
   uint64_t next_seq_ = 1;
+
+  // Device errors: times within the isolation window, total, isolation flag.
+  std::deque<sc_core::sc_time> recent_errors_;
+  uint64_t device_errors_total_ = 0;
+  bool isolated_ = false;
 
   Counter& sqes_;
   Counter& cqes_;
   Counter& msis_;
   Counter& errors_;
+  Counter& fetch_reads_;
   Histogram& fetch_ns_;
   Histogram& translation_ns_;
   Histogram& engine_ns_;

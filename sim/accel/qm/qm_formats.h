@@ -190,8 +190,11 @@ inline uint64_t qc_base(uint32_t base_l, uint32_t base_h) {
 }
 
 // Builds a V2 SQC the way Linux qm_sq_ctx_cfg does.
+// `priority` is SQC w13[3:0]; Linux writes 0. The model uses it as the queue's arbitration
+// weight (priority + 1) when QmParams.arbitration is "weighted".
 inline Sqc make_sqc_v2(uint64_t sq_base, uint32_t sq_depth, uint32_t sqe_size, uint16_t pasid,
-                       bool pasid_enable, uint16_t cq_num, uint8_t alg_type) {
+                       bool pasid_enable, uint16_t cq_num, uint8_t alg_type,
+                       uint8_t priority = 0) {
   Sqc s{};
   s.base_l = static_cast<uint32_t>(sq_base);
   s.base_h = static_cast<uint32_t>(sq_base >> 32);
@@ -199,7 +202,7 @@ inline Sqc make_sqc_v2(uint64_t sq_base, uint32_t sq_depth, uint32_t sqe_size, u
   s.pasid = pasid;
   s.w11 = encode_sqc_w11(pasid_enable);
   s.cq_num = cq_num;
-  s.w13 = encode_sqc_w13(0, 1, alg_type);
+  s.w13 = encode_sqc_w13(priority, 1, alg_type);
   return s;
 }
 // Builds a V2 CQC the way Linux qm_cq_ctx_cfg does (phase 1, c_flag set).
@@ -343,6 +346,27 @@ constexpr uint32_t kEqIntSourceOffset = 0x8;   // QM_VF_EQ_INT_SOURCE
 constexpr uint32_t kEqIntMaskOffset = 0xc;     // QM_VF_EQ_INT_MASK
 constexpr uint32_t kEqIrqVector = 0;           // QM_EQ_EVENT_IRQ_VECTOR
 constexpr uint32_t kAeqIrqVector = 1;          // QM_AEQ_EVENT_IRQ_VECTOR
+
+// DUS status words (Linux qm.c qm_set_qp_disable): when the kernel disables a user queue after
+// an AEQ error (QM_CQ_OVERFLOW, QM_CQE_ERROR) or before a reset, it stores 1 into the u32 that
+// is QM_RESET_STOP_TX_OFFSET words before the end of the queue's DUS region (then STOP_QP), then
+// 1 into the one QM_RESET_STOP_RX_OFFSET words before the end. The CPU writes them, not the
+// device. UADK checks them before sending / after receiving.
+constexpr uint32_t kDusStopTxWordFromEnd = 1;  // QM_RESET_STOP_TX_OFFSET
+constexpr uint32_t kDusStopRxWordFromEnd = 2;  // QM_RESET_STOP_RX_OFFSET
+constexpr uint32_t kDusStopValue = 1;
+// Byte offset of those words inside a DUS region of `dus_size` bytes.
+constexpr uint64_t dus_stop_word_offset(uint64_t dus_size, uint32_t words_from_end) {
+  return dus_size - uint64_t{words_from_end} * 4;
+}
+
+// Model-only registers (no public source has them; offsets chosen inside the 64 KiB BAR, away
+// from every register Linux qm.c touches). Read-only except as noted. Linux keeps the error
+// count and the isolation decision in the kernel (qm_hw_err_isolate, sysfs isolate_strategy);
+// the model can do it in the device instead so a kernel model need only read a flag.
+constexpr uint32_t kModelDevErrorCountOffset = 0x3f00;  // device errors in the current window
+constexpr uint32_t kModelIsolatedOffset = 0x3f04;       // 1 = isolated; write 0 to clear
+constexpr uint32_t kModelDevErrorTotalOffset = 0x3f08;  // device errors since reset
 
 // Queue counts and depths.
 constexpr uint32_t kQnumV2 = 1024;    // QM_QNUM_V2

@@ -39,6 +39,7 @@ void Qm::mailbox_thread() {
     sc_time t = ns(params_.mailbox_latency_ns);
     execute_mailbox(mailbox_pending_, t);
     wait(t);
+    drain_after(mailbox_pending_);
     mailbox_busy_ = false;
   }
 }
@@ -109,12 +110,23 @@ void Qm::execute_mailbox(const qm::Mailbox& mb, sc_time& t) {
       return;
     }
     case qm::kMbCmdStopQp:
-      stop_queue(qp);
+      if (sqs_[qp].in_flight == 0) {
+        stop_queue(qp);
+      } else {
+        // No more fetches; the command completes once the fetched SQEs have their CQEs.
+        sqs_[qp].stopping = true;
+        trace("queue_stopping", {tf("qp", qp), tf("in_flight", sqs_[qp].in_flight)}, t);
+      }
+      return;
+    case qm::kMbCmdFlushQm:
+      // Drain the function: no fetches while the command runs; it completes once every
+      // fetched SQE has its CQE (Linux qm_drain_qm before stopping queues on V3).
+      fetch_paused_ = true;
+      trace("flush", {tf("in_flight", total_in_flight_)}, t);
       return;
     case qm::kMbCmdSqcBt:
     case qm::kMbCmdCqcBt:
     case qm::kMbCmdSqcVftV2:
-    case qm::kMbCmdFlushQm:
       return;  // accepted; nothing the model keeps
     default:
       error("mailbox_bad_cmd", {tf("cmd", cmd)}, SC_ZERO_TIME);
@@ -141,6 +153,9 @@ void Qm::install_sqc(uint16_t qp, const qm::Sqc& sqc) {
   sq.cq_num = sqc.cq_num;
   sq.pasid_enable = qm::sqc_pasid_enabled(sqc.w11);
   sq.pasid = sqc.pasid;
+  sq.priority = qm::sqc_priority(sqc.w13);
+  sq.stopping = false;
+  arbiter_.set_weight(qp, uint32_t{sq.priority} + 1);
   sq.head = static_cast<uint16_t>(sqc.head % sq.depth);
   sq.tail = sq.head;
   sq.last_ready = SC_ZERO_TIME;
@@ -170,7 +185,22 @@ void Qm::install_eqc(QmEventQueueState& q, const qm::Eqc& eqc) {
   q.int_source = false;
 }
 
+void Qm::drain_after(const qm::Mailbox& mb) {
+  const uint8_t cmd = qm::mailbox_cmd(mb.w0);
+  const uint16_t qp = mb.queue_num;
+  if (cmd == qm::kMbCmdStopQp && qp < sqs_.size() && sqs_[qp].stopping) {
+    while (sqs_[qp].in_flight > 0) wait(drained_event_);
+    if (sqs_[qp].stopping) stop_queue(qp);
+  } else if (cmd == qm::kMbCmdFlushQm && fetch_paused_) {
+    while (total_in_flight_ > 0) wait(drained_event_);
+    fetch_paused_ = false;
+    trace("flushed", {}, SC_ZERO_TIME);
+    doorbell_event_.notify(SC_ZERO_TIME);  // fetching resumes
+  }
+}
+
 void Qm::stop_queue(uint16_t qp) {
+  sqs_[qp].stopping = false;
   sqs_[qp].valid = false;
   ++sqs_[qp].epoch;
   cqs_[qp].valid = false;

@@ -25,7 +25,9 @@ struct QmSqState {
   uint16_t pasid = 0;
   uint16_t head = 0;  // next slot the QM fetches
   uint16_t tail = 0;  // from the last SQ doorbell
-  bool in_ready_list = false;
+  uint8_t priority = 0;       // SQC w13 priority[3:0]
+  bool stopping = false;      // STOP_QP received: no more fetches, draining
+  uint32_t in_flight = 0;     // fetched, not yet completed
   sc_core::sc_time last_ready = sc_core::SC_ZERO_TIME;  // completions retire in order
   std::vector<sc_core::sc_time> doorbell_time;          // per slot: when it was rung in
 };
@@ -40,6 +42,8 @@ struct QmCqState {
   uint16_t tail = 0;      // next slot the QM writes
   bool phase = true;      // phase bit of the next CQE; flips when tail wraps
   bool irq_armed = true;  // c_flag: the next CQE posts an EQE; re-armed by CQ doorbell prio 1
+  uint32_t coalesce_pending = 0;  // CQEs written while armed and not yet signalled
+  sc_core::sc_time coalesce_deadline = sc_core::SC_ZERO_TIME;  // when they must be signalled
 };
 
 // The event queue or the asynchronous event queue, from its EQC/AEQC.

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/accel/zip/zip_size_model.h"
+
 namespace wdsim {
 
 using sc_core::sc_time;
@@ -129,11 +131,20 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
   // The work itself, then its time on a core.
   uint32_t capacity =
       static_cast<uint32_t>(std::min<uint64_t>(sqe.dest_avail_out, params_.max_bytes_per_request));
-  ZipCodecResult result =
-      op == ZipOp::kCompress
-          ? zip_compress(sqe.req_type(), input.data(), input.size(), capacity, params_.zlib_level,
-                         sqe.window())
-          : zip_decompress(sqe.req_type(), input.data(), input.size(), capacity, sqe.stateful());
+  ZipCodecResult result;
+  if (params_.timing_only()) {
+    result = op == ZipOp::kCompress
+                 ? zip_model_compress(sqe.req_type(), input.size(), capacity, sqe.window(),
+                                      params_.timing_compress_ratio)
+                 : zip_model_decompress(sqe.req_type(), input.size(), capacity, sqe.stateful(),
+                                        params_.timing_compress_ratio);
+  } else {
+    result = op == ZipOp::kCompress
+                 ? zip_compress(sqe.req_type(), input.data(), input.size(), capacity,
+                                params_.zlib_level, sqe.window())
+                 : zip_decompress(sqe.req_type(), input.data(), input.size(), capacity,
+                                  sqe.stateful());
+  }
   sc_time service = compute_time(op, input.size(), result.output.size());
   sc_time arrival = sc_core::sc_time_stamp() + t;
   ServerPool& pool = op == ZipOp::kCompress ? compress_cores_ : decompress_cores_;

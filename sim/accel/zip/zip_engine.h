@@ -15,6 +15,17 @@
 // through all three. Bytes = input length for compression; for decompression the output length
 // by default (inflate speed follows the bytes it produces; `decompress_cost_on_output`).
 //
+// Data mode: "real" computes the bytes with zlib; "timing" (for large sweeps) skips the
+// compute and takes the output size from a ratio model (zip_size_model.h): the source DMA read,
+// the destination DMA write of that many (zero) bytes, the core booking and every SQE field but
+// the checksum are the same as in real mode. Outputs are then not valid streams: whoever checks
+// them (the system's verifier) must skip that in timing mode.
+//
+// Levels and windows (UADK wd_comp.h): comp_lv WD_COMP_L1..L15 never reaches the SQE for
+// deflate/zlib/gzip (hisi_comp.c fill_comp_level_deflate is a no-op; only LZ77_ZSTD level 9
+// changes req_type), so the engine has one effort: `zlib_level`. win_sz WD_COMP_WS_4K..32K
+// (codes 0..4) is dw9[15:12]; compression honours it (zlib windowBits 12..15, 24K as 16K).
+//
 // Not modelled: stateful streams (stream_ctx, ctx_dw1/2 are not used; every request is a whole
 // stream, status decomp_end reported in stateful mode when the final block is reached), SGL
 // buffers (buf_type 1 -> bad_request), LZ4 / LZ77 formats (-> bad_request), DIF, the hardware's
@@ -48,6 +59,10 @@ struct ZipEngineParams {
   double setup_latency_ns;  // per request, per core
   uint64_t max_bytes_per_request;
   int zlib_level;
+  std::string data_mode;         // "real": zlib computes the bytes; "timing": sizes from a model
+  double timing_compress_ratio;  // timing mode: compressed / uncompressed bytes
+
+  bool timing_only() const { return data_mode == "timing"; }
 
   void declare(ParamScope& s) {
     s.add("compress_cores", compress_cores, 2, "cores", "Compression cores (requests in parallel)",
@@ -80,6 +95,14 @@ struct ZipEngineParams {
           "zlib level that produces the compressed bytes (the hardware has no level for deflate; "
           "its ratio differs)",
           "guess: zlib default", Range::between(1, 9));
+    s.add_choice("data_mode", data_mode, "real", {"real", "timing"},
+                 "real: payload bytes computed with zlib; timing: no compute, output sizes from "
+                 "timing_compress_ratio, zero bytes written, DMA and timing unchanged",
+                 "model choice for large sweeps");
+    s.add("timing_compress_ratio", timing_compress_ratio, 0.35, "",
+          "Timing mode: compressed size / uncompressed size (decompression expands by 1/ratio)",
+          "guess: a little worse than zlib -6 on the Silesia corpus (about 0.32)",
+          Range::between(0.001, 2.0));
   }
 };
 

@@ -1,0 +1,162 @@
+// Internals of the UADK-compatible API shared by wd.h, the scheduler and the algorithms:
+// the per-call binding (Call), ctx objects behind handle_t (WdCtx), and AlgSetting, the
+// part of UADK's wd_<alg>.c + wd_util.c that every algorithm repeats: ctx config checks,
+// starting each ctx's queue (hisi_qm_alloc_qp), the ctx lock of sync mode, the async message
+// pool (tag = pool slot), the sync wait (busy-poll or epoll) and the scheduler.
+// Not a public header.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/hisi_qm_udrv.h"
+#include "runtime/include/uadk/wd_alg_common.h"
+#include "runtime/uacce_queue.h"
+#include "runtime/uadk/wd_runtime.h"
+
+namespace wdsim::rt::uadk {
+
+// The binding captured when an API call enters; restores it on exit.
+class Call {
+ public:
+  Call();
+  ~Call();
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+  bool bound() const { return os_ != nullptr && proc_ != nullptr; }
+  OsInterface& os() const { return *os_; }
+  UadkProcess& proc() const { return *proc_; }
+  Library& lib() const;
+  // Re-installs this call's binding (before running user code).
+  void rebind() const;
+  // Records a WD_ERR-style message; returns err.
+  int fail(int err, const std::string& what) const;
+  void charge_ns(double ns) const;
+
+ private:
+  OsInterface* os_;
+  UadkProcess* proc_;
+};
+
+// A ctx (wd_request_ctx): one uacce fd; its queue is started by the algorithm init.
+struct WdCtx {
+  std::string api;  // C strings handed out by wd_ctx_get_api / wd_ctx_get_dev_name
+  std::string dev_name;
+  std::unique_ptr<UacceQueue> uacce;
+  std::unique_ptr<HisiQmQueue> qm;  // set while an algorithm runs on the ctx
+  SimSpinLock lock;                 // wd_ctx_internal.lock: held across a sync request
+  int numa_id = 0;
+};
+
+// One slot of a ctx's async message pool.
+struct AsyncSlot {
+  bool used = false;
+  void* req = nullptr;  // the user's request
+  uint32_t aux[4] = {0, 0, 0, 0};
+};
+
+struct CtxEntry {
+  WdCtx* ctx = nullptr;
+  handle_t handle = 0;
+  uint8_t op_type = 0;
+  uint8_t ctx_mode = 0;
+  std::vector<AsyncSlot> pool;
+  uint32_t pool_next = 0;
+};
+
+// What an algorithm tells AlgSetting about itself.
+struct AlgTraits {
+  const char* name;       // "comp", "cipher", "digest" (messages)
+  const char* epoll_env;  // "WD_COMP_EPOLL_EN"
+  uint32_t sqe_size;      // 128
+  uint8_t op_type_num;    // ctx op types (zip: 2)
+  // Maps a ctx's op_type to the queue type (SET_QP_CTX qc_type).
+  uint16_t (*qc_type_of)(uint8_t op_type);
+};
+
+class AlgSetting {
+ public:
+  bool inited() const { return inited_; }
+  const AlgTraits& traits() const { return traits_; }
+  // wd_<alg>_init: checks `config`, starts each ctx's queue, copies `sched`.
+  int init(const Call& call, const AlgTraits& traits, const wd_ctx_config* config,
+           const wd_sched* sched);
+  // wd_<alg>_init2_: discovers devices for `alg`, requests ctxs, allocates the RR scheduler.
+  int init2(const Call& call, const AlgTraits& traits, const char* alg, uint32_t sched_type,
+            int task_type, const wd_ctx_params* params,
+            int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
+  // wd_<alg>_uninit (and uninit2: also releases what init2 created).
+  void uninit(const Call& call);
+
+  const wd_sched& sched() const { return sched_; }
+  uint32_t ctx_num() const { return static_cast<uint32_t>(ctxs_.size()); }
+  // wd_check_ctx: idx in range and of `mode`.
+  int check_ctx(const Call& call, uint32_t idx, uint8_t mode);
+  CtxEntry& entry(uint32_t idx) { return ctxs_[idx]; }
+
+  // Sync: ctx lock, send `sqe`, wait for its completion into `resp` (busy-poll, or epoll
+  // when the algorithm's EPOLL_EN is set), unlock.
+  int sync_request(const Call& call, uint32_t idx, const void* sqe, void* resp);
+  // Async: a pool slot for `req` (-WD_EBUSY when full); its index is the request tag.
+  int take_slot(const Call& call, uint32_t idx, void* req, uint32_t* tag);
+  void put_slot(uint32_t idx, uint32_t tag);
+  AsyncSlot* slot(uint32_t idx, uint32_t tag);
+  int send(const Call& call, uint32_t idx, const void* sqe);
+  // One completion of ctx idx into resp; -WD_EAGAIN when none is ready.
+  int recv_one(const Call& call, uint32_t idx, void* resp);
+  bool epoll_en() const { return epoll_en_; }
+
+ private:
+  int start_ctxs(const Call& call);
+  void stop_ctxs(const Call& call);
+
+  bool inited_ = false;
+  bool from_init2_ = false;
+  bool epoll_en_ = false;
+  AlgTraits traits_{};
+  std::vector<CtxEntry> ctxs_;
+  wd_sched sched_{};
+  wd_sched* own_sched_ = nullptr;   // init2's scheduler
+  std::vector<handle_t> own_ctxs_;  // init2's ctxs
+};
+
+// A session of any algorithm; its address is its handle.
+enum class SessKind { kComp, kCipher, kDigest };
+struct SessBase {
+  explicit SessBase(SessKind k) : kind(k) {}
+  virtual ~SessBase() = default;
+  SessKind kind;
+  void* sched_key = nullptr;  // from sched_init (malloc'ed, freed with free() as UADK does)
+};
+
+struct Library {
+  std::map<handle_t, std::unique_ptr<WdCtx>> ctxs;  // live ctxs by handle
+  AlgSetting comp;
+  AlgSetting cipher;
+  AlgSetting digest;
+  std::map<handle_t, std::unique_ptr<SessBase>> sessions;  // live sessions by handle
+  ~Library();
+};
+
+// Registers a new session; returns its handle.
+handle_t add_session(Library& lib, std::unique_ptr<SessBase> sess);
+// The live session of `kind` behind a handle, or nullptr.
+SessBase* find_session(Library& lib, handle_t h, SessKind kind);
+void free_session(Library& lib, handle_t h);
+
+// The live ctx behind a handle, or nullptr.
+WdCtx* find_ctx(Library& lib, handle_t h);
+// wd_request_ctx / wd_release_ctx bodies (init2 uses them too).
+handle_t request_ctx(const Call& call, const UacceDeviceInfo& dev);
+void release_ctx(const Call& call, handle_t h);
+// Usable devices for an algorithm, in discovery order (isolated ones left out).
+int list_usable_devices(const Call& call, const std::string& alg,
+                        std::vector<UacceDeviceInfo>* out);
+
+// Reads/writes the simulated process's memory through a void* that holds a VA.
+inline VirtAddr va_of(const void* p) { return reinterpret_cast<uintptr_t>(p); }
+
+}  // namespace wdsim::rt::uadk

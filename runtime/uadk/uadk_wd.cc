@@ -1,0 +1,283 @@
+// wd.h: device discovery and ctxs (UADK wd.c: wd_get_accel_list, wd_request_ctx, ...).
+#include <cstdlib>
+#include <cstring>
+
+#include "runtime/include/uadk/wd.h"
+#include "runtime/uadk/uadk_internal.h"
+
+namespace wdsim::rt::uadk {
+
+namespace {
+
+void copy_str(char* dst, size_t cap, const std::string& s) {
+  std::strncpy(dst, s.c_str(), cap - 1);
+  dst[cap - 1] = '\0';
+}
+
+void fill_uacce_dev(const UacceDeviceInfo& info, uacce_dev* dev) {
+  std::memset(dev, 0, sizeof(*dev));
+  dev->flags = static_cast<int>(info.flags);
+  copy_str(dev->api, sizeof(dev->api), info.api);
+  std::string algs;
+  for (const std::string& a : info.algorithms) algs += a + "\n";
+  copy_str(dev->algs, sizeof(dev->algs), algs);
+  dev->qfrs_offs[kUacceQfrtMmio] = info.region_mmio_size;
+  dev->qfrs_offs[kUacceQfrtDus] = info.region_dus_size;
+  copy_str(dev->char_dev_path, sizeof(dev->char_dev_path), info.dev_path());
+  copy_str(dev->dev_root, sizeof(dev->dev_root), info.sysfs_dir());
+  dev->numa_id = 0;
+}
+
+// The device name of a uacce_dev: the last component of char_dev_path.
+std::string dev_name_of(const uacce_dev* dev) {
+  std::string path(dev->char_dev_path, strnlen(dev->char_dev_path, sizeof(dev->char_dev_path)));
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Reads one integer attribute of a device from sysfs.
+int read_dev_attr(const Call& call, const uacce_dev* dev, const char* attr, int64_t* value) {
+  std::string text;
+  const std::string root(dev->dev_root, strnlen(dev->dev_root, sizeof(dev->dev_root)));
+  long r = call.os().read_text(root + "/" + attr, &text);
+  if (r < 0) return static_cast<int>(r);
+  if (!parse_sysfs_int(text, value)) return -WD_EINVAL;
+  return 0;
+}
+
+uacce_dev_list* make_list(const std::vector<UacceDeviceInfo>& devs) {
+  uacce_dev_list* head = nullptr;
+  uacce_dev_list** tail = &head;
+  for (const UacceDeviceInfo& info : devs) {
+    auto* node = static_cast<uacce_dev_list*>(std::calloc(1, sizeof(uacce_dev_list)));
+    auto* dev = static_cast<uacce_dev*>(std::calloc(1, sizeof(uacce_dev)));
+    if (!node || !dev) {
+      std::free(node);
+      std::free(dev);
+      wd_free_list_accels(head);
+      return nullptr;
+    }
+    fill_uacce_dev(info, dev);
+    node->dev = dev;
+    *tail = node;
+    tail = &node->next;
+  }
+  return head;
+}
+
+}  // namespace
+
+WdCtx* find_ctx(Library& lib, handle_t h) {
+  auto it = lib.ctxs.find(h);
+  return it == lib.ctxs.end() ? nullptr : it->second.get();
+}
+
+int list_usable_devices(const Call& call, const std::string& alg,
+                        std::vector<UacceDeviceInfo>* out) {
+  out->clear();
+  std::vector<UacceDeviceInfo> all;
+  int ret = UacceQueue::list_devices(call.os(), &all);
+  if (ret < 0) return call.fail(ret, "cannot list uacce devices");
+  UacceQueueRequest req;
+  req.algorithm = alg;
+  std::string reasons;
+  for (const UacceDeviceInfo& dev : all) {
+    std::string why;
+    if (UacceQueue::usable(dev, req, &why)) {
+      out->push_back(dev);
+    } else {
+      reasons += "; " + why;
+    }
+  }
+  if (out->empty()) return call.fail(-WD_ENODEV, "no usable device for " + alg + reasons);
+  return 0;
+}
+
+handle_t request_ctx(const Call& call, const UacceDeviceInfo& dev) {
+  auto ctx = std::make_unique<WdCtx>();
+  ctx->uacce = std::make_unique<UacceQueue>(call.os(), call.proc().config().page_size);
+  int ret = ctx->uacce->open_fd(dev);
+  if (ret < 0) {
+    call.fail(ret, "wd_request_ctx: " + ctx->uacce->last_error());
+    return 0;
+  }
+  ctx->api = dev.api;
+  ctx->dev_name = dev.name;
+  const handle_t h = reinterpret_cast<handle_t>(ctx.get());
+  call.lib().ctxs[h] = std::move(ctx);
+  return h;
+}
+
+void release_ctx(const Call& call, handle_t h) {
+  Library& lib = call.lib();
+  WdCtx* ctx = find_ctx(lib, h);
+  if (!ctx) return;
+  // A ctx released while an algorithm still uses it: forget it there too.
+  for (AlgSetting* alg : {&lib.comp, &lib.cipher, &lib.digest}) {
+    for (uint32_t i = 0; i < alg->ctx_num(); ++i) {
+      if (alg->entry(i).ctx == ctx) alg->entry(i).ctx = nullptr;
+    }
+  }
+  ctx->qm.reset();
+  ctx->uacce->rebind_os(call.os());
+  ctx->uacce->close();
+  lib.ctxs.erase(h);
+}
+
+}  // namespace wdsim::rt::uadk
+
+using wdsim::rt::UacceDeviceInfo;
+using wdsim::rt::UacceQueue;
+using wdsim::rt::UacceQueueRequest;
+using wdsim::rt::uadk::Call;
+using wdsim::rt::uadk::WdCtx;
+
+extern "C" {
+
+handle_t wd_request_ctx(struct uacce_dev* dev) {
+  Call call;
+  if (!call.bound() || !dev) return 0;
+  std::vector<UacceDeviceInfo> all;
+  if (UacceQueue::list_devices(call.os(), &all) < 0) return 0;
+  const std::string name = wdsim::rt::uadk::dev_name_of(dev);
+  for (const UacceDeviceInfo& info : all) {
+    if (info.name == name) return wdsim::rt::uadk::request_ctx(call, info);
+  }
+  call.fail(-WD_ENODEV, "wd_request_ctx: no device " + name);
+  return 0;
+}
+
+void wd_release_ctx(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return;
+  wdsim::rt::uadk::release_ctx(call, h_ctx);
+}
+
+int wd_ctx_start(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx) return -WD_EINVAL;
+  if (ctx->uacce->started()) return 0;
+  ctx->uacce->rebind_os(call.os());
+  UacceQueueRequest req;
+  int ret = ctx->uacce->start(req);
+  return ret < 0 ? call.fail(ret, ctx->uacce->last_error()) : 0;
+}
+
+int wd_release_ctx_force(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx) return -WD_EINVAL;
+  ctx->qm.reset();
+  ctx->uacce->rebind_os(call.os());
+  return ctx->uacce->stop();
+}
+
+int wd_ctx_wait(handle_t h_ctx, __u16 ms) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx || !ctx->uacce->is_open()) return -WD_EINVAL;
+  constexpr wdsim::rt::Picoseconds kPsPerMs = 1000000000ull;
+  return call.os().wait_interrupt(ctx->uacce->fd(), kPsPerMs * ms);
+}
+
+int wd_is_sva(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx) return -WD_EINVAL;
+  return (ctx->uacce->device().flags & wdsim::rt::kUacceDevSva) ? 1 : 0;
+}
+
+int wd_get_numa_id(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  return ctx ? ctx->numa_id : -WD_EINVAL;
+}
+
+char* wd_ctx_get_api(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return nullptr;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  return ctx ? ctx->api.data() : nullptr;
+}
+
+char* wd_ctx_get_dev_name(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return nullptr;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  return ctx ? ctx->dev_name.data() : nullptr;
+}
+
+int wd_is_isolate(struct uacce_dev* dev) {
+  Call call;
+  if (!call.bound() || !dev) return 0;
+  int64_t isolate = 0;
+  // Older kernels have no "isolate" attribute: not isolated.
+  if (wdsim::rt::uadk::read_dev_attr(call, dev, wdsim::rt::kUacceAttrIsolate, &isolate) < 0) {
+    return 0;
+  }
+  return isolate != 0 ? 1 : 0;
+}
+
+int wd_get_avail_ctx(struct uacce_dev* dev) {
+  Call call;
+  if (!call.bound() || !dev) return -WD_EINVAL;
+  int64_t n = 0;
+  int ret = wdsim::rt::uadk::read_dev_attr(call, dev, wdsim::rt::kUacceAttrAvailableInstances, &n);
+  return ret < 0 ? ret : static_cast<int>(n);
+}
+
+struct uacce_dev_list* wd_get_accel_list(const char* alg_name) {
+  Call call;
+  if (!call.bound() || !alg_name) return nullptr;
+  std::vector<UacceDeviceInfo> devs;
+  if (wdsim::rt::uadk::list_usable_devices(call, alg_name, &devs) < 0) return nullptr;
+  return wdsim::rt::uadk::make_list(devs);
+}
+
+void wd_free_list_accels(struct uacce_dev_list* list) {
+  while (list) {
+    uacce_dev_list* next = list->next;
+    std::free(list->dev);
+    std::free(list);
+    list = next;
+  }
+}
+
+struct uacce_dev* wd_get_accel_dev(const char* alg_name) {
+  Call call;
+  if (!call.bound() || !alg_name) return nullptr;
+  UacceQueueRequest req;
+  req.algorithm = alg_name;
+  UacceDeviceInfo info;
+  std::string why;
+  int ret = UacceQueue::pick_device(call.os(), req, &info, &why);
+  if (ret < 0) {
+    call.fail(ret, why);
+    return nullptr;
+  }
+  auto* dev = static_cast<uacce_dev*>(std::calloc(1, sizeof(uacce_dev)));
+  if (dev) wdsim::rt::uadk::fill_uacce_dev(info, dev);
+  return dev;
+}
+
+struct uacce_dev* wd_find_dev_by_numa(struct uacce_dev_list* list, int numa_id) {
+  uacce_dev* best = nullptr;
+  int best_avail = 0;
+  for (; list; list = list->next) {
+    if (!list->dev || (numa_id >= 0 && list->dev->numa_id != numa_id)) continue;
+    int avail = wd_get_avail_ctx(list->dev);
+    if (avail > best_avail) {
+      best = list->dev;
+      best_avail = avail;
+    }
+  }
+  return best;
+}
+
+}  // extern "C"

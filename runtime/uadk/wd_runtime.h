@@ -1,0 +1,86 @@
+// The simulation side of the UADK-compatible API (runtime/include/uadk/*.h): how a C API with
+// no OS parameter finds the OS it runs on, and where UADK's process-global state lives.
+//
+// Binding. Every wd_* call runs on the OsInterface the calling thread bound last with
+// wd_runtime_bind_os() / wd_runtime_bind(). The binding is a thread_local pointer pair. In
+// the simulator every simulated thread is a coroutine on one OS thread, so the host model must
+// bind the simulated thread's HostThread before each wd_* call it makes (a store; cheap). The
+// library reads the binding once when a call enters, uses that for the whole call (other simulated
+// threads may run and re-bind during any wait inside it), re-installs it before calling user
+// code (scheduler poll functions, request callbacks) and when the call returns. Real code on
+// a real OS would not need any of this: it is the simulator's replacement for "the current
+// process and thread".
+//
+// Process state. UADK keeps its settings (wd_comp_setting, ...) in globals of the process;
+// here they live in a UadkProcess, one per simulated process. wd_runtime_bind_os() uses one
+// default UadkProcess for the whole simulator (fine for one simulated process);
+// wd_runtime_bind() names the process explicitly. A UadkProcess also holds the simulated
+// process's environment (WD_COMP_EPOLL_EN, ...), the user-driver costs and the page size.
+//
+// Memory. Buffers handed to the library (wd_comp_req.src/dst, cipher src/dst/iv, keys,
+// digest in/out) are virtual addresses of the simulated process cast to pointers
+// (reinterpret_cast<void*>(va)); the library and the device reach them through the
+// OsInterface / the SMMU, never by dereferencing. Request, setup and config structs are
+// ordinary host memory (the library's own bookkeeping, as in runtime/os_interface.h).
+//
+// Threads. The library creates no threads: async completions are delivered by wd_*_poll /
+// wd_*_poll_ctx calls made by a (simulated) thread the caller owns, as UADK's own tests and
+// uadk_tool do with their poll threads.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "runtime/hisi_qm_udrv.h"
+#include "runtime/os_interface.h"
+#include "sim/base/params.h"
+
+namespace wdsim::rt {
+
+namespace uadk {
+struct Library;
+}
+
+struct UadkProcessConfig {
+  uint64_t page_size = 4096;  // the process's page size (mmap offsets of queue regions)
+  UserDriverCosts costs = default_params<UserDriverCosts>();
+};
+
+class UadkProcess {
+ public:
+  explicit UadkProcess(const UadkProcessConfig& config = UadkProcessConfig{});
+  ~UadkProcess();
+  UadkProcess(const UadkProcess&) = delete;
+  UadkProcess& operator=(const UadkProcess&) = delete;
+
+  // The simulated process's environment, as secure_getenv() sees it.
+  void set_env(const std::string& name, const std::string& value);
+  void unset_env(const std::string& name);
+  bool get_env(const std::string& name, std::string* value) const;
+
+  const UadkProcessConfig& config() const { return config_; }
+  // What UADK would have printed with WD_ERR for the last failure.
+  const std::string& last_error() const { return last_error_; }
+  void set_last_error(const std::string& e) { last_error_ = e; }
+
+  uadk::Library& lib() { return *lib_; }
+
+ private:
+  UadkProcessConfig config_;
+  std::map<std::string, std::string> env_;
+  std::string last_error_;
+  std::unique_ptr<uadk::Library> lib_;
+};
+
+// Binds the calling thread to `os` and the default UadkProcess.
+void wd_runtime_bind_os(OsInterface* os);
+// Binds the calling thread to `os` and `process` (a simulated process of its own).
+void wd_runtime_bind(OsInterface* os, UadkProcess* process);
+// The default process used by wd_runtime_bind_os().
+UadkProcess& wd_runtime_default_process();
+// The current binding (nullptr when unbound).
+OsInterface* wd_runtime_bound_os();
+UadkProcess* wd_runtime_bound_process();
+
+}  // namespace wdsim::rt

@@ -1,0 +1,156 @@
+// The QM's SQE fetch units (qm.h): arbitration between ready queues, batched SQE fetch reads,
+// and the hand-off of each SQE to the engine of its queue.
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn for the extra fetch units
+#include <algorithm>
+#include <string>
+
+#include "sim/accel/qm/qm.h"
+#include "sim/accel/qm/qm_dma_port.h"
+#include "sim/accel/qm/qm_inflight.h"
+#include "sim/base/timing.h"
+
+namespace wdsim {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+bool Qm::has_work(uint16_t qp) const {
+  const QmSqState& sq = sqs_[qp];
+  return queue_started(qp) && !sq.stopping && sq.head != sq.tail;
+}
+
+void Qm::mark_ready(uint16_t qp) {
+  if (has_work(qp)) arbiter_.mark_ready(qp);
+}
+
+void Qm::spawn_extra_fetch_units() {
+  for (uint32_t unit = 1; unit < params_.fetch_units; ++unit) {
+    std::string name = "fetch_unit_" + std::to_string(unit);
+    sc_core::sc_spawn([this] { fetch_loop(); }, name.c_str());
+  }
+}
+
+void Qm::dispatch_thread() { fetch_loop(); }
+
+void Qm::fetch_loop() {
+  for (;;) {
+    while (arbiter_.empty() || fetch_paused_) wait(doorbell_event_);
+    uint16_t qp = *arbiter_.take();
+    if (!has_work(qp)) {
+      arbiter_.release(qp, false);
+      continue;
+    }
+    // The tail may have been updated by a doorbell whose (annotated) time is still ahead.
+    QmSqState& sq = sqs_[qp];
+    sc_time seen = sq.doorbell_time[sq.head];
+    if (seen > sc_core::sc_time_stamp()) {
+      wait(seen - sc_core::sc_time_stamp());
+      if (!has_work(qp) || fetch_paused_) {
+        arbiter_.release(qp, has_work(qp));  // a paused queue waits for the flush to end
+        continue;
+      }
+    }
+    sc_time fetch_done = fetch_batch(qp);
+    // The unit is serial: its next fetch starts after this one's read finished. The queue
+    // stays with this unit until then, so its slots are fetched in order.
+    wait(fetch_done);
+    arbiter_.release(qp, has_work(qp));
+    if (params_.fetch_units > 1 && !arbiter_.empty()) {
+      doorbell_event_.notify(SC_ZERO_TIME);  // wake the idle units
+    }
+  }
+}
+
+sc_time Qm::fetch_batch(uint16_t qp) {
+  QmSqState& sq = sqs_[qp];
+  const sc_time now = sc_core::sc_time_stamp();
+  // Contiguous slots already rung, not past the ring's end: one read.
+  uint32_t count = 1;
+  while (count < params_.fetch_batch_max) {
+    uint32_t slot = uint32_t{sq.head} + count;
+    if (slot >= sq.depth || slot == sq.tail || sq.doorbell_time[slot] > now) break;
+    ++count;
+  }
+  const uint16_t first = sq.head;
+  sc_time t = ns(params_.sqe_fetch_latency_ns);
+  for (uint32_t i = 0; i < count; ++i)
+    trace("sqe_fetch", {tf("qp", qp), tf("index", first + i)}, t);
+  if (count > 1)
+    trace("sqe_fetch_batch", {tf("qp", qp), tf("index", first), tf("count", count)}, t);
+
+  std::vector<uint8_t> bytes(size_t{count} * sq.sqe_size, 0);
+  QmDmaPort ring(dma, ring_attrs(next_seq_));
+  const bool fetch_ok =
+      ring.read(sq.base + uint64_t{first} * sq.sqe_size, bytes.data(), bytes.size(), t);
+  const sc_time fetch_done = t;
+  fetch_reads_.inc();
+  if (!fetch_ok) {
+    error("sqe_fetch_fault",
+          {tf("qp", qp), tf("index", first), tf("fault", io_fault_name(ring.last_fault()))}, t);
+  }
+
+  for (uint32_t i = 0; i < count; ++i) {
+    auto req = std::make_unique<InFlight>();
+    req->seq = next_seq_++;
+    req->qp = qp;
+    req->slot = sq.head;
+    req->epoch = sq.epoch;
+    req->fetch_ok = fetch_ok;
+    req->sqe.assign(bytes.begin() + static_cast<std::ptrdiff_t>(size_t{i} * sq.sqe_size),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(size_t{i + 1} * sq.sqe_size));
+    req->record.qp = qp;
+    req->record.sqe_index = sq.head;
+    req->record.doorbell_seen = sq.doorbell_time[sq.head];
+    req->record.fetched = now + fetch_done;
+    sq.head = ring_next(sq.head, sq.depth);
+    ++sq.in_flight;
+    ++total_in_flight_;
+    sqes_.inc();
+
+    // Every SQE of the batch reaches its engine when the read finished.
+    sc_time te = fetch_done;
+    if (!fetch_ok) {
+      req->error = true;
+    } else {
+      run_engine(*req, sq, te);
+    }
+    req->record.engine_done = now + te;
+    req->record.error = req->error;
+
+    // Completions retire in order within a queue.
+    sc_time ready = std::max(req->record.engine_done, sq.last_ready);
+    sq.last_ready = ready;
+    completion_event_.notify(ready - now);
+    completions_.emplace(std::make_pair(ready, req->seq), std::move(req));
+  }
+  return fetch_done;
+}
+
+void Qm::run_engine(InFlight& req, QmSqState& sq, sc_time& t) {
+  auto engine = engines_.find(sq.alg_type);
+  if (engine == engines_.end()) {
+    req.error = true;
+    error("no_engine", {tf("qp", req.qp), tf("alg_type", sq.alg_type)}, t);
+    return;
+  }
+  IoAttrs data_attrs = ring_attrs(req.seq);
+  data_attrs.pasid_valid = sq.pasid_enable;
+  data_attrs.pasid = sq.pasid_enable ? sq.pasid : 0;
+  QmDmaPort data(dma, data_attrs);
+  EngineRequest er;
+  er.sqe = req.sqe.data();
+  er.sqe_size = req.sqe.size();
+  er.qp = req.qp;
+  er.sqe_index = req.slot;
+  er.dma = &data;
+  req.record.engine = engine->second->process(er, t);
+  req.translation = data.translation_time();
+  // The QM's port saw every data DMA, so it knows the translation share even when the
+  // engine does not itemise it.
+  req.record.engine.translation = req.translation;
+  // The engine reports a data DMA fault in its own SQE status; the QM counts it as a device
+  // error (isolation).
+  if (data.last_fault() != IoFault::kNone) note_device_error("data_dma_fault", t);
+}
+
+}  // namespace wdsim
