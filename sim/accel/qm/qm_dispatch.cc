@@ -83,6 +83,9 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   const bool fetch_ok =
       ring.read(sq.base + uint64_t{first} * sq.sqe_size, bytes.data(), bytes.size(), t);
   const sc_time fetch_done = t;
+  // A DMA may have waited (an SMMU stall syncs the caller), so read the clock again rather
+  // than trusting a time taken before it.
+  const sc_time fetched_at = sc_core::sc_time_stamp() + fetch_done;
   fetch_reads_.inc();
   if (!fetch_ok) {
     error("sqe_fetch_fault",
@@ -101,26 +104,28 @@ sc_time Qm::fetch_batch(uint16_t qp) {
     req->record.qp = qp;
     req->record.sqe_index = sq.head;
     req->record.doorbell_seen = sq.doorbell_time[sq.head];
-    req->record.fetched = now + fetch_done;
+    req->record.fetched = fetched_at;
     sq.head = ring_next(sq.head, sq.depth);
     ++sq.in_flight;
     ++total_in_flight_;
     sqes_.inc();
 
     // Every SQE of the batch reaches its engine when the read finished.
-    sc_time te = fetch_done;
+    const sc_time clock = sc_core::sc_time_stamp();
+    sc_time te = fetched_at > clock ? fetched_at - clock : sc_core::SC_ZERO_TIME;
     if (!fetch_ok) {
       req->error = true;
     } else {
       run_engine(*req, sq, te);
     }
-    req->record.engine_done = now + te;
+    const sc_time after = sc_core::sc_time_stamp();
+    req->record.engine_done = after + te;
     req->record.error = req->error;
 
     // Completions retire in order within a queue.
     sc_time ready = std::max(req->record.engine_done, sq.last_ready);
     sq.last_ready = ready;
-    completion_event_.notify(ready - now);
+    completion_event_.notify(ready - after);
     completions_.emplace(std::make_pair(ready, req->seq), std::move(req));
   }
   return fetch_done;
