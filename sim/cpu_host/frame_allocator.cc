@@ -19,12 +19,23 @@ uint64_t FrameAllocator::alloc() { return alloc_contiguous(1); }
 
 uint64_t FrameAllocator::alloc_contiguous(size_t n) {
   if (n == 0) throw std::invalid_argument("FrameAllocator::alloc_contiguous: n must be >= 1");
+  return alloc_aligned(n, kFrameSize);
+}
+
+uint64_t FrameAllocator::alloc_aligned(size_t n, uint64_t align) {
+  if (n == 0) throw std::invalid_argument("FrameAllocator::alloc_aligned: n must be >= 1");
+  if (align < kFrameSize || (align & (align - 1)) != 0) {
+    throw std::invalid_argument(
+        "FrameAllocator::alloc_aligned: align must be a power of two >= 4 KiB");
+  }
   const uint64_t bytes = static_cast<uint64_t>(n) * kFrameSize;
   for (auto it = free_.begin(); it != free_.end(); ++it) {
-    const uint64_t start = it->first;
+    const uint64_t extent_start = it->first;
     const uint64_t end = it->second;
-    if (end - start < bytes) continue;
+    const uint64_t start = (extent_start + align - 1) & ~(align - 1);
+    if (start < extent_start || start >= end || end - start < bytes) continue;
     free_.erase(it);
+    if (extent_start < start) free_.emplace(extent_start, start);
     if (start + bytes < end) free_.emplace(start + bytes, end);
     free_frames_ -= n;
     return start;

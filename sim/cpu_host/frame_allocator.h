@@ -3,7 +3,7 @@
 // place every page table and buffer at the same physical address (deterministic traces).
 //
 // Models: a free list of frames kept as coalesced extents; single and contiguous allocation
-// (first fit, lowest address). Does not model: zones, NUMA nodes, the buddy allocator's
+// (first fit, lowest address), also aligned to a power of two (huge pages). Does not model: zones, NUMA nodes, the buddy allocator's
 // power-of-two orders and fragmentation behaviour, per-CPU page lists, reclaim or the cost of
 // allocating (the kernel model charges that as software cost). Frames are not zeroed here: the
 // owner zeroes what it needs (PageTable zeroes its tables).
@@ -27,6 +27,12 @@ class FrameAllocator {
   // Lowest run of n free contiguous frames (n >= 1); returns the first frame's address.
   // Throws std::runtime_error("out of physical memory") when no run is long enough.
   uint64_t alloc_contiguous(size_t n);
+  // Lowest run of n free contiguous frames whose first address is a multiple of `align` (a
+  // power of two, at least kFrameSize: std::invalid_argument otherwise). Exact: it finds an
+  // aligned window anywhere in a free extent, and only the n frames are taken (the rest of the
+  // extent stays free). Throws std::runtime_error("out of physical memory") when no free extent
+  // holds such a window. For huge pages and granule-sized page tables.
+  uint64_t alloc_aligned(size_t n, uint64_t align);
   // Returns one frame. A frame outside the range, unaligned, or already free is a simulator
   // bug: std::invalid_argument.
   void free(uint64_t pa);

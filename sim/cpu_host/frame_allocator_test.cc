@@ -54,5 +54,39 @@ TEST(FrameAllocator, ExhaustionAndMisuse) {
   EXPECT_THROW(FrameAllocator(1, 4096), std::invalid_argument);
 }
 
+TEST(FrameAllocator, AlignedFindsTheLowestAlignedWindowAndKeepsTheRest) {
+  constexpr uint64_t k64K = 64 * 1024;
+  // Base 1 MiB + 4 KiB: the first 64 KiB-aligned address inside is 1 MiB + 64 KiB.
+  FrameAllocator a(kBase + 4096, 64 * 4096);
+  const size_t total = a.free_count();
+  const uint64_t pa = a.alloc_aligned(16, k64K);
+  EXPECT_EQ(pa, kBase + k64K);
+  EXPECT_EQ(a.free_count(), total - 16);  // exactly n frames taken
+  EXPECT_TRUE(a.is_free(kBase + 4096));   // the head before the window stays free
+  EXPECT_TRUE(a.is_free(kBase + 2 * k64K));
+  EXPECT_FALSE(a.is_free(kBase + k64K + 15 * 4096));
+  // The head (15 frames) is too short for another aligned 16-frame run: the next one is the
+  // following aligned window, found in the middle of an extent.
+  EXPECT_EQ(a.alloc_aligned(16, k64K), kBase + 2 * k64K);
+  // Plain allocations still come lowest first, from the head.
+  EXPECT_EQ(a.alloc(), kBase + 4096);
+  // An aligned window inside an extent shorter than n + align/4K - 1 frames (30 < 31) is
+  // found: free the first aligned 64 KiB window again, next to the 14 free head frames.
+  a.free_contiguous(kBase + k64K, 16);
+  EXPECT_EQ(a.alloc_aligned(16, k64K), kBase + k64K);
+  // Alignment 4 KiB is alloc_contiguous.
+  EXPECT_EQ(a.alloc_aligned(1, 4096), kBase + 2 * 4096);
+  a.free_contiguous(kBase + k64K, 16);
+  a.free_contiguous(kBase + 2 * k64K, 16);
+  a.free(kBase + 4096);
+  a.free(kBase + 2 * 4096);
+  EXPECT_EQ(a.free_count(), total);
+  // No aligned window long enough: out of memory; bad arguments are caller bugs.
+  EXPECT_THROW(a.alloc_aligned(64, k64K), std::runtime_error);
+  EXPECT_THROW(a.alloc_aligned(1, 6144), std::invalid_argument);
+  EXPECT_THROW(a.alloc_aligned(1, 2048), std::invalid_argument);
+  EXPECT_THROW(a.alloc_aligned(0, 4096), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace wdsim

@@ -28,7 +28,7 @@ struct HostCostParams {
   double page_fault_ns;      // CPU demand fault on anonymous memory (incl. zeroing the page)
   double iopf_handler_ns;    // I/O page fault: event read, report, fault work item
   double mprotect_ns;        // mprotect/munmap syscall body besides TLB maintenance
-  std::string iopf;          // how SVA device page faults are resolved: "stall" or "none"
+  std::string iopf;          // how SVA device page faults are resolved: stall, none or pri
   std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
   uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
   double dma_flush_timeout_us;  // deferred: the flush queue's timer
@@ -83,10 +83,12 @@ struct HostCostParams {
     s.add("mprotect_ns", mprotect_ns, 300.0, "ns",
           "mprotect/munmap body besides the TLB maintenance it triggers", "guess",
           Range::min(0));
-    s.add_choice("iopf", iopf, "stall", {"stall", "none"},
+    s.add_choice("iopf", iopf, "stall", {"stall", "none", "pri"},
                  "SVA I/O page faults: stall (CD.S=1; the faulting DMA is held, the kernel's "
-                 "event-queue handler faults the page in and answers CMD_RESUME) or none (CD.S=0; "
-                 "a fault aborts the DMA and the request fails)",
+                 "event-queue handler faults the page in and answers CMD_RESUME), none (CD.S=0; "
+                 "a fault aborts the DMA and the request fails) or pri (CD.S=0; the ATS device "
+                 "sends a PRI Page Request, the kernel's PRI-queue handler faults the page in "
+                 "and answers CMD_PRI_RESP; needs system.qm.ats)",
                  "Linux: HiSilicon ZIP/SEC are dma-can-stall, so SVA faults use stall");
     s.add_choice("dma_flush", dma_flush, "strict", {"strict", "deferred"},
                  "IOTLB invalidation on dma_unmap: at once (strict), or batched in a flush queue "

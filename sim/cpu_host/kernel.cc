@@ -25,9 +25,9 @@ Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, Physic
 
 Kernel::~Kernel() = default;
 
-Process& Kernel::create_process() {
+Process& Kernel::create_process(PageGranule granule) {
   const int pid = static_cast<int>(processes_.size()) + 100;
-  processes_.push_back(std::make_unique<Process>(pid, memory_, frames_));
+  processes_.push_back(std::make_unique<Process>(pid, memory_, frames_, granule));
   env_.trace_event("host.kernel", "process_create", {tf("pid", pid)});
   return *processes_.back();
 }
@@ -87,15 +87,7 @@ uint64_t Kernel::sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int
     *err = -EINVAL;
     return 0;
   }
-  if (fd < 0) {
-    const uint64_t pages = align_up(len, aarch64::kPageSize4K) / aarch64::kPageSize4K;
-    if (pages > frames_.free_count()) {
-      *err = -ENOMEM;
-      return 0;
-    }
-    (void)pages;
-    return sys_mmap_anonymous(p, cpu, len, /*populate=*/true, err);
-  }
+  if (fd < 0) return sys_mmap_anonymous(p, cpu, len, /*populate=*/true, err);
   KernelFile* f = file_of(p, fd);
   if (!f) {
     *err = -EBADF;
@@ -106,20 +98,33 @@ uint64_t Kernel::sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int
 }
 
 uint64_t Kernel::sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate,
-                                    int* err) {
+                                    int* err, uint64_t page_size) {
   *err = 0;
-  const uint64_t pages = align_up(len, aarch64::kPageSize4K) / aarch64::kPageSize4K;
-  if (len == 0) {
+  if (page_size == 0) page_size = p.granule_size();
+  if (len == 0 || !p.supports_page_size(page_size)) {
     *err = -EINVAL;
     return 0;
   }
-  if (populate && pages > frames_.free_count()) {
+  const uint64_t pages = align_up(len, page_size) / page_size;
+  if (populate && pages * (page_size / FrameAllocator::kFrameSize) > frames_.free_count()) {
     *err = -ENOMEM;
     return 0;
   }
   // MAP_POPULATE does the page faults' work up front.
-  if (populate) cpu.busy(ns(costs_.page_fault_ns * static_cast<double>(pages)));
-  return p.mmap_anonymous(len, populate);
+  if (populate) cpu.busy(page_fault_cost(page_size) * static_cast<double>(pages));
+  try {
+    return p.mmap_anonymous(len, populate, page_size);
+  } catch (const std::runtime_error&) {  // no aligned frame run left (fragmentation)
+    *err = -ENOMEM;
+    return 0;
+  }
+}
+
+sc_core::sc_time Kernel::page_fault_cost(uint64_t page_size) const {
+  const uint64_t beyond = page_size > aarch64::kPageSize4K ? page_size - aarch64::kPageSize4K : 0;
+  sc_core::sc_time t = ns(costs_.page_fault_ns);
+  if (beyond) t += transfer_time(beyond, costs_.copy_gbps);
+  return t;
 }
 
 void Kernel::notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
@@ -131,16 +136,22 @@ void Kernel::notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_
 int Kernel::sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
   cpu.busy(ns(costs_.mprotect_ns));
   const Vma* vma = p.find_vma(va);
-  if (!vma || vma->start != va) return -EINVAL;
+  if (!vma || align_down(va, vma->page_size) != vma->start) return -EINVAL;
+  const uint64_t start = vma->start;
   const uint64_t length = vma->length;
-  return p.munmap(va, len, [&] { notify_invalidate(p, cpu, va, length); }) ? 0 : -EINVAL;
+  return p.munmap(va, len, [&] { notify_invalidate(p, cpu, start, length); }) ? 0 : -EINVAL;
 }
 
 int Kernel::sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable) {
   cpu.busy(ns(costs_.mprotect_ns));
-  if (!p.protect(va, len, writable)) return -ENOMEM;
-  // Taking rights away must reach every TLB that caches them; adding them need not.
-  if (!writable) notify_invalidate(p, cpu, align_down(va, aarch64::kPageSize4K), align_up(len, aarch64::kPageSize4K));
+  const Vma* vma = p.find_vma(va);
+  if (!vma || !p.protect(va, len, writable)) return -ENOMEM;
+  // Taking rights away must reach every TLB that caches them; adding them need not. The
+  // range covers whole pages of the mapping's page size (a huge page changes as a whole).
+  if (!writable) {
+    const uint64_t first = align_down(va, vma->page_size);
+    notify_invalidate(p, cpu, first, align_up(va + len, vma->page_size) - first);
+  }
   return 0;
 }
 
@@ -159,11 +170,15 @@ void Kernel::exit_process(Process& p, CpuContext& cpu) {
 
 bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len) {
   const uint64_t end = va + std::max<size_t>(len, 1);
-  for (uint64_t page = align_down(va, aarch64::kPageSize4K); page < end;
-       page += aarch64::kPageSize4K) {
+  uint64_t at = va;
+  while (at < end) {
+    const Vma* vma = p.find_vma(at);
+    const uint64_t page_size = vma ? vma->page_size : p.granule_size();
+    const uint64_t page = align_down(at, page_size);
+    at = page + page_size;
     if (p.translate(page)) continue;
     if (!p.fault_in(page)) return false;
-    cpu.busy(ns(costs_.page_fault_ns));
+    cpu.busy(page_fault_cost(page_size));
     env_.stats().counter("host.page_faults.cpu").inc();
   }
   return true;
@@ -171,8 +186,9 @@ bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t l
 
 int Kernel::sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
   if (!handle_cpu_fault(p, cpu, va, len)) return -EFAULT;
-  const uint64_t first = align_down(va, aarch64::kPageSize4K);
-  const uint64_t pages = (align_up(va + len, aarch64::kPageSize4K) - first) / aarch64::kPageSize4K;
+  const uint64_t granule = p.granule_size();
+  const uint64_t first = align_down(va, granule);
+  const uint64_t pages = (align_up(va + len, granule) - first) / granule;
   cpu.busy(ns(costs_.pin_page_ns * static_cast<double>(pages)));
   env_.stats().counter("host.pinned_pages").inc(pages);
   return 0;

@@ -48,7 +48,9 @@ class Kernel : public sc_core::sc_module {
          FrameAllocator& frames, SimEnv& env);
   ~Kernel() override;
 
-  Process& create_process();
+  // A process whose address space uses `granule` pages (Linux fixes one PAGE_SIZE for the
+  // whole kernel; the model lets each process choose, the kernel's own tables stay 4K).
+  Process& create_process(PageGranule granule = PageGranule::k4K);
 
   void register_device(const std::string& dev_path, CharDevice* device);
   void add_sysfs(const std::string& path, std::function<std::string()> value);
@@ -61,15 +63,21 @@ class Kernel : public sc_core::sc_module {
                     int* err);
   int sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
   int sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable);
-  // Anonymous memory without MAP_POPULATE pages are faulted in on first touch.
-  uint64_t sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate, int* err);
+  // Anonymous memory without MAP_POPULATE pages are faulted in on first touch. page_size 0
+  // is the process's granule; a block size of the granule gives huge pages (MAP_HUGETLB with
+  // MAP_HUGE_2MB etc.); anything else is -EINVAL. A fault (or populating one page) costs
+  // page_fault_ns plus zeroing the bytes beyond 4 KiB at copy_gbps.
+  uint64_t sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate, int* err,
+                              uint64_t page_size = 0);
   // Process exit: closes its files and releases its notifiers (SVA unbind happens there).
   void exit_process(Process& p, CpuContext& cpu);
 
-  // Pins [va, va+len) (pin_user_pages / mlock for DMA): faults pages in, pin_page_ns each.
+  // Pins [va, va+len) (pin_user_pages / mlock for DMA): faults pages in, pin_page_ns per
+  // granule page (pin_user_pages returns PAGE_SIZE pages, huge pages included).
   int sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
 
-  // The CPU touched [va, va+len): faults in untouched anonymous pages (page_fault_ns each).
+  // The CPU touched [va, va+len): faults in untouched anonymous pages, each of its mapping's
+  // page size (page_fault_cost each).
   // false if some page is not mapped at all (SIGSEGV).
   bool handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len);
 
@@ -121,6 +129,9 @@ class Kernel : public sc_core::sc_module {
   std::map<int, FdTable> fd_tables_;
   std::map<int, std::vector<MmNotifier*>> notifiers_;
   void notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
+  // One anonymous page fault of `page_size` bytes: page_fault_ns (which includes zeroing
+  // 4 KiB) plus zeroing the rest at copy_gbps.
+  sc_core::sc_time page_fault_cost(uint64_t page_size) const;
 };
 
 }  // namespace wdsim

@@ -1,124 +1,179 @@
 #include "sim/cpu_host/process.h"
 
+#include <algorithm>
 #include <stdexcept>
 
-#include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
 
 namespace wdsim {
 
 namespace {
-constexpr uint64_t kPage = aarch64::kPageSize4K;
-// A guard page between mappings, so an overrun faults instead of landing in a neighbour.
-constexpr uint64_t kGuard = kPage;
+constexpr uint64_t kFrame = FrameAllocator::kFrameSize;
+constexpr uint64_t k2M = 2ull << 20;
+constexpr uint64_t k32M = 32ull << 20;
+constexpr uint64_t k512M = 512ull << 20;
+constexpr uint64_t k1G = 1ull << 30;
 }  // namespace
 
-Process::Process(int pid, PhysicalMemory& memory, FrameAllocator& frames)
-    : pid_(pid), memory_(memory), frames_(frames), page_table_(memory, frames) {}
-
-Process::~Process() {
-  for (auto& [va, vma] : vmas_) {
-    if (vma.kind == VmaKind::kAnonymous) {
-      for (uint64_t f : vma.frames) {
-        if (f) frames_.free(f);
-      }
-    }
+std::optional<ProcessPageSize> process_page_size(uint64_t page_size) {
+  switch (page_size) {
+    case 4096:
+      return ProcessPageSize{PageGranule::k4K, 0};
+    case 16384:
+      return ProcessPageSize{PageGranule::k16K, 0};
+    case 65536:
+      return ProcessPageSize{PageGranule::k64K, 0};
+    case k2M:
+    case k1G:
+      return ProcessPageSize{PageGranule::k4K, page_size};
+    case k32M:
+      return ProcessPageSize{PageGranule::k16K, page_size};
+    case k512M:
+      return ProcessPageSize{PageGranule::k64K, page_size};
+    default:
+      return std::nullopt;
   }
 }
 
-uint64_t Process::reserve(uint64_t length) {
-  const uint64_t va = next_va_;
-  next_va_ += align_up(length, kPage) + kGuard;
+Process::Process(int pid, PhysicalMemory &memory, FrameAllocator &frames, PageGranule granule)
+    : pid_(pid), memory_(memory), frames_(frames), page_table_(memory, frames, granule) {}
+
+Process::~Process() {
+  for (auto &[va, vma] : vmas_) free_frames(vma);
+}
+
+void Process::free_frames(const Vma &vma) {
+  if (vma.kind != VmaKind::kAnonymous) return;
+  for (uint64_t f : vma.frames) {
+    if (f) frames_.free_contiguous(f, static_cast<size_t>(vma.page_size / kFrame));
+  }
+}
+
+uint64_t Process::reserve(uint64_t length, uint64_t align) {
+  const uint64_t va = align_up(next_va_, align);
+  // A guard granule between mappings, so an overrun faults instead of landing in a neighbour.
+  next_va_ = va + align_up(length, align) + granule_size();
   return va;
 }
 
-uint64_t Process::mmap_anonymous(uint64_t length, bool populate) {
+bool Process::supports_page_size(uint64_t page_size) const {
+  return page_size == 0 || page_table_.supports_page_size(page_size);
+}
+
+uint64_t Process::mmap_anonymous(uint64_t length, bool populate, uint64_t page_size) {
   if (length == 0) throw std::invalid_argument("mmap_anonymous: zero length");
+  if (page_size == 0) page_size = granule_size();
+  if (!page_table_.supports_page_size(page_size)) {
+    throw std::invalid_argument("mmap_anonymous: page size " + std::to_string(page_size) +
+                                " is not the granule or a block size of it");
+  }
   Vma vma;
-  vma.start = reserve(length);
-  vma.length = align_up(length, kPage);
+  vma.start = reserve(length, page_size);
+  vma.length = align_up(length, page_size);
+  vma.page_size = page_size;
   vma.kind = VmaKind::kAnonymous;
-  vma.frames.assign(vma.length / kPage, 0);
+  vma.frames.assign(vma.length / page_size, 0);
   vmas_[vma.start] = vma;
   if (populate) {
-    for (uint64_t off = 0; off < vma.length; off += kPage) fault_in(vma.start + off);
+    for (uint64_t off = 0; off < vma.length; off += page_size) fault_in(vma.start + off);
   }
   return vma.start;
 }
 
 bool Process::is_untouched_anonymous(uint64_t va) const {
-  const Vma* vma = find_vma(va);
-  return vma && vma->kind == VmaKind::kAnonymous && vma->frames[(va - vma->start) / kPage] == 0;
+  const Vma *vma = find_vma(va);
+  return vma && vma->kind == VmaKind::kAnonymous &&
+         vma->frames[(va - vma->start) / vma->page_size] == 0;
 }
 
 bool Process::fault_in(uint64_t va) {
   if (!is_untouched_anonymous(va)) return false;
-  Vma& vma = vmas_.at(find_vma(va)->start);
-  const uint64_t index = (va - vma.start) / kPage;
-  const uint64_t frame = frames_.alloc();
-  static const std::vector<uint8_t> kZeroPage(kPage, 0);
-  memory_.write(frame, kZeroPage.data(), kPage);
+  Vma &vma = vmas_.at(find_vma(va)->start);
+  const uint64_t index = (va - vma.start) / vma.page_size;
+  const uint64_t frame =
+      frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size);
+  static const PhysicalMemory::Page kZeroPage{};
+  for (uint64_t off = 0; off < vma.page_size; off += kZeroPage.size()) {
+    memory_.write(frame + off, kZeroPage.data(), kZeroPage.size());
+  }
   vma.frames[index] = frame;
   PtePerms perms;
   perms.write = vma.writable;
-  page_table_.map(vma.start + index * kPage, frame, kPage, perms);
+  page_table_.map(vma.start + index * vma.page_size, frame, vma.page_size, perms, vma.page_size);
   return true;
 }
 
 bool Process::protect(uint64_t va, uint64_t length, bool writable) {
-  const Vma* found = find_vma(va);
+  const Vma *found = find_vma(va);
   if (!found || va + length > found->start + found->length) return false;
-  Vma& vma = vmas_.at(found->start);
+  Vma &vma = vmas_.at(found->start);
   vma.writable = writable;
   PtePerms perms;
   perms.write = writable;
   perms.device = (vma.kind == VmaKind::kDeviceMmio);
-  for (uint64_t p = align_down(va, kPage); p < va + length; p += kPage) {
-    if (page_table_.translate(p)) page_table_.protect(p, kPage, perms);
+  for (uint64_t p = align_down(va, vma.page_size); p < va + length; p += vma.page_size) {
+    if (page_table_.translate(p)) page_table_.protect(p, vma.page_size, perms);
   }
   return true;
 }
 
 std::vector<uint64_t> Process::mapping_starts() const {
   std::vector<uint64_t> out;
-  for (const auto& [va, vma] : vmas_) out.push_back(va);
+  for (const auto &[va, vma] : vmas_) out.push_back(va);
   return out;
 }
 
-uint64_t Process::mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind, int owner_fd,
+uint64_t Process::mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind, int owner_fd,
                                 bool writable) {
+  if (pages.empty()) throw std::invalid_argument("mmap_physical: no pages");
+  const uint64_t g = granule_size();
+  const uint64_t offset = pages[0] & (g - 1);  // where the first byte sits in its window
+  // Granule windows: window w covers user bytes [w*g - offset, (w+1)*g - offset).
+  const uint64_t windows = align_up(offset + pages.size() * kFrame, g) / g;
+  std::vector<uint64_t> window_pa(windows, 0);
+  std::vector<bool> seen(windows, false);
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const uint64_t at = offset + i * kFrame;  // byte offset from the VMA start
+    const uint64_t w = at / g;
+    const uint64_t pa_window = align_down(pages[i], g);
+    if (pages[i] % kFrame != 0 || (pages[i] & (g - 1)) != (at & (g - 1)) ||
+        (seen[w] && window_pa[w] != pa_window)) {
+      throw std::invalid_argument("mmap_physical: pages do not fit the granule's windows");
+    }
+    seen[w] = true;
+    window_pa[w] = pa_window;
+  }
   Vma vma;
-  vma.start = reserve(pages.size() * kPage);
-  vma.length = pages.size() * kPage;
+  vma.start = reserve(windows * g, g);
+  vma.length = windows * g;
+  vma.page_size = g;
   vma.kind = kind;
-  vma.frames = pages;
+  vma.frames = window_pa;
   vma.writable = writable;
   vma.owner_fd = owner_fd;
   PtePerms perms;
   perms.write = writable;
   perms.device = (kind == VmaKind::kDeviceMmio);
-  for (size_t i = 0; i < pages.size(); ++i) {
-    page_table_.map(vma.start + i * kPage, pages[i], kPage, perms);
-  }
+  for (uint64_t w = 0; w < windows; ++w) page_table_.map(vma.start + w * g, window_pa[w], g, perms);
   vmas_[vma.start] = vma;
-  return vma.start;
+  return vma.start + offset;
 }
 
-bool Process::munmap(uint64_t va, uint64_t length, const std::function<void()>& before_free) {
-  auto it = vmas_.find(va);
-  if (it == vmas_.end() || align_up(length, kPage) != it->second.length) return false;
-  page_table_.unmap(va, it->second.length);
-  if (before_free) before_free();
-  if (it->second.kind == VmaKind::kAnonymous) {
-    for (uint64_t f : it->second.frames) {
-      if (f) frames_.free(f);
-    }
+bool Process::munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free) {
+  const Vma *found = find_vma(va);
+  if (!found || align_down(va, found->page_size) != found->start ||
+      align_up(va - found->start + length, found->page_size) != found->length) {
+    return false;
   }
+  auto it = vmas_.find(found->start);
+  page_table_.unmap(it->second.start, it->second.length);
+  if (before_free) before_free();
+  free_frames(it->second);
   vmas_.erase(it);
   return true;
 }
 
-const Vma* Process::find_vma(uint64_t va) const {
+const Vma *Process::find_vma(uint64_t va) const {
   auto it = vmas_.upper_bound(va);
   if (it == vmas_.begin()) return nullptr;
   --it;
@@ -127,7 +182,7 @@ const Vma* Process::find_vma(uint64_t va) const {
 
 std::vector<uint64_t> Process::vmas_of_fd(int fd) const {
   std::vector<uint64_t> out;
-  for (const auto& [va, vma] : vmas_) {
+  for (const auto &[va, vma] : vmas_) {
     if (vma.owner_fd == fd) out.push_back(va);
   }
   return out;
@@ -139,13 +194,13 @@ std::optional<uint64_t> Process::translate(uint64_t va) const {
   return t->pa;
 }
 
-bool Process::read(uint64_t va, void* dst, size_t len) const {
-  auto* out = static_cast<uint8_t*>(dst);
+bool Process::read(uint64_t va, void *dst, size_t len) const {
+  auto *out = static_cast<uint8_t *>(dst);
   while (len > 0) {
-    auto pa = translate(va);
-    if (!pa) return false;
-    const size_t chunk = std::min<uint64_t>(len, kPage - (va & (kPage - 1)));
-    memory_.read(*pa, out, chunk);
+    auto t = page_table_.translate(va);
+    if (!t) return false;
+    const size_t chunk = std::min<uint64_t>(len, t->page_size - (va & (t->page_size - 1)));
+    memory_.read(t->pa, out, chunk);
     va += chunk;
     out += chunk;
     len -= chunk;
@@ -153,13 +208,13 @@ bool Process::read(uint64_t va, void* dst, size_t len) const {
   return true;
 }
 
-bool Process::write(uint64_t va, const void* src, size_t len) {
-  auto* in = static_cast<const uint8_t*>(src);
+bool Process::write(uint64_t va, const void *src, size_t len) {
+  auto *in = static_cast<const uint8_t *>(src);
   while (len > 0) {
-    auto pa = translate(va);
-    if (!pa) return false;
-    const size_t chunk = std::min<uint64_t>(len, kPage - (va & (kPage - 1)));
-    memory_.write(*pa, in, chunk);
+    auto t = page_table_.translate(va);
+    if (!t) return false;
+    const size_t chunk = std::min<uint64_t>(len, t->page_size - (va & (t->page_size - 1)));
+    memory_.write(t->pa, in, chunk);
     va += chunk;
     in += chunk;
     len -= chunk;

@@ -1,9 +1,28 @@
-// A simulated process: its address space (an AArch64 page table in simulated memory, which
-// the SMMU walks for SVA) and its mappings. Anonymous memory is either populated at mmap
-// (MAP_POPULATE) or demand-paged: a page gets its frame on first touch, by the CPU
-// (fault_in from the kernel's CPU fault path) or by a device (the kernel's I/O page-fault
-// path after the SMMU reports the fault). Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose pages
-// point at device or kernel-owned physical memory.
+// A simulated process: its address space (an AArch64 page table in simulated memory, which the SMMU
+// walks for SVA) and its mappings. The process's translation granule (4, 16 or 64 KiB, what Linux's
+// CONFIG_ARM64_*K_PAGES fixes for the whole kernel) is chosen when it is created; it is the page
+// size of every mapping unless an anonymous mapping asks for huge pages (a block size of the
+// granule: 2 MiB or 1 GiB on 4K, 32 MiB on 16K, 512 MiB on 64K, as MAP_HUGETLB).
+//
+// Anonymous memory is either populated at mmap (MAP_POPULATE) or demand-paged: a page gets its
+// frame run on first touch, by the CPU (fault_in from the kernel's CPU fault path) or by a device
+// (the kernel's I/O page-fault path after the SMMU reports the fault). A page of the mapping's page
+// size is one run of page_size / 4 KiB contiguous frames aligned to the page size
+// (FrameAllocator::alloc_aligned), mapped by one leaf descriptor (a page or a block).
+//
+// Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose granule pages
+// point at device or kernel-owned physical memory. The drivers hand over 4 KiB pages; with a larger
+// granule each VA page maps the whole granule-aligned physical window around them, as Linux's
+// remap_pfn_range does with PAGE_SIZE pages: a 4 KiB doorbell page in a 64K process maps the
+// surrounding 64 KiB of the BAR, and a ring that is 4 KiB-aligned only maps the kernel memory
+// sharing its 64 KiB window too. Isolation caveat: those neighbouring bytes (other queues'
+// doorbells, other kernel pages) become reachable by the process and, through SVA, by its device;
+// Linux avoids it only by giving such regions whole PAGE_SIZE pages (64K-aligned allocations, the
+// QM's doorbell isolation), which the model's 4 KiB drivers do not. The address mmap_physical
+// returns points at the first given byte, so it can sit inside the VMA's first page.
+//
+// Not modelled: transparent huge pages (khugepaged, splitting), partial unmaps, mremap,
+// page-cache-backed mappings, copy-on-write.
 #pragma once
 
 #include <cstdint>
@@ -23,60 +42,88 @@ namespace wdsim {
 enum class VmaKind { kAnonymous, kDeviceMmio, kDeviceDus };
 
 struct Vma {
-  uint64_t start = 0;
-  uint64_t length = 0;
+  uint64_t start = 0;      // aligned to page_size
+  uint64_t length = 0;     // a multiple of page_size
+  uint64_t page_size = 0;  // bytes of each page: the process's granule or a huge page size
   VmaKind kind = VmaKind::kAnonymous;
-  std::vector<uint64_t> frames;  // physical page of each 4 KiB page (anonymous: owned; 0 =
-                                 // not yet touched)
-  int owner_fd = -1;             // device mappings: the fd they came from
+  // Physical address of each page (anonymous: the first frame of an owned, page-aligned run of
+  // page_size / 4 KiB frames, 0 = not yet touched; device: the granule-aligned window mapped).
+  std::vector<uint64_t> frames;
+  int owner_fd = -1;  // device mappings: the fd they came from
   bool writable = true;
 };
 
+// How a workload's page size maps onto a process: the translation granule, and the huge page size
+// of its buffers (0 = ordinary granule pages).
+struct ProcessPageSize {
+  PageGranule granule = PageGranule::k4K;
+  uint64_t huge_page = 0;
+};
+// 4 KiB, 16 KiB, 64 KiB: that granule. 2 MiB and 1 GiB: 4K granule with huge pages of that size; 32
+// MiB: 16K granule + 32 MiB; 512 MiB: 64K granule + 512 MiB. nullopt otherwise.
+std::optional<ProcessPageSize> process_page_size(uint64_t page_size);
+
 class Process {
  public:
-  // The user mmap area starts here (well inside a 48-bit VA space).
+  // The user mmap area starts here (well inside a 48-bit VA space, aligned to 1 GiB).
   static constexpr uint64_t kMmapBase = 0x10'0000'0000ull;
 
-  Process(int pid, PhysicalMemory& memory, FrameAllocator& frames);
+  Process(int pid, PhysicalMemory &memory, FrameAllocator &frames,
+          PageGranule granule = PageGranule::k4K);
   ~Process();
 
   int pid() const { return pid_; }
-  PageTable& page_table() { return page_table_; }
-  const PageTable& page_table() const { return page_table_; }
+  PageTable &page_table() { return page_table_; }
+  const PageTable &page_table() const { return page_table_; }
+  PageGranule granule() const { return page_table_.granule(); }
+  uint64_t granule_size() const { return page_table_.granule_size(); }
+  // Whether mmap_anonymous accepts page_size (0, the granule, or a block size of the granule).
+  bool supports_page_size(uint64_t page_size) const;
 
-  // Anonymous read-write memory; populated now, or on first touch. Returns the VA.
-  uint64_t mmap_anonymous(uint64_t length, bool populate = true);
-  // Gives the page holding va a zeroed frame if it is an untouched anonymous page. Returns
-  // true if it did (a page fault was handled), false if the page was present or va is not in
-  // an anonymous mapping.
+  // Anonymous read-write memory of `page_size` pages (0 = the granule; otherwise a block size of
+  // the granule, std::invalid_argument if not), populated now or on first touch. The VA is aligned
+  // to the page size and the length rounded up to it. Returns the VA. Throws std::runtime_error
+  // when populating runs out of frames.
+  uint64_t mmap_anonymous(uint64_t length, bool populate = true, uint64_t page_size = 0);
+  // Gives the page holding va a zeroed frame run if it is an untouched anonymous page. Returns true
+  // if it did (a page fault was handled), false if the page was present or va is not in an
+  // anonymous mapping.
   bool fault_in(uint64_t va);
   // Whether va is in an anonymous mapping whose page has no frame yet.
   bool is_untouched_anonymous(uint64_t va) const;
-  // mprotect on whole pages of one mapping. false if no mapping covers the range.
+  // mprotect on whole pages (of the mapping's page size) of one mapping: a range that covers part
+  // of a huge page changes the whole huge page (Linux would split it). false if no mapping covers
+  // the range.
   bool protect(uint64_t va, uint64_t length, bool writable);
-  // Maps the given physical pages (device or kernel memory) at a fresh VA.
-  uint64_t mmap_physical(const std::vector<uint64_t>& pages, VmaKind kind, int owner_fd,
+  // Maps the given 4 KiB physical pages (device or kernel memory) at a fresh VA with granule pages
+  // (see the header comment). pages[i] must sit at the same offset in its granule window as the
+  // i-th 4 KiB of the returned VA, and pages sharing a VA granule must share a physical one
+  // (std::invalid_argument otherwise; always true for one contiguous run).
+  uint64_t mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind, int owner_fd,
                          bool writable);
-  // Removes a mapping that starts at va: clears its page-table entries, calls
-  // before_free (where secondary TLBs are invalidated, as mmu_notifiers do), then frees
-  // its anonymous frames. false if none.
-  bool munmap(uint64_t va, uint64_t length, const std::function<void()>& before_free = {});
+  // Removes a mapping whose first page holds va (va is its start, or the address mmap_physical
+  // returned) and that [va, va + length) reaches the end of (rounded up to its page size): clears
+  // its page-table entries, calls before_free (where secondary TLBs are invalidated, as
+  // mmu_notifiers do), then frees its anonymous frames. false if none.
+  bool munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free = {});
   // Every mapping's start address.
   std::vector<uint64_t> mapping_starts() const;
-  const Vma* find_vma(uint64_t va) const;
+  const Vma *find_vma(uint64_t va) const;
   std::vector<uint64_t> vmas_of_fd(int fd) const;
 
-  // Functional access to the process's memory (the CPU's view), page by page through the
-  // page table. Returns false if any page is unmapped.
-  bool read(uint64_t va, void* dst, size_t len) const;
-  bool write(uint64_t va, const void* src, size_t len);
+  // Functional access to the process's memory (the CPU's view), leaf by leaf through the page
+  // table. Returns false if any page is unmapped.
+  bool read(uint64_t va, void *dst, size_t len) const;
+  bool write(uint64_t va, const void *src, size_t len);
   std::optional<uint64_t> translate(uint64_t va) const;
 
  private:
-  uint64_t reserve(uint64_t length);
+  // A fresh VA range of `length` bytes aligned to `align`, followed by a guard granule.
+  uint64_t reserve(uint64_t length, uint64_t align);
+  void free_frames(const Vma &vma);
   int pid_;
-  PhysicalMemory& memory_;
-  FrameAllocator& frames_;
+  PhysicalMemory &memory_;
+  FrameAllocator &frames_;
   PageTable page_table_;
   std::map<uint64_t, Vma> vmas_;
   uint64_t next_va_ = kMmapBase;

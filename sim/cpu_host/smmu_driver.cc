@@ -8,6 +8,7 @@
 #include "sim/cpu_host/kernel.h"
 #include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/page_table.h"
+#include "sim/iommu/pri_queue.h"
 
 namespace wdsim {
 
@@ -52,15 +53,30 @@ void SmmuDriver::probe(CpuContext& cpu, InterruptController* gic) {
   reg_write64(cpu, smmu::kRegEvtqBase, smmu::encode_queue_base({evtq_pa_, config_.evtq_log2, true}));
   reg_write32(cpu, smmu::kRegEvtqProd, 0);
   reg_write32(cpu, smmu::kRegEvtqCons, 0);
+  uint32_t cr0 = smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0SmmuEn;
+  uint32_t irq_ctrl = smmu::kIrqCtrlEvtqIrqEn;
+  if (config_.pri) {
+    if (!gic) throw std::logic_error("SMMU driver: PRI needs the interrupt controller");
+    priq_pa_ = zeroed((uint64_t{1} << config_.priq_log2) * smmu::kPriqBytes);
+    reg_write64(cpu, smmu::kRegPriqBase,
+                smmu::encode_queue_base({priq_pa_, config_.priq_log2, true}));
+    reg_write32(cpu, smmu::kRegPriqProd, 0);
+    reg_write32(cpu, smmu::kRegPriqCons, 0);
+    priq_cons_ = 0;
+    reg_write64(cpu, smmu::kRegPriqIrqCfg0, config_.regs_pa);
+    reg_write32(cpu, smmu::kRegPriqIrqCfg1, config_.priq_msi_vector);
+    irq_ctrl |= smmu::kIrqCtrlPriqIrqEn;
+    cr0 |= smmu::kCr0PriqEn;
+    gic->set_handler(config_.priq_msi_vector, [this](CpuContext& c) { priq_irq(c); });
+  }
   if (gic) {
     // The SMMU's MSI goes straight to the interrupt controller: the address only has to be
     // non-zero, the data is the vector.
     reg_write64(cpu, smmu::kRegEvtqIrqCfg0, config_.regs_pa);
     reg_write32(cpu, smmu::kRegEvtqIrqCfg1, config_.evtq_msi_vector);
-    reg_write32(cpu, smmu::kRegIrqCtrl, smmu::kIrqCtrlEvtqIrqEn);
+    reg_write32(cpu, smmu::kRegIrqCtrl, irq_ctrl);
     gic->set_handler(config_.evtq_msi_vector, [this](CpuContext& c) { evtq_irq(c); });
   }
-  const uint32_t cr0 = smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0SmmuEn;
   reg_write32(cpu, smmu::kRegCr0, cr0);
   if (reg_read32(cpu, smmu::kRegCr0Ack) != cr0) {
     throw std::runtime_error("SMMU driver: CR0ACK did not follow CR0");
@@ -74,6 +90,9 @@ void SmmuDriver::attach_device(CpuContext& cpu, uint32_t sid, const PageTable& d
                                uint16_t dma_asid) {
   if (sid >= (1u << config_.sid_bits)) throw std::invalid_argument("SMMU driver: sid too large");
   Device& dev = devices_[sid];
+  dev.dma_asid = dma_asid;
+  dev.ats = std::find(config_.ats_stream_ids.begin(), config_.ats_stream_ids.end(), sid) !=
+            config_.ats_stream_ids.end();
   const uint64_t cd_bytes = (uint64_t{1} << config_.ssid_bits) * smmu::kCdBytes;
   dev.cd_table_pa = kernel_.frames().alloc_contiguous(pages_for(cd_bytes));
   std::vector<uint8_t> zero(align_up(cd_bytes, kPage), 0);
@@ -91,6 +110,7 @@ void SmmuDriver::attach_device(CpuContext& cpu, uint32_t sid, const PageTable& d
   ste.s1_context_ptr = dev.cd_table_pa;
   ste.s1_cd_max = config_.ssid_bits;
   ste.s1_dss = smmu::kS1DssSsid0;
+  if (dev.ats) ste.eats = smmu::kEatsTrans;
   uint64_t words[smmu::kSteDwords];
   smmu::encode_ste(ste, words);
   kernel_.kernel_write(cpu, strtab_pa_ + uint64_t{sid} * smmu::kSteBytes, words, sizeof words);
@@ -127,6 +147,8 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   smmu::CdConfig cd;
   cd.asid = asid;
   cd.ttb0 = process.page_table().root_pa();
+  cd.t0sz = PageTable::kT0sz;  // the walk's granule and VA size are the process's own
+  cd.tg0 = process.page_table().granule_tg0();
   cd.stall = config_.stall_faults;
   write_cd(cpu, dev, pasid, cd);
   submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid)});
@@ -148,8 +170,12 @@ void SmmuDriver::quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint1
   smmu::CdConfig quiet;
   quiet.epd0 = true;
   quiet.asid = asid;
-  write_cd(cpu, devices_.at(sid), pasid, quiet);
-  submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid), smmu::encode_cmd_tlbi_nh_asid(asid)});
+  const Device& dev = devices_.at(sid);
+  write_cd(cpu, dev, pasid, quiet);
+  std::vector<smmu::CmdWords> cmds = {smmu::encode_cmd_cfgi_cd(sid, pasid),
+                                      smmu::encode_cmd_tlbi_nh_asid(asid)};
+  if (dev.ats) cmds.push_back(smmu::encode_cmd_atc_inv(sid, true, pasid, 0, 0));
+  submit(cpu, cmds);
 }
 
 void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
@@ -170,7 +196,8 @@ void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
 void SmmuDriver::SvaNotifier::invalidate_range(CpuContext& cpu, uint64_t start, uint64_t length) {
   drv_.kernel_.env().trace_event("host.smmu_drv", "mm_invalidate",
                                  {tf("pasid", pasid_), tf_hex("va", start), tf("len", length)});
-  drv_.invalidate_range(cpu, asid_, start, length);
+  const Process* mm = drv_.devices_.at(sid_).bonds.at(pasid_).process;
+  drv_.invalidate_range(cpu, asid_, start, length, mm->page_table().granule_shift());
 }
 
 void SmmuDriver::SvaNotifier::release(CpuContext& cpu) {
@@ -179,11 +206,31 @@ void SmmuDriver::SvaNotifier::release(CpuContext& cpu) {
   drv_.kernel_.env().trace_event("host.smmu_drv", "mm_release", {tf("pasid", pasid_)});
 }
 
-void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size) {
-  if (pages_for(size) > kTlbiRangeMaxPages) {
-    submit(cpu, {smmu::encode_cmd_tlbi_nh_asid(asid)});
+void SmmuDriver::invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size,
+                                  unsigned page_shift) {
+  std::vector<smmu::CmdWords> cmds;
+  const uint64_t granule = uint64_t{1} << page_shift;
+  const uint64_t first = align_down(iova, granule);
+  const uint64_t bytes = align_up(iova + size, granule) - first;
+  if ((bytes >> page_shift) >= max_tlbi_ops(page_shift)) {
+    cmds = {smmu::encode_cmd_tlbi_nh_asid(asid)};
   } else {
-    submit(cpu, smmu::tlbi_nh_va_range_cmds(asid, iova, size));
+    cmds = smmu::tlbi_nh_va_range_cmds(asid, first, bytes, page_shift);
+  }
+  append_atc_inv(cmds, asid, iova, size);
+  submit(cpu, cmds);
+}
+
+void SmmuDriver::append_atc_inv(std::vector<smmu::CmdWords>& cmds, uint16_t asid, uint64_t iova,
+                                uint64_t size) const {
+  for (const auto& [sid, dev] : devices_) {
+    if (!dev.ats) continue;
+    if (dev.dma_asid == asid) cmds.push_back(smmu::encode_cmd_atc_inv(sid, false, 0, iova, size));
+    for (const auto& [pasid, bond] : dev.bonds) {
+      if (bond.asid == asid && !bond.released) {
+        cmds.push_back(smmu::encode_cmd_atc_inv(sid, true, pasid, iova, size));
+      }
+    }
   }
 }
 
@@ -238,7 +285,63 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
 }
 
 void SmmuDriver::invalidate_asid(CpuContext& cpu, uint16_t asid) {
-  submit(cpu, {smmu::encode_cmd_tlbi_nh_asid(asid)});
+  std::vector<smmu::CmdWords> cmds = {smmu::encode_cmd_tlbi_nh_asid(asid)};
+  append_atc_inv(cmds, asid, 0, 0);
+  submit(cpu, cmds);
+}
+
+void SmmuDriver::priq_irq(CpuContext& cpu) {
+  const unsigned log2 = config_.priq_log2;
+  const uint32_t mask = smmu::queue_ptr_mask(log2);
+  uint32_t prod = reg_read32(cpu, smmu::kRegPriqProd);
+  while (true) {
+    while ((priq_cons_ & mask) != (prod & mask)) {
+      uint64_t words[smmu::kPriqDwords];
+      kernel_.kernel_read(
+          cpu, priq_pa_ + uint64_t{smmu::queue_index(priq_cons_, log2)} * smmu::kPriqBytes, words,
+          sizeof words);
+      priq_cons_ = smmu::queue_next(priq_cons_, log2);
+      const smmu::PageRequest r = smmu::decode_priq_entry(words);
+      kernel_.env()
+          .stats()
+          .counter("host.smmu_drv.page_requests", "PRI page requests served")
+          .inc();
+      kernel_.env().trace_event("host.smmu_drv", "page_request",
+                                {tf("sid", r.sid), tf("ssid", r.ssid), tf_hex("addr", r.addr),
+                                 tf("write", r.write ? 1 : 0), tf("last", r.last ? 1 : 0)});
+      // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response.
+      cpu.busy(ns(kernel_.costs().iopf_handler_ns));
+      const Bond* bond = r.ssv ? find_bond(r.sid, r.ssid) : nullptr;
+      bool fixed = false;
+      if (bond && !bond->released) {
+        Process& process = *bond->process;
+        if (process.fault_in(r.addr)) {
+          cpu.busy(ns(kernel_.costs().page_fault_ns));
+          kernel_.env().stats().counter("host.page_faults.io").inc();
+          fixed = true;
+        } else {
+          // Already present (another request faulted it in): fine unless the access is not.
+          const Vma* vma = process.find_vma(r.addr);
+          fixed = process.translate(r.addr).has_value() && vma && (!r.write || vma->writable);
+        }
+      }
+      if (!r.last) continue;
+      smmu::Command resp;
+      resp.op = static_cast<uint8_t>(smmu::CmdOp::kPriResp);
+      resp.sid = r.sid;
+      resp.ssv = r.ssv;
+      resp.ssid = r.ssid;
+      resp.grpid = r.prg_index;
+      resp.resp = fixed ? smmu::kPriRespSuccess : smmu::kPriRespDeny;
+      submit(cpu, {smmu::encode_cmd(resp)});
+      kernel_.env().trace_event("host.smmu_drv", "pri_resp",
+                                {tf("sid", r.sid), tf("prg", r.prg_index),
+                                 tf("success", fixed ? 1 : 0)});
+    }
+    reg_write32(cpu, smmu::kRegPriqCons, priq_cons_ | (prod & smmu::kQueueOverflowFlag));
+    prod = reg_read32(cpu, smmu::kRegPriqProd);
+    if ((priq_cons_ & mask) == (prod & mask)) break;
+  }
 }
 
 void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds_in) {

@@ -5,11 +5,14 @@
 // kernel DMA domain in CD 0); SVA bind allocates a PASID and an ASID and installs a CD whose
 // TTB0 is the process's own page-table root (CFGI_CD + SYNC); unbind replaces it with a CD
 // that faults everything (EPD0) before the PASID is freed; invalidate_range issues
-// TLBI_NH_VA over a range (TLBI_NH_ASID past 512 pages) then CMD_SYNC, and waits for it by
+// TLBI_NH_VA over a range stepping by the address space's granule (TLBI_NH_ASID from
+// max_tlbi_ops(granule) pages: 512 at 4K) then CMD_SYNC, and waits for it by
 // polling CMDQ_CONS. Every command is written to memory by the CPU (charged) and consumed by
 // the SMMU model with its own timing.
-// Not modelled yet (issue 3): 2-level tables, event queue servicing (I/O page faults), ATS
-// and ATC_INV, stall/PRI, MSI-signalled SYNC, mmu_notifier hooks.
+// ATS devices get STE.EATS = 1 and CMD_ATC_INV after each TLBI (mmu_notifier, DMA unmap,
+// unbind); with PRI a PRI queue and its interrupt handler serve device page requests.
+// Not modelled yet: 2-level tables, MSI-signalled SYNC, PRI groups of several requests (each
+// request is answered on its own when Last).
 #pragma once
 
 #include <cstdint>
@@ -38,12 +41,26 @@ struct SmmuDriverConfig {
   // MSI vector) runs the fault handler, which faults the page in and answers CMD_RESUME.
   bool stall_faults = false;
   uint32_t evtq_msi_vector = 64;
+  // ATS: StreamIDs of ATS-capable devices: their STE gets EATS = 1 (translated requests and
+  // Translation Requests allowed), and every TLB invalidation of an address space they use is
+  // followed by CMD_ATC_INV (SID, SSID, range) before its CMD_SYNC.
+  std::vector<uint32_t> ats_stream_ids;
+  // PRI: a PRI queue (2^priq_log2 entries) and its interrupt (this MSI vector; needs the
+  // interrupt controller at probe) whose handler faults pages in and answers CMD_PRI_RESP.
+  bool pri = false;
+  uint8_t priq_log2 = 7;
+  uint32_t priq_msi_vector = 65;
 };
 
 class SmmuDriver {
  public:
-  // Linux arm_smmu_tlb_inv_range_asid: above this many pages a whole-ASID invalidation.
-  static constexpr uint64_t kTlbiRangeMaxPages = 512;
+  // Linux CMDQ_MAX_TLBI_OPS = 1 << (PAGE_SHIFT - 3) (one command queue page's worth of
+  // TLBI_NH_VA, 512 at 4K, 2048 at 16K, 8192 at 64K): a range of that many pages or more of
+  // the granule 2^page_shift is invalidated with TLBI_NH_ASID instead
+  // (arm_smmu_mm_arch_invalidate_secondary_tlbs: size >= CMDQ_MAX_TLBI_OPS * PAGE_SIZE).
+  static constexpr uint64_t max_tlbi_ops(unsigned page_shift) {
+    return uint64_t{1} << (page_shift - 3);
+  }
 
   SmmuDriver(Kernel& kernel, SmmuDriverConfig config);
 
@@ -55,8 +72,12 @@ class SmmuDriver {
   // SVA: returns the PASID bound to the process for this device (one per mm, shared).
   uint32_t sva_bind(CpuContext& cpu, uint32_t sid, Process& process);
   void sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid);
-  // TLB invalidation of [iova, iova+size) in `asid`, then SYNC, waited for.
-  void invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size);
+  // TLB invalidation of [iova, iova+size) in `asid`, then SYNC, waited for: TLBI_NH_VA range
+  // commands stepping by the granule 2^page_shift over the granule-aligned range (TG of the
+  // address space: 12 for the 4K DMA domain, the process's granule for SVA), or TLBI_NH_ASID
+  // from max_tlbi_ops(page_shift) granule pages up.
+  void invalidate_range(CpuContext& cpu, uint16_t asid, uint64_t iova, uint64_t size,
+                        unsigned page_shift = 12);
   // Whole-context invalidation (TLBI_NH_ASID) then SYNC, waited for.
   void invalidate_asid(CpuContext& cpu, uint16_t asid);
 
@@ -66,10 +87,17 @@ class SmmuDriver {
   // handled in the bound process's mm (fault the page in if it is untouched anonymous
   // memory) and answered with CMD_RESUME retry, else abort; then EVTQ_CONS is updated.
   void evtq_irq(CpuContext& cpu);
+  // The PRI-queue interrupt handler (Linux arm_smmu_priq_thread with iopf): reads every new
+  // page request; faults the page in the bound process's mm (untouched anonymous memory, or
+  // already present with the access allowed) and, for the last request of its group, answers
+  // CMD_PRI_RESP success, else deny (IOMMU_PAGE_RESP_INVALID), + SYNC; loops until the queue
+  // is empty, then updates PRIQ_CONS.
+  void priq_irq(CpuContext& cpu);
 
  private:
   // One SVA bond's mmu_notifier: CPU page-table changes become TLBI_NH_VA (by range, or
-  // TLBI_NH_ASID past 512 pages) + SYNC; mm exit installs the fault-everything CD.
+  // TLBI_NH_ASID from max_tlbi_ops pages of the mm's granule) + SYNC; mm exit installs the
+  // fault-everything CD.
   class SvaNotifier : public MmNotifier {
    public:
     SvaNotifier(SmmuDriver& drv, uint32_t sid, uint32_t pasid, uint16_t asid)
@@ -92,12 +120,18 @@ class SmmuDriver {
   };
   struct Device {
     uint64_t cd_table_pa = 0;
+    uint16_t dma_asid = 0;  // CD 0 (kernel DMA domain, traffic without PASID)
+    bool ats = false;
     std::map<int, uint32_t> pasid_of_pid;
     std::map<uint32_t, Bond> bonds;  // by PASID
   };
   void quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid);
   void write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid, const smmu::CdConfig& cd);
   void submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds);  // + SYNC, waited
+  // Appends CMD_ATC_INV of [iova, iova + size) (size 0: all) for every ATS device context
+  // tagged `asid`: CD 0 without PASID, SVA bonds with their PASID.
+  void append_atc_inv(std::vector<smmu::CmdWords>& cmds, uint16_t asid, uint64_t iova,
+                      uint64_t size) const;
   uint32_t reg_read32(CpuContext& cpu, uint32_t offset);
   void reg_write32(CpuContext& cpu, uint32_t offset, uint32_t v);
   void reg_write64(CpuContext& cpu, uint32_t offset, uint64_t v);
@@ -109,6 +143,8 @@ class SmmuDriver {
   uint64_t evtq_pa_ = 0;
   uint32_t cmdq_prod_ = 0;
   uint32_t evtq_cons_ = 0;
+  uint64_t priq_pa_ = 0;
+  uint32_t priq_cons_ = 0;
   const Bond* find_bond(uint32_t sid, uint32_t ssid) const;
   std::map<uint32_t, Device> devices_;
   uint32_t next_pasid_ = 1;  // PASID 0 is IOMMU_NO_PASID

@@ -74,10 +74,12 @@ class UacceQueueFile : public KernelFile {
     const uint64_t region = offset / kPage;
     if (region == rt::kUacceQfrtMmio) {
       if (mmio_mapped_) return (*err = -EEXIST), 0;
-      if (length > dev_.info_.mmio_size) return (*err = -EINVAL), 0;
+      if (length > dev_.qm_.qp_mmio_size()) return (*err = -EINVAL), 0;
+      // The queue's doorbell region: the shared BAR pages, or its own isolated page.
+      const uint64_t base = dev_.qm_.qp_mmio_pa(qp_->id);
       std::vector<uint64_t> pages;
       for (uint64_t off = 0; off < align_up(length, kPage); off += kPage) {
-        pages.push_back(dev_.qm_.info().bar_pa + off);
+        pages.push_back(base + off);
       }
       mmio_mapped_ = true;
       return ctx.process.mmap_physical(pages, VmaKind::kDeviceMmio, ctx.fd, true);
@@ -136,20 +138,28 @@ UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, Uac
   kernel_.register_device(dev_path_, this);
   const std::string dir = std::string(rt::kUacceSysfsClassDir) + "/" + info_.name + "/";
   kernel_.add_sysfs(dir + rt::kUacceAttrApi, [] { return std::string(rt::kHisiQmApiV2); });
-  kernel_.add_sysfs(dir + rt::kUacceAttrFlags,
-                    [] { return std::to_string(rt::kUacceDevSva); });
+  kernel_.add_sysfs(dir + rt::kUacceAttrFlags, [] { return std::to_string(rt::kUacceDevSva); });
   kernel_.add_sysfs(dir + rt::kUacceAttrAlgorithms, [this] { return info_.algorithms; });
   kernel_.add_sysfs(dir + rt::kUacceAttrAvailableInstances,
                     [this] { return std::to_string(qm_.available_qps()); });
   kernel_.add_sysfs(dir + rt::kUacceAttrRegionMmioSize,
-                    [this] { return std::to_string(info_.mmio_size); });
+                    [this] { return std::to_string(qm_.qp_mmio_size()); });
   kernel_.add_sysfs(dir + rt::kUacceAttrRegionDusSize,
                     [this] { return std::to_string(qm_.ring_size(true)); });
-  kernel_.add_sysfs(dir + rt::kUacceAttrIsolate, [] { return std::string("0"); });
-  kernel_.add_sysfs(dir + rt::kUacceAttrIsolateStrategy, [] { return std::string("0"); });
+  // The attribute callbacks have no caller context: the register read runs on a context of
+  // the device's own (it advances the reading thread's time but is not charged as its CPU).
+  kernel_.add_sysfs(dir + rt::kUacceAttrIsolate,
+                    [this] { return std::string(qm_.read_isolated(sysfs_cpu_) ? "1" : "0"); });
+  kernel_.add_sysfs(dir + rt::kUacceAttrIsolateStrategy,
+                    [this] { return std::to_string(qm_.info().isolate_threshold); });
 }
 
 std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
+  if (qm_.read_isolated(ctx.cpu)) {
+    kernel_.env().stats().counter("host.uacce.open_refused_isolated").inc();
+    *err = -EPERM;
+    return nullptr;
+  }
   HisiQmDriver::Qp* qp = qm_.alloc_qp(0);
   if (!qp) {
     *err = -EBUSY;
@@ -157,9 +167,9 @@ std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
   }
   // uacce_fops_open: iommu_sva_bind_device(parent, current->mm) -> PASID -> get_queue.
   const uint32_t pasid = smmu_.sva_bind(ctx.cpu, info_.stream_id, ctx.process);
-  kernel_.env().trace_event("host.uacce", "open",
-                            {tf("dev", info_.name), tf("pid", ctx.process.pid()),
-                             tf("qp", qp->id), tf("pasid", pasid)});
+  kernel_.env().trace_event(
+      "host.uacce", "open",
+      {tf("dev", info_.name), tf("pid", ctx.process.pid()), tf("qp", qp->id), tf("pasid", pasid)});
   return std::make_unique<UacceQueueFile>(*this, qp, pasid, ctx.process.pid());
 }
 

@@ -4,9 +4,21 @@
 // offset 0 maps the MMIO doorbell pages, offset 1 (times the page size) the DUS ring
 // (SQ, CQ and the status page); SET_QP_CTX picks the queue type; START_Q writes SQC/CQC
 // through the mailbox with the PASID enabled; PUT_Q stops the queue; release unbinds.
-// wait_event is uacce's poll(): woken by the QM interrupt for the queue.
-// Not modelled yet: doorbell isolation (64 KiB per queue), isolate/isolate_strategy writes,
-// uacce_remove, fork (VM_DONTCOPY).
+// wait_event is uacce's poll(): woken by the QM interrupt for the queue, and by the QM
+// driver's AEQ handler when it disables the queue after a hardware error (the DUS stop words
+// are then set).
+// MMIO region: without doorbell isolation the BAR's first pages (up to the SQ/CQ doorbell
+// page); with it the queue's own 64 KiB doorbell page (hisi_qm_uacce_mmap), so a process can
+// ring no other queue's doorbell. region_mmio_size says which.
+// Isolation: sysfs `isolate` is the QM's isolation flag, read by MMIO from the device (model
+// register 0x3f04, see qm_formats.h; Linux keeps it in the driver, hisi_qm_get_isolate_state);
+// `isolate_strategy` shows the device's threshold (errors per window) and is read-only here
+// (Linux lets root write it while no queue is open; the model's threshold is the QM parameter
+// isolate_threshold). open() of an isolated device fails with -EPERM: Linux's uacce_fops_open
+// does not check isolation itself, but an isolated function is left stopped and
+// hisi_qm_create_qp refuses a stopped QM with -EPERM; UADK skips isolated devices before it
+// ever opens one.
+// Not modelled: uacce_remove, fork (VM_DONTCOPY), writing isolate_strategy.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +36,6 @@ struct UacceDeviceInfo {
   std::string name;        // "hisi_zip-0"
   std::string algorithms;  // "zlib\ngzip\ndeflate"
   uint32_t stream_id = 0;
-  uint64_t mmio_size = 8192;  // V2 without doorbell isolation: two pages from the BAR start
 };
 
 class UacceDevice : public CharDevice {
@@ -41,6 +52,7 @@ class UacceDevice : public CharDevice {
   SmmuDriver& smmu_;
   UacceDeviceInfo info_;
   std::string dev_path_;
+  CpuContext sysfs_cpu_;  // sysfs reads have no caller context (see the header comment)
 };
 
 }  // namespace wdsim

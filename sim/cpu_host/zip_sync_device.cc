@@ -40,6 +40,12 @@ class ZipSyncFile : public KernelFile {
       : dev_(dev), qps_{comp, decomp} {
     for (auto* qp : qps_) {
       qp->on_event = [this, qp](CpuContext& cpu) { complete(cpu, *qp); };
+      // The driver disabled the queue (an AEQ error): the outstanding request fails.
+      qp->on_fail = [this](CpuContext&, uint16_t) {
+        failed_ = true;
+        done_ = true;
+        done_event_.notify(sc_core::SC_ZERO_TIME);
+      };
     }
   }
 
@@ -100,6 +106,7 @@ class ZipSyncFile : public KernelFile {
     ctx.cpu.busy(ns(c.kernel_sqe_build_ns));
     const uint16_t slot = qp.sq_tail;
     done_ = false;
+    failed_ = false;
     if (!dev_.qm_.kernel_send(ctx.cpu, qp, &sqe)) {
       unmap_and_release(ctx, src, req.src_len, dst, 0);
       return -EBUSY;
@@ -112,6 +119,13 @@ class ZipSyncFile : public KernelFile {
     ctx.cpu.busy(ns(c.wakeup_ns));
     st.woken_ps = now_ps();
 
+    if (failed_) {
+      unmap_and_release(ctx, src, req.src_len, dst, 0);
+      if (dst.bounce) {
+        for (uint64_t page : dst.pages) k.frames().free(page);
+      }
+      return -EIO;
+    }
     ZipSqe result;
     dev_.qm_.read_sqe(ctx.cpu, qp, slot, &result);
     req.status = result.status();
@@ -204,6 +218,7 @@ class ZipSyncFile : public KernelFile {
   ZipSyncDevice& dev_;
   HisiQmDriver::Qp* qps_[2];
   bool done_ = false;
+  bool failed_ = false;
   sc_core::sc_event done_event_;
 };
 

@@ -461,6 +461,31 @@ CmdWords encode_cmd_tlbi_nsnh_all() {
   return encode_cmd(c);
 }
 
+CmdWords encode_cmd_atc_inv(uint32_t sid, bool ssv, uint32_t ssid, uint64_t iova, uint64_t size) {
+  Command c;
+  c.op = static_cast<uint8_t>(CmdOp::kAtcInv);
+  c.sid = sid;
+  c.ssv = ssv;
+  c.ssid = ssv ? ssid : 0;
+  if (size == 0) {
+    c.size = kAtcInvSizeAll;
+    return encode_cmd(c);
+  }
+  constexpr unsigned kGrainShift = 12;  // ATS invalidation grain: 4 KiB
+  uint64_t page_start = iova >> kGrainShift;
+  const uint64_t page_end = (iova + size - 1) >> kGrainShift;
+  const uint64_t diff = page_start ^ page_end;
+  const unsigned log2_span = diff == 0 ? 0 : 64 - static_cast<unsigned>(__builtin_clzll(diff));
+  if (log2_span >= kAtcInvSizeAll) {
+    c.size = kAtcInvSizeAll;
+    return encode_cmd(c);
+  }
+  page_start &= ~((uint64_t{1} << log2_span) - 1);
+  c.addr = page_start << kGrainShift;
+  c.size = static_cast<uint8_t>(log2_span);
+  return encode_cmd(c);
+}
+
 CmdWords encode_cmd_sync(uint8_t cs, uint64_t msi_addr, uint32_t msi_data) {
   Command c;
   c.op = static_cast<uint8_t>(CmdOp::kSync);

@@ -360,6 +360,12 @@ CmdWords encode_cmd_tlbi_nh_va(uint16_t asid, uint64_t va, bool leaf = false,
                                const TlbiRange& range = {}, uint16_t vmid = 0);
 CmdWords encode_cmd_tlbi_nsnh_all();
 CmdWords encode_cmd_sync(uint8_t cs = kSyncCsNone, uint64_t msi_addr = 0, uint32_t msi_data = 0);
+// CMD_ATC_INV Size (log2 of 4 KiB pages) that stands for the whole address space.
+inline constexpr uint8_t kAtcInvSizeAll = 52;
+// CMD_ATC_INV for [iova, iova + size) of `sid` (and PASID `ssid` when `ssv`), as Linux's
+// arm_smmu_atc_inv_to_cmd: the smallest naturally aligned power-of-two span of 4 KiB pages that
+// covers the range; size 0 invalidates everything (Size 52).
+CmdWords encode_cmd_atc_inv(uint32_t sid, bool ssv, uint32_t ssid, uint64_t iova, uint64_t size);
 
 // Granule size in bytes for a TLBI TG value (0 when TG = 0).
 uint64_t tlbi_granule_bytes(uint8_t tg);

@@ -33,6 +33,7 @@ std::string size_text(uint64_t b) {
 }  // namespace
 
 void record_workload_stats(const RunOutcome& outcome, StatsRegistry& stats) {
+  record_uadk_stats(outcome.uadk, stats);
   for (const auto& [pt, samples] : by_point(outcome)) {
     const std::string base = "workload." + pt.path + "." + std::to_string(pt.size) + ".";
     auto& lat = stats.histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
@@ -53,6 +54,10 @@ std::string format_summary(const Scenario& scenario, const RunOutcome& outcome) 
   std::ostringstream os;
   char line[256];
   os << "wdsim: " << scenario.name << " (seed " << scenario.seed << ")\n\n";
+  if (scenario.workload.kind != "compare") {
+    os << format_uadk_summary(outcome.uadk);
+    return os.str();
+  }
   std::snprintf(line, sizeof line, "%-9s %9s %5s %10s %10s %10s %12s\n", "path", "size", "reqs",
                 "mean_us", "p50_us", "p99_us", "cpu_us/req");
   os << line;

@@ -3,7 +3,17 @@
 #include <filesystem>
 #include <set>
 
+#include "sim/cpu_host/process.h"
+
 namespace wdsim {
+
+void SecFunctionParams::declare(ParamScope& s) {
+  s.add("enabled", enabled, false, "",
+        "Add the SEC function: its own QM (system.sec_qm), PCIe link and BAR, kernel QM driver "
+        "and uacce device hisi_sec2-0 (needed by workload.kind crypto)",
+        "issue 4");
+  engine.declare(s);
+}
 
 void SystemParams::declare(ParamScope& s) {
   auto sub = [&](const char* name, auto& p) {
@@ -17,11 +27,47 @@ void SystemParams::declare(ParamScope& s) {
   sub("pcie", pcie);
   sub("root_complex", root_complex);
   sub("qm", qm);
+  s.require("host.iopf", host.iopf != "pri" || qm.ats,
+            "pri needs an ATS-capable device (system.qm.ats: true)");
   sub("zip", zip);
+  sub("sec", sec);
+  sub("sec_qm", sec_qm);
   sub("runtime", runtime);
+  if (sec.enabled) {
+    s.require("sec_qm.stream_id", sec_qm.stream_id != qm.stream_id,
+              "must differ from system.qm.stream_id when system.sec.enabled (e.g. 1)");
+    const bool msi_overlap =
+        sec_qm.msi_data + 1 >= qm.msi_data && sec_qm.msi_data <= qm.msi_data + 1;
+    s.require("sec_qm.msi_data", !msi_overlap,
+              "the SEC vectors (msi_data, msi_data + 1) must differ from the ZIP QM's (e.g. 2)");
+    s.require("sec_qm.ats", !sec_qm.ats, "ATS is modelled for the ZIP function only");
+  }
 }
 
 void WorkloadParams::declare(ParamScope& s) {
+  s.add_choice("kind", kind, "compare", {"compare", "batch", "crypto"},
+               "compare: doorbell vs syscall, one request outstanding; batch: UADK async "
+               "compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
+               "crypto: UADK cipher and digest (wd_cipher_* / wd_digest_*) on the SEC function, "
+               "sync and async",
+               "issue 4");
+  s.add_list("depths", depths, {1, 2, 4, 8, 16, 32, 64}, "requests",
+             "batch: requests kept outstanding, one point per depth", "issue 4",
+             Range::between(1, 1000));
+  s.add_list("queues", queues, {1}, "ctxs",
+             "batch: async ctxs (hardware queues) the requests are spread over round robin, one "
+             "point per value",
+             "issue 4", Range::between(1, 64));
+  s.add_list("crypto_algs", crypto_algs,
+             {"cbc(aes)", "xts(aes)", "cbc(sm4)", "sha256", "hmac(sha256)", "sm3"},
+             {"ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "ecb(sm4)", "cbc(sm4)", "ctr(sm4)",
+              "sha1", "sha256", "sha512", "sm3", "hmac(sha256)", "hmac(sm3)"},
+             "crypto: UADK algorithm names (wd_cipher_init2 / wd_digest_init2)", "issue 4");
+  s.add_list("crypto_modes", crypto_modes, {"sync", "async"}, {"sync", "async"},
+             "crypto: wd_do_*_sync (one at a time) and/or wd_do_*_async (async_depth outstanding)",
+             "issue 4");
+  s.add("async_depth", async_depth, 8u, "requests",
+        "crypto: requests kept outstanding in async mode", "guess", Range::between(1, 1000));
   s.add_list("paths", paths, {"doorbell", "syscall"}, {"doorbell", "syscall"},
              "Submission paths to compare: user-space doorbell (UACCE/SVA) or syscall "
              "(kernel driver with DMA mapping)",
@@ -46,6 +92,16 @@ void WorkloadParams::declare(ParamScope& s) {
         "buffers every request)",
         "issue 3 (streaming workload for IOTLB/page-size sweeps)",
         Range::between(0, 1ull << 34));
+  s.add("page_size", page_size, 4096u, "B",
+        "Page size of the process: 4096, 16384 or 65536 make it the process's translation "
+        "granule (CPU and SMMU walks, TLB entries, DUS/MMIO mappings); 2097152 or 1073741824 "
+        "keep the 4K granule and give the workload buffers huge pages of that size (MAP_HUGETLB), "
+        "as do 33554432 on the 16K and 536870912 on the 64K granule",
+        "issue 3 (page-size sweep); Linux arm64 CONFIG_ARM64_{4K,16K,64K}_PAGES and hugetlb "
+        "sizes");
+  s.require("page_size", process_page_size(page_size).has_value(),
+            "must be 4096, 16384, 65536 (granules) or 2097152, 1073741824 (4K + huge pages), "
+            "33554432 (16K + huge), 536870912 (64K + huge)");
   s.add_choice("buffers", buffers, "populate", {"populate", "demand", "pretouch", "pin"},
                "Destination buffers: populate = one buffer per size, mapped with MAP_POPULATE; "
                "the others use a fresh, untouched buffer for every request: demand = the "
@@ -70,6 +126,8 @@ void Scenario::declare(ParamScope& s) {
   system.declare(sys);
   ParamScope wl = s.sub("workload");
   workload.declare(wl);
+  s.require("workload.kind", workload.kind != "crypto" || system.sec.enabled,
+            "crypto needs the SEC function: set system.sec.enabled: true");
   ParamScope out = s.sub("output");
   output.declare(out);
 }

@@ -10,6 +10,7 @@
 
 #include "runtime/hisi_qm_udrv.h"
 #include "sim/accel/qm/qm.h"
+#include "sim/accel/sec/sec_engine.h"
 #include "sim/accel/zip/zip_engine.h"
 #include "sim/base/config_tree.h"
 #include "sim/base/params.h"
@@ -22,6 +23,15 @@
 
 namespace wdsim {
 
+// The optional second accelerator function: a QM (system.sec_qm) with the SEC engine behind it,
+// on a PCIe link of its own, as uacce device hisi_sec2-0. Off by default.
+struct SecFunctionParams {
+  bool enabled;
+  SecEngineParams engine;  // system.sec.<engine key>
+
+  void declare(ParamScope& s);
+};
+
 // The blocks of one system, each under its own key of `system:`.
 struct SystemParams {
   DramParams dram;
@@ -32,13 +42,23 @@ struct SystemParams {
   RootComplexParams root_complex;
   QmParams qm;
   ZipEngineParams zip;
+  SecFunctionParams sec;
+  QmParams sec_qm;
   rt::UserDriverCosts runtime;
 
   void declare(ParamScope& s);
 };
 
-// The workload: requests of each size over each path, one outstanding at a time.
+// The workload. kind "compare": requests of each size over each path, one outstanding at a
+// time. kind "batch": UADK async compression with several requests outstanding (depths) over
+// one or several ctxs (queues). kind "crypto": UADK cipher/digest requests on the SEC function.
 struct WorkloadParams {
+  std::string kind;
+  std::vector<uint64_t> depths;
+  std::vector<uint64_t> queues;
+  std::vector<std::string> crypto_algs;
+  std::vector<std::string> crypto_modes;
+  uint64_t async_depth;
   std::vector<std::string> paths;
   std::vector<uint64_t> sizes;
   uint64_t requests;
@@ -47,6 +67,9 @@ struct WorkloadParams {
   std::string data;
   uint64_t footprint_bytes;
   std::string buffers;
+  // The process's page size (process_page_size in sim/cpu_host/process.h): 4096, 16384 or
+  // 65536 = that granule; 2097152 = 4K granule + 2 MiB huge pages for the workload buffers.
+  uint64_t page_size;
   uint64_t warmup_requests;
   double poll_timeout_us;
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "runtime/uapi/hisi_qm.h"
 #include "runtime/wd_comp.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/zip/zip_engine.h"
@@ -26,6 +27,8 @@
 #include "sim/cpu_host/uacce_device.h"
 #include "sim/cpu_host/zip_sync_device.h"
 #include "sim/iommu/smmu.h"
+#include "sim/accel/sec/sec_engine.h"
+#include "sim/pcie/pcie_fan_in.h"
 #include "sim/pcie/pcie_link.h"
 #include "sim/pcie/root_complex.h"
 #include "sim/system/workload_data.h"
@@ -37,6 +40,14 @@ namespace {
 constexpr uint16_t kDmaDomainAsid = 1;
 constexpr const char* kZipDeviceName = "hisi_zip-0";
 constexpr const char* kZipAlgorithms = "zlib\ngzip\ndeflate";
+// The SEC function's uacce device. Its algorithms attribute lists the UADK names the runtime's
+// wd_cipher_init2 / wd_digest_init2 look up (the runtime matches names exactly; Linux's
+// hisi_sec2 shows the classes "cipher\ndigest\naead" and UADK maps names to classes).
+constexpr const char* kSecDeviceName = "hisi_sec2-0";
+constexpr const char* kSecAlgorithms =
+    "ecb(aes)\ncbc(aes)\nctr(aes)\nxts(aes)\necb(sm4)\ncbc(sm4)\nctr(sm4)\nxts(sm4)\n"
+    "sha1\nsha224\nsha256\nsha384\nsha512\nsm3\nmd5\nsha512-224\nsha512-256\n"
+    "hmac(sha1)\nhmac(sha224)\nhmac(sha256)\nhmac(sha384)\nhmac(sha512)\nhmac(sm3)\nhmac(md5)";
 
 class SimulationError : public std::runtime_error {
  public:
@@ -50,6 +61,26 @@ rt::ZipFormat format_of(const std::string& f) {
 }
 
 uint64_t now_ps() { return to_ps(sc_core::sc_time_stamp()); }
+
+// The CPU's window onto the QM BAR: the registers, plus with doorbell isolation one 64 KiB
+// doorbell page per queue from db_isolation_base on.
+uint64_t qm_bar_window_size(const QmParams& qm) {
+  if (!qm.use_db_isolation) return AddressMap::kQmBarSize;
+  const uint64_t pages_end =
+      qm.db_isolation_base + uint64_t{qm.num_qps} * qm::kDoorbellIntervalIsolated;
+  return std::max<uint64_t>(AddressMap::kQmBarSize, pages_end);
+}
+
+// The host bus windows: SMMU registers, the ZIP QM BAR and (when enabled) the SEC QM BAR.
+std::vector<HostBus::WindowSpec> host_windows(const SystemParams& p) {
+  std::vector<HostBus::WindowSpec> w{
+      {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true},
+      {"qm_bar", AddressMap::kQmBar, qm_bar_window_size(p.qm), true}};
+  if (p.sec.enabled) {
+    w.push_back({"sec_qm_bar", AddressMap::kSecQmBar, qm_bar_window_size(p.sec_qm), true});
+  }
+  return w;
+}
 
 // Stages from checkpoints: each stage lasts from the previous checkpoint to its own,
 // clamped so that the stages are never negative and always sum to the total.
@@ -92,11 +123,7 @@ class SystemModule : public sc_core::sc_module {
     if (qm_params.msi_address == 0) qm_params.msi_address = p.root_complex.msi_base;
     qm_ = std::make_unique<Qm>("qm", qm_params, env);
     zip_ = std::make_unique<ZipEngine>("zip", p.zip, env);
-    bus_ = std::make_unique<HostBus>(
-        "host_bus", p.host_bus,
-        std::vector<HostBus::WindowSpec>{
-            {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true},
-            {"qm_bar", AddressMap::kQmBar, AddressMap::kQmBarSize, true}});
+    bus_ = std::make_unique<HostBus>("host_bus", p.host_bus, host_windows(p));
     gic_ = std::make_unique<InterruptController>("gic", ns(p.host.irq_entry_ns), env);
     kernel_ = std::make_unique<Kernel>("kernel", p.host, *memory_, *frames_, env);
 
@@ -104,9 +131,21 @@ class SystemModule : public sc_core::sc_module {
     smmu_->msi.bind(gic_->msi);
     rc_->to_iommu.bind(smmu_->upstream);
     rc_->to_msi.bind(gic_->msi);
-    link_->host_dma.bind(rc_->from_link);
+    if (p.sec.enabled) {
+      // Two functions, two links, one root port: merge their upstream traffic.
+      fan_in_ = std::make_unique<PcieFanIn>("pcie_fan_in", 2, env);
+      fan_in_->upstream.bind(rc_->from_link);
+      link_->host_dma.bind(fan_in_->port(0));
+    } else {
+      link_->host_dma.bind(rc_->from_link);
+    }
     qm_->dma.bind(link_->device_dma);
     link_->device_mmio.bind(qm_->mmio);
+    if (AtsEndpoint* ep = qm_->ats_endpoint()) {
+      // ATS messages bypass the link timing: the endpoint talks to the SMMU directly.
+      ep->ats.bind(smmu_->ats);
+      smmu_->ats_inv_pri.bind(ep->from_smmu);
+    }
     kernel_->mmio.bind(bus_->cpu);
     bus_->window(0).bind(smmu_->regs);
     bus_->window(1).bind(link_->host_mmio);
@@ -118,6 +157,8 @@ class SystemModule : public sc_core::sc_module {
     smmu_cfg.sid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.sid_bits, 16));
     smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.ssid_bits, 10));
     smmu_cfg.stall_faults = p.host.iopf == "stall";
+    if (p.qm.ats) smmu_cfg.ats_stream_ids = {p.qm.stream_id};
+    smmu_cfg.pri = p.host.iopf == "pri";
     smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, smmu_cfg);
     dma_ = std::make_unique<DmaApi>(*kernel_, *smmu_drv_, kDmaDomainAsid);
     HisiQmDeviceInfo info;
@@ -126,6 +167,9 @@ class SystemModule : public sc_core::sc_module {
     info.num_qps = p.qm.num_qps;
     info.sqe_size = p.qm.sqe_size_bytes;
     info.eq_msi_vector = p.qm.msi_data;
+    info.use_db_isolation = p.qm.use_db_isolation;
+    info.db_isolation_base = p.qm.db_isolation_base;
+    info.isolate_threshold = p.qm.isolate_threshold;
     qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
     UacceDeviceInfo uinfo;
     uinfo.name = kZipDeviceName;
@@ -133,6 +177,7 @@ class SystemModule : public sc_core::sc_module {
     uinfo.stream_id = p.qm.stream_id;
     uacce_ = std::make_unique<UacceDevice>(*kernel_, *qm_drv_, *smmu_drv_, uinfo);
     zip_sync_ = std::make_unique<ZipSyncDevice>(*kernel_, *qm_drv_, *dma_);
+    if (p.sec.enabled) build_sec(p);
 
     SC_HAS_PROCESS(SystemModule);
     SC_THREAD(main_thread);
@@ -145,10 +190,19 @@ class SystemModule : public sc_core::sc_module {
       smmu_drv_->probe(boot, gic_.get());
       smmu_drv_->attach_device(boot, sc_.system.qm.stream_id, dma_->domain(), kDmaDomainAsid);
       qm_drv_->probe(boot);
+      if (sec_qm_drv_) {
+        smmu_drv_->attach_device(boot, sc_.system.sec_qm.stream_id, dma_->domain(),
+                                 kDmaDomainAsid);
+        sec_qm_drv_->probe(boot);
+      }
       env_.trace_event("system", "booted");
-      Process& process = kernel_->create_process();
+      Process& process = kernel_->create_process(page_size_.granule);
       HostThread thread(*kernel_, process, "app");
-      for (const auto& path : sc_.workload.paths) run_path(thread, path);
+      if (sc_.workload.kind == "compare") {
+        for (const auto& path : sc_.workload.paths) run_path(thread, path);
+      } else {
+        run_uadk_workload(sc_, env_, thread, &out_.uadk);
+      }
       out_.ok = true;
     } catch (const SimulationError& e) {
       out_.error = e.what();
@@ -183,9 +237,8 @@ class SystemModule : public sc_core::sc_module {
       const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
       int err = 0;
       const bool fresh_dst = w.buffers != "populate";
-      const uint64_t src = t.mmap(-1, slots * size, rt::kProtRead | rt::kProtWrite, 0, &err);
-      const uint64_t dst =
-          fresh_dst ? 0 : t.mmap(-1, slots * capacity, rt::kProtRead | rt::kProtWrite, 0, &err);
+      const uint64_t src = map_buffer(t, slots * size, true, &err);
+      const uint64_t dst = fresh_dst ? 0 : map_buffer(t, slots * capacity, true, &err);
       if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
       env_.trace_event("workload", "point", {tf("path", path), tf("size", size)});
       for (uint64_t i = 0; i < w.warmup_requests + w.requests; ++i) {
@@ -193,14 +246,15 @@ class SystemModule : public sc_core::sc_module {
         const std::vector<uint8_t> input = data.next(size);
         t.process().write(in_va, input.data(), input.size());  // produced by the app, untimed
         // A fresh destination is mapped untimed; making it usable is part of the request.
-        const uint64_t out_va = fresh_dst ? t.mmap_anonymous(capacity, false, &err)
-                                          : dst + (i % slots) * capacity;
+        const uint64_t out_va =
+            fresh_dst ? map_buffer(t, capacity, false, &err) : dst + (i % slots) * capacity;
         if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
         const uint64_t t0 = now_ps();
         const sc_core::sc_time cpu0 = t.cpu().busy_time();
         if (w.buffers == "pretouch") {
           const uint8_t zero = 0;
-          for (uint64_t off = 0; off < capacity; off += aarch64::kPageSize4K) {
+          const uint64_t page = t.process().find_vma(out_va)->page_size;
+          for (uint64_t off = 0; off < capacity; off += page) {
             t.store(out_va + off, &zero, 1);
           }
         } else if (w.buffers == "pin") {
@@ -249,6 +303,52 @@ class SystemModule : public sc_core::sc_module {
     }
     if (session) session->close();
     if (fd >= 0) t.close(fd);
+  }
+
+  // The SEC function: its QM and engine, its own PCIe link on port 1 of the fan-in, its BAR
+  // window (host bus window 2), its kernel QM driver and uacce device.
+  void build_sec(const SystemParams& p) {
+    QmParams qp = p.sec_qm;
+    if (qp.msi_address == 0) qp.msi_address = p.root_complex.msi_base;
+    sec_link_ = std::make_unique<PcieLink>("sec_pcie_link", p.pcie, env_);
+    sec_qm_ = std::make_unique<Qm>("sec_qm", qp, env_);
+    sec_ = std::make_unique<SecEngine>("sec", p.sec.engine, env_);
+    sec_link_->host_dma.bind(fan_in_->port(1));
+    sec_qm_->dma.bind(sec_link_->device_dma);
+    sec_link_->device_mmio.bind(sec_qm_->mmio);
+    bus_->window(2).bind(sec_link_->host_mmio);
+    for (uint8_t alg = 0; alg <= rt::kHisiQpQcTypeMax; ++alg) {
+      sec_qm_->attach_engine(alg, sec_->for_alg_type(alg));
+    }
+    HisiQmDeviceInfo info;
+    info.name = "hisi_sec2";
+    info.bar_pa = AddressMap::kSecQmBar;
+    info.num_qps = p.sec_qm.num_qps;
+    info.sqe_size = p.sec_qm.sqe_size_bytes;
+    info.eq_msi_vector = p.sec_qm.msi_data;
+    info.use_db_isolation = p.sec_qm.use_db_isolation;
+    info.db_isolation_base = p.sec_qm.db_isolation_base;
+    info.isolate_threshold = p.sec_qm.isolate_threshold;
+    sec_qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
+    UacceDeviceInfo uinfo;
+    uinfo.name = kSecDeviceName;
+    uinfo.algorithms = kSecAlgorithms;
+    uinfo.stream_id = p.sec_qm.stream_id;
+    sec_uacce_ = std::make_unique<UacceDevice>(*kernel_, *sec_qm_drv_, *smmu_drv_, uinfo);
+  }
+
+  // A workload buffer: an ordinary anonymous mmap (granule pages; populated or not), or with
+  // huge pages (workload.page_size above the granule) MAP_HUGETLB of that size.
+  uint64_t map_buffer(HostThread& t, uint64_t len, bool populate, int* err) {
+    if (page_size_.huge_page == 0) {
+      return populate ? t.mmap(-1, len, rt::kProtRead | rt::kProtWrite, 0, err)
+                      : t.mmap_anonymous(len, false, err);
+    }
+    t.cpu().busy(ns(sc_.system.host.syscall_entry_ns));
+    const uint64_t va =
+        kernel_->sys_mmap_anonymous(t.process(), t.cpu(), len, populate, err, page_size_.huge_page);
+    t.cpu().busy(ns(sc_.system.host.syscall_exit_ns));
+    return va;
   }
 
   // `prepare` (pretouching or pinning a fresh buffer) is a stage only when the workload does it.
@@ -306,6 +406,9 @@ class SystemModule : public sc_core::sc_module {
   const Scenario& sc_;
   SimEnv& env_;
   RunOutcome& out_;
+  // workload.page_size, checked when the scenario was loaded.
+  const ProcessPageSize page_size_ =
+      process_page_size(sc_.workload.page_size).value_or(ProcessPageSize{});
   std::unique_ptr<PhysicalMemory> memory_;
   std::unique_ptr<FrameAllocator> frames_;
   std::unique_ptr<Smmu> smmu_;
@@ -321,6 +424,13 @@ class SystemModule : public sc_core::sc_module {
   std::unique_ptr<HisiQmDriver> qm_drv_;
   std::unique_ptr<UacceDevice> uacce_;
   std::unique_ptr<ZipSyncDevice> zip_sync_;
+  // The SEC function (system.sec.enabled).
+  std::unique_ptr<PcieFanIn> fan_in_;
+  std::unique_ptr<PcieLink> sec_link_;
+  std::unique_ptr<Qm> sec_qm_;
+  std::unique_ptr<SecEngine> sec_;
+  std::unique_ptr<HisiQmDriver> sec_qm_drv_;
+  std::unique_ptr<UacceDevice> sec_uacce_;
   SqeRecord last_record_;
 };
 
@@ -343,7 +453,9 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
   fresh_context();
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
-  if (out.ok && out.samples.empty()) out.error = "the workload measured no request";
+  if (out.ok && out.samples.empty() && out.uadk.measured_requests() == 0) {
+    out.error = "the workload measured no request";
+  }
   if (!out.error.empty()) out.ok = false;
   return out;
 }

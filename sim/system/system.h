@@ -16,6 +16,7 @@
 
 #include "sim/base/sim_env.h"
 #include "sim/system/scenario.h"
+#include "sim/system/uadk_workload.h"
 
 namespace wdsim {
 
@@ -26,6 +27,7 @@ struct AddressMap {
   static constexpr uint64_t kSmmuRegsSize = 0x2'0000ull;      // two 64 KiB pages
   static constexpr uint64_t kQmBar = 0x50'0000'0000ull;       // QM register/doorbell BAR
   static constexpr uint64_t kQmBarSize = 0x1'0000ull;         // V2 without db isolation
+  static constexpr uint64_t kSecQmBar = 0x51'0000'0000ull;    // SEC function's QM BAR
   static constexpr uint64_t kMsiDoorbell = 0x60'0000'0000ull;  // interrupt controller
   static constexpr uint64_t kMsiDoorbellSize = 0x1000ull;
 };
@@ -43,7 +45,8 @@ struct RequestSample {
 struct RunOutcome {
   bool ok = false;
   std::string error;  // a simulation error (a mismatch, a hung request, a device error)
-  std::vector<RequestSample> samples;
+  std::vector<RequestSample> samples;  // workload.kind compare
+  UadkResults uadk;                     // workload.kind batch / crypto
   double wall_seconds = 0;
 };
 
@@ -51,10 +54,12 @@ struct RunOutcome {
 // in RunOutcome::error); throws std::exception only for simulator bugs.
 RunOutcome run_system(const Scenario& scenario, SimEnv& env);
 
-// The comparison table (path, size, requests, mean/p50/p99 latency, CPU time per request)
-// and the share of time per stage.
+// compare: the comparison table (path, size, requests, mean/p50/p99 latency, CPU time per
+// request) and the share of time per stage. batch: throughput and latency vs depth per queue
+// count. crypto: latency and throughput per algorithm and size, sync vs async.
 std::string format_summary(const Scenario& scenario, const RunOutcome& outcome);
-// Per-request figures into the stats registry (workload.<path>.<size>.*).
+// Per-request figures into the stats registry: compare workload.<path>.<size>.*; batch
+// workload.batch.<size>.q<queues>.d<depth>.*; crypto workload.crypto.<alg>.<mode>.<size>.*.
 void record_workload_stats(const RunOutcome& outcome, StatsRegistry& stats);
 
 }  // namespace wdsim

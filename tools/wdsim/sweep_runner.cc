@@ -89,8 +89,11 @@ PointFigures read_figures(const std::filesystem::path& dir, int exit_code) {
       }
     }
   }
+  // The SMMU's TLBs as a whole: a lookup hits in the micro-TLB or, behind it, the main
+  // IOTLB; a main-IOTLB miss is a miss of both.
   if (j.contains("smmu") && j["smmu"].contains("iotlb")) {
-    const double hits = j["smmu"]["iotlb"].value("hits", 0.0);
+    double hits = j["smmu"]["iotlb"].value("hits", 0.0);
+    if (j["smmu"].contains("utlb")) hits += j["smmu"]["utlb"].value("hits", 0.0);
     const double misses = j["smmu"]["iotlb"].value("misses", 0.0);
     if (hits + misses > 0) f.iotlb_hit_rate = 100.0 * hits / (hits + misses);
   }
@@ -141,11 +144,11 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   std::ostringstream csv;
   csv << "point";
   for (const auto& a : scenario.sweep) csv << "," << a.key;
-  csv << ",path,size,mean_us,p99_us,cpu_us,translation_pct,iotlb_hit_pct,exit\n";
+  csv << ",path,size,mean_us,p99_us,cpu_us,translation_pct,tlb_hit_pct,exit\n";
   std::cout << "wdsim sweep: " << scenario.name << " (" << points.size() << " points)\n\n";
   char line[512];
   std::snprintf(line, sizeof line, "%-10s %-40s %-9s %8s %10s %10s %8s %8s\n", "point",
-                "values", "path", "size", "mean_us", "p99_us", "xlat_%", "iotlb_%");
+                "values", "path", "size", "mean_us", "p99_us", "xlat_%", "tlb_hit%");
   std::cout << line;
   int worst = 0;
   for (size_t i = 0; i < points.size(); ++i) {

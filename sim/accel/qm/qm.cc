@@ -68,6 +68,12 @@ void QmParams::declare(ParamScope& s) {
   s.add("isolate_window_ms", isolate_window_ms, 3600000.0, "ms",
         "Window the isolation threshold counts errors in",
         "Linux qm.c qm_hw_err_isolate: errors within one hour", Range::min(0.000001));
+  s.add("ats", ats, false, "",
+        "PCIe ATS (and PRI when `pri`): engine data DMA is translated through the function's "
+        "ATC (atc.*) or an ATS Translation Request and issued pre-translated; faults become PRI "
+        "Page Requests. Off: untranslated DMA, the SMMU translates",
+        "model choice; HiSilicon ZIP/SEC use stall, not ATS");
+  ats_endpoint.declare(s);
 }
 
 
@@ -102,6 +108,10 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
   if (params_.fetch_units == 0 || params_.fetch_batch_max == 0)
     throw ConfigError(std::string(name) + ": fetch_units and fetch_batch_max must be >= 1");
   mmio.register_b_transport(this, &Qm::mmio_b_transport);
+  if (params_.ats) {
+    ats_ = std::make_unique<AtsEndpoint>("ats", params_.ats_endpoint, params_.stream_id, env_,
+                                         stat("ats"));
+  }
   SC_HAS_PROCESS(Qm);
   SC_THREAD(mailbox_thread);
   SC_THREAD(dispatch_thread);

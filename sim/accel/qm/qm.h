@@ -63,6 +63,7 @@
 #include "sim/accel/qm/qm_queue.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
+#include "sim/iommu/ats_endpoint.h"
 
 namespace wdsim {
 
@@ -85,6 +86,10 @@ struct QmParams {
   double irq_coalesce_time_ns;   // longest wait for an EQE after a CQE (0: no timer)
   uint32_t isolate_threshold;    // device errors in the window that isolate it (0: never)
   double isolate_window_ms;      // the window those errors are counted in
+  // ATS/PRI (PCIe ATS and PRI capabilities): engine data DMA is translated by the function's
+  // own ATC / Translation Requests (PRI Page Requests on faults) and goes out pre-translated.
+  bool ats = false;
+  AtsEndpointParams ats_endpoint;  // keys atc.*, pri, max_page_requests, invalidate_latency_ns
 
   void declare(ParamScope& s);
   bool coalescing() const { return irq_coalesce_count > 0 || irq_coalesce_time_ns > 0; }
@@ -123,6 +128,9 @@ class Qm : public sc_core::sc_module {
   // count within isolate_window_ms reached isolate_threshold (sticky until written 0).
   uint64_t device_errors() const { return device_errors_total_; }
   bool isolated() const { return isolated_; }
+  // The function's ATS endpoint when params.ats (its `ats` socket must be bound to the SMMU's
+  // `ats`, the SMMU's `ats_inv_pri` to its `from_smmu`); nullptr otherwise.
+  AtsEndpoint* ats_endpoint() { return ats_.get(); }
 
  private:
   struct InFlight;  // one SQE between fetch and completion
@@ -182,6 +190,7 @@ class Qm : public sc_core::sc_module {
   SimEnv& env_;
   std::map<uint8_t, QmEngine*> engines_;
   std::function<void(const SqeRecord&)> observer_;
+  std::unique_ptr<AtsEndpoint> ats_;  // when params_.ats
 
   std::vector<QmSqState> sqs_;
   std::vector<QmCqState> cqs_;

@@ -141,7 +141,7 @@ void Qm::run_engine(InFlight& req, QmSqState& sq, sc_time& t) {
   IoAttrs data_attrs = ring_attrs(req.seq);
   data_attrs.pasid_valid = sq.pasid_enable;
   data_attrs.pasid = sq.pasid_enable ? sq.pasid : 0;
-  QmDmaPort data(dma, data_attrs);
+  QmDmaPort data(dma, data_attrs, ats_.get());
   EngineRequest er;
   er.sqe = req.sqe.data();
   er.sqe_size = req.sqe.size();

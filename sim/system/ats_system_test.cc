@@ -1,0 +1,140 @@
+// ATS and PRI in the whole system: the QM as an ATS endpoint (system.qm.ats)
+// translating its data DMA through its ATC and ATS Translation Requests, the
+// kernel's CMD_ATC_INV after mmu_notifier TLBIs, and device page faults served
+// by PRI (system.host.iopf=pri): page requests in the PRI queue, the kernel's
+// PRIQ handler, CMD_PRI_RESP.
+#include <gtest/gtest.h>
+
+#include "sim/base/params.h"
+#include "sim/iommu/smmu_formats.h"
+#include "sim/system/scenario.h"
+#include "sim/system/system.h"
+
+namespace wdsim {
+namespace {
+
+uint64_t counter(SimEnv &env, const std::string &key) {
+  const Counter *c = env.stats().find_counter(key);
+  return c ? c->value() : 0;
+}
+
+RunOutcome run(const std::vector<std::string> &sets, SimEnv &env) {
+  Scenario sc = load_scenario_text("{}\n", "inline", sets);
+  return run_system(sc, env);
+}
+
+TEST(AtsSystem, TranslatedDmaHitsTheDeviceAtcAndSkipsTheSmmuWalk) {
+  SimEnv env(1);
+  // Populated, reused 16 KiB buffers: every request after the first finds its
+  // pages in the ATC.
+  RunOutcome o =
+      run({"workload.paths=[doorbell]", "workload.sizes=[16384]", "workload.requests=4",
+           "workload.warmup_requests=0", "workload.buffers=populate", "system.qm.ats=true"},
+          env);
+  ASSERT_TRUE(o.ok) << o.error;
+  const uint64_t requests = counter(env, "qm.ats.translation_requests");
+  EXPECT_GT(requests, 0u);
+  EXPECT_EQ(counter(env, "smmu.ats.translation_requests"), requests);
+  // Each ATC miss is one Translation Request; hits need no SMMU work at all.
+  EXPECT_EQ(counter(env, "qm.ats.atc.misses"), requests);
+  const uint64_t atc_hits = counter(env, "qm.ats.atc.hits");
+  EXPECT_GE(atc_hits, 3 * requests);
+  // The same run without ATS: the data DMA's repeat accesses hit the SMMU's
+  // micro-TLB instead; with ATS they never reach it, and no page is walked more
+  // often.
+  SimEnv off_env(1);
+  RunOutcome off =
+      run({"workload.paths=[doorbell]", "workload.sizes=[16384]", "workload.requests=4",
+           "workload.warmup_requests=0", "workload.buffers=populate"},
+          off_env);
+  ASSERT_TRUE(off.ok) << off.error;
+  EXPECT_EQ(counter(off_env, "qm.ats.translation_requests"), 0u);
+  EXPECT_EQ(counter(env, "smmu.utlb.hits"), counter(off_env, "smmu.utlb.hits") - atc_hits);
+  EXPECT_EQ(counter(env, "smmu.walks"), counter(off_env, "smmu.walks"));
+  EXPECT_EQ(counter(env, "smmu.faults.f_transl_forbidden"), 0u);
+}
+
+TEST(AtsSystem, MunmapSendsAtcInvalidationThatEmptiesTheDeviceAtc) {
+  SimEnv env(1);
+  // Fresh destinations, touched by the CPU and unmapped after every request.
+  RunOutcome o =
+      run({"workload.paths=[doorbell]", "workload.sizes=[4096]", "workload.requests=3",
+           "workload.warmup_requests=0", "workload.buffers=pretouch", "system.qm.ats=true"},
+          env);
+  ASSERT_TRUE(o.ok) << o.error;
+  EXPECT_GE(counter(env, "smmu.cmds.atc_inv"), 3u);
+  EXPECT_EQ(counter(env, "qm.ats.invalidate_requests"), counter(env, "smmu.cmds.atc_inv"));
+  EXPECT_GT(counter(env, "qm.ats.atc.invalidated"), 0u);
+  EXPECT_EQ(counter(env, "smmu.ats.atc_inv_timeouts"), 0u);
+  const std::string trace = env.trace().to_text();
+  // The ATC_INV follows the TLBI of the munmap and precedes its SYNC.
+  const size_t inv = trace.find("host.smmu_drv mm_invalidate pasid=1");
+  ASSERT_NE(inv, std::string::npos);
+  const size_t tlbi = trace.find("TLBI_NH_VA", inv);
+  const size_t atc = trace.find("ATC_INV", inv);
+  const size_t sync = trace.find("SYNC", atc == std::string::npos ? inv : atc);
+  ASSERT_NE(tlbi, std::string::npos);
+  ASSERT_NE(atc, std::string::npos);
+  ASSERT_NE(sync, std::string::npos);
+  EXPECT_LT(tlbi, atc);
+  EXPECT_LT(atc, sync);
+}
+
+TEST(AtsSystem, DevicePageFaultsAreServedByPri) {
+  SimEnv env(1);
+  RunOutcome o = run({"workload.paths=[doorbell]", "workload.sizes=[65536]", "workload.requests=2",
+                      "workload.warmup_requests=0", "workload.data=random",
+                      "workload.buffers=demand", "system.qm.ats=true", "system.host.iopf=pri"},
+                     env);
+  ASSERT_TRUE(o.ok) << o.error;  // every output was inflated and compared with its input
+  EXPECT_EQ(o.samples.size(), 2u);
+  const uint64_t page_requests = counter(env, "qm.ats.page_requests");
+  // The device's incompressible output touches 15 fresh pages of each 129 KiB
+  // buffer first.
+  EXPECT_GE(page_requests, 2u * 15);
+  EXPECT_EQ(counter(env, "smmu.pri.page_requests"), page_requests);
+  EXPECT_EQ(counter(env, "smmu.priq.written"), page_requests);
+  EXPECT_EQ(counter(env, "host.smmu_drv.page_requests"), page_requests);
+  EXPECT_EQ(counter(env, "smmu.cmds.pri_resp"), page_requests);
+  EXPECT_EQ(counter(env, "qm.ats.prg_responses.success"), page_requests);
+  EXPECT_EQ(counter(env, "host.page_faults.io"), page_requests);
+  EXPECT_GT(counter(env, "smmu.irq.priq.msis"), 0u);
+  // No stall: nothing was held, no RESUME.
+  EXPECT_EQ(counter(env, "smmu.stall.stalled"), 0u);
+  EXPECT_EQ(counter(env, "smmu.cmds.resume"), 0u);
+  EXPECT_EQ(counter(env, "smmu.pri.auto_responses"), 0u);
+}
+
+TEST(AtsSystem, PriWithoutAtsIsAConfigErrorNamingTheKey) {
+  try {
+    load_scenario_text("system:\n  host:\n    iopf: pri\n", "bad.yaml", {});
+    FAIL() << "expected a ConfigError";
+  } catch (const ConfigError &e) {
+    EXPECT_NE(std::string(e.what()).find("system.host.iopf"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("system.qm.ats"), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(load_scenario_text("system:\n  host:\n    iopf: pri\n  qm:\n    ats: true\n",
+                                     "good.yaml", {}));
+}
+
+TEST(AtsSystem, AtcInvCoversTheRangeWithOneAlignedPowerOfTwoSpan) {
+  // Linux arm_smmu_atc_inv_to_cmd: the smallest aligned span of 4 KiB pages
+  // covering the range.
+  smmu::Command c = smmu::decode_cmd(smmu::encode_cmd_atc_inv(7, true, 3, 0x5000, 0x1000));
+  EXPECT_EQ(c.op, static_cast<uint8_t>(smmu::CmdOp::kAtcInv));
+  EXPECT_EQ(c.sid, 7u);
+  EXPECT_TRUE(c.ssv);
+  EXPECT_EQ(c.ssid, 3u);
+  EXPECT_EQ(c.addr, 0x5000u);
+  EXPECT_EQ(c.size, 0u);
+  c = smmu::decode_cmd(smmu::encode_cmd_atc_inv(7, false, 3, 0x7000, 0x2000));  // pages 7, 8
+  EXPECT_FALSE(c.ssv);
+  EXPECT_EQ(c.ssid, 0u);
+  EXPECT_EQ(c.addr, 0x0u);
+  EXPECT_EQ(c.size, 4u);  // 16 pages from 0
+  c = smmu::decode_cmd(smmu::encode_cmd_atc_inv(7, true, 3, 0x1234, 0));
+  EXPECT_EQ(c.size, smmu::kAtcInvSizeAll);
+}
+
+}  // namespace
+}  // namespace wdsim
