@@ -3,11 +3,18 @@
 // into a completion time: queueing plus service, first come first served. Contention comes
 // from these, deterministically; nothing ticks a clock.
 //
-// Limit: in loosely-timed SystemC an initiator may call with an arrival time earlier than a
-// job already booked (its local time offset lags); such a job queues behind the booked one.
+// In loosely-timed SystemC an initiator may book a job far ahead of the simulated time (its
+// local time offset runs ahead: an engine books its output write after its compute time),
+// and another initiator may then arrive with an earlier time. Each server therefore keeps
+// its booked intervals and puts a job in the first idle gap at or after its arrival that is
+// long enough, instead of behind the latest booking: arrivals in time order are served
+// first come first served exactly; an earlier arrival can use the idle time before a job
+// booked ahead. Intervals that ended more than kReorderHorizon before the latest arrival are
+// forgotten (no initiator lags that far behind another).
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -26,22 +33,31 @@ sc_core::sc_time transfer_time(uint64_t bytes, double gbytes_per_s);
 
 class TimingServer {
  public:
+  // How far behind the latest arrival a job may still arrive and find its gap.
+  static constexpr double kReorderHorizonNs = 1e6;  // 1 ms of simulated time
+
   // Books a job arriving at `arrival` that needs `service`; returns when it finishes.
   sc_core::sc_time serve(const sc_core::sc_time& arrival, const sc_core::sc_time& service);
-  // When the server is next free.
+  // When such a job would start, without booking it.
+  sc_core::sc_time earliest_start(const sc_core::sc_time& arrival,
+                                  const sc_core::sc_time& service) const;
+  // When the last booked job ends.
   const sc_core::sc_time& free_at() const { return free_at_; }
   uint64_t jobs() const { return jobs_; }
   const sc_core::sc_time& busy_time() const { return busy_; }
   const sc_core::sc_time& wait_time() const { return waited_; }
 
  private:
+  std::map<sc_core::sc_time, sc_core::sc_time> booked_;  // start -> end, disjoint
+  sc_core::sc_time latest_arrival_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time free_at_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time busy_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time waited_ = sc_core::SC_ZERO_TIME;
   uint64_t jobs_ = 0;
 };
 
-// N identical servers; a job takes the one free earliest (lowest index on a tie).
+// N identical servers; a job takes the one where it would start earliest (lowest index on a
+// tie).
 class ServerPool {
  public:
   explicit ServerPool(size_t servers);
