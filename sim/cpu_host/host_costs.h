@@ -29,6 +29,7 @@ struct HostCostParams {
   double iopf_handler_ns;    // I/O page fault: event read, report, fault work item
   double mprotect_ns;        // mprotect/munmap syscall body besides TLB maintenance
   std::string iopf;          // how SVA device page faults are resolved: stall, none or pri
+  std::string vm;            // "none", or a VM whose stage 2 maps with "2m" or "1g" blocks
   std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
   uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
   double dma_flush_timeout_us;  // deferred: the flush queue's timer
@@ -90,6 +91,12 @@ struct HostCostParams {
                  "sends a PRI Page Request, the kernel's PRI-queue handler faults the page in "
                  "and answers CMD_PRI_RESP; needs system.qm.ats)",
                  "Linux: HiSilicon ZIP/SEC are dma-can-stall, so SVA faults use stall");
+    s.add_choice("vm", vm, "none", {"none", "2m", "1g"},
+                 "Run the host as a virtual machine: every device STE is nested, and the "
+                 "hypervisor's stage-2 table (VMID 0) maps guest physical addresses identically "
+                 "onto DRAM with 2 MiB or 1 GiB blocks, so each stage-1 table read and output is "
+                 "translated again (the nested-walk cost a VM adds)",
+                 "issue 3 (a VM scenario must be expressible)");
     s.add_choice("dma_flush", dma_flush, "strict", {"strict", "deferred"},
                  "IOTLB invalidation on dma_unmap: at once (strict), or batched in a flush queue "
                  "with IOVAs held until the flush (deferred, Linux iommu.strict=0)",

@@ -111,11 +111,60 @@ void SmmuDriver::attach_device(CpuContext& cpu, uint32_t sid, const PageTable& d
   ste.s1_cd_max = config_.ssid_bits;
   ste.s1_dss = smmu::kS1DssSsid0;
   if (dev.ats) ste.eats = smmu::kEatsTrans;
+  if (config_.vm_stage2_block) {
+    if (!s2_root_) s2_root_ = build_stage2(cpu);
+    ste.config = smmu::SteCfg::kNested;
+    ste.s2_vmid = 0;  // stage-1 TLB maintenance (VMID 0 in its commands) then matches
+    ste.s2_aa64 = true;
+    ste.s2_r = true;
+    // 4K granule, start level 1 (SL0 = 1): up to 39-bit IPAs without concatenation.
+    ste.vtcr = smmu::encode_vtcr({.t0sz = s2_t0sz_, .sl0 = 1, .tg = 0, .ps = 5});
+    ste.s2_ttb = s2_root_;
+  }
   uint64_t words[smmu::kSteDwords];
   smmu::encode_ste(ste, words);
   kernel_.kernel_write(cpu, strtab_pa_ + uint64_t{sid} * smmu::kSteBytes, words, sizeof words);
   submit(cpu, {smmu::encode_cmd_cfgi_ste(sid)});
   kernel_.env().trace_event("host.smmu_drv", "attach", {tf("sid", sid)});
+}
+
+uint64_t SmmuDriver::build_stage2(CpuContext& cpu) {
+  // Stage-2 descriptors (Arm ARM D8.3): valid, block (bit 1 clear) or table (bit 1 set);
+  // MemAttr[5:2] = 0b1111 (Normal write-back), S2AP[7:6] = read+write, SH[9:8] inner
+  // shareable, AF.
+  constexpr uint64_t kValid = 1ull << 0, kTable = 1ull << 1;
+  constexpr uint64_t kMemAttrNormalWb = 0xfull << 2, kS2ApRw = 3ull << 6, kShInner = 3ull << 8;
+  constexpr uint64_t kAf = 1ull << 10;
+  constexpr uint64_t kBlockAttrs = kValid | kMemAttrNormalWb | kS2ApRw | kShInner | kAf;
+  constexpr uint64_t k1G = 1ull << 30, k2M = 1ull << 21;
+  unsigned ipa_bits = 32;
+  while ((1ull << ipa_bits) < config_.vm_ipa_bytes) ++ipa_bits;
+  if (ipa_bits > 39) throw std::runtime_error("SMMU driver: VM IPA space above 39 bits");
+  s2_t0sz_ = static_cast<uint8_t>(64 - ipa_bits);
+  auto zeroed_page = [&] {
+    const uint64_t pa = kernel_.frames().alloc();
+    std::vector<uint8_t> zero(kPage, 0);
+    kernel_.memory().write(pa, zero.data(), zero.size());
+    return pa;
+  };
+  const uint64_t root = zeroed_page();  // level 1: one entry per GiB
+  const uint64_t gibs = (config_.vm_ipa_bytes + k1G - 1) / k1G;
+  for (uint64_t g = 0; g < gibs; ++g) {
+    uint64_t desc;
+    if (config_.vm_stage2_block == k1G) {
+      desc = (g * k1G) | kBlockAttrs;
+    } else {
+      const uint64_t l2 = zeroed_page();
+      std::vector<uint64_t> entries(512);
+      for (uint64_t i = 0; i < 512; ++i) entries[i] = (g * k1G + i * k2M) | kBlockAttrs;
+      kernel_.kernel_write(cpu, l2, entries.data(), kPage);
+      desc = l2 | kValid | kTable;
+    }
+    kernel_.kernel_write(cpu, root + g * 8, &desc, 8);
+  }
+  kernel_.env().trace_event("host.smmu_drv", "vm_stage2",
+                            {tf("ipa_bits", ipa_bits), tf("block", config_.vm_stage2_block)});
+  return root;
 }
 
 void SmmuDriver::write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid,

@@ -50,6 +50,11 @@ struct SmmuDriverConfig {
   bool pri = false;
   uint8_t priq_log2 = 7;
   uint32_t priq_msi_vector = 65;
+  // A virtual machine: every device's STE is nested, its stage-1 output and table addresses
+  // are IPAs that a hypervisor's stage-2 table (VMID 0) maps identically onto
+  // [0, vm_ipa_bytes) with blocks of vm_stage2_block bytes (1 GiB or 2 MiB; 0 = no VM).
+  uint64_t vm_stage2_block = 0;
+  uint64_t vm_ipa_bytes = 0;
 };
 
 class SmmuDriver {
@@ -138,6 +143,10 @@ class SmmuDriver {
 
   Kernel& kernel_;
   SmmuDriverConfig config_;
+  // Builds the hypervisor's identity stage-2 table; returns its root.
+  uint64_t build_stage2(CpuContext& cpu);
+  uint64_t s2_root_ = 0;
+  uint8_t s2_t0sz_ = 0;
   uint64_t strtab_pa_ = 0;
   uint64_t cmdq_pa_ = 0;
   uint64_t evtq_pa_ = 0;

@@ -157,6 +157,10 @@ class SystemModule : public sc_core::sc_module {
     smmu_cfg.sid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.sid_bits, 16));
     smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.ssid_bits, 10));
     smmu_cfg.stall_faults = p.host.iopf == "stall";
+    if (p.host.vm != "none") {
+      smmu_cfg.vm_stage2_block = p.host.vm == "1g" ? (1ull << 30) : (1ull << 21);
+      smmu_cfg.vm_ipa_bytes = p.dram.size_bytes;
+    }
     if (p.qm.ats) smmu_cfg.ats_stream_ids = {p.qm.stream_id};
     smmu_cfg.pri = p.host.iopf == "pri";
     smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, smmu_cfg);
