@@ -88,7 +88,9 @@ class ZipSyncFile : public KernelFile {
     // The hardware neither writes nor parses zlib/gzip headers: for compression the driver
     // writes the header itself and points the device just past it (as hisi_zip's acomp does).
     const uint32_t head = req.op == 0 ? header_size(req.req_type) : 0;
-    if (head >= req.dst_len) {
+    // For decompression the driver skips the stream's header (hisi_zip's get_comp_head_size).
+    const uint32_t in_head = req.op == 1 ? header_size(req.req_type) : 0;
+    if (head >= req.dst_len || in_head >= req.src_len) {
       unmap_and_release(ctx, src, req.src_len, dst, 0);
       return -EINVAL;
     }
@@ -96,9 +98,9 @@ class ZipSyncFile : public KernelFile {
       k.kernel_write(ctx.cpu, dst.pages[0] + dst.offset, header_of(req.req_type), head);
     }
     ZipSqe sqe{};
-    sqe.input_data_length = req.src_len;
+    sqe.input_data_length = req.src_len - in_head;
     sqe.dest_avail_out = req.dst_len - head;
-    sqe.set_src(src.iova);
+    sqe.set_src(src.iova + in_head);
     sqe.set_dst(dst.iova + head);
     sqe.set_req_type(req.req_type);
     sqe.set_sqe_type(kZipSqeTypeV1);

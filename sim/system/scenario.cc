@@ -79,8 +79,10 @@ void WorkloadParams::declare(ParamScope& s) {
   s.add("warmup_requests", warmup_requests, 1u, "requests",
         "Requests per point run first and not measured (cold IOTLB, first interrupt)",
         "guess", Range::between(0, 1000000));
-  s.add_choice("op", op, "compress", {"compress"},
-               "Operation (decompression workloads come with issue 4)", "issue 2");
+  s.add_choice("op", op, "compress", {"compress", "decompress"},
+               "Operation of the compare workload: compress `size` bytes, or decompress a "
+               "stream (made by system zlib) that inflates to `size` bytes",
+               "issue 2");
   s.add_choice("format", format, "zlib", {"deflate", "zlib", "gzip"}, "Compressed format",
                "UADK wd_comp formats");
   s.add_choice("data", data, "text", {"text", "random", "zeros"},

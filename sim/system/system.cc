@@ -224,7 +224,8 @@ class SystemModule : public sc_core::sc_module {
     if (path == "doorbell") {
       rt::CompSessionSetup setup;
       setup.algorithm = w.format;
-      setup.open_decompress = false;
+      setup.open_compress = w.op == "compress";
+      setup.open_decompress = w.op == "decompress";
       setup.costs = sc_.system.runtime;
       session = std::make_unique<rt::CompSession>(t, setup);
       if (int r = session->init(); r < 0) {
@@ -239,15 +240,21 @@ class SystemModule : public sc_core::sc_module {
       // Streaming: `slots` request-sized slots; request i uses slot i % slots.
       const uint64_t slots = std::max<uint64_t>(1, w.footprint_bytes / size);
       const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
+      const bool decompress = w.op == "decompress";
+      // A compressed input can be a little longer than the data (stored blocks + headers).
+      const uint64_t in_slot = decompress ? capacity : size;
       int err = 0;
       const bool fresh_dst = w.buffers != "populate";
-      const uint64_t src = map_buffer(t, slots * size, true, &err);
+      const uint64_t src = map_buffer(t, slots * in_slot, true, &err);
       const uint64_t dst = fresh_dst ? 0 : map_buffer(t, slots * capacity, true, &err);
       if (err) throw SimulationError("workload: mmap failed: " + std::to_string(err));
       env_.trace_event("workload", "point", {tf("path", path), tf("size", size)});
       for (uint64_t i = 0; i < w.warmup_requests + w.requests; ++i) {
-        const uint64_t in_va = src + (i % slots) * size;
-        const std::vector<uint8_t> input = data.next(size);
+        const uint64_t in_va = src + (i % slots) * in_slot;
+        const std::vector<uint8_t> original = data.next(size);
+        // Decompression inflates a stream system zlib made of the data.
+        const std::vector<uint8_t> input =
+            decompress ? system_deflate(original, w.format) : original;
         t.process().write(in_va, input.data(), input.size());  // produced by the app, untimed
         // A fresh destination is mapped untimed; making it usable is part of the request.
         const uint64_t out_va =
@@ -269,7 +276,9 @@ class SystemModule : public sc_core::sc_module {
         uint32_t out_len = static_cast<uint32_t>(capacity);
         RequestSample s;
         if (session) {
-          int r = session->compress_sync(in_va, static_cast<uint32_t>(size), out_va, &out_len, fmt);
+          const uint32_t in_len = static_cast<uint32_t>(input.size());
+          int r = decompress ? session->decompress_sync(in_va, in_len, out_va, &out_len, fmt)
+                             : session->compress_sync(in_va, in_len, out_va, &out_len, fmt);
           if (r < 0) {
             throw SimulationError("doorbell path: request failed: " + session->last_error());
           }
@@ -278,10 +287,10 @@ class SystemModule : public sc_core::sc_module {
           ZipSyncRequest req;
           req.src = in_va;
           req.dst = out_va;
-          req.src_len = static_cast<uint32_t>(size);
+          req.src_len = static_cast<uint32_t>(input.size());
           req.dst_len = out_len;
           req.req_type = rt::zip_format_req_type(fmt);
-          req.op = 0;
+          req.op = decompress ? 1 : 0;
           req.tag = static_cast<uint32_t>(i + 1);
           long r = t.ioctl(fd, kZipSyncIoctl, &req);
           if (r < 0) {
@@ -292,7 +301,11 @@ class SystemModule : public sc_core::sc_module {
           s.stages = syscall_stages(t0, prepared, t_ready, zip_sync_->last_stages(), now_ps());
         }
         const uint64_t t1 = now_ps();
-        verify(t, out_va, out_len, input, w.format, path, size);
+        if (decompress) {
+          verify_equal(t, out_va, out_len, original, path, size);
+        } else {
+          verify(t, out_va, out_len, input, w.format, path, size);
+        }
         if (fresh_dst) t.munmap(out_va, capacity);
         if (i < w.warmup_requests) continue;
         s.path = path;
@@ -302,7 +315,7 @@ class SystemModule : public sc_core::sc_module {
         s.cpu_ps = to_ps(t.cpu().busy_time() - cpu0);
         out_.samples.push_back(std::move(s));
       }
-      t.munmap(src, slots * size);
+      t.munmap(src, slots * in_slot);
       if (!fresh_dst) t.munmap(dst, slots * capacity);
     }
     if (session) session->close();
@@ -392,6 +405,15 @@ class SystemModule : public sc_core::sc_module {
     b.mark("fetch", to_ps(r.fetched));
     b.mark_split("engine", "translation", to_ps(r.engine.translation), to_ps(r.engine_done));
     b.mark("writeback", to_ps(r.cqe_written));
+  }
+
+  void verify_equal(HostThread& t, uint64_t dst, uint32_t len,
+                    const std::vector<uint8_t>& expected, const std::string& path, uint64_t size) {
+    std::vector<uint8_t> out(len);
+    if (len != expected.size() || !t.process().read(dst, out.data(), len) || out != expected) {
+      throw SimulationError(path + " " + std::to_string(size) + " B: decompressed " +
+                            std::to_string(len) + " bytes that differ from the original data");
+    }
   }
 
   void verify(HostThread& t, uint64_t dst, uint32_t len, const std::vector<uint8_t>& input,

@@ -120,6 +120,22 @@ TEST(System, RandomDataAndEveryFormatVerify) {
   }
 }
 
+TEST(System, DecompressionOverBothPathsInEveryFormat) {
+  for (const char* fmt : {"deflate", "zlib", "gzip"}) {
+    for (const char* data : {"text", "random"}) {
+      Scenario sc = load_scenario_text(
+          "workload:\n  op: decompress\n  sizes: [100, 70000]\n  requests: 2\n", "inline",
+          {std::string("workload.format=") + fmt, std::string("workload.data=") + data});
+      SimEnv env(sc.seed);
+      RunOutcome o = run_system(sc, env);
+      ASSERT_TRUE(o.ok) << fmt << " " << data << ": " << o.error;
+      ASSERT_EQ(o.samples.size(), 8u);
+      // The output is the original data, so its size is the request size.
+      for (const auto& s : o.samples) EXPECT_EQ(s.output_size, s.size) << s.path;
+    }
+  }
+}
+
 TEST(System, ASimulationErrorIsReportedNotThrown) {
   // A syscall-path destination too small for incompressible data fails the request; the run
   // reports it as a simulation error.

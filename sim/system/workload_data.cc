@@ -35,6 +35,25 @@ std::vector<uint8_t> WorkloadData::next(uint64_t size) {
   return out;
 }
 
+std::vector<uint8_t> system_deflate(const std::vector<uint8_t>& data, const std::string& format) {
+  const int window_bits = format == "deflate" ? -15 : (format == "gzip" ? 31 : 15);
+  z_stream zs{};
+  constexpr int kLevel = 6;      // zlib's default
+  constexpr int kMemLevel = 8;   // zlib's default
+  if (deflateInit2(&zs, kLevel, Z_DEFLATED, window_bits, kMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::vector<uint8_t> out(deflateBound(&zs, data.size()));
+  zs.next_in = const_cast<Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  deflate(&zs, Z_FINISH);
+  out.resize(out.size() - zs.avail_out);
+  deflateEnd(&zs);
+  return out;
+}
+
 bool inflate_equals(const std::vector<uint8_t>& compressed, const std::vector<uint8_t>& expected,
                     const std::string& format, std::string* why) {
   const int window_bits = format == "deflate" ? -15 : (format == "gzip" ? 31 : 15);

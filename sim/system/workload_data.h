@@ -20,6 +20,9 @@ class WorkloadData {
   std::mt19937_64 rng_;
 };
 
+// Compresses `data` with system zlib (level 6) in `format` ("deflate", "zlib", "gzip").
+std::vector<uint8_t> system_deflate(const std::vector<uint8_t>& data, const std::string& format);
+
 // Inflates `compressed` (format "deflate", "zlib" or "gzip") with system zlib and compares it
 // with `expected`; on failure *why says what went wrong.
 bool inflate_equals(const std::vector<uint8_t>& compressed, const std::vector<uint8_t>& expected,
