@@ -6,17 +6,10 @@ namespace wdsim::smmu {
 
 EventQueue::EventQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
                        const std::string& stats_prefix)
-    : max_log2_(max_log2_entries),
-      mem_(mem),
-      written_(stats.counter(stats_prefix + ".written", "Event records written")),
+    : OutputQueue(max_log2_entries, mem, stats, stats_prefix, "Event records written"),
       dropped_full_(stats.counter(stats_prefix + ".dropped_full", "Events lost: queue full")),
       dropped_disabled_(
-          stats.counter(stats_prefix + ".dropped_disabled", "Events lost: EVTQEN clear")),
-      write_errors_(stats.counter(stats_prefix + ".write_errors", "Record writes that failed")) {}
-
-unsigned EventQueue::log2size() const {
-  return std::min<unsigned>(decode_queue_base(base_reg_).log2size, max_log2_);
-}
+          stats.counter(stats_prefix + ".dropped_disabled", "Events lost: EVTQEN clear")) {}
 
 EventQueue::PostResult EventQueue::post(const EventRecord& e, bool enabled,
                                         const sc_core::sc_time& t) {
@@ -33,16 +26,7 @@ EventQueue::PostResult EventQueue::post(const EventRecord& e, bool enabled,
   }
   uint64_t words[kEvtDwords];
   encode_event(e, words);
-  const uint64_t slot =
-      decode_queue_base(base_reg_).addr + uint64_t{kEvtBytes} * queue_index(prod_, log2);
-  sc_core::sc_time wt = t;
-  if (!mem_.write(slot, words, kEvtBytes, wt)) {
-    write_errors_.inc();
-    return PostResult::kWriteError;
-  }
-  prod_ = (prod_ & kQueueOverflowFlag) | queue_next(prod_, log2);
-  written_.inc();
-  return PostResult::kWritten;
+  return append(words, kEvtBytes, t) ? PostResult::kWritten : PostResult::kWriteError;
 }
 
 }  // namespace wdsim::smmu

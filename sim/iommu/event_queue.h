@@ -14,25 +14,17 @@
 
 #include "sim/base/sim_env.h"
 #include "sim/iommu/mem_port.h"
+#include "sim/iommu/output_queue.h"
 #include "sim/iommu/smmu_formats.h"
 
 namespace wdsim::smmu {
 
-class EventQueue {
+class EventQueue : public OutputQueue {
  public:
   // Stats under `stats_prefix` (e.g. "smmu.evtq"): written, dropped_full, dropped_disabled,
   // write_errors.
   EventQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
              const std::string& stats_prefix);
-
-  uint64_t base_reg() const { return base_reg_; }
-  void write_base(uint64_t v) { base_reg_ = v; }
-  uint32_t prod() const { return prod_; }
-  uint32_t cons() const { return cons_; }
-  // Software may write PROD only while the queue is disabled (initialisation).
-  void write_prod(uint32_t v) { prod_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
-  void write_cons(uint32_t v) { cons_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
-  unsigned log2size() const;
 
   enum class PostResult { kWritten, kQueueFull, kDisabled, kWriteError };
   // Appends `e` when `enabled` (CR0.EVTQEN). `t` is the annotated time of the fault; the
@@ -40,15 +32,8 @@ class EventQueue {
   PostResult post(const EventRecord& e, bool enabled, const sc_core::sc_time& t);
 
  private:
-  unsigned max_log2_;
-  MemPort& mem_;
-  uint64_t base_reg_ = 0;
-  uint32_t prod_ = 0;
-  uint32_t cons_ = 0;
-  Counter& written_;
   Counter& dropped_full_;
   Counter& dropped_disabled_;
-  Counter& write_errors_;
 };
 
 }  // namespace wdsim::smmu

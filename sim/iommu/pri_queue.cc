@@ -51,17 +51,10 @@ uint8_t prg_code_for_pri_resp(uint8_t resp) {
 
 PriQueue::PriQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
                    const std::string& stats_prefix)
-    : max_log2_(max_log2_entries),
-      mem_(mem),
-      written_(stats.counter(stats_prefix + ".written", "Page request records written")),
+    : OutputQueue(max_log2_entries, mem, stats, stats_prefix, "Page request records written"),
       overflows_(stats.counter(stats_prefix + ".overflows", "Overflow conditions raised")),
       dropped_(stats.counter(stats_prefix + ".dropped_overflow",
-                             "Page requests discarded: queue full or overflow active")),
-      write_errors_(stats.counter(stats_prefix + ".write_errors", "Record writes that failed")) {}
-
-unsigned PriQueue::log2size() const {
-  return std::min<unsigned>(decode_queue_base(base_reg_).log2size, max_log2_);
-}
+                             "Page requests discarded: queue full or overflow active")) {}
 
 PriQueue::PostResult PriQueue::post(const PageRequest& r, const sc_core::sc_time& t) {
   const unsigned log2 = log2size();
@@ -77,16 +70,7 @@ PriQueue::PostResult PriQueue::post(const PageRequest& r, const sc_core::sc_time
   }
   uint64_t words[kPriqDwords];
   encode_priq_entry(r, words);
-  const uint64_t slot =
-      decode_queue_base(base_reg_).addr + uint64_t{kPriqBytes} * queue_index(prod_, log2);
-  sc_core::sc_time wt = t;
-  if (!mem_.write(slot, words, kPriqBytes, wt)) {
-    write_errors_.inc();
-    return PostResult::kWriteError;
-  }
-  prod_ = (prod_ & kQueueOverflowFlag) | queue_next(prod_, log2);
-  written_.inc();
-  return PostResult::kWritten;
+  return append(words, kPriqBytes, t) ? PostResult::kWritten : PostResult::kWriteError;
 }
 
 }  // namespace wdsim::smmu

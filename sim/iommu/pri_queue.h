@@ -17,6 +17,7 @@
 #include "sim/base/stats.h"
 #include "sim/iommu/ats.h"
 #include "sim/iommu/mem_port.h"
+#include "sim/iommu/output_queue.h"
 #include "sim/iommu/smmu_formats.h"
 
 namespace wdsim::smmu {
@@ -46,20 +47,13 @@ inline constexpr uint8_t kPriRespDeny = 0, kPriRespFail = 1, kPriRespSuccess = 2
 // Failure, success: Success); Response Failure for a reserved value.
 uint8_t prg_code_for_pri_resp(uint8_t resp);
 
-class PriQueue {
+class PriQueue : public OutputQueue {
  public:
   // Stats under `stats_prefix` (e.g. "smmu.priq"): written, overflows, dropped_overflow,
   // write_errors.
   PriQueue(unsigned max_log2_entries, MemPort& mem, StatsRegistry& stats,
            const std::string& stats_prefix);
 
-  uint64_t base_reg() const { return base_reg_; }
-  void write_base(uint64_t v) { base_reg_ = v; }
-  uint32_t prod() const { return prod_; }
-  uint32_t cons() const { return cons_; }
-  void write_prod(uint32_t v) { prod_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
-  void write_cons(uint32_t v) { cons_ = v & (kQueueOverflowFlag | queue_ptr_mask(log2size())); }
-  unsigned log2size() const;
   bool overflow_active() const {
     return (prod_ & kQueueOverflowFlag) != (cons_ & kQueueOverflowFlag);
   }
@@ -71,15 +65,8 @@ class PriQueue {
   PostResult post(const PageRequest& r, const sc_core::sc_time& t);
 
  private:
-  unsigned max_log2_;
-  MemPort& mem_;
-  uint64_t base_reg_ = 0;
-  uint32_t prod_ = 0;
-  uint32_t cons_ = 0;
-  Counter& written_;
   Counter& overflows_;
   Counter& dropped_;
-  Counter& write_errors_;
 };
 
 }  // namespace wdsim::smmu
