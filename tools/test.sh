@@ -4,7 +4,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh || { echo "0 passed, 1 failed"; exit 1; }
 log=$(mktemp)
-bazel test --keep_going //... 2>&1 | tee "$log"
+# A disk cache outside the tree lets a fresh clone reuse earlier builds.
+cache="${WDSIM_BAZEL_DISK_CACHE:-$HOME/.cache/wdsim-bazel-disk}"
+mkdir -p "$cache"
+bazel test --disk_cache="$cache" --keep_going //... 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
 failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE|FLAKY)' "$log" || true)
