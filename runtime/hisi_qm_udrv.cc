@@ -49,6 +49,10 @@ void UserDriverCosts::declare(ParamScope& s) {
   s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
         "Busy-poll period while waiting for a CQE (one phase check per period)",
         "guess: one uncontended cache-line re-read plus loop overhead", Range::min(1));
+  s.add("lock_handoff_ns", lock_handoff_ns, 100.0, "ns",
+        "A contended lock changing hands: its cache line moving from the releasing core to the "
+        "spinning one (charged to the new holder)",
+        "guess: one cross-core cache-line transfer on a server SoC is ~50-150 ns");
   s.add("lock_spin_ns", lock_spin_ns, 50.0, "ns",
         "One spin of a contended queue lock (sd_lock/rv_lock/ctx lock) before looking again",
         "guess: a cache-line round trip between cores plus the pause loop", Range::min(1));
@@ -57,21 +61,22 @@ void UserDriverCosts::declare(ParamScope& s) {
         "guess: UADK polls up to 200M times (~seconds); 1 s of simulated time", Range::min(1));
 }
 
-bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up) {
+bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up,
+                       Picoseconds handoff) {
   if (!held_) {
     held_ = true;
     return true;
   }
-  const Picoseconds slice = spin > 0 ? spin : 1;
-  Picoseconds spent = 0;
-  while (held_) {
-    if (spent >= give_up) return false;
-    os.compute(slice);
-    spent += slice;
-    ++spins_;
+  if (!wait_point_) wait_point_ = os.new_wait_point();
+  const Picoseconds start = os.now();
+  ++contended_;
+  const bool got = os.spin_until(wait_point_.get(), [this] { return !held_; }, spin, give_up, &spins_);
+  if (got) {
+    held_ = true;
+    if (handoff > 0) os.compute(handoff);
   }
-  held_ = true;
-  return true;
+  wait_ps_ += os.now() - start;
+  return got;
 }
 
 HisiQmQueue::HisiQmQueue(OsInterface& os, const UserDriverCosts& costs) : os_(&os), costs_(costs) {}
@@ -80,7 +85,9 @@ int HisiQmQueue::fd() const { return queue_ ? queue_->fd() : -1; }
 
 bool HisiQmQueue::take_lock(OsInterface& os, SimSpinLock& lock, const char* which) {
   const Picoseconds give_up = ns_to_ps(costs_.sync_timeout_us * 1000.0 * 2);
-  if (lock.lock(os, ns_to_ps(costs_.lock_spin_ns), give_up)) return true;
+  if (lock.lock(os, ns_to_ps(costs_.lock_spin_ns), give_up, ns_to_ps(costs_.lock_handoff_ns))) {
+    return true;
+  }
   fail(-EDEADLK, std::string(which) + " lock held for too long (re-entrant call?)");
   return false;
 }

@@ -42,6 +42,7 @@ struct UserDriverCosts {
   double poll_interval_ns = 0;     // busy-poll period when waiting for a CQE
   double sync_timeout_us = 0;      // how long a sync request waits before -ETIMEDOUT
   double lock_spin_ns = 0;         // one spin of a contended queue/ctx lock
+  double lock_handoff_ns = 0;      // a contended lock changing hands
 
   void declare(ParamScope& s);
 };
@@ -59,14 +60,26 @@ struct HisiQmQueueConfig {
 // spinning (a holder that never returns, e.g. a re-entrant call from a callback).
 class SimSpinLock {
  public:
-  bool lock(OsInterface& os, Picoseconds spin, Picoseconds give_up);
-  void unlock() { held_ = false; }
+  // Takes the lock, spinning (busy, on the caller's core) while another thread holds it, for
+  // at most give_up; a contended acquisition then pays `handoff` (the lock's cache line moving
+  // to this core). false when it gave up.
+  bool lock(OsInterface& os, Picoseconds spin, Picoseconds give_up, Picoseconds handoff = 0);
+  void unlock() {
+    held_ = false;
+    if (wait_point_) wait_point_->notify();
+  }
   bool held() const { return held_; }
   uint64_t contended_spins() const { return spins_; }
+  uint64_t contended_acquisitions() const { return contended_; }
+  // Simulated time callers spent waiting for the lock (spinning plus hand-offs).
+  Picoseconds wait_ps() const { return wait_ps_; }
 
  private:
   bool held_ = false;
   uint64_t spins_ = 0;
+  uint64_t contended_ = 0;
+  Picoseconds wait_ps_ = 0;
+  std::unique_ptr<OsInterface::WaitPoint> wait_point_;
 };
 
 class HisiQmQueue {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,31 @@ class OsInterface {
   // Sleeps until the device behind fd raises an interrupt (poll()/epoll on a uacce fd).
   // Returns > 0 when woken by an event, 0 on timeout, -errno on error.
   virtual int wait_interrupt(int fd, Picoseconds timeout) = 0;
+
+  // Spin-waiting on a word other threads of the process change (a lock): the waiter busy-
+  // waits holding its core until ready() is true, re-checking when the word's WaitPoint is
+  // notified (the releasing thread's store). An OS that offers no wait points (nullptr) is
+  // polled every poll_interval by the default spin_until, each poll charged as compute.
+  class WaitPoint {
+   public:
+    virtual ~WaitPoint() = default;
+    virtual void notify() = 0;  // the watched word changed
+  };
+  virtual std::unique_ptr<WaitPoint> new_wait_point() { return nullptr; }
+  // Returns false on timeout. *polls counts the checks that found the word not ready.
+  virtual bool spin_until(WaitPoint* point, const std::function<bool()>& ready,
+                          Picoseconds poll_interval, Picoseconds timeout, uint64_t* polls) {
+    (void)point;
+    const Picoseconds slice = poll_interval > 0 ? poll_interval : 1;
+    Picoseconds spent = 0;
+    while (!ready()) {
+      if (spent >= timeout) return false;
+      compute(slice);
+      spent += slice;
+      ++*polls;
+    }
+    return true;
+  }
 };
 
 }  // namespace wdsim::rt

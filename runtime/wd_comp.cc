@@ -209,6 +209,8 @@ int CompSession::run_sync(ZipOp op, VirtAddr src, uint32_t src_len, VirtAddr dst
   zip_fill_block_sqe(layout, fmt, qm_v2, setup_.window, rec.request_id, &sqe);
   charge_ns(setup_.costs.sqe_build_ns);
 
+  rec.qp_id = q->qp_id();
+  rec.sqe_index = q->sq_tail();
   uint16_t sent = 0;
   int ret = q->send(&sqe, 1, &sent);
   if (ret < 0) return fail(ret, std::string("send: ") + q->last_error());

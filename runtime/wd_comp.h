@@ -64,6 +64,8 @@ struct CompStageRecord {
   Picoseconds completion_seen_ps = 0;  // the CQE was taken by the library
   Picoseconds done_ps = 0;             // the call returned
   uint8_t status = 0;                  // the SQE status byte (when a completion came back)
+  uint16_t qp_id = 0;                  // the queue the SQE went to
+  uint16_t sqe_index = 0;              // its SQ slot (matches the device's per-SQE record)
 };
 
 struct CompSessionSetup {

@@ -238,7 +238,8 @@ int AlgSetting::sync_request(const Call& call, uint32_t idx, const void* sqe, vo
   HisiQmQueue& q = *ctx->qm;
   const UserDriverCosts& costs = call.proc().config().costs;
   const Picoseconds timeout = ns_to_ps(costs.sync_timeout_us * 1000.0);
-  if (!ctx->lock.lock(call.os(), ns_to_ps(costs.lock_spin_ns), 2 * timeout)) {
+  if (!ctx->lock.lock(call.os(), ns_to_ps(costs.lock_spin_ns), 2 * timeout,
+                      ns_to_ps(costs.lock_handoff_ns))) {
     return call.fail(-WD_ETIMEDOUT, "sync ctx lock not released");
   }
   uint16_t sent = 0;

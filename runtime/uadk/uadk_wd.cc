@@ -118,6 +118,7 @@ void release_ctx(const Call& call, handle_t h) {
       if (alg->entry(i).ctx == ctx) alg->entry(i).ctx = nullptr;
     }
   }
+  call.proc().add_released_lock_wait(ctx->lock.wait_ps());
   ctx->qm.reset();
   ctx->uacce->rebind_os(call.os());
   ctx->uacce->close();

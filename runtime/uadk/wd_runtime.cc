@@ -29,6 +29,12 @@ bool UadkProcess::get_env(const std::string& name, std::string* value) const {
   return true;
 }
 
+Picoseconds UadkProcess::ctx_lock_wait_ps() const {
+  Picoseconds total = released_lock_wait_ps_;
+  for (const auto& [h, ctx] : lib_->ctxs) total += ctx->lock.wait_ps();
+  return total;
+}
+
 void wd_runtime_bind_os(OsInterface* os) { wd_runtime_bind(os, &wd_runtime_default_process()); }
 
 void wd_runtime_bind(OsInterface* os, UadkProcess* process) {

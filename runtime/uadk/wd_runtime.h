@@ -66,11 +66,17 @@ class UadkProcess {
 
   uadk::Library& lib() { return *lib_; }
 
+  // Simulated time the process's threads spent waiting for ctx locks (sync requests sharing
+  // a ctx), over every ctx it has had.
+  Picoseconds ctx_lock_wait_ps() const;
+  void add_released_lock_wait(Picoseconds ps) { released_lock_wait_ps_ += ps; }
+
  private:
   UadkProcessConfig config_;
   std::map<std::string, std::string> env_;
   std::string last_error_;
   std::unique_ptr<uadk::Library> lib_;
+  Picoseconds released_lock_wait_ps_ = 0;
 };
 
 // Binds the calling thread to `os` and the default UadkProcess.

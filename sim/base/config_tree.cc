@@ -125,11 +125,17 @@ void ConfigTree::apply_override(const std::string& assignment) {
     const bool last = (i + 1 == parts.size());
     size_t idx = 0;
     if (n.IsSequence() && parse_index(parts[i], &idx)) {
-      if (idx >= n.size()) config_error(where, key_path, "index out of range");
+      // An index one past the end appends an element (a new list entry from --set).
+      if (idx > n.size()) config_error(where, key_path, "index out of range");
+      if (idx == n.size()) n.push_back(last ? value : YAML::Node(YAML::NodeType::Map));
       if (last) {
         n[idx] = value;
       } else {
-        chain.push_back(n[idx]);
+        YAML::Node child = n[idx];
+        if (!child.IsMap() && !child.IsSequence()) {
+          config_error(where, key_path, "element " + parts[i] + " is a value, not a section");
+        }
+        chain.push_back(child);
       }
       continue;
     }
@@ -141,7 +147,11 @@ void ConfigTree::apply_override(const std::string& assignment) {
     } else {
       YAML::Node child = n[parts[i]];
       if (!child.IsDefined() || child.IsNull()) {
-        n[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        // A numeric next component starts a list (processes.0.name=... on a scenario that
+        // has no processes yet).
+        size_t next_idx = 0;
+        const bool list = parse_index(parts[i + 1], &next_idx);
+        n[parts[i]] = YAML::Node(list ? YAML::NodeType::Sequence : YAML::NodeType::Map);
         child = n[parts[i]];
       }
       chain.push_back(child);

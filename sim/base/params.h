@@ -80,6 +80,9 @@ class ParamScope {
   static ParamScope load(std::string prefix, const ConfigTree* tree);
 
   ParamScope sub(std::string_view name) const;
+  // Describe mode (no tree) or load mode (tree() is the scenario being loaded).
+  bool describing() const { return describe_out_ != nullptr; }
+  const ConfigTree* tree() const { return tree_; }
   const std::string& prefix() const { return prefix_; }
   std::string key_path(std::string_view name) const;
 

@@ -224,9 +224,10 @@ class ZipSyncFile : public KernelFile {
   sc_core::sc_event done_event_;
 };
 
-ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma)
+ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
+                             const std::string& path)
     : kernel_(kernel), qm_(qm), dma_(dma) {
-  kernel_.register_device(kPath, this);
+  kernel_.register_device(path, this);
 }
 
 std::unique_ptr<KernelFile> ZipSyncDevice::open(SyscallContext& ctx, int* err) {

@@ -50,7 +50,7 @@ class ZipSyncDevice : public CharDevice {
  public:
   static constexpr const char* kPath = "/dev/zip_sync";
 
-  ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma);
+  ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path = kPath);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
   const ZipSyncStages& last_stages() const { return last_stages_; }

@@ -1,19 +1,317 @@
 #include "sim/system/scenario.h"
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "sim/cpu_host/process.h"
 
 namespace wdsim {
 
-void SecFunctionParams::declare(ParamScope& s) {
-  s.add("enabled", enabled, false, "",
-        "Add the SEC function: its own QM (system.sec_qm), PCIe link and BAR, kernel QM driver "
-        "and uacce device hisi_sec2-0 (needed by workload.kind crypto)",
-        "issue 4");
-  engine.declare(s);
+namespace {
+
+constexpr uint32_t kMaxDevices = 64;
+constexpr uint32_t kMaxProcessEntries = 256;
+constexpr uint32_t kMaxProcessCount = 1024;
+constexpr uint32_t kMaxThreadEntries = 64;
+constexpr uint32_t kMaxThreadCount = 1024;
+constexpr uint32_t kMaxEvents = 10000;
+
+// Keys of the format before the system layer, and what replaced them.
+struct OldKey {
+  const char* key;
+  const char* replaced_by;
+};
+constexpr OldKey kOldKeys[] = {
+    {"workload",
+     "replaced by processes[].threads[]: each thread names a `program` (compare, batch, "
+     "crypto, ...) and takes its parameters under the program's key, e.g. processes: "
+     "[{name: app, threads: [{program: compare, compare: {sizes: [4096]}}]}]; the page size "
+     "is processes[].page_size (see docs/scenarios.md)"},
+    {"system.qm",
+     "replaced by system.devices[].qm: one list entry per accelerator function, e.g. "
+     "system: {devices: [{kind: zip, qm: {ats: true}}]}"},
+    {"system.zip", "replaced by system.devices[].zip (the entry of kind zip)"},
+    {"system.sec",
+     "replaced by a system.devices entry of kind sec: devices: [{kind: zip}, {kind: sec}] "
+     "(its engine parameters under that entry's sec: key)"},
+    {"system.sec_qm", "replaced by system.devices[].qm of the entry of kind sec"},
+};
+
+void reject_old_keys(const ConfigTree& tree) {
+  for (const OldKey& k : kOldKeys) {
+    if (tree.has(k.key)) config_error(tree.location(k.key), k.key, k.replaced_by);
+  }
 }
+
+// A list entry's scope: `<list>.<i>` when loading, `<list>[]` when describing.
+ParamScope entry_scope(const ParamScope& s, const char* list, size_t i) {
+  if (s.describing()) return s.sub(std::string(list) + "[]");
+  return s.sub(list).sub(std::to_string(i));
+}
+
+// How many entries the list at s.<list> has; nullopt if absent. A value that is not a list
+// is a located error.
+std::optional<size_t> list_size(const ParamScope& s, const char* list, size_t max) {
+  if (s.describing()) return 1;
+  const ConfigTree& tree = *s.tree();
+  const std::string path = s.key_path(list);
+  if (!tree.has(path)) return std::nullopt;
+  auto n = tree.sequence_size(path);
+  if (!n) config_error(tree.location(path), path, "expected a list");
+  if (*n == 0) config_error(tree.location(path), path, "expected at least one entry");
+  if (*n > max) {
+    config_error(tree.location(path), path, "at most " + std::to_string(max) + " entries");
+  }
+  tree.mark_used(path);
+  return n;
+}
+
+bool given(const ParamScope& s, const char* key) {
+  return !s.describing() && s.tree()->has(s.key_path(key));
+}
+
+SourceLocation where_of(const ParamScope& s, const std::string& key = "") {
+  if (s.describing()) return {};
+  return s.tree()->location(key.empty() ? s.prefix() : s.key_path(key));
+}
+
+std::vector<std::string> names_of_accelerator_kinds() {
+  std::vector<std::string> names;
+  for (const auto* k : accelerator_kinds()) names.push_back(k->name());
+  return names;
+}
+
+std::vector<std::string> names_of_program_kinds() {
+  std::vector<std::string> names;
+  for (const auto* k : program_kinds()) names.push_back(k->name);
+  return names;
+}
+
+// One device entry. In describe mode, `kind_for_describe` says which kind's engine
+// parameters to describe.
+DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind_for_describe,
+                       std::map<std::string, uint32_t>* per_kind) {
+  DeviceSpec d;
+  d.index = index;
+  d.where = where_of(e);
+  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  e.add_choice("kind", d.kind, "zip", names_of_accelerator_kinds(),
+               "The accelerator function's kind: its engine, driver and uacce device",
+               "DESIGN.md (system layer)");
+  const AcceleratorKind* kind = e.describing() ? kind_for_describe : find_accelerator_kind(d.kind);
+  if (e.describing()) d.kind = kind->name();
+  const uint32_t n = per_kind ? (*per_kind)[d.kind]++ : 0;
+  e.add("name", d.name, kind->uacce_prefix() + "-" + std::to_string(n), "",
+        "The uacce device name (/dev/<name>, /sys/class/uacce/<name>); default "
+        "<driver>-<n>, n counting the devices of this kind",
+        "Linux uacce: the parent driver's name and an id");
+  ParamScope q = e.sub("qm");
+  d.qm.declare(q);
+  // StreamID and MSI vectors follow from the position unless given.
+  if (!given(q, "stream_id")) d.qm.stream_id = index;
+  if (!given(q, "msi_data")) d.qm.msi_data = 2 * index;
+  auto engine = kind->make_params();
+  ParamScope en = e.sub(kind->name());
+  engine->declare(en);
+  d.engine = std::move(engine);
+  if (!e.describing()) {
+    e.require("qm.ats", kind->ats_capable() || !d.qm.ats,
+              "ATS is modelled for kind zip only (the engine's data DMA through the ATC)");
+  }
+  return d;
+}
+
+void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
+  if (s.describing()) {
+    for (const auto* k : accelerator_kinds()) load_device(entry_scope(s, "devices", 0), 0, k, nullptr);
+    return;
+  }
+  std::map<std::string, uint32_t> per_kind;
+  auto n = list_size(s, "devices", kMaxDevices);
+  if (!n) {
+    // No list: one ZIP function with every default.
+    ConfigTree empty;
+    ParamScope d = ParamScope::load("system.devices.0", &empty);
+    out->push_back(load_device(d, 0, nullptr, &per_kind));
+    return;
+  }
+  for (size_t i = 0; i < *n; ++i) {
+    out->push_back(load_device(entry_scope(s, "devices", i), static_cast<uint32_t>(i), nullptr,
+                               &per_kind));
+  }
+  // Conflicts between entries.
+  std::map<std::string, uint32_t> names;
+  std::map<uint32_t, uint32_t> sids;
+  std::map<uint32_t, uint32_t> vectors;
+  std::optional<uint32_t> ats_device;
+  for (const DeviceSpec& d : *out) {
+    const std::string at = "system.devices." + std::to_string(d.index);
+    auto clash = [&](const char* key, const std::string& what, uint32_t other) {
+      config_error(s.tree()->location(at + "." + key), at + "." + key,
+                   what + " is also system.devices." + std::to_string(other) + "'s");
+    };
+    if (auto [it, fresh] = names.emplace(d.name, d.index); !fresh) {
+      clash("name", "name " + d.name, it->second);
+    }
+    if (auto [it, fresh] = sids.emplace(d.qm.stream_id, d.index); !fresh) {
+      clash("qm.stream_id", "StreamID " + std::to_string(d.qm.stream_id), it->second);
+    }
+    if (d.qm.ats) {
+      if (ats_device) clash("qm.ats", "the SMMU's one ATS port", *ats_device);
+      ats_device = d.index;
+    }
+    // The EQ uses msi_data, the AEQ msi_data + 1.
+    for (uint32_t v : {d.qm.msi_data, d.qm.msi_data + 1}) {
+      if (auto [it, fresh] = vectors.emplace(v, d.index); !fresh) {
+        clash("qm.msi_data", "MSI vector " + std::to_string(v) + " (EQ msi_data, AEQ +1)",
+              it->second);
+      }
+    }
+  }
+}
+
+ThreadSpec load_thread(ParamScope e, size_t index, const ProgramKind* kind_for_describe) {
+  ThreadSpec t;
+  t.where = where_of(e);
+  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  e.add("name", t.name, index == 0 ? std::string("main") : "t" + std::to_string(index), "",
+        "The thread entry's name (threads are named <process>/<name>[.<i>])", "");
+  e.add("count", t.count, 1u, "threads",
+        "Threads of this entry: each runs the program (sharing the process's address space and "
+        "UADK state)",
+        "", Range::between(1, kMaxThreadCount));
+  e.add("start_us", t.start_us, 0.0, "us", "Simulated time the threads start (after boot)", "",
+        Range::min(0));
+  e.add_choice("program", t.program, "compare", names_of_program_kinds(),
+               "The program kind the threads run; its parameters go under the key of that name",
+               "DESIGN.md (system layer)");
+  e.add("expect_errors", t.expect_errors, false, "",
+        "Failed requests are counted and reported instead of ending the run as a simulation "
+        "error (lifecycle and isolation scenarios)",
+        "");
+  const ProgramKind* kind = e.describing() ? kind_for_describe : find_program_kind(t.program);
+  if (e.describing()) t.program = kind->name;
+  auto params = kind->make_params();
+  ParamScope p = e.sub(kind->name);
+  params->declare(p);
+  t.params = std::move(params);
+  return t;
+}
+
+ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
+  ProcessSpec p;
+  p.where = where_of(e);
+  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  e.add("name", p.name,
+        is_child ? std::string("child") : index == 0 ? std::string("app") : "p" + std::to_string(index),
+        "", "The process's name; with count > 1 its instances are <name>.0 .. <name>.<count-1>",
+        "");
+  if (!is_child) {
+    e.add("count", p.count, 1u, "processes",
+          "Processes alike (each its own address space, PASID and queues)", "",
+          Range::between(1, kMaxProcessCount));
+    e.add("page_size", p.page_size, 4096u, "B",
+          "Page size of the process: 4096, 16384 or 65536 make it the process's translation "
+          "granule (CPU and SMMU walks, TLB entries, DUS/MMIO mappings); 2097152 or "
+          "1073741824 keep the 4K granule and give the workload buffers huge pages of that "
+          "size (MAP_HUGETLB), as do 33554432 on the 16K and 536870912 on the 64K granule",
+          "Linux arm64 CONFIG_ARM64_{4K,16K,64K}_PAGES and hugetlb sizes");
+    e.require("page_size", process_page_size(p.page_size).has_value(),
+              "must be 4096, 16384, 65536 (granules) or 2097152, 1073741824 (4K + huge pages), "
+              "33554432 (16K + huge), 536870912 (64K + huge)");
+  }
+  if (e.describing()) {
+    for (const auto* k : program_kinds()) p.threads.push_back(load_thread(entry_scope(e, "threads", 0), 0, k));
+    return p;
+  }
+  auto n = list_size(e, "threads", kMaxThreadEntries);
+  if (!n) {
+    ConfigTree empty;
+    p.threads.push_back(load_thread(ParamScope::load(e.key_path("threads.0"), &empty), 0, nullptr));
+  } else {
+    for (size_t i = 0; i < *n; ++i) p.threads.push_back(load_thread(entry_scope(e, "threads", i), i, nullptr));
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < p.threads.size(); ++i) {
+    if (!names.insert(p.threads[i].name).second) {
+      const std::string k = e.key_path("threads." + std::to_string(i) + ".name");
+      config_error(e.tree()->location(k), k, "another thread entry of this process has this name");
+    }
+  }
+  return p;
+}
+
+void load_processes(ParamScope s, std::vector<ProcessSpec>* out) {
+  if (s.describing()) {
+    out->push_back(load_process(entry_scope(s, "processes", 0), 0, false));
+    return;
+  }
+  auto n = list_size(s, "processes", kMaxProcessEntries);
+  if (!n) {
+    ConfigTree empty;
+    out->push_back(load_process(ParamScope::load("processes.0", &empty), 0, false));
+    return;
+  }
+  for (size_t i = 0; i < *n; ++i) out->push_back(load_process(entry_scope(s, "processes", i), i, false));
+  std::set<std::string> names;
+  for (size_t i = 0; i < out->size(); ++i) {
+    for (const auto& inst : Scenario::instance_names((*out)[i])) {
+      if (!names.insert(inst).second) {
+        const std::string k = "processes." + std::to_string(i) + ".name";
+        config_error(s.tree()->location(k), k, "process name " + inst + " is used twice");
+      }
+    }
+  }
+}
+
+EventSpec load_event(ParamScope e) {
+  EventSpec ev;
+  ev.where = where_of(e);
+  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  e.add("at_us", ev.at_us, 0.0, "us", "Simulated time of the event", "", Range::min(0));
+  e.add_choice("action", ev.action, "exit", {"exit", "kill", "munmap", "fork"},
+               "exit: the process exits (its threads stop, the kernel tears down its queues "
+               "and SVA bindings); kill: the same by SIGKILL; munmap: the process unmaps one "
+               "of its program's buffers (`buffer`) under whatever request is in flight; fork: "
+               "the process forks a child (`child`) that runs its own threads",
+               "DESIGN.md (system layer: events timeline)");
+  e.add("process", ev.process, "", "",
+        "The process the event acts on: an instance name (app, app.3) or a process entry's "
+        "name (all its instances)",
+        "");
+  e.add("buffer", ev.buffer, "", "", "munmap: the program's buffer to unmap (dst, src)", "");
+  e.add("exit_code", ev.exit_code, 0, "", "exit: the status the process exits with", "",
+        Range::between(0, 255));
+  if (e.describing()) {
+    // The child's threads are described once, as processes[].threads[].
+    ParamScope c = e.sub("child");
+    c.add("name", ev.child.name, "child", "",
+          "fork: the child's name; its `threads` are entries like processes[].threads[]", "");
+    return ev;
+  }
+  if (ev.action == "fork") {
+    ev.child = load_process(e.sub("child"), 0, true);
+  } else if (e.tree()->has(e.key_path("child"))) {
+    config_error(where_of(e, "child"), e.key_path("child"), "only a fork has a child");
+  }
+  e.require("process", !ev.process.empty(), "name the process the event acts on");
+  e.require("buffer", ev.action != "munmap" || !ev.buffer.empty(),
+            "munmap needs the buffer to unmap (e.g. buffer: dst)");
+  return ev;
+}
+
+void load_events(ParamScope s, std::vector<EventSpec>* out) {
+  if (s.describing()) {
+    out->push_back(load_event(entry_scope(s, "events", 0)));
+    return;
+  }
+  auto n = list_size(s, "events", kMaxEvents);
+  if (!n) return;
+  for (size_t i = 0; i < *n; ++i) out->push_back(load_event(entry_scope(s, "events", i)));
+}
+
+}  // namespace
 
 void SystemParams::declare(ParamScope& s) {
   auto sub = [&](const char* name, auto& p) {
@@ -26,115 +324,113 @@ void SystemParams::declare(ParamScope& s) {
   sub("smmu", smmu);
   sub("pcie", pcie);
   sub("root_complex", root_complex);
-  sub("qm", qm);
-  s.require("host.iopf", host.iopf != "pri" || qm.ats,
-            "pri needs an ATS-capable device (system.qm.ats: true)");
-  sub("zip", zip);
-  sub("sec", sec);
-  sub("sec_qm", sec_qm);
   sub("runtime", runtime);
-  if (sec.enabled) {
-    s.require("sec_qm.stream_id", sec_qm.stream_id != qm.stream_id,
-              "must differ from system.qm.stream_id when system.sec.enabled (e.g. 1)");
-    const bool msi_overlap =
-        sec_qm.msi_data + 1 >= qm.msi_data && sec_qm.msi_data <= qm.msi_data + 1;
-    s.require("sec_qm.msi_data", !msi_overlap,
-              "the SEC vectors (msi_data, msi_data + 1) must differ from the ZIP QM's (e.g. 2)");
-    s.require("sec_qm.ats", !sec_qm.ats, "ATS is modelled for the ZIP function only");
+  load_devices(s, &devices);
+  if (!s.describing() && host.iopf == "pri") {
+    for (const DeviceSpec& d : devices) {
+      const std::string k = "devices." + std::to_string(d.index) + ".qm.ats";
+      s.require(k, d.qm.ats || host.iopf != "pri",
+                "host.iopf pri needs every device to be an ATS endpoint (qm.ats: true)");
+    }
   }
 }
 
-void WorkloadParams::declare(ParamScope& s) {
-  s.add_choice("kind", kind, "compare", {"compare", "batch", "crypto"},
-               "compare: doorbell vs syscall, one request outstanding; batch: UADK async "
-               "compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
-               "crypto: UADK cipher and digest (wd_cipher_* / wd_digest_*) on the SEC function, "
-               "sync and async",
-               "issue 4");
-  s.add_list("depths", depths, {1, 2, 4, 8, 16, 32, 64}, "requests",
-             "batch: requests kept outstanding, one point per depth", "issue 4",
-             Range::between(1, 1000));
-  s.add_list("queues", queues, {1}, "ctxs",
-             "batch: async ctxs (hardware queues) the requests are spread over round robin, one "
-             "point per value",
-             "issue 4", Range::between(1, 64));
-  s.add_list("crypto_algs", crypto_algs,
-             {"cbc(aes)", "xts(aes)", "cbc(sm4)", "sha256", "hmac(sha256)", "sm3"},
-             {"ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "ecb(sm4)", "cbc(sm4)", "ctr(sm4)",
-              "sha1", "sha256", "sha512", "sm3", "hmac(sha256)", "hmac(sm3)"},
-             "crypto: UADK algorithm names (wd_cipher_init2 / wd_digest_init2)", "issue 4");
-  s.add_list("crypto_modes", crypto_modes, {"sync", "async"}, {"sync", "async"},
-             "crypto: wd_do_*_sync (one at a time) and/or wd_do_*_async (async_depth outstanding)",
-             "issue 4");
-  s.add("async_depth", async_depth, 8u, "requests",
-        "crypto: requests kept outstanding in async mode", "guess", Range::between(1, 1000));
-  s.add_list("paths", paths, {"doorbell", "syscall"}, {"doorbell", "syscall"},
-             "Submission paths to compare: user-space doorbell (UACCE/SVA) or syscall "
-             "(kernel driver with DMA mapping)",
-             "the question wdsim exists to answer");
-  s.add_list("sizes", sizes, {64, 1024, 4096, 65536}, "B", "Request sizes", "issue 2",
-             Range::between(1, 8 * 1024 * 1024));
-  s.add("requests", requests, 20u, "requests", "Measured requests per (path, size) point",
-        "guess: enough for p99 at these sizes", Range::between(1, 1000000));
-  s.add("warmup_requests", warmup_requests, 1u, "requests",
-        "Requests per point run first and not measured (cold IOTLB, first interrupt)",
-        "guess", Range::between(0, 1000000));
-  s.add_choice("op", op, "compress", {"compress", "decompress"},
-               "Operation of the compare workload: compress `size` bytes, or decompress a "
-               "stream (made by system zlib) that inflates to `size` bytes",
-               "issue 2");
-  s.add_choice("format", format, "zlib", {"deflate", "zlib", "gzip"}, "Compressed format",
-               "UADK wd_comp formats");
-  s.add_choice("data", data, "text", {"text", "random", "zeros"},
-               "Input data: generated text (compresses ~3x), random bytes (incompressible) "
-               "or zeros", "guess");
-  s.add("footprint_bytes", footprint_bytes, 0u, "B",
-        "Streaming: the buffers span this many bytes and each request takes the next slot of "
-        "its size (wrapping), so the device keeps touching new pages; 0 = one slot (the same "
-        "buffers every request)",
-        "issue 3 (streaming workload for IOTLB/page-size sweeps)",
-        Range::between(0, 1ull << 34));
-  s.add("page_size", page_size, 4096u, "B",
-        "Page size of the process: 4096, 16384 or 65536 make it the process's translation "
-        "granule (CPU and SMMU walks, TLB entries, DUS/MMIO mappings); 2097152 or 1073741824 "
-        "keep the 4K granule and give the workload buffers huge pages of that size (MAP_HUGETLB), "
-        "as do 33554432 on the 16K and 536870912 on the 64K granule",
-        "issue 3 (page-size sweep); Linux arm64 CONFIG_ARM64_{4K,16K,64K}_PAGES and hugetlb "
-        "sizes");
-  s.require("page_size", process_page_size(page_size).has_value(),
-            "must be 4096, 16384, 65536 (granules) or 2097152, 1073741824 (4K + huge pages), "
-            "33554432 (16K + huge), 536870912 (64K + huge)");
-  s.add_choice("buffers", buffers, "populate", {"populate", "demand", "pretouch", "pin"},
-               "Destination buffers: populate = one buffer per size, mapped with MAP_POPULATE; "
-               "the others use a fresh, untouched buffer for every request: demand = the "
-               "device's first touch faults (I/O page faults), pretouch = the CPU writes each "
-               "page first (CPU faults, timed), pin = pinned first (fault-in + pin cost, timed)",
-               "issue 3 (iopf vs pretouch vs pinning)");
-  s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
-        "How long a request may take before the run fails as hung", "guess",
-        Range::min(0.001));
-}
-
 void OutputParams::declare(ParamScope& s) {
-  s.add("trace", trace, true, "", "Write trace.txt (the canonical protocol trace)", "issue 2");
+  s.add("trace", trace, true, "", "Write trace.txt (the canonical protocol trace)", "DESIGN.md");
   s.add("chrome_trace", chrome_trace, true, "",
         "Write trace.json (Chrome trace-event format, opens in Perfetto UI)", "DESIGN.md");
 }
 
+std::vector<std::string> Scenario::instance_names(const ProcessSpec& p) {
+  if (p.count == 1) return {p.name};
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < p.count; ++i) names.push_back(p.name + "." + std::to_string(i));
+  return names;
+}
+
 void Scenario::declare(ParamScope& s) {
+  if (!s.describing()) reject_old_keys(*s.tree());
   s.add("seed", seed, 1u, "", "Seed of every random stream in the run", "DESIGN.md",
         Range::min(0));
   ParamScope sys = s.sub("system");
   system.declare(sys);
-  ParamScope wl = s.sub("workload");
-  workload.declare(wl);
-  s.require("workload.kind", workload.kind != "crypto" || system.sec.enabled,
-            "crypto needs the SEC function: set system.sec.enabled: true");
+  load_processes(s, &processes);
+  load_events(s, &events);
   ParamScope out = s.sub("output");
   output.declare(out);
+  if (s.describing()) return;
+  // Programs that need a device kind.
+  for (size_t i = 0; i < processes.size(); ++i) {
+    for (size_t j = 0; j < processes[i].threads.size(); ++j) {
+      const ThreadSpec& t = processes[i].threads[j];
+      const ProgramKind* kind = find_program_kind(t.program);
+      if (kind->needs_device_kind.empty()) continue;
+      bool found = false;
+      for (const DeviceSpec& d : system.devices) found |= d.kind == kind->needs_device_kind;
+      const std::string k =
+          "processes." + std::to_string(i) + ".threads." + std::to_string(j) + ".program";
+      s.require(k, found,
+                t.program + " needs a device of kind " + kind->needs_device_kind +
+                    " in system.devices (e.g. devices: [{kind: zip}, {kind: " +
+                    kind->needs_device_kind + "}])");
+    }
+  }
+  // Kinds limited in threads per process.
+  for (size_t i = 0; i < processes.size(); ++i) {
+    std::map<std::string, uint32_t> threads_of_kind;
+    for (size_t j = 0; j < processes[i].threads.size(); ++j) {
+      const ThreadSpec& t = processes[i].threads[j];
+      const ProgramKind* kind = find_program_kind(t.program);
+      threads_of_kind[t.program] += t.count;
+      const std::string k =
+          "processes." + std::to_string(i) + ".threads." + std::to_string(j) + ".count";
+      s.require(k,
+                kind->max_threads_per_process == 0 ||
+                    threads_of_kind[t.program] <= kind->max_threads_per_process,
+                t.program + " runs at most " + std::to_string(kind->max_threads_per_process) +
+                    " thread(s) per process (UADK's settings are per process); use more "
+                    "processes, or program uadk_sync for threads sharing ctxs");
+    }
+  }
+  // Events name existing processes.
+  std::set<std::string> known;
+  for (const auto& p : processes) {
+    known.insert(p.name);
+    for (const auto& n : instance_names(p)) known.insert(n);
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    const std::string k = "events." + std::to_string(i) + ".process";
+    s.require(k, known.count(events[i].process) > 0,
+              "no process or process instance is named " + events[i].process);
+    if (events[i].action == "fork") known.insert(events[i].child.name);
+  }
 }
 
 namespace {
+
+// A swept key with its list indices replaced by [] ("processes.0.count" ->
+// "processes[].count"), to match the described parameters.
+std::string generic_key(const std::string& key) {
+  std::string out, part;
+  auto flush = [&] {
+    const bool index = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+    if (index) {
+      out += "[]";
+    } else {
+      out += (out.empty() ? "" : ".") + part;
+    }
+    part.clear();
+  };
+  for (char c : key) {
+    if (c == '.') {
+      flush();
+    } else {
+      part += c;
+    }
+  }
+  flush();
+  return out;
+}
 
 // The sweep section: `sweep: {key.path: [v1, v2], ...}`. Each key must be a parameter;
 // each point is checked later by loading the scenario with its --set values.
@@ -149,7 +445,7 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
   for (const auto& key : keys) {
     const std::string path = "sweep." + key;
     const SourceLocation where = tree.literal_key_location("sweep", key);
-    if (!declared.count(key)) config_error(where, path, "not a parameter");
+    if (!declared.count(generic_key(key))) config_error(where, path, "not a parameter");
     auto values = tree.literal_key_list("sweep", key);
     if (!values || values->empty()) {
       config_error(where, path, "expected a non-empty list of values");
@@ -186,7 +482,15 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
   return load_tree(tree, name);
 }
 
-std::vector<ParamSpec> describe_scenario() { return describe_params<Scenario>(""); }
+std::vector<ParamSpec> describe_scenario() {
+  // A list entry's keys are described once per kind; keep the first of each.
+  std::vector<ParamSpec> out;
+  std::set<std::string> seen;
+  for (auto& spec : describe_params<Scenario>("")) {
+    if (seen.insert(spec.key_path).second) out.push_back(std::move(spec));
+  }
+  return out;
+}
 
 std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>& axes) {
   std::vector<std::vector<std::string>> points{{}};

@@ -1,17 +1,21 @@
-// A scenario: the parameters of every block of the system, the workload, and the outputs,
-// loaded from a YAML file (+ --set overrides) with every key declared once in its block.
-// An unknown key, a wrong type or an out-of-range value is a ConfigError naming
-// file:line:column and the key path; nothing runs.
+// A scenario: the parameters of every block of the system, the accelerator functions
+// (`system.devices`, one list entry each), the simulated processes and their threads
+// (`processes`, each thread running one program kind with its own parameters), the events
+// timeline (`events`) and the outputs, loaded from a YAML file (+ --set overrides) with every
+// key declared once in its block. An unknown key, a wrong type, an out-of-range value or a
+// conflict (two devices with one name or StreamID, an event naming no process) is a
+// ConfigError naming file:line:column and the key path; nothing runs. Keys of the format
+// before the system layer (`workload`, `system.qm`, `system.zip`, `system.sec`,
+// `system.sec_qm`) are errors that say what replaced them.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/hisi_qm_udrv.h"
 #include "sim/accel/qm/qm.h"
-#include "sim/accel/sec/sec_engine.h"
-#include "sim/accel/zip/zip_engine.h"
 #include "sim/base/config_tree.h"
 #include "sim/base/params.h"
 #include "sim/cpu_host/host_bus.h"
@@ -20,16 +24,21 @@
 #include "sim/iommu/smmu_params.h"
 #include "sim/pcie/pcie_link.h"
 #include "sim/pcie/root_complex.h"
+#include "sim/system/accelerator_kind.h"
+#include "sim/system/program.h"
 
 namespace wdsim {
 
-// The optional second accelerator function: a QM (system.sec_qm) with the SEC engine behind it,
-// on a PCIe link of its own, as uacce device hisi_sec2-0. Off by default.
-struct SecFunctionParams {
-  bool enabled;
-  SecEngineParams engine;  // system.sec.<engine key>
-
-  void declare(ParamScope& s);
+// One accelerator function of `system.devices`: a QM with the engine of its kind behind it,
+// on a PCIe link of its own. Indices, StreamIDs, MSI vectors and BAR windows not given are
+// computed by the topology builder from the entry's position (sim/system/topology.h).
+struct DeviceSpec {
+  uint32_t index = 0;  // position in system.devices
+  std::string kind;    // an AcceleratorKind name: "zip", "sec"
+  std::string name;    // the uacce device name: <kind prefix>-<n>, n counting that kind
+  QmParams qm;
+  std::shared_ptr<const EngineParams> engine;  // the kind's engine parameters
+  SourceLocation where;
 };
 
 // The blocks of one system, each under its own key of `system:`.
@@ -38,42 +47,43 @@ struct SystemParams {
   HostBusParams host_bus;
   HostCostParams host;
   SmmuParams smmu;
-  PcieLinkParams pcie;
+  PcieLinkParams pcie;  // every device's link
   RootComplexParams root_complex;
-  QmParams qm;
-  ZipEngineParams zip;
-  SecFunctionParams sec;
-  QmParams sec_qm;
   rt::UserDriverCosts runtime;
+  std::vector<DeviceSpec> devices;  // at least one; default one zip function
 
   void declare(ParamScope& s);
 };
 
-// The workload. kind "compare": requests of each size over each path, one outstanding at a
-// time. kind "batch": UADK async compression with several requests outstanding (depths) over
-// one or several ctxs (queues). kind "crypto": UADK cipher/digest requests on the SEC function.
-struct WorkloadParams {
-  std::string kind;
-  std::vector<uint64_t> depths;
-  std::vector<uint64_t> queues;
-  std::vector<std::string> crypto_algs;
-  std::vector<std::string> crypto_modes;
-  uint64_t async_depth;
-  std::vector<std::string> paths;
-  std::vector<uint64_t> sizes;
-  uint64_t requests;
-  std::string op;
-  std::string format;
-  std::string data;
-  uint64_t footprint_bytes;
-  std::string buffers;
-  // The process's page size (process_page_size in sim/cpu_host/process.h): 4096, 16384 or
-  // 65536 = that granule; 2097152 = 4K granule + 2 MiB huge pages for the workload buffers.
-  uint64_t page_size;
-  uint64_t warmup_requests;
-  double poll_timeout_us;
+// One entry of a process's `threads`: `count` threads running one program kind.
+struct ThreadSpec {
+  std::string name;
+  uint32_t count = 1;
+  double start_us = 0;
+  std::string program;  // a registered ProgramKind
+  bool expect_errors = false;
+  std::shared_ptr<const ProgramParams> params;  // under the program's own key
+  SourceLocation where;
+};
 
-  void declare(ParamScope& s);
+// One entry of `processes`: `count` processes alike, each with its own address space.
+struct ProcessSpec {
+  std::string name;
+  uint32_t count = 1;
+  uint64_t page_size = 4096;  // process_page_size() in sim/cpu_host/process.h
+  std::vector<ThreadSpec> threads;
+  SourceLocation where;
+};
+
+// One entry of `events`: an action at a simulated time.
+struct EventSpec {
+  double at_us = 0;
+  std::string action;   // exit | kill | munmap | fork
+  std::string process;  // a process instance ("app", "app.3") or a whole entry ("app")
+  std::string buffer;   // munmap: a buffer the target's program names ("dst", "src")
+  int exit_code = 0;    // exit
+  ProcessSpec child;    // fork: the child's name and threads
+  SourceLocation where;
 };
 
 struct OutputParams {
@@ -95,10 +105,13 @@ struct Scenario {
   std::vector<SweepAxis> sweep;  // empty: a single run
   uint64_t seed = 1;
   SystemParams system;
-  WorkloadParams workload;
+  std::vector<ProcessSpec> processes;  // default: one process "app", one compare thread
+  std::vector<EventSpec> events;
   OutputParams output;
 
   void declare(ParamScope& s);
+  // The instance names of a process entry: "app" for count 1, "app.0".."app.N-1" otherwise.
+  static std::vector<std::string> instance_names(const ProcessSpec& p);
 };
 
 // Loads a scenario; `sets` are "key.path=value" overrides; `seed_override` (if non-zero)
@@ -112,7 +125,8 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 // the --set assignments that make it.
 std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>& axes);
 
-// Every parameter of every block (for `wdsim describe`).
+// Every parameter of every block, device kind and program kind (for `wdsim describe`); list
+// entries appear as `system.devices[].…`, `processes[].threads[].<program>.…`.
 std::vector<ParamSpec> describe_scenario();
 
 }  // namespace wdsim

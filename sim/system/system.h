@@ -1,65 +1,55 @@
-// Builds one whole system from a scenario and runs its workload: DRAM, the SMMU, a PCIe
-// link and root complex, a QM with the ZIP engine, the host bus, the interrupt controller
-// and the kernel model with its drivers; then one simulated process that drives requests
-// over the doorbell path (the WarpDrive runtime, SVA) and the syscall path (a kernel
-// driver with DMA mapping), verifying every output with system zlib.
-// This is the only place that knows every block.
+// Builds one whole system from a scenario and runs it: DRAM, the SMMU, the root complex, the
+// accelerator functions of `system.devices` (topology.h: each a PCIe link, a QM and its engine,
+// a kernel QM driver and a uacce device), the host bus, the interrupt controller, the host
+// CPU cores and the kernel model with its drivers; then the scenario's processes, each with
+// its own address space and UADK state, and their threads, each running a program kind
+// (program.h) on the cores; and the `events` timeline (exit, kill, munmap, fork) at its
+// simulated times. This is the only place that knows every block; it knows no program kind
+// by name.
 #pragma once
 
 #include <cstdint>
-#include <memory>
-#include <ostream>
 #include <string>
 #include <vector>
 
 #include <systemc>
 
 #include "sim/base/sim_env.h"
+#include "sim/system/program.h"
 #include "sim/system/scenario.h"
-#include "sim/system/uadk_workload.h"
+#include "sim/system/topology.h"
 
 namespace wdsim {
 
-// The physical address map (fixed; DRAM starts at 0).
-struct AddressMap {
-  static constexpr uint64_t kKernelReserved = 0x10'0000;      // first 1 MiB not allocated
-  static constexpr uint64_t kSmmuRegs = 0x40'0000'0000ull;    // SMMU register pages
-  static constexpr uint64_t kSmmuRegsSize = 0x2'0000ull;      // two 64 KiB pages
-  static constexpr uint64_t kQmBar = 0x50'0000'0000ull;       // QM register/doorbell BAR
-  static constexpr uint64_t kQmBarSize = 0x1'0000ull;         // V2 without db isolation
-  static constexpr uint64_t kSecQmBar = 0x51'0000'0000ull;    // SEC function's QM BAR
-  static constexpr uint64_t kMsiDoorbell = 0x60'0000'0000ull;  // interrupt controller
-  static constexpr uint64_t kMsiDoorbellSize = 0x1000ull;
-};
-
-// One measured request.
-struct RequestSample {
-  std::string path;
-  uint64_t size = 0;
-  uint64_t output_size = 0;
-  uint64_t latency_ps = 0;
-  uint64_t cpu_ps = 0;
-  std::vector<std::pair<std::string, uint64_t>> stages;  // in order; sums to latency_ps
+// What one process instance saw.
+struct ProcessOutcome {
+  std::string name;
+  int pid = 0;
+  std::string parent;  // for a forked child
+  std::string end;     // "exited 0", "killed (SIGKILL)", "SIGSEGV at 0x...", "running"
+  uint64_t requests_ok = 0;
+  uint64_t requests_failed = 0;
+  std::string first_error;  // the first failed request or signal, if any
 };
 
 struct RunOutcome {
   bool ok = false;
   std::string error;  // a simulation error (a mismatch, a hung request, a device error)
-  std::vector<RequestSample> samples;  // workload.kind compare
-  UadkResults uadk;                     // workload.kind batch / crypto
+  RunReport report;   // the program kinds' tables; stats went to the SimEnv's registry
+  std::vector<ProcessOutcome> processes;
   double wall_seconds = 0;
 };
 
 // Runs a scenario in a fresh SystemC context. Never throws for simulation errors (they are
-// in RunOutcome::error); throws std::exception only for simulator bugs.
+// in RunOutcome::error); throws std::exception only for simulator bugs. The program kinds'
+// stats are recorded into env.stats() before it returns.
 RunOutcome run_system(const Scenario& scenario, SimEnv& env);
 
-// compare: the comparison table (path, size, requests, mean/p50/p99 latency, CPU time per
-// request) and the share of time per stage. batch: throughput and latency vs depth per queue
-// count. crypto: latency and throughput per algorithm and size, sync vs async.
+// The run's tables: each program kind's, then what each process saw (when the scenario has
+// several processes, events or failures).
 std::string format_summary(const Scenario& scenario, const RunOutcome& outcome);
-// Per-request figures into the stats registry: compare workload.<path>.<size>.*; batch
-// workload.batch.<size>.q<queues>.d<depth>.*; crypto workload.crypto.<alg>.<mode>.<size>.*.
-void record_workload_stats(const RunOutcome& outcome, StatsRegistry& stats);
+// The tables as JSON ({"tables": [{name, columns, rows}], "processes": [...]}), gathered by
+// sweeps (summary.json).
+std::string summary_json(const RunOutcome& outcome);
 
 }  // namespace wdsim

@@ -1,5 +1,5 @@
 // wdsim: the command-line program. `wdsim run SCENARIO` simulates a scenario and prints its
-// comparison table, writing stats.json, stats.csv, trace.txt and trace.json; `wdsim
+// comparison table, writing stats.json, stats.csv, summary.json, trace.txt and trace.json; `wdsim
 // describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source). Exit 0 on success, 2 on bad input, 1 on a simulation error.
 // Results go to stdout, diagnostics (spdlog) to stderr.
@@ -99,15 +99,15 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   spdlog::info("running {} (seed {})", sc.file, sc.seed);
   wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
   wdsim::RunOutcome outcome = wdsim::run_system(sc, env);
-  wdsim::record_workload_stats(outcome, env.stats());
   bool written = write_file(out_dir / "stats.json", env.stats().to_json()) &&
-                 write_file(out_dir / "stats.csv", env.stats().to_csv());
+                 write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
+                 write_file(out_dir / "summary.json", wdsim::summary_json(outcome));
   if (sc.output.trace) written = written && write_file(out_dir / "trace.txt", env.trace().to_text());
   if (sc.output.chrome_trace) {
     written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
   }
   // Host speed varies run to run, so it stays out of the byte-compared stats files.
-  const uint64_t requests = outcome.samples.size() + outcome.uadk.measured_requests();
+  const uint64_t requests = outcome.report.measured_requests;
   nlohmann::ordered_json host = {
       {"wall_seconds", outcome.wall_seconds},
       {"requests", requests},

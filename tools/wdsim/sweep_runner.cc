@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -55,49 +57,61 @@ pid_t spawn_point(const SweepRequest& req, const std::vector<std::string>& point
   return rc == 0 ? pid : -1;
 }
 
+// What one point's run left: its summary tables (summary.json) and the SMMU's TLB and the
+// device ATC hit rates (stats.json).
 struct PointFigures {
-  int exit_code = 0;
-  // "path size" -> figures
-  std::map<std::pair<std::string, uint64_t>, std::map<std::string, double>> by_point;
-  double iotlb_hit_rate = -1;
+  nlohmann::json tables = nlohmann::json::array();
+  double tlb_hit_pct = -1;
+  double atc_hit_pct = -1;
 };
 
-PointFigures read_figures(const std::filesystem::path& dir, int exit_code) {
-  PointFigures f;
-  f.exit_code = exit_code;
-  std::ifstream in(dir / "stats.json");
-  if (!in) return f;
-  nlohmann::json j;
+std::optional<nlohmann::json> read_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return std::nullopt;
   try {
+    nlohmann::json j;
     in >> j;
+    return j;
   } catch (const std::exception&) {
-    return f;
+    return std::nullopt;
   }
-  if (j.contains("workload")) {
-    for (auto& [path, sizes] : j["workload"].items()) {
-      for (auto& [size, st] : sizes.items()) {
-        auto& m = f.by_point[{path, std::stoull(size)}];
-        m["mean_us"] = st["latency_ns"]["mean"].get<double>() / 1000.0;
-        m["p99_us"] = st["latency_ns"]["p99"].get<double>() / 1000.0;
-        m["cpu_us"] = st["cpu_ns"]["mean"].get<double>() / 1000.0;
-        const double lat = st["latency_ns"]["mean"].get<double>();
-        double xl = 0;
-        if (st.contains("stage") && st["stage"].contains("translation_ns")) {
-          xl = st["stage"]["translation_ns"]["mean"].get<double>();
-        }
-        m["translation_pct"] = lat > 0 ? 100.0 * xl / lat : 0.0;
-      }
-    }
-  }
+}
+
+double hit_pct(double hits, double misses) {
+  return hits + misses > 0 ? 100.0 * hits / (hits + misses) : -1;
+}
+
+PointFigures read_figures(const std::filesystem::path& dir) {
+  PointFigures f;
+  if (auto j = read_json(dir / "summary.json"); j && j->contains("tables")) f.tables = (*j)["tables"];
+  auto j = read_json(dir / "stats.json");
+  if (!j) return f;
   // The SMMU's TLBs as a whole: a lookup hits in the micro-TLB or, behind it, the main
   // IOTLB; a main-IOTLB miss is a miss of both.
-  if (j.contains("smmu") && j["smmu"].contains("iotlb")) {
-    double hits = j["smmu"]["iotlb"].value("hits", 0.0);
-    if (j["smmu"].contains("utlb")) hits += j["smmu"]["utlb"].value("hits", 0.0);
-    const double misses = j["smmu"]["iotlb"].value("misses", 0.0);
-    if (hits + misses > 0) f.iotlb_hit_rate = 100.0 * hits / (hits + misses);
+  if (j->contains("smmu") && (*j)["smmu"].contains("iotlb")) {
+    const auto& smmu = (*j)["smmu"];
+    double hits = smmu["iotlb"].value("hits", 0.0);
+    if (smmu.contains("utlb")) hits += smmu["utlb"].value("hits", 0.0);
+    f.tlb_hit_pct = hit_pct(hits, smmu["iotlb"].value("misses", 0.0));
   }
+  // The device ATCs (qm.ats.atc.* of each ATS endpoint).
+  double atc_hits = 0, atc_misses = 0;
+  for (auto& [name, block] : j->items()) {
+    if (!block.is_object() || !block.contains("ats") || !block["ats"].contains("atc")) continue;
+    atc_hits += block["ats"]["atc"].value("hits", 0.0);
+    atc_misses += block["ats"]["atc"].value("misses", 0.0);
+  }
+  f.atc_hit_pct = hit_pct(atc_hits, atc_misses);
   return f;
+}
+
+std::string cell(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+std::string pct_text(double v) {
+  if (v < 0) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
 }
 
 }  // namespace
@@ -140,39 +154,73 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     running.erase(it);
   }
 
-  // One row per (point, path, size).
-  std::ostringstream csv;
-  csv << "point";
-  for (const auto& a : scenario.sweep) csv << "," << a.key;
-  csv << ",path,size,mean_us,p99_us,cpu_us,translation_pct,tlb_hit_pct,exit\n";
-  std::cout << "wdsim sweep: " << scenario.name << " (" << points.size() << " points)\n\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "%-10s %-40s %-9s %8s %10s %10s %8s %8s\n", "point",
-                "values", "path", "size", "mean_us", "p99_us", "xlat_%", "tlb_hit%");
-  std::cout << line;
+  // One block per summary table kind: a row per (point, table row), the swept values first,
+  // the SMMU TLB and device ATC hit rates last.
+  std::vector<PointFigures> figures;
+  for (size_t i = 0; i < points.size(); ++i) figures.push_back(read_figures(req.out_dir / point_name(i)));
+  std::vector<std::string> kinds;
+  std::map<std::string, std::vector<std::string>> columns;
+  for (const auto& f : figures) {
+    for (const auto& t : f.tables) {
+      const std::string name = t.value("name", "");
+      if (columns.count(name)) continue;
+      kinds.push_back(name);
+      for (const auto& c : t["columns"]) columns[name].push_back(c.get<std::string>());
+    }
+  }
+  std::cout << "wdsim sweep: " << scenario.name << " (" << points.size() << " points)\n";
   int worst = 0;
   for (size_t i = 0; i < points.size(); ++i) {
-    const auto f = read_figures(req.out_dir / point_name(i), exit_codes[i]);
-    std::string values;
-    for (const auto& s : points[i]) values += (values.empty() ? "" : " ") + s.substr(s.rfind('.') + 1);
-    if (exit_codes[i] != 0) {
-      worst = kExitSimulationError;
-      std::snprintf(line, sizeof line, "%-10s %-40s failed (exit %d): see %s\n",
-                    point_name(i).c_str(), values.c_str(), exit_codes[i],
-                    (req.out_dir / point_name(i) / "stderr.txt").c_str());
-      std::cout << line;
+    if (exit_codes[i] == 0) continue;
+    worst = kExitSimulationError;
+    std::cout << point_name(i) << " failed (exit " << exit_codes[i] << "): see "
+              << (req.out_dir / point_name(i) / "stderr.txt").string() << "\n";
+  }
+  std::ostringstream csv;
+  auto short_key = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
+  for (const auto& kind : kinds) {
+    std::vector<std::string> head{"point"};
+    for (const auto& a : scenario.sweep) head.push_back(short_key(a.key));
+    for (const auto& c : columns[kind]) head.push_back(c);
+    head.push_back("tlb_hit_pct");
+    head.push_back("atc_hit_pct");
+    std::vector<std::vector<std::string>> rows;
+    for (size_t i = 0; i < points.size(); ++i) {
+      for (const auto& t : figures[i].tables) {
+        if (t.value("name", "") != kind) continue;
+        for (const auto& r : t["rows"]) {
+          std::vector<std::string> row{point_name(i)};
+          for (const auto& s : points[i]) row.push_back(s.substr(s.find('=') + 1));
+          for (const auto& v : r) row.push_back(cell(v));
+          row.push_back(pct_text(figures[i].tlb_hit_pct));
+          row.push_back(pct_text(figures[i].atc_hit_pct));
+          rows.push_back(std::move(row));
+        }
+      }
     }
-    for (const auto& [key, m] : f.by_point) {
-      std::snprintf(line, sizeof line, "%-10s %-40s %-9s %8llu %10.3f %10.3f %8.1f %8.1f\n",
-                    point_name(i).c_str(), values.c_str(), key.first.c_str(),
-                    static_cast<unsigned long long>(key.second), m.at("mean_us"), m.at("p99_us"),
-                    m.at("translation_pct"), f.iotlb_hit_rate);
-      std::cout << line;
-      csv << point_name(i);
-      for (const auto& s : points[i]) csv << "," << '"' << s.substr(s.find('=') + 1) << '"';
-      csv << "," << key.first << "," << key.second << "," << m.at("mean_us") << ","
-          << m.at("p99_us") << "," << m.at("cpu_us") << "," << m.at("translation_pct") << ","
-          << f.iotlb_hit_rate << "," << exit_codes[i] << "\n";
+    std::vector<size_t> width(head.size());
+    for (size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
+    for (const auto& r : rows) {
+      for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    }
+    auto print = [&](const std::vector<std::string>& r) {
+      for (size_t c = 0; c < r.size(); ++c) {
+        std::cout << (c ? "  " : "") << std::string(width[c] - std::min(width[c], r[c].size()), ' ')
+                  << r[c];
+      }
+      std::cout << "\n";
+    };
+    std::cout << "\n" << kind << ":\n";
+    print(head);
+    for (const auto& r : rows) print(r);
+    // sweep.csv: every kind's rows, its header line first ("table" names the kind).
+    csv << "table";
+    for (const auto& h : head) csv << "," << h;
+    csv << "\n";
+    for (const auto& r : rows) {
+      csv << kind;
+      for (const auto& v : r) csv << ",\"" << v << "\"";
+      csv << "\n";
     }
   }
   std::ofstream(req.out_dir / "sweep.csv") << csv.str();

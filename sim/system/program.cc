@@ -1,0 +1,54 @@
+#include "sim/system/program.h"
+
+#include <map>
+
+#include "runtime/os_interface.h"
+#include "sim/cpu_host/host_thread.h"
+#include "sim/cpu_host/kernel.h"
+
+namespace wdsim {
+
+namespace {
+std::map<std::string, ProgramKind>& registry() {
+  static std::map<std::string, ProgramKind> kinds;
+  return kinds;
+}
+}  // namespace
+
+bool register_program_kind(ProgramKind kind) {
+  const std::string name = kind.name;
+  registry()[name] = std::move(kind);
+  return true;
+}
+
+const ProgramKind* find_program_kind(const std::string& name) {
+  auto it = registry().find(name);
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+std::vector<const ProgramKind*> program_kinds() {
+  std::vector<const ProgramKind*> out;
+  for (const auto& [name, k] : registry()) out.push_back(&k);
+  return out;
+}
+
+uint64_t ProgramThread::map_buffer(uint64_t len, bool populate) const {
+  int err = 0;
+  uint64_t va = 0;
+  if (process.huge_page == 0) {
+    va = populate ? os.mmap(-1, len, rt::kProtRead | rt::kProtWrite, 0, &err)
+                  : os.mmap_anonymous(len, false, &err);
+  } else {
+    // MAP_HUGETLB of the process's huge page size.
+    const HostCostParams& c = system.host_costs();
+    os.cpu().busy(ns(c.syscall_entry_ns));
+    va = system.kernel().sys_mmap_anonymous(os.process(), os.cpu(), len, populate, &err,
+                                            process.huge_page);
+    os.cpu().busy(ns(c.syscall_exit_ns));
+  }
+  if (err || !va) throw ProgramError(name + ": mmap of " + std::to_string(len) + " B failed: " +
+                                     std::to_string(err));
+  return va;
+}
+
+}  // namespace wdsim

@@ -1,0 +1,158 @@
+// Program kinds: what a simulated thread runs. Each kind (compare, batch, crypto, uadk_sync,
+// hostile, ...) lives in its own file under sim/system/programs/, declares its parameters
+// (under a thread entry's `<kind>:` key, shown by `wdsim describe`), and registers itself by
+// name with WDSIM_REGISTER_PROGRAM; the system layer knows none of them by name.
+//
+// Lifecycle: for each thread entry of each process instance the system makes one Program
+// (make) from the entry's parameters; its `count` threads all call run() on it, each on its
+// own simulated thread (an SC_THREAD with a HostThread, sharing the process's address space
+// and UADK state). The Program owns its per-request records. After the simulation the kind's
+// report() sees every Program of that kind in the run and writes its summary table(s) and
+// stats.
+//
+// Errors: a request that fails throws ProgramError; unless the thread entry says
+// expect_errors, that ends the run as a simulation error (exit 1). A simulated signal
+// (SIGSEGV from a bad access) kills the thread's process and the run carries on.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/base/params.h"
+#include "sim/base/sim_env.h"
+
+namespace wdsim {
+
+class HostThread;
+class Kernel;
+class Process;
+struct HostCostParams;
+struct SqeRecord;
+namespace rt {
+class UadkProcess;
+struct UserDriverCosts;
+}  // namespace rt
+
+// A failed request or call inside a program.
+class ProgramError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A program kind's parameters.
+class ProgramParams {
+ public:
+  virtual ~ProgramParams() = default;
+  virtual void declare(ParamScope& s) = 0;
+};
+
+// One accelerator function as programs see it.
+struct DeviceView {
+  std::string name;          // uacce device name, "hisi_zip-0"
+  std::string kind;          // "zip"
+  std::string uacce_path;    // "/dev/hisi_zip-0"
+  std::string syscall_path;  // the kernel's compression device ("" if the kind has none)
+};
+
+// The built system, as programs may use it.
+class SystemView {
+ public:
+  virtual ~SystemView() = default;
+  virtual SimEnv& env() = 0;
+  virtual Kernel& kernel() = 0;
+  virtual const HostCostParams& host_costs() const = 0;
+  virtual const rt::UserDriverCosts& runtime_costs() const = 0;
+  virtual const std::vector<DeviceView>& devices() const = 0;
+  // The QM's record of the SQE in slot `sqe_index` of queue `qp` of a device (the last one
+  // completed there), or nullptr if that slot has not completed yet.
+  virtual const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
+                                      uint16_t sqe_index) const = 0;
+};
+
+// A simulated process as programs see it.
+struct ProcessView {
+  std::string name;  // instance name: "app", "app.3"
+  uint32_t instance = 0;
+  Process* process = nullptr;
+  rt::UadkProcess* uadk = nullptr;  // the process's UADK library state
+  uint64_t huge_page = 0;           // the buffers' huge page size (0 = granule pages)
+};
+
+// One running thread of a program.
+struct ProgramThread {
+  HostThread& os;
+  ProcessView& process;
+  SystemView& system;
+  uint32_t index = 0;  // 0 .. count-1 within the thread entry
+  std::string name;    // "app/main", "app/worker.3"
+  // Binds the UADK runtime to this thread (runtime/uadk/wd_runtime.h); the system also does
+  // it every time the thread resumes.
+  std::function<void()> bind_runtime;
+  // A workload buffer: anonymous memory, populated or demand-paged, with the process's huge
+  // pages when it has them. Throws ProgramError when it cannot be mapped.
+  uint64_t map_buffer(uint64_t len, bool populate) const;
+};
+
+// A summary table: what the human table shows, in columns a sweep can gather.
+struct SummaryTable {
+  std::string name;  // "compare", "batch", ...
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// What the kinds write after the run.
+struct RunReport {
+  std::string text;  // human tables, appended by each kind
+  std::vector<SummaryTable> tables;
+  uint64_t measured_requests = 0;
+  StatsRegistry* stats = nullptr;
+};
+
+class Program {
+ public:
+  virtual ~Program() = default;
+  // Runs on each of the entry's threads. Throws ProgramError on a failed request.
+  virtual void run(ProgramThread& t) = 0;
+  // A buffer of the running program by name (for `events: munmap`): {va, length}.
+  virtual std::optional<std::pair<uint64_t, uint64_t>> buffer(const std::string& name) const {
+    (void)name;
+    return std::nullopt;
+  }
+  // Requests that completed successfully / with an error, for the processes table.
+  virtual uint64_t requests_ok() const = 0;
+  virtual uint64_t requests_failed() const = 0;
+};
+
+// What a Program is made for: one thread entry of one process instance.
+struct ProgramSetup {
+  std::string instance;  // the process instance, "app", "app.3"
+  uint32_t threads = 1;  // the entry's thread count (each calls run())
+};
+
+struct ProgramKind {
+  std::string name;
+  std::string description;
+  // The device kind the program needs in the system ("" = none in particular).
+  std::string needs_device_kind;
+  // At most this many threads of the kind per process (0 = any): UADK's algorithm settings
+  // are per process, so the UADK-API kinds that init the library themselves run one thread.
+  uint32_t max_threads_per_process = 0;
+  std::function<std::unique_ptr<ProgramParams>()> make_params;
+  std::function<std::unique_ptr<Program>(const ProgramParams&, const ProgramSetup&)> make;
+  // Every Program of this kind in the run (in process, entry order), never empty.
+  std::function<void(const std::vector<const Program*>&, RunReport&)> report;
+};
+
+bool register_program_kind(ProgramKind kind);
+const ProgramKind* find_program_kind(const std::string& name);
+std::vector<const ProgramKind*> program_kinds();  // by name
+
+#define WDSIM_REGISTER_PROGRAM(ident, ...) \
+  static const bool wdsim_program_registered_##ident = ::wdsim::register_program_kind(__VA_ARGS__)
+
+}  // namespace wdsim

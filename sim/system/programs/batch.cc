@@ -1,0 +1,276 @@
+// Program kind `batch`: UADK async compression with several requests outstanding, written
+// against the UADK C API (runtime/include/uadk): wd_comp_init2_ with `queues` async ctxs, one
+// session per ctx, wd_do_comp_async round robin over the sessions and a wd_comp_poll loop on
+// the same thread, keeping `depth` requests in flight, for every (size, queues, depth).
+// Throughput (requests/s, input GB/s) over the measured requests, latency per request from
+// submit to completion seen by the poll loop. Every output is inflated with system zlib and
+// compared with its input. UADK's settings are per process, so a process runs one batch
+// thread (submit and poll on it, as UADK's own tests do).
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <sstream>
+
+#include "runtime/include/uadk/wd_comp.h"
+#include "runtime/include/uadk/wd_sched.h"
+#include "runtime/uadk/wd_runtime.h"
+#include "sim/cpu_host/host_thread.h"
+#include "sim/system/programs/stages.h"
+#include "sim/system/programs/uadk_async.h"
+#include "sim/system/workload_data.h"
+
+namespace wdsim {
+
+namespace {
+
+struct BatchParams : ProgramParams {
+  std::vector<uint64_t> sizes;
+  std::vector<uint64_t> depths;
+  std::vector<uint64_t> queues;
+  uint64_t requests;
+  uint64_t warmup_requests;
+  std::string format;
+  std::string data;
+  double poll_timeout_us;
+
+  void declare(ParamScope& s) override {
+    s.add_list("sizes", sizes, {8192}, "B", "Request sizes", "guess",
+               Range::between(1, 8 * 1024 * 1024));
+    s.add_list("depths", depths, {1, 2, 4, 8, 16, 32, 64}, "requests",
+               "Requests kept outstanding, one point per depth", "guess",
+               Range::between(1, 1000));
+    s.add_list("queues", queues, {1}, "ctxs",
+               "Async ctxs (hardware queues) the requests are spread over round robin, one "
+               "point per value",
+               "guess", Range::between(1, 64));
+    s.add("requests", requests, 256u, "requests", "Measured requests per point", "guess",
+          Range::between(1, 1000000));
+    s.add("warmup_requests", warmup_requests, 64u, "requests",
+          "Requests per point run first and not measured", "guess", Range::between(0, 1000000));
+    s.add_choice("format", format, "zlib", {"deflate", "zlib", "gzip"}, "Compressed format",
+                 "UADK wd_comp formats");
+    s.add_choice("data", data, "text", {"text", "random", "zeros"},
+                 "Input data: generated text, random bytes or zeros", "guess");
+    s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
+          "How long the poll loop may see no completion before the request counts as hung",
+          "guess", Range::min(0.001));
+  }
+};
+
+// One (size, queues, depth) point.
+struct BatchPoint {
+  uint64_t size = 0;
+  uint64_t queues = 0;
+  uint64_t depth = 0;
+  uint64_t elapsed_ps = 0;  // first measured submit to last measured completion
+  uint64_t cpu_ps = 0;      // CPU time of the thread over that window
+  uint64_t output_bytes = 0;
+  std::vector<uint64_t> latency_ps;  // per measured request, in completion order
+  double requests_per_s() const { return per_second(latency_ps.size(), elapsed_ps); }
+  double input_gbps() const { return requests_per_s() * static_cast<double>(size) / 1e9; }
+};
+
+wd_comp_alg_type comp_alg(const std::string& format) {
+  if (format == "deflate") return WD_DEFLATE;
+  if (format == "gzip") return WD_GZIP;
+  return WD_ZLIB;
+}
+
+class Batch : public Program {
+ public:
+  Batch(const BatchParams& p, std::string instance) : p_(p), instance_(std::move(instance)) {}
+
+  void run(ProgramThread& t) override {
+    const uint64_t max_depth = *std::max_element(p_.depths.begin(), p_.depths.end());
+    WorkloadData data(p_.data, t.system.env().rng("workload.data/" + t.name));
+    std::string alg = p_.format;
+    const uint64_t timeout_ps = static_cast<uint64_t>(p_.poll_timeout_us * 1e6);
+    const uint64_t poll_ps = static_cast<uint64_t>(t.system.runtime_costs().poll_interval_ns * 1e3);
+    for (uint64_t size : p_.sizes) {
+      const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
+      const uint64_t src = t.map_buffer(max_depth * size, true);
+      const uint64_t dst = t.map_buffer(max_depth * capacity, true);
+      dst_ = {dst, max_depth * capacity};
+      for (uint64_t queues : p_.queues) {
+        wd_ctx_nums nums{0, static_cast<__u32>(queues)};
+        wd_ctx_params params{1, &nums, nullptr, nullptr};
+        t.bind_runtime();
+        int ret = wd_comp_init2_(alg.data(), SCHED_POLICY_RR, TASK_HW, &params);
+        if (ret < 0) fail(t, "wd_comp_init2 failed: " + std::to_string(ret));
+        std::vector<handle_t> sessions;
+        for (uint64_t q = 0; q < queues; ++q) {
+          wd_comp_sess_setup setup{};
+          setup.alg_type = comp_alg(p_.format);
+          setup.comp_lv = WD_COMP_L1;
+          setup.win_sz = WD_COMP_WS_32K;
+          setup.op_type = WD_DIR_COMPRESS;
+          const handle_t h = wd_comp_alloc_sess(&setup);
+          if (!h) fail(t, "wd_comp_alloc_sess failed");
+          sessions.push_back(h);
+        }
+        for (uint64_t depth : p_.depths) {
+          t.system.env().trace_event("workload", "point",
+                                     {tf("kind", "batch"), tf("size", size),
+                                      tf("queues", queues), tf("depth", depth)});
+          std::vector<AsyncSlot> slots(depth);
+          std::vector<wd_comp_req> reqs(depth);
+          std::vector<std::vector<uint8_t>> inputs(depth);
+          uint64_t output_bytes = 0;
+          auto submit = [&](uint32_t slot, uint64_t i) {
+            if (inputs[slot].empty()) {  // kept across an -EBUSY retry
+              inputs[slot] = data.next(size);
+              if (!t.os.process().write(src + slot * size, inputs[slot].data(), size)) {
+                fail(t, "source buffer unmapped");
+              }
+            }
+            wd_comp_req& r = reqs[slot];
+            r = wd_comp_req{};
+            r.src = reinterpret_cast<void*>(src + slot * size);
+            r.src_len = static_cast<__u32>(size);
+            r.dst = reinterpret_cast<void*>(dst + slot * capacity);
+            r.dst_len = static_cast<__u32>(capacity);
+            r.cb = async_comp_cb;
+            r.cb_param = &slots[slot];
+            r.op_type = WD_DIR_COMPRESS;
+            r.data_fmt = WD_FLAT_BUF;
+            return wd_do_comp_async(sessions[i % sessions.size()], &r);
+          };
+          auto poll = [&](uint32_t* count) { return wd_comp_poll(1, count); };
+          auto complete = [&](uint32_t slot, uint64_t i) {
+            const wd_comp_req& r = reqs[slot];
+            if (r.status != 0) {
+              fail(t, "request " + std::to_string(i) + " status " + std::to_string(r.status));
+            }
+            std::vector<uint8_t> out(r.dst_len);
+            if (!t.os.process().read(dst + slot * capacity, out.data(), out.size())) {
+              fail(t, "output buffer unmapped");
+            }
+            std::string why;
+            if (!inflate_equals(out, inputs[slot], p_.format, &why)) {
+              fail(t, std::to_string(size) +
+                          " B output does not inflate to the input with system zlib: " + why);
+            }
+            output_bytes += r.dst_len;
+            inputs[slot].clear();
+            ++ok_;
+          };
+          run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll,
+                    complete, slots);
+          output_bytes = 0;
+          BatchPoint pt;
+          pt.size = size;
+          pt.queues = queues;
+          pt.depth = depth;
+          const uint64_t t0 = t.os.now();
+          const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
+          pt.latency_ps = run_async(t.os, p_.requests, depth, poll_ps, timeout_ps, submit, poll,
+                                    complete, slots);
+          pt.elapsed_ps = t.os.now() - t0;
+          pt.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
+          pt.output_bytes = output_bytes;
+          points_.push_back(std::move(pt));
+        }
+        for (handle_t h : sessions) wd_comp_free_sess(h);
+        wd_comp_uninit2();
+      }
+      t.os.munmap(src, max_depth * size);
+      t.os.munmap(dst, max_depth * capacity);
+      dst_ = {0, 0};
+    }
+  }
+
+  std::optional<std::pair<uint64_t, uint64_t>> buffer(const std::string& name) const override {
+    if (name == "dst" && dst_.second) return dst_;
+    return std::nullopt;
+  }
+  uint64_t requests_ok() const override { return ok_; }
+  uint64_t requests_failed() const override { return failed_; }
+  const std::vector<BatchPoint>& points() const { return points_; }
+  const std::string& instance() const { return instance_; }
+
+ private:
+  [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
+    ++failed_;
+    rt::UadkProcess* proc = t.process.uadk;
+    throw ProgramError("batch: " + what +
+                       (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+  }
+
+  const BatchParams& p_;
+  std::string instance_;
+  std::vector<BatchPoint> points_;
+  std::pair<uint64_t, uint64_t> dst_{0, 0};
+  uint64_t ok_ = 0;
+  uint64_t failed_ = 0;
+};
+
+void report(const std::vector<const Program*>& programs, RunReport& r) {
+  std::ostringstream os;
+  char line[256];
+  const bool several = programs.size() > 1;
+  os << "batch: async compression (wd_do_comp_async + wd_comp_poll), throughput vs depth\n";
+  if (several) os << "(one block of rows per process)\n";
+  std::snprintf(line, sizeof line, "%9s %6s %5s %5s %10s %9s %7s %10s %10s %10s %11s\n", "size",
+                "queues", "depth", "reqs", "kreq/s", "in_GB/s", "ratio", "mean_us", "p50_us",
+                "p99_us", "cpu_us/req");
+  os << line;
+  SummaryTable table{"batch",
+                     {"process", "size", "queues", "depth", "requests", "kreq_per_s", "in_gbps",
+                      "mean_us", "p50_us", "p99_us", "cpu_us"},
+                     {}};
+  for (const Program* prog : programs) {
+    const auto* b = static_cast<const Batch*>(prog);
+    if (several) os << b->instance() << ":\n";
+    for (const BatchPoint& p : b->points()) {
+      Histogram lat;
+      for (uint64_t v : p.latency_ps) lat.add(static_cast<double>(v) / 1e6);
+      const double n = static_cast<double>(p.latency_ps.size());
+      const double ratio =
+          p.output_bytes > 0 ? n * static_cast<double>(p.size) / static_cast<double>(p.output_bytes)
+                             : 0.0;
+      const double cpu = n > 0 ? static_cast<double>(p.cpu_ps) / 1e6 / n : 0.0;
+      std::snprintf(line, sizeof line,
+                    "%9s %6llu %5llu %5zu %10.1f %9.3f %7.2f %10.3f %10.3f %10.3f %11.3f\n",
+                    size_text(p.size).c_str(), static_cast<unsigned long long>(p.queues),
+                    static_cast<unsigned long long>(p.depth), p.latency_ps.size(),
+                    p.requests_per_s() / 1e3, p.input_gbps(), ratio, lat.mean(),
+                    lat.percentile(50), lat.percentile(99), cpu);
+      os << line;
+      table.rows.push_back({b->instance(), std::to_string(p.size), std::to_string(p.queues),
+                            std::to_string(p.depth), std::to_string(p.latency_ps.size()),
+                            fixed(p.requests_per_s() / 1e3, 1), fixed(p.input_gbps()),
+                            fixed(lat.mean()), fixed(lat.percentile(50)),
+                            fixed(lat.percentile(99)), fixed(cpu)});
+      r.measured_requests += p.latency_ps.size();
+      const std::string base = "workload.batch." + (several ? b->instance() + "." : "") +
+                               std::to_string(p.size) + ".q" + std::to_string(p.queues) + ".d" +
+                               std::to_string(p.depth) + ".";
+      auto& h = r.stats->histogram(base + "latency_ns", "ns", "submit to completion seen by poll");
+      for (uint64_t v : p.latency_ps) h.add(static_cast<double>(v) / 1000.0);
+      r.stats->set_scalar(base + "requests_per_s", p.requests_per_s(), "1/s",
+                          "measured requests over the measured window");
+      r.stats->set_scalar(base + "input_gbps", p.input_gbps(), "GB/s", "input bytes per second");
+      r.stats->set_scalar(base + "output_bytes", static_cast<double>(p.output_bytes), "B",
+                          "compressed bytes of the measured requests");
+      r.stats->set_scalar(base + "cpu_ns_per_request", cpu * 1000.0, "ns",
+                          "CPU time of the submitting/polling thread per request");
+    }
+  }
+  r.text += os.str();
+  r.tables.push_back(std::move(table));
+}
+
+}  // namespace
+
+WDSIM_REGISTER_PROGRAM(batch, ProgramKind{
+    "batch",
+    "UADK async compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
+    "every output inflated with system zlib",
+    "zip", 1,
+    [] { return std::make_unique<BatchParams>(); },
+    [](const ProgramParams& p, const ProgramSetup& setup) {
+      return std::make_unique<Batch>(static_cast<const BatchParams&>(p), setup.instance);
+    },
+    report});
+
+}  // namespace wdsim

@@ -1,0 +1,415 @@
+// Program kind `compare`: doorbell vs syscall, one request outstanding at a time. For each
+// path and size it runs warmup + measured compression (or decompression) requests: over the
+// doorbell path through the WarpDrive runtime (a uacce queue bound to the process's PASID,
+// SQE into the ring, doorbell, busy-poll), over the syscall path through the kernel's
+// compression device (copy or pin, dma_map, kernel queue, sleep until the interrupt). Every
+// output is checked with system zlib (compress: it inflates to the input; decompress: it
+// equals the original). Each request's latency is split into stages from the runtime's and
+// kernel's timestamps and the QM's record of that very SQE (queue, slot), so the breakdown
+// stays exact with other requests in flight on other queues.
+// Buffers: `buffers: populate` maps each size's buffers once (MAP_POPULATE); demand, pretouch
+// and pin use a fresh destination per request (device faults, CPU faults first, pinned
+// first). `footprint_bytes` streams requests through request-sized slots.
+// Threads of one entry each run the whole sequence with their own session and buffers.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "runtime/wd_comp.h"
+#include "sim/accel/qm/qm.h"
+#include "sim/cpu_host/host_thread.h"
+#include "sim/cpu_host/zip_sync_device.h"
+#include "sim/system/program.h"
+#include "sim/system/programs/stages.h"
+#include "sim/system/workload_data.h"
+
+namespace wdsim {
+
+namespace {
+
+struct CompareParams : ProgramParams {
+  std::vector<std::string> paths;
+  std::vector<uint64_t> sizes;
+  uint64_t requests;
+  uint64_t warmup_requests;
+  std::string op;
+  std::string format;
+  std::string data;
+  uint64_t footprint_bytes;
+  std::string buffers;
+  std::string device;
+
+  void declare(ParamScope& s) override {
+    s.add_list("paths", paths, {"doorbell", "syscall"}, {"doorbell", "syscall"},
+               "Submission paths to compare: user-space doorbell (UACCE/SVA) or syscall "
+               "(kernel driver with DMA mapping)",
+               "the question wdsim exists to answer");
+    s.add_list("sizes", sizes, {64, 1024, 4096, 65536}, "B", "Request sizes", "guess",
+               Range::between(1, 8 * 1024 * 1024));
+    s.add("requests", requests, 20u, "requests", "Measured requests per (path, size) point",
+          "guess: enough for p99 at these sizes", Range::between(1, 1000000));
+    s.add("warmup_requests", warmup_requests, 1u, "requests",
+          "Requests per point run first and not measured (cold IOTLB, first interrupt)",
+          "guess", Range::between(0, 1000000));
+    s.add_choice("op", op, "compress", {"compress", "decompress"},
+                 "Compress `size` bytes, or decompress a stream (made by system zlib) that "
+                 "inflates to `size` bytes",
+                 "UADK wd_comp op_type");
+    s.add_choice("format", format, "zlib", {"deflate", "zlib", "gzip"}, "Compressed format",
+                 "UADK wd_comp formats");
+    s.add_choice("data", data, "text", {"text", "random", "zeros"},
+                 "Input data: generated text (compresses ~3x), random bytes (incompressible) "
+                 "or zeros",
+                 "guess");
+    s.add("footprint_bytes", footprint_bytes, 0u, "B",
+          "Streaming: the buffers span this many bytes and each request takes the next slot "
+          "of its size (wrapping), so the device keeps touching new pages; 0 = one slot",
+          "guess", Range::between(0, 1ull << 34));
+    s.add_choice("buffers", buffers, "populate", {"populate", "demand", "pretouch", "pin"},
+                 "Destination buffers: populate = one buffer per size, mapped with "
+                 "MAP_POPULATE; the others use a fresh, untouched buffer for every request: "
+                 "demand = the device's first touch faults (I/O page faults), pretouch = the "
+                 "CPU writes each page first (CPU faults, timed), pin = pinned first (fault-in "
+                 "+ pin cost, timed)",
+                 "Linux SVA buffer strategies");
+    s.add("device", device, "", "",
+          "The syscall path's device (a zip device name, e.g. hisi_zip-1); empty = the first "
+          "zip device. The doorbell path picks a device as UADK does (sysfs algorithms, most "
+          "available instances)",
+          "");
+  }
+};
+
+// One measured request.
+struct Sample {
+  std::string path;
+  uint64_t size = 0;
+  uint64_t output_size = 0;
+  uint64_t latency_ps = 0;
+  uint64_t cpu_ps = 0;
+  Stages stages;
+};
+
+rt::ZipFormat format_of(const std::string& f) {
+  if (f == "deflate") return rt::ZipFormat::kDeflate;
+  if (f == "gzip") return rt::ZipFormat::kGzip;
+  return rt::ZipFormat::kZlib;
+}
+
+class Compare : public Program {
+ public:
+  explicit Compare(const CompareParams& p) : p_(p) {}
+
+  void run(ProgramThread& t) override {
+    for (const auto& path : p_.paths) run_path(t, path);
+  }
+
+  std::optional<std::pair<uint64_t, uint64_t>> buffer(const std::string& name) const override {
+    if (name == "src" && src_.second) return src_;
+    if (name == "dst" && dst_.second) return dst_;
+    return std::nullopt;
+  }
+  uint64_t requests_ok() const override { return ok_; }
+  uint64_t requests_failed() const override { return failed_; }
+  const std::vector<Sample>& samples() const { return samples_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) {
+    ++failed_;
+    throw ProgramError(what);
+  }
+
+  std::string syscall_device(ProgramThread& t) const {
+    for (const DeviceView& d : t.system.devices()) {
+      if (!d.syscall_path.empty() && (p_.device.empty() || d.name == p_.device)) {
+        return d.syscall_path;
+      }
+    }
+    return "";
+  }
+
+  void run_path(ProgramThread& t, const std::string& path) {
+    const rt::ZipFormat fmt = format_of(p_.format);
+    const bool decompress = p_.op == "decompress";
+    std::unique_ptr<rt::CompSession> session;
+    int fd = -1;
+    std::string device;
+    if (path == "doorbell") {
+      rt::CompSessionSetup setup;
+      setup.algorithm = p_.format;
+      setup.open_compress = !decompress;
+      setup.open_decompress = decompress;
+      setup.costs = t.system.runtime_costs();
+      setup.page_size = t.os.process().granule_size();
+      session = std::make_unique<rt::CompSession>(t.os, setup);
+      if (int r = session->init(); r < 0) {
+        fail("doorbell path: wd_comp init failed: " + session->last_error());
+      }
+      device = session->uacce_queue(decompress ? rt::ZipOp::kDecompress : rt::ZipOp::kCompress)
+                   ->device()
+                   .name;
+    } else {
+      const std::string dev = syscall_device(t);
+      if (dev.empty()) fail("syscall path: no zip device named '" + p_.device + "'");
+      fd = t.os.open(dev);
+      if (fd < 0) fail("syscall path: open failed: " + std::to_string(fd));
+      device = p_.device.empty() ? t.system.devices().front().name : p_.device;
+      for (const DeviceView& d : t.system.devices()) {
+        if (d.syscall_path == dev) device = d.name;
+      }
+    }
+    WorkloadData data(p_.data, t.system.env().rng("workload.data/" + t.name));
+    for (uint64_t size : p_.sizes) {
+      // Streaming: `slots` request-sized slots; request i uses slot i % slots.
+      const uint64_t slots = std::max<uint64_t>(1, p_.footprint_bytes / size);
+      const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
+      // A compressed input can be a little longer than the data (stored blocks + headers).
+      const uint64_t in_slot = decompress ? capacity : size;
+      const bool fresh_dst = p_.buffers != "populate";
+      const uint64_t src = t.map_buffer(slots * in_slot, true);
+      src_ = {src, slots * in_slot};
+      const uint64_t dst = fresh_dst ? 0 : t.map_buffer(slots * capacity, true);
+      if (!fresh_dst) dst_ = {dst, slots * capacity};
+      t.system.env().trace_event("workload", "point", {tf("path", path), tf("size", size)});
+      for (uint64_t i = 0; i < p_.warmup_requests + p_.requests; ++i) {
+        const uint64_t in_va = src + (i % slots) * in_slot;
+        const std::vector<uint8_t> original = data.next(size);
+        // Decompression inflates a stream system zlib made of the data.
+        const std::vector<uint8_t> input =
+            decompress ? system_deflate(original, p_.format) : original;
+        // Produced by the application, untimed.
+        if (!t.os.process().write(in_va, input.data(), input.size())) {
+          fail(path + ": source buffer unmapped");
+        }
+        // A fresh destination is mapped untimed; making it usable is part of the request.
+        const uint64_t out_va =
+            fresh_dst ? t.map_buffer(capacity, false) : dst + (i % slots) * capacity;
+        if (fresh_dst) dst_ = {out_va, capacity};
+        const uint64_t t0 = t.os.now();
+        const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
+        if (p_.buffers == "pretouch") {
+          const uint8_t zero = 0;
+          const uint64_t page = t.os.process().find_vma(out_va)->page_size;
+          for (uint64_t off = 0; off < capacity; off += page) t.os.store(out_va + off, &zero, 1);
+        } else if (p_.buffers == "pin") {
+          if (t.os.pin(out_va, capacity) < 0) fail("pin failed");
+        }
+        const bool prepared = p_.buffers == "pretouch" || p_.buffers == "pin";
+        const uint64_t t_ready = t.os.now();
+        uint32_t out_len = static_cast<uint32_t>(capacity);
+        Sample s;
+        if (session) {
+          const uint32_t in_len = static_cast<uint32_t>(input.size());
+          int r = decompress ? session->decompress_sync(in_va, in_len, out_va, &out_len, fmt)
+                             : session->compress_sync(in_va, in_len, out_va, &out_len, fmt);
+          if (r < 0) fail("doorbell path: request failed: " + session->last_error());
+          const rt::CompStageRecord& st = session->last_stages();
+          StageBuilder b(t0);
+          if (prepared) b.mark("prepare", t_ready);
+          b.mark("submit", st.doorbell_ps);
+          device_stages(b, t.system.sqe_record(device, st.qp_id, st.sqe_index));
+          b.mark("completion", t.os.now());
+          s.stages = b.take();
+        } else {
+          ZipSyncRequest req;
+          req.src = in_va;
+          req.dst = out_va;
+          req.src_len = static_cast<uint32_t>(input.size());
+          req.dst_len = out_len;
+          req.req_type = rt::zip_format_req_type(fmt);
+          req.op = decompress ? 1 : 0;
+          req.tag = static_cast<uint32_t>(i + 1);
+          ZipSyncStages st;
+          req.stages = &st;
+          long r = t.os.ioctl(fd, kZipSyncIoctl, &req);
+          if (r < 0) {
+            fail("syscall path: ioctl failed: " + std::to_string(r) + " (status " +
+                 std::to_string(req.status) + ")");
+          }
+          out_len = req.dst_len;
+          StageBuilder b(t0);
+          if (prepared) b.mark("prepare", t_ready);
+          b.mark("syscall_entry", st.start_ps);
+          b.mark("copy_in", st.copied_in_ps);
+          b.mark("dma_map", st.mapped_ps);
+          b.mark("submit", st.submitted_ps);
+          device_stages(b, t.system.sqe_record(device, st.qp, st.sqe_index));
+          b.mark("irq_wakeup", st.woken_ps);
+          b.mark("dma_unmap", st.unmapped_ps);
+          b.mark("copy_out", st.copied_out_ps);
+          b.mark("syscall_exit", t.os.now());
+          s.stages = b.take();
+        }
+        const uint64_t t1 = t.os.now();
+        if (decompress) {
+          verify_equal(t, out_va, out_len, original, path, size);
+        } else {
+          verify(t, out_va, out_len, input, path, size);
+        }
+        if (fresh_dst) {
+          t.os.munmap(out_va, capacity);
+          dst_ = {0, 0};
+        }
+        ++ok_;
+        if (i < p_.warmup_requests) continue;
+        s.path = path;
+        s.size = size;
+        s.output_size = out_len;
+        s.latency_ps = t1 - t0;
+        s.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
+        samples_.push_back(std::move(s));
+      }
+      t.os.munmap(src, slots * in_slot);
+      src_ = {0, 0};
+      if (!fresh_dst) t.os.munmap(dst, slots * capacity);
+      dst_ = {0, 0};
+    }
+    if (session) session->close();
+    if (fd >= 0) t.os.close(fd);
+  }
+
+  static void device_stages(StageBuilder& b, const SqeRecord* r) {
+    if (!r) return;  // the device never completed this SQE (the request failed before)
+    b.mark("doorbell", to_ps(r->doorbell_seen));
+    b.mark("fetch", to_ps(r->fetched));
+    b.mark_split("engine", "translation", to_ps(r->engine.translation), to_ps(r->engine_done));
+    b.mark("writeback", to_ps(r->cqe_written));
+  }
+
+  void verify_equal(ProgramThread& t, uint64_t dst, uint32_t len,
+                    const std::vector<uint8_t>& expected, const std::string& path,
+                    uint64_t size) {
+    std::vector<uint8_t> out(len);
+    if (len != expected.size() || !t.os.process().read(dst, out.data(), len) || out != expected) {
+      fail(path + " " + std::to_string(size) + " B: decompressed " + std::to_string(len) +
+           " bytes that differ from the original data");
+    }
+  }
+
+  void verify(ProgramThread& t, uint64_t dst, uint32_t len, const std::vector<uint8_t>& input,
+              const std::string& path, uint64_t size) {
+    std::vector<uint8_t> out(len);
+    if (!t.os.process().read(dst, out.data(), len)) {
+      fail(path + " " + std::to_string(size) + " B: output buffer unmapped");
+    }
+    std::string why;
+    if (!inflate_equals(out, input, p_.format, &why)) {
+      fail(path + " " + std::to_string(size) +
+           " B: output does not inflate to the input with system zlib: " + why);
+    }
+  }
+
+  const CompareParams& p_;
+  std::vector<Sample> samples_;
+  std::pair<uint64_t, uint64_t> src_{0, 0};
+  std::pair<uint64_t, uint64_t> dst_{0, 0};
+  uint64_t ok_ = 0;
+  uint64_t failed_ = 0;
+};
+
+struct Point {
+  std::string path;
+  uint64_t size;
+  bool operator<(const Point& o) const { return path != o.path ? path < o.path : size < o.size; }
+};
+
+void report(const std::vector<const Program*>& programs, RunReport& r) {
+  std::map<Point, std::vector<const Sample*>> points;
+  for (const Program* p : programs) {
+    for (const Sample& s : static_cast<const Compare*>(p)->samples()) {
+      points[{s.path, s.size}].push_back(&s);
+    }
+  }
+  SummaryTable table{"compare",
+                     {"path", "size", "requests", "mean_us", "p50_us", "p99_us", "cpu_us",
+                      "translation_pct"},
+                     {}};
+  std::ostringstream os;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-9s %9s %5s %10s %10s %10s %12s\n", "path", "size", "reqs",
+                "mean_us", "p50_us", "p99_us", "cpu_us/req");
+  os << line;
+  std::map<uint64_t, std::map<std::string, double>> means;
+  for (const auto& [pt, samples] : points) {
+    const std::string base = "workload." + pt.path + "." + std::to_string(pt.size) + ".";
+    auto& lat_ns = r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
+    auto& cpu_ns = r.stats->histogram(base + "cpu_ns", "ns", "CPU time of the calling thread");
+    auto& out_b = r.stats->histogram(base + "output_bytes", "B", "compressed size");
+    Histogram lat, cpu;
+    double total = 0, xlat = 0;
+    for (const Sample* s : samples) {
+      lat_ns.add(static_cast<double>(s->latency_ps) / 1000.0);
+      cpu_ns.add(static_cast<double>(s->cpu_ps) / 1000.0);
+      out_b.add(static_cast<double>(s->output_size));
+      lat.add(static_cast<double>(s->latency_ps) / 1e6);
+      cpu.add(static_cast<double>(s->cpu_ps) / 1e6);
+      for (const auto& [stage, v] : s->stages) {
+        r.stats->histogram(base + "stage." + stage + "_ns", "ns")
+            .add(static_cast<double>(v) / 1000.0);
+        total += static_cast<double>(v);
+        if (stage == "translation") xlat += static_cast<double>(v);
+      }
+    }
+    r.measured_requests += samples.size();
+    means[pt.size][pt.path] = lat.mean();
+    std::snprintf(line, sizeof line, "%-9s %9s %5zu %10.3f %10.3f %10.3f %12.3f\n",
+                  pt.path.c_str(), size_text(pt.size).c_str(), samples.size(), lat.mean(),
+                  lat.percentile(50), lat.percentile(99), cpu.mean());
+    os << line;
+    table.rows.push_back({pt.path, std::to_string(pt.size), std::to_string(samples.size()),
+                          fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
+                          fixed(cpu.mean()), fixed(total > 0 ? 100.0 * xlat / total : 0.0, 1)});
+  }
+  bool header = false;
+  for (const auto& [size, m] : means) {
+    auto d = m.find("doorbell");
+    auto s = m.find("syscall");
+    if (d == m.end() || s == m.end() || d->second <= 0) continue;
+    if (!header) {
+      os << "\nsyscall / doorbell mean latency:";
+      header = true;
+    }
+    std::snprintf(line, sizeof line, "  %s %.2fx", size_text(size).c_str(), s->second / d->second);
+    os << line;
+  }
+  if (header) os << "\n";
+  os << "\nshare of mean latency per stage (%):\n";
+  for (const auto& [pt, samples] : points) {
+    std::vector<std::string> order;
+    std::map<std::string, double> sum;
+    double total = 0;
+    for (const Sample* s : samples) {
+      for (const auto& [stage, v] : s->stages) {
+        if (!sum.count(stage)) order.push_back(stage);
+        sum[stage] += static_cast<double>(v);
+        total += static_cast<double>(v);
+      }
+    }
+    std::snprintf(line, sizeof line, "%-9s %9s ", pt.path.c_str(), size_text(pt.size).c_str());
+    os << line;
+    for (const auto& stage : order) {
+      std::snprintf(line, sizeof line, " %s %.1f", stage.c_str(),
+                    total > 0 ? 100.0 * sum[stage] / total : 0.0);
+      os << line;
+    }
+    os << "\n";
+  }
+  r.text += os.str();
+  r.tables.push_back(std::move(table));
+}
+
+}  // namespace
+
+WDSIM_REGISTER_PROGRAM(compare, ProgramKind{
+    "compare",
+    "doorbell vs syscall: requests of each size over each path, one outstanding at a time; "
+    "latency split into stages; outputs checked with system zlib",
+    "zip", 0,
+    [] { return std::make_unique<CompareParams>(); },
+    [](const ProgramParams& p, const ProgramSetup&) {
+      return std::make_unique<Compare>(static_cast<const CompareParams&>(p));
+    },
+    report});
+
+}  // namespace wdsim
