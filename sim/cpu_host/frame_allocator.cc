@@ -15,14 +15,17 @@ FrameAllocator::FrameAllocator(uint64_t base, uint64_t size)
   if (size > 0) free_.emplace(base, base + size);
 }
 
-uint64_t FrameAllocator::alloc() { return alloc_contiguous(1); }
+uint64_t FrameAllocator::alloc(FrameOwner owner) { return alloc_contiguous(1, owner); }
 
-uint64_t FrameAllocator::alloc_contiguous(size_t n) {
+uint64_t FrameAllocator::alloc_contiguous(size_t n, FrameOwner owner) {
   if (n == 0) throw std::invalid_argument("FrameAllocator::alloc_contiguous: n must be >= 1");
-  return alloc_aligned(n, kFrameSize);
+  return alloc_aligned(n, kFrameSize, owner);
 }
 
-uint64_t FrameAllocator::alloc_aligned(size_t n, uint64_t align) {
+uint64_t FrameAllocator::alloc_aligned(size_t n, uint64_t align, FrameOwner owner) {
+  if (owner == kFrameFree || owner < kFrameKernel) {
+    throw std::invalid_argument("FrameAllocator: frames go to the kernel or a pid");
+  }
   if (n == 0) throw std::invalid_argument("FrameAllocator::alloc_aligned: n must be >= 1");
   if (align < kFrameSize || (align & (align - 1)) != 0) {
     throw std::invalid_argument(
@@ -38,6 +41,7 @@ uint64_t FrameAllocator::alloc_aligned(size_t n, uint64_t align) {
     if (extent_start < start) free_.emplace(extent_start, start);
     if (start + bytes < end) free_.emplace(start + bytes, end);
     free_frames_ -= n;
+    set_owner(start, n, owner);
     return start;
   }
   throw std::runtime_error("out of physical memory");
@@ -73,6 +77,33 @@ void FrameAllocator::free(uint64_t pa) {
   }
   free_.emplace(start, end);
   ++free_frames_;
+  info_[(pa - base_) / kFrameSize] = FrameInfo{};
+}
+
+void FrameAllocator::set_owner(uint64_t pa, size_t n, FrameOwner owner) {
+  const size_t first = static_cast<size_t>((pa - base_) / kFrameSize);
+  if (info_.size() < first + n) info_.resize(first + n);
+  for (size_t i = first; i < first + n; ++i) info_[i] = FrameInfo{owner, kNotLent, 0};
+}
+
+void FrameAllocator::lend(uint64_t pa, int32_t pid) {
+  if (pid < 0) throw std::invalid_argument("FrameAllocator::lend: not a pid");
+  if (pa < base_ || pa - base_ >= size_) return;  // not the allocator's memory: not tracked
+  const size_t i = static_cast<size_t>((pa - base_) / kFrameSize);
+  if (info_.size() <= i) info_.resize(i + 1);
+  FrameInfo& f = info_[i];
+  if (f.lent_to != pid) f.lends = 0;  // lent to one process at a time: the latest mapping
+  f.lent_to = pid;
+  ++f.lends;
+}
+
+void FrameAllocator::unlend(uint64_t pa, int32_t pid) {
+  if (pa < base_ || pa - base_ >= size_) return;
+  const uint64_t i = (pa - base_) / kFrameSize;
+  if (i >= info_.size()) return;
+  FrameInfo& f = info_[i];
+  if (f.lent_to != pid || f.lends == 0) return;
+  if (--f.lends == 0) f.lent_to = kNotLent;
 }
 
 void FrameAllocator::free_contiguous(uint64_t pa, size_t n) {

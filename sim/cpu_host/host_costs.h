@@ -43,6 +43,8 @@ struct HostCostParams {
   double barrier_ns;         // dmb/dsb
   double poll_interval_ns;   // one busy-poll iteration on a CQE
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
+  // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
+  bool dma_oracle;
 
   void declare(ParamScope& s) {
     s.add("syscall_entry_ns", syscall_entry_ns, 100.0, "ns",
@@ -130,6 +132,11 @@ struct HostCostParams {
     s.add("cmdq_poll_interval_ns", cmdq_poll_interval_ns, 100.0, "ns",
           "Period of the SMMU driver's CMDQ_CONS polling while it waits for a SYNC",
           "guess: one uncached register read per iteration", Range::min(0.001));
+    s.add("dma_oracle", dma_oracle, true, "",
+          "Check every device DMA that reaches memory against frame ownership (another "
+          "process's frame, a freed frame, a PASID no longer bound) and count violations in "
+          "host.dma_oracle.*; it only observes. Off saves one ownership lookup per 4 KiB of DMA",
+          "model choice (a simulator check, not part of the host)");
   }
 };
 

@@ -21,9 +21,16 @@ sc_core::sc_time lines_cost(size_t len, double per_line_ns) {
 
 Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, PhysicalMemory& memory,
                FrameAllocator& frames, SimEnv& env)
-    : sc_module(name), mmio("mmio"), costs_(costs), memory_(memory), frames_(frames), env_(env) {}
+    : sc_module(name), mmio("mmio"), costs_(costs), memory_(memory), frames_(frames), env_(env) {
+  if (costs_.dma_oracle) {
+    dma_oracle_ = std::make_unique<DmaOracle>(frames_, env_.stats());
+    memory_.set_device_access_observer(dma_oracle_.get());
+  }
+}
 
-Kernel::~Kernel() = default;
+Kernel::~Kernel() {
+  if (dma_oracle_) memory_.set_device_access_observer(nullptr);
+}
 
 Process& Kernel::create_process(PageGranule granule) {
   const int pid = static_cast<int>(processes_.size()) + 100;

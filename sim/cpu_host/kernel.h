@@ -2,6 +2,9 @@
 // sysfs of text attributes, and the services drivers use (MMIO through the host bus, kernel
 // memory, the software-cost parameters). Drivers (SMMU, DMA API, QM, uacce, the syscall
 // compression device) are separate classes that register here; sim/system wires them.
+// With host.dma_oracle (the default) the kernel builds the DMA ownership oracle (dma_oracle.h)
+// over its frame allocator and attaches it to the physical memory; the SMMU driver tells it
+// about SVA binds and unbinds.
 // Not modelled: scheduling between several runnable threads on one core (each simulated
 // thread has a core to itself), signals, fork.
 #pragma once
@@ -19,6 +22,7 @@
 
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/dma_oracle.h"
 #include "sim/cpu_host/frame_allocator.h"
 #include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/kernel_file.h"
@@ -106,6 +110,9 @@ class Kernel : public sc_core::sc_module {
 
   PhysicalMemory& memory() { return memory_; }
   FrameAllocator& frames() { return frames_; }
+  // The DMA ownership oracle; nullptr when host.dma_oracle is off.
+  DmaOracle* dma_oracle() { return dma_oracle_.get(); }
+  const DmaOracle* dma_oracle() const { return dma_oracle_.get(); }
   SimEnv& env() { return env_; }
   const HostCostParams& costs() const { return costs_; }
 
@@ -123,6 +130,7 @@ class Kernel : public sc_core::sc_module {
   PhysicalMemory& memory_;
   FrameAllocator& frames_;
   SimEnv& env_;
+  std::unique_ptr<DmaOracle> dma_oracle_;
   std::map<std::string, CharDevice*> devices_;
   std::map<std::string, std::function<std::string()>> sysfs_;
   std::vector<std::unique_ptr<Process>> processes_;

@@ -147,6 +147,11 @@ void PhysicalMemory::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   if (len == 0) return;
 
   const sc_time now = sc_core::sc_time_stamp();
+  if (observer_) {
+    if (const IoAttrs* attrs = gp.get_extension<IoAttrs>()) {
+      observer_->device_access(*attrs, pa, len, cmd == tlm::TLM_WRITE_COMMAND, now + delay);
+    }
+  }
   const sc_time done = book_channels(pa, len, now + delay);
   delay = done - now;
   if (cmd == tlm::TLM_READ_COMMAND) {

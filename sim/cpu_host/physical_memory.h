@@ -17,6 +17,10 @@
 // write_event() is notified at the completion time, so a poller that sleeps on it wakes no
 // earlier than the write finishes.
 //
+// Device accesses: a TLM access carrying the IoAttrs extension (device DMA the SMMU forwards with
+// the device's own payload) is shown to the DeviceAccessObserver, if one is set, when its data
+// moves; the SMMU's own reads and writes (tables, queues, MSIs) carry no IoAttrs and are not.
+//
 // Sources for defaults: Kunpeng 920 has 8 DDR4-2933 channels per socket (Huawei product brief);
 // a DDR4-2933 64-bit channel peaks at 2933 MT/s x 8 B = 23.464 GB/s (JEDEC JESD79-4). The
 // latency and interleave granularity are guesses (typical server idle latency ~90 ns).
@@ -34,6 +38,7 @@
 #include <tlm>
 #include <vector>
 
+#include "sim/base/io_attrs.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
@@ -64,6 +69,16 @@ struct DramParams {
   }
 };
 
+// Sees every device access (a TLM access with IoAttrs) that PhysicalMemory serves, when its data
+// moves. `at` is the access's arrival time (sc_time_stamp() plus its annotated delay). Must not
+// change the access.
+class DeviceAccessObserver {
+ public:
+  virtual ~DeviceAccessObserver() = default;
+  virtual void device_access(const IoAttrs& attrs, uint64_t pa, uint64_t len, bool write,
+                             const sc_core::sc_time& at) = 0;
+};
+
 class PhysicalMemory : public sc_core::sc_module {
  public:
   static constexpr uint64_t kPageSize = 4096;
@@ -87,6 +102,9 @@ class PhysicalMemory : public sc_core::sc_module {
   // writes after SC_ZERO_TIME. Waiters must re-check the memory they watch: the event does not
   // say which address was written.
   sc_core::sc_event& write_event() { return write_event_; }
+
+  // nullptr: none (the default). The observer must outlive the memory or be unset first.
+  void set_device_access_observer(DeviceAccessObserver* observer) { observer_ = observer; }
 
   const DramParams& params() const { return params_; }
   uint64_t size() const { return params_.size_bytes; }
@@ -116,6 +134,7 @@ class PhysicalMemory : public sc_core::sc_module {
   SimEnv& env_;
   std::vector<TimingServer> channels_;
   std::map<uint64_t, std::unique_ptr<Page>> pages_;  // page number -> contents
+  DeviceAccessObserver* observer_ = nullptr;
   sc_core::sc_event write_event_;
   sc_core::sc_event next_notify_;              // fires at the earliest pending notification time
   std::set<sc_core::sc_time> pending_notify_;  // absolute times still to notify

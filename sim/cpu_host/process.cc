@@ -43,6 +43,7 @@ Process::~Process() {
 }
 
 void Process::free_frames(const Vma &vma) {
+  for (uint64_t page : vma.lent_pages) frames_.unlend(page, pid_);
   if (vma.kind != VmaKind::kAnonymous) return;
   for (uint64_t f : vma.frames) {
     if (f) frames_.free_contiguous(f, static_cast<size_t>(vma.page_size / kFrame));
@@ -91,7 +92,7 @@ bool Process::fault_in(uint64_t va) {
   Vma &vma = vmas_.at(find_vma(va)->start);
   const uint64_t index = (va - vma.start) / vma.page_size;
   const uint64_t frame =
-      frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size);
+      frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size, pid_);
   static const PhysicalMemory::Page kZeroPage{};
   for (uint64_t off = 0; off < vma.page_size; off += kZeroPage.size()) {
     memory_.write(frame + off, kZeroPage.data(), kZeroPage.size());
@@ -151,6 +152,10 @@ uint64_t Process::mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind
   vma.frames = window_pa;
   vma.writable = writable;
   vma.owner_fd = owner_fd;
+  if (kind == VmaKind::kDeviceDus) {
+    vma.lent_pages = pages;
+    for (uint64_t page : pages) frames_.lend(page, pid_);
+  }
   PtePerms perms;
   perms.write = writable;
   perms.device = (kind == VmaKind::kDeviceMmio);

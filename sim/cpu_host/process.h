@@ -10,6 +10,9 @@
 // size is one run of page_size / 4 KiB contiguous frames aligned to the page size
 // (FrameAllocator::alloc_aligned), mapped by one leaf descriptor (a page or a block).
 //
+// Frame ownership (FrameAllocator): a process's anonymous frames are allocated owned by its pid
+// and freed at munmap/exit; the kernel pages of a DUS mapping are lent to the pid while mapped.
+//
 // Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose granule pages
 // point at device or kernel-owned physical memory. The drivers hand over 4 KiB pages; with a larger
 // granule each VA page maps the whole granule-aligned physical window around them, as Linux's
@@ -51,6 +54,9 @@ struct Vma {
   std::vector<uint64_t> frames;
   int owner_fd = -1;  // device mappings: the fd they came from
   bool writable = true;
+  // kDeviceDus: the kernel's 4 KiB pages given to mmap_physical, lent to the process while
+  // mapped (FrameAllocator::lend), so a device may write them for its PASID.
+  std::vector<uint64_t> lent_pages;
 };
 
 // How a workload's page size maps onto a process: the translation granule, and the huge page size
@@ -96,9 +102,10 @@ class Process {
   // the range.
   bool protect(uint64_t va, uint64_t length, bool writable);
   // Maps the given 4 KiB physical pages (device or kernel memory) at a fresh VA with granule pages
-  // (see the header comment). pages[i] must sit at the same offset in its granule window as the
-  // i-th 4 KiB of the returned VA, and pages sharing a VA granule must share a physical one
-  // (std::invalid_argument otherwise; always true for one contiguous run).
+  // (see the header comment); kDeviceDus pages are lent to the process until the unmap. pages[i]
+  // must sit at the same offset in its granule window as the i-th 4 KiB of the returned VA, and
+  // pages sharing a VA granule must share a physical one (std::invalid_argument otherwise; always
+  // true for one contiguous run).
   uint64_t mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind, int owner_fd,
                          bool writable);
   // Removes a mapping whose first page holds va (va is its start, or the address mmap_physical
@@ -120,6 +127,7 @@ class Process {
  private:
   // A fresh VA range of `length` bytes aligned to `align`, followed by a guard granule.
   uint64_t reserve(uint64_t length, uint64_t align);
+  // Frees an unmapped VMA's anonymous frames and ends the lending of its DUS pages.
   void free_frames(const Vma &vma);
   int pid_;
   PhysicalMemory &memory_;

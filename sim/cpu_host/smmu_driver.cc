@@ -208,6 +208,7 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   bond.refs = 1;
   bond.notifier = std::make_unique<SvaNotifier>(*this, sid, pasid, asid);
   kernel_.register_mm_notifier(process, bond.notifier.get());
+  if (DmaOracle* oracle = kernel_.dma_oracle()) oracle->bind(sid, pasid, process.pid());
   kernel_.env().trace_event("host.smmu_drv", "sva_bind",
                             {tf("sid", sid), tf("pid", process.pid()), tf("pasid", pasid),
                              tf("asid", asid)});
@@ -237,6 +238,8 @@ void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
   kernel_.unregister_mm_notifier(*b->second.process, b->second.notifier.get());
   dev.pasid_of_pid.erase(b->second.process->pid());
   dev.bonds.erase(b);
+  // From here on no DMA may carry this PASID (the CD faults everything, the TLBs are clean).
+  if (DmaOracle* oracle = kernel_.dma_oracle()) oracle->unbind(sid, pasid);
   free_pasids_.push_back(pasid);
   std::sort(free_pasids_.begin(), free_pasids_.end());
   kernel_.env().trace_event("host.smmu_drv", "sva_unbind", {tf("sid", sid), tf("pasid", pasid)});

@@ -6,6 +6,8 @@ namespace wdsim {
 
 namespace {
 constexpr uint64_t kPageMask = ~uint64_t{0xfff};
+constexpr uint32_t kOwnStream = 0;  // an ATC serves one StreamID: its spaces are PASIDs
+enum SpaceCounter : size_t { kSpaceHits, kSpaceMisses };
 }  // namespace
 
 void AtcParams::declare(ParamScope& s) {
@@ -31,7 +33,9 @@ Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_pref
       inserts_(stats.counter(stats_prefix + ".inserts", "Translations cached")),
       evictions_(stats.counter(stats_prefix + ".evictions", "Valid entries replaced")),
       invalidations_(stats.counter(stats_prefix + ".invalidations", "Invalidate Requests")),
-      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries invalidated")) {
+      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries invalidated")),
+      spaces_(stats, stats_prefix + ".address_spaces", /*with_stream=*/false),
+      by_space_(spaces_, stats, stats_prefix + ".by_pasid", {"hits", "misses"}) {
   if (p_.ways == 0 || p_.entries % p_.ways != 0) {
     throw ConfigError("atc: entries (" + std::to_string(p_.entries) +
                       ") must be a multiple of ways (" + std::to_string(p_.ways) + ")");
@@ -54,17 +58,21 @@ Atc::Way* Atc::find(bool ssv, uint32_t ssid, uint64_t va_page) {
 }
 
 std::optional<AtcEntry> Atc::lookup(bool ssv, uint32_t ssid, uint64_t va, sc_core::sc_time& t) {
+  const uint32_t space = spaces_.id(kOwnStream, ssv, ssid);
   if (!p_.enabled) {
     misses_.inc();
+    by_space_.inc(space, kSpaceMisses);
     return std::nullopt;
   }
   t += ns(p_.lookup_latency_ns);
   Way* w = find(ssv, ssid, va & kPageMask);
   if (!w) {
     misses_.inc();
+    by_space_.inc(space, kSpaceMisses);
     return std::nullopt;
   }
   hits_.inc();
+  by_space_.inc(space, kSpaceHits);
   if (p_.replacement == "lru") w->stamp = ++clock_;
   return w->e;
 }

@@ -4,13 +4,15 @@
 // replacement and a lookup latency. Invalidated by ATS Invalidate Requests (CMD_ATC_INV) by
 // PASID and range: a request without PASID removes every entry in the range whatever its
 // PASID (the PCIe rule Linux's arm_smmu_atc_inv_to_cmd relies on); with Global it also
-// removes Global entries of other PASIDs. No SystemC here besides sc_time.
+// removes Global entries of other PASIDs. Hits and misses are also counted per PASID
+// (address_space_stats.h). No SystemC here besides sc_time.
 //
 // Not modelled: translations larger than 4 KiB (each completion is cached as its 4 KiB page),
 // ATS memory attributes, the invalidation queue depth of a real endpoint.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <systemc>
@@ -18,6 +20,7 @@
 
 #include "sim/base/params.h"
 #include "sim/base/stats.h"
+#include "sim/iommu/address_space_stats.h"
 
 namespace wdsim {
 
@@ -46,9 +49,12 @@ struct AtcEntry {
 class Atc {
  public:
   // Stats under `stats_prefix` (e.g. "qm.atc"): hits, misses, inserts, evictions,
-  // invalidations (requests), invalidated (entries). Throws ConfigError when entries is not a
-  // multiple of ways.
+  // invalidations (requests), invalidated (entries); per PASID by_pasid.p<pasid>.hits/misses
+  // (by_pasid.nopasid.* without one) and address_spaces (distinct PASIDs or none looked up).
+  // Throws ConfigError when entries is not a multiple of ways.
   Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix);
+  Atc(const Atc&) = delete;  // by_space_ refers to spaces_
+  Atc& operator=(const Atc&) = delete;
 
   // Looks `va` up for (ssv, ssid); counts a hit or a miss; `t` advances by the lookup latency.
   std::optional<AtcEntry> lookup(bool ssv, uint32_t ssid, uint64_t va, sc_core::sc_time& t);
@@ -58,6 +64,8 @@ class Atc {
 
   size_t valid_entries() const;
   const AtcParams& params() const { return p_; }
+  // The PASIDs (or none) looked up so far, in first-seen order.
+  const AddressSpaces& address_spaces() const { return spaces_; }
 
  private:
   struct Way {
@@ -79,6 +87,8 @@ class Atc {
   Counter& evictions_;
   Counter& invalidations_;
   Counter& invalidated_;
+  AddressSpaces spaces_;
+  SpaceCounters by_space_;  // hits, misses
 };
 
 }  // namespace wdsim

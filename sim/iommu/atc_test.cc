@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "sim/base/timing.h"
 
 namespace wdsim {
@@ -94,6 +96,48 @@ TEST(Atc, InvalidateByPasidRangeWithoutPasidAndGlobal) {
   EXPECT_EQ(atc.valid_entries(), 0u);
   EXPECT_EQ(stats.find_counter("atc.invalidations")->value(), 4u);
   EXPECT_EQ(stats.find_counter("atc.invalidated")->value(), 6u);
+}
+
+TEST(Atc, HitsAndMissesPerPasidAddUpToTheTotals) {
+  StatsRegistry stats;
+  Atc atc(small("lru"), stats, "qm.ats.atc");
+  sc_core::sc_time t;
+  atc.insert(entry(1, 0x1000));
+  EXPECT_TRUE(atc.lookup(true, 1, 0x1000, t));   // p1 hit
+  EXPECT_TRUE(atc.lookup(true, 1, 0x1800, t));   // p1 hit (same page)
+  EXPECT_FALSE(atc.lookup(true, 1, 0x2000, t));  // p1 miss
+  EXPECT_FALSE(atc.lookup(true, 2, 0x1000, t));  // p2 miss: p1's entry is not p2's
+  atc.insert(entry(2, 0x1000));
+  EXPECT_TRUE(atc.lookup(true, 2, 0x1000, t));    // p2 hit
+  EXPECT_FALSE(atc.lookup(false, 0, 0x1000, t));  // no PASID: miss
+  auto value = [&](const std::string& k) {
+    const Counter* c = stats.find_counter(k);
+    return c ? c->value() : ~uint64_t{0};
+  };
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.p1.hits"), 2u);
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.p1.misses"), 1u);
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.p2.hits"), 1u);
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.p2.misses"), 1u);
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.nopasid.hits"), 0u);
+  EXPECT_EQ(value("qm.ats.atc.by_pasid.nopasid.misses"), 1u);
+  EXPECT_EQ(value("qm.ats.atc.address_spaces"), 3u);
+  EXPECT_EQ(value("qm.ats.atc.hits"), 2u + 1u);
+  EXPECT_EQ(value("qm.ats.atc.misses"), 1u + 1u + 1u);
+  EXPECT_EQ(atc.address_spaces().key_path(1), "p2");
+}
+
+TEST(Atc, ADisabledAtcCountsEveryLookupAsAMissOfItsPasid) {
+  StatsRegistry stats;
+  AtcParams p = small("lru");
+  p.enabled = false;
+  Atc atc(p, stats, "atc");
+  sc_core::sc_time t;
+  atc.insert(entry(4, 0x1000));
+  EXPECT_FALSE(atc.lookup(true, 4, 0x1000, t));
+  EXPECT_FALSE(atc.lookup(true, 4, 0x1000, t));
+  EXPECT_EQ(stats.find_counter("atc.by_pasid.p4.misses")->value(), 2u);
+  EXPECT_EQ(stats.find_counter("atc.by_pasid.p4.hits")->value(), 0u);
+  EXPECT_EQ(stats.find_counter("atc.misses")->value(), 2u);
 }
 
 TEST(Atc, EntriesMustBeAMultipleOfWays) {

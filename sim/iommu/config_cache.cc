@@ -2,14 +2,24 @@
 
 namespace wdsim::smmu {
 
+namespace {
+enum SpaceCounter : size_t { kSteHits, kSteMisses, kCdHits, kCdMisses };
+}  // namespace
+
 ConfigCache::ConfigCache(const ConfigCacheParams& p, StatsRegistry& stats,
-                         const std::string& stats_prefix)
+                         const std::string& stats_prefix, const AddressSpaces* spaces)
     : ste_capacity_(p.ste_entries),
       cd_capacity_(p.cd_entries),
       ste_hits_(stats.counter(stats_prefix + ".ste_hits", "STE found in the config cache")),
       ste_misses_(stats.counter(stats_prefix + ".ste_misses", "STE fetched from memory")),
       cd_hits_(stats.counter(stats_prefix + ".cd_hits", "CD found in the config cache")),
-      cd_misses_(stats.counter(stats_prefix + ".cd_misses", "CD fetched from memory")) {}
+      cd_misses_(stats.counter(stats_prefix + ".cd_misses", "CD fetched from memory")) {
+  if (spaces) {
+    by_space_ = std::make_unique<SpaceCounters>(
+        *spaces, stats, stats_prefix + ".by_pasid",
+        std::vector<std::string>{"ste_hits", "ste_misses", "cd_hits", "cd_misses"});
+  }
+}
 
 template <class K, class V>
 std::optional<V> ConfigCache::find(Lru<K, V>& c, const K& k, uint64_t& clock) {
@@ -33,9 +43,10 @@ void ConfigCache::insert(Lru<K, V>& c, size_t capacity, const K& k, const V& v, 
   c.slots[k] = {v, ++clock};
 }
 
-std::optional<SteConfig> ConfigCache::find_ste(uint32_t sid) {
+std::optional<SteConfig> ConfigCache::find_ste(uint32_t sid, uint32_t space) {
   auto r = find(ste_lru_, sid, clock_);
   (r ? ste_hits_ : ste_misses_).inc();
+  if (by_space_) by_space_->inc(space, r ? kSteHits : kSteMisses);
   return r;
 }
 
@@ -43,9 +54,10 @@ void ConfigCache::insert_ste(uint32_t sid, const SteConfig& ste) {
   insert(ste_lru_, ste_capacity_, sid, ste, clock_);
 }
 
-std::optional<CdConfig> ConfigCache::find_cd(uint32_t sid, uint32_t ssid) {
+std::optional<CdConfig> ConfigCache::find_cd(uint32_t sid, uint32_t ssid, uint32_t space) {
   auto r = find(cd_lru_, std::make_pair(sid, ssid), clock_);
   (r ? cd_hits_ : cd_misses_).inc();
+  if (by_space_) by_space_->inc(space, r ? kCdHits : kCdMisses);
   return r;
 }
 

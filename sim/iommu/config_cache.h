@@ -9,11 +9,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "sim/base/stats.h"
+#include "sim/iommu/address_space_stats.h"
 #include "sim/iommu/smmu_formats.h"
 #include "sim/iommu/smmu_params.h"
 
@@ -22,12 +24,15 @@ namespace wdsim::smmu {
 class ConfigCache {
  public:
   // Stats under `stats_prefix` (e.g. "smmu.config_cache"): ste_hits, ste_misses, cd_hits,
-  // cd_misses.
-  ConfigCache(const ConfigCacheParams& p, StatsRegistry& stats, const std::string& stats_prefix);
+  // cd_misses; with `spaces` also <stats_prefix>.by_pasid.<space>.{ste,cd}_{hits,misses} for
+  // lookups made for an address space (address_space_stats.h).
+  ConfigCache(const ConfigCacheParams& p, StatsRegistry& stats, const std::string& stats_prefix,
+              const AddressSpaces* spaces = nullptr);
 
-  std::optional<SteConfig> find_ste(uint32_t sid);
+  // `space`: the AddressSpaces id of the request the lookup is made for.
+  std::optional<SteConfig> find_ste(uint32_t sid, uint32_t space = kNoAddressSpace);
   void insert_ste(uint32_t sid, const SteConfig& ste);
-  std::optional<CdConfig> find_cd(uint32_t sid, uint32_t ssid);
+  std::optional<CdConfig> find_cd(uint32_t sid, uint32_t ssid, uint32_t space = kNoAddressSpace);
   void insert_cd(uint32_t sid, uint32_t ssid, const CdConfig& cd);
 
   void invalidate_ste(uint32_t sid);
@@ -63,6 +68,7 @@ class ConfigCache {
   Counter& ste_misses_;
   Counter& cd_hits_;
   Counter& cd_misses_;
+  std::unique_ptr<SpaceCounters> by_space_;  // ste_hits, ste_misses, cd_hits, cd_misses
 };
 
 }  // namespace wdsim::smmu

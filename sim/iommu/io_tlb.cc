@@ -19,19 +19,32 @@ bool s2_access_permitted(const S2Perms& p, bool write, bool exec) {
   return !(exec && p.xn);
 }
 
+namespace {
+enum SpaceCounter : size_t { kSpaceHits, kSpaceMisses };
+}  // namespace
+
 IoTlb::IoTlb(const IoTlbParams& p, StatsRegistry& stats, const std::string& stats_prefix,
-             std::mt19937_64 rng)
+             std::mt19937_64 rng, const AddressSpaces* spaces)
     : enabled_(p.enabled),
       array_(stats_prefix, p.entries, p.ways, parse_replacement(p.replacement), rng),
       hits_(stats.counter(stats_prefix + ".hits", "TLB lookups that found the page")),
       misses_(stats.counter(stats_prefix + ".misses", "TLB lookups that did not")),
       evictions_(stats.counter(stats_prefix + ".evictions", "Valid entries replaced")),
-      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries removed by TLBI/CFGI")) {}
+      invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries removed by TLBI/CFGI")) {
+  if (spaces) {
+    by_space_ = std::make_unique<SpaceCounters>(*spaces, stats, stats_prefix + ".by_pasid",
+                                                std::vector<std::string>{"hits", "misses"});
+  }
+}
 
 template <class Tag>
-std::optional<IoTlbEntry> IoTlb::find(uint64_t va, Tag tag) {
-  if (!enabled_) {
+std::optional<IoTlbEntry> IoTlb::find(uint64_t va, uint32_t space, Tag tag) {
+  auto miss = [&] {
     misses_.inc();
+    if (by_space_) by_space_->inc(space, kSpaceMisses);
+  };
+  if (!enabled_) {
+    miss();
     return std::nullopt;
   }
   for (unsigned size = 0; size < 64; ++size) {
@@ -42,22 +55,24 @@ std::optional<IoTlbEntry> IoTlb::find(uint64_t va, Tag tag) {
     });
     if (e) {
       hits_.inc();
+      if (by_space_) by_space_->inc(space, kSpaceHits);
       return *e;
     }
   }
-  misses_.inc();
+  miss();
   return std::nullopt;
 }
 
-std::optional<IoTlbEntry> IoTlb::lookup(TlbStage stage, uint16_t vmid, uint16_t asid,
-                                        uint64_t va) {
-  return find(va, [&](const IoTlbEntry& x) {
+std::optional<IoTlbEntry> IoTlb::lookup(TlbStage stage, uint16_t vmid, uint16_t asid, uint64_t va,
+                                        uint32_t space) {
+  return find(va, space, [&](const IoTlbEntry& x) {
     return x.stage == stage && x.vmid == vmid && (stage == TlbStage::kS2 || x.asid == asid);
   });
 }
 
-std::optional<IoTlbEntry> IoTlb::lookup_stream(uint32_t sid, uint32_t ssid, uint64_t va) {
-  return find(va, [&](const IoTlbEntry& x) { return x.sid == sid && x.ssid == ssid; });
+std::optional<IoTlbEntry> IoTlb::lookup_stream(uint32_t sid, uint32_t ssid, uint64_t va,
+                                               uint32_t space) {
+  return find(va, space, [&](const IoTlbEntry& x) { return x.sid == sid && x.ssid == ssid; });
 }
 
 void IoTlb::insert(const IoTlbEntry& e) {

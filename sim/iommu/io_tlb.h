@@ -16,12 +16,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <systemc>
 
 #include "sim/base/stats.h"
+#include "sim/iommu/address_space_stats.h"
 #include "sim/iommu/set_assoc.h"
 #include "sim/iommu/smmu_params.h"
 
@@ -80,18 +82,23 @@ struct IoTlbEntry {
 
 class IoTlb {
  public:
-  // Stats under `stats_prefix` (e.g. "smmu.iotlb"): hits, misses, evictions, invalidated.
-  // Throws ConfigError when entries is not a multiple of ways. `rng` draws random victims.
+  // Stats under `stats_prefix` (e.g. "smmu.iotlb"): hits, misses, evictions, invalidated; with
+  // `spaces`, also <stats_prefix>.by_pasid.<space>.hits/misses for lookups made for an address
+  // space (address_space_stats.h). Throws ConfigError when entries is not a multiple of ways.
+  // `rng` draws random victims.
   IoTlb(const IoTlbParams& p, StatsRegistry& stats, const std::string& stats_prefix,
-        std::mt19937_64 rng = std::mt19937_64(1));
+        std::mt19937_64 rng = std::mt19937_64(1), const AddressSpaces* spaces = nullptr);
 
-  // Main-TLB lookups of `va` (an IPA for kS2); count a hit or a miss, update LRU state.
+  // Main-TLB lookups of `va` (an IPA for kS2); count a hit or a miss (also for `space`, the
+  // AddressSpaces id of the request the lookup is made for), update LRU state.
   std::optional<IoTlbEntry> lookup(uint16_t vmid, uint16_t asid, uint64_t va) {
     return lookup(TlbStage::kS1, vmid, asid, va);
   }
-  std::optional<IoTlbEntry> lookup(TlbStage stage, uint16_t vmid, uint16_t asid, uint64_t va);
+  std::optional<IoTlbEntry> lookup(TlbStage stage, uint16_t vmid, uint16_t asid, uint64_t va,
+                                   uint32_t space = kNoAddressSpace);
   // Micro-TLB lookup by stream.
-  std::optional<IoTlbEntry> lookup_stream(uint32_t sid, uint32_t ssid, uint64_t va);
+  std::optional<IoTlbEntry> lookup_stream(uint32_t sid, uint32_t ssid, uint64_t va,
+                                          uint32_t space = kNoAddressSpace);
   // Inserts (or refreshes) the entry, evicting the set's victim when full.
   void insert(const IoTlbEntry& e);
 
@@ -117,7 +124,7 @@ class IoTlb {
 
  private:
   template <class Tag>
-  std::optional<IoTlbEntry> find(uint64_t va, Tag tag);
+  std::optional<IoTlbEntry> find(uint64_t va, uint32_t space, Tag tag);
   template <class Pred>
   size_t remove_if(Pred pred);
 
@@ -128,6 +135,7 @@ class IoTlb {
   Counter& misses_;
   Counter& evictions_;
   Counter& invalidated_;
+  std::unique_ptr<SpaceCounters> by_space_;  // hits, misses per address space (or none)
 };
 
 }  // namespace wdsim::smmu

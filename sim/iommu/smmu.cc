@@ -36,12 +36,14 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
   upstream.register_b_transport(this, &Smmu::upstream_b_transport);
   regs.register_b_transport(this, &Smmu::regs_b_transport);
   ats.register_b_transport(this, &Smmu::ats_b_transport);
+  spaces_ = std::make_unique<AddressSpaces>(env_.stats(), component_ + ".address_spaces",
+                                            /*with_stream=*/true);
   iotlb_ = std::make_unique<smmu::IoTlb>(p_.iotlb, env_.stats(), component_ + ".iotlb",
-                                         env_.rng(component_ + ".iotlb"));
+                                         env_.rng(component_ + ".iotlb"), spaces_.get());
   utlb_ = std::make_unique<smmu::IoTlb>(p_.utlb, env_.stats(), component_ + ".utlb",
-                                        env_.rng(component_ + ".utlb"));
+                                        env_.rng(component_ + ".utlb"), spaces_.get());
   config_ = std::make_unique<smmu::ConfigCache>(p_.config_cache, env_.stats(),
-                                                component_ + ".config_cache");
+                                                component_ + ".config_cache", spaces_.get());
   walk_cache_ = std::make_unique<smmu::WalkCache>(
       p_.walk_cache, env_.stats(), component_ + ".walk_cache", env_.rng(component_ + ".walk_cache"));
   smmu::MemPort& port = *this;
@@ -113,6 +115,7 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   req.exec = attrs->exec;
   req.privileged = attrs->privileged;
   req.ats_translated = attrs->ats_translated;
+  req.space = spaces_->id(req.sid, req.ssv, req.ssid);
   sc_time translation = sc_core::SC_ZERO_TIME;
   unsigned done = 0;
   while (done < len) {

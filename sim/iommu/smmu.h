@@ -47,9 +47,10 @@
 
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
+#include "sim/iommu/address_space_stats.h"
+#include "sim/iommu/ats.h"
 #include "sim/iommu/command_queue.h"
 #include "sim/iommu/config_cache.h"
-#include "sim/iommu/ats.h"
 #include "sim/iommu/event_queue.h"
 #include "sim/iommu/io_tlb.h"
 #include "sim/iommu/mem_port.h"
@@ -96,6 +97,9 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   const smmu::WalkCache& walk_cache() const { return *walk_cache_; }
   const smmu::TableWalker& walker() const { return *walker_; }
   const smmu::ConfigCache& config_cache() const { return *config_; }
+  // Every (StreamID, PASID or none) translated so far, in first-seen order (the per-address-space
+  // cache stats <basename>.{utlb,iotlb,config_cache}.by_pasid.*).
+  const AddressSpaces& address_spaces() const { return *spaces_; }
   const SmmuParams& params() const { return p_; }
 
   // Register access without a socket (debug/tests); `at` is the absolute access time.
@@ -121,6 +125,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
     bool privileged = false;
     bool ats_translated = false;
     bool ats_request = false;  // ATS Translation Request: no stall, stage-1 faults unrecorded
+    uint32_t space = kNoAddressSpace;  // spaces_ id of (sid, ssv, ssid): per-space cache stats
   };
   struct Outcome {
     bool ok = false;
@@ -195,6 +200,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   SmmuParams p_;
   SimEnv& env_;
   std::string component_;  // basename(): trace component and stats prefix
+  std::unique_ptr<AddressSpaces> spaces_;
   std::unique_ptr<smmu::IoTlb> iotlb_;
   std::unique_ptr<smmu::IoTlb> utlb_;
   std::unique_ptr<smmu::ConfigCache> config_;

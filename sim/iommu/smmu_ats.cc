@@ -64,6 +64,7 @@ void Smmu::ats_translation_request(AtsMessage& m, sc_time& t) {
   req.exec = m.exec;
   req.privileged = m.privileged;
   req.ats_request = true;
+  req.space = spaces_->id(req.sid, req.ssv, req.ssid);
   const Outcome o = translate(req, t);
   if (o.ok) {
     c.status = AtsStatus::kSuccess;

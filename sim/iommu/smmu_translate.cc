@@ -93,7 +93,7 @@ Smmu::Outcome Smmu::fault(const Request& req, EventId id, sc_time& t, bool recor
 }
 
 std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Outcome& out) {
-  if (auto cached = config_->find_ste(req.sid)) return cached;
+  if (auto cached = config_->find_ste(req.sid, req.space)) return cached;
   const smmu::StrtabBaseCfg cfg = smmu::decode_strtab_base_cfg(strtab_base_cfg_);
   const unsigned log2 = std::min<unsigned>(cfg.log2size, p_.sid_bits);
   if (cfg.fmt > smmu::kStrtabFmt2Level || uint64_t{req.sid} >= (1ull << log2)) {
@@ -162,14 +162,14 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
 std::optional<smmu::CdConfig> Smmu::get_cd(const Request& req, uint32_t ssid,
                                            const smmu::SteConfig& ste, const smmu::StageConfig* s2,
                                            sc_time& t, Outcome& out) {
-  if (auto cached = config_->find_cd(req.sid, ssid)) return cached;
+  if (auto cached = config_->find_cd(req.sid, ssid, req.space)) return cached;
   // In a nested stream S1ContextPtr and the level-1 descriptors' L2Ptr are IPAs.
   auto to_pa = [&](uint64_t ipa, uint64_t* pa) {
     if (!s2) {
       *pa = ipa;
       return true;
     }
-    if (auto f = walker_->translate_ipa(*s2, ipa, pa, t, nullptr)) {
+    if (auto f = walker_->translate_ipa(*s2, ipa, pa, t, nullptr, req.space)) {
       out = stage2_fault(req, ste, *f, t);
       return false;
     }
@@ -234,7 +234,8 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
   // The micro-TLB, by stream: a hit needs neither the STE, the CD nor the main TLB.
   if (p_.utlb.enabled && !req.ats_request && !req.ats_translated) {
     t += ns(p_.utlb.lookup_latency_ns);
-    if (auto u = utlb_->lookup_stream(req.sid, req.ssv ? req.ssid : smmu::kNoSsid, req.va)) {
+    if (auto u =
+            utlb_->lookup_stream(req.sid, req.ssv ? req.ssid : smmu::kNoSsid, req.va, req.space)) {
       wait_for_walk(u->ready_at, t);
       if (u->permits(req.write, req.exec, req.privileged)) {
         out.ok = true;
@@ -332,7 +333,7 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
                                      sc_time& t) {
   const uint16_t vmid = s2 ? s2->vmid : s1->vmid;
   const uint16_t asid = cd ? cd->asid : 0;
-  std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kind, vmid, asid, in);
+  std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kind, vmid, asid, in, req.space);
   env_.trace_event(component_, entry ? "iotlb_hit" : "iotlb_miss",
                    {tf("asid", asid), tf_hex("iova", in & ~0xfffull)}, t);
   if (entry) {
@@ -343,6 +344,7 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
     wr.in = in;
     if (s1) wr.s1 = *s1;
     if (s2) wr.s2 = *s2;
+    wr.space = req.space;
     const smmu::WalkOutcome w = walker_->walk(wr, t);
     if (w.descriptors_read > 0) {
       walks_.inc();

@@ -118,7 +118,7 @@ WalkOutcome TableWalker::walk(const WalkRequest& r, sc_time& t) {
 
 WalkOutcome TableWalker::walk_reads(const WalkRequest& r, sc_time& t) {
   WalkOutcome out;
-  Ctx ctx{t};
+  Ctx ctx{t, 0, r.space};
   IoTlbEntry& e = out.entry;
   e.stage = r.kind;
   if (r.kind == TlbStage::kS2) {
@@ -181,8 +181,9 @@ WalkOutcome TableWalker::walk_reads(const WalkRequest& r, sc_time& t) {
 }
 
 std::optional<WalkFault> TableWalker::translate_ipa(const StageConfig& s2, uint64_t ipa,
-                                                    uint64_t* pa, sc_time& t, unsigned* reads) {
-  Ctx ctx{t};
+                                                    uint64_t* pa, sc_time& t, unsigned* reads,
+                                                    uint32_t space) {
+  Ctx ctx{t, 0, space};
   Leaf leaf;
   std::optional<WalkFault> f = s2_translate(s2, ipa, ctx, &leaf);
   if (reads) *reads += ctx.reads;
@@ -198,7 +199,7 @@ std::optional<WalkFault> TableWalker::s2_translate(const StageConfig& s2, uint64
                                                    Leaf* leaf) {
   if (tlb_.enabled()) {
     ctx.t += tlb_lookup_;
-    if (auto hit = tlb_.lookup(TlbStage::kS2, s2.vmid, 0, ipa)) {
+    if (auto hit = tlb_.lookup(TlbStage::kS2, s2.vmid, 0, ipa, ctx.space)) {
       const sc_time now = sc_core::sc_time_stamp();
       if (hit->ready_at > now + ctx.t) ctx.t = hit->ready_at - now;
       leaf->in_base = hit->block_va;

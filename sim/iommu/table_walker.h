@@ -69,6 +69,7 @@ struct WalkRequest {
   uint64_t in = 0;
   StageConfig s1;
   StageConfig s2;
+  uint32_t space = kNoAddressSpace;  // the request's address space: its stage-2 TLB lookups
 };
 
 struct WalkOutcome {
@@ -92,9 +93,11 @@ class TableWalker {
   WalkOutcome walk(const WalkRequest& r, sc_core::sc_time& t);
 
   // Stage-2 translation of a configuration address (a nested CD table's IPA), outside the
-  // walker pool; `reads` counts descriptor reads. Faults have class CD.
+  // walker pool; `reads` counts descriptor reads. Faults have class CD. `space`: the address
+  // space the TLB lookup is counted for.
   std::optional<WalkFault> translate_ipa(const StageConfig& s2, uint64_t ipa, uint64_t* pa,
-                                         sc_core::sc_time& t, unsigned* reads);
+                                         sc_core::sc_time& t, unsigned* reads,
+                                         uint32_t space = kNoAddressSpace);
 
   const ServerPool& walkers() const { return pool_; }
   unsigned oas_bits() const { return oas_bits_; }
@@ -111,6 +114,7 @@ class TableWalker {
   struct Ctx {
     sc_core::sc_time& t;
     unsigned reads = 0;
+    uint32_t space = kNoAddressSpace;
   };
   WalkOutcome walk_reads(const WalkRequest& r, sc_core::sc_time& t);
   // One stage's walk of `in`. For a nested stage 1, `s2` translates table addresses.
