@@ -56,7 +56,10 @@ void HisiQmDriver::probe(CpuContext& cpu) {
 }
 
 void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
-  while (mailbox_locked_) sc_core::wait(mailbox_unlocked_);
+  // A command, once started, runs to the end even if the thread is killed meanwhile: a
+  // half-done handshake would leave the mailbox busy for the next user.
+  CpuContext::Uninterruptible whole(cpu);
+  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
   mailbox_locked_ = true;
   struct Unlock {
     HisiQmDriver* d;

@@ -139,8 +139,8 @@ class HisiQmDriver {
   DmaApi::Coherent eq_;
   DmaApi::Coherent aeq_;
   DmaApi::Coherent ctx_buf_;  // one context's staging buffer for the mailbox
-  // qm->mailbox_lock: the AEQ handler's STOP_QP (irq core) must not interleave with a
-  // thread's SQC/CQC commands.
+  // qm->mailbox_lock (a mutex: waiters sleep): the AEQ handler's STOP_QP (irq core) and the
+  // threads' SQC/CQC commands must not interleave.
   bool mailbox_locked_ = false;
   sc_core::sc_event mailbox_unlocked_;
   uint16_t eq_head_ = 0;

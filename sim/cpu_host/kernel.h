@@ -2,8 +2,10 @@
 // sysfs of text attributes, and the services drivers use (MMIO through the host bus, kernel
 // memory, the software-cost parameters). Drivers (SMMU, DMA API, QM, uacce, the syscall
 // compression device) are separate classes that register here; sim/system wires them.
-// Not modelled: scheduling between several runnable threads on one core (each simulated
-// thread has a core to itself), signals, fork.
+// System calls run in the calling thread's CpuContext: on the cores of a CpuScheduler when the
+// thread is attached to one (blocking waits give the core up, spinlocks and polls hold it),
+// on a core of its own otherwise (cpu_scheduler.h). A kill is CpuContext::terminate().
+// Not modelled: signals other than that kill, fork.
 #pragma once
 
 #include <cstdint>
