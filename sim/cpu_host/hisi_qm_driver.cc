@@ -36,6 +36,7 @@ HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic
   for (uint32_t i = 0; i < info_.num_qps; ++i) {
     qps_.push_back(std::make_unique<Qp>());
     qps_.back()->id = static_cast<uint16_t>(i);
+    send_locks_.push_back(std::make_unique<SpinLock>());
   }
   qp_used_.assign(info_.num_qps, false);
 }
@@ -56,7 +57,10 @@ void HisiQmDriver::probe(CpuContext& cpu) {
 }
 
 void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
-  while (mailbox_locked_) sc_core::wait(mailbox_unlocked_);
+  // A command, once started, runs to the end even if the thread is killed meanwhile: a
+  // half-done handshake would leave the mailbox busy for the next user.
+  CpuContext::Uninterruptible whole(cpu);
+  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
   mailbox_locked_ = true;
   struct Unlock {
     HisiQmDriver* d;
@@ -146,6 +150,8 @@ void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
   if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
   qp->ring = {};
   qp->on_event = nullptr;
+  qp->on_fail = nullptr;
+  qp->slot_busy = nullptr;
   qp_used_[qp->id] = false;
 }
 
@@ -183,17 +189,21 @@ void HisiQmDriver::ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head
   kernel_.mmio_write64(cpu, doorbell_pa(qp.id, qm::kDbCmdCq), qm::encode_doorbell_v2(db));
 }
 
-bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe) {
+bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe, uint16_t* slot) {
+  SpinLockGuard lock(*send_locks_[qp.id], cpu);
   // The kernel tracks used entries by its own tail and the CQ head it has consumed.
   if (qp.disabled || !qp.started) return false;
   const uint32_t depth = info_.sq_depth;
   const uint32_t used = (qp.sq_tail + depth - qp.cq_head) % depth;
   if (used == depth - 1) return false;
-  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{qp.sq_tail} * info_.sqe_size, sqe,
+  if (qp.slot_busy && qp.slot_busy(qp.sq_tail)) return false;
+  const uint16_t at = qp.sq_tail;
+  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{at} * info_.sqe_size, sqe,
                        info_.sqe_size);
   qp.sq_tail = static_cast<uint16_t>((qp.sq_tail + 1) % depth);
   cpu.busy(ns(kernel_.costs().barrier_ns));  // dma_wmb before the doorbell
   ring_sq_doorbell(cpu, qp, qp.sq_tail);
+  if (slot) *slot = at;
   return true;
 }
 

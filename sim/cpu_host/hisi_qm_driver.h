@@ -76,6 +76,9 @@ class HisiQmDriver {
     // Kernel queues: called for each outstanding SQ slot when the queue is disabled after a
     // hardware error (qp_stop_fail_cb -> req_cb): the request failed.
     std::function<void(CpuContext&, uint16_t slot)> on_fail;
+    // Kernel queues: true while the owner still has to read slot's SQE back (the device
+    // writes results there), so kernel_send does not reuse it; unset = never.
+    std::function<bool(uint16_t slot)> slot_busy;
   };
 
   HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic, HisiQmDeviceInfo info);
@@ -115,8 +118,10 @@ class HisiQmDriver {
   void ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head, bool rearm_irq);
 
   // Kernel users of a queue (the syscall path): copy an SQE into the ring and ring the
-  // doorbell. Returns false when the ring is full (used == depth - 1).
-  bool kernel_send(CpuContext& cpu, Qp& qp, const void* sqe);
+  // doorbell, under the queue's spinlock (qp->qp_lock), so threads may send on one queue
+  // concurrently. Returns false when the ring is full (used == depth - 1) or the next slot is
+  // still busy; otherwise the SQ slot used goes to *slot.
+  bool kernel_send(CpuContext& cpu, Qp& qp, const void* sqe, uint16_t* slot = nullptr);
   // Reads completed CQEs (phase match) and returns their sq_head slots, advancing the head and
   // ringing the CQ doorbell once per CQE (priority 0) and once more to re-arm (priority 1).
   std::vector<uint16_t> kernel_poll_cq(CpuContext& cpu, Qp& qp);
@@ -135,12 +140,13 @@ class HisiQmDriver {
   InterruptController& gic_;
   HisiQmDeviceInfo info_;
   std::vector<std::unique_ptr<Qp>> qps_;
+  std::vector<std::unique_ptr<SpinLock>> send_locks_;  // per queue
   std::vector<bool> qp_used_;
   DmaApi::Coherent eq_;
   DmaApi::Coherent aeq_;
   DmaApi::Coherent ctx_buf_;  // one context's staging buffer for the mailbox
-  // qm->mailbox_lock: the AEQ handler's STOP_QP (irq core) must not interleave with a
-  // thread's SQC/CQC commands.
+  // qm->mailbox_lock (a mutex: waiters sleep): the AEQ handler's STOP_QP (irq core) and the
+  // threads' SQC/CQC commands must not interleave.
   bool mailbox_locked_ = false;
   sc_core::sc_event mailbox_unlocked_;
   uint16_t eq_head_ = 0;

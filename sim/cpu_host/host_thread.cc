@@ -14,8 +14,10 @@ namespace {
 constexpr uint64_t kCacheLine = 64;
 }
 
-HostThread::HostThread(Kernel& kernel, Process& process, std::string name)
-    : kernel_(kernel), process_(process), name_(std::move(name)) {}
+HostThread::HostThread(Kernel& kernel, Process& process, std::string name, CpuScheduler* scheduler)
+    : kernel_(kernel), process_(process), name_(std::move(name)) {
+  cpu_.attach(scheduler, name_);
+}
 
 void HostThread::enter_syscall() { cpu_.busy(ns(kernel_.costs().syscall_entry_ns)); }
 void HostThread::exit_syscall() { cpu_.busy(ns(kernel_.costs().syscall_exit_ns)); }
@@ -153,14 +155,13 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
     }
     const sc_core::sc_time now = sc_core::sc_time_stamp();
     if (now >= deadline) break;
-    // Sleep until memory is written (or the timeout), then resume at the next poll boundary.
-    sc_core::wait(deadline - now, kernel_.memory().write_event());
+    // Spin until memory is written (or the timeout), then on to the next poll boundary.
+    cpu_.spin_wait(kernel_.memory().write_event(), deadline - now);
     const uint64_t elapsed = to_ps(sc_core::sc_time_stamp() - start);
     const uint64_t boundary = (elapsed + poll_interval - 1) / poll_interval * poll_interval;
-    if (boundary > elapsed) sc_core::wait(ps(boundary - elapsed));
+    if (boundary > elapsed) cpu_.busy(ps(boundary - elapsed));
   }
-  // The iteration that saw the change costs one poll; every moment before it was busy too.
-  cpu_.account_busy(sc_core::sc_time_stamp() - start);
+  // The iteration that saw the change costs one poll; the spinning before it was busy too.
   cpu_.busy(one_poll);
   return ok;
 }

@@ -1,14 +1,18 @@
 // A simulated user thread: the OsInterface the WarpDrive runtime runs on. Every call runs in
 // the calling SC_THREAD and charges its CPU cost (syscall entry/exit around kernel calls,
 // cache-line costs for loads and stores, posted-write cost for MMIO doorbells, busy time
-// for polling). Busy-polling is not simulated one iteration at a time: the thread sleeps
-// until memory is written, then wakes at the next poll boundary, charged as busy throughout.
+// for polling). Busy-polling is not simulated one iteration at a time: the thread spins
+// (CpuContext::spin_wait) until memory is written, then runs on to the next poll boundary,
+// charged as busy throughout. Given a CpuScheduler, the thread runs on the scheduler's cores
+// (it queues for one, is preempted at slice end, a poller holds its core while it spins, a
+// blocking wait_interrupt gives it up); without one it has a core to itself.
 #pragma once
 
 #include <string>
 
 #include "runtime/os_interface.h"
 #include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/process.h"
 
@@ -18,7 +22,8 @@ class Kernel;
 
 class HostThread : public rt::OsInterface {
  public:
-  HostThread(Kernel& kernel, Process& process, std::string name);
+  // With `scheduler`, the thread's CpuContext is attached to it under `name`.
+  HostThread(Kernel& kernel, Process& process, std::string name, CpuScheduler* scheduler = nullptr);
 
   int open(const std::string& path) override;
   int close(int fd) override;

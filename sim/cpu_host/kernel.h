@@ -5,8 +5,10 @@
 // With host.dma_oracle (the default) the kernel builds the DMA ownership oracle (dma_oracle.h)
 // over its frame allocator and attaches it to the physical memory; the SMMU driver tells it
 // about SVA binds and unbinds.
-// Not modelled: scheduling between several runnable threads on one core (each simulated
-// thread has a core to itself), signals, fork.
+// System calls run in the calling thread's CpuContext: on the cores of a CpuScheduler when the
+// thread is attached to one (blocking waits give the core up, spinlocks and polls hold it),
+// on a core of its own otherwise (cpu_scheduler.h). A kill is CpuContext::terminate().
+// Not modelled: signals other than that kill, fork.
 #pragma once
 
 #include <cstdint>

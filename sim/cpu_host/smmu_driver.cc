@@ -402,6 +402,7 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   const unsigned log2 = config_.cmdq_log2;
   const uint32_t entries = 1u << log2;
   if (cmds.size() >= entries) throw std::logic_error("SMMU driver: command batch too large");
+  SpinLockGuard lock(cmdq_lock_, cpu);
   for (const auto& c : cmds) {
     const uint32_t idx = smmu::queue_index(cmdq_prod_, log2);
     kernel_.kernel_write(cpu, cmdq_pa_ + uint64_t{idx} * smmu::kCmdBytes, c.data(),

@@ -151,6 +151,9 @@ class SmmuDriver {
   uint64_t cmdq_pa_ = 0;
   uint64_t evtq_pa_ = 0;
   uint32_t cmdq_prod_ = 0;
+  // Threads and the IRQ core submit concurrently: one batch at a time owns the queue
+  // (arm_smmu_cmdq_issue_cmdlist serialises producers; modelled as a spinlock).
+  SpinLock cmdq_lock_;
   uint32_t evtq_cons_ = 0;
   uint64_t priq_pa_ = 0;
   uint32_t priq_cons_ = 0;

@@ -99,7 +99,7 @@ class UacceQueueFile : public KernelFile {
     if (state_ != QueueState::kStarted) return -EINVAL;
     if (!updated_) {
       ctx.cpu.busy(ns(ctx.costs.sleep_ns));
-      sc_core::wait(timeout, wake_);
+      ctx.cpu.sleep(wake_, timeout);  // the core is free meanwhile
       if (!updated_) return 0;
       ctx.cpu.busy(ns(ctx.costs.wakeup_ns));
     }
