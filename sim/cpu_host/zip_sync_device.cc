@@ -140,6 +140,7 @@ class ZipSyncFile : public KernelFile {
     st.copied_out_ps = now_ps();
     req.dst_len = produced;
     dev_.last_stages_ = st;
+    dev_.last_stages_by_pid_[ctx.process.pid()] = st;
     k.env().stats().counter("host.zip_sync.requests").inc();
     return ok ? 0 : -EIO;
   }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,14 @@ class ZipSyncDevice : public CharDevice {
   ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
+  // The stages of the last request of any process, and of process `pid` (several processes
+  // share the device; zeros before its first request).
   const ZipSyncStages& last_stages() const { return last_stages_; }
+  const ZipSyncStages& last_stages(int pid) const {
+    static const ZipSyncStages kNone{};
+    auto it = last_stages_by_pid_.find(pid);
+    return it == last_stages_by_pid_.end() ? kNone : it->second;
+  }
 
  private:
   friend class ZipSyncFile;
@@ -61,6 +69,7 @@ class ZipSyncDevice : public CharDevice {
   HisiQmDriver& qm_;
   DmaApi& dma_;
   ZipSyncStages last_stages_;
+  std::map<int, ZipSyncStages> last_stages_by_pid_;
 };
 
 }  // namespace wdsim
