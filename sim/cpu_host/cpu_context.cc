@@ -64,23 +64,26 @@ void CpuContext::busy(const sc_time& t) {
   if (waited) resumed();
 }
 
-bool CpuContext::sleep_impl(const sc_time& timeout, const sc_core::sc_event& e, bool has_deadline) {
+bool CpuContext::sleep_impl(const sc_time& timeout, const sc_core::sc_event& e,
+                            const sc_core::sc_event* also, bool has_deadline) {
   if (dead_on_entry()) return false;
   const sc_time start = now();
   const sc_time deadline = has_deadline ? start + timeout : forever();
   if (scheduler_ && state_ == State::kRunning) scheduler_->release(*this);
   bool woken = false;
   while (true) {
+    sc_core::sc_event_or_list events = e | wake_;
+    if (also) events = events | *also;
     if (has_deadline) {
-      sc_core::wait(deadline - now(), e | wake_);
+      sc_core::wait(deadline - now(), events);
     } else {
-      sc_core::wait(e | wake_);
+      sc_core::wait(events);
     }
     if (kill_now()) {
       stats_->sleeping += now() - start;
       throw_terminated(true);
     }
-    if (e.triggered()) {
+    if (e.triggered() || (also && also->triggered())) {
       woken = true;
       break;
     }
@@ -94,12 +97,18 @@ bool CpuContext::sleep_impl(const sc_time& timeout, const sc_core::sc_event& e, 
 }
 
 bool CpuContext::sleep(const sc_core::sc_event& e, const sc_time& timeout) {
-  return sleep_impl(timeout, e, /*has_deadline=*/true);
+  return sleep_impl(timeout, e, nullptr, /*has_deadline=*/true);
 }
 
-void CpuContext::sleep(const sc_core::sc_event& e) { sleep_impl(SC_ZERO_TIME, e, false); }
+void CpuContext::sleep(const sc_core::sc_event& e) { sleep_impl(SC_ZERO_TIME, e, nullptr, false); }
 
-bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e, bool has_deadline) {
+bool CpuContext::sleep(const sc_core::sc_event& e, const sc_core::sc_event& also,
+                       const sc_time& timeout) {
+  return sleep_impl(timeout, e, &also, /*has_deadline=*/true);
+}
+
+bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e,
+                           const sc_core::sc_event* also, bool has_deadline) {
   if (dead_on_entry()) return false;
   const sc_time deadline = has_deadline ? now() + timeout : forever();
   bool seen = false;
@@ -117,16 +126,18 @@ bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e, b
         continue;
       }
     }
+    sc_core::sc_event_or_list events = e | wake_;
+    if (also) events = events | *also;
     if (step == forever()) {
-      sc_core::wait(e | wake_);
+      sc_core::wait(events);
     } else {
-      sc_core::wait(step, e | wake_);
+      sc_core::wait(step, events);
     }
     waited = true;
     in_run_wait_ = false;
     stats_->busy += now() - start;
     if (kill_now()) throw_terminated(true);
-    if (e.triggered()) seen = true;
+    if (e.triggered() || (also && also->triggered())) seen = true;
   }
   if (scheduler_) end_run_wait();
   if (waited) resumed();
@@ -134,10 +145,15 @@ bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e, b
 }
 
 bool CpuContext::spin_wait(const sc_core::sc_event& e, const sc_time& timeout) {
-  return spin_impl(timeout, e, /*has_deadline=*/true);
+  return spin_impl(timeout, e, nullptr, /*has_deadline=*/true);
 }
 
-void CpuContext::spin_wait(const sc_core::sc_event& e) { spin_impl(SC_ZERO_TIME, e, false); }
+void CpuContext::spin_wait(const sc_core::sc_event& e) { spin_impl(SC_ZERO_TIME, e, nullptr, false); }
+
+bool CpuContext::spin_wait(const sc_core::sc_event& e, const sc_core::sc_event& also,
+                           const sc_time& timeout) {
+  return spin_impl(timeout, e, &also, /*has_deadline=*/true);
+}
 
 void CpuContext::release() {
   if (scheduler_ && state_ == State::kRunning) scheduler_->release(*this);

@@ -66,12 +66,19 @@ class CpuContext {
   bool sleep(const sc_core::sc_event& e, const sc_core::sc_time& timeout);
   // The same without a timeout.
   void sleep(const sc_core::sc_event& e);
+  // The same, woken by either event (e.g. the queue's wake-up or the kernel's signal event);
+  // true when either fired.
+  bool sleep(const sc_core::sc_event& e, const sc_core::sc_event& also,
+             const sc_core::sc_time& timeout);
   // Busy-wait (polling, a spinlock): holds the core; the whole wait is CPU time. True if `e`
   // fired (also while the thread was preempted: it sees it when it runs again), false once
   // `timeout` has passed without it.
   bool spin_wait(const sc_core::sc_event& e, const sc_core::sc_time& timeout);
   // The same without a timeout.
   void spin_wait(const sc_core::sc_event& e);
+  // The same, ending when either event fires.
+  bool spin_wait(const sc_core::sc_event& e, const sc_core::sc_event& also,
+                 const sc_core::sc_time& timeout);
 
   // The thread stops running (it exits, or waits outside this class): its core goes to the
   // next waiting thread; the next busy/spin_wait queues for one again. Never waits.
@@ -119,8 +126,10 @@ class CpuContext {
   // Takes a core, queueing if none is free. Returns whether it waited. A thread that queued
   // pays context_switch_ns when charge_switch. While queued, records whether `watch` fired.
   bool acquire(bool charge_switch, const sc_core::sc_event* watch, bool* seen);
-  bool sleep_impl(const sc_core::sc_time& timeout, const sc_core::sc_event& e, bool has_deadline);
-  bool spin_impl(const sc_core::sc_time& timeout, const sc_core::sc_event& e, bool has_deadline);
+  bool sleep_impl(const sc_core::sc_time& timeout, const sc_core::sc_event& e,
+                  const sc_core::sc_event* also, bool has_deadline);
+  bool spin_impl(const sc_core::sc_time& timeout, const sc_core::sc_event& e,
+                 const sc_core::sc_event* also, bool has_deadline);
   // Slice over with others waiting: to the back of the queue, then on a core again.
   void preempt(const sc_core::sc_event* watch, bool* seen);
   // How long the thread may run before looking at the queue again (at most `want`); at a slice

@@ -46,29 +46,49 @@ void HisiQmDriver::probe(CpuContext& cpu) {
   aeq_ = dma_.alloc_coherent(cpu, uint64_t{info_.aeq_depth} * qm::kAeqeSize);
   ctx_buf_ = dma_.alloc_coherent(cpu, kPage);
   qm::Eqc eqc = qm::make_eqc(eq_.iova, info_.eq_depth);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &eqc, sizeof eqc);
-  mailbox(cpu, qm::kMbCmdEqc, ctx_buf_.iova, 0);
+  mailbox_ctx(cpu, qm::kMbCmdEqc, &eqc, sizeof eqc, 0);
   qm::Aeqc aeqc = qm::make_eqc(aeq_.iova, info_.aeq_depth);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &aeqc, sizeof aeqc);
-  mailbox(cpu, qm::kMbCmdAeqc, ctx_buf_.iova, 0);
+  mailbox_ctx(cpu, qm::kMbCmdAeqc, &aeqc, sizeof aeqc, 0);
   gic_.set_handler(info_.eq_msi_vector, [this](CpuContext& c) { eq_irq(c); });
   gic_.set_handler(info_.eq_msi_vector + qm::kAeqIrqVector, [this](CpuContext& c) { aeq_irq(c); });
   kernel_.env().trace_event("host.qm_drv", "probe", {tf("dev", info_.name)});
+}
+
+void HisiQmDriver::lock_mailbox(CpuContext& cpu) {
+  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
+  mailbox_locked_ = true;
+}
+
+void HisiQmDriver::unlock_mailbox() {
+  mailbox_locked_ = false;
+  mailbox_unlocked_.notify(sc_core::SC_ZERO_TIME);
 }
 
 void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
   // A command, once started, runs to the end even if the thread is killed meanwhile: a
   // half-done handshake would leave the mailbox busy for the next user.
   CpuContext::Uninterruptible whole(cpu);
-  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
-  mailbox_locked_ = true;
+  lock_mailbox(cpu);
+  struct Unlock {  // however the command ends (a dead device throws)
+    HisiQmDriver* d;
+    ~Unlock() { d->unlock_mailbox(); }
+  } unlock{this};
+  mailbox_locked(cpu, cmd, base, queue);
+}
+
+void HisiQmDriver::mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len,
+                               uint16_t queue) {
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
   struct Unlock {
     HisiQmDriver* d;
-    ~Unlock() {
-      d->mailbox_locked_ = false;
-      d->mailbox_unlocked_.notify(sc_core::SC_ZERO_TIME);
-    }
+    ~Unlock() { d->unlock_mailbox(); }
   } unlock{this};
+  kernel_.kernel_write(cpu, ctx_buf_.pa, ctx, len);
+  mailbox_locked(cpu, cmd, ctx_buf_.iova, queue);
+}
+
+void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
   qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
   // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
   kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
@@ -128,25 +148,31 @@ void HisiQmDriver::start_qp(CpuContext& cpu, Qp& qp, uint32_t pasid, bool pasid_
   qm::Sqc sqc =
       qm::make_sqc_v2(qp.ring.iova + qp.sq_offset, info_.sq_depth, info_.sqe_size,
                       static_cast<uint16_t>(pasid), pasid_enabled, qp.id, qp.alg_type, priority);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &sqc, sizeof sqc);
-  mailbox(cpu, qm::kMbCmdSqc, ctx_buf_.iova, qp.id);
+  mailbox_ctx(cpu, qm::kMbCmdSqc, &sqc, sizeof sqc, qp.id);
   qm::Cqc cqc = qm::make_cqc_v2(qp.ring.iova + qp.cq_offset, info_.sq_depth,
                                 static_cast<uint16_t>(pasid), pasid_enabled);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &cqc, sizeof cqc);
-  mailbox(cpu, qm::kMbCmdCqc, ctx_buf_.iova, qp.id);
+  mailbox_ctx(cpu, qm::kMbCmdCqc, &cqc, sizeof cqc, qp.id);
   qp.started = true;
   qp.disabled = false;
   kernel_.env().trace_event("host.qm_drv", "start_qp",
                             {tf("qp", qp.id), tf("pasid", pasid), tf("alg", qp.alg_type)});
 }
 
+void HisiQmDriver::stop_qp(CpuContext& cpu, Qp& qp) {
+  if (!qp.started) return;
+  // hisi_qm_stop_qp: the STOP_QP mailbox command; busy until the queue drained.
+  mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);
+  qp.started = false;
+}
+
+void HisiQmDriver::free_ring(CpuContext& cpu, DmaApi::Coherent& ring) {
+  if (ring.size) dma_.free_coherent(cpu, ring);
+  ring = {};
+}
+
 void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
   if (!qp) return;
-  if (qp->started) {
-    // hisi_qm_stop_qp: the STOP_QP mailbox command.
-    mailbox(cpu, qm::kMbCmdStopQp, 0, qp->id);
-    qp->started = false;
-  }
+  stop_qp(cpu, *qp);
   if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
   qp->ring = {};
   qp->on_event = nullptr;

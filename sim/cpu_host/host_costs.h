@@ -33,6 +33,8 @@ struct HostCostParams {
   std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
   uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
   double dma_flush_timeout_us;  // deferred: the flush queue's timer
+  double fork_ns;               // fork(): copy_process, mm and fd-table duplication
+  double fork_page_ns;          // fork(): per present page of the parent (copy_page_range)
   double sleep_ns;           // schedule() out of the syscall: the context switch away
   double irq_entry_ns;       // MSI to handler running: GIC ack, vector, irq_enter
   double irq_handler_ns;     // EQ/CQ processing in the handler, per event
@@ -113,6 +115,17 @@ struct HostCostParams {
     s.add("dma_flush_timeout_us", dma_flush_timeout_us, 10000.0, "us",
           "Deferred flush: the flush queue timer (checked at each unmap)",
           "Linux IOVA_FQ_TIMEOUT = 10 ms", Range::min(0.001));
+    s.add("fork_ns", fork_ns, 30000.0, "ns",
+          "fork(): copy_process, the new mm and its page-table root, duplicating the fd table "
+          "(the per-page work is fork_page_ns)",
+          "guess: lmbench lat_proc fork (fork+exit) is tens of us for a small process on Linux "
+          "servers",
+          Range::min(0));
+    s.add("fork_page_ns", fork_page_ns, 25.0, "ns",
+          "fork(): per present page of the parent (a huge page counts once): copy_page_range "
+          "copying and write-protecting its PTE. The model copies the data eagerly at no time "
+          "cost instead of copy-on-write, whose later faults it does not charge",
+          "guess: a PTE copy with its page reference is tens of ns", Range::min(0));
     s.add("sleep_ns", sleep_ns, 1200.0, "ns", "Context switch away when the syscall sleeps",
           "guess: lmbench lat_ctx ~1-2 us with cache effects", Range::min(0));
     s.add("irq_entry_ns", irq_entry_ns, 600.0, "ns",

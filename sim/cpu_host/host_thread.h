@@ -6,6 +6,13 @@
 // charged as busy throughout. Given a CpuScheduler, the thread runs on the scheduler's cores
 // (it queues for one, is preempted at slice end, a poller holds its core while it spins, a
 // blocking wait_interrupt gives it up); without one it has a core to itself.
+// A bad access does not end the simulator: load/store/MMIO/poll of an address the process has
+// not mapped throw SimulatedSignal (SIGSEGV, the address). Once the thread's process is exiting
+// or dead, its loads, stores, MMIO, polls and fork throw SimulatedSignal (SIGKILL) and its
+// system calls return -ESRCH without entering the kernel (not a Linux errno for this: a dead
+// thread makes no calls; returning keeps destructors that close queues from throwing while the
+// stack unwinds). The system catches the signal per thread. A system call is uninterruptible
+// for CpuContext::terminate (the kill takes effect when it returns).
 #pragma once
 
 #include <string>
@@ -48,14 +55,18 @@ class HostThread : public rt::OsInterface {
   uint64_t mmap_anonymous(uint64_t len, bool populate, int* err);
   int mprotect(uint64_t va, uint64_t len, bool writable);
   int pin(uint64_t va, uint64_t len);
+  // fork(): the child process (Kernel::fork_process), syscall entry/exit charged here.
+  Process& fork();
 
   CpuContext& cpu() { return cpu_; }
   Process& process() { return process_; }
   const std::string& name() const { return name_; }
 
  private:
-  void enter_syscall();
+  bool enter_syscall();  // false: the process is not running (no cost charged)
   void exit_syscall();
+  // Throws SimulatedSignal(SIGKILL) when the thread's process is no longer running.
+  void check_alive() const;
   uint64_t mmio_pa(rt::VirtAddr va, size_t len);
 
   Kernel& kernel_;

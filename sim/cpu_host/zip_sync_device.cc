@@ -150,6 +150,7 @@ class ZipSyncFile : public KernelFile {
     req.dst_len = produced;
     req.stages = st;
     dev_.last_stages_ = st;
+    dev_.last_stages_by_pid_[ctx.process.pid()] = st;
     k.env().stats().counter("host.zip_sync.requests").inc();
     return ok ? 0 : -EIO;
   }

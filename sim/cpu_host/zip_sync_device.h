@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -70,9 +71,15 @@ class ZipSyncDevice : public CharDevice {
   ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path = kPath);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
-  // The stages of the request that finished last on this device (any open, any thread);
-  // with concurrent requests use ZipSyncRequest::stages instead.
+  // The stages of the request that finished last on this device (any open, any thread), and
+  // of process `pid` (zeros before its first request); with concurrent requests use
+  // ZipSyncRequest::stages instead.
   const ZipSyncStages& last_stages() const { return last_stages_; }
+  const ZipSyncStages& last_stages(int pid) const {
+    static const ZipSyncStages kNone{};
+    auto it = last_stages_by_pid_.find(pid);
+    return it == last_stages_by_pid_.end() ? kNone : it->second;
+  }
 
  private:
   friend class ZipSyncFile;
@@ -80,6 +87,7 @@ class ZipSyncDevice : public CharDevice {
   HisiQmDriver& qm_;
   DmaApi& dma_;
   ZipSyncStages last_stages_;
+  std::map<int, ZipSyncStages> last_stages_by_pid_;
 };
 
 }  // namespace wdsim
