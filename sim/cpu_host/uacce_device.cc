@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "runtime/uapi/hisi_qm.h"
 #include "runtime/uapi/uacce.h"
@@ -133,13 +134,15 @@ class UacceQueueFile : public KernelFile {
   // stays with the file while the process may still map it.
   void put(SyscallContext& ctx) {
     if (state_ == QueueState::kZombie) return;
-    if (state_ == QueueState::kStarted) dev_.qm_.stop_qp(ctx.cpu, *qp_);
-    ring_ = qp_->ring;
-    qp_->ring = {};
-    dev_.qm_.release_qp(ctx.cpu, qp_);
-    qp_ = nullptr;
+    // Zombie before the drain waits: a second PUT_Q (another thread) or a poller sees it.
+    const bool started = state_ == QueueState::kStarted;
     state_ = QueueState::kZombie;
+    HisiQmDriver::Qp* qp = std::exchange(qp_, nullptr);
     wake_.notify(sc_core::SC_ZERO_TIME);  // a poller of the queue returns
+    if (started) dev_.qm_.stop_qp(ctx.cpu, *qp);
+    ring_ = qp->ring;
+    qp->ring = {};
+    dev_.qm_.release_qp(ctx.cpu, qp);
   }
 
   UacceDevice& dev_;
