@@ -206,6 +206,34 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
   return ok;
 }
 
+namespace {
+class EventWaitPoint : public rt::OsInterface::WaitPoint {
+ public:
+  void notify() override { changed.notify(sc_core::SC_ZERO_TIME); }
+  sc_core::sc_event changed;
+};
+}  // namespace
+
+std::unique_ptr<rt::OsInterface::WaitPoint> HostThread::new_wait_point() {
+  return std::make_unique<EventWaitPoint>();
+}
+
+bool HostThread::spin_until(WaitPoint* point, const std::function<bool()>& ready,
+                            rt::Picoseconds poll_interval, rt::Picoseconds timeout,
+                            uint64_t* polls) {
+  auto* wp = dynamic_cast<EventWaitPoint*>(point);
+  if (!wp) return OsInterface::spin_until(point, ready, poll_interval, timeout, polls);
+  const sc_core::sc_time deadline = sc_core::sc_time_stamp() + ps(timeout);
+  while (!ready()) {
+    check_alive();  // killed while spinning: SIGKILL
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now >= deadline) return false;
+    ++*polls;
+    cpu_.spin_wait(wp->changed, kernel_.signal_event(), deadline - now);
+  }
+  return true;
+}
+
 int HostThread::wait_interrupt(int fd, rt::Picoseconds timeout) {
   if (!enter_syscall()) return -ESRCH;
   int r = kernel_.sys_wait_event(process_, cpu_, fd, ps(timeout));

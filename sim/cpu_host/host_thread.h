@@ -49,6 +49,12 @@ class HostThread : public rt::OsInterface {
   bool poll_memory(rt::VirtAddr va, size_t len, const std::function<bool(const uint8_t*)>& ready,
                    rt::Picoseconds poll_interval, rt::Picoseconds timeout) override;
   int wait_interrupt(int fd, rt::Picoseconds timeout) override;
+  // Lock words of the runtime (SimSpinLock): a waiter spins holding its core until the holder's
+  // release notifies the word's event (or the process is signalled), not one poll at a time.
+  std::unique_ptr<WaitPoint> new_wait_point() override;
+  bool spin_until(WaitPoint* point, const std::function<bool()>& ready,
+                  rt::Picoseconds poll_interval, rt::Picoseconds timeout,
+                  uint64_t* polls) override;
 
   // Beyond OsInterface (what a simulated application, not the runtime, calls):
   // mmap(MAP_ANONYMOUS) with or without MAP_POPULATE, and mprotect.
