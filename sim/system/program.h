@@ -81,6 +81,7 @@ struct ProcessView {
   Process* process = nullptr;
   rt::UadkProcess* uadk = nullptr;  // the process's UADK library state
   uint64_t huge_page = 0;           // the buffers' huge page size (0 = granule pages)
+  const Process* parent = nullptr;  // the parent of a child made by `events: fork`
 };
 
 // One running thread of a program.

@@ -445,12 +445,50 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
   for (const auto& key : keys) {
     const std::string path = "sweep." + key;
     const SourceLocation where = tree.literal_key_location("sweep", key);
-    if (!declared.count(generic_key(key))) config_error(where, path, "not a parameter");
+    SweepAxis axis;
+    axis.key = key;
+    std::string part;
+    for (size_t i = 0; i <= key.size(); ++i) {
+      if (i == key.size() || key[i] == ',') {
+        const size_t b = part.find_first_not_of(' ');
+        const size_t e = part.find_last_not_of(' ');
+        if (b == std::string::npos) config_error(where, path, "an empty key path in a linked axis");
+        axis.keys.push_back(part.substr(b, e - b + 1));
+        part.clear();
+      } else {
+        part += key[i];
+      }
+    }
+    for (const auto& k : axis.keys) {
+      if (!declared.count(generic_key(k))) {
+        config_error(where, path, (axis.keys.size() > 1 ? k + ": " : std::string()) + "not a parameter");
+      }
+    }
     auto values = tree.literal_key_list("sweep", key);
     if (!values || values->empty()) {
       config_error(where, path, "expected a non-empty list of values");
     }
-    axes.push_back({key, *values});
+    axis.values = *values;
+    for (const auto& v : axis.values) {
+      if (axis.keys.size() == 1) {
+        axis.settings.push_back({v});
+        continue;
+      }
+      // A linked axis: a list with one element per key path, or one value for all.
+      const ConfigTree value = ConfigTree::from_string("v: " + v, where.str());
+      const auto n = value.sequence_size("v");
+      std::vector<std::string> per_key;
+      for (size_t i = 0; i < axis.keys.size(); ++i) {
+        per_key.push_back(n ? value.flow_text("v." + std::to_string(i)).value_or("") : v);
+      }
+      if (n && *n != axis.keys.size()) {
+        config_error(where, path, "value " + v + " has " + std::to_string(*n) +
+                                      " elements for " + std::to_string(axis.keys.size()) +
+                                      " linked key paths");
+      }
+      axis.settings.push_back(std::move(per_key));
+    }
+    axes.push_back(std::move(axis));
   }
   return axes;
 }
@@ -497,9 +535,9 @@ std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>&
   for (const auto& axis : axes) {
     std::vector<std::vector<std::string>> next;
     for (const auto& p : points) {
-      for (const auto& v : axis.values) {
+      for (const auto& setting : axis.settings) {
         auto q = p;
-        q.push_back(axis.key + "=" + v);
+        for (size_t k = 0; k < axis.keys.size(); ++k) q.push_back(axis.keys[k] + "=" + setting[k]);
         next.push_back(std::move(q));
       }
     }

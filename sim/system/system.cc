@@ -60,10 +60,12 @@ struct ProcessRec {
   const ProcessSpec* spec = nullptr;
   uint32_t instance = 0;
   Process* process = nullptr;
+  // Destroyed in reverse order: the UADK state goes while the threads' OsInterfaces still
+  // exist (its queues are closed by then: the process exited).
+  std::vector<std::unique_ptr<ThreadRec>> threads;
+  std::vector<std::unique_ptr<Program>> programs;  // one per thread entry
   std::unique_ptr<rt::UadkProcess> uadk;
   ProcessView view;
-  std::vector<std::unique_ptr<Program>> programs;  // one per thread entry
-  std::vector<std::unique_ptr<ThreadRec>> threads;
   uint32_t live_threads = 0;
   bool ended = false;
   bool dying = false;  // its threads were told to stop
@@ -117,6 +119,26 @@ class SystemModule : public sc_core::sc_module, public SystemView {
 
     SC_HAS_PROCESS(SystemModule);
     SC_THREAD(main_thread);
+  }
+
+  ~SystemModule() override {
+    // A run that stopped with threads still waiting (a hang, or an error that ended it early)
+    // leaves their processes running: their UADK state is not closed through a kernel that no
+    // longer runs.
+    for (auto& pr : processes_) {
+      if (!pr->ended) pr->uadk.release();  // NOLINT: deliberately leaked with the dead run
+    }
+  }
+
+  // The threads that never ended (for a hang's message).
+  std::string waiting_threads() const {
+    std::string names;
+    for (const auto& pr : processes_) {
+      for (const auto& t : pr->threads) {
+        if (!t->ended) names += (names.empty() ? "" : ", ") + t->name;
+      }
+    }
+    return names;
   }
 
   // SystemView.
@@ -230,7 +252,11 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     processes_.push_back(std::move(pr));
     if (r.threads.empty()) end_process(r);
     for (auto& t : r.threads) {
-      sc_core::sc_spawn(sc_bind(&SystemModule::thread_body, this, t.get()), t->name.c_str());
+      // SystemC object names take no '/' or '.'.
+      std::string sc_name = t->name;
+      std::replace_if(sc_name.begin(), sc_name.end(), [](char c) { return c == '/' || c == '.'; },
+                      '_');
+      sc_core::sc_spawn(sc_bind(&SystemModule::thread_body, this, t.get()), sc_name.c_str());
     }
     return r;
   }
@@ -273,6 +299,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       }
     }
     rt::wd_runtime_bind(nullptr, nullptr);
+    host.cpu().release();  // a thread that has ended gives its core up
     t->ended = true;
     if (--pr.live_threads == 0) {
       pr.threads_done.notify(sc_core::SC_ZERO_TIME);
@@ -389,6 +416,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       ProcessSpec& spec = *child_specs_.back();
       ProcessRec& c = start_process(spec, e.child.name, 0, &child, pr.name);
       c.view.huge_page = pr.view.huge_page;
+      c.view.parent = pr.process;
     }
   }
 
@@ -429,15 +457,17 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
     SystemModule system("system", scenario, env, out);
     sc_core::sc_start();
     system.report();
+    if (!out.ok && out.error.empty()) {
+      out.error = "the simulation ran out of events at " +
+                  std::to_string(to_ps(sc_core::sc_time_stamp())) +
+                  " ps with threads still waiting (a hang): " + system.waiting_threads();
+    }
   }
   fresh_context();
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (out.ok && out.report.measured_requests == 0) {
     out.error = "the workload measured no request";
-  }
-  if (!out.ok && out.error.empty()) {
-    out.error = "the simulation ran out of events with threads still waiting (a hang)";
   }
   if (!out.error.empty()) out.ok = false;
   return out;

@@ -180,7 +180,9 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   auto short_key = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
   for (const auto& kind : kinds) {
     std::vector<std::string> head{"point"};
-    for (const auto& a : scenario.sweep) head.push_back(short_key(a.key));
+    for (const auto& a : scenario.sweep) {
+      for (const auto& k : a.keys) head.push_back(short_key(k));
+    }
     for (const auto& c : columns[kind]) head.push_back(c);
     head.push_back("tlb_hit_pct");
     head.push_back("atc_hit_pct");
