@@ -51,8 +51,10 @@ int describe(const std::string& block) {
   std::vector<wdsim::ParamSpec> shown;
   for (const auto& s : specs) {
     const std::string k = s.key_path;
+    // A block or program kind anywhere in the path: `describe smmu`, `describe compare`
+    // (processes[].threads[].compare.*), `describe sec` (system.devices[].sec.*).
     if (block.empty() || k == block || k.rfind(block + ".", 0) == 0 ||
-        k.rfind("system." + block + ".", 0) == 0) {
+        k.find("." + block + ".") != std::string::npos) {
       shown.push_back(s);
     }
   }
