@@ -94,9 +94,9 @@ class SecFormat : public DescriptorFormat {
   std::vector<uint8_t> build(uint64_t src, uint64_t dst, uint32_t len, uint64_t key,
                              uint32_t tag) const override {
     const uint32_t blocks = len / kAesBlockBytes > 0 ? len / kAesBlockBytes : 1;
-    SecBd bd = sec_bd_cipher(kSecCAlgAes, kSecCModeEcb, /*encrypt=*/true, kSecCKey128, key,
-                             /*iv=*/0, src, dst, blocks * kAesBlockBytes,
-                             static_cast<uint16_t>(tag));
+    SecBd bd =
+        sec_bd_cipher(kSecCAlgAes, kSecCModeEcb, /*encrypt=*/true, kSecCKey128, key,
+                      /*iv=*/0, src, dst, blocks * kAesBlockBytes, static_cast<uint16_t>(tag));
     std::vector<uint8_t> out(sizeof bd);
     std::memcpy(out.data(), &bd, sizeof bd);
     return out;
