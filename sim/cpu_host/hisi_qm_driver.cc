@@ -36,6 +36,7 @@ HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic
   for (uint32_t i = 0; i < info_.num_qps; ++i) {
     qps_.push_back(std::make_unique<Qp>());
     qps_.back()->id = static_cast<uint16_t>(i);
+    send_locks_.push_back(std::make_unique<SpinLock>());
   }
   qp_used_.assign(info_.num_qps, false);
 }
@@ -45,26 +46,49 @@ void HisiQmDriver::probe(CpuContext& cpu) {
   aeq_ = dma_.alloc_coherent(cpu, uint64_t{info_.aeq_depth} * qm::kAeqeSize);
   ctx_buf_ = dma_.alloc_coherent(cpu, kPage);
   qm::Eqc eqc = qm::make_eqc(eq_.iova, info_.eq_depth);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &eqc, sizeof eqc);
-  mailbox(cpu, qm::kMbCmdEqc, ctx_buf_.iova, 0);
+  mailbox_ctx(cpu, qm::kMbCmdEqc, &eqc, sizeof eqc, 0);
   qm::Aeqc aeqc = qm::make_eqc(aeq_.iova, info_.aeq_depth);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &aeqc, sizeof aeqc);
-  mailbox(cpu, qm::kMbCmdAeqc, ctx_buf_.iova, 0);
+  mailbox_ctx(cpu, qm::kMbCmdAeqc, &aeqc, sizeof aeqc, 0);
   gic_.set_handler(info_.eq_msi_vector, [this](CpuContext& c) { eq_irq(c); });
   gic_.set_handler(info_.eq_msi_vector + qm::kAeqIrqVector, [this](CpuContext& c) { aeq_irq(c); });
   kernel_.env().trace_event("host.qm_drv", "probe", {tf("dev", info_.name)});
 }
 
-void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
-  while (mailbox_locked_) sc_core::wait(mailbox_unlocked_);
+void HisiQmDriver::lock_mailbox(CpuContext& cpu) {
+  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
   mailbox_locked_ = true;
+}
+
+void HisiQmDriver::unlock_mailbox() {
+  mailbox_locked_ = false;
+  mailbox_unlocked_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+  // A command, once started, runs to the end even if the thread is killed meanwhile: a
+  // half-done handshake would leave the mailbox busy for the next user.
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
+  struct Unlock {  // however the command ends (a dead device throws)
+    HisiQmDriver* d;
+    ~Unlock() { d->unlock_mailbox(); }
+  } unlock{this};
+  mailbox_locked(cpu, cmd, base, queue);
+}
+
+void HisiQmDriver::mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len,
+                               uint16_t queue) {
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
   struct Unlock {
     HisiQmDriver* d;
-    ~Unlock() {
-      d->mailbox_locked_ = false;
-      d->mailbox_unlocked_.notify(sc_core::SC_ZERO_TIME);
-    }
+    ~Unlock() { d->unlock_mailbox(); }
   } unlock{this};
+  kernel_.kernel_write(cpu, ctx_buf_.pa, ctx, len);
+  mailbox_locked(cpu, cmd, ctx_buf_.iova, queue);
+}
+
+void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
   qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
   // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
   kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
@@ -124,28 +148,36 @@ void HisiQmDriver::start_qp(CpuContext& cpu, Qp& qp, uint32_t pasid, bool pasid_
   qm::Sqc sqc =
       qm::make_sqc_v2(qp.ring.iova + qp.sq_offset, info_.sq_depth, info_.sqe_size,
                       static_cast<uint16_t>(pasid), pasid_enabled, qp.id, qp.alg_type, priority);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &sqc, sizeof sqc);
-  mailbox(cpu, qm::kMbCmdSqc, ctx_buf_.iova, qp.id);
+  mailbox_ctx(cpu, qm::kMbCmdSqc, &sqc, sizeof sqc, qp.id);
   qm::Cqc cqc = qm::make_cqc_v2(qp.ring.iova + qp.cq_offset, info_.sq_depth,
                                 static_cast<uint16_t>(pasid), pasid_enabled);
-  kernel_.kernel_write(cpu, ctx_buf_.pa, &cqc, sizeof cqc);
-  mailbox(cpu, qm::kMbCmdCqc, ctx_buf_.iova, qp.id);
+  mailbox_ctx(cpu, qm::kMbCmdCqc, &cqc, sizeof cqc, qp.id);
   qp.started = true;
   qp.disabled = false;
   kernel_.env().trace_event("host.qm_drv", "start_qp",
                             {tf("qp", qp.id), tf("pasid", pasid), tf("alg", qp.alg_type)});
 }
 
+void HisiQmDriver::stop_qp(CpuContext& cpu, Qp& qp) {
+  if (!qp.started) return;
+  // hisi_qm_stop_qp: the STOP_QP mailbox command; busy until the queue drained.
+  mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);
+  qp.started = false;
+}
+
+void HisiQmDriver::free_ring(CpuContext& cpu, DmaApi::Coherent& ring) {
+  if (ring.size) dma_.free_coherent(cpu, ring);
+  ring = {};
+}
+
 void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
   if (!qp) return;
-  if (qp->started) {
-    // hisi_qm_stop_qp: the STOP_QP mailbox command.
-    mailbox(cpu, qm::kMbCmdStopQp, 0, qp->id);
-    qp->started = false;
-  }
+  stop_qp(cpu, *qp);
   if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
   qp->ring = {};
   qp->on_event = nullptr;
+  qp->on_fail = nullptr;
+  qp->slot_busy = nullptr;
   qp_used_[qp->id] = false;
 }
 
@@ -183,17 +215,21 @@ void HisiQmDriver::ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head
   kernel_.mmio_write64(cpu, doorbell_pa(qp.id, qm::kDbCmdCq), qm::encode_doorbell_v2(db));
 }
 
-bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe) {
+bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe, uint16_t* slot) {
+  SpinLockGuard lock(*send_locks_[qp.id], cpu);
   // The kernel tracks used entries by its own tail and the CQ head it has consumed.
   if (qp.disabled || !qp.started) return false;
   const uint32_t depth = info_.sq_depth;
   const uint32_t used = (qp.sq_tail + depth - qp.cq_head) % depth;
   if (used == depth - 1) return false;
-  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{qp.sq_tail} * info_.sqe_size, sqe,
+  if (qp.slot_busy && qp.slot_busy(qp.sq_tail)) return false;
+  const uint16_t at = qp.sq_tail;
+  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{at} * info_.sqe_size, sqe,
                        info_.sqe_size);
   qp.sq_tail = static_cast<uint16_t>((qp.sq_tail + 1) % depth);
   cpu.busy(ns(kernel_.costs().barrier_ns));  // dma_wmb before the doorbell
   ring_sq_doorbell(cpu, qp, qp.sq_tail);
+  if (slot) *slot = at;
   return true;
 }
 

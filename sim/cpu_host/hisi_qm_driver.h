@@ -12,6 +12,16 @@
 //    qm_set_qp_disable), STOP_QP through the mailbox (hisi_qm_stop_qp; for a kernel queue the
 //    outstanding requests are failed, qp_stop_fail_cb), then the rx stop word; the queue's
 //    pollers are woken (uacce_wake_up) so they see the words. Then it rings the AEQ doorbell.
+// Stopping a queue (hisi_qm_stop_qp, from uacce PUT_Q/release and from release_qp) drains it,
+// as Linux qm_stop_qp_nolock -> qm_drain_qp does: the STOP_QP mailbox command (Kunpeng 930,
+// QM_SUPPORT_STOP_QP) stops fetching and completes only when the queue's fetched SQEs have
+// their CQEs, so no DMA of the queue is left when it returns (SVA requires that before unbind:
+// iommu_sva_unbind_device "the device should not be issuing any more transaction for this
+// PASID"). Nothing is aborted: the QM has no abort command short of a function reset; requests
+// whose DMA faults (a dead mm's quiet CD, an unmapped buffer) complete with the engine's
+// error status. The mailbox context buffer is shared by the function's queues, so it is
+// written and its command sent under the mailbox lock (Linux qm_set_and_get_xqc holds
+// qm->mailbox_lock around both).
 // Device isolation: the model's QM counts device errors itself (qm_formats.h model registers
 // 0x3f00/0x3f04/0x3f08); the driver reads the isolation flag by MMIO instead of keeping the
 // count as Linux qm_hw_err_isolate does. The threshold (Linux sysfs isolate_strategy) is the
@@ -76,6 +86,9 @@ class HisiQmDriver {
     // Kernel queues: called for each outstanding SQ slot when the queue is disabled after a
     // hardware error (qp_stop_fail_cb -> req_cb): the request failed.
     std::function<void(CpuContext&, uint16_t slot)> on_fail;
+    // Kernel queues: true while the owner still has to read slot's SQE back (the device
+    // writes results there), so kernel_send does not reuse it; unset = never.
+    std::function<bool(uint16_t slot)> slot_busy;
   };
 
   HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic, HisiQmDeviceInfo info);
@@ -87,7 +100,14 @@ class HisiQmDriver {
   uint32_t available_qps() const;
   // Allocates a free queue pair (lowest id first); nullptr when none is free.
   Qp* alloc_qp(uint8_t alg_type);
+  // Stops the queue if started (stop_qp), frees its ring if it still has one, frees the qp.
   void release_qp(CpuContext& cpu, Qp* qp);
+  // hisi_qm_stop_qp: STOP_QP through the mailbox, which returns once the device drained the
+  // queue (see the header comment). Nothing for a queue not started.
+  void stop_qp(CpuContext& cpu, Qp& qp);
+  // Frees ring memory taken from a queue (alloc_ring) that outlived it (a uacce file keeps its
+  // DUS ring until its mapping is gone).
+  void free_ring(CpuContext& cpu, DmaApi::Coherent& ring);
 
   // Allocates the queue's ring memory: SQ + CQ (+ a status page when with_status_page).
   void alloc_ring(CpuContext& cpu, Qp& qp, bool with_status_page);
@@ -115,8 +135,10 @@ class HisiQmDriver {
   void ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head, bool rearm_irq);
 
   // Kernel users of a queue (the syscall path): copy an SQE into the ring and ring the
-  // doorbell. Returns false when the ring is full (used == depth - 1).
-  bool kernel_send(CpuContext& cpu, Qp& qp, const void* sqe);
+  // doorbell, under the queue's spinlock (qp->qp_lock), so threads may send on one queue
+  // concurrently. Returns false when the ring is full (used == depth - 1) or the next slot is
+  // still busy; otherwise the SQ slot used goes to *slot.
+  bool kernel_send(CpuContext& cpu, Qp& qp, const void* sqe, uint16_t* slot = nullptr);
   // Reads completed CQEs (phase match) and returns their sq_head slots, advancing the head and
   // ringing the CQ doorbell once per CQE (priority 0) and once more to re-arm (priority 1).
   std::vector<uint16_t> kernel_poll_cq(CpuContext& cpu, Qp& qp);
@@ -125,6 +147,11 @@ class HisiQmDriver {
 
  private:
   void mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue);
+  // Writes a context into ctx_buf_ and sends its command, both under the mailbox lock.
+  void mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len, uint16_t queue);
+  void lock_mailbox(CpuContext& cpu);
+  void unlock_mailbox();
+  void mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue);
   void eq_irq(CpuContext& cpu);
   void aeq_irq(CpuContext& cpu);
   void set_qp_disable(CpuContext& cpu, const Qp& qp, uint32_t words_from_end);
@@ -135,12 +162,13 @@ class HisiQmDriver {
   InterruptController& gic_;
   HisiQmDeviceInfo info_;
   std::vector<std::unique_ptr<Qp>> qps_;
+  std::vector<std::unique_ptr<SpinLock>> send_locks_;  // per queue
   std::vector<bool> qp_used_;
   DmaApi::Coherent eq_;
   DmaApi::Coherent aeq_;
   DmaApi::Coherent ctx_buf_;  // one context's staging buffer for the mailbox
-  // qm->mailbox_lock: the AEQ handler's STOP_QP (irq core) must not interleave with a
-  // thread's SQC/CQC commands.
+  // qm->mailbox_lock (a mutex: waiters sleep): the AEQ handler's STOP_QP (irq core) and the
+  // threads' SQC/CQC commands must not interleave.
   bool mailbox_locked_ = false;
   sc_core::sc_event mailbox_unlocked_;
   uint16_t eq_head_ = 0;

@@ -33,6 +33,8 @@ struct HostCostParams {
   std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
   uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
   double dma_flush_timeout_us;  // deferred: the flush queue's timer
+  double fork_ns;               // fork(): copy_process, mm and fd-table duplication
+  double fork_page_ns;          // fork(): per present page of the parent (copy_page_range)
   double sleep_ns;           // schedule() out of the syscall: the context switch away
   double irq_entry_ns;       // MSI to handler running: GIC ack, vector, irq_enter
   double irq_handler_ns;     // EQ/CQ processing in the handler, per event
@@ -45,6 +47,10 @@ struct HostCostParams {
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
+  // Cores and the scheduler of the simulated threads (cpu_scheduler.h).
+  uint64_t cores;
+  double time_slice_us;      // a thread's slice when others wait for its core
+  double context_switch_ns;  // a thread that waited for a core switches in
 
   void declare(ParamScope& s) {
     s.add("syscall_entry_ns", syscall_entry_ns, 100.0, "ns",
@@ -109,6 +115,17 @@ struct HostCostParams {
     s.add("dma_flush_timeout_us", dma_flush_timeout_us, 10000.0, "us",
           "Deferred flush: the flush queue timer (checked at each unmap)",
           "Linux IOVA_FQ_TIMEOUT = 10 ms", Range::min(0.001));
+    s.add("fork_ns", fork_ns, 30000.0, "ns",
+          "fork(): copy_process, the new mm and its page-table root, duplicating the fd table "
+          "(the per-page work is fork_page_ns)",
+          "guess: lmbench lat_proc fork (fork+exit) is tens of us for a small process on Linux "
+          "servers",
+          Range::min(0));
+    s.add("fork_page_ns", fork_page_ns, 25.0, "ns",
+          "fork(): per present page of the parent (a huge page counts once): copy_page_range "
+          "copying and write-protecting its PTE. The model copies the data eagerly at no time "
+          "cost instead of copy-on-write, whose later faults it does not charge",
+          "guess: a PTE copy with its page reference is tens of ns", Range::min(0));
     s.add("sleep_ns", sleep_ns, 1200.0, "ns", "Context switch away when the syscall sleeps",
           "guess: lmbench lat_ctx ~1-2 us with cache effects", Range::min(0));
     s.add("irq_entry_ns", irq_entry_ns, 600.0, "ns",
@@ -137,6 +154,24 @@ struct HostCostParams {
           "process's frame, a freed frame, a PASID no longer bound) and count violations in "
           "host.dma_oracle.*; it only observes. Off saves one ownership lookup per 4 KiB of DMA",
           "model choice (a simulator check, not part of the host)");
+    s.add("cores", cores, 8u, "cores",
+          "Host CPU cores the simulated threads run on (boot, IRQ and kernel contexts are "
+          "not counted: they have a core of their own)",
+          "guess: a small slice of a Kunpeng 920-class server (48-64 cores per socket), more "
+          "than the threads of today's scenarios (one application thread), so their numbers "
+          "do not change; with fewer cores than runnable threads they queue",
+          Range::between(1, 4096));
+    s.add("time_slice_us", time_slice_us, 3000.0, "us",
+          "Time slice: a thread that has run this long since it got its core is preempted if "
+          "others wait for one",
+          "Linux 6.6+ EEVDF: sysctl_sched_base_slice 0.75 ms x (1 + ilog2(min(ncpus, 8))) "
+          "(SCHED_TUNABLESCALING_LOG) = 3 ms with 8 or more CPUs",
+          Range::min(0.001));
+    s.add("context_switch_ns", context_switch_ns, 1200.0, "ns",
+          "CPU time of switching in a thread that waited in the run queue (after a preemption "
+          "or when it first runs); a thread woken from a sleep pays wakeup_ns instead",
+          "guess: the same figure as sleep_ns (lmbench lat_ctx ~1-2 us with cache effects)",
+          Range::min(0));
   }
 };
 

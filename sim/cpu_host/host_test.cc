@@ -1,11 +1,13 @@
 // The host model's own blocks: a process's address space, the interrupt controller's
-// delivery order and cost, the host bus's routing, and HostThread's busy-poll accounting.
+// delivery order and cost, the host bus's routing, and HostThread's busy-poll accounting (on a
+// core of its own and on a scheduler's shared core).
 #include <gtest/gtest.h>
 
 #include <memory>
 
 #include "sim/base/sim_env.h"
 #include "sim/base/tlm_access.h"
+#include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/host_bus.h"
 #include "sim/cpu_host/host_thread.h"
 #include "sim/cpu_host/interrupt_controller.h"
@@ -200,6 +202,79 @@ TEST(HostThread, BusyPollWakesAtTheNextPollBoundaryAndChargesTheWholeWait) {
   EXPECT_EQ(h->seen_at, ns(1300));
   EXPECT_EQ(h->cpu, ns(1300));
   EXPECT_TRUE(h->timed_out);
+  h.reset();
+  dma.reset();
+  devices.reset();
+  kernel.reset();
+  mem.reset();
+}
+
+// On one core with a short slice: the poller holds the core while it spins, is preempted at
+// slice end by a compute thread, and sees the write that came while it was off-core when it
+// runs again; only its on-core time is charged.
+struct ScheduledPollHarness : sc_core::sc_module {
+  SC_HAS_PROCESS(ScheduledPollHarness);
+  ScheduledPollHarness(sc_core::sc_module_name n, Kernel& k, Process& p, uint64_t va,
+                       CpuScheduler& s)
+      : sc_module(n), kernel(k), process(p), va(va), sched(s) {
+    SC_THREAD(poller);
+    SC_THREAD(compute);
+    SC_THREAD(writer);
+  }
+  void poller() {
+    HostThread t(kernel, process, "poller", &sched);
+    ok = t.poll_memory(
+        va, 4, [](const uint8_t* b) { return b[0] == 0x5a; }, 50'000, 10'000'000);
+    seen_at = sc_core::sc_time_stamp();
+    cpu = t.cpu().busy_time();
+  }
+  void compute() {
+    HostThread t(kernel, process, "compute", &sched);
+    t.compute(2'000'000);  // 2 us
+    compute_done = sc_core::sc_time_stamp();
+  }
+  void writer() {
+    sc_core::wait(ns(1234));
+    const uint8_t v = 0x5a;
+    process.write(va, &v, 1);
+  }
+  Kernel& kernel;
+  Process& process;
+  uint64_t va;
+  CpuScheduler& sched;
+  bool ok = false;
+  sc_core::sc_time seen_at, cpu, compute_done;
+};
+
+TEST(HostThread, ScheduledBusyPollIsPreemptedAndChargedOnlyOnCore) {
+  testing::fresh_sc_context();
+  SimEnv env;
+  auto mem = std::make_unique<PhysicalMemory>("mem", small_dram(), env);
+  FrameAllocator frames(kPage * 16, (64ull << 20) - kPage * 16);
+  HostCostParams costs = default_params<HostCostParams>();
+  auto kernel = std::make_unique<Kernel>("kernel", costs, *mem, frames, env);
+  auto devices = std::make_unique<Recorder>("devices");
+  kernel->mmio.bind(devices->in);
+  auto dma = std::make_unique<Caller>("dma");
+  dma->out.bind(mem->socket);
+  CpuScheduler::Config cfg;
+  cfg.cores = 1;
+  cfg.time_slice = ns(500);
+  cfg.context_switch = ns(100);
+  CpuScheduler sched(cfg, env.stats());
+  Process& p = kernel->create_process();
+  const uint64_t va = p.mmap_anonymous(kPage);
+  auto h = std::make_unique<ScheduledPollHarness>("h", *kernel, p, va, sched);
+  sc_core::sc_start();
+  EXPECT_TRUE(h->ok);
+  // Poller spins 0-500, compute switches in and runs 600-1100, poller switches back in at
+  // 1100-1200 and sees the 1234 ns write; next boundary 1250, one more poll: 1300.
+  EXPECT_EQ(h->seen_at, ns(1300));
+  // On core: 500 spinning, 100 switch, 1200-1250 spinning to the boundary, 50 last poll.
+  EXPECT_EQ(h->cpu, ns(700));
+  // Compute: 500 done by 1100, the rest after the poller ends and one more switch.
+  EXPECT_EQ(h->compute_done, ns(1300 + 100 + 1500));
+  EXPECT_EQ(sched.preemptions(), 2u);
   h.reset();
   dma.reset();
   devices.reset();

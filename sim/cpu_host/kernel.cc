@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstring>
 #include <set>
+#include <stdexcept>
 
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
@@ -32,9 +33,54 @@ Kernel::~Kernel() {
   if (dma_oracle_) memory_.set_device_access_observer(nullptr);
 }
 
+class Kernel::InKernel {
+ public:
+  InKernel(Kernel& k, Process& p) : k_(k), pid_(p.pid()) { ++k_.in_kernel_[pid_]; }
+  ~InKernel() {
+    if (--k_.in_kernel_[pid_] == 0 && k_.exit_waiters_ > 0) {
+      k_.left_kernel_.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+  InKernel(const InKernel&) = delete;
+  InKernel& operator=(const InKernel&) = delete;
+
+ private:
+  Kernel& k_;
+  int pid_;
+};
+
+class Kernel::FileCall {
+ public:
+  FileCall(Kernel& k, std::shared_ptr<OpenFile> f, SyscallContext& ctx)
+      : k_(k), f_(std::move(f)), ctx_(ctx) {
+    ++f_->active_calls;
+  }
+  ~FileCall() {
+    --f_->active_calls;
+    k_.release_if_unused(*f_, ctx_);
+  }
+  FileCall(const FileCall&) = delete;
+  FileCall& operator=(const FileCall&) = delete;
+  KernelFile& file() { return *f_->file; }
+
+ private:
+  Kernel& k_;
+  std::shared_ptr<OpenFile> f_;
+  SyscallContext& ctx_;
+};
+
+void Kernel::release_if_unused(OpenFile& f, SyscallContext& ctx) {
+  if (f.released || f.fd_refs > 0 || f.active_calls > 0) return;
+  f.released = true;
+  f.file->release(ctx);
+}
+
 Process& Kernel::create_process(PageGranule granule) {
-  const int pid = static_cast<int>(processes_.size()) + 100;
+  const int pid = next_pid();
   processes_.push_back(std::make_unique<Process>(pid, memory_, frames_, granule));
+  ProcessRecord& r = records_[pid];
+  r.pid = pid;
+  r.created = sc_core::sc_time_stamp();
   env_.trace_event("host.kernel", "process_create", {tf("pid", pid)});
   return *processes_.back();
 }
@@ -47,13 +93,19 @@ void Kernel::add_sysfs(const std::string& path, std::function<std::string()> val
   sysfs_[path] = std::move(value);
 }
 
-KernelFile* Kernel::file_of(Process& p, int fd) {
+std::shared_ptr<Kernel::OpenFile> Kernel::file_of(Process& p, int fd) {
   auto& table = fd_tables_[p.pid()];
   auto it = table.files.find(fd);
-  return it == table.files.end() ? nullptr : it->second.file.get();
+  return it == table.files.end() ? nullptr : it->second;
+}
+
+int Kernel::file_refs(Process& p, int fd) {
+  auto f = file_of(p, fd);
+  return f ? f->fd_refs : 0;
 }
 
 int Kernel::sys_open(Process& p, CpuContext& cpu, const std::string& path) {
+  InKernel in(*this, p);
   auto it = devices_.find(path);
   if (it == devices_.end()) return -ENOENT;
   auto& table = fd_tables_[p.pid()];
@@ -63,49 +115,60 @@ int Kernel::sys_open(Process& p, CpuContext& cpu, const std::string& path) {
   auto file = it->second->open(ctx, &err);
   if (!file) return err ? err : -ENODEV;
   table.next_fd++;
-  table.files[fd].file = std::move(file);
+  auto of = std::make_shared<OpenFile>();
+  of->file = std::move(file);
+  of->fd_refs = 1;
+  table.files[fd] = std::move(of);
   return fd;
 }
 
 int Kernel::sys_close(Process& p, CpuContext& cpu, int fd) {
+  InKernel in(*this, p);
   auto& table = fd_tables_[p.pid()];
   auto it = table.files.find(fd);
   if (it == table.files.end()) return -EBADF;
   // Mappings of the file go first (the file stays referenced by its VMAs in Linux; the
   // model releases at close after tearing them down).
   for (uint64_t va : p.vmas_of_fd(fd)) p.munmap(va, p.find_vma(va)->length);
-  SyscallContext ctx{*this, p, cpu, costs_, fd};
-  it->second.file->release(ctx);
+  std::shared_ptr<OpenFile> f = it->second;
   table.files.erase(it);
+  --f->fd_refs;
+  SyscallContext ctx{*this, p, cpu, costs_, fd};
+  release_if_unused(*f, ctx);
   return 0;
 }
 
 long Kernel::sys_ioctl(Process& p, CpuContext& cpu, int fd, unsigned long cmd, void* arg) {
-  KernelFile* f = file_of(p, fd);
+  InKernel in(*this, p);
+  auto f = file_of(p, fd);
   if (!f) return -EBADF;
   SyscallContext ctx{*this, p, cpu, costs_, fd};
-  return f->ioctl(ctx, cmd, arg);
+  FileCall call(*this, std::move(f), ctx);
+  return call.file().ioctl(ctx, cmd, arg);
 }
 
 uint64_t Kernel::sys_mmap(Process& p, CpuContext& cpu, int fd, uint64_t len, int prot,
                           uint64_t offset, int* err) {
+  InKernel in(*this, p);
   *err = 0;
   if (len == 0) {
     *err = -EINVAL;
     return 0;
   }
   if (fd < 0) return sys_mmap_anonymous(p, cpu, len, /*populate=*/true, err);
-  KernelFile* f = file_of(p, fd);
+  auto f = file_of(p, fd);
   if (!f) {
     *err = -EBADF;
     return 0;
   }
   SyscallContext ctx{*this, p, cpu, costs_, fd};
-  return f->mmap(ctx, len, prot, offset, err);
+  FileCall call(*this, std::move(f), ctx);
+  return call.file().mmap(ctx, len, prot, offset, err);
 }
 
 uint64_t Kernel::sys_mmap_anonymous(Process& p, CpuContext& cpu, uint64_t len, bool populate,
                                     int* err, uint64_t page_size) {
+  InKernel in(*this, p);
   *err = 0;
   if (page_size == 0) page_size = p.granule_size();
   if (len == 0 || !p.supports_page_size(page_size)) {
@@ -141,6 +204,7 @@ void Kernel::notify_invalidate(Process& p, CpuContext& cpu, uint64_t va, uint64_
 }
 
 int Kernel::sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
+  InKernel in(*this, p);
   cpu.busy(ns(costs_.mprotect_ns));
   const Vma* vma = p.find_vma(va);
   if (!vma || align_down(va, vma->page_size) != vma->start) return -EINVAL;
@@ -150,6 +214,7 @@ int Kernel::sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
 }
 
 int Kernel::sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable) {
+  InKernel in(*this, p);
   cpu.busy(ns(costs_.mprotect_ns));
   const Vma* vma = p.find_vma(va);
   if (!vma || !p.protect(va, len, writable)) return -ENOMEM;
@@ -162,17 +227,103 @@ int Kernel::sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len,
   return 0;
 }
 
-void Kernel::exit_process(Process& p, CpuContext& cpu) {
-  auto& table = fd_tables_[p.pid()];
-  std::vector<int> fds;
-  for (const auto& [fd, f] : table.files) fds.push_back(fd);
-  for (int fd : fds) sys_close(p, cpu, fd);
-  auto it = notifiers_.find(p.pid());
-  if (it != notifiers_.end()) {
-    for (MmNotifier* n : std::vector<MmNotifier*>(it->second)) n->release(cpu);
+void Kernel::exit_process(Process& p, CpuContext& cpu, int exit_code) {
+  end_process(p, cpu, ProcessState::kExited, exit_code, 0);
+}
+
+void Kernel::kill_process(Process& p, CpuContext& cpu, int signo) {
+  end_process(p, cpu, ProcessState::kKilled, 0, signo);
+}
+
+void Kernel::end_process(Process& p, CpuContext& cpu, ProcessState how, int exit_code, int signo) {
+  if (!p.alive()) return;
+  const int pid = p.pid();
+  p.begin_exit();
+  records_[pid].state = ProcessState::kExiting;
+  records_[pid].exit_started = sc_core::sc_time_stamp();
+  if (how == ProcessState::kKilled) {
+    env_.trace_event("host.kernel", "process_kill", {tf("pid", pid), tf("signo", signo)});
   }
+  // The signal reaches the process's threads: sleepers wake, a system call under way ends
+  // before the teardown touches what it uses.
+  signal_event_.notify(sc_core::SC_ZERO_TIME);
+  ++exit_waiters_;
+  while (in_kernel_[pid] > 0) sc_core::wait(left_kernel_);
+  --exit_waiters_;
+  // exit_mm -> exit_mmap -> mmu_notifier_release: secondary MMUs stop using the mm.
+  auto it = notifiers_.find(pid);
+  if (it != notifiers_.end()) {
+    const std::vector<MmNotifier*> released = it->second;
+    notifiers_.erase(it);
+    for (MmNotifier* n : released) n->release(cpu);
+  }
+  // exit_files: every fd, lowest first.
+  std::vector<int> fds;
+  for (const auto& [fd, f] : fd_tables_[pid].files) fds.push_back(fd);
+  for (int fd : fds) sys_close(p, cpu, fd);
+  fd_tables_.erase(pid);
+  // What is left of the address space (see the header comment for why after the files).
   for (uint64_t va : p.mapping_starts()) p.munmap(va, p.find_vma(va)->length);
-  env_.trace_event("host.kernel", "process_exit", {tf("pid", p.pid())});
+  p.end_exit(how, exit_code, signo);
+  ProcessRecord& r = records_[pid];
+  r.state = how;
+  r.exit_code = exit_code;
+  r.signal = signo;
+  r.wait_status = p.wait_status();
+  r.ended = sc_core::sc_time_stamp();
+  for (const auto& hook : mm_drop_hooks_) hook(p);
+  if (how == ProcessState::kKilled) {
+    env_.trace_event("host.kernel", "process_exit",
+                     {tf("pid", pid), tf("status", "killed"), tf("signo", signo)});
+  } else {
+    env_.trace_event("host.kernel", "process_exit",
+                     {tf("pid", pid), tf("status", "exited"), tf("code", exit_code)});
+  }
+}
+
+Process& Kernel::fork_process(Process& parent, CpuContext& cpu) {
+  if (!parent.alive()) throw std::logic_error("fork of a process that is not running");
+  InKernel in(*this, parent);
+  const int pid = next_pid();
+  ForkCopyStats copied;
+  std::unique_ptr<Process> child = parent.fork(pid, &copied);
+  // copy_process + dup_mmap as Linux charges them: the page-table copy per present page;
+  // the data copy itself is free here because copy-on-write is not modelled (see HostCostParams).
+  cpu.busy(ns(costs_.fork_ns + costs_.fork_page_ns * static_cast<double>(copied.pages)));
+  // dup_fd: the child's table refers to the same open files.
+  const FdTable& from = fd_tables_[parent.pid()];
+  FdTable& to = fd_tables_[pid];
+  to.next_fd = from.next_fd;
+  for (const auto& [fd, f] : from.files) {
+    to.files[fd] = f;
+    ++f->fd_refs;
+  }
+  processes_.push_back(std::move(child));
+  ProcessRecord& r = records_[pid];
+  r.pid = pid;
+  r.parent_pid = parent.pid();
+  r.created = sc_core::sc_time_stamp();
+  env_.stats().counter("host.kernel.forks", "fork_process calls").inc();
+  env_.stats().counter("host.kernel.fork_pages_copied", "Pages fork copied").inc(copied.pages);
+  env_.trace_event("host.kernel", "process_fork",
+                   {tf("parent", parent.pid()), tf("pid", pid), tf("pages", copied.pages),
+                    tf("dropped_device_vmas", copied.dropped_device_vmas)});
+  return *processes_.back();
+}
+
+const ProcessRecord* Kernel::process_record(int pid) const {
+  auto it = records_.find(pid);
+  return it == records_.end() ? nullptr : &it->second;
+}
+
+std::vector<ProcessRecord> Kernel::process_records() const {
+  std::vector<ProcessRecord> out;
+  for (const auto& [pid, r] : records_) out.push_back(r);
+  return out;
+}
+
+void Kernel::add_mm_drop_hook(std::function<void(Process&)> hook) {
+  mm_drop_hooks_.push_back(std::move(hook));
 }
 
 bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t len) {
@@ -192,6 +343,7 @@ bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t l
 }
 
 int Kernel::sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
+  InKernel in(*this, p);
   if (!handle_cpu_fault(p, cpu, va, len)) return -EFAULT;
   const uint64_t granule = p.granule_size();
   const uint64_t first = align_down(va, granule);
@@ -216,10 +368,12 @@ Process* Kernel::find_process(int pid) {
 }
 
 int Kernel::sys_wait_event(Process& p, CpuContext& cpu, int fd, const sc_core::sc_time& timeout) {
-  KernelFile* f = file_of(p, fd);
+  InKernel in(*this, p);
+  auto f = file_of(p, fd);
   if (!f) return -EBADF;
   SyscallContext ctx{*this, p, cpu, costs_, fd};
-  return f->wait_event(ctx, timeout);
+  FileCall call(*this, std::move(f), ctx);
+  return call.file().wait_event(ctx, timeout);
 }
 
 long Kernel::read_sysfs(const std::string& path, std::string* out) const {

@@ -35,11 +35,49 @@ std::optional<ProcessPageSize> process_page_size(uint64_t page_size) {
   }
 }
 
+const char *process_state_name(ProcessState state) {
+  switch (state) {
+    case ProcessState::kRunning:
+      return "running";
+    case ProcessState::kExiting:
+      return "exiting";
+    case ProcessState::kExited:
+      return "exited";
+    case ProcessState::kKilled:
+      return "killed";
+  }
+  return "unknown";
+}
+
 Process::Process(int pid, PhysicalMemory &memory, FrameAllocator &frames, PageGranule granule)
     : pid_(pid), memory_(memory), frames_(frames), page_table_(memory, frames, granule) {}
 
 Process::~Process() {
   for (auto &[va, vma] : vmas_) free_frames(vma);
+}
+
+int Process::wait_status() const {
+  // Linux: WIFEXITED when the low 7 bits are 0, WEXITSTATUS = bits 15..8; WIFSIGNALED otherwise.
+  constexpr int kExitCodeMask = 0xff;
+  constexpr int kExitCodeShift = 8;
+  constexpr int kSignalMask = 0x7f;
+  if (state_ == ProcessState::kExited) return (exit_code_ & kExitCodeMask) << kExitCodeShift;
+  if (state_ == ProcessState::kKilled) return term_signal_ & kSignalMask;
+  return -1;
+}
+
+void Process::begin_exit() {
+  if (state_ != ProcessState::kRunning) throw std::logic_error("process is not running");
+  state_ = ProcessState::kExiting;
+}
+
+void Process::end_exit(ProcessState final_state, int exit_code, int signo) {
+  if (final_state != ProcessState::kExited && final_state != ProcessState::kKilled) {
+    throw std::invalid_argument("end_exit: the final state is exited or killed");
+  }
+  state_ = final_state;
+  exit_code_ = exit_code;
+  term_signal_ = signo;
 }
 
 void Process::free_frames(const Vma &vma) {
@@ -191,6 +229,49 @@ std::vector<uint64_t> Process::vmas_of_fd(int fd) const {
     if (vma.owner_fd == fd) out.push_back(va);
   }
   return out;
+}
+
+std::vector<Vma> Process::device_mappings() const {
+  std::vector<Vma> out;
+  for (const auto &[va, vma] : vmas_) {
+    if (vma.kind != VmaKind::kAnonymous) out.push_back(vma);
+  }
+  return out;
+}
+
+std::unique_ptr<Process> Process::fork(int child_pid, ForkCopyStats *stats) const {
+  auto child = std::make_unique<Process>(child_pid, memory_, frames_, granule());
+  child->parent_pid_ = pid_;
+  child->next_va_ = next_va_;  // the child's later mmaps land where the parent's would
+  ForkCopyStats counted;
+  PhysicalMemory::Page buf;
+  for (const auto &[va, vma] : vmas_) {
+    if (vma.kind != VmaKind::kAnonymous) {  // VM_DONTCOPY (uacce_fops_mmap)
+      ++counted.dropped_device_vmas;
+      continue;
+    }
+    Vma copy = vma;
+    copy.frames.assign(vma.frames.size(), 0);  // filled as frames are taken (frees on throw)
+    Vma &mine = child->vmas_[va] = copy;
+    ++counted.vmas;
+    PtePerms perms;
+    perms.write = vma.writable;
+    for (size_t i = 0; i < vma.frames.size(); ++i) {
+      if (vma.frames[i] == 0) continue;  // untouched: the child faults it in itself
+      const uint64_t frame =
+          frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size);
+      mine.frames[i] = frame;
+      for (uint64_t off = 0; off < vma.page_size; off += buf.size()) {
+        memory_.read(vma.frames[i] + off, buf.data(), buf.size());
+        memory_.write(frame + off, buf.data(), buf.size());
+      }
+      child->page_table_.map(va + i * vma.page_size, frame, vma.page_size, perms, vma.page_size);
+      ++counted.pages;
+      counted.bytes += vma.page_size;
+    }
+  }
+  if (stats) *stats = counted;
+  return child;
 }
 
 std::optional<uint64_t> Process::translate(uint64_t va) const {

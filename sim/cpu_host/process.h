@@ -24,8 +24,18 @@
 // QM's doorbell isolation), which the model's 4 KiB drivers do not. The address mmap_physical
 // returns points at the first given byte, so it can sit inside the VMA's first page.
 //
+// Lifecycle: a process is running, exiting (the kernel's teardown is under way) or ended (exited
+// with a code, or killed by a signal); the Kernel drives the changes (exit_process, kill_process)
+// and keeps the Process object afterwards so its record stays readable. fork() makes the child's
+// address space: every anonymous mapping at the same VA with the same page size and rights, each
+// touched page copied into fresh frames now (eagerly: copy-on-write is not modelled, so parent and
+// child never share a frame and the child's frames are taken at fork time), untouched pages left
+// untouched; device mappings are not copied (uacce maps its regions VM_DONTCOPY), so the child's
+// doorbell and ring VAs are unmapped there.
+//
 // Not modelled: transparent huge pages (khugepaged, splitting), partial unmaps, mremap,
-// page-cache-backed mappings, copy-on-write.
+// page-cache-backed mappings, copy-on-write, VM_WIPEONFORK (uacce sets it too; VM_DONTCOPY
+// already drops the mapping).
 #pragma once
 
 #include <cstdint>
@@ -59,6 +69,19 @@ struct Vma {
   std::vector<uint64_t> lent_pages;
 };
 
+// Running, exiting (teardown under way: its threads get SIGKILL at their next call), or ended.
+enum class ProcessState { kRunning, kExiting, kExited, kKilled };
+const char *process_state_name(ProcessState state);  // "running", "exiting", "exited", "killed"
+
+// What fork() copied: anonymous mappings and their touched pages (of the mapping's page size),
+// the bytes in them, and the device mappings left out (VM_DONTCOPY).
+struct ForkCopyStats {
+  uint64_t vmas = 0;
+  uint64_t pages = 0;
+  uint64_t bytes = 0;
+  uint64_t dropped_device_vmas = 0;
+};
+
 // How a workload's page size maps onto a process: the translation granule, and the huge page size
 // of its buffers (0 = ordinary granule pages).
 struct ProcessPageSize {
@@ -79,6 +102,19 @@ class Process {
   ~Process();
 
   int pid() const { return pid_; }
+  // The process this one was forked from; -1 for a process the kernel created.
+  int parent_pid() const { return parent_pid_; }
+  ProcessState state() const { return state_; }
+  bool alive() const { return state_ == ProcessState::kRunning; }
+  bool ended() const { return state_ == ProcessState::kExited || state_ == ProcessState::kKilled; }
+  int exit_code() const { return exit_code_; }      // when kExited
+  int term_signal() const { return term_signal_; }  // when kKilled
+  // The status wait(2) reports, Linux encoding: (code & 0xff) << 8 when exited, the signal
+  // number when killed (WIFEXITED / WIFSIGNALED); -1 while not ended.
+  int wait_status() const;
+  // The kernel's teardown: begin_exit() when it starts, end_exit() when it is done.
+  void begin_exit();
+  void end_exit(ProcessState final_state, int exit_code, int signo);
   PageTable &page_table() { return page_table_; }
   const PageTable &page_table() const { return page_table_; }
   PageGranule granule() const { return page_table_.granule(); }
@@ -117,6 +153,13 @@ class Process {
   std::vector<uint64_t> mapping_starts() const;
   const Vma *find_vma(uint64_t va) const;
   std::vector<uint64_t> vmas_of_fd(int fd) const;
+  // The device mappings (doorbell pages, DUS rings), in VA order: what a fork child lacks.
+  std::vector<Vma> device_mappings() const;
+
+  // The child's address space (see the header comment): a new Process `child_pid` whose parent
+  // is this one. Throws std::runtime_error when frames run out (the partial child frees what it
+  // took when destroyed).
+  std::unique_ptr<Process> fork(int child_pid, ForkCopyStats *stats) const;
 
   // Functional access to the process's memory (the CPU's view), leaf by leaf through the page
   // table. Returns false if any page is unmapped.
@@ -130,6 +173,10 @@ class Process {
   // Frees an unmapped VMA's anonymous frames and ends the lending of its DUS pages.
   void free_frames(const Vma &vma);
   int pid_;
+  int parent_pid_ = -1;
+  ProcessState state_ = ProcessState::kRunning;
+  int exit_code_ = 0;
+  int term_signal_ = 0;
   PhysicalMemory &memory_;
   FrameAllocator &frames_;
   PageTable page_table_;

@@ -18,8 +18,9 @@ constexpr uint64_t kPage = aarch64::kPageSize4K;
 uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
 }  // namespace
 
-SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
-    : kernel_(kernel), config_(config) {}
+SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config) : kernel_(kernel), config_(config) {
+  kernel_.add_mm_drop_hook([this](Process& p) { mm_dropped(p.pid()); });
+}
 
 uint32_t SmmuDriver::reg_read32(CpuContext& cpu, uint32_t offset) {
   return kernel_.mmio_read32(cpu, config_.regs_pa + offset);
@@ -184,14 +185,23 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
     dev.bonds[bound->second].refs++;
     return bound->second;
   }
-  uint32_t pasid;
-  if (!free_pasids_.empty()) {
-    pasid = free_pasids_.front();
-    free_pasids_.erase(free_pasids_.begin());
-  } else {
-    pasid = next_pasid_++;
+  auto mm = mm_pasids_.find(process.pid());
+  if (mm == mm_pasids_.end()) {
+    // iommu_alloc_mm_data: the mm's first bind takes a PASID (lowest free first).
+    uint32_t fresh;
+    if (!free_pasids_.empty()) {
+      fresh = free_pasids_.front();
+      free_pasids_.erase(free_pasids_.begin());
+    } else {
+      fresh = next_pasid_++;
+    }
+    if (fresh >= (1u << config_.ssid_bits)) {
+      throw std::runtime_error("SMMU driver: out of PASIDs");
+    }
+    mm = mm_pasids_.emplace(process.pid(), MmPasid{fresh, 0, false}).first;
   }
-  if (pasid >= (1u << config_.ssid_bits)) throw std::runtime_error("SMMU driver: out of PASIDs");
+  const uint32_t pasid = mm->second.pasid;
+  if (next_asid_ == 0) throw std::runtime_error("SMMU driver: out of ASIDs");
   const uint16_t asid = next_asid_++;
   smmu::CdConfig cd;
   cd.asid = asid;
@@ -202,6 +212,7 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   write_cd(cpu, dev, pasid, cd);
   submit(cpu, {smmu::encode_cmd_cfgi_cd(sid, pasid)});
   dev.pasid_of_pid[process.pid()] = pasid;
+  ++mm->second.devices;
   Bond& bond = dev.bonds[pasid];
   bond.process = &process;
   bond.asid = asid;
@@ -215,13 +226,22 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   return pasid;
 }
 
-void SmmuDriver::quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid) {
-  // A CD that faults everything (EPD0) so in-flight DMA faults cleanly, then invalidate.
-  smmu::CdConfig quiet;
-  quiet.epd0 = true;
-  quiet.asid = asid;
+void SmmuDriver::retire_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid,
+                           bool quiet) {
   const Device& dev = devices_.at(sid);
-  write_cd(cpu, dev, pasid, quiet);
+  if (quiet) {
+    // mm release: keep the CD valid (no C_BAD_CD storm) but fault everything (EPD0), so
+    // in-flight DMA faults cleanly.
+    smmu::CdConfig cd;
+    cd.epd0 = true;
+    cd.asid = asid;
+    write_cd(cpu, dev, pasid, cd);
+  } else {
+    // arm_smmu_clear_cd: an all-zero CD (V = 0).
+    const uint64_t zero[smmu::kCdDwords] = {};
+    kernel_.kernel_write(cpu, dev.cd_table_pa + uint64_t{pasid} * smmu::kCdBytes, zero,
+                         sizeof zero);
+  }
   std::vector<smmu::CmdWords> cmds = {smmu::encode_cmd_cfgi_cd(sid, pasid),
                                       smmu::encode_cmd_tlbi_nh_asid(asid)};
   if (dev.ats) cmds.push_back(smmu::encode_cmd_atc_inv(sid, true, pasid, 0, 0));
@@ -234,15 +254,47 @@ void SmmuDriver::sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid) {
   Device& dev = it->second;
   auto b = dev.bonds.find(pasid);
   if (b == dev.bonds.end() || --b->second.refs > 0) return;
-  if (!b->second.released) quiesce_cd(cpu, sid, pasid, b->second.asid);
+  // The device is stopped (the caller drained its queue): clear the CD and the TLBs of the
+  // ASID before anything is freed.
+  retire_cd(cpu, sid, pasid, b->second.asid, /*quiet=*/false);
+  const int pid = b->second.process->pid();
   kernel_.unregister_mm_notifier(*b->second.process, b->second.notifier.get());
-  dev.pasid_of_pid.erase(b->second.process->pid());
+  dev.pasid_of_pid.erase(pid);
   dev.bonds.erase(b);
   // From here on no DMA may carry this PASID (the CD faults everything, the TLBs are clean).
   if (DmaOracle* oracle = kernel_.dma_oracle()) oracle->unbind(sid, pasid);
+  kernel_.env().trace_event("host.smmu_drv", "sva_unbind", {tf("sid", sid), tf("pasid", pasid)});
+  auto mm = mm_pasids_.find(pid);
+  if (mm != mm_pasids_.end() && --mm->second.devices == 0 && mm->second.dropped) {
+    free_mm_pasid(pid);
+  }
+}
+
+void SmmuDriver::mm_dropped(int pid) {
+  auto mm = mm_pasids_.find(pid);
+  if (mm == mm_pasids_.end()) return;
+  mm->second.dropped = true;
+  if (mm->second.devices == 0) free_mm_pasid(pid);
+}
+
+void SmmuDriver::free_mm_pasid(int pid) {
+  auto mm = mm_pasids_.find(pid);
+  const uint32_t pasid = mm->second.pasid;
+  mm_pasids_.erase(mm);
   free_pasids_.push_back(pasid);
   std::sort(free_pasids_.begin(), free_pasids_.end());
-  kernel_.env().trace_event("host.smmu_drv", "sva_unbind", {tf("sid", sid), tf("pasid", pasid)});
+  kernel_.env().trace_event("host.smmu_drv", "pasid_free", {tf("pid", pid), tf("pasid", pasid)});
+}
+
+std::optional<uint32_t> SmmuDriver::pasid_of(int pid) const {
+  auto mm = mm_pasids_.find(pid);
+  if (mm == mm_pasids_.end()) return std::nullopt;
+  return mm->second.pasid;
+}
+
+int SmmuDriver::devices_bound(int pid) const {
+  auto mm = mm_pasids_.find(pid);
+  return mm == mm_pasids_.end() ? 0 : mm->second.devices;
 }
 
 void SmmuDriver::SvaNotifier::invalidate_range(CpuContext& cpu, uint64_t start, uint64_t length) {
@@ -253,7 +305,7 @@ void SmmuDriver::SvaNotifier::invalidate_range(CpuContext& cpu, uint64_t start, 
 }
 
 void SmmuDriver::SvaNotifier::release(CpuContext& cpu) {
-  drv_.quiesce_cd(cpu, sid_, pasid_, asid_);
+  drv_.retire_cd(cpu, sid_, pasid_, asid_, /*quiet=*/true);
   drv_.devices_.at(sid_).bonds.at(pasid_).released = true;
   drv_.kernel_.env().trace_event("host.smmu_drv", "mm_release", {tf("pasid", pasid_)});
 }
@@ -401,7 +453,32 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   cmds.push_back(smmu::encode_cmd_sync(smmu::kSyncCsSev));
   const unsigned log2 = config_.cmdq_log2;
   const uint32_t entries = 1u << log2;
+  const uint32_t mask = smmu::queue_ptr_mask(log2);
   if (cmds.size() >= entries) throw std::logic_error("SMMU driver: command batch too large");
+  // Runs to its end even if the thread is killed meanwhile: a half-written batch or a held
+  // queue lock would wedge every other submitter.
+  CpuContext::Uninterruptible whole(cpu);
+  const sc_core::sc_time period = ns(kernel_.costs().cmdq_poll_interval_ns);
+  auto check = [](uint32_t cons) {
+    const uint8_t err =
+        static_cast<uint8_t>(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
+    if (err != smmu::kCerrorNone) {
+      throw std::runtime_error("SMMU driver: command queue error " + std::to_string(err));
+    }
+  };
+  // The batch and its PROD update go in under the queue lock; batches of other submitters
+  // may still be in the queue (room is checked against CONS as last read, re-read if short).
+  ++cmdq_waiters_;
+  while (cmdq_locked_) cpu.spin_wait(cmdq_unlocked_);  // a spinlock: the waiter spins
+  --cmdq_waiters_;
+  cmdq_locked_ = true;
+  while (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() > entries) {
+    const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
+    check(cons);
+    cmdq_cons_seen_ = cons & mask;
+    if (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() <= entries) break;
+    cpu.busy(period);
+  }
   for (const auto& c : cmds) {
     const uint32_t idx = smmu::queue_index(cmdq_prod_, log2);
     kernel_.kernel_write(cpu, cmdq_pa_ + uint64_t{idx} * smmu::kCmdBytes, c.data(),
@@ -411,16 +488,17 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   }
   cpu.busy(ns(kernel_.costs().barrier_ns));
   reg_write32(cpu, smmu::kRegCmdqProd, cmdq_prod_);
-  // Wait for the SYNC: poll CMDQ_CONS until it reaches PROD (arm_smmu_cmdq_poll_until_sync).
-  const sc_core::sc_time period = ns(kernel_.costs().cmdq_poll_interval_ns);
+  const uint32_t my_end = cmdq_prod_;  // just past this batch's SYNC
+  cmdq_locked_ = false;
+  if (cmdq_waiters_ > 0) cmdq_unlocked_.notify(sc_core::SC_ZERO_TIME);
+  // Wait for the SYNC: poll CMDQ_CONS until it has passed it (arm_smmu_cmdq_poll_until_sync);
+  // CONS at or beyond my_end, with wrap: my_end - cons (mod 2 * entries) is 0 or > entries.
   while (true) {
     const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
-    const uint8_t err = static_cast<uint8_t>(
-        get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
-    if (err != smmu::kCerrorNone) {
-      throw std::runtime_error("SMMU driver: command queue error " + std::to_string(err));
-    }
-    if ((cons & smmu::queue_ptr_mask(log2)) == cmdq_prod_) break;
+    check(cons);
+    cmdq_cons_seen_ = cons & mask;
+    const uint32_t behind = (my_end - cmdq_cons_seen_) & mask;
+    if (behind == 0 || behind > entries) break;
     cpu.busy(period);
   }
   kernel_.env().stats().counter("host.smmu_drv.syncs").inc();

@@ -2,9 +2,18 @@
 // walking skeleton needs: at probe it builds a linear stream table, the command queue and
 // the event queue in memory and enables the SMMU through its registers; it attaches a
 // device (STE: stage 1, linear CD table, S1DSS=SSID0 so traffic without a PASID uses the
-// kernel DMA domain in CD 0); SVA bind allocates a PASID and an ASID and installs a CD whose
-// TTB0 is the process's own page-table root (CFGI_CD + SYNC); unbind replaces it with a CD
-// that faults everything (EPD0) before the PASID is freed; invalidate_range issues
+// kernel DMA domain in CD 0); SVA bind gives the process's mm its PASID (one per mm, shared by
+// every device it binds, Linux mm->iommu_mm->pasid) and the bond an ASID, and installs a CD
+// whose TTB0 is the process's own page-table root (CFGI_CD + SYNC); mm exit (the notifier's
+// release) replaces the CD with one that faults everything (EPD0) and invalidates, so the
+// device's DMA of a dead mm aborts; unbind clears the CD (all zero, V = 0: arm_smmu_clear_cd)
+// with CFGI_CD + TLBI_NH_ASID (+ ATC_INV) + SYNC. The PASID goes back to the allocator only when
+// the mm is gone (the kernel's mm-drop hook at the end of the process's teardown, Linux
+// mm_pasid_drop) and no device is bound to it any more, so it is never handed out while its
+// teardown runs or while another device still uses it; free PASIDs are reused lowest first.
+// Commands from several threads (a process's munmap, another's unbind, the fault handler's
+// CMD_RESUME on the irq core) share the one command queue: a submitter writes its batch and
+// PROD under a lock, then waits for CONS to pass its own SYNC. invalidate_range issues
 // TLBI_NH_VA over a range stepping by the address space's granule (TLBI_NH_ASID from
 // max_tlbi_ops(granule) pages: 512 at 4K) then CMD_SYNC, and waits for it by
 // polling CMDQ_CONS. Every command is written to memory by the CPU (charged) and consumed by
@@ -12,12 +21,16 @@
 // ATS devices get STE.EATS = 1 and CMD_ATC_INV after each TLBI (mmu_notifier, DMA unmap,
 // unbind); with PRI a PRI queue and its interrupt handler serve device page requests.
 // Not modelled yet: 2-level tables, MSI-signalled SYNC, PRI groups of several requests (each
-// request is answered on its own when Last).
+// request is answered on its own when Last), one SVA domain (ASID) per mm shared by the devices
+// of one SMMU (each bond has its own ASID here), ASID reuse (ASIDs are never recycled: binding
+// more than 65535 times throws), a full command queue's wait for space being fair.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
+#include <systemc>
 #include <vector>
 
 #include "sim/cpu_host/cpu_context.h"
@@ -74,9 +87,14 @@ class SmmuDriver {
   // STE for `sid` with a fresh CD table; CD 0 is the kernel DMA domain (root, asid).
   void attach_device(CpuContext& cpu, uint32_t sid, const PageTable& dma_domain,
                      uint16_t dma_asid);
-  // SVA: returns the PASID bound to the process for this device (one per mm, shared).
+  // SVA: returns the process's PASID, now bound for this device (a second bind of the same
+  // device and process takes a reference).
   uint32_t sva_bind(CpuContext& cpu, uint32_t sid, Process& process);
+  // Drops a reference; the last one clears the CD (see the header comment).
   void sva_unbind(CpuContext& cpu, uint32_t sid, uint32_t pasid);
+  // The PASID the process's mm holds (nullopt: none), and how many devices it is bound to.
+  std::optional<uint32_t> pasid_of(int pid) const;
+  int devices_bound(int pid) const;
   // TLB invalidation of [iova, iova+size) in `asid`, then SYNC, waited for: TLBI_NH_VA range
   // commands stepping by the granule 2^page_shift over the granule-aligned range (TG of the
   // address space: 12 for the 4K DMA domain, the process's granule for SVA), or TLBI_NH_ASID
@@ -130,7 +148,12 @@ class SmmuDriver {
     std::map<int, uint32_t> pasid_of_pid;
     std::map<uint32_t, Bond> bonds;  // by PASID
   };
-  void quiesce_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid);
+  // Replaces the CD with one that faults everything (quiet: mm release) or an all-zero one
+  // (unbind), then CFGI_CD + TLBI_NH_ASID (+ ATC_INV) + SYNC.
+  void retire_cd(CpuContext& cpu, uint32_t sid, uint32_t pasid, uint16_t asid, bool quiet);
+  // The mm of `pid` is gone (Kernel mm-drop hook): its PASID is freed once no device uses it.
+  void mm_dropped(int pid);
+  void free_mm_pasid(int pid);
   void write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid, const smmu::CdConfig& cd);
   void submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds);  // + SYNC, waited
   // Appends CMD_ATC_INV of [iova, iova + size) (size 0: all) for every ATS device context
@@ -158,6 +181,18 @@ class SmmuDriver {
   std::map<uint32_t, Device> devices_;
   uint32_t next_pasid_ = 1;  // PASID 0 is IOMMU_NO_PASID
   std::vector<uint32_t> free_pasids_;
+  // Per mm (process): its PASID, the devices bound to it, whether the mm is gone.
+  struct MmPasid {
+    uint32_t pasid = 0;
+    int devices = 0;
+    bool dropped = false;
+  };
+  std::map<int, MmPasid> mm_pasids_;
+  // The command queue lock (batch + PROD), its waiters, and CONS as last read.
+  bool cmdq_locked_ = false;
+  int cmdq_waiters_ = 0;
+  sc_core::sc_event cmdq_unlocked_;
+  uint32_t cmdq_cons_seen_ = 0;
   uint16_t next_asid_ = 1;
   uint64_t commands_issued_ = 0;
 };

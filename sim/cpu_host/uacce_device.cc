@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "runtime/uapi/hisi_qm.h"
 #include "runtime/uapi/uacce.h"
@@ -99,7 +100,17 @@ class UacceQueueFile : public KernelFile {
     if (state_ != QueueState::kStarted) return -EINVAL;
     if (!updated_) {
       ctx.cpu.busy(ns(ctx.costs.sleep_ns));
-      sc_core::wait(timeout, wake_);
+      // Interruptible: a put of the queue or a signal to the process wakes the sleeper too
+      // (a signal to another process sharing the file does not end the wait). The core is free
+      // meanwhile.
+      const sc_core::sc_time deadline = sc_core::sc_time_stamp() + timeout;
+      while (!updated_ && state_ == QueueState::kStarted && ctx.process.alive()) {
+        const sc_core::sc_time now = sc_core::sc_time_stamp();
+        if (now >= deadline) break;
+        ctx.cpu.sleep(wake_, ctx.kernel.signal_event(), deadline - now);
+      }
+      if (!ctx.process.alive()) return -EINTR;
+      if (state_ != QueueState::kStarted) return -ENXIO;
       if (!updated_) return 0;
       ctx.cpu.busy(ns(ctx.costs.wakeup_ns));
     }
@@ -109,26 +120,40 @@ class UacceQueueFile : public KernelFile {
 
   void release(SyscallContext& ctx) override {
     put(ctx);
-    dev_.qm_.release_qp(ctx.cpu, qp_);
+    // The DUS ring outlived the queue (it stays mapped until munmap/close): free it now that
+    // no mapping is left (sys_close unmapped them before the release).
+    dev_.qm_.free_ring(ctx.cpu, ring_);
     dev_.smmu_.sva_unbind(ctx.cpu, dev_.info_.stream_id, pasid_);
     dev_.kernel_.env().trace_event("host.uacce", "release",
                                    {tf("dev", dev_.info_.name), tf("pid", pid_)});
   }
 
  private:
+  // uacce_put_queue: stop_queue (hisi_qm_stop_qp, a drain) when started, then put_queue (the
+  // queue pair goes back to the device: available_instances counts it again). The ring memory
+  // stays with the file while the process may still map it.
   void put(SyscallContext& ctx) {
-    (void)ctx;
+    if (state_ == QueueState::kZombie) return;
+    // Zombie before the drain waits: a second PUT_Q (another thread) or a poller sees it.
+    const bool started = state_ == QueueState::kStarted;
     state_ = QueueState::kZombie;
+    HisiQmDriver::Qp* qp = std::exchange(qp_, nullptr);
+    wake_.notify(sc_core::SC_ZERO_TIME);  // a poller of the queue returns
+    if (started) dev_.qm_.stop_qp(ctx.cpu, *qp);
+    ring_ = qp->ring;
+    qp->ring = {};
+    dev_.qm_.release_qp(ctx.cpu, qp);
   }
 
   UacceDevice& dev_;
-  HisiQmDriver::Qp* qp_;
+  HisiQmDriver::Qp* qp_;  // nullptr once put
   uint32_t pasid_;
   int pid_;
   QueueState state_ = QueueState::kInit;
   bool mmio_mapped_ = false;
   bool dus_mapped_ = false;
   bool updated_ = false;
+  DmaApi::Coherent ring_;  // the DUS ring after the put, until release
   sc_core::sc_event wake_;
 };
 

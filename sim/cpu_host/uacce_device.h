@@ -3,7 +3,14 @@
 // open() binds the caller's mm to the device (SVA: a PASID) and gets a queue pair; mmap
 // offset 0 maps the MMIO doorbell pages, offset 1 (times the page size) the DUS ring
 // (SQ, CQ and the status page); SET_QP_CTX picks the queue type; START_Q writes SQC/CQC
-// through the mailbox with the PASID enabled; PUT_Q stops the queue; release unbinds.
+// through the mailbox with the PASID enabled; PUT_Q (and the release of a file not put) is
+// uacce_put_queue: the QM driver stops the queue (STOP_QP, which drains the device's fetched
+// SQEs) and frees the queue pair, so available_instances counts it again at once; release
+// then frees the DUS ring and unbinds the SVA bond (iommu_sva_unbind_device, last). The ring
+// stays with the file until then (Linux preallocates rings per queue pair and leaves a put
+// queue's ring mapped, so the next owner of the pair would share it; the model's per-open ring
+// avoids that). The regions are VM_DONTCOPY: a fork child has none (Kernel::fork_process).
+// A wait_event sleeper is woken by the put and by a signal to its process (-ENXIO, -EINTR).
 // wait_event is uacce's poll(): woken by the QM interrupt for the queue, and by the QM
 // driver's AEQ handler when it disables the queue after a hardware error (the DUS stop words
 // are then set).
@@ -18,7 +25,7 @@
 // does not check isolation itself, but an isolated function is left stopped and
 // hisi_qm_create_qp refuses a stopped QM with -EPERM; UADK skips isolated devices before it
 // ever opens one.
-// Not modelled: uacce_remove, fork (VM_DONTCOPY), writing isolate_strategy.
+// Not modelled: uacce_remove, writing isolate_strategy.
 #pragma once
 
 #include <cstdint>

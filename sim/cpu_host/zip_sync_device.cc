@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "sim/accel/zip/zip_sqe.h"
 #include "sim/base/aarch64_pte.h"
@@ -33,19 +34,20 @@ struct DmaBuffer {
 };
 }  // namespace
 
-// One open of /dev/zip_sync: a kernel queue pair of its own (as a tfm would have).
+// One open of /dev/zip_sync: a kernel queue pair of its own per direction (as a tfm would
+// have). Threads sharing the open may have requests outstanding on one queue at once: each
+// waits on its SQ slot's completion.
 class ZipSyncFile : public KernelFile {
  public:
   ZipSyncFile(ZipSyncDevice& dev, HisiQmDriver::Qp* comp, HisiQmDriver::Qp* decomp)
       : dev_(dev), qps_{comp, decomp} {
-    for (auto* qp : qps_) {
-      qp->on_event = [this, qp](CpuContext& cpu) { complete(cpu, *qp); };
+    for (int op = 0; op < 2; ++op) {
+      HisiQmDriver::Qp* qp = qps_[op];
+      qp->on_event = [this, op](CpuContext& cpu) { complete(cpu, op); };
       // The driver disabled the queue (an AEQ error): the outstanding request fails.
-      qp->on_fail = [this](CpuContext&, uint16_t) {
-        failed_ = true;
-        done_ = true;
-        done_event_.notify(sc_core::SC_ZERO_TIME);
-      };
+      qp->on_fail = [this, op](CpuContext&, uint16_t slot) { finish(op, slot, /*failed=*/true); };
+      // A slot whose result its waiter has not read back yet is not reused.
+      qp->slot_busy = [this, op](uint16_t slot) { return slots_[op].count(slot) > 0; };
     }
   }
 
@@ -106,22 +108,28 @@ class ZipSyncFile : public KernelFile {
     sqe.set_sqe_type(kZipSqeTypeV1);
     sqe.set_tag(req.tag);
     ctx.cpu.busy(ns(c.kernel_sqe_build_ns));
-    const uint16_t slot = qp.sq_tail;
-    done_ = false;
-    failed_ = false;
-    if (!dev_.qm_.kernel_send(ctx.cpu, qp, &sqe)) {
+    uint16_t slot = 0;
+    if (!dev_.qm_.kernel_send(ctx.cpu, qp, &sqe, &slot)) {
       unmap_and_release(ctx, src, req.src_len, dst, 0);
       return -EBUSY;
     }
     st.submitted_ps = now_ps();
+    st.qp = qp.id;
+    st.sqe_index = slot;
+    // The request's completion: may already be there if the interrupt came first.
+    Slot& done = slots_[req.op][slot];
+    // If the thread is terminated from here on, the slot's completion is dropped when it comes.
+    SlotGuard guard{this, req.op, slot};
     // Sleep until the completion interrupt (wait_for_completion).
     ctx.cpu.busy(ns(c.sleep_ns));
     st.asleep_ps = now_ps();
-    while (!done_) sc_core::wait(done_event_);
+    while (!done.done && !ctx.cpu.terminated()) ctx.cpu.sleep(done.completed);
+    if (!done.done) return -EINTR;  // terminated earlier and unwinding: nothing to wait for
     ctx.cpu.busy(ns(c.wakeup_ns));
     st.woken_ps = now_ps();
 
-    if (failed_) {
+    if (done.failed) {
+      req.stages = st;
       unmap_and_release(ctx, src, req.src_len, dst, 0);
       if (dst.bounce) {
         for (uint64_t page : dst.pages) k.frames().free(page);
@@ -130,6 +138,7 @@ class ZipSyncFile : public KernelFile {
     }
     ZipSqe result;
     dev_.qm_.read_sqe(ctx.cpu, qp, slot, &result);
+    guard.release();  // the slot is free for reuse
     req.status = result.status();
     const bool ok = req.status == kZipStatusOk || req.status == kZipStatusNegativeCompression ||
                     req.status == kZipStatusDecompEnd;
@@ -139,7 +148,9 @@ class ZipSyncFile : public KernelFile {
     if (!finish_dst(ctx, req.dst, dst, produced)) return -EFAULT;
     st.copied_out_ps = now_ps();
     req.dst_len = produced;
+    req.stages = st;
     dev_.last_stages_ = st;
+    dev_.last_stages_by_pid_[ctx.process.pid()] = st;
     k.env().stats().counter("host.zip_sync.requests").inc();
     return ok ? 0 : -EIO;
   }
@@ -208,20 +219,54 @@ class ZipSyncFile : public KernelFile {
     }
   }
 
-  // Interrupt context (the irq core): reap CQEs, then wake the sleeping caller.
-  void complete(CpuContext& cpu, HisiQmDriver::Qp& qp) {
-    auto slots = dev_.qm_.kernel_poll_cq(cpu, qp);
-    if (!slots.empty()) {
-      done_ = true;
-      done_event_.notify(sc_core::SC_ZERO_TIME);
+  // A request in flight on one SQ slot, from submission until its waiter has read the result.
+  struct Slot {
+    bool done = false;
+    bool failed = false;
+    bool abandoned = false;  // its waiter is gone: drop the completion
+    sc_core::sc_event completed;
+  };
+  // Ends a slot's life when the waiter is done with it, or abandons it when the waiter unwinds.
+  struct SlotGuard {
+    ZipSyncFile* file;
+    int op;
+    uint16_t slot;
+    bool armed = true;
+    void release() {
+      if (armed) file->slots_[op].erase(slot);
+      armed = false;
     }
+    ~SlotGuard() {
+      if (!armed) return;
+      auto it = file->slots_[op].find(slot);
+      if (it == file->slots_[op].end()) return;
+      if (it->second.done) {
+        file->slots_[op].erase(it);
+      } else {
+        it->second.abandoned = true;
+      }
+    }
+  };
+
+  // Interrupt context (the irq core): reap CQEs, then wake each completed slot's waiter.
+  void complete(CpuContext& cpu, int op) {
+    for (uint16_t slot : dev_.qm_.kernel_poll_cq(cpu, *qps_[op])) finish(op, slot, false);
+  }
+
+  void finish(int op, uint16_t slot, bool failed) {
+    Slot& s = slots_[op][slot];
+    if (s.abandoned) {
+      slots_[op].erase(slot);
+      return;
+    }
+    s.done = true;
+    s.failed = failed;
+    s.completed.notify(sc_core::SC_ZERO_TIME);
   }
 
   ZipSyncDevice& dev_;
   HisiQmDriver::Qp* qps_[2];
-  bool done_ = false;
-  bool failed_ = false;
-  sc_core::sc_event done_event_;
+  std::map<uint16_t, Slot> slots_[2];  // per direction, by SQ slot
 };
 
 ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,

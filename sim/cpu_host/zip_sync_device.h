@@ -6,12 +6,21 @@
 // IOTLB invalidation), copy the result back, syscall exit. Each step is a named cost from
 // HostCostParams, and the time of each stage is recorded for the latency breakdown.
 //
+// Many threads and processes may issue ioctls at once: each open has its own queue pairs
+// (one per direction, as a tfm would), threads sharing an open send on its queues under the
+// queue's spinlock, and each request waits on a completion of its own, keyed by its SQ slot;
+// the interrupt handler completes the slots it reaps. A request's stages come back in the
+// ioctl's request struct. A thread terminated while it sleeps unwinds at once; its DMA
+// mappings and bounce pages stay behind (the device may still write them) and its
+// completion is dropped when the interrupt comes.
+//
 // The ABI (ZipSyncRequest, kZipSyncIoctl) is this simulator's own: Linux exposes the
 // hardware to syscalls through the crypto API (e.g. AF_ALG), whose wire format does not
 // matter to the costs modelled here.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +28,23 @@
 #include "sim/cpu_host/kernel_file.h"
 
 namespace wdsim {
+
+// Where one syscall-path request spent its time (ps of simulated time), and which kernel
+// queue slot carried it (to match the QM's per-SQE record).
+struct ZipSyncStages {
+  uint64_t start_ps = 0;
+  uint64_t copied_in_ps = 0;   // after copy_from_user / pinning
+  uint64_t mapped_ps = 0;      // after dma_map
+  uint64_t submitted_ps = 0;   // SQE built and doorbell issued
+  uint64_t asleep_ps = 0;      // switched away
+  uint64_t woken_ps = 0;       // running again after the interrupt
+  uint64_t unmapped_ps = 0;    // after dma_unmap + IOTLB invalidation
+  uint64_t copied_out_ps = 0;  // after copy_to_user / unpin
+  uint16_t qp = 0;             // the kernel queue pair (QM queue id)
+  uint16_t sqe_index = 0;      // its SQ slot
+  uint32_t reserved = 0;
+};
+static_assert(sizeof(ZipSyncStages) == 72);
 
 struct ZipSyncRequest {
   uint64_t src = 0;        // user VA
@@ -30,21 +56,13 @@ struct ZipSyncRequest {
   uint8_t status = 0;      // out: the SQE status
   uint8_t reserved = 0;
   uint32_t tag = 0;        // request id, written into the SQE tag for tracing
+  ZipSyncStages stages;    // out: this request's stage times, queue and slot
 };
-constexpr unsigned long kZipSyncIoctl = 0xC0205A01ul;  // _IOWR('Z', 1, 32 bytes)
-static_assert(sizeof(ZipSyncRequest) == 32);
-
-// Where one syscall-path request spent its time (ps from the syscall's start).
-struct ZipSyncStages {
-  uint64_t start_ps = 0;
-  uint64_t copied_in_ps = 0;   // after copy_from_user / pinning
-  uint64_t mapped_ps = 0;      // after dma_map
-  uint64_t submitted_ps = 0;   // SQE built and doorbell issued
-  uint64_t asleep_ps = 0;      // switched away
-  uint64_t woken_ps = 0;       // running again after the interrupt
-  uint64_t unmapped_ps = 0;    // after dma_unmap + IOTLB invalidation
-  uint64_t copied_out_ps = 0;  // after copy_to_user / unpin
-};
+static_assert(sizeof(ZipSyncRequest) == 104);
+// _IOWR('Z', 1, struct zip_sync_req): dir 3 << 30 | size << 16 | 'Z' << 8 | nr.
+constexpr unsigned long kZipSyncIoctl =
+    (3ul << 30) | (sizeof(ZipSyncRequest) << 16) | (0x5Aul << 8) | 1ul;
+static_assert(kZipSyncIoctl == 0xC0685A01ul);
 
 class ZipSyncDevice : public CharDevice {
  public:
@@ -53,7 +71,15 @@ class ZipSyncDevice : public CharDevice {
   ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path = kPath);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
+  // The stages of the request that finished last on this device (any open, any thread), and
+  // of process `pid` (zeros before its first request); with concurrent requests use
+  // ZipSyncRequest::stages instead.
   const ZipSyncStages& last_stages() const { return last_stages_; }
+  const ZipSyncStages& last_stages(int pid) const {
+    static const ZipSyncStages kNone{};
+    auto it = last_stages_by_pid_.find(pid);
+    return it == last_stages_by_pid_.end() ? kNone : it->second;
+  }
 
  private:
   friend class ZipSyncFile;
@@ -61,6 +87,7 @@ class ZipSyncDevice : public CharDevice {
   HisiQmDriver& qm_;
   DmaApi& dma_;
   ZipSyncStages last_stages_;
+  std::map<int, ZipSyncStages> last_stages_by_pid_;
 };
 
 }  // namespace wdsim

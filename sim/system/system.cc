@@ -245,25 +245,28 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     auto bind = [&host, uadk] { rt::wd_runtime_bind(&host, uadk); };
     host.cpu().set_resume_hook(bind);
     ProgramThread pt{host, pr.view, *this, t->index, t->name, bind};
-    if (!pr.ended && pr.signal == 0 && !pr.dying) {
+    if (!pr.ended && !pr.dying && pr.process->alive()) {
       try {
         bind();
         t->program->run(pt);
       } catch (const ThreadTerminated&) {
         // Killed with its process: nothing more to do.
       } catch (const SimulatedSignal& s) {
-        // The simulated process faulted: the kernel kills it with the signal; the run goes on.
-        if (pr.signal == 0) {
+        if (s.signo != SIGKILL && pr.process->alive()) {
+          // The thread faulted: the kernel kills its process with the signal (the other
+          // threads stop at their next call); the run goes on.
           pr.signal = s.signo;
           pr.fault = "at " + hex(s.address) + " in " + t->name;
           if (pr.first_error.empty()) pr.first_error = s.what();
+          env_.trace_event("system", "signal", {tf("process", pr.name), tf("signo", s.signo),
+                                                tf_hex("addr", s.address)});
+          kill(pr, s.signo);
         }
-        env_.trace_event("system", "signal",
-                         {tf("process", pr.name), tf("signo", s.signo), tf_hex("addr", s.address)});
-        terminate_threads(pr, t);
       } catch (const ProgramError& e) {
-        if (pr.first_error.empty()) pr.first_error = e.what();
-        if (!t->spec->expect_errors) fail_run(t->name + ": " + e.what());
+        // A call that failed because the process is being killed is part of its death.
+        const bool dying = pr.dying || !pr.process->alive();
+        if (pr.first_error.empty() && !dying) pr.first_error = e.what();
+        if (!t->spec->expect_errors && !dying) fail_run(t->name + ": " + e.what());
       } catch (const std::runtime_error& e) {
         if (pr.first_error.empty()) pr.first_error = e.what();
         fail_run(t->name + ": " + e.what());
@@ -277,29 +280,46 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     }
   }
 
-  // Asks every other thread of the process to stop (their next wait throws ThreadTerminated).
-  void terminate_threads(ProcessRec& pr, const ThreadRec* except) {
+  // Ends a process by a signal or an exit: its threads are told to stop (a thread waiting in
+  // user space stops at once, one inside a system call when the call returns, a kernel sleep
+  // is interrupted), then the kernel tears the process down in do_exit's order (its queues
+  // drained and released, its SVA bindings undone, its memory freed) on a kernel context of
+  // its own.
+  void kill(ProcessRec& pr, int signo, int exit_code = 0) {
+    if (pr.dying || !pr.process->alive()) return;
     pr.dying = true;
-    for (auto& other : pr.threads) {
-      if (other.get() != except && !other->ended && other->host) other->host->cpu().terminate();
+    if (signo) {
+      pr.signal = signo;
+    } else {
+      pr.exit_code = exit_code;
+    }
+    for (auto& t : pr.threads) {
+      if (!t->ended && t->host) t->host->cpu().terminate();
+    }
+    CpuContext cpu;
+    try {
+      if (signo) {
+        kernel_->kill_process(*pr.process, cpu, signo);
+      } else {
+        kernel_->exit_process(*pr.process, cpu, exit_code);
+      }
+    } catch (const std::runtime_error& e) {
+      fail_run(pr.name + ": teardown: " + e.what());
     }
   }
 
-  // The last thread of a process has ended: the kernel tears the process down (its files,
-  // queues and SVA bindings) in a kernel context of its own.
+  // The last thread of a process has ended: a process still running exits (0).
   void end_process(ProcessRec& pr) {
     if (pr.ended) return;
-    pr.ended = true;
-    CpuContext cpu;
-    try {
-      if (pr.signal) {
-        kernel_->kill_process(*pr.process, cpu, pr.signal);
-      } else {
-        kernel_->exit_process(*pr.process, cpu);
+    if (pr.process->alive()) {
+      CpuContext cpu;
+      try {
+        kernel_->exit_process(*pr.process, cpu, 0);
+      } catch (const std::runtime_error& e) {
+        fail_run(pr.name + ": exit: " + e.what());
       }
-    } catch (const std::runtime_error& e) {
-      fail_run(pr.name + ": exit: " + e.what());
     }
+    pr.ended = true;
     --live_processes_;
     process_ended_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -343,13 +363,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
 
   void act(const EventSpec& e, ProcessRec& pr, CpuContext& cpu) {
     if (e.action == "exit" || e.action == "kill") {
-      if (e.action == "kill") {
-        if (pr.signal == 0) pr.signal = SIGKILL;
-      } else {
-        pr.exit_code = e.exit_code;
-      }
-      terminate_threads(pr, nullptr);
       // Threads not started yet never will.
+      kill(pr, e.action == "kill" ? SIGKILL : 0, e.exit_code);
       return;
     }
     if (e.action == "munmap") {

@@ -67,7 +67,8 @@ std::vector<HostBus::WindowSpec> Topology::host_windows() const {
   std::vector<HostBus::WindowSpec> w{
       {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true}};
   for (const auto& f : functions_) {
-    w.push_back({f->spec->name + ".bar", f->bar_pa, qm_bar_window_size(f->spec->qm), true});
+    w.push_back({numbered(f->kind->qm_component(), f->number_in_kind) + "_bar", f->bar_pa,
+                 qm_bar_window_size(f->spec->qm), true});
   }
   return w;
 }

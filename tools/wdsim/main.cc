@@ -131,6 +131,11 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
 }  // namespace
 
 int sc_main(int argc, char** argv) {
+  // libsystemc's static sc_event::none registers with the first simulation context and
+  // unregisters from it at exit; run_system deletes the current context, so the first one is
+  // set aside and never deleted (otherwise exit may read a freed object manager and crash).
+  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
   // Results own stdout: no "simulation stopped" notice. (The SystemC banner goes to stderr;
   // SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 in the environment silences it.)
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);

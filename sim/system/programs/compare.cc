@@ -162,7 +162,7 @@ class Compare : public Program {
       if (int r = session->init(); r < 0) {
         fail("doorbell path: wd_comp init failed: " + session->last_error());
       }
-      device = session->uacce_queue(decompress ? rt::ZipOp::kDecompress : rt::ZipOp::kCompress)
+      device = session->uacce_queue(decompress ? ZipOp::kDecompress : ZipOp::kCompress)
                    ->device()
                    .name;
     } else {
@@ -236,9 +236,8 @@ class Compare : public Program {
           req.req_type = rt::zip_format_req_type(fmt);
           req.op = decompress ? 1 : 0;
           req.tag = static_cast<uint32_t>(i + 1);
-          ZipSyncStages st;
-          req.stages = &st;
           long r = t.os.ioctl(fd, kZipSyncIoctl, &req);
+          const ZipSyncStages& st = req.stages;
           if (r < 0) {
             fail("syscall path: ioctl failed: " + std::to_string(r) + " (status " +
                  std::to_string(req.status) + ")");
