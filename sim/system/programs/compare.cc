@@ -11,6 +11,11 @@
 // and pin use a fresh destination per request (device faults, CPU faults first, pinned
 // first). `footprint_bytes` streams requests through request-sized slots.
 // Threads of one entry each run the whole sequence with their own session and buffers.
+// Output digest: FNV-1a 64 over every output's bytes (warm-up included, both paths, in the order
+// the outputs were checked; with several threads, in their completion order), written as text
+// stat workload.compare.<instance>.output_digest, so a run can prove its outputs did not change
+// (e.g. with a hostile process beside it). Several compare entries of one process fold their
+// digests into one (FNV-1a over the entries' digests in entry order).
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -91,6 +96,15 @@ struct Sample {
   Stages stages;
 };
 
+// FNV-1a 64 (Fowler/Noll/Vo, the IETF draft-eastlake-fnv reference values).
+constexpr uint64_t kFnv1a64Offset = 14695981039346656037ull;
+constexpr uint64_t kFnv1a64Prime = 1099511628211ull;
+
+uint64_t fnv1a64(uint64_t h, const uint8_t* bytes, size_t n) {
+  for (size_t i = 0; i < n; ++i) h = (h ^ bytes[i]) * kFnv1a64Prime;
+  return h;
+}
+
 rt::ZipFormat format_of(const std::string& f) {
   if (f == "deflate") return rt::ZipFormat::kDeflate;
   if (f == "gzip") return rt::ZipFormat::kGzip;
@@ -99,7 +113,7 @@ rt::ZipFormat format_of(const std::string& f) {
 
 class Compare : public Program {
  public:
-  explicit Compare(const CompareParams& p) : p_(p) {}
+  Compare(const CompareParams& p, std::string instance) : p_(p), instance_(std::move(instance)) {}
 
   void run(ProgramThread& t) override {
     for (const auto& path : p_.paths) run_path(t, path);
@@ -113,6 +127,8 @@ class Compare : public Program {
   uint64_t requests_ok() const override { return ok_; }
   uint64_t requests_failed() const override { return failed_; }
   const std::vector<Sample>& samples() const { return samples_; }
+  const std::string& instance() const { return instance_; }
+  uint64_t output_digest() const { return digest_; }
 
  private:
   [[noreturn]] void fail(const std::string& what) {
@@ -284,6 +300,7 @@ class Compare : public Program {
       fail(path + " " + std::to_string(size) + " B: decompressed " + std::to_string(len) +
            " bytes that differ from the original data");
     }
+    digest_ = fnv1a64(digest_, out.data(), out.size());
   }
 
   void verify(ProgramThread& t, uint64_t dst, uint32_t len, const std::vector<uint8_t>& input,
@@ -292,6 +309,7 @@ class Compare : public Program {
     if (!t.os.process().read(dst, out.data(), len)) {
       fail(path + " " + std::to_string(size) + " B: output buffer unmapped");
     }
+    digest_ = fnv1a64(digest_, out.data(), out.size());
     std::string why;
     if (!inflate_equals(out, input, p_.format, &why)) {
       fail(path + " " + std::to_string(size) +
@@ -300,6 +318,8 @@ class Compare : public Program {
   }
 
   const CompareParams& p_;
+  std::string instance_;
+  uint64_t digest_ = kFnv1a64Offset;
   std::vector<Sample> samples_;
   std::pair<uint64_t, uint64_t> src_{0, 0};
   std::pair<uint64_t, uint64_t> dst_{0, 0};
@@ -313,7 +333,30 @@ struct Point {
   bool operator<(const Point& o) const { return path != o.path ? path < o.path : size < o.size; }
 };
 
+void report_digests(const std::vector<const Program*>& programs, RunReport& r) {
+  std::map<std::string, std::vector<uint64_t>> by_instance;
+  for (const Program* p : programs) {
+    const auto* c = static_cast<const Compare*>(p);
+    by_instance[c->instance()].push_back(c->output_digest());
+  }
+  for (const auto& [instance, digests] : by_instance) {
+    uint64_t d = digests.front();
+    if (digests.size() > 1) {
+      d = kFnv1a64Offset;
+      for (uint64_t e : digests) {
+        uint8_t le[sizeof e];
+        for (size_t i = 0; i < sizeof e; ++i) le[i] = static_cast<uint8_t>(e >> (8 * i));
+        d = fnv1a64(d, le, sizeof le);
+      }
+    }
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(d));
+    r.stats->set_text("workload.compare." + instance + ".output_digest", hex);
+  }
+}
+
 void report(const std::vector<const Program*>& programs, RunReport& r) {
+  report_digests(programs, r);
   std::map<Point, std::vector<const Sample*>> points;
   for (const Program* p : programs) {
     for (const Sample& s : static_cast<const Compare*>(p)->samples()) {
@@ -406,8 +449,8 @@ WDSIM_REGISTER_PROGRAM(compare, ProgramKind{
     "latency split into stages; outputs checked with system zlib",
     "zip", 0,
     [] { return std::make_unique<CompareParams>(); },
-    [](const ProgramParams& p, const ProgramSetup&) {
-      return std::make_unique<Compare>(static_cast<const CompareParams&>(p));
+    [](const ProgramParams& p, const ProgramSetup& setup) {
+      return std::make_unique<Compare>(static_cast<const CompareParams&>(p), setup.instance);
     },
     report});
 
