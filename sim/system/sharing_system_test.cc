@@ -111,6 +111,46 @@ output: {trace: false, chrome_trace: false}
   EXPECT_EQ(sum, counter(eight, "smmu.iotlb.hits") + counter(eight, "smmu.iotlb.misses"));
 }
 
+TEST(Sharing, EachRequestsStagesComeFromItsOwnSqeWithOthersInFlight) {
+  // 4 KiB requests alone, then beside a process streaming 256 KiB requests on another queue
+  // of the same device: the small requests' engine stage must stay theirs (a breakdown that
+  // took the last SQE completed on the device would show the big requests' engine time).
+  constexpr const char* kSmall = R"(
+processes:
+  - name: small
+    threads:
+      - program: compare
+        compare: {paths: [doorbell], sizes: [4096], requests: 30, warmup_requests: 0}
+output: {trace: false, chrome_trace: false}
+)";
+  SimEnv alone(1), beside(1);
+  ASSERT_TRUE(run(kSmall, alone).ok);
+  RunOutcome o = run(kSmall, beside,
+                     {"processes.1.name=big", "processes.1.threads.0.compare.paths=[doorbell]",
+                      "processes.1.threads.0.compare.sizes=[262144]",
+                      "processes.1.threads.0.compare.requests=10"});
+  ASSERT_TRUE(o.ok) << o.error;
+  const Histogram* solo = alone.stats().find_histogram("workload.doorbell.4096.stage.engine_ns");
+  const Histogram* mixed = beside.stats().find_histogram("workload.doorbell.4096.stage.engine_ns");
+  const Histogram* big = beside.stats().find_histogram("workload.doorbell.262144.stage.engine_ns");
+  ASSERT_TRUE(solo && mixed && big);
+  EXPECT_EQ(mixed->count(), 30u);
+  EXPECT_GT(big->mean(), 20.0 * solo->mean());
+  // Two compress cores: the small requests do not wait behind the big ones.
+  EXPECT_NEAR(mixed->mean(), solo->mean(), 0.05 * solo->mean());
+  // And every request's stages still sum to its latency.
+  const Histogram* lat = beside.stats().find_histogram("workload.doorbell.4096.latency_ns");
+  double stage_sum = 0;
+  for (const char* st : {"submit", "doorbell", "fetch", "translation", "engine", "writeback",
+                         "completion"}) {
+    const Histogram* h =
+        beside.stats().find_histogram(std::string("workload.doorbell.4096.stage.") + st + "_ns");
+    ASSERT_NE(h, nullptr) << st;
+    stage_sum += h->sum();
+  }
+  EXPECT_NEAR(stage_sum, lat->sum(), 1e-6 * lat->sum());
+}
+
 constexpr const char* kSyncThreads = R"yaml(
 system:
   host: {cores: 8}
