@@ -46,14 +46,19 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
                                          params.pcie, env);
     f->qm = std::make_unique<Qm>(numbered(f->kind->qm_component(), n).c_str(), qp, env);
     f->engine = f->kind->build(numbered(f->kind->engine_component(), n), *d.engine, env, *f->qm);
-    f->records.assign(d.qm.num_qps, std::vector<SqeRecord>(qm::kSqDepthDefault));
-    f->record_valid.assign(d.qm.num_qps, std::vector<bool>(qm::kSqDepthDefault, false));
+    // A queue's slots get their records the first time one of its SQEs completes.
+    f->records.resize(d.qm.num_qps);
+    f->record_valid.resize(d.qm.num_qps);
     AcceleratorFunction* raw = f.get();
     f->qm->set_completion_observer([raw](const SqeRecord& r) {
-      if (r.qp < raw->records.size() && r.sqe_index < raw->records[r.qp].size()) {
-        raw->records[r.qp][r.sqe_index] = r;
-        raw->record_valid[r.qp][r.sqe_index] = true;
+      if (r.qp >= raw->records.size()) return;
+      auto& slots = raw->records[r.qp];
+      if (r.sqe_index >= slots.size()) {
+        slots.resize(r.sqe_index + 1u);
+        raw->record_valid[r.qp].resize(r.sqe_index + 1u, false);
       }
+      slots[r.sqe_index] = r;
+      raw->record_valid[r.qp][r.sqe_index] = true;
     });
     f->view.name = d.name;
     f->view.kind = d.kind;
