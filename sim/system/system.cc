@@ -60,10 +60,15 @@ struct ProcessRec {
   const ProcessSpec* spec = nullptr;
   uint32_t instance = 0;
   Process* process = nullptr;
-  std::unique_ptr<rt::UadkProcess> uadk;
   ProcessView view;
   std::vector<std::unique_ptr<Program>> programs;  // one per thread entry
   std::vector<std::unique_ptr<ThreadRec>> threads;
+  // The process's UADK state. Declared after `threads` so that it is destroyed first: a
+  // program that failed or was killed leaves ctxs open, and their queues close themselves
+  // through the HostThread they were opened on (whose calls fail with -ESRCH once the process
+  // is gone, as HostThread::enter_syscall promises); destroyed after it, they called a freed
+  // HostThread.
+  std::unique_ptr<rt::UadkProcess> uadk;
   uint32_t live_threads = 0;
   bool ended = false;
   bool dying = false;  // its threads were told to stop
