@@ -42,6 +42,7 @@ struct ConfigTree::Impl {
   YAML::Node root;
   std::map<std::string, SourceLocation> override_where;
   mutable std::set<std::string> used;
+  mutable std::set<std::string> sections;
 
   // Finds the node at key_path without creating anything.
   std::optional<YAML::Node> find(const std::string& key_path) const {
@@ -120,11 +121,16 @@ void ConfigTree::apply_override(const std::string& assignment) {
   }
   // Walk and create maps as needed. YAML::Node is a handle, so assignment writes through.
   std::vector<YAML::Node> chain{impl_->root};
+  bool new_list = false;  // chain.back() is a list this override just created
   for (size_t i = 0; i < parts.size(); ++i) {
     YAML::Node n = chain.back();
     const bool last = (i + 1 == parts.size());
     size_t idx = 0;
     if (n.IsSequence() && parse_index(parts[i], &idx)) {
+      // A list the tree did not have stands for its loader's default entry: index 1 appends
+      // after an empty entry (every default) in its place.
+      if (new_list && idx == 1) n.push_back(YAML::Node(YAML::NodeType::Map));
+      new_list = false;
       // An index one past the end appends an element (a new list entry from --set).
       if (idx > n.size()) config_error(where, key_path, "index out of range");
       if (idx == n.size()) n.push_back(last ? value : YAML::Node(YAML::NodeType::Map));
@@ -153,6 +159,7 @@ void ConfigTree::apply_override(const std::string& assignment) {
         const bool list = parse_index(parts[i + 1], &next_idx);
         n[parts[i]] = YAML::Node(list ? YAML::NodeType::Sequence : YAML::NodeType::Map);
         child = n[parts[i]];
+        new_list = list;
       }
       chain.push_back(child);
     }
@@ -186,6 +193,13 @@ SourceLocation ConfigTree::location(const std::string& key_path) const {
     auto dot = p.rfind('.');
     if (dot == std::string::npos) break;
     p = p.substr(0, dot);
+  }
+  // A node an override created has no mark of its own: the override that created it.
+  const std::string under = key_path + ".";
+  if (auto d = impl_->override_where.lower_bound(under);
+      d != impl_->override_where.end() && d->first.rfind(under, 0) == 0) {
+    auto node = impl_->find(key_path);
+    if (node && node->Mark().line < 0) return d->second;
   }
   // Otherwise the deepest existing node's mark.
   auto parts = split_path(key_path);
@@ -268,6 +282,10 @@ SourceLocation ConfigTree::literal_key_location(const std::string& map_path,
 
 void ConfigTree::mark_used(const std::string& key_path) const { impl_->used.insert(key_path); }
 
+void ConfigTree::mark_section(const std::string& key_path) const {
+  impl_->sections.insert(key_path);
+}
+
 std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) const {
   std::vector<std::string> out;
   auto start = prefix.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(prefix);
@@ -276,7 +294,9 @@ std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) cons
       [&](const YAML::Node& n, const std::string& path) {
         if (!path.empty() && impl_->used.count(path)) return;
         if (n.IsMap()) {
-          if (n.size() == 0 && !path.empty()) out.push_back(path);
+          if (n.size() == 0 && !path.empty() && !impl_->sections.count(path)) {
+            out.push_back(path);
+          }
           for (auto it = n.begin(); it != n.end(); ++it) {
             std::string k = it->first.as<std::string>("");
             walk(it->second, path.empty() ? k : path + "." + k);

@@ -27,7 +27,10 @@ class ConfigTree {
   static ConfigTree from_string(const std::string& text, const std::string& name);
 
   // Applies "key.path=value" (the value is parsed as a YAML scalar or flow value). Creates the
-  // key if it does not exist; unknown keys are caught later by unused_keys().
+  // key if it does not exist; unknown keys are caught later by unused_keys(). A list index one
+  // past the end appends an entry. On a list the tree does not have (its loader's default,
+  // e.g. one default process), index 0 creates it and index 1 appends after an empty entry
+  // `{}` that stands for the default one.
   void apply_override(const std::string& assignment);
 
   const std::string& file() const { return file_; }
@@ -56,8 +59,12 @@ class ConfigTree {
                                                            const std::string& key) const;
   SourceLocation literal_key_location(const std::string& map_path, const std::string& key) const;
 
-  // Records that a declared parameter consumed key_path (and that its ancestors exist).
+  // Records that a declared parameter consumed key_path (and that its ancestors exist); nothing
+  // under it is checked.
   void mark_used(const std::string& key_path) const;
+  // Records that key_path is a section (a list or a list entry) a loader walks itself: it is
+  // not an unknown key even when it is empty, and every key under it is still checked.
+  void mark_section(const std::string& key_path) const;
   // Every leaf key path under `prefix` that no parameter consumed, in file order.
   std::vector<std::string> unused_keys(const std::string& prefix) const;
   // Throws ConfigError for the first unused key under prefix.

@@ -70,6 +70,46 @@ TEST(ConfigTree, ErrorsNameFileLineColumnAndKey) {
   EXPECT_NE(error_of("system: [\n").find("s.yaml:"), std::string::npos);
 }
 
+TEST(ConfigTree, ASectionIsCheckedBelowAndMayBeEmpty) {
+  // A list entry the loader walks itself: an empty entry is no unknown key, a typo inside one
+  // still is (mark_used would hide the whole subtree).
+  ConfigTree t = ConfigTree::from_string("list:\n  - {}\n  - {wdith: 4}\n", "s.yaml");
+  t.mark_section("list");
+  t.mark_section("list.0");
+  t.mark_section("list.1");
+  EXPECT_EQ(t.unused_keys(""), (std::vector<std::string>{"list.1.wdith"}));
+  ConfigTree used = ConfigTree::from_string("sweep:\n  a.b: [1]\n", "s.yaml");
+  used.mark_used("sweep");
+  EXPECT_TRUE(used.unused_keys("").empty());
+}
+
+TEST(ConfigTree, OverridesCreateListEntries) {
+  // Index 0 on a list the tree lacks creates it; index 1 appends after an empty entry that
+  // stands for the loader's default one; on an existing list, one past the end appends.
+  ConfigTree t = ConfigTree::from_string("{}\n", "s.yaml");
+  t.apply_override("procs.1.name=x");
+  EXPECT_EQ(t.sequence_size("procs"), 2u);
+  EXPECT_EQ(t.flow_text("procs.0"), "{}");
+  EXPECT_EQ(t.scalar("procs.1.name")->text, "x");
+  t.apply_override("procs.2.name=y");
+  EXPECT_EQ(t.sequence_size("procs"), 3u);
+  EXPECT_THROW(t.apply_override("procs.4.name=z"), ConfigError);
+  ConfigTree u = ConfigTree::from_string("{}\n", "s.yaml");
+  EXPECT_THROW(u.apply_override("procs.2.name=z"), ConfigError);
+  u.apply_override("devs.0.kind=zip");
+  EXPECT_EQ(u.sequence_size("devs"), 1u);
+}
+
+TEST(ConfigTree, ANodeAnOverrideCreatedIsLocatedAtTheOverride) {
+  ConfigTree t = ConfigTree::from_string("a:\n  b: 1\n", "s.yaml");
+  t.apply_override("c.d=2");
+  EXPECT_EQ(t.location("c").str(), "--set c.d=2");
+  EXPECT_EQ(t.location("c.d").str(), "--set c.d=2");
+  // A node from the file keeps its own place even when an override writes under it.
+  t.apply_override("a.e=3");
+  EXPECT_EQ(t.location("a").str(), "s.yaml:2:3");
+}
+
 TEST(ConfigTree, MissingFileIsAConfigError) {
   EXPECT_THROW(ConfigTree::from_file("/nonexistent/x.yaml"), ConfigError);
 }

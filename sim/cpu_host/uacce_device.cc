@@ -72,7 +72,9 @@ class UacceQueueFile : public KernelFile {
       *err = -ENXIO;
       return 0;
     }
-    const uint64_t region = offset / kPage;
+    // Linux: the region is vma->vm_pgoff, the offset in the caller's PAGE_SIZE units (UADK
+    // passes qfrt * getpagesize()); here each process has its own granule.
+    const uint64_t region = offset / ctx.process.granule_size();
     if (region == rt::kUacceQfrtMmio) {
       if (mmio_mapped_) return (*err = -EEXIST), 0;
       if (length > dev_.qm_.qp_mmio_size()) return (*err = -EINVAL), 0;

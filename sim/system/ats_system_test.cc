@@ -1,4 +1,4 @@
-// ATS and PRI in the whole system: the QM as an ATS endpoint (system.qm.ats)
+// ATS and PRI in the whole system: the QM as an ATS endpoint (system.devices[].qm.ats)
 // translating its data DMA through its ATC and ATS Translation Requests, the
 // kernel's CMD_ATC_INV after mmu_notifier TLBIs, and device page faults served
 // by PRI (system.host.iopf=pri): page requests in the PRI queue, the kernel's
@@ -18,6 +18,11 @@ uint64_t counter(SimEnv &env, const std::string &key) {
   return c ? c->value() : 0;
 }
 
+// A parameter of the compare program of the default process's thread.
+std::string compare(const std::string &key_value) {
+  return "processes.0.threads.0.compare." + key_value;
+}
+
 RunOutcome run(const std::vector<std::string> &sets, SimEnv &env) {
   Scenario sc = load_scenario_text("{}\n", "inline", sets);
   return run_system(sc, env);
@@ -27,10 +32,10 @@ TEST(AtsSystem, TranslatedDmaHitsTheDeviceAtcAndSkipsTheSmmuWalk) {
   SimEnv env(1);
   // Populated, reused 16 KiB buffers: every request after the first finds its
   // pages in the ATC.
-  RunOutcome o =
-      run({"workload.paths=[doorbell]", "workload.sizes=[16384]", "workload.requests=4",
-           "workload.warmup_requests=0", "workload.buffers=populate", "system.qm.ats=true"},
-          env);
+  RunOutcome o = run(
+      {compare("paths=[doorbell]"), compare("sizes=[16384]"), compare("requests=4"),
+       compare("warmup_requests=0"), compare("buffers=populate"), "system.devices.0.qm.ats=true"},
+      env);
   ASSERT_TRUE(o.ok) << o.error;
   const uint64_t requests = counter(env, "qm.ats.translation_requests");
   EXPECT_GT(requests, 0u);
@@ -44,8 +49,8 @@ TEST(AtsSystem, TranslatedDmaHitsTheDeviceAtcAndSkipsTheSmmuWalk) {
   // often.
   SimEnv off_env(1);
   RunOutcome off =
-      run({"workload.paths=[doorbell]", "workload.sizes=[16384]", "workload.requests=4",
-           "workload.warmup_requests=0", "workload.buffers=populate"},
+      run({compare("paths=[doorbell]"), compare("sizes=[16384]"), compare("requests=4"),
+           compare("warmup_requests=0"), compare("buffers=populate")},
           off_env);
   ASSERT_TRUE(off.ok) << off.error;
   EXPECT_EQ(counter(off_env, "qm.ats.translation_requests"), 0u);
@@ -57,10 +62,10 @@ TEST(AtsSystem, TranslatedDmaHitsTheDeviceAtcAndSkipsTheSmmuWalk) {
 TEST(AtsSystem, MunmapSendsAtcInvalidationThatEmptiesTheDeviceAtc) {
   SimEnv env(1);
   // Fresh destinations, touched by the CPU and unmapped after every request.
-  RunOutcome o =
-      run({"workload.paths=[doorbell]", "workload.sizes=[4096]", "workload.requests=3",
-           "workload.warmup_requests=0", "workload.buffers=pretouch", "system.qm.ats=true"},
-          env);
+  RunOutcome o = run(
+      {compare("paths=[doorbell]"), compare("sizes=[4096]"), compare("requests=3"),
+       compare("warmup_requests=0"), compare("buffers=pretouch"), "system.devices.0.qm.ats=true"},
+      env);
   ASSERT_TRUE(o.ok) << o.error;
   EXPECT_GE(counter(env, "smmu.cmds.atc_inv"), 3u);
   EXPECT_EQ(counter(env, "qm.ats.invalidate_requests"), counter(env, "smmu.cmds.atc_inv"));
@@ -82,12 +87,13 @@ TEST(AtsSystem, MunmapSendsAtcInvalidationThatEmptiesTheDeviceAtc) {
 
 TEST(AtsSystem, DevicePageFaultsAreServedByPri) {
   SimEnv env(1);
-  RunOutcome o = run({"workload.paths=[doorbell]", "workload.sizes=[65536]", "workload.requests=2",
-                      "workload.warmup_requests=0", "workload.data=random",
-                      "workload.buffers=demand", "system.qm.ats=true", "system.host.iopf=pri"},
-                     env);
+  RunOutcome o =
+      run({compare("paths=[doorbell]"), compare("sizes=[65536]"), compare("requests=2"),
+           compare("warmup_requests=0"), compare("data=random"), compare("buffers=demand"),
+           "system.devices.0.qm.ats=true", "system.host.iopf=pri"},
+          env);
   ASSERT_TRUE(o.ok) << o.error;  // every output was inflated and compared with its input
-  EXPECT_EQ(o.samples.size(), 2u);
+  EXPECT_EQ(o.report.measured_requests, 2u);
   const uint64_t page_requests = counter(env, "qm.ats.page_requests");
   // The device's incompressible output touches 15 fresh pages of each 129 KiB
   // buffer first.
@@ -110,11 +116,13 @@ TEST(AtsSystem, PriWithoutAtsIsAConfigErrorNamingTheKey) {
     load_scenario_text("system:\n  host:\n    iopf: pri\n", "bad.yaml", {});
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError &e) {
-    EXPECT_NE(std::string(e.what()).find("system.host.iopf"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("system.qm.ats"), std::string::npos) << e.what();
+    // Named at the device's qm.ats, saying that host.iopf pri needs it.
+    EXPECT_NE(std::string(e.what()).find("system.devices.0.qm.ats"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("host.iopf pri"), std::string::npos) << e.what();
   }
-  EXPECT_NO_THROW(load_scenario_text("system:\n  host:\n    iopf: pri\n  qm:\n    ats: true\n",
-                                     "good.yaml", {}));
+  EXPECT_NO_THROW(load_scenario_text(
+      "system:\n  host:\n    iopf: pri\n  devices:\n    - qm:\n        ats: true\n", "good.yaml",
+      {}));
 }
 
 TEST(AtsSystem, AtcInvCoversTheRangeWithOneAlignedPowerOfTwoSpan) {

@@ -14,6 +14,11 @@ uint64_t counter(const SimEnv& env, const std::string& key) {
   return c ? c->value() : 0;
 }
 
+// A parameter of the compare program of the default process's thread.
+std::string compare(const std::string& key_value) {
+  return "processes.0.threads.0.compare." + key_value;
+}
+
 RunOutcome run(const std::vector<std::string>& sets, SimEnv& env) {
   Scenario sc = load_scenario_text("{}\n", "inline", sets);
   return run_system(sc, env);
@@ -21,9 +26,9 @@ RunOutcome run(const std::vector<std::string>& sets, SimEnv& env) {
 
 TEST(IommuSystem, DeviceFaultsOnUntouchedPagesStallAndAreResumed) {
   SimEnv env(1);
-  RunOutcome o = run({"workload.paths=[doorbell]", "workload.sizes=[65536]",
-                      "workload.requests=2", "workload.warmup_requests=0",
-                      "workload.data=random", "workload.buffers=demand", "system.host.iopf=stall"},
+  RunOutcome o = run({compare("paths=[doorbell]"), compare("sizes=[65536]"), compare("requests=2"),
+                      compare("warmup_requests=0"), compare("data=random"),
+                      compare("buffers=demand"), "system.host.iopf=stall"},
                      env);
   ASSERT_TRUE(o.ok) << o.error;
   const uint64_t io_faults = counter(env, "host.page_faults.io");
@@ -40,9 +45,9 @@ TEST(IommuSystem, DeviceFaultsOnUntouchedPagesStallAndAreResumed) {
 
 TEST(IommuSystem, WithoutStallADeviceFaultFailsTheRequest) {
   SimEnv env(1);
-  RunOutcome o = run({"workload.paths=[doorbell]", "workload.sizes=[65536]",
-                      "workload.requests=1", "workload.warmup_requests=0",
-                      "workload.data=random", "workload.buffers=demand", "system.host.iopf=none"},
+  RunOutcome o = run({compare("paths=[doorbell]"), compare("sizes=[65536]"), compare("requests=1"),
+                      compare("warmup_requests=0"), compare("data=random"),
+                      compare("buffers=demand"), "system.host.iopf=none"},
                      env);
   EXPECT_FALSE(o.ok);
   EXPECT_NE(o.error.find("doorbell path"), std::string::npos) << o.error;
@@ -52,9 +57,8 @@ TEST(IommuSystem, WithoutStallADeviceFaultFailsTheRequest) {
 TEST(IommuSystem, MunmapOfAnSvaBufferInvalidatesTheIotlb) {
   SimEnv env(1);
   // Fresh destinations, unmapped after every request while the PASID stays bound.
-  RunOutcome o = run({"workload.paths=[doorbell]", "workload.sizes=[4096]",
-                      "workload.requests=3", "workload.warmup_requests=0",
-                      "workload.buffers=pretouch"},
+  RunOutcome o = run({compare("paths=[doorbell]"), compare("sizes=[4096]"), compare("requests=3"),
+                      compare("warmup_requests=0"), compare("buffers=pretouch")},
                      env);
   ASSERT_TRUE(o.ok) << o.error;
   EXPECT_GE(counter(env, "smmu.cmds.tlbi_nh_va"), 3u);
@@ -65,9 +69,9 @@ TEST(IommuSystem, MunmapOfAnSvaBufferInvalidatesTheIotlb) {
 TEST(IommuSystem, DeferredFlushBatchesIotlbInvalidation) {
   auto tlbis = [](const std::string& mode, uint64_t* flushes) {
     SimEnv env(1);
-    RunOutcome o = run({"workload.paths=[syscall]", "workload.sizes=[4096]",
-                        "workload.requests=8", "workload.warmup_requests=0",
-                        "system.host.dma_flush=" + mode, "system.host.dma_flush_batch=4"},
+    RunOutcome o = run({compare("paths=[syscall]"), compare("sizes=[4096]"), compare("requests=8"),
+                        compare("warmup_requests=0"), "system.host.dma_flush=" + mode,
+                        "system.host.dma_flush_batch=4"},
                        env);
     EXPECT_TRUE(o.ok) << o.error;
     *flushes = counter(env, "host.dma.deferred_flushes");
@@ -89,11 +93,11 @@ TEST(IommuSystem, AVirtualMachineNestsEveryWalkInItsStage2) {
   // reads and the output are translated too: 4 + 5 * 2 = 14 reads.
   auto mean_reads = [](const std::string& vm) {
     SimEnv env(1);
-    RunOutcome o = run({"workload.sizes=[4096]", "workload.requests=1",
-                        "workload.warmup_requests=0", "system.host.vm=" + vm,
-                        "system.smmu.walk_cache.enabled=false", "system.smmu.iotlb.enabled=false",
-                        "system.smmu.utlb.enabled=false"},
-                       env);
+    RunOutcome o =
+        run({compare("sizes=[4096]"), compare("requests=1"), compare("warmup_requests=0"),
+             "system.host.vm=" + vm, "system.smmu.walk_cache.enabled=false",
+             "system.smmu.iotlb.enabled=false", "system.smmu.utlb.enabled=false"},
+            env);
     EXPECT_TRUE(o.ok) << vm << ": " << o.error;
     const Histogram* h = env.stats().find_histogram("smmu.walk_reads");
     return h ? h->mean() : 0.0;

@@ -2,7 +2,7 @@
 // (outputs verified by the system) with a 64K granule and with 2 MiB huge pages, walking the
 // process's tables less often than with 4K pages; mmu_notifier invalidations step TLBI_NH_VA by the
 // process's granule and switch to TLBI_NH_ASID at Linux's CMDQ_MAX_TLBI_OPS = 1 << (granule_shift -
-// 3) pages; workload.page_size is validated.
+// 3) pages; processes[].page_size is validated.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -19,6 +19,11 @@ namespace {
 uint64_t counter(SimEnv &env, const std::string &key) {
   const Counter *c = env.stats().find_counter(key);
   return c ? c->value() : 0;
+}
+
+// A parameter of the compare program of the default process's thread.
+std::string compare(const std::string &key_value) {
+  return "processes.0.threads.0.compare." + key_value;
 }
 
 // One mmu_notifier invalidation of the SVA context and the TLBI commands the SMMU executed for it
@@ -73,7 +78,7 @@ struct PageSizeRun {
 
 PageSizeRun run(uint64_t page_size, const std::vector<std::string> &extra = {}) {
   std::vector<std::string> sets = extra;
-  sets.push_back("workload.page_size=" + std::to_string(page_size));
+  sets.push_back("processes.0.page_size=" + std::to_string(page_size));
   Scenario sc = load_scenario("scenarios/golden_two_requests.yaml", sets, 0);
   SimEnv env(sc.seed);
   RunOutcome o = run_system(sc, env);
@@ -97,8 +102,8 @@ TEST(PageSize, GoldenWorkloadRunsWithBiggerPagesAndFewerWalks) {
   // The doorbell (SVA) request at 64 KiB of incompressible data: the source spans 16 pages of 4 KiB
   // and the destination 17, each a walk; 64 KiB pages and 2 MiB blocks need a few. (The syscall
   // path's DMA domain stays 4K whatever the process uses.)
-  const std::vector<std::string> big = {"workload.paths=[doorbell]", "workload.sizes=[65536]",
-                                        "workload.data=random"};
+  const std::vector<std::string> big = {compare("paths=[doorbell]"), compare("sizes=[65536]"),
+                                        compare("data=random")};
   const PageSizeRun base = run(4096, big);
   ASSERT_TRUE(base.ok) << base.error;
   const PageSizeRun g64k = run(65536, big);
@@ -113,8 +118,8 @@ TEST(PageSize, GoldenWorkloadRunsWithBiggerPagesAndFewerWalks) {
 TEST(PageSize, MmuNotifierStepsTlbiByTheGranuleAndSwitchesToAsid) {
   // Fresh destinations of 2 MiB + 1 KiB, unmapped after the request: the notifier invalidates the
   // whole mapping. With 4K pages that is 513 pages >= 512 = CMDQ_MAX_TLBI_OPS: TLBI_NH_ASID.
-  const std::vector<std::string> big = {"workload.paths=[doorbell]", "workload.sizes=[1048576]",
-                                        "workload.buffers=pretouch"};
+  const std::vector<std::string> big = {compare("paths=[doorbell]"), compare("sizes=[1048576]"),
+                                        compare("buffers=pretouch")};
   const PageSizeRun g4k = run(4096, big);
   ASSERT_TRUE(g4k.ok) << g4k.error;
   const Invalidation *i4k = find_len(g4k.invalidations, (2u << 20) + 4096);
@@ -155,7 +160,7 @@ TEST(PageSize, MmuNotifierStepsTlbiByTheGranuleAndSwitchesToAsid) {
   ASSERT_NE(i2m, nullptr);
   EXPECT_EQ(i2m->tlbi_asid, 1);
   // A small fresh destination (9 KiB) in a 64K process: one 64 KiB page, one command.
-  const PageSizeRun small = run(65536, {"workload.paths=[doorbell]", "workload.buffers=pretouch"});
+  const PageSizeRun small = run(65536, {compare("paths=[doorbell]"), compare("buffers=pretouch")});
   ASSERT_TRUE(small.ok) << small.error;
   const Invalidation *i_small = find_len(small.invalidations, 65536);
   ASSERT_NE(i_small, nullptr);
@@ -172,13 +177,13 @@ TEST(PageSize, LinuxTlbiOpsThresholdPerGranule) {
 TEST(PageSize, HugePageDemandFaultsOncePerHugePage) {
   // Untouched 2 MiB-page destinations: the device's first write stalls once for the whole (2 MiB)
   // page; the output still verifies.
-  const std::vector<std::string> demand = {"workload.paths=[doorbell]", "workload.data=random",
-                                           "workload.sizes=[65536]", "workload.buffers=demand"};
+  const std::vector<std::string> demand = {compare("paths=[doorbell]"), compare("data=random"),
+                                           compare("sizes=[65536]"), compare("buffers=demand")};
   Scenario sc4k = load_scenario("scenarios/golden_two_requests.yaml", demand, 0);
   SimEnv env4k(sc4k.seed);
   ASSERT_TRUE(run_system(sc4k, env4k).ok);
   std::vector<std::string> huge_sets = demand;
-  huge_sets.push_back("workload.page_size=2097152");
+  huge_sets.push_back("processes.0.page_size=2097152");
   Scenario sc2m = load_scenario("scenarios/golden_two_requests.yaml", huge_sets, 0);
   SimEnv env2m(sc2m.seed);
   RunOutcome o = run_system(sc2m, env2m);
@@ -192,8 +197,8 @@ TEST(PageSize, HugePageDemandFaultsOncePerHugePage) {
 }
 
 TEST(PageSize, ScenarioRejectsPageSizesWithoutAGranule) {
-  EXPECT_THROW(load_scenario_text("workload:\n  page_size: 8192\n", "inline", {}), ConfigError);
-  EXPECT_NO_THROW(load_scenario_text("workload:\n  page_size: 2097152\n", "inline", {}));
+  EXPECT_THROW(load_scenario_text("processes:\n  - page_size: 8192\n", "inline", {}), ConfigError);
+  EXPECT_NO_THROW(load_scenario_text("processes:\n  - page_size: 2097152\n", "inline", {}));
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Doorbell isolation in the whole system: the golden two-request workload (doorbell and
-// syscall paths) with system.qm.use_db_isolation = true. Each queue's uacce MMIO region is
-// then its own 64 KiB page (the QM ignores SQ/CQ doorbells at the shared 0x1000), so the run
+// syscall paths) with system.devices[].qm.use_db_isolation = true. Each queue's uacce MMIO region
+// is then its own 64 KiB page (the QM ignores SQ/CQ doorbells at the shared 0x1000), so the run
 // only completes, with every output inflating back to its input (the system verifies each),
 // if the runtime and the kernel driver ring the isolated pages.
 #include <gtest/gtest.h>
@@ -14,12 +14,12 @@ namespace wdsim {
 namespace {
 
 TEST(QmIsolationSystem, GoldenWorkloadRunsWithDoorbellIsolation) {
-  Scenario sc =
-      load_scenario("scenarios/golden_two_requests.yaml", {"system.qm.use_db_isolation=true"}, 0);
+  Scenario sc = load_scenario("scenarios/golden_two_requests.yaml",
+                              {"system.devices.0.qm.use_db_isolation=true"}, 0);
   SimEnv env(sc.seed);
   RunOutcome o = run_system(sc, env);
   ASSERT_TRUE(o.ok) << o.error;
-  ASSERT_EQ(o.samples.size(), 2u);
+  ASSERT_EQ(o.report.measured_requests, 2u);
   const std::string trace = env.trace().to_text();
   EXPECT_NE(trace.find("qm doorbell"), std::string::npos);
   EXPECT_EQ(trace.find("doorbell_ignored"), std::string::npos);

@@ -63,7 +63,7 @@ std::optional<size_t> list_size(const ParamScope& s, const char* list, size_t ma
   if (*n > max) {
     config_error(tree.location(path), path, "at most " + std::to_string(max) + " entries");
   }
-  tree.mark_used(path);
+  tree.mark_section(path);
   return n;
 }
 
@@ -95,7 +95,7 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   DeviceSpec d;
   d.index = index;
   d.where = where_of(e);
-  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add_choice("kind", d.kind, "zip", names_of_accelerator_kinds(),
                "The accelerator function's kind: its engine, driver and uacce device",
                "DESIGN.md (system layer)");
@@ -174,22 +174,23 @@ void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
 ThreadSpec load_thread(ParamScope e, size_t index, const ProgramKind* kind_for_describe) {
   ThreadSpec t;
   t.where = where_of(e);
-  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add("name", t.name, index == 0 ? std::string("main") : "t" + std::to_string(index), "",
-        "The thread entry's name (threads are named <process>/<name>[.<i>])", "");
+        "The thread entry's name (threads are named <process>/<name>[.<i>])",
+        "DESIGN.md (system layer: processes, threads, cores)");
   e.add("count", t.count, 1u, "threads",
         "Threads of this entry: each runs the program (sharing the process's address space and "
         "UADK state)",
-        "", Range::between(1, kMaxThreadCount));
-  e.add("start_us", t.start_us, 0.0, "us", "Simulated time the threads start (after boot)", "",
-        Range::min(0));
+        "DESIGN.md (system layer: processes, threads, cores)", Range::between(1, kMaxThreadCount));
+  e.add("start_us", t.start_us, 0.0, "us", "Simulated time the threads start (after boot)",
+        "DESIGN.md (system layer: processes, threads, cores)", Range::min(0));
   e.add_choice("program", t.program, "compare", names_of_program_kinds(),
                "The program kind the threads run; its parameters go under the key of that name",
                "DESIGN.md (system layer)");
   e.add("expect_errors", t.expect_errors, false, "",
         "Failed requests are counted and reported instead of ending the run as a simulation "
         "error (lifecycle and isolation scenarios)",
-        "");
+        "DESIGN.md (system layer: processes, threads, cores)");
   const ProgramKind* kind = e.describing() ? kind_for_describe : find_program_kind(t.program);
   if (e.describing()) t.program = kind->name;
   auto params = kind->make_params();
@@ -202,14 +203,15 @@ ThreadSpec load_thread(ParamScope e, size_t index, const ProgramKind* kind_for_d
 ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
   ProcessSpec p;
   p.where = where_of(e);
-  if (!e.describing()) e.tree()->mark_used(e.prefix());
+  if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add("name", p.name,
         is_child ? std::string("child") : index == 0 ? std::string("app") : "p" + std::to_string(index),
         "", "The process's name; with count > 1 its instances are <name>.0 .. <name>.<count-1>",
-        "");
+        "DESIGN.md (system layer: processes, threads, cores)");
   if (!is_child) {
     e.add("count", p.count, 1u, "processes",
-          "Processes alike (each its own address space, PASID and queues)", "",
+          "Processes alike (each its own address space, PASID and queues)",
+          "DESIGN.md (system layer: processes, threads, cores)",
           Range::between(1, kMaxProcessCount));
     e.add("page_size", p.page_size, 4096u, "B",
           "Page size of the process: 4096, 16384 or 65536 make it the process's translation "
@@ -268,8 +270,10 @@ void load_processes(ParamScope s, std::vector<ProcessSpec>* out) {
 EventSpec load_event(ParamScope e) {
   EventSpec ev;
   ev.where = where_of(e);
-  if (!e.describing()) e.tree()->mark_used(e.prefix());
-  e.add("at_us", ev.at_us, 0.0, "us", "Simulated time of the event", "", Range::min(0));
+  if (!e.describing()) e.tree()->mark_section(e.prefix());
+  e.add("at_us", ev.at_us, 0.0, "us", "Simulated time of the event",
+        "DESIGN.md (system layer: events timeline)",
+        Range::min(0));
   e.add_choice("action", ev.action, "exit", {"exit", "kill", "munmap", "fork"},
                "exit: the process exits (its threads stop, the kernel tears down its queues "
                "and SVA bindings); kill: the same by SIGKILL; munmap: the process unmaps one "
@@ -279,15 +283,18 @@ EventSpec load_event(ParamScope e) {
   e.add("process", ev.process, "", "",
         "The process the event acts on: an instance name (app, app.3) or a process entry's "
         "name (all its instances)",
-        "");
-  e.add("buffer", ev.buffer, "", "", "munmap: the program's buffer to unmap (dst, src)", "");
-  e.add("exit_code", ev.exit_code, 0, "", "exit: the status the process exits with", "",
+        "DESIGN.md (system layer: events timeline)");
+  e.add("buffer", ev.buffer, "", "", "munmap: the program's buffer to unmap (dst, src)",
+        "DESIGN.md (system layer: events timeline)");
+  e.add("exit_code", ev.exit_code, 0, "", "exit: the status the process exits with",
+        "DESIGN.md (system layer: events timeline)",
         Range::between(0, 255));
   if (e.describing()) {
     // The child's threads are described once, as processes[].threads[].
     ParamScope c = e.sub("child");
     c.add("name", ev.child.name, "child", "",
-          "fork: the child's name; its `threads` are entries like processes[].threads[]", "");
+          "fork: the child's name; its `threads` are entries like processes[].threads[]",
+          "DESIGN.md (system layer: events timeline)");
     return ev;
   }
   if (ev.action == "fork") {

@@ -60,12 +60,15 @@ struct ProcessRec {
   const ProcessSpec* spec = nullptr;
   uint32_t instance = 0;
   Process* process = nullptr;
-  // Destroyed in reverse order: the UADK state goes while the threads' OsInterfaces still
-  // exist (its queues are closed by then: the process exited).
-  std::vector<std::unique_ptr<ThreadRec>> threads;
-  std::vector<std::unique_ptr<Program>> programs;  // one per thread entry
-  std::unique_ptr<rt::UadkProcess> uadk;
   ProcessView view;
+  std::vector<std::unique_ptr<Program>> programs;  // one per thread entry
+  std::vector<std::unique_ptr<ThreadRec>> threads;
+  // The process's UADK state. Declared after `threads` so that it is destroyed first: a
+  // program that failed or was killed leaves ctxs open, and their queues close themselves
+  // through the HostThread they were opened on (whose calls fail with -ESRCH once the process
+  // is gone, as HostThread::enter_syscall promises); destroyed after it, they called a freed
+  // HostThread.
+  std::unique_ptr<rt::UadkProcess> uadk;
   uint32_t live_threads = 0;
   bool ended = false;
   bool dying = false;  // its threads were told to stop
@@ -205,7 +208,11 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         sc_core::sc_spawn(sc_bind(&SystemModule::timeline, this), "timeline");
       }
       while (live_processes_ > 0 && out_.error.empty()) sc_core::wait(process_ended_);
-      if (out_.error.empty()) out_.ok = true;
+      if (out_.error.empty()) {
+        out_.ok = true;
+      } else {
+        stop_all();
+      }
     } catch (const std::runtime_error& e) {
       out_.error = e.what();
     }
@@ -333,6 +340,20 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     } catch (const std::runtime_error& e) {
       fail_run(pr.name + ": teardown: " + e.what());
     }
+  }
+
+  // After a simulation error: every thread still running is told to stop (its next wait
+  // throws ThreadTerminated; its later calls return at once), threads not started never
+  // will, and each process exits as its last thread ends, so nothing is left to call into the
+  // kernel once the simulation has stopped. Waits as long as something still happens.
+  void stop_all() {
+    for (auto& pr : processes_) {
+      pr->dying = true;
+      for (auto& t : pr->threads) {
+        if (!t->ended && t->host) t->host->cpu().terminate();
+      }
+    }
+    while (live_processes_ > 0) sc_core::wait(process_ended_);
   }
 
   // The last thread of a process has ended: a process still running exits (0).

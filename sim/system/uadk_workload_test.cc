@@ -2,9 +2,11 @@
 // several depths) runs, every output inflates back to its input (the run fails
 // otherwise), and depth 8 gives more throughput than depth 1; crypto (SEC
 // function, wd_cipher / wd_digest, sync and async) runs with every output equal
-// to OpenSSL's, and a wrong output is a simulation error; the crypto workload
-// needs the SEC function; a batch run is deterministic.
+// to OpenSSL's, and a wrong output is a simulation error; the crypto program
+// needs a SEC device; a batch run is deterministic.
 #include <gtest/gtest.h>
+
+#include <memory>
 
 #include "sim/base/config_tree.h"
 #include "sim/system/scenario.h"
@@ -13,124 +15,188 @@
 namespace wdsim {
 namespace {
 
-RunOutcome run(const std::string &file, const std::vector<std::string> &sets,
-               StatsRegistry *stats, Scenario *scenario = nullptr) {
-  Scenario sc = load_scenario(file, sets, 0);
-  SimEnv env(sc.seed);
-  RunOutcome o = run_system(sc, env);
-  if (stats)
-    record_workload_stats(o, *stats);
-  if (scenario)
-    *scenario = sc;
-  return o;
+struct SystemRun {
+  Scenario scenario;
+  std::unique_ptr<SimEnv> env;
+  RunOutcome outcome;
+  StatsRegistry& stats() { return env->stats(); }
+};
+
+SystemRun run(const std::string& file, const std::vector<std::string>& sets) {
+  SystemRun r;
+  r.scenario = load_scenario(file, sets, 0);
+  r.env = std::make_unique<SimEnv>(r.scenario.seed);
+  r.outcome = run_system(r.scenario, *r.env);
+  return r;
 }
 
-const std::vector<std::string> kSmallBatch = {
-    "workload.depths=[1, 8]", "workload.queues=[1, 2]", "workload.requests=24",
-    "workload.warmup_requests=4"};
+const SummaryTable* table_named(const RunOutcome& o, const std::string& name) {
+  for (const auto& t : o.report.tables) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+// A row's cell by column name.
+std::string cell(const SummaryTable& t, const std::vector<std::string>& row,
+                 const std::string& column) {
+  for (size_t i = 0; i < t.columns.size() && i < row.size(); ++i) {
+    if (t.columns[i] == column) return row[i];
+  }
+  ADD_FAILURE() << "no column " << column << " in table " << t.name;
+  return "";
+}
+
+std::string batch(const std::string& key_value) {
+  return "processes.0.threads.0.batch." + key_value;
+}
+std::string crypto(const std::string& key_value) {
+  return "processes.0.threads.0.crypto." + key_value;
+}
+
+const std::vector<std::string> kSmallBatch = {batch("depths=[1, 8]"), batch("queues=[1, 2]"),
+                                              batch("requests=24"), batch("warmup_requests=4")};
+
+// workload.batch.8192.q<queues>.d<depth>.
+std::string batch_key(uint64_t queues, uint64_t depth) {
+  return "workload.batch.8192.q" + std::to_string(queues) + ".d" + std::to_string(depth) + ".";
+}
 
 TEST(UadkWorkload, BatchRunsAndDepthEightBeatsDepthOne) {
-  StatsRegistry stats;
-  Scenario sc;
-  RunOutcome o = run("scenarios/batch_depth.yaml", kSmallBatch, &stats, &sc);
+  SystemRun r = run("scenarios/batch_depth.yaml", kSmallBatch);
+  const RunOutcome& o = r.outcome;
   ASSERT_TRUE(o.ok) << o.error;
-  ASSERT_EQ(o.uadk.batch.size(), 4u); // queues {1, 2} x depths {1, 8}
-  for (const BatchPoint &p : o.uadk.batch) {
-    EXPECT_EQ(p.size, 8192u);
-    EXPECT_EQ(p.latency_ps.size(), 24u);
-    EXPECT_GT(p.output_bytes, 0u);
-    EXPECT_LT(p.output_bytes, 24u * 8192u); // text compresses
-    EXPECT_GT(p.requests_per_s(), 0);
+  // queues {1, 2} x depths {1, 8}, 24 measured requests each.
+  EXPECT_EQ(o.report.measured_requests, 4u * 24);
+  const SummaryTable* t = table_named(o, "batch");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->rows.size(), 4u);
+  for (const auto& row : t->rows) {
+    EXPECT_EQ(cell(*t, row, "size"), "8192");
+    EXPECT_EQ(cell(*t, row, "requests"), "24");
   }
-  for (size_t q = 0; q < 2; ++q) {
-    const BatchPoint &d1 = o.uadk.batch[2 * q];
-    const BatchPoint &d8 = o.uadk.batch[2 * q + 1];
-    ASSERT_EQ(d1.depth, 1u);
-    ASSERT_EQ(d8.depth, 8u);
-    EXPECT_GT(d8.requests_per_s(), d1.requests_per_s())
-        << "queues " << d1.queues;
+  for (uint64_t q : {1u, 2u}) {
+    for (uint64_t d : {1u, 8u}) {
+      const std::string base = batch_key(q, d);
+      const Histogram* h = r.stats().find_histogram(base + "latency_ns");
+      ASSERT_NE(h, nullptr) << base;
+      EXPECT_EQ(h->count(), 24u) << base;
+      const auto out = r.stats().scalar(base + "output_bytes");
+      ASSERT_TRUE(out) << base;
+      EXPECT_GT(*out, 0) << base;
+      EXPECT_LT(*out, 24.0 * 8192) << base;  // text compresses
+      ASSERT_TRUE(r.stats().scalar(base + "requests_per_s")) << base;
+      EXPECT_GT(*r.stats().scalar(base + "requests_per_s"), 0) << base;
+    }
+    const double rps1 = *r.stats().scalar(batch_key(q, 1) + "requests_per_s");
+    const double rps8 = *r.stats().scalar(batch_key(q, 8) + "requests_per_s");
+    EXPECT_GT(rps8, rps1) << "queues " << q;
     // With 8 in flight a request waits behind the others.
-    Histogram l1, l8;
-    for (uint64_t v : d1.latency_ps)
-      l1.add(static_cast<double>(v));
-    for (uint64_t v : d8.latency_ps)
-      l8.add(static_cast<double>(v));
-    EXPECT_GT(l8.mean(), l1.mean());
+    EXPECT_GT(r.stats().find_histogram(batch_key(q, 8) + "latency_ns")->mean(),
+              r.stats().find_histogram(batch_key(q, 1) + "latency_ns")->mean())
+        << "queues " << q;
   }
-  const std::string table = format_summary(sc, o);
-  EXPECT_NE(table.find("throughput vs depth"), std::string::npos) << table;
-  const Histogram *h =
-      stats.find_histogram("workload.batch.8192.q2.d8.latency_ns");
-  ASSERT_NE(h, nullptr);
-  EXPECT_EQ(h->count(), 24u);
-  ASSERT_TRUE(stats.scalar("workload.batch.8192.q1.d1.requests_per_s"));
-  EXPECT_GT(*stats.scalar("workload.batch.8192.q1.d1.input_gbps"), 0);
+  const std::string text = format_summary(r.scenario, o);
+  EXPECT_NE(text.find("throughput vs depth"), std::string::npos) << text;
+  EXPECT_GT(*r.stats().scalar(batch_key(1, 1) + "input_gbps"), 0);
 }
 
 TEST(UadkWorkload, CryptoRunsSyncAndAsyncAndMatchesOpenSsl) {
-  StatsRegistry stats;
-  Scenario sc;
-  RunOutcome o = run("scenarios/crypto_mix.yaml",
-                     {"workload.sizes=[1024, 4096]", "workload.requests=4",
-                      "workload.warmup_requests=1", "workload.async_depth=4"},
-                     &stats, &sc);
+  SystemRun r =
+      run("scenarios/crypto_mix.yaml", {crypto("sizes=[1024, 4096]"), crypto("requests=4"),
+                                        crypto("warmup_requests=1"), crypto("async_depth=4")});
+  const RunOutcome& o = r.outcome;
   ASSERT_TRUE(o.ok) << o.error;
-  // 6 algorithms x {sync, async} x 2 sizes.
-  ASSERT_EQ(o.uadk.crypto.size(), 24u);
-  for (const CryptoPoint &p : o.uadk.crypto) {
-    EXPECT_EQ(p.verified, 5u) << p.alg << " " << p.mode << " " << p.size;
-    EXPECT_EQ(p.latency_ps.size(), 4u);
-    EXPECT_EQ(p.depth, p.mode == "async" ? 4u : 1u);
-    EXPECT_GT(p.gbps(), 0);
+  // 6 algorithms x {sync, async} x 2 sizes, 4 measured requests each.
+  EXPECT_EQ(o.report.measured_requests, 24u * 4);
+  const SummaryTable* t = table_named(o, "crypto");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->rows.size(), 24u);
+  for (const auto& row : t->rows) {
+    const std::string alg = cell(*t, row, "alg");
+    const std::string mode = cell(*t, row, "mode");
+    const std::string size = cell(*t, row, "size");
+    const std::string base = "workload.crypto." + alg + "." + mode + "." + size + ".";
+    const Counter* verified = r.stats().find_counter(base + "verified");
+    ASSERT_NE(verified, nullptr) << base;
+    EXPECT_EQ(verified->value(), 5u) << base;  // 1 warm-up + 4 measured, each vs OpenSSL
+    const Histogram* h = r.stats().find_histogram(base + "latency_ns");
+    ASSERT_NE(h, nullptr) << base;
+    EXPECT_EQ(h->count(), 4u) << base;
+    EXPECT_EQ(cell(*t, row, "depth"), mode == "async" ? "4" : "1") << base;
+    ASSERT_TRUE(r.stats().scalar(base + "gbps")) << base;
+    EXPECT_GT(*r.stats().scalar(base + "gbps"), 0) << base;
   }
-  const std::string table = format_summary(sc, o);
-  EXPECT_NE(table.find("xts(aes)"), std::string::npos) << table;
-  EXPECT_NE(table.find("async / sync throughput"), std::string::npos) << table;
-  const Counter *verified =
-      stats.find_counter("workload.crypto.hmac(sha256).async.4096.verified");
-  ASSERT_NE(verified, nullptr);
-  EXPECT_EQ(verified->value(), 5u);
+  const std::string text = format_summary(r.scenario, o);
+  EXPECT_NE(text.find("xts(aes)"), std::string::npos) << text;
+  EXPECT_NE(text.find("async / sync throughput"), std::string::npos) << text;
 }
 
 TEST(UadkWorkload, CryptoOutputThatDiffersFromOpenSslFailsTheRun) {
-  // Timing-only SEC: the "cipher text" is the plain text, which OpenSSL does
-  // not produce.
-  RunOutcome o =
-      run("scenarios/crypto_mix.yaml",
-          {"workload.crypto_algs=[cbc(aes)]", "workload.sizes=[1024]",
-           "workload.requests=2", "system.sec.compute_data=false"},
-          nullptr);
-  EXPECT_FALSE(o.ok);
-  EXPECT_NE(o.error.find("differs from OpenSSL"), std::string::npos) << o.error;
+  // Timing-only SEC (device 1 of crypto_mix.yaml): the "cipher text" is the plain text, which
+  // OpenSSL does not produce.
+  SystemRun r = run("scenarios/crypto_mix.yaml",
+                    {crypto("algs=[cbc(aes)]"), crypto("sizes=[1024]"), crypto("requests=2"),
+                     "system.devices.1.sec.compute_data=false"});
+  EXPECT_FALSE(r.outcome.ok);
+  EXPECT_NE(r.outcome.error.find("differs from OpenSSL"), std::string::npos) << r.outcome.error;
+}
+
+TEST(UadkWorkload, KillingABatchProcessMidPointEndsItAndTheRunGoesOn) {
+  // depth 1 runs from ~58 us to ~328 us after boot, depth 8 from there to ~453 us: a SIGKILL
+  // at 380 us stops the process with 8 requests in flight and its UADK ctxs still open. The
+  // depth-1 point was measured; the depth-8 point never completes.
+  SystemRun r = run("scenarios/batch_depth.yaml",
+                    {batch("depths=[1, 8]"), batch("queues=[1]"), batch("requests=24"),
+                     batch("warmup_requests=4"), "events.0.at_us=380", "events.0.action=kill",
+                     "events.0.process=app"});
+  ASSERT_TRUE(r.outcome.ok) << r.outcome.error;
+  ASSERT_EQ(r.outcome.processes.size(), 1u);
+  EXPECT_EQ(r.outcome.processes[0].end.rfind("SIGKILL", 0), 0u) << r.outcome.processes[0].end;
+  EXPECT_EQ(r.outcome.report.measured_requests, 24u);
+  ASSERT_NE(r.stats().find_histogram(batch_key(1, 1) + "latency_ns"), nullptr);
+  EXPECT_EQ(r.stats().find_histogram(batch_key(1, 1) + "latency_ns")->count(), 24u);
+  EXPECT_EQ(r.stats().find_histogram(batch_key(1, 8) + "latency_ns"), nullptr);
 }
 
 TEST(UadkWorkload, CryptoNeedsTheSecFunction) {
-  EXPECT_THROW(load_scenario("scenarios/crypto_mix.yaml",
-                             {"system.sec.enabled=false"}, 0),
-               ConfigError);
-  // Enabled with the ZIP function's StreamID or MSI vectors: refused too.
-  EXPECT_THROW(load_scenario("scenarios/crypto_mix.yaml",
-                             {"system.sec_qm.stream_id=0"}, 0),
-               ConfigError);
-  EXPECT_THROW(load_scenario("scenarios/crypto_mix.yaml",
-                             {"system.sec_qm.msi_data=1"}, 0),
-               ConfigError);
+  auto error_of = [](const std::vector<std::string>& sets) -> std::string {
+    try {
+      load_scenario("scenarios/crypto_mix.yaml", sets, 0);
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  // No SEC device: the crypto thread's program is named.
+  EXPECT_NE(error_of({"system.devices.1.kind=zip"})
+                .find("processes.0.threads.0.program: crypto needs a device of kind sec"),
+            std::string::npos);
+  // A SEC device with the ZIP function's StreamID or MSI vectors: refused too.
+  EXPECT_NE(error_of({"system.devices.1.qm.stream_id=0"})
+                .find("system.devices.1.qm.stream_id: StreamID 0 is also system.devices.0's"),
+            std::string::npos);
+  EXPECT_NE(error_of({"system.devices.1.qm.msi_data=1"}).find("system.devices.1.qm.msi_data"),
+            std::string::npos);
+  EXPECT_EQ(error_of({}), "");
 }
 
 TEST(UadkWorkload, BatchRunIsDeterministic) {
-  StatsRegistry a_stats, b_stats;
-  RunOutcome a = run("scenarios/batch_depth.yaml", kSmallBatch, &a_stats);
-  RunOutcome b = run("scenarios/batch_depth.yaml", kSmallBatch, &b_stats);
-  ASSERT_TRUE(a.ok) << a.error;
-  ASSERT_TRUE(b.ok) << b.error;
-  ASSERT_EQ(a.uadk.batch.size(), b.uadk.batch.size());
-  for (size_t i = 0; i < a.uadk.batch.size(); ++i) {
-    EXPECT_EQ(a.uadk.batch[i].latency_ps, b.uadk.batch[i].latency_ps);
-    EXPECT_EQ(a.uadk.batch[i].elapsed_ps, b.uadk.batch[i].elapsed_ps);
-    EXPECT_EQ(a.uadk.batch[i].output_bytes, b.uadk.batch[i].output_bytes);
+  SystemRun a = run("scenarios/batch_depth.yaml", kSmallBatch);
+  SystemRun b = run("scenarios/batch_depth.yaml", kSmallBatch);
+  ASSERT_TRUE(a.outcome.ok) << a.outcome.error;
+  ASSERT_TRUE(b.outcome.ok) << b.outcome.error;
+  for (uint64_t q : {1u, 2u}) {
+    for (uint64_t d : {1u, 8u}) {
+      const std::string k = batch_key(q, d) + "latency_ns";
+      ASSERT_NE(a.stats().find_histogram(k), nullptr) << k;
+      EXPECT_EQ(a.stats().find_histogram(k)->samples(), b.stats().find_histogram(k)->samples())
+          << k;
+    }
   }
-  EXPECT_EQ(a_stats.to_json(), b_stats.to_json());
+  EXPECT_EQ(a.stats().to_json(), b.stats().to_json());
+  EXPECT_EQ(summary_json(a.outcome), summary_json(b.outcome));
 }
 
-} // namespace
-} // namespace wdsim
+}  // namespace
+}  // namespace wdsim

@@ -82,7 +82,7 @@ struct CompareParams : ProgramParams {
           "The syscall path's device (a zip device name, e.g. hisi_zip-1); empty = the first "
           "zip device. The doorbell path picks a device as UADK does (sysfs algorithms, most "
           "available instances)",
-          "");
+          "DESIGN.md (system layer)");
   }
 };
 

@@ -56,7 +56,8 @@ struct UadkSyncParams : ProgramParams {
     s.add("warmup_requests", warmup_requests, 4u, "requests",
           "Requests per thread run first and not measured", "guess", Range::between(0, 1000000));
     s.add("ctxs", ctxs, 0u, "ctxs",
-          "Sync ctxs (hardware queues) the process's threads share; 0 = one per thread", "",
+          "Sync ctxs (hardware queues) the process's threads share; 0 = one per thread",
+          "UADK wd_ctx_config (sync ctxs of a process); default guess",
           Range::between(0, 1024));
     s.add_choice("data", data, "text", {"text", "random", "zeros"},
                  "Input data: generated text, random bytes or zeros", "guess");
