@@ -279,7 +279,7 @@ TEST(ScenarioLoader, ProcessCountNamesInstances) {
 TEST(ScenarioLoader, UnknownProgramKindIsAnError) {
   EXPECT_EQ(error_of("processes:\n  - threads:\n      - program: nosuch\n"),
             "bad.yaml:3:18: processes.0.threads.0.program: 'nosuch' is not one of: batch, "
-            "compare, crypto, uadk_sync");
+            "compare, crypto, hostile, probe, uadk_sync");
 }
 
 TEST(ScenarioLoader, ProgramParamsGoUnderTheProgramsOwnKey) {

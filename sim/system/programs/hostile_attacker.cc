@@ -33,19 +33,20 @@ void HostileParams::declare(ParamScope& s) {
   s.add("device", device, "", "",
         "The uacce device to attack through (e.g. hisi_zip-0); empty = the first device of "
         "device_kind",
-        "");
+        "scenario choice");
   s.add_choice("device_kind", device_kind, "zip", {"zip", "sec"},
                "Kind of the device when `device` is empty; decides the descriptor format (ZIP "
                "SQE or SEC BD)",
-               "");
+               "scenario choice");
   s.add_list("attacks", attacks,
              {"foreign_va", "unmapped_va", "kernel_va", "own_ring", "random_sqe",
               "random_addresses", "doorbell", "mailbox", "full_ring", "cq_overflow"},
-             kAttacks, "Attacks to run, in order (see the program's header comment)", "");
+             kAttacks, "Attacks to run, in order (see the program's header comment)",
+             "scenario choice");
   s.add("seed_stream", seed_stream, "attacks", "",
         "Name of the random stream (SimEnv::rng(\"hostile/<seed_stream>/<thread>\")) for "
         "random descriptors and addresses",
-        "");
+        "scenario choice");
   s.add("request_bytes", request_bytes, 4096u, "B", "Source bytes of each forged descriptor",
         "guess: one page", Range::between(16, 1u << 20));
   s.add("unmapped_va", unmapped_va, 0x7f0000000000ull, "",

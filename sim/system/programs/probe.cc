@@ -25,8 +25,10 @@ struct ProbeParams : ProgramParams {
                  "What to load from: `address`, or the parent's first uacce ring (DUS) or "
                  "doorbell (MMIO) mapping (for a forked child)",
                  "uacce_fops_mmap: VM_DONTCOPY | VM_WIPEONFORK");
-    s.add("address", address, 0u, "", "target address: the virtual address to load from", "");
-    s.add("bytes", bytes, 8u, "B", "Bytes the load reads", "", Range::between(1, 4096));
+    s.add("address", address, 0u, "", "target address: the virtual address to load from",
+          "scenario choice");
+    s.add("bytes", bytes, 8u, "B", "Bytes the load reads", "guess: one 64-bit load",
+          Range::between(1, 4096));
   }
 };
 
