@@ -46,8 +46,9 @@ uint64_t ProgramThread::map_buffer(uint64_t len, bool populate) const {
                                             process.huge_page);
     os.cpu().busy(ns(c.syscall_exit_ns));
   }
-  if (err || !va) throw ProgramError(name + ": mmap of " + std::to_string(len) + " B failed: " +
-                                     std::to_string(err));
+  if (err || !va)
+    throw ProgramError(name + ": mmap of " + std::to_string(len) +
+                       " B failed: " + std::to_string(err));
   return va;
 }
 

@@ -124,7 +124,8 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
 
 void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
   if (s.describing()) {
-    for (const auto* k : accelerator_kinds()) load_device(entry_scope(s, "devices", 0), 0, k, nullptr);
+    for (const auto* k : accelerator_kinds())
+      load_device(entry_scope(s, "devices", 0), 0, k, nullptr);
     return;
   }
   std::map<std::string, uint32_t> per_kind;
@@ -137,8 +138,8 @@ void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
     return;
   }
   for (size_t i = 0; i < *n; ++i) {
-    out->push_back(load_device(entry_scope(s, "devices", i), static_cast<uint32_t>(i), nullptr,
-                               &per_kind));
+    out->push_back(
+        load_device(entry_scope(s, "devices", i), static_cast<uint32_t>(i), nullptr, &per_kind));
   }
   // Conflicts between entries.
   std::map<std::string, uint32_t> names;
@@ -205,7 +206,9 @@ ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
   p.where = where_of(e);
   if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add("name", p.name,
-        is_child ? std::string("child") : index == 0 ? std::string("app") : "p" + std::to_string(index),
+        is_child     ? std::string("child")
+        : index == 0 ? std::string("app")
+                     : "p" + std::to_string(index),
         "", "The process's name; with count > 1 its instances are <name>.0 .. <name>.<count-1>",
         "DESIGN.md (system layer: processes, threads, cores)");
   if (!is_child) {
@@ -224,7 +227,8 @@ ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
               "33554432 (16K + huge), 536870912 (64K + huge)");
   }
   if (e.describing()) {
-    for (const auto* k : program_kinds()) p.threads.push_back(load_thread(entry_scope(e, "threads", 0), 0, k));
+    for (const auto* k : program_kinds())
+      p.threads.push_back(load_thread(entry_scope(e, "threads", 0), 0, k));
     return p;
   }
   auto n = list_size(e, "threads", kMaxThreadEntries);
@@ -232,7 +236,8 @@ ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
     ConfigTree empty;
     p.threads.push_back(load_thread(ParamScope::load(e.key_path("threads.0"), &empty), 0, nullptr));
   } else {
-    for (size_t i = 0; i < *n; ++i) p.threads.push_back(load_thread(entry_scope(e, "threads", i), i, nullptr));
+    for (size_t i = 0; i < *n; ++i)
+      p.threads.push_back(load_thread(entry_scope(e, "threads", i), i, nullptr));
   }
   std::set<std::string> names;
   for (size_t i = 0; i < p.threads.size(); ++i) {
@@ -255,7 +260,8 @@ void load_processes(ParamScope s, std::vector<ProcessSpec>* out) {
     out->push_back(load_process(ParamScope::load("processes.0", &empty), 0, false));
     return;
   }
-  for (size_t i = 0; i < *n; ++i) out->push_back(load_process(entry_scope(s, "processes", i), i, false));
+  for (size_t i = 0; i < *n; ++i)
+    out->push_back(load_process(entry_scope(s, "processes", i), i, false));
   std::set<std::string> names;
   for (size_t i = 0; i < out->size(); ++i) {
     for (const auto& inst : Scenario::instance_names((*out)[i])) {
@@ -272,8 +278,7 @@ EventSpec load_event(ParamScope e) {
   ev.where = where_of(e);
   if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add("at_us", ev.at_us, 0.0, "us", "Simulated time of the event",
-        "DESIGN.md (system layer: events timeline)",
-        Range::min(0));
+        "DESIGN.md (system layer: events timeline)", Range::min(0));
   e.add_choice("action", ev.action, "exit", {"exit", "kill", "munmap", "fork"},
                "exit: the process exits (its threads stop, the kernel tears down its queues "
                "and SVA bindings); kill: the same by SIGKILL; munmap: the process unmaps one "
@@ -287,8 +292,7 @@ EventSpec load_event(ParamScope e) {
   e.add("buffer", ev.buffer, "", "", "munmap: the program's buffer to unmap (dst, src)",
         "DESIGN.md (system layer: events timeline)");
   e.add("exit_code", ev.exit_code, 0, "", "exit: the status the process exits with",
-        "DESIGN.md (system layer: events timeline)",
-        Range::between(0, 255));
+        "DESIGN.md (system layer: events timeline)", Range::between(0, 255));
   if (e.describing()) {
     // The child's threads are described once, as processes[].threads[].
     ParamScope c = e.sub("child");
@@ -357,8 +361,7 @@ std::vector<std::string> Scenario::instance_names(const ProcessSpec& p) {
 
 void Scenario::declare(ParamScope& s) {
   if (!s.describing()) reject_old_keys(*s.tree());
-  s.add("seed", seed, 1u, "", "Seed of every random stream in the run", "DESIGN.md",
-        Range::min(0));
+  s.add("seed", seed, 1u, "", "Seed of every random stream in the run", "DESIGN.md", Range::min(0));
   ParamScope sys = s.sub("system");
   system.declare(sys);
   load_processes(s, &processes);
@@ -446,7 +449,8 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
   if (!tree.has("sweep")) return axes;
   tree.mark_used("sweep");
   auto keys = tree.keys("sweep");
-  if (keys.empty()) config_error(tree.location("sweep"), "sweep", "expected a map of key: [values]");
+  if (keys.empty())
+    config_error(tree.location("sweep"), "sweep", "expected a map of key: [values]");
   std::set<std::string> declared;
   for (const auto& spec : describe_scenario()) declared.insert(spec.key_path);
   for (const auto& key : keys) {
@@ -468,7 +472,8 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
     }
     for (const auto& k : axis.keys) {
       if (!declared.count(generic_key(k))) {
-        config_error(where, path, (axis.keys.size() > 1 ? k + ": " : std::string()) + "not a parameter");
+        config_error(where, path,
+                     (axis.keys.size() > 1 ? k + ": " : std::string()) + "not a parameter");
       }
     }
     auto values = tree.literal_key_list("sweep", key);
@@ -489,9 +494,9 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
         per_key.push_back(n ? value.flow_text("v." + std::to_string(i)).value_or("") : v);
       }
       if (n && *n != axis.keys.size()) {
-        config_error(where, path, "value " + v + " has " + std::to_string(*n) +
-                                      " elements for " + std::to_string(axis.keys.size()) +
-                                      " linked key paths");
+        config_error(where, path,
+                     "value " + v + " has " + std::to_string(*n) + " elements for " +
+                         std::to_string(axis.keys.size()) + " linked key paths");
       }
       axis.settings.push_back(std::move(per_key));
     }

@@ -97,9 +97,9 @@ struct OutputParams {
 // separated by commas ("processes.0.threads.0.count, processes.1.threads.0.count") and each
 // value is either one value for all of them or a list with one element per path.
 struct SweepAxis {
-  std::string key;                  // as written
-  std::vector<std::string> values;  // as written, flow text
-  std::vector<std::string> keys;    // the key paths it sets
+  std::string key;                                 // as written
+  std::vector<std::string> values;                 // as written, flow text
+  std::vector<std::string> keys;                   // the key paths it sets
   std::vector<std::vector<std::string>> settings;  // per value, one flow text per key path
 };
 

@@ -141,8 +141,8 @@ output: {trace: false, chrome_trace: false}
   // And every request's stages still sum to its latency.
   const Histogram* lat = beside.stats().find_histogram("workload.doorbell.4096.latency_ns");
   double stage_sum = 0;
-  for (const char* st : {"submit", "doorbell", "fetch", "translation", "engine", "writeback",
-                         "completion"}) {
+  for (const char* st :
+       {"submit", "doorbell", "fetch", "translation", "engine", "writeback", "completion"}) {
     const Histogram* h =
         beside.stats().find_histogram(std::string("workload.doorbell.4096.stage.") + st + "_ns");
     ASSERT_NE(h, nullptr) << st;
@@ -168,8 +168,9 @@ TEST(Sharing, ThreadsSharingOneCtxAreSerialisedByItsLock) {
   SimEnv e1(1), e4own(1), e4shared(1);
   RunOutcome single = run(kSyncThreads, e1);
   RunOutcome own = run(kSyncThreads, e4own, {"processes.0.threads.0.count=4"});
-  RunOutcome shared = run(kSyncThreads, e4shared,
-                          {"processes.0.threads.0.count=4", "processes.0.threads.0.uadk_sync.ctxs=1"});
+  RunOutcome shared =
+      run(kSyncThreads, e4shared,
+          {"processes.0.threads.0.count=4", "processes.0.threads.0.uadk_sync.ctxs=1"});
   ASSERT_TRUE(single.ok && own.ok && shared.ok) << single.error << own.error << shared.error;
   const double one = cell(single, "uadk_sync", "mb_per_s");
   // A queue each: four requests in flight at once on the SEC engine's cores.

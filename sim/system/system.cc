@@ -29,10 +29,14 @@ constexpr uint16_t kDmaDomainAsid = 1;
 
 std::string signal_name(int signo) {
   switch (signo) {
-    case SIGKILL: return "SIGKILL";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGBUS: return "SIGBUS";
-    default: return "signal " + std::to_string(signo);
+    case SIGKILL:
+      return "SIGKILL";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGBUS:
+      return "SIGBUS";
+    default:
+      return "signal " + std::to_string(signo);
   }
 }
 
@@ -87,8 +91,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       : sc_module(name), sc_(sc), env_(env), out_(out) {
     const SystemParams& p = sc.system;
     memory_ = std::make_unique<PhysicalMemory>("memory", p.dram, env);
-    frames_ = std::make_unique<FrameAllocator>(
-        AddressMap::kKernelReserved, p.dram.size_bytes - AddressMap::kKernelReserved);
+    frames_ = std::make_unique<FrameAllocator>(AddressMap::kKernelReserved,
+                                               p.dram.size_bytes - AddressMap::kKernelReserved);
     smmu_ = std::make_unique<Smmu>("smmu", p.smmu, env);
     rc_ = std::make_unique<RootComplex>("root_complex", p.root_complex, env);
     topology_ = std::make_unique<Topology>(p, env);
@@ -229,7 +233,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     r.spec = &spec;
     r.instance = instance;
     const uint64_t page_size = forked ? 0 : spec.page_size;
-    const ProcessPageSize ps = process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
+    const ProcessPageSize ps =
+        process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
     r.process = forked ? forked : &kernel_->create_process(ps.granule);
     rt::UadkProcessConfig cfg;
     cfg.costs = sc_.system.runtime;
@@ -261,8 +266,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     for (auto& t : r.threads) {
       // SystemC object names take no '/' or '.'.
       std::string sc_name = t->name;
-      std::replace_if(sc_name.begin(), sc_name.end(), [](char c) { return c == '/' || c == '.'; },
-                      '_');
+      std::replace_if(
+          sc_name.begin(), sc_name.end(), [](char c) { return c == '/' || c == '.'; }, '_');
       sc_core::sc_spawn(sc_bind(&SystemModule::thread_body, this, t.get()), sc_name.c_str());
     }
     return r;
@@ -291,8 +296,9 @@ class SystemModule : public sc_core::sc_module, public SystemView {
           pr.signal = s.signo;
           pr.fault = "at " + hex(s.address) + " in " + t->name;
           if (pr.first_error.empty()) pr.first_error = s.what();
-          env_.trace_event("system", "signal", {tf("process", pr.name), tf("signo", s.signo),
-                                                tf_hex("addr", s.address)});
+          env_.trace_event(
+              "system", "signal",
+              {tf("process", pr.name), tf("signo", s.signo), tf_hex("addr", s.address)});
           kill(pr, s.signo);
         }
       } catch (const ProgramError& e) {

@@ -10,9 +10,8 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "sim/base/sim_env.h"
 #include "sim/system/program.h"

@@ -81,8 +81,8 @@ std::vector<HostBus::WindowSpec> Topology::host_windows() const {
 void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
   if (functions_.size() > 1) {
     // Several functions, one root port: merge their upstream traffic.
-    fan_in_ = std::make_unique<PcieFanIn>("pcie_fan_in", static_cast<uint32_t>(functions_.size()),
-                                          env_);
+    fan_in_ =
+        std::make_unique<PcieFanIn>("pcie_fan_in", static_cast<uint32_t>(functions_.size()), env_);
     fan_in_->upstream.bind(rc.from_link);
   }
   for (size_t i = 0; i < functions_.size(); ++i) {

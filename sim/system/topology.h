@@ -44,12 +44,12 @@ class ZipSyncDevice;
 
 // The physical address map (DRAM starts at 0).
 struct AddressMap {
-  static constexpr uint64_t kKernelReserved = 0x10'0000;      // first 1 MiB not allocated
-  static constexpr uint64_t kSmmuRegs = 0x40'0000'0000ull;    // SMMU register pages
-  static constexpr uint64_t kSmmuRegsSize = 0x2'0000ull;      // two 64 KiB pages
-  static constexpr uint64_t kQmBarBase = 0x50'0000'0000ull;   // device 0's QM BAR
-  static constexpr uint64_t kQmBarStride = 0x1'0000'0000ull;  // 4 GiB apart
-  static constexpr uint64_t kQmBarSize = 0x1'0000ull;         // V2 without db isolation
+  static constexpr uint64_t kKernelReserved = 0x10'0000;       // first 1 MiB not allocated
+  static constexpr uint64_t kSmmuRegs = 0x40'0000'0000ull;     // SMMU register pages
+  static constexpr uint64_t kSmmuRegsSize = 0x2'0000ull;       // two 64 KiB pages
+  static constexpr uint64_t kQmBarBase = 0x50'0000'0000ull;    // device 0's QM BAR
+  static constexpr uint64_t kQmBarStride = 0x1'0000'0000ull;   // 4 GiB apart
+  static constexpr uint64_t kQmBarSize = 0x1'0000ull;          // V2 without db isolation
   static constexpr uint64_t kMsiDoorbell = 0x60'0000'0000ull;  // interrupt controller
   static constexpr uint64_t kMsiDoorbellSize = 0x1000ull;
 };

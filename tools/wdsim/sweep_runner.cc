@@ -1,17 +1,17 @@
 #include "tools/wdsim/sweep_runner.h"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <algorithm>
 #include <map>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 extern char** environ;
@@ -32,8 +32,8 @@ std::string point_name(size_t i) {
 // Starts one point; returns its pid (or -1).
 pid_t spawn_point(const SweepRequest& req, const std::vector<std::string>& point,
                   const std::filesystem::path& dir) {
-  std::vector<std::string> args = {"/proc/self/exe", "run", req.scenario_path, "--no-sweep",
-                                   "--out", dir.string()};
+  std::vector<std::string> args = {"/proc/self/exe", "run",   req.scenario_path,
+                                   "--no-sweep",     "--out", dir.string()};
   if (req.seed) {
     args.push_back("--seed");
     args.push_back(std::to_string(req.seed));
@@ -83,7 +83,8 @@ double hit_pct(double hits, double misses) {
 
 PointFigures read_figures(const std::filesystem::path& dir) {
   PointFigures f;
-  if (auto j = read_json(dir / "summary.json"); j && j->contains("tables")) f.tables = (*j)["tables"];
+  if (auto j = read_json(dir / "summary.json"); j && j->contains("tables"))
+    f.tables = (*j)["tables"];
   auto j = read_json(dir / "stats.json");
   if (!j) return f;
   // The SMMU's TLBs as a whole: a lookup hits in the micro-TLB or, behind it, the main
@@ -105,7 +106,9 @@ PointFigures read_figures(const std::filesystem::path& dir) {
   return f;
 }
 
-std::string cell(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string cell(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>() : v.dump();
+}
 
 std::string pct_text(double v) {
   if (v < 0) return "-";
@@ -157,7 +160,8 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   // One block per summary table kind: a row per (point, table row), the swept values first,
   // the SMMU TLB and device ATC hit rates last.
   std::vector<PointFigures> figures;
-  for (size_t i = 0; i < points.size(); ++i) figures.push_back(read_figures(req.out_dir / point_name(i)));
+  for (size_t i = 0; i < points.size(); ++i)
+    figures.push_back(read_figures(req.out_dir / point_name(i)));
   std::vector<std::string> kinds;
   std::map<std::string, std::vector<std::string>> columns;
   for (const auto& f : figures) {
@@ -203,7 +207,8 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     std::vector<size_t> width(head.size());
     for (size_t c = 0; c < head.size(); ++c) width[c] = head[c].size();
     for (const auto& r : rows) {
-      for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+      for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+        width[c] = std::max(width[c], r[c].size());
     }
     auto print = [&](const std::vector<std::string>& r) {
       for (size_t c = 0; c < r.size(); ++c) {

@@ -37,8 +37,7 @@ struct BatchParams : ProgramParams {
     s.add_list("sizes", sizes, {8192}, "B", "Request sizes", "guess",
                Range::between(1, 8 * 1024 * 1024));
     s.add_list("depths", depths, {1, 2, 4, 8, 16, 32, 64}, "requests",
-               "Requests kept outstanding, one point per depth", "guess",
-               Range::between(1, 1000));
+               "Requests kept outstanding, one point per depth", "guess", Range::between(1, 1000));
     s.add_list("queues", queues, {1}, "ctxs",
                "Async ctxs (hardware queues) the requests are spread over round robin, one "
                "point per value",
@@ -52,8 +51,8 @@ struct BatchParams : ProgramParams {
     s.add_choice("data", data, "text", {"text", "random", "zeros"},
                  "Input data: generated text, random bytes or zeros", "guess");
     s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
-          "How long the poll loop may see no completion before the request counts as hung",
-          "guess", Range::min(0.001));
+          "How long the poll loop may see no completion before the request counts as hung", "guess",
+          Range::min(0.001));
   }
 };
 
@@ -109,9 +108,9 @@ class Batch : public Program {
           sessions.push_back(h);
         }
         for (uint64_t depth : p_.depths) {
-          t.system.env().trace_event("workload", "point",
-                                     {tf("kind", "batch"), tf("size", size),
-                                      tf("queues", queues), tf("depth", depth)});
+          t.system.env().trace_event(
+              "workload", "point",
+              {tf("kind", "batch"), tf("size", size), tf("queues", queues), tf("depth", depth)});
           std::vector<AsyncSlot> slots(depth);
           std::vector<wd_comp_req> reqs(depth);
           std::vector<std::vector<uint8_t>> inputs(depth);
@@ -154,8 +153,8 @@ class Batch : public Program {
             inputs[slot].clear();
             ++ok_;
           };
-          run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll,
-                    complete, slots);
+          run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll, complete,
+                    slots);
           output_bytes = 0;
           BatchPoint pt;
           pt.size = size;
@@ -192,8 +191,9 @@ class Batch : public Program {
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
     rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError("batch: " + what +
-                       (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(
+        "batch: " + what +
+        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
   }
 
   const BatchParams& p_;
@@ -233,14 +233,14 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                     "%9s %6llu %5llu %5zu %10.1f %9.3f %7.2f %10.3f %10.3f %10.3f %11.3f\n",
                     size_text(p.size).c_str(), static_cast<unsigned long long>(p.queues),
                     static_cast<unsigned long long>(p.depth), p.latency_ps.size(),
-                    p.requests_per_s() / 1e3, p.input_gbps(), ratio, lat.mean(),
-                    lat.percentile(50), lat.percentile(99), cpu);
+                    p.requests_per_s() / 1e3, p.input_gbps(), ratio, lat.mean(), lat.percentile(50),
+                    lat.percentile(99), cpu);
       os << line;
       table.rows.push_back({b->instance(), std::to_string(p.size), std::to_string(p.queues),
                             std::to_string(p.depth), std::to_string(p.latency_ps.size()),
                             fixed(p.requests_per_s() / 1e3, 1), fixed(p.input_gbps()),
-                            fixed(lat.mean()), fixed(lat.percentile(50)),
-                            fixed(lat.percentile(99)), fixed(cpu)});
+                            fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
+                            fixed(cpu)});
       r.measured_requests += p.latency_ps.size();
       const std::string base = "workload.batch." + (several ? b->instance() + "." : "") +
                                std::to_string(p.size) + ".q" + std::to_string(p.queues) + ".d" +
@@ -262,15 +262,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 }  // namespace
 
-WDSIM_REGISTER_PROGRAM(batch, ProgramKind{
-    "batch",
-    "UADK async compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
-    "every output inflated with system zlib",
-    "zip", 1,
-    [] { return std::make_unique<BatchParams>(); },
-    [](const ProgramParams& p, const ProgramSetup& setup) {
-      return std::make_unique<Batch>(static_cast<const BatchParams&>(p), setup.instance);
-    },
-    report});
+WDSIM_REGISTER_PROGRAM(
+    batch,
+    ProgramKind{
+        "batch",
+        "UADK async compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
+        "every output inflated with system zlib",
+        "zip", 1, [] { return std::make_unique<BatchParams>(); },
+        [](const ProgramParams& p, const ProgramSetup& setup) {
+          return std::make_unique<Batch>(static_cast<const BatchParams&>(p), setup.instance);
+        },
+        report});
 
 }  // namespace wdsim

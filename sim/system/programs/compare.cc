@@ -55,8 +55,8 @@ struct CompareParams : ProgramParams {
     s.add("requests", requests, 20u, "requests", "Measured requests per (path, size) point",
           "guess: enough for p99 at these sizes", Range::between(1, 1000000));
     s.add("warmup_requests", warmup_requests, 1u, "requests",
-          "Requests per point run first and not measured (cold IOTLB, first interrupt)",
-          "guess", Range::between(0, 1000000));
+          "Requests per point run first and not measured (cold IOTLB, first interrupt)", "guess",
+          Range::between(0, 1000000));
     s.add_choice("op", op, "compress", {"compress", "decompress"},
                  "Compress `size` bytes, or decompress a stream (made by system zlib) that "
                  "inflates to `size` bytes",
@@ -162,9 +162,8 @@ class Compare : public Program {
       if (int r = session->init(); r < 0) {
         fail("doorbell path: wd_comp init failed: " + session->last_error());
       }
-      device = session->uacce_queue(decompress ? ZipOp::kDecompress : ZipOp::kCompress)
-                   ->device()
-                   .name;
+      device =
+          session->uacce_queue(decompress ? ZipOp::kDecompress : ZipOp::kCompress)->device().name;
     } else {
       const std::string dev = syscall_device(t);
       if (dev.empty()) fail("syscall path: no zip device named '" + p_.device + "'");
@@ -293,8 +292,7 @@ class Compare : public Program {
   }
 
   void verify_equal(ProgramThread& t, uint64_t dst, uint32_t len,
-                    const std::vector<uint8_t>& expected, const std::string& path,
-                    uint64_t size) {
+                    const std::vector<uint8_t>& expected, const std::string& path, uint64_t size) {
     std::vector<uint8_t> out(len);
     if (len != expected.size() || !t.os.process().read(dst, out.data(), len) || out != expected) {
       fail(path + " " + std::to_string(size) + " B: decompressed " + std::to_string(len) +
@@ -363,10 +361,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
       points[{s.path, s.size}].push_back(&s);
     }
   }
-  SummaryTable table{"compare",
-                     {"path", "size", "requests", "mean_us", "p50_us", "p99_us", "cpu_us",
-                      "translation_pct"},
-                     {}};
+  SummaryTable table{
+      "compare",
+      {"path", "size", "requests", "mean_us", "p50_us", "p99_us", "cpu_us", "translation_pct"},
+      {}};
   std::ostringstream os;
   char line[256];
   std::snprintf(line, sizeof line, "%-9s %9s %5s %10s %10s %10s %12s\n", "path", "size", "reqs",
@@ -375,7 +373,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   std::map<uint64_t, std::map<std::string, double>> means;
   for (const auto& [pt, samples] : points) {
     const std::string base = "workload." + pt.path + "." + std::to_string(pt.size) + ".";
-    auto& lat_ns = r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
+    auto& lat_ns =
+        r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
     auto& cpu_ns = r.stats->histogram(base + "cpu_ns", "ns", "CPU time of the calling thread");
     auto& out_b = r.stats->histogram(base + "output_bytes", "B", "compressed size");
     Histogram lat, cpu;
@@ -395,9 +394,9 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     }
     r.measured_requests += samples.size();
     means[pt.size][pt.path] = lat.mean();
-    std::snprintf(line, sizeof line, "%-9s %9s %5zu %10.3f %10.3f %10.3f %12.3f\n",
-                  pt.path.c_str(), size_text(pt.size).c_str(), samples.size(), lat.mean(),
-                  lat.percentile(50), lat.percentile(99), cpu.mean());
+    std::snprintf(line, sizeof line, "%-9s %9s %5zu %10.3f %10.3f %10.3f %12.3f\n", pt.path.c_str(),
+                  size_text(pt.size).c_str(), samples.size(), lat.mean(), lat.percentile(50),
+                  lat.percentile(99), cpu.mean());
     os << line;
     table.rows.push_back({pt.path, std::to_string(pt.size), std::to_string(samples.size()),
                           fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
@@ -443,15 +442,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 }  // namespace
 
-WDSIM_REGISTER_PROGRAM(compare, ProgramKind{
-    "compare",
-    "doorbell vs syscall: requests of each size over each path, one outstanding at a time; "
-    "latency split into stages; outputs checked with system zlib",
-    "zip", 0,
-    [] { return std::make_unique<CompareParams>(); },
-    [](const ProgramParams& p, const ProgramSetup& setup) {
-      return std::make_unique<Compare>(static_cast<const CompareParams&>(p), setup.instance);
-    },
-    report});
+WDSIM_REGISTER_PROGRAM(
+    compare,
+    ProgramKind{
+        "compare",
+        "doorbell vs syscall: requests of each size over each path, one outstanding at a time; "
+        "latency split into stages; outputs checked with system zlib",
+        "zip", 0, [] { return std::make_unique<CompareParams>(); },
+        [](const ProgramParams& p, const ProgramSetup& setup) {
+          return std::make_unique<Compare>(static_cast<const CompareParams&>(p), setup.instance);
+        },
+        report});
 
 }  // namespace wdsim

@@ -24,9 +24,9 @@ namespace wdsim {
 
 namespace {
 
-constexpr uint64_t kMacSlot = 64;   // bytes per digest output slot (SHA-512 fits)
-constexpr uint64_t kIvBytes = 16;   // AES/SM4 block
-constexpr uint64_t kKeyPage = 4096; // where the key lives
+constexpr uint64_t kMacSlot = 64;    // bytes per digest output slot (SHA-512 fits)
+constexpr uint64_t kIvBytes = 16;    // AES/SM4 block
+constexpr uint64_t kKeyPage = 4096;  // where the key lives
 
 struct CryptoParams : ProgramParams {
   std::vector<std::string> algs;
@@ -40,8 +40,8 @@ struct CryptoParams : ProgramParams {
 
   void declare(ParamScope& s) override {
     s.add_list("algs", algs, {"cbc(aes)", "xts(aes)", "cbc(sm4)", "sha256", "hmac(sha256)", "sm3"},
-               {"ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "ecb(sm4)", "cbc(sm4)",
-                "ctr(sm4)", "sha1", "sha256", "sha512", "sm3", "hmac(sha256)", "hmac(sm3)"},
+               {"ecb(aes)", "cbc(aes)", "ctr(aes)", "xts(aes)", "ecb(sm4)", "cbc(sm4)", "ctr(sm4)",
+                "sha1", "sha256", "sha512", "sm3", "hmac(sha256)", "hmac(sm3)"},
                "UADK algorithm names (wd_cipher_init2 / wd_digest_init2)", "UADK");
     s.add_list("modes", modes, {"sync", "async"}, {"sync", "async"},
                "wd_do_*_sync (one at a time) and/or wd_do_*_async (async_depth outstanding)",
@@ -57,8 +57,8 @@ struct CryptoParams : ProgramParams {
     s.add_choice("data", data, "random", {"text", "random", "zeros"},
                  "Input data: generated text, random bytes or zeros", "guess");
     s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
-          "How long the poll loop may see no completion before the request counts as hung",
-          "guess", Range::min(0.001));
+          "How long the poll loop may see no completion before the request counts as hung", "guess",
+          Range::min(0.001));
   }
 };
 
@@ -89,8 +89,9 @@ class Crypto : public Program {
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
     rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError("crypto: " + what +
-                       (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(
+        "crypto: " + what +
+        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
   }
   void write(ProgramThread& t, uint64_t va, const std::vector<uint8_t>& bytes) {
     if (!t.os.process().write(va, bytes.data(), bytes.size())) fail(t, "buffer unmapped");
@@ -232,8 +233,9 @@ void Crypto::run(ProgramThread& t) {
           std::vector<uint8_t> expected;
           std::string why;
           if (!crypto_reference(a, key, ivs[slot], inputs[slot], &expected, &why)) fail(t, why);
-          const std::vector<uint8_t> got = a.cipher ? read(t, dst + slot * size, size)
-                                                    : read(t, mac_va + slot * kMacSlot, a.mac_bytes);
+          const std::vector<uint8_t> got = a.cipher
+                                               ? read(t, dst + slot * size, size)
+                                               : read(t, mac_va + slot * kMacSlot, a.mac_bytes);
           if (got != expected) {
             fail(t, name + " " + mode + " " + std::to_string(size) + " B request " +
                         std::to_string(i) + ": output differs from OpenSSL's");
@@ -257,8 +259,8 @@ void Crypto::run(ProgramThread& t) {
           for (uint64_t i = 0; i < n; ++i) {
             prepare(0);
             const uint64_t t0 = t.os.now();
-            const int r = a.cipher ? wd_do_cipher_sync(sess, &creqs[0])
-                                   : wd_do_digest_sync(sess, &dreqs[0]);
+            const int r =
+                a.cipher ? wd_do_cipher_sync(sess, &creqs[0]) : wd_do_digest_sync(sess, &dreqs[0]);
             if (r < 0) fail(t, name + " sync request failed: " + std::to_string(r));
             lat.push_back(t.os.now() - t0);
             verify(0, i);
@@ -310,8 +312,9 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
       for (uint64_t v : p.latency_ps) lat.add(static_cast<double>(v) / 1e6);
       const double n = static_cast<double>(p.latency_ps.size());
       const double cpu = n > 0 ? static_cast<double>(p.cpu_ps) / 1e6 / n : 0.0;
-      std::snprintf(line, sizeof line, "%-13s %-5s %9s %5llu %5zu %10.3f %10.3f %10.1f %9.3f %11.3f\n",
-                    p.alg.c_str(), p.mode.c_str(), size_text(p.size).c_str(),
+      std::snprintf(line, sizeof line,
+                    "%-13s %-5s %9s %5llu %5zu %10.3f %10.3f %10.1f %9.3f %11.3f\n", p.alg.c_str(),
+                    p.mode.c_str(), size_text(p.size).c_str(),
                     static_cast<unsigned long long>(p.depth), p.latency_ps.size(), lat.mean(),
                     lat.percentile(99), p.requests_per_s() / 1e3, p.gbps(), cpu);
       os << line;
@@ -327,7 +330,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
       }
       const std::string base = "workload.crypto." + (several ? c->instance() + "." : "") + p.alg +
                                "." + p.mode + "." + std::to_string(p.size) + ".";
-      auto& h = r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
+      auto& h =
+          r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
       for (uint64_t v : p.latency_ps) h.add(static_cast<double>(v) / 1000.0);
       r.stats->set_scalar(base + "requests_per_s", p.requests_per_s(), "1/s",
                           "measured requests over the measured window");
@@ -355,15 +359,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 }  // namespace
 
-WDSIM_REGISTER_PROGRAM(crypto, ProgramKind{
-    "crypto",
-    "UADK cipher and digest requests (wd_cipher_* / wd_digest_*) on a SEC function, sync and "
-    "async; every output compared with OpenSSL",
-    "sec", 1,
-    [] { return std::make_unique<CryptoParams>(); },
-    [](const ProgramParams& p, const ProgramSetup& setup) {
-      return std::make_unique<Crypto>(static_cast<const CryptoParams&>(p), setup.instance);
-    },
-    report});
+WDSIM_REGISTER_PROGRAM(
+    crypto,
+    ProgramKind{
+        "crypto",
+        "UADK cipher and digest requests (wd_cipher_* / wd_digest_*) on a SEC function, sync and "
+        "async; every output compared with OpenSSL",
+        "sec", 1, [] { return std::make_unique<CryptoParams>(); },
+        [](const ProgramParams& p, const ProgramSetup& setup) {
+          return std::make_unique<Crypto>(static_cast<const CryptoParams&>(p), setup.instance);
+        },
+        report});
 
 }  // namespace wdsim

@@ -80,15 +80,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 }  // namespace
 
-WDSIM_REGISTER_PROGRAM(probe, ProgramKind{
-    "probe",
-    "one CPU load of an address (or of a forked child's inherited ring/doorbell VA): shows "
-    "what the process may reach; a fault is a SIGSEGV of that process",
-    "", 0,
-    [] { return std::make_unique<ProbeParams>(); },
-    [](const ProgramParams& p, const ProgramSetup&) {
-      return std::make_unique<Probe>(static_cast<const ProbeParams&>(p));
-    },
-    report});
+WDSIM_REGISTER_PROGRAM(
+    probe,
+    ProgramKind{
+        "probe",
+        "one CPU load of an address (or of a forked child's inherited ring/doorbell VA): shows "
+        "what the process may reach; a fault is a SIGSEGV of that process",
+        "", 0, [] { return std::make_unique<ProbeParams>(); },
+        [](const ProgramParams& p, const ProgramSetup&) {
+          return std::make_unique<Probe>(static_cast<const ProbeParams&>(p));
+        },
+        report});
 
 }  // namespace wdsim

@@ -57,8 +57,7 @@ struct UadkSyncParams : ProgramParams {
           "Requests per thread run first and not measured", "guess", Range::between(0, 1000000));
     s.add("ctxs", ctxs, 0u, "ctxs",
           "Sync ctxs (hardware queues) the process's threads share; 0 = one per thread",
-          "UADK wd_ctx_config (sync ctxs of a process); default guess",
-          Range::between(0, 1024));
+          "UADK wd_ctx_config (sync ctxs of a process); default guess", Range::between(0, 1024));
     s.add_choice("data", data, "text", {"text", "random", "zeros"},
                  "Input data: generated text, random bytes or zeros", "guess");
     s.add("start_timeout_us", start_timeout_us, 1e6, "us",
@@ -124,8 +123,9 @@ class UadkSync : public Program {
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
     rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError("uadk_sync: " + what +
-                       (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(
+        "uadk_sync: " + what +
+        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
   }
 
   void init(ProgramThread& t, bool comp, uint32_t ctxs) {
@@ -138,8 +138,8 @@ class UadkSync : public Program {
     if (ret < 0) {
       init_failed_ = true;
       ready_event_.notify(sc_core::SC_ZERO_TIME);
-      fail(t, "init2 of " + p_.alg + " with " + std::to_string(ctxs) + " ctxs failed: " +
-                  std::to_string(ret));
+      fail(t, "init2 of " + p_.alg + " with " + std::to_string(ctxs) +
+                  " ctxs failed: " + std::to_string(ret));
     }
     ready_ = true;
     ready_event_.notify(sc_core::SC_ZERO_TIME);
@@ -271,7 +271,8 @@ class UadkSync : public Program {
     ++finished_;
     finished_event_.notify(sc_core::SC_ZERO_TIME);
     if (t.index != 0 || !ready_) return;
-    while (finished_ < setup_.threads) t.os.cpu().sleep(finished_event_, ns(p_.start_timeout_us * 1e3));
+    while (finished_ < setup_.threads)
+      t.os.cpu().sleep(finished_event_, ns(p_.start_timeout_us * 1e3));
     lock_wait_ps_ = process_ ? process_->ctx_lock_wait_ps() : 0;
     t.bind_runtime();
     if (is_compression(p_.alg)) {
@@ -304,8 +305,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   char line[256];
   os << "uadk_sync: threads sharing UADK ctxs, synchronous requests\n";
   std::snprintf(line, sizeof line, "%-10s %-9s %8s %7s %5s %6s %9s %10s %10s %10s %11s %7s\n",
-                "process", "alg", "size", "threads", "ctxs", "reqs", "MB/s", "mean_us",
-                "p50_us", "p99_us", "cpu_us/req", "lock_%");
+                "process", "alg", "size", "threads", "ctxs", "reqs", "MB/s", "mean_us", "p50_us",
+                "p99_us", "cpu_us/req", "lock_%");
   os << line;
   SummaryTable table{"uadk_sync",
                      {"process", "alg", "size", "threads", "ctxs", "requests", "mb_per_s",
@@ -320,9 +321,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                                                static_cast<double>(u->span_ps())
                                          : 0.0;
     const double cpu = n > 0 ? static_cast<double>(u->cpu_ps()) / 1e6 / n : 0.0;
-    const double lock_pct = u->thread_time_ps() > 0 ? 100.0 * static_cast<double>(u->lock_wait_ps()) /
-                                                          static_cast<double>(u->thread_time_ps())
-                                                    : 0.0;
+    const double lock_pct = u->thread_time_ps() > 0
+                                ? 100.0 * static_cast<double>(u->lock_wait_ps()) /
+                                      static_cast<double>(u->thread_time_ps())
+                                : 0.0;
     std::snprintf(line, sizeof line,
                   "%-10s %-9s %8s %7u %5u %6zu %9.1f %10.3f %10.3f %10.3f %11.3f %7.1f\n",
                   u->instance().c_str(), u->alg().c_str(), size_text(u->size()).c_str(),
@@ -331,14 +333,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     os << line;
     table.rows.push_back({u->instance(), u->alg(), std::to_string(u->size()),
                           std::to_string(u->threads()), std::to_string(u->ctxs()),
-                          std::to_string(u->latency_ps().size()), fixed(mbps, 1),
-                          fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
-                          fixed(cpu), fixed(lock_pct, 1)});
+                          std::to_string(u->latency_ps().size()), fixed(mbps, 1), fixed(lat.mean()),
+                          fixed(lat.percentile(50)), fixed(lat.percentile(99)), fixed(cpu),
+                          fixed(lock_pct, 1)});
     r.measured_requests += u->latency_ps().size();
     const std::string base = "workload.uadk_sync." + u->instance() + ".";
-    auto& h = r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
+    auto& h =
+        r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
     for (uint64_t v : u->latency_ps()) h.add(static_cast<double>(v) / 1000.0);
-    r.stats->set_scalar(base + "mb_per_s", mbps, "MB/s", "bytes of the process's measured requests per second");
+    r.stats->set_scalar(base + "mb_per_s", mbps, "MB/s",
+                        "bytes of the process's measured requests per second");
     r.stats->set_scalar(base + "lock_wait_pct", lock_pct, "%",
                         "share of the threads' time spent waiting for ctx locks");
   }
@@ -348,15 +352,16 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 }  // namespace
 
-WDSIM_REGISTER_PROGRAM(uadk_sync, ProgramKind{
-    "uadk_sync",
-    "threads of one process sharing UADK ctxs: synchronous compression or cipher requests, "
-    "ctx lock contention and core time-sharing; every output checked (zlib, OpenSSL)",
-    "", 0,
-    [] { return std::make_unique<UadkSyncParams>(); },
-    [](const ProgramParams& p, const ProgramSetup& setup) {
-      return std::make_unique<UadkSync>(static_cast<const UadkSyncParams&>(p), setup);
-    },
-    report});
+WDSIM_REGISTER_PROGRAM(
+    uadk_sync,
+    ProgramKind{
+        "uadk_sync",
+        "threads of one process sharing UADK ctxs: synchronous compression or cipher requests, "
+        "ctx lock contention and core time-sharing; every output checked (zlib, OpenSSL)",
+        "", 0, [] { return std::make_unique<UadkSyncParams>(); },
+        [](const ProgramParams& p, const ProgramSetup& setup) {
+          return std::make_unique<UadkSync>(static_cast<const UadkSyncParams&>(p), setup);
+        },
+        report});
 
 }  // namespace wdsim
