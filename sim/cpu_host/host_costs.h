@@ -97,14 +97,15 @@ struct HostCostParams {
                  "event-queue handler faults the page in and answers CMD_RESUME), none (CD.S=0; "
                  "a fault aborts the DMA and the request fails) or pri (CD.S=0; the ATS device "
                  "sends a PRI Page Request, the kernel's PRI-queue handler faults the page in "
-                 "and answers CMD_PRI_RESP; needs system.qm.ats)",
+                 "and answers CMD_PRI_RESP; needs system.devices[].qm.ats)",
                  "Linux: HiSilicon ZIP/SEC are dma-can-stall, so SVA faults use stall");
     s.add_choice("vm", vm, "none", {"none", "2m", "1g"},
                  "Run the host as a virtual machine: every device STE is nested, and the "
                  "hypervisor's stage-2 table (VMID 0) maps guest physical addresses identically "
                  "onto DRAM with 2 MiB or 1 GiB blocks, so each stage-1 table read and output is "
                  "translated again (the nested-walk cost a VM adds)",
-                 "issue 3 (a VM scenario must be expressible)");
+                 "scenario choice: bare metal by default; Linux arm64 KVM with SMMUv3 nesting "
+                 "(stage 1 by the guest, stage 2 by the hypervisor)");
     s.add_choice("dma_flush", dma_flush, "strict", {"strict", "deferred"},
                  "IOTLB invalidation on dma_unmap: at once (strict), or batched in a flush queue "
                  "with IOVAs held until the flush (deferred, Linux iommu.strict=0)",

@@ -1,5 +1,5 @@
 // The kernel's SMMUv3 driver (Linux drivers/iommu/arm/arm-smmu-v3/), reduced to what the
-// walking skeleton needs: at probe it builds a linear stream table, the command queue and
+// simulated system needs: at probe it builds a linear stream table, the command queue and
 // the event queue in memory and enables the SMMU through its registers; it attaches a
 // device (STE: stage 1, linear CD table, S1DSS=SSID0 so traffic without a PASID uses the
 // kernel DMA domain in CD 0); SVA bind gives the process's mm its PASID (one per mm, shared by
