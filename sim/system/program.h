@@ -1,5 +1,5 @@
 // Program kinds: what a simulated thread runs. Each kind (compare, batch, crypto, uadk_sync,
-// hostile, ...) lives in its own file under sim/system/programs/, declares its parameters
+// hostile, ...) lives in its own file under sim/system/workloads/, declares its parameters
 // (under a thread entry's `<kind>:` key, shown by `wdsim describe`), and registers itself by
 // name with WDSIM_REGISTER_PROGRAM; the system layer knows none of them by name.
 //

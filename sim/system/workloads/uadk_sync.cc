@@ -23,8 +23,8 @@
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/cpu_host/host_thread.h"
 #include "sim/system/crypto_reference.h"
-#include "sim/system/programs/stages.h"
-#include "sim/system/programs/uadk_async.h"
+#include "sim/system/workloads/stages.h"
+#include "sim/system/workloads/uadk_async.h"
 #include "sim/system/workload_data.h"
 
 namespace wdsim {

@@ -15,8 +15,8 @@
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/cpu_host/host_thread.h"
-#include "sim/system/programs/stages.h"
-#include "sim/system/programs/uadk_async.h"
+#include "sim/system/workloads/stages.h"
+#include "sim/system/workloads/uadk_async.h"
 #include "sim/system/workload_data.h"
 
 namespace wdsim {

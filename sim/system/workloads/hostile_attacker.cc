@@ -1,6 +1,6 @@
 // The `hostile` kind's parameters and its Attacker (hostile_attacker.h): device and descriptor
 // format, own buffers and queues, one-descriptor submission, raw doorbells, watched counters.
-#include "sim/system/programs/hostile_attacker.h"
+#include "sim/system/workloads/hostile_attacker.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "sim/base/stats.h"
-#include "sim/system/programs/hostile_record.h"
+#include "sim/system/workloads/hostile_record.h"
 
 namespace wdsim::hostile {
 

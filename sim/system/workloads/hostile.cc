@@ -59,8 +59,8 @@
 #include "sim/cpu_host/kernel.h"
 #include "sim/cpu_host/simulated_signal.h"
 #include "sim/system/program.h"
-#include "sim/system/programs/hostile_attacker.h"
-#include "sim/system/programs/hostile_record.h"
+#include "sim/system/workloads/hostile_attacker.h"
+#include "sim/system/workloads/hostile_record.h"
 
 namespace wdsim {
 

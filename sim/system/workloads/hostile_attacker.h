@@ -19,8 +19,8 @@
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/uacce_queue.h"
 #include "sim/system/program.h"
-#include "sim/system/programs/hostile_descriptors.h"
-#include "sim/system/programs/hostile_record.h"
+#include "sim/system/workloads/hostile_descriptors.h"
+#include "sim/system/workloads/hostile_record.h"
 
 namespace wdsim::hostile {
 

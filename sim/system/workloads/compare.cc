@@ -26,7 +26,7 @@
 #include "sim/cpu_host/host_thread.h"
 #include "sim/cpu_host/zip_sync_device.h"
 #include "sim/system/program.h"
-#include "sim/system/programs/stages.h"
+#include "sim/system/workloads/stages.h"
 #include "sim/system/workload_data.h"
 
 namespace wdsim {

@@ -8,7 +8,7 @@
 
 #include "sim/accel/qm/qm_formats.h"
 #include "sim/cpu_host/host_thread.h"
-#include "sim/system/programs/hostile_attacker.h"
+#include "sim/system/workloads/hostile_attacker.h"
 
 namespace wdsim::hostile {
 
