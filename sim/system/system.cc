@@ -217,7 +217,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       } else {
         stop_all();
       }
-    } catch (const std::runtime_error& e) {
+    } catch (const std::exception& e) {
       out_.error = e.what();
     }
     sc_core::sc_stop();
@@ -306,7 +306,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         const bool dying = pr.dying || !pr.process->alive();
         if (pr.first_error.empty() && !dying) pr.first_error = e.what();
         if (!t->spec->expect_errors && !dying) fail_run(t->name + ": " + e.what());
-      } catch (const std::runtime_error& e) {
+      } catch (const std::exception& e) {  // a simulation error (or a simulator bug)
         if (pr.first_error.empty()) pr.first_error = e.what();
         fail_run(t->name + ": " + e.what());
       }
@@ -405,10 +405,10 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       if (at > sc_core::sc_time_stamp()) sc_core::wait(at - sc_core::sc_time_stamp());
       for (ProcessRec* pr : targets(e->process)) {
         env_.trace_event("system", "event", {tf("action", e->action), tf("process", pr->name)});
-        if (pr->ended) continue;
+        if (pr->ended || pr->dying || !pr->process->alive()) continue;  // nothing to act on
         try {
           act(*e, *pr, cpu);
-        } catch (const std::runtime_error& err) {
+        } catch (const std::exception& err) {
           fail_run("events: " + e->action + " " + pr->name + ": " + err.what());
         }
       }
