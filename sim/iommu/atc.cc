@@ -17,17 +17,17 @@ void AtcParams::declare(ParamScope& s) {
         "guess: device ATCs hold tens to hundreds of entries", Range::between(1, 1 << 20));
   s.add("ways", ways, 4, "ways", "Associativity; entries must be a multiple of it", "guess",
         Range::between(1, 1 << 20));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
-               "Victim choice within a set", "model choice");
+  s.add_choice("replacement", replacement, "lru", kReplacementPolicies,
+               "Victim choice within a set (random: the seed's stream \"<endpoint>.atc\")",
+               "model choice");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns", "Charged on every ATC lookup",
         "guess", Range::min(0));
-  s.add("random_seed", random_seed, 1, "", "Seed of the random replacement's generator",
-        "model choice");
 }
 
-Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix)
+Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix,
+         std::mt19937_64 rng)
     : p_(p),
-      rng_(p.random_seed ? p.random_seed : 1),
+      array_(stats_prefix, p.entries, p.ways, parse_replacement(p.replacement), rng),
       hits_(stats.counter(stats_prefix + ".hits", "ATC hits")),
       misses_(stats.counter(stats_prefix + ".misses", "ATC misses")),
       inserts_(stats.counter(stats_prefix + ".inserts", "Translations cached")),
@@ -35,27 +35,7 @@ Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_pref
       invalidations_(stats.counter(stats_prefix + ".invalidations", "Invalidate Requests")),
       invalidated_(stats.counter(stats_prefix + ".invalidated", "Entries invalidated")),
       spaces_(stats, stats_prefix + ".address_spaces", /*with_stream=*/false),
-      by_space_(spaces_, stats, stats_prefix + ".by_pasid", {"hits", "misses"}) {
-  if (p_.ways == 0 || p_.entries % p_.ways != 0) {
-    throw ConfigError("atc: entries (" + std::to_string(p_.entries) +
-                      ") must be a multiple of ways (" + std::to_string(p_.ways) + ")");
-  }
-  sets_ = p_.entries / p_.ways;
-  ways_.resize(p_.entries);
-}
-
-size_t Atc::set_of(uint64_t va_page) const { return (va_page >> 12) % sets_; }
-
-Atc::Way* Atc::find(bool ssv, uint32_t ssid, uint64_t va_page) {
-  const size_t base = set_of(va_page) * p_.ways;
-  for (size_t i = 0; i < p_.ways; ++i) {
-    Way& w = ways_[base + i];
-    if (!w.valid || w.e.va_page != va_page) continue;
-    if (w.e.ssv == ssv && (!ssv || w.e.ssid == ssid)) return &w;
-    if (ssv && w.e.ssv && w.e.global) return &w;
-  }
-  return nullptr;
-}
+      by_space_(spaces_, stats, stats_prefix + ".by_pasid", {"hits", "misses"}) {}
 
 std::optional<AtcEntry> Atc::lookup(bool ssv, uint32_t ssid, uint64_t va, sc_core::sc_time& t) {
   const uint32_t space = spaces_.id(kOwnStream, ssv, ssid);
@@ -65,16 +45,21 @@ std::optional<AtcEntry> Atc::lookup(bool ssv, uint32_t ssid, uint64_t va, sc_cor
     return std::nullopt;
   }
   t += ns(p_.lookup_latency_ns);
-  Way* w = find(ssv, ssid, va & kPageMask);
-  if (!w) {
+  const uint64_t va_page = va & kPageMask;
+  // This PASID's (or the no-PASID) entry, or with a PASID a Global one of another PASID.
+  const AtcEntry* e = array_.find(va_page >> 12, [&](const AtcEntry& x) {
+    if (x.va_page != va_page) return false;
+    if (x.ssv == ssv && (!ssv || x.ssid == ssid)) return true;
+    return ssv && x.ssv && x.global;
+  });
+  if (!e) {
     misses_.inc();
     by_space_.inc(space, kSpaceMisses);
     return std::nullopt;
   }
   hits_.inc();
   by_space_.inc(space, kSpaceHits);
-  if (p_.replacement == "lru") w->stamp = ++clock_;
-  return w->e;
+  return *e;
 }
 
 void Atc::insert(const AtcEntry& e_in) {
@@ -83,57 +68,22 @@ void Atc::insert(const AtcEntry& e_in) {
   e.va_page &= kPageMask;
   e.pa_page &= kPageMask;
   inserts_.inc();
-  if (Way* w = find(e.ssv, e.ssid, e.va_page); w && w->e.ssv == e.ssv && w->e.ssid == e.ssid) {
-    w->e = e;
-    w->stamp = ++clock_;
-    return;
-  }
-  const size_t base = set_of(e.va_page) * p_.ways;
-  Way* victim = nullptr;
-  for (size_t i = 0; i < p_.ways && !victim; ++i) {
-    if (!ways_[base + i].valid) victim = &ways_[base + i];
-  }
-  if (!victim) {
-    if (p_.replacement == "random") {
-      rng_ ^= rng_ << 13;  // xorshift64
-      rng_ ^= rng_ >> 7;
-      rng_ ^= rng_ << 17;
-      victim = &ways_[base + rng_ % p_.ways];
-    } else {  // LRU and FIFO: the oldest stamp (last use / insertion)
-      victim = &ways_[base];
-      for (size_t i = 1; i < p_.ways; ++i) {
-        if (ways_[base + i].stamp < victim->stamp) victim = &ways_[base + i];
-      }
-    }
-    evictions_.inc();
-  }
-  victim->valid = true;
-  victim->e = e;
-  victim->stamp = ++clock_;
+  // Refreshes this PASID's (or the no-PASID) entry for the page, else takes a free way or the
+  // policy's victim.
+  const bool evicted = array_.insert(e.va_page >> 12, e, [&](const AtcEntry& x) {
+    return x.va_page == e.va_page && x.ssv == e.ssv && (!e.ssv || x.ssid == e.ssid);
+  });
+  if (evicted) evictions_.inc();
 }
 
 size_t Atc::invalidate(bool ssv, uint32_t ssid, uint64_t addr, uint64_t size, bool global) {
   invalidations_.inc();
-  size_t n = 0;
-  for (Way& w : ways_) {
-    if (!w.valid) continue;
-    if (size != 0) {
-      const uint64_t end = addr + size < addr ? ~uint64_t{0} : addr + size;
-      if (w.e.va_page + 0x1000 <= addr || w.e.va_page >= end) continue;
-    }
-    const bool pasid_match =
-        !ssv || (w.e.ssv && w.e.ssid == ssid) || (global && w.e.ssv && w.e.global);
-    if (!pasid_match) continue;
-    w.valid = false;
-    ++n;
-  }
+  const uint64_t end = addr + size < addr ? ~uint64_t{0} : addr + size;
+  const size_t n = array_.remove_if([&](const AtcEntry& x) {
+    if (size != 0 && (x.va_page + 0x1000 <= addr || x.va_page >= end)) return false;
+    return !ssv || (x.ssv && x.ssid == ssid) || (global && x.ssv && x.global);
+  });
   invalidated_.inc(n);
-  return n;
-}
-
-size_t Atc::valid_entries() const {
-  size_t n = 0;
-  for (const Way& w : ways_) n += w.valid;
   return n;
 }
 

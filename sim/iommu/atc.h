@@ -1,7 +1,7 @@
 // A device-side Address Translation Cache (PCIe ATS), for endpoints to own (the QM, test
 // endpoints): translations the SMMU returned for ATS Translation Requests, tagged by PASID
-// (or none) and 4 KiB VA page, in a set-associative array with LRU, FIFO or random
-// replacement and a lookup latency. Invalidated by ATS Invalidate Requests (CMD_ATC_INV) by
+// (or none) and 4 KiB VA page, in the set-associative array every translation cache uses
+// (set_assoc.h: LRU, FIFO or random replacement) and a lookup latency. Invalidated by ATS Invalidate Requests (CMD_ATC_INV) by
 // PASID and range: a request without PASID removes every entry in the range whatever its
 // PASID (the PCIe rule Linux's arm_smmu_atc_inv_to_cmd relies on); with Global it also
 // removes Global entries of other PASIDs. Hits and misses are also counted per PASID
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "sim/base/params.h"
 #include "sim/base/stats.h"
 #include "sim/iommu/address_space_stats.h"
+#include "sim/iommu/set_assoc.h"
 
 namespace wdsim {
 
@@ -30,7 +32,6 @@ struct AtcParams {
   uint32_t ways = 0;
   std::string replacement;
   double lookup_latency_ns = 0;
-  uint64_t random_seed = 0;
   void declare(ParamScope& s);
 };
 
@@ -51,8 +52,10 @@ class Atc {
   // Stats under `stats_prefix` (e.g. "qm.atc"): hits, misses, inserts, evictions,
   // invalidations (requests), invalidated (entries); per PASID by_pasid.p<pasid>.hits/misses
   // (by_pasid.nopasid.* without one) and address_spaces (distinct PASIDs or none looked up).
-  // Throws ConfigError when entries is not a multiple of ways.
-  Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix);
+  // Throws ConfigError when entries is not a multiple of ways. `rng` draws random victims: a
+  // stream of the scenario's seed (AtsEndpoint passes SimEnv::rng("<endpoint>.atc")).
+  Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix,
+      std::mt19937_64 rng);
   Atc(const Atc&) = delete;  // by_space_ refers to spaces_
   Atc& operator=(const Atc&) = delete;
 
@@ -62,25 +65,14 @@ class Atc {
   // ATS Invalidate Request: [addr, addr + size), size 0 = everything. Returns entries removed.
   size_t invalidate(bool ssv, uint32_t ssid, uint64_t addr, uint64_t size, bool global);
 
-  size_t valid_entries() const;
+  size_t valid_entries() const { return array_.valid_entries(); }
   const AtcParams& params() const { return p_; }
   // The PASIDs (or none) looked up so far, in first-seen order.
   const AddressSpaces& address_spaces() const { return spaces_; }
 
  private:
-  struct Way {
-    bool valid = false;
-    AtcEntry e;
-    uint64_t stamp = 0;  // LRU: last use; FIFO: insertion
-  };
-  size_t set_of(uint64_t va_page) const;
-  Way* find(bool ssv, uint32_t ssid, uint64_t va_page);
-
   AtcParams p_;
-  size_t sets_ = 1;
-  std::vector<Way> ways_;  // sets_ * p_.ways
-  uint64_t clock_ = 0;
-  uint64_t rng_;
+  SetAssocArray<AtcEntry> array_;  // set: VPN % sets
   Counter& hits_;
   Counter& misses_;
   Counter& inserts_;

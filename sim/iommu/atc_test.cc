@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 
 #include "sim/base/timing.h"
@@ -24,7 +25,7 @@ AtcEntry entry(uint32_t ssid, uint64_t va, bool global = false) {
 
 TEST(Atc, LookupCostsTheLatencyAndCountsHitsAndMisses) {
   StatsRegistry stats;
-  Atc atc(small("lru"), stats, "ep.atc");
+  Atc atc(small("lru"), stats, "ep.atc", std::mt19937_64(1));
   sc_core::sc_time t;
   EXPECT_FALSE(atc.lookup(true, 1, 0x1000, t));
   atc.insert(entry(1, 0x1000));
@@ -42,7 +43,7 @@ TEST(Atc, LruEvictsTheLeastRecentlyUsedAndFifoTheOldest) {
   for (const char* policy : {"lru", "fifo"}) {
     SCOPED_TRACE(policy);
     StatsRegistry stats;
-    Atc atc(small(policy), stats, "atc");
+    Atc atc(small(policy), stats, "atc", std::mt19937_64(1));
     sc_core::sc_time t;
     atc.insert(entry(1, 0x0000));  // set 0
     atc.insert(entry(1, 0x2000));  // set 0
@@ -64,7 +65,7 @@ TEST(Atc, LruEvictsTheLeastRecentlyUsedAndFifoTheOldest) {
 TEST(Atc, RandomReplacementIsDeterministicForASeed) {
   auto survivors = [] {
     StatsRegistry stats;
-    Atc atc(small("random"), stats, "atc");
+    Atc atc(small("random"), stats, "atc", std::mt19937_64(7));
     for (uint64_t i = 0; i < 16; ++i) atc.insert(entry(1, i * 0x2000));  // all in set 0
     std::vector<bool> kept;
     sc_core::sc_time t;
@@ -79,7 +80,7 @@ TEST(Atc, InvalidateByPasidRangeWithoutPasidAndGlobal) {
   AtcParams p = small("lru");
   p.entries = 16;
   p.ways = 16;
-  Atc atc(p, stats, "atc");
+  Atc atc(p, stats, "atc", std::mt19937_64(1));
   atc.insert(entry(1, 0x1000));
   atc.insert(entry(1, 0x2000));
   atc.insert(entry(2, 0x1000));
@@ -100,7 +101,7 @@ TEST(Atc, InvalidateByPasidRangeWithoutPasidAndGlobal) {
 
 TEST(Atc, HitsAndMissesPerPasidAddUpToTheTotals) {
   StatsRegistry stats;
-  Atc atc(small("lru"), stats, "qm.ats.atc");
+  Atc atc(small("lru"), stats, "qm.ats.atc", std::mt19937_64(1));
   sc_core::sc_time t;
   atc.insert(entry(1, 0x1000));
   EXPECT_TRUE(atc.lookup(true, 1, 0x1000, t));   // p1 hit
@@ -130,7 +131,7 @@ TEST(Atc, ADisabledAtcCountsEveryLookupAsAMissOfItsPasid) {
   StatsRegistry stats;
   AtcParams p = small("lru");
   p.enabled = false;
-  Atc atc(p, stats, "atc");
+  Atc atc(p, stats, "atc", std::mt19937_64(1));
   sc_core::sc_time t;
   atc.insert(entry(4, 0x1000));
   EXPECT_FALSE(atc.lookup(true, 4, 0x1000, t));
@@ -145,7 +146,7 @@ TEST(Atc, EntriesMustBeAMultipleOfWays) {
   AtcParams p = small("lru");
   p.entries = 6;
   p.ways = 4;
-  EXPECT_THROW(Atc(p, stats, "atc"), ConfigError);
+  EXPECT_THROW(Atc(p, stats, "atc", std::mt19937_64(1)), ConfigError);
 }
 
 }  // namespace

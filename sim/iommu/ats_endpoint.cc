@@ -51,7 +51,8 @@ AtsEndpoint::AtsEndpoint(sc_core::sc_module_name name, const AtsEndpointParams& 
       env_(env),
       prefix_(stats_prefix) {
   from_smmu.register_b_transport(this, &AtsEndpoint::from_smmu_b_transport);
-  atc_ = std::make_unique<Atc>(p_.atc, env_.stats(), prefix_ + ".atc");
+  atc_ = std::make_unique<Atc>(p_.atc, env_.stats(), prefix_ + ".atc",
+                               env_.rng(std::string(this->name()) + ".atc"));
 }
 
 AtsCompletion AtsEndpoint::request_translation(bool ssv, uint32_t ssid, uint64_t va, bool write,

@@ -1,5 +1,6 @@
 // The SMMU configuration cache: decoded STEs by StreamID and CDs by (StreamID, SubstreamID),
-// fully associative with LRU replacement. Only valid, well-formed configuration is cached
+// fully associative with LRU replacement (one-set arrays of set_assoc.h, the array every
+// translation cache uses). Only valid, well-formed configuration is cached
 // (as the architecture allows), so a fixed STE/CD is seen once software issues CMD_CFGI_*.
 //
 // Invalidation scope (Arm IHI 0070 4.3): CFGI_STE removes the STE and, conservatively, every
@@ -8,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,6 +16,7 @@
 
 #include "sim/base/stats.h"
 #include "sim/iommu/address_space_stats.h"
+#include "sim/iommu/set_assoc.h"
 #include "sim/iommu/smmu_formats.h"
 #include "sim/iommu/smmu_params.h"
 
@@ -42,28 +43,23 @@ class ConfigCache {
   void invalidate_cd_all(uint32_t sid);
   void invalidate_all();
 
-  size_t ste_count() const { return ste_lru_.slots.size(); }
-  size_t cd_count() const { return cd_lru_.slots.size(); }
+  size_t ste_count() const { return stes_ ? stes_->valid_entries() : 0; }
+  size_t cd_count() const { return cds_ ? cds_->valid_entries() : 0; }
 
  private:
-  template <class K, class V>
-  struct Lru {
-    struct Slot {
-      V value;
-      uint64_t stamp;
-    };
-    std::map<K, Slot> slots;
+  struct SteSlot {
+    uint32_t sid = 0;
+    SteConfig ste;
   };
-  template <class K, class V>
-  static std::optional<V> find(Lru<K, V>& c, const K& k, uint64_t& clock);
-  template <class K, class V>
-  static void insert(Lru<K, V>& c, size_t capacity, const K& k, const V& v, uint64_t& clock);
+  struct CdSlot {
+    uint32_t sid = 0;
+    uint32_t ssid = 0;
+    CdConfig cd;
+  };
 
-  size_t ste_capacity_;
-  size_t cd_capacity_;
-  uint64_t clock_ = 0;
-  Lru<uint32_t, SteConfig> ste_lru_;
-  Lru<std::pair<uint32_t, uint32_t>, CdConfig> cd_lru_;
+  // Empty when the capacity is 0 (nothing cached).
+  std::optional<SetAssocArray<SteSlot>> stes_;
+  std::optional<SetAssocArray<CdSlot>> cds_;
   Counter& ste_hits_;
   Counter& ste_misses_;
   Counter& cd_hits_;

@@ -1,5 +1,6 @@
-// A set-associative array of entries with a replacement policy, shared by the SMMU's caches
-// (micro-TLB, main TLB, walk caches). The caller computes the set index and says which entry
+// A set-associative array of entries with a replacement policy: the one implementation every
+// translation cache uses (the SMMU's micro-TLB, main TLB, walk caches and configuration cache,
+// and the device ATC). The caller computes the set index and says which entry
 // it wants; the array keeps validity, recency (LRU), insertion order (FIFO) or draws the
 // victim from a named random stream (deterministic for a given seed). Lookups and evictions
 // are what hardware does; there is no timing here (each cache charges its lookup latency).
@@ -14,11 +15,14 @@
 
 #include "sim/base/params.h"
 
-namespace wdsim::smmu {
+namespace wdsim {
 
 enum class Replacement { kLru, kFifo, kRandom };
 
-// "lru" | "fifo" | "random"; throws ConfigError otherwise.
+// The names a cache's `replacement` parameter accepts (ParamScope::add_choice).
+inline const std::vector<std::string> kReplacementPolicies = {"lru", "fifo", "random"};
+
+// One of kReplacementPolicies; throws ConfigError otherwise.
 inline Replacement parse_replacement(const std::string& name) {
   if (name == "lru") return Replacement::kLru;
   if (name == "fifo") return Replacement::kFifo;
@@ -124,4 +128,4 @@ class SetAssocArray {
   std::vector<Slot> slots_;
 };
 
-}  // namespace wdsim::smmu
+}  // namespace wdsim

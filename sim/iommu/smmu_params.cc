@@ -1,5 +1,7 @@
 #include "sim/iommu/smmu_params.h"
 
+#include "sim/iommu/set_assoc.h"
+
 namespace wdsim {
 
 void IoTlbParams::declare(ParamScope& s) {
@@ -10,7 +12,7 @@ void IoTlbParams::declare(ParamScope& s) {
   s.add("ways", ways, 4, "ways",
         "Associativity; entries must be a multiple of it (ways = entries: fully associative)",
         "guess", Range::between(1, 1 << 20));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+  s.add_choice("replacement", replacement, "lru", kReplacementPolicies,
                "Victim choice within a set (random: the seed's stream \"<smmu>.iotlb\")",
                "model choice");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
@@ -26,7 +28,7 @@ void MicroTlbParams::declare(ParamScope& s) {
         "gem5 SMMUv3DeviceInterface utlb_entries = 32", Range::between(1, 1 << 16));
   s.add("ways", ways, 32, "ways", "Associativity (ways = entries: fully associative)",
         "gem5 utlb_assoc = 0 (fully associative)", Range::between(1, 1 << 16));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+  s.add_choice("replacement", replacement, "lru", kReplacementPolicies,
                "Victim choice (random: the seed's stream \"<smmu>.utlb\")",
                "model choice (gem5 uses round robin)");
   s.add("lookup_latency_ns", lookup_latency_ns, 1.0, "ns",
@@ -46,7 +48,7 @@ void WalkCacheParams::declare(ParamScope& s) {
   s.add("ways", ways, 4, "ways",
         "Associativity of each level's array; each level's entries must be a multiple of it",
         "gem5 walk_assoc = 4", Range::between(1, 1 << 16));
-  s.add_choice("replacement", replacement, "lru", {"lru", "fifo", "random"},
+  s.add_choice("replacement", replacement, "lru", kReplacementPolicies,
                "Victim choice (random: the seed's stream \"<smmu>.walk_cache\")",
                "model choice (gem5 uses round robin)");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",

@@ -43,6 +43,10 @@ TEST(ScenarioLoader, UnknownKeyNamesItsPlace) {
             "bad.yaml:4:20: processes.0.threads.0.compare.reqests: unknown key");
   EXPECT_EQ(error_of("system:\n  devices:\n    - kind: zip\n      qm:\n        atss: true\n"),
             "bad.yaml:5:15: system.devices.0.qm.atss: unknown key");
+  // The ATC's random victims come from the scenario seed: it has no seed of its own.
+  EXPECT_EQ(error_of("system:\n  devices:\n    - kind: zip\n      qm:\n        atc:\n"
+                     "          random_seed: 7\n"),
+            "bad.yaml:6:24: system.devices.0.qm.atc.random_seed: unknown key");
   EXPECT_EQ(error_of("events:\n  - {at_us: 1, process: app, code: 3}\n"),
             "bad.yaml:2:36: events.0.code: unknown key");
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "runtime/uadk/wd_runtime.h"
+#include "sim/base/sim_context.h"
 #include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/dma_api.h"
 #include "sim/cpu_host/frame_allocator.h"
@@ -468,18 +469,12 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   sc_core::sc_time boot_done_ = sc_core::SC_ZERO_TIME;
 };
 
-void fresh_context() {
-  delete sc_core::sc_curr_simcontext;
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
-
 }  // namespace
 
 RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
   RunOutcome out;
   const auto wall0 = std::chrono::steady_clock::now();
-  fresh_context();
+  fresh_sc_context();
   {
     SystemModule system("system", scenario, env, out);
     sc_core::sc_start();
@@ -490,7 +485,7 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
                   " ps with threads still waiting (a hang): " + system.waiting_threads();
     }
   }
-  fresh_context();
+  fresh_sc_context();
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   if (out.ok && out.report.measured_requests == 0) {

@@ -1,15 +1,11 @@
-// Gives a test a fresh SystemC simulation context, so one test binary can elaborate and run
-// several systems one after another. Call it after the previous system's modules are gone.
+// Tests call fresh_sc_context() (sim/base/sim_context.h, which run_system uses too) between
+// the systems they build; this header keeps the name tests include.
 #pragma once
 
-#include <systemc>
+#include "sim/base/sim_context.h"
 
 namespace wdsim::testing {
 
-inline void fresh_sc_context() {
-  delete sc_core::sc_curr_simcontext;
-  sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-  sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-}
+using wdsim::fresh_sc_context;
 
 }  // namespace wdsim::testing

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sim/accel/sec/sec_engine.h"
+#include "sim/accel/testing/fake_dma_port.h"
 #include "sim/accel/sec/sec_test_vectors.h"
 
 namespace wdsim::testing {
@@ -26,49 +27,6 @@ constexpr uint64_t kSrc = kBase + 0x1000;
 constexpr uint64_t kDst = kBase + 0x800000;
 constexpr size_t kMemBytes = 16 * 1024 * 1024;
 constexpr uint64_t kUnmapped = 0xdead0000000;
-
-// Flat memory at [kBase, kBase + size); every access takes `latency`.
-class FakeDma : public DmaPort {
- public:
-  explicit FakeDma(sc_time latency = SC_ZERO_TIME) : mem_(kMemBytes), latency_(latency) {}
-  bool read(uint64_t addr, void* dst, size_t len, sc_time& t) override {
-    if (!inside(addr, len)) return fault();
-    std::memcpy(dst, &mem_[addr - kBase], len);
-    t += latency_;
-    ++reads;
-    return true;
-  }
-  bool write(uint64_t addr, const void* src, size_t len, sc_time& t) override {
-    if (!inside(addr, len)) return fault();
-    std::memcpy(&mem_[addr - kBase], src, len);
-    t += latency_;
-    ++writes;
-    return true;
-  }
-  IoFault last_fault() const override { return fault_; }
-
-  void put(uint64_t addr, const Bytes& v) {
-    if (!v.empty()) std::memcpy(&mem_[addr - kBase], v.data(), v.size());
-  }
-  Bytes get(uint64_t addr, size_t len) const {
-    return {mem_.begin() + static_cast<std::ptrdiff_t>(addr - kBase),
-            mem_.begin() + static_cast<std::ptrdiff_t>(addr - kBase + len)};
-  }
-  int reads = 0;
-  int writes = 0;
-
- private:
-  bool inside(uint64_t addr, size_t len) const {
-    return addr >= kBase && addr - kBase <= mem_.size() && len <= mem_.size() - (addr - kBase);
-  }
-  bool fault() {
-    fault_ = IoFault::kTranslation;
-    return false;
-  }
-  std::vector<uint8_t> mem_;
-  sc_time latency_;
-  IoFault fault_ = IoFault::kNone;
-};
 
 struct BdRun {
   SecBd bd;
@@ -149,7 +107,7 @@ class SecEngineFixture : public ::testing::Test {
 
   SecEngineParams params_;
   SimEnv env_;
-  FakeDma dma_;
+  FakeDmaPort dma_{kBase, kMemBytes};
   std::unique_ptr<SecEngine> engine_;
 };
 

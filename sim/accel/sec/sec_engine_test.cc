@@ -26,7 +26,7 @@ using testing::run;
 using testing::unhex;
 using SecEngineTest = testing::SecEngineFixture;
 
-using testing::FakeDma;
+using testing::FakeDmaPort;
 
 // ---- Chaining, verify, in place ------------------------------------------------------------
 
@@ -326,7 +326,7 @@ TEST_F(SecEngineTest, GarbageDescriptorsNeverCrash) {
 // ---- Timing ---------------------------------------------------------------------------------
 
 TEST_F(SecEngineTest, IdleCoreTimingFormula) {
-  FakeDma dma(sc_time(10, sc_core::SC_NS));
+  FakeDmaPort dma(testing::kBase, testing::kMemBytes, sc_time(10, sc_core::SC_NS));
   params_.setup_latency_ns = 300;
   params_.aes_encrypt_gbps = 4.0;
   params_.aes_decrypt_gbps = 2.0;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "sim/accel/testing/fake_dma_port.h"
 #include "sim/accel/zip/zip_test_data.h"
 
 namespace wdsim {
@@ -12,6 +13,7 @@ namespace {
 
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
+using testing::FakeDmaPort;
 using testing::mixed_data;
 using testing::strip_header;
 using testing::system_deflate;
@@ -21,47 +23,6 @@ using testing::uadk_header;
 constexpr uint64_t kBase = 0x10000000;
 constexpr uint64_t kSrc = kBase;
 constexpr uint64_t kDst = kBase + 0x400000;
-
-// Flat memory at [kBase, kBase + size); every access takes `latency`.
-class FakeDma : public DmaPort {
- public:
-  explicit FakeDma(size_t size, sc_time latency = SC_ZERO_TIME) : mem_(size), latency_(latency) {}
-  bool read(uint64_t addr, void* dst, size_t len, sc_time& t) override {
-    if (fail_reads || !inside(addr, len)) return fault();
-    std::memcpy(dst, &mem_[addr - kBase], len);
-    t += latency_;
-    return true;
-  }
-  bool write(uint64_t addr, const void* src, size_t len, sc_time& t) override {
-    if (fail_writes || !inside(addr, len)) return fault();
-    std::memcpy(&mem_[addr - kBase], src, len);
-    t += latency_;
-    return true;
-  }
-  IoFault last_fault() const override { return fault_; }
-
-  void put(uint64_t addr, const std::vector<uint8_t>& v) {
-    std::memcpy(&mem_[addr - kBase], v.data(), v.size());
-  }
-  std::vector<uint8_t> get(uint64_t addr, size_t len) const {
-    return {mem_.begin() + static_cast<std::ptrdiff_t>(addr - kBase),
-            mem_.begin() + static_cast<std::ptrdiff_t>(addr - kBase + len)};
-  }
-  bool fail_reads = false;
-  bool fail_writes = false;
-
- private:
-  bool inside(uint64_t addr, size_t len) const {
-    return addr >= kBase && addr - kBase <= mem_.size() && len <= mem_.size() - (addr - kBase);
-  }
-  bool fault() {
-    fault_ = IoFault::kTranslation;
-    return false;
-  }
-  std::vector<uint8_t> mem_;
-  sc_time latency_;
-  IoFault fault_ = IoFault::kNone;
-};
 
 ZipSqe make_sqe(uint8_t req_type, uint32_t in_len, uint32_t avail_out) {
   ZipSqe s{};
@@ -84,7 +45,7 @@ struct EngineRun {
   sc_time t;
 };
 
-EngineRun run(QmEngine& engine, FakeDma& dma, const ZipSqe& sqe, sc_time t = SC_ZERO_TIME) {
+EngineRun run(QmEngine& engine, FakeDmaPort& dma, const ZipSqe& sqe, sc_time t = SC_ZERO_TIME) {
   uint8_t bytes[sizeof(ZipSqe)];
   std::memcpy(bytes, &sqe, sizeof(bytes));
   EngineRequest req;
@@ -105,7 +66,7 @@ class ZipEngineTest : public ::testing::Test {
   ZipEngineTest() : params_(default_params<ZipEngineParams>()) {}
   ZipEngineParams params_;
   SimEnv env_;
-  FakeDma dma_{16 * 1024 * 1024};
+  FakeDmaPort dma_{kBase, 16 * 1024 * 1024};
 };
 
 TEST_F(ZipEngineTest, CompressThenDecompressRoundTrip) {
@@ -275,7 +236,7 @@ TEST_F(ZipEngineTest, DmaFaultsAreErrorStatuses) {
 
 TEST_F(ZipEngineTest, TimingOnAnIdleCore) {
   const sc_time dma_latency = ns(100);
-  FakeDma dma(16 * 1024 * 1024, dma_latency);
+  FakeDmaPort dma(kBase, 16 * 1024 * 1024, dma_latency);
   ZipEngine zip("zip", params_, env_);
   const size_t n = 65536;
   dma.put(kSrc, mixed_data(n));
@@ -297,7 +258,7 @@ TEST_F(ZipEngineTest, TimingOnAnIdleCore) {
 
 TEST_F(ZipEngineTest, OneCoreQueuesTheSecondRequest) {
   const sc_time dma_latency = ns(100);
-  FakeDma dma(16 * 1024 * 1024, dma_latency);
+  FakeDmaPort dma(kBase, 16 * 1024 * 1024, dma_latency);
   params_.compress_cores = 1;
   ZipEngine zip("zip", params_, env_);
   const size_t n = 4096;

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "sim/accel/testing/fake_dma_port.h"
 #include "sim/accel/zip/zip_engine.h"
 #include "sim/accel/zip/zip_size_model.h"
 #include "sim/accel/zip/zip_test_data.h"
@@ -21,49 +22,10 @@ constexpr uint64_t kSrcAddr = kMemBase;
 constexpr uint64_t kDstAddr = kMemBase + 0x400000;
 constexpr double kAccessNs = 40;
 
-// Flat memory with a fixed latency per access and a log of (write, addr, len).
-class LoggingDma : public DmaPort {
- public:
-  struct Access {
-    bool write;
-    uint64_t addr;
-    size_t len;
-    bool operator==(const Access& o) const {
-      return write == o.write && addr == o.addr && len == o.len;
-    }
-  };
-  LoggingDma() : mem_(8u << 20) {}
-  bool read(uint64_t addr, void* dst, size_t len, sc_time& t) override {
-    log.push_back({false, addr, len});
-    if (fail || !inside(addr, len)) return false;
-    std::memcpy(dst, &mem_[addr - kMemBase], len);
-    t += ns(kAccessNs);
-    return true;
-  }
-  bool write(uint64_t addr, const void* src, size_t len, sc_time& t) override {
-    log.push_back({true, addr, len});
-    if (!inside(addr, len)) return false;
-    std::memcpy(&mem_[addr - kMemBase], src, len);
-    t += ns(kAccessNs);
-    return true;
-  }
-  IoFault last_fault() const override { return fail ? IoFault::kTranslation : IoFault::kNone; }
-  void put(uint64_t addr, const std::vector<uint8_t>& v) {
-    std::memcpy(&mem_[addr - kMemBase], v.data(), v.size());
-  }
-  std::vector<uint8_t> get(uint64_t addr, size_t len) const {
-    auto b = mem_.begin() + static_cast<std::ptrdiff_t>(addr - kMemBase);
-    return {b, b + static_cast<std::ptrdiff_t>(len)};
-  }
-  std::vector<Access> log;
-  bool fail = false;
+using testing::FakeDmaPort;
 
- private:
-  bool inside(uint64_t addr, size_t len) const {
-    return addr >= kMemBase && addr - kMemBase + len <= mem_.size();
-  }
-  std::vector<uint8_t> mem_;
-};
+// 8 MiB of flat memory at kMemBase, kAccessNs per access.
+FakeDmaPort logging_dma() { return FakeDmaPort(kMemBase, 8u << 20, ns(kAccessNs)); }
 
 ZipSqe sqe_for(uint8_t req_type, uint32_t in_len, uint32_t avail_out, uint8_t window) {
   ZipSqe s{};
@@ -83,7 +45,7 @@ struct ModeRun {
   sc_time t;
 };
 
-ModeRun run(ZipEngine& zip, ZipOp op, LoggingDma& dma, const ZipSqe& in) {
+ModeRun run(ZipEngine& zip, ZipOp op, FakeDmaPort& dma, const ZipSqe& in) {
   uint8_t bytes[sizeof(ZipSqe)];
   std::memcpy(bytes, &in, sizeof bytes);
   EngineRequest req;
@@ -130,7 +92,7 @@ TEST(ZipWindows, EveryUadkWindowSizeCompressesWithinItsWindow) {
   std::vector<size_t> produced;
   for (uint8_t w : {kZipWindow4K, kZipWindow8K, kZipWindow16K, kZipWindow24K, kZipWindow32K}) {
     SCOPED_TRACE(int{w});
-    LoggingDma dma;
+    FakeDmaPort dma = logging_dma();
     dma.put(kSrcAddr, in);
     ModeRun c = run(zip, ZipOp::kCompress, dma, sqe_for(kZipReqDeflate, in.size(), 1 << 20, w));
     ASSERT_EQ(c.sqe.status(), kZipStatusOk);
@@ -139,7 +101,7 @@ TEST(ZipWindows, EveryUadkWindowSizeCompressesWithinItsWindow) {
     // A decoder with exactly this window accepts it: no match reaches further back.
     EXPECT_TRUE(raw_inflate_with_window(out.data(), out.size(), zip_window_bits(w), in.size()));
     // And the engine decompresses it back.
-    LoggingDma back;
+    FakeDmaPort back = logging_dma();
     back.put(kSrcAddr, out);
     ModeRun d = run(zip, ZipOp::kDecompress, back,
                     sqe_for(kZipReqDeflate, c.sqe.produced, in.size(), kZipWindow32K));
@@ -150,7 +112,7 @@ TEST(ZipWindows, EveryUadkWindowSizeCompressesWithinItsWindow) {
   EXPECT_GT(produced[0], 4 * produced[1]);
   EXPECT_FALSE(raw_inflate_with_window(nullptr, 0, 12, 1));  // the helper rejects bad input
   // An invalid window code is a bad request.
-  LoggingDma dma;
+  FakeDmaPort dma = logging_dma();
   dma.put(kSrcAddr, in);
   ModeRun bad = run(zip, ZipOp::kCompress, dma, sqe_for(kZipReqDeflate, 4096, 8192, 5));
   EXPECT_EQ(bad.sqe.status(), kZipStatusBadRequest);
@@ -166,7 +128,7 @@ TEST(ZipTimingMode, SameDmaAndTimeAsRealModeWithModelledSizes) {
   ZipEngine timing("zip", timing_p, env_timing);
   ZipSqe sqe = sqe_for(kZipReqZlib, in.size(), 1 << 20, kZipWindow32K);
 
-  LoggingDma dma_real, dma_timing;
+  FakeDmaPort dma_real = logging_dma(), dma_timing = logging_dma();
   dma_real.put(kSrcAddr, in);
   dma_timing.put(kSrcAddr, in);
   ModeRun r = run(real, ZipOp::kCompress, dma_real, sqe);
@@ -190,15 +152,15 @@ TEST(ZipTimingMode, SameDmaAndTimeAsRealModeWithModelledSizes) {
 
   // Decompressing the modelled stream into a destination of the original size gives it back.
   ZipSqe d = sqe_for(kZipReqZlib, expect, in.size(), kZipWindow32K);
-  LoggingDma dma_d;
+  FakeDmaPort dma_d = logging_dma();
   ModeRun back = run(timing, ZipOp::kDecompress, dma_d, d);
   EXPECT_EQ(back.sqe.status(), kZipStatusOk);
   EXPECT_EQ(back.sqe.produced, in.size());
   EXPECT_EQ(back.sqe.consumed, expect);
   EXPECT_TRUE(back.sqe.last_block());
   ASSERT_EQ(dma_d.log.size(), 2u);
-  EXPECT_EQ(dma_d.log[0], (LoggingDma::Access{false, kSrcAddr, expect}));
-  EXPECT_EQ(dma_d.log[1], (LoggingDma::Access{true, kDstAddr, in.size()}));
+  EXPECT_EQ(dma_d.log[0], (FakeDmaPort::Access{false, kSrcAddr, expect}));
+  EXPECT_EQ(dma_d.log[1], (FakeDmaPort::Access{true, kDstAddr, in.size()}));
   EXPECT_EQ(env_timing.stats().find_counter("zip.bytes_out")->value(), expect + in.size());
 }
 
@@ -207,17 +169,17 @@ TEST(ZipTimingMode, StatusesFollowTheModel) {
   p.data_mode = "timing";
   SimEnv env;
   ZipEngine zip("zip", p, env);
-  LoggingDma dma;
+  FakeDmaPort dma = logging_dma();
   // Destination too small for ceil(4096 * 0.35) + 8 (gzip trailer).
   ModeRun small = run(zip, ZipOp::kCompress, dma, sqe_for(kZipReqGzip, 4096, 1000, kZipWindow32K));
   EXPECT_EQ(small.sqe.status(), kZipStatusDstTooSmall);
   EXPECT_EQ(small.sqe.produced, 0u);
   // Source DMA fault.
-  dma.fail = true;
+  dma.fail_reads = true;
   ModeRun fault = run(zip, ZipOp::kCompress, dma, sqe_for(kZipReqGzip, 4096, 8192, kZipWindow32K));
   EXPECT_EQ(fault.sqe.status(), kZipStatusDmaReadFault);
   // Unsupported request type.
-  dma.fail = false;
+  dma.fail_reads = false;
   ModeRun lz4 = run(zip, ZipOp::kCompress, dma, sqe_for(kZipReqLz4, 4096, 8192, kZipWindow32K));
   EXPECT_EQ(lz4.sqe.status(), kZipStatusBadRequest);
   // Stateful decompression reports decompression end.
