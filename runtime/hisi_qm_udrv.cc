@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 
 namespace wdsim::rt {
 

@@ -6,9 +6,9 @@
 #include <cstring>
 #include <vector>
 
+#include "formats/qm/qm_formats.h"
 #include "runtime/testing/fake_os.h"
 #include "runtime/testing/fake_qm_device.h"
-#include "sim/accel/qm/qm_formats.h"
 
 namespace wdsim::rt {
 namespace {

@@ -19,10 +19,10 @@
 #include <memory>
 #include <string>
 
+#include "formats/zip/zip_sqe.h"
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/os_interface.h"
 #include "runtime/uacce_queue.h"
-#include "sim/accel/zip/zip_sqe.h"
 
 namespace wdsim::rt {
 

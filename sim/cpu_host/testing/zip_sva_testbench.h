@@ -22,11 +22,11 @@
 #include <tlm>
 #include <vector>
 
+#include "formats/zip/zip_sqe.h"
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/uacce_queue.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/zip/zip_engine.h"
-#include "sim/accel/zip/zip_sqe.h"
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
