@@ -321,7 +321,7 @@ inline bool run_testbench(const ZipSvaOptions& o, SimEnv& env, ZipSvaTestbench::
 class ZipQueue {
  public:
   explicit ZipQueue(HostThread& t)
-      : thread_(t), uq_(t, ZipSvaTestbench::kPage), hq_(t, default_params<rt::UserDriverCosts>()) {}
+      : thread_(t), uq_(t, ZipSvaTestbench::kPage), hq_(t, rt::UserDriverCosts{}) {}
   // 0, or the runtime's -errno (last_error says why).
   int open() {
     rt::UacceQueueRequest req;
