@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 
 namespace wdsim::rt {
 
@@ -23,42 +23,6 @@ constexpr size_t kStatusWordSize = sizeof(uint32_t);
 Picoseconds ns_to_ps(double ns) {
   if (!(ns > 0)) return 0;
   return static_cast<Picoseconds>(std::llround(ns * 1000.0));
-}
-
-void UserDriverCosts::declare(ParamScope& s) {
-  const char* guess =
-      "guess: tens of instructions on a ~2.6 GHz Arm core (no published UADK numbers)";
-  s.add("send_call_ns", send_call_ns, 20.0, "ns",
-        "Per send call: argument checks, lock, free-slot arithmetic", guess, Range::min(0));
-  s.add("sqe_ring_ns", sqe_ring_ns, 3.0, "ns",
-        "Per SQE sent: ring slot arithmetic and copy setup (the copy itself is charged as stores)",
-        guess, Range::min(0));
-  s.add("doorbell_compose_ns", doorbell_compose_ns, 1.0, "ns",
-        "Per doorbell: composing the 64-bit V2 value (the MMIO write is charged by the OS)", guess,
-        Range::min(0));
-  s.add("recv_call_ns", recv_call_ns, 15.0, "ns",
-        "Per recv call: lock and queue status word check bookkeeping", guess, Range::min(0));
-  s.add("cqe_process_ns", cqe_process_ns, 5.0, "ns",
-        "Per CQE taken: phase compare, head advance, response copy setup", guess, Range::min(0));
-  s.add("sqe_build_ns", sqe_build_ns, 40.0, "ns",
-        "Per request: clearing and filling the 128 B ZIP SQE (hisi_comp fill_zip_comp_sqe)", guess,
-        Range::min(0));
-  s.add("sqe_parse_ns", sqe_parse_ns, 20.0, "ns",
-        "Per response: status, tag and size parsing (hisi_comp parse_zip_sqe)", guess,
-        Range::min(0));
-  s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
-        "Busy-poll period while waiting for a CQE (one phase check per period)",
-        "guess: one uncontended cache-line re-read plus loop overhead", Range::min(1));
-  s.add("lock_handoff_ns", lock_handoff_ns, 100.0, "ns",
-        "A contended lock changing hands: its cache line moving from the releasing core to the "
-        "spinning one (charged to the new holder)",
-        "guess: one cross-core cache-line transfer on a server SoC is ~50-150 ns");
-  s.add("lock_spin_ns", lock_spin_ns, 50.0, "ns",
-        "One spin of a contended queue lock (sd_lock/rv_lock/ctx lock) before looking again",
-        "guess: a cache-line round trip between cores plus the pause loop", Range::min(1));
-  s.add("sync_timeout_us", sync_timeout_us, 1000000.0, "us",
-        "How long a synchronous request waits for its completion before -ETIMEDOUT",
-        "guess: UADK polls up to 200M times (~seconds); 1 s of simulated time", Range::min(1));
 }
 
 bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up,

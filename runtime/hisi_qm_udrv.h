@@ -20,31 +20,47 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "runtime/os_interface.h"
 #include "runtime/uacce_queue.h"
-#include "sim/base/params.h"
 
 namespace wdsim::rt {
 
 // CPU time the user-space driver spends outside memory accesses (those are charged by the OS
-// through load/store/barrier/mmio). Every default is a guess: no published per-step numbers
-// exist for UADK; they are of the order of tens of instructions on a ~2.6 GHz Arm core.
+// through load/store/barrier/mmio). A plain struct: whoever runs the library fills it (the
+// simulator declares it as the `system.runtime.*` parameters, sim/system/runtime_cost_params.h).
+// Every default is a guess: no published per-step numbers exist for UADK; they are of the
+// order of tens of instructions on a ~2.6 GHz Arm core.
 struct UserDriverCosts {
-  double send_call_ns = 0;         // per send(): argument checks, lock, free-count arithmetic
-  double sqe_ring_ns = 0;          // per SQE sent: slot index arithmetic and copy setup
-  double doorbell_compose_ns = 0;  // per doorbell: building the 64-bit value
-  double recv_call_ns = 0;         // per recv(): lock, status word check
-  double cqe_process_ns = 0;       // per CQE taken: phase compare, index advance, copy setup
-  double sqe_build_ns = 0;         // per request in wd_comp: memset + filling the ZIP SQE
-  double sqe_parse_ns = 0;         // per response in wd_comp: status, tag, sizes
-  double poll_interval_ns = 0;     // busy-poll period when waiting for a CQE
-  double sync_timeout_us = 0;      // how long a sync request waits before -ETIMEDOUT
-  double lock_spin_ns = 0;         // one spin of a contended queue/ctx lock
-  double lock_handoff_ns = 0;      // a contended lock changing hands
-
-  void declare(ParamScope& s);
+  // ns per send(): argument checks, lock, free-slot arithmetic. Guess (tens of instructions).
+  double send_call_ns = 20.0;
+  // ns per SQE sent: ring slot arithmetic and copy setup (the copy is charged as stores). Guess.
+  double sqe_ring_ns = 3.0;
+  // ns per doorbell: composing the 64-bit V2 value (the MMIO write is charged by the OS). Guess.
+  double doorbell_compose_ns = 1.0;
+  // ns per recv(): lock and queue status word check bookkeeping. Guess.
+  double recv_call_ns = 15.0;
+  // ns per CQE taken: phase compare, head advance, response copy setup. Guess.
+  double cqe_process_ns = 5.0;
+  // ns per request in wd_comp: clearing and filling the 128 B ZIP SQE (hisi_comp
+  // fill_zip_comp_sqe). Guess.
+  double sqe_build_ns = 40.0;
+  // ns per response in wd_comp: status, tag and size parsing (hisi_comp parse_zip_sqe). Guess.
+  double sqe_parse_ns = 20.0;
+  // ns, the busy-poll period while waiting for a CQE (one phase check per period). Guess: one
+  // uncontended cache-line re-read plus loop overhead.
+  double poll_interval_ns = 50.0;
+  // us a synchronous request waits for its completion before -ETIMEDOUT. Guess: UADK polls up
+  // to 200M times (~seconds); 1 s of simulated time.
+  double sync_timeout_us = 1000000.0;
+  // ns, one spin of a contended queue lock (sd_lock/rv_lock/ctx lock) before looking again.
+  // Guess: a cache-line round trip between cores plus the pause loop.
+  double lock_spin_ns = 50.0;
+  // ns, a contended lock changing hands (its cache line moving to the spinning core, charged
+  // to the new holder). Guess: one cross-core cache-line transfer on a server SoC, ~50-150 ns.
+  double lock_handoff_ns = 100.0;
 };
 
 struct HisiQmQueueConfig {

@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "formats/uacce/hisi_qm.h"
+#include "formats/uacce/uacce.h"
 #include "runtime/os_interface.h"
-#include "runtime/uapi/hisi_qm.h"
-#include "runtime/uapi/uacce.h"
 
 namespace wdsim::rt {
 

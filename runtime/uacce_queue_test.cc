@@ -4,9 +4,9 @@
 
 #include <cerrno>
 
+#include "formats/uacce/hisi_qm.h"
+#include "formats/uacce/uacce.h"
 #include "runtime/testing/fake_os.h"
-#include "runtime/uapi/hisi_qm.h"
-#include "runtime/uapi/uacce.h"
 
 namespace wdsim::rt {
 namespace {

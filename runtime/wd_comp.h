@@ -19,10 +19,10 @@
 #include <memory>
 #include <string>
 
+#include "formats/zip/zip_sqe.h"
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/os_interface.h"
 #include "runtime/uacce_queue.h"
-#include "sim/accel/zip/zip_sqe.h"
 
 namespace wdsim::rt {
 
@@ -75,7 +75,7 @@ struct CompSessionSetup {
   bool interrupt_mode = false;     // sleep on the fd instead of busy-polling
   uint8_t window = kZipWindow32K;  // dw9 window code (UADK win_sz)
   uint64_t page_size = 4096;       // the process's page size (mmap offsets)
-  UserDriverCosts costs = default_params<UserDriverCosts>();
+  UserDriverCosts costs;
 };
 
 class CompSession {

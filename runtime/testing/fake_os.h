@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "formats/uacce/hisi_qm.h"
 #include "runtime/os_interface.h"
-#include "runtime/uapi/hisi_qm.h"
 
 namespace wdsim::rt::testing {
 

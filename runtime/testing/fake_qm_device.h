@@ -16,8 +16,8 @@
 #include <map>
 #include <vector>
 
+#include "formats/qm/qm_formats.h"
 #include "runtime/testing/fake_os.h"
-#include "sim/accel/qm/qm_formats.h"
 
 namespace wdsim::rt::testing {
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "formats/sec/sec_bd.h"
 #include "runtime/include/uadk/wd_cipher.h"
 #include "runtime/include/uadk/wd_digest.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/uadk_internal.h"
-#include "sim/accel/sec/sec_bd.h"
 
 namespace wdsim::rt::uadk {
 

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "formats/sec/sec_bd.h"
 #include "runtime/include/uadk/wd_cipher.h"
 #include "runtime/include/uadk/wd_digest.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/testing/fake_os.h"
 #include "runtime/testing/fake_qm_device.h"
 #include "runtime/uadk/wd_runtime.h"
-#include "sim/accel/sec/sec_bd.h"
 #include "sim/accel/sec/sec_crypto.h"
 
 namespace wdsim::rt {

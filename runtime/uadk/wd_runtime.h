@@ -34,7 +34,6 @@
 
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/os_interface.h"
-#include "sim/base/params.h"
 
 namespace wdsim::rt {
 
@@ -44,7 +43,7 @@ struct Library;
 
 struct UadkProcessConfig {
   uint64_t page_size = 4096;  // the process's page size (mmap offsets of queue regions)
-  UserDriverCosts costs = default_params<UserDriverCosts>();
+  UserDriverCosts costs;      // the plain struct's defaults
 };
 
 class UadkProcess {

@@ -37,7 +37,7 @@
 #include <systemc>
 #include <vector>
 
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 #include "sim/cpu_host/cpu_context.h"
 #include "sim/cpu_host/dma_api.h"
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/uapi/uacce.h"
+#include "formats/uacce/uacce.h"
 #include "sim/accel/zip/zip_codec.h"
 #include "sim/cpu_host/simulated_signal.h"
 #include "sim/cpu_host/testing/zip_sva_testbench.h"

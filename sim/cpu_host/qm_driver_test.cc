@@ -180,7 +180,7 @@ uint32_t word(HostThread& t, rt::VirtAddr va) {
   return v;
 }
 
-const rt::UserDriverCosts kCosts = default_params<rt::UserDriverCosts>();
+const rt::UserDriverCosts kCosts{};
 const sc_core::sc_time kSettle = ns(20000);  // long enough for a completion and its interrupts
 
 TEST(QmDriverErrors, CqeErrorDisablesTheUserQueueAndTheNextSendFails) {

@@ -4,8 +4,8 @@
 #include <cstring>
 #include <utility>
 
-#include "runtime/uapi/hisi_qm.h"
-#include "runtime/uapi/uacce.h"
+#include "formats/uacce/hisi_qm.h"
+#include "formats/uacce/uacce.h"
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
 #include "sim/cpu_host/kernel.h"

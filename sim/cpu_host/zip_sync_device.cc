@@ -4,7 +4,7 @@
 #include <cstring>
 #include <map>
 
-#include "sim/accel/zip/zip_sqe.h"
+#include "formats/zip/zip_sqe.h"
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
 #include "sim/cpu_host/kernel.h"

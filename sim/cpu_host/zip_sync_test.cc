@@ -14,9 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "formats/zip/zip_sqe.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/zip/zip_engine.h"
-#include "sim/accel/zip/zip_sqe.h"
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/dma_api.h"

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "runtime/uapi/hisi_qm.h"
+#include "formats/uacce/hisi_qm.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/sec/sec_engine.h"
 #include "sim/accel/zip/zip_engine.h"

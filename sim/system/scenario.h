@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "runtime/hisi_qm_udrv.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/base/config_tree.h"
 #include "sim/base/params.h"
@@ -26,6 +25,7 @@
 #include "sim/pcie/root_complex.h"
 #include "sim/system/accelerator_kind.h"
 #include "sim/system/program.h"
+#include "sim/system/runtime_cost_params.h"
 
 namespace wdsim {
 
@@ -49,7 +49,7 @@ struct SystemParams {
   SmmuParams smmu;
   PcieLinkParams pcie;  // every device's link
   RootComplexParams root_complex;
-  rt::UserDriverCosts runtime;
+  RuntimeCostParams runtime;        // the runtime's costs, .costs
   std::vector<DeviceSpec> devices;  // at least one; default one zip function
 
   void declare(ParamScope& s);

@@ -153,7 +153,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   SimEnv& env() override { return env_; }
   Kernel& kernel() override { return *kernel_; }
   const HostCostParams& host_costs() const override { return sc_.system.host; }
-  const rt::UserDriverCosts& runtime_costs() const override { return sc_.system.runtime; }
+  const rt::UserDriverCosts& runtime_costs() const override { return sc_.system.runtime.costs; }
   const std::vector<DeviceView>& devices() const override { return topology_->views(); }
   const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
                               uint16_t sqe_index) const override {
@@ -238,7 +238,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
     r.process = forked ? forked : &kernel_->create_process(ps.granule);
     rt::UadkProcessConfig cfg;
-    cfg.costs = sc_.system.runtime;
+    cfg.costs = sc_.system.runtime.costs;
     cfg.page_size = r.process->granule_size();
     r.uadk = std::make_unique<rt::UadkProcess>(cfg);
     r.view.name = name;

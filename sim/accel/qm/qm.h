@@ -57,9 +57,9 @@
 #include <utility>
 #include <vector>
 
+#include "formats/qm/qm_formats.h"
 #include "sim/accel/qm/qm_arbiter.h"
 #include "sim/accel/qm/qm_engine.h"
-#include "sim/accel/qm/qm_formats.h"
 #include "sim/accel/qm/qm_queue.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"

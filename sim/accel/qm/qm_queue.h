@@ -7,7 +7,7 @@
 #include <systemc>
 #include <vector>
 
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 
 namespace wdsim {
 

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <memory>
 
-#include "sim/accel/sec/sec_bd.h"
+#include "formats/sec/sec_bd.h"
 
 namespace wdsim {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/accel/sec/sec_bd.h"
+#include "formats/sec/sec_bd.h"
 #include "sim/accel/sec/sec_test_vectors.h"
 
 namespace wdsim {

@@ -34,8 +34,8 @@
 #include <systemc>
 #include <vector>
 
+#include "formats/sec/sec_bd.h"
 #include "sim/accel/qm/qm_engine.h"
-#include "sim/accel/sec/sec_bd.h"
 #include "sim/accel/sec/sec_crypto.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"

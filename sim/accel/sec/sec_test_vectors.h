@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/accel/sec/sec_bd.h"
+#include "formats/sec/sec_bd.h"
 
 namespace wdsim::testing {
 

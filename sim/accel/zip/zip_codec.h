@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "sim/accel/zip/zip_sqe.h"
+#include "formats/zip/zip_sqe.h"
 
 namespace wdsim {
 

@@ -41,9 +41,9 @@
 #include <string>
 #include <systemc>
 
+#include "formats/zip/zip_sqe.h"
 #include "sim/accel/qm/qm_engine.h"
 #include "sim/accel/zip/zip_codec.h"
-#include "sim/accel/zip/zip_sqe.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/accel/zip/zip_sqe.h"
+#include "formats/zip/zip_sqe.h"
 
 namespace wdsim::testing {
 

@@ -22,11 +22,11 @@
 #include <tlm>
 #include <vector>
 
+#include "formats/zip/zip_sqe.h"
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/uacce_queue.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/zip/zip_engine.h"
-#include "sim/accel/zip/zip_sqe.h"
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
@@ -321,7 +321,7 @@ inline bool run_testbench(const ZipSvaOptions& o, SimEnv& env, ZipSvaTestbench::
 class ZipQueue {
  public:
   explicit ZipQueue(HostThread& t)
-      : thread_(t), uq_(t, ZipSvaTestbench::kPage), hq_(t, default_params<rt::UserDriverCosts>()) {}
+      : thread_(t), uq_(t, ZipSvaTestbench::kPage), hq_(t, rt::UserDriverCosts{}) {}
   // 0, or the runtime's -errno (last_error says why).
   int open() {
     rt::UacceQueueRequest req;

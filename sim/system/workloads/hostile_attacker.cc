@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 #include "sim/base/timing.h"
 #include "sim/cpu_host/host_thread.h"
 #include "sim/cpu_host/kernel.h"

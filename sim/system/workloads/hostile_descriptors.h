@@ -4,7 +4,7 @@
 // flat buffer with the key read from the hostile's own memory, as UADK's hisi_sec builds one).
 // Each format builds a descriptor from (src, dst, length, tag), names the result the device
 // wrote back into it (ZIP dw3 status, SEC done flag + error_type) and reads back the addresses
-// a random descriptor carries. Facts: sim/accel/zip/zip_sqe.h, sim/accel/sec/sec_bd.h (and the
+// a random descriptor carries. Facts: formats/zip/zip_sqe.h, formats/sec/sec_bd.h (and the
 // Linux/UADK sources they cite).
 // Does not: build SGL, stateful, LZ77, digest or AEAD descriptors (the attacks need a
 // descriptor that makes the device read `src` and write `dst`, nothing more).
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/accel/sec/sec_bd.h"
-#include "sim/accel/zip/zip_sqe.h"
+#include "formats/sec/sec_bd.h"
+#include "formats/zip/zip_sqe.h"
 
 namespace wdsim::hostile {
 

@@ -1,4 +1,4 @@
-#include "sim/accel/qm/qm_formats.h"
+#include "formats/qm/qm_formats.h"
 
 #include <gtest/gtest.h>
 

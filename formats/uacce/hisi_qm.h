@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "runtime/uapi/uacce.h"
+#include "formats/uacce/uacce.h"
 
 namespace wdsim::rt {
 

@@ -1,4 +1,4 @@
-#include "sim/accel/zip/zip_sqe.h"
+#include "formats/zip/zip_sqe.h"
 
 #include <gtest/gtest.h>
 

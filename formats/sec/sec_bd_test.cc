@@ -1,4 +1,4 @@
-#include "sim/accel/sec/sec_bd.h"
+#include "formats/sec/sec_bd.h"
 
 #include <gtest/gtest.h>
 
