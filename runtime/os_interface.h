@@ -1,5 +1,5 @@
 // OsInterface: everything the WarpDrive runtime needs from the operating system. The runtime
-// calls only this, so the same runtime code could sit on a real /dev/uacce; sim/cpu_host
+// calls only this, so the same runtime code could sit on a real /dev/uacce; sim/cpu_host/kernel
 // implements it for simulated threads, and runtime tests use a fake. No SystemC here.
 //
 // Memory model: the runtime's own bookkeeping lives in ordinary C++ memory; everything a

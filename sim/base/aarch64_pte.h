@@ -1,5 +1,5 @@
 // AArch64 VMSAv8-64 translation table descriptor facts (Arm ARM D8.3), shared by the CPU page
-// tables the kernel model builds (sim/cpu_host) and the SMMU's stage-1 walker (sim/iommu).
+// tables the kernel model builds (sim/cpu_host/kernel) and the SMMU's stage-1 walker (sim/iommu).
 // 4 KiB, 16 KiB and 64 KiB granules, 48-bit VA (TTBR0/CD.TTB0 range, T0SZ = 16), 48-bit OA.
 #pragma once
 

@@ -4,10 +4,7 @@
 // a request arriving while the queue is full toggles PRIQ_PROD.OVFLG, and while that overflow
 // is active (OVFLG != PRIQ_CONS.OVACKFLG) no record is written at all; the caller sends the
 // automatic PRG responses. Records are posted writes through the SMMU's memory port.
-//
-// The record layout is Linux's PRIQ_0_* / PRIQ_1_* (arm-smmu-v3.h): DW0 SID[31:0],
-// SSID[51:32], Priv 58, Exec 59, Read 60, Write 61, Last 62, SSV 63; DW1 PRG index[8:0],
-// Addr[63:12].
+// The record format (Linux's PRIQ_0_* / PRIQ_1_*) is in pri_formats.h.
 #pragma once
 
 #include <cstdint>
@@ -18,31 +15,11 @@
 #include "sim/iommu/ats.h"
 #include "sim/iommu/mem_port.h"
 #include "sim/iommu/output_queue.h"
+#include "sim/iommu/pri_formats.h"
 #include "sim/iommu/smmu_formats.h"
 
 namespace wdsim::smmu {
 
-inline constexpr unsigned kPriqDwords = 2;
-inline constexpr unsigned kPriqBytes = 16;
-
-// One page request (PCIe PRI Page Request message, PPR).
-struct PageRequest {
-  uint32_t sid = 0;
-  bool ssv = false;
-  uint32_t ssid = 0;
-  bool priv = false;
-  bool exec = false;
-  bool read = false;
-  bool write = false;
-  bool last = false;        // last request of its Page Request Group
-  uint16_t prg_index = 0;   // 9 bits
-  uint64_t addr = 0;        // 4 KiB page address
-};
-void encode_priq_entry(const PageRequest& r, uint64_t out[kPriqDwords]);
-PageRequest decode_priq_entry(const uint64_t in[kPriqDwords]);
-
-// CMD_PRI_RESP.Resp (Linux CMDQ_PRI_1_RESP_*): 0 deny, 1 fail, 2 success.
-inline constexpr uint8_t kPriRespDeny = 0, kPriRespFail = 1, kPriRespSuccess = 2;
 // The PRG Response code a CMD_PRI_RESP.Resp stands for (deny: Invalid Request, fail: Response
 // Failure, success: Success); Response Failure for a reserved value.
 uint8_t prg_code_for_pri_resp(uint8_t resp);

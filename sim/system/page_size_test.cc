@@ -9,7 +9,7 @@
 #include <string>
 
 #include "sim/base/config_tree.h"
-#include "sim/cpu_host/smmu_driver.h"
+#include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
 

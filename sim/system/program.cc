@@ -3,8 +3,8 @@
 #include <map>
 
 #include "runtime/os_interface.h"
-#include "sim/cpu_host/host_thread.h"
-#include "sim/cpu_host/kernel.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/kernel.h"
 
 namespace wdsim {
 

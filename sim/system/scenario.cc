@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "sim/cpu_host/process.h"
+#include "sim/cpu_host/kernel/process.h"
 
 namespace wdsim {
 

@@ -70,7 +70,7 @@ struct ThreadSpec {
 struct ProcessSpec {
   std::string name;
   uint32_t count = 1;
-  uint64_t page_size = 4096;  // process_page_size() in sim/cpu_host/process.h
+  uint64_t page_size = 4096;  // process_page_size() in sim/cpu_host/kernel/process.h
   std::vector<ThreadSpec> threads;
   SourceLocation where;
 };

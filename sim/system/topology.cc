@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "sim/cpu_host/dma_api.h"
-#include "sim/cpu_host/hisi_qm_driver.h"
+#include "sim/cpu_host/kernel/dma_api.h"
+#include "sim/cpu_host/kernel/hisi_qm_driver.h"
 #include "sim/cpu_host/interrupt_controller.h"
-#include "sim/cpu_host/kernel.h"
-#include "sim/cpu_host/smmu_driver.h"
-#include "sim/cpu_host/uacce_device.h"
-#include "sim/cpu_host/zip_sync_device.h"
+#include "sim/cpu_host/kernel/kernel.h"
+#include "sim/cpu_host/kernel/smmu_driver.h"
+#include "sim/cpu_host/kernel/uacce_device.h"
+#include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/iommu/smmu.h"
 #include "sim/pcie/root_complex.h"
 

@@ -23,8 +23,8 @@
 
 #include "runtime/wd_comp.h"
 #include "sim/accel/qm/qm.h"
-#include "sim/cpu_host/host_thread.h"
-#include "sim/cpu_host/zip_sync_device.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/system/program.h"
 #include "sim/system/workloads/stages.h"
 #include "sim/system/workload_data.h"

@@ -14,7 +14,7 @@
 #include "runtime/include/uadk/wd_digest.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/wd_runtime.h"
-#include "sim/cpu_host/host_thread.h"
+#include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/system/crypto_reference.h"
 #include "sim/system/workloads/stages.h"
 #include "sim/system/workloads/uadk_async.h"

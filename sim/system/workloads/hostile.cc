@@ -55,9 +55,9 @@
 #include <optional>
 
 #include "sim/base/io_attrs.h"
-#include "sim/cpu_host/host_thread.h"
-#include "sim/cpu_host/kernel.h"
-#include "sim/cpu_host/simulated_signal.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/kernel.h"
+#include "sim/cpu_host/kernel/simulated_signal.h"
 #include "sim/system/program.h"
 #include "sim/system/workloads/hostile_attacker.h"
 #include "sim/system/workloads/hostile_record.h"

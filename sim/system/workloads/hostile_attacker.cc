@@ -8,8 +8,8 @@
 
 #include "formats/qm/qm_formats.h"
 #include "sim/base/timing.h"
-#include "sim/cpu_host/host_thread.h"
-#include "sim/cpu_host/kernel.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/kernel.h"
 #include "sim/system/accelerator_kind.h"
 #include "sim/system/workload_data.h"
 

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "formats/qm/qm_formats.h"
-#include "sim/cpu_host/host_thread.h"
+#include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/system/workloads/hostile_attacker.h"
 
 namespace wdsim::hostile {

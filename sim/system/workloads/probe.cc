@@ -7,8 +7,8 @@
 // the address); the run goes on either way.
 #include <sstream>
 
-#include "sim/cpu_host/host_thread.h"
-#include "sim/cpu_host/process.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/process.h"
 #include "sim/system/program.h"
 
 namespace wdsim {

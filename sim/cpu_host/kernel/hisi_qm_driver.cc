@@ -1,0 +1,370 @@
+#include "sim/cpu_host/kernel/hisi_qm_driver.h"
+
+#include <cstring>
+#include <stdexcept>
+
+#include "sim/base/aarch64_pte.h"
+#include "sim/base/bits.h"
+#include "sim/cpu_host/interrupt_controller.h"
+#include "sim/cpu_host/kernel/kernel.h"
+
+namespace wdsim {
+
+namespace {
+constexpr uint64_t kPage = aarch64::kPageSize4K;
+// hisi_qm_uacce_mmap without doorbell isolation: the pages from the BAR start up to and
+// including the SQ/CQ doorbell page (QM_DOORBELL_PAGE_NR + QM_DOORBELL_SQ_CQ_BASE_V2 / PAGE).
+constexpr uint64_t kSharedDoorbellMmioSize = qm::kDoorbellSqCqOffsetV2 + kPage;
+
+const char* aeq_type_name(uint32_t type) {
+  switch (type) {
+    case qm::kAeqCqOverflow:
+      return "cq_overflow";
+    case qm::kAeqEqOverflow:
+      return "eq_overflow";
+    case qm::kAeqCqeError:
+      return "cqe_error";
+    default:
+      return "unknown";
+  }
+}
+}  // namespace
+
+HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic,
+                           HisiQmDeviceInfo info)
+    : kernel_(kernel), dma_(dma), gic_(gic), info_(std::move(info)) {
+  for (uint32_t i = 0; i < info_.num_qps; ++i) {
+    qps_.push_back(std::make_unique<Qp>());
+    qps_.back()->id = static_cast<uint16_t>(i);
+    send_locks_.push_back(std::make_unique<SpinLock>());
+  }
+  qp_used_.assign(info_.num_qps, false);
+}
+
+void HisiQmDriver::probe(CpuContext& cpu) {
+  eq_ = dma_.alloc_coherent(cpu, uint64_t{info_.eq_depth} * qm::kEqeSize);
+  aeq_ = dma_.alloc_coherent(cpu, uint64_t{info_.aeq_depth} * qm::kAeqeSize);
+  ctx_buf_ = dma_.alloc_coherent(cpu, kPage);
+  qm::Eqc eqc = qm::make_eqc(eq_.iova, info_.eq_depth);
+  mailbox_ctx(cpu, qm::kMbCmdEqc, &eqc, sizeof eqc, 0);
+  qm::Aeqc aeqc = qm::make_eqc(aeq_.iova, info_.aeq_depth);
+  mailbox_ctx(cpu, qm::kMbCmdAeqc, &aeqc, sizeof aeqc, 0);
+  gic_.set_handler(info_.eq_msi_vector, [this](CpuContext& c) { eq_irq(c); });
+  gic_.set_handler(info_.eq_msi_vector + qm::kAeqIrqVector, [this](CpuContext& c) { aeq_irq(c); });
+  kernel_.env().trace_event("host.qm_drv", "probe", {tf("dev", info_.name)});
+}
+
+void HisiQmDriver::lock_mailbox(CpuContext& cpu) {
+  while (mailbox_locked_) cpu.sleep(mailbox_unlocked_);  // mutex_lock: sleeps
+  mailbox_locked_ = true;
+}
+
+void HisiQmDriver::unlock_mailbox() {
+  mailbox_locked_ = false;
+  mailbox_unlocked_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+  // A command, once started, runs to the end even if the thread is killed meanwhile: a
+  // half-done handshake would leave the mailbox busy for the next user.
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
+  struct Unlock {  // however the command ends (a dead device throws)
+    HisiQmDriver* d;
+    ~Unlock() { d->unlock_mailbox(); }
+  } unlock{this};
+  mailbox_locked(cpu, cmd, base, queue);
+}
+
+void HisiQmDriver::mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len,
+                               uint16_t queue) {
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
+  struct Unlock {
+    HisiQmDriver* d;
+    ~Unlock() { d->unlock_mailbox(); }
+  } unlock{this};
+  kernel_.kernel_write(cpu, ctx_buf_.pa, ctx, len);
+  mailbox_locked(cpu, cmd, ctx_buf_.iova, queue);
+}
+
+void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+  qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
+  // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
+  kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
+  // qm_wait_mb_ready polls up to a bound; a device that never clears busy is a dead device.
+  constexpr int kMaxPolls = 100000;
+  for (int i = 0; i < kMaxPolls; ++i) {
+    const uint32_t w0 = kernel_.mmio_read32(cpu, info_.bar_pa + qm::kMailboxOffset);
+    if (!qm::mailbox_busy(static_cast<uint16_t>(w0))) return;
+    cpu.busy(ns(kernel_.costs().cmdq_poll_interval_ns));
+  }
+  throw std::runtime_error(info_.name + ": mailbox stays busy (device not responding)");
+}
+
+uint32_t HisiQmDriver::available_qps() const {
+  uint32_t n = 0;
+  for (bool used : qp_used_) n += used ? 0 : 1;
+  return n;
+}
+
+HisiQmDriver::Qp* HisiQmDriver::alloc_qp(uint8_t alg_type) {
+  for (uint32_t i = 0; i < info_.num_qps; ++i) {
+    if (!qp_used_[i]) {
+      qp_used_[i] = true;
+      Qp& qp = *qps_[i];
+      qp = Qp{};
+      qp.id = static_cast<uint16_t>(i);
+      qp.alg_type = alg_type;
+      return &qp;
+    }
+  }
+  return nullptr;
+}
+
+uint64_t HisiQmDriver::ring_size(bool with_status_page) const {
+  // The uacce DUS size formula: (PAGE_SIZE - 1 + sqe_size*sq_depth + 16*cq_depth + PAGE_SIZE)
+  // >> PAGE_SHIFT pages, the last page holding the status words.
+  uint64_t bytes =
+      uint64_t{info_.sqe_size} * info_.sq_depth + uint64_t{qm::kCqeSize} * info_.sq_depth;
+  if (with_status_page) return ((kPage - 1 + bytes + kPage) / kPage) * kPage;
+  return align_up(bytes, kPage);
+}
+
+void HisiQmDriver::alloc_ring(CpuContext& cpu, Qp& qp, bool with_status_page) {
+  qp.ring = dma_.alloc_coherent(cpu, ring_size(with_status_page));
+  qp.sq_offset = 0;
+  qp.cq_offset = uint64_t{info_.sqe_size} * info_.sq_depth;
+  qp.user_queue = with_status_page;
+}
+
+void HisiQmDriver::start_qp(CpuContext& cpu, Qp& qp, uint32_t pasid, bool pasid_enabled,
+                            uint8_t priority) {
+  qp.pasid = pasid;
+  qp.pasid_enabled = pasid_enabled;
+  qp.sq_tail = 0;
+  qp.cq_head = 0;
+  qp.cq_phase = true;
+  qm::Sqc sqc =
+      qm::make_sqc_v2(qp.ring.iova + qp.sq_offset, info_.sq_depth, info_.sqe_size,
+                      static_cast<uint16_t>(pasid), pasid_enabled, qp.id, qp.alg_type, priority);
+  mailbox_ctx(cpu, qm::kMbCmdSqc, &sqc, sizeof sqc, qp.id);
+  qm::Cqc cqc = qm::make_cqc_v2(qp.ring.iova + qp.cq_offset, info_.sq_depth,
+                                static_cast<uint16_t>(pasid), pasid_enabled);
+  mailbox_ctx(cpu, qm::kMbCmdCqc, &cqc, sizeof cqc, qp.id);
+  qp.started = true;
+  qp.disabled = false;
+  kernel_.env().trace_event("host.qm_drv", "start_qp",
+                            {tf("qp", qp.id), tf("pasid", pasid), tf("alg", qp.alg_type)});
+}
+
+void HisiQmDriver::stop_qp(CpuContext& cpu, Qp& qp) {
+  if (!qp.started) return;
+  // hisi_qm_stop_qp: the STOP_QP mailbox command; busy until the queue drained.
+  mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);
+  qp.started = false;
+}
+
+void HisiQmDriver::free_ring(CpuContext& cpu, DmaApi::Coherent& ring) {
+  if (ring.size) dma_.free_coherent(cpu, ring);
+  ring = {};
+}
+
+void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
+  if (!qp) return;
+  stop_qp(cpu, *qp);
+  if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
+  qp->ring = {};
+  qp->on_event = nullptr;
+  qp->on_fail = nullptr;
+  qp->slot_busy = nullptr;
+  qp_used_[qp->id] = false;
+}
+
+uint64_t HisiQmDriver::doorbell_pa(uint16_t qn, uint8_t cmd) const {
+  // qm_db_v2: SQ/CQ at db_io_base + qn * db_interval + 0x1000, EQ/AEQ at io_base + 0x2000.
+  const bool per_queue = cmd == qm::kDbCmdSq || cmd == qm::kDbCmdCq;
+  if (!info_.use_db_isolation || !per_queue) {
+    return info_.bar_pa + qm::doorbell_offset_v2(qn, cmd, qm::kDoorbellIntervalShared);
+  }
+  return info_.bar_pa + info_.db_isolation_base +
+         qm::doorbell_offset_v2(qn, cmd, qm::kDoorbellIntervalIsolated);
+}
+
+uint64_t HisiQmDriver::qp_mmio_pa(uint16_t qn) const {
+  if (!info_.use_db_isolation) return info_.bar_pa;
+  return info_.bar_pa + info_.db_isolation_base + uint64_t{qn} * qm::kDoorbellIntervalIsolated;
+}
+
+uint64_t HisiQmDriver::qp_mmio_size() const {
+  return info_.use_db_isolation ? qm::kDoorbellIntervalIsolated : kSharedDoorbellMmioSize;
+}
+
+bool HisiQmDriver::read_isolated(CpuContext& cpu) {
+  if (info_.isolate_threshold == 0) return false;
+  return (kernel_.mmio_read32(cpu, info_.bar_pa + qm::kModelIsolatedOffset) & 1) != 0;
+}
+
+void HisiQmDriver::ring_sq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t tail) {
+  qm::Doorbell db{qp.id, qm::kDbCmdSq, tail, 0, 0};
+  kernel_.mmio_write64(cpu, doorbell_pa(qp.id, qm::kDbCmdSq), qm::encode_doorbell_v2(db));
+}
+
+void HisiQmDriver::ring_cq_doorbell(CpuContext& cpu, const Qp& qp, uint16_t head, bool rearm_irq) {
+  qm::Doorbell db{qp.id, qm::kDbCmdCq, head, static_cast<uint8_t>(rearm_irq ? 1 : 0), 0};
+  kernel_.mmio_write64(cpu, doorbell_pa(qp.id, qm::kDbCmdCq), qm::encode_doorbell_v2(db));
+}
+
+bool HisiQmDriver::kernel_send(CpuContext& cpu, Qp& qp, const void* sqe, uint16_t* slot) {
+  SpinLockGuard lock(*send_locks_[qp.id], cpu);
+  // The kernel tracks used entries by its own tail and the CQ head it has consumed.
+  if (qp.disabled || !qp.started) return false;
+  const uint32_t depth = info_.sq_depth;
+  const uint32_t used = (qp.sq_tail + depth - qp.cq_head) % depth;
+  if (used == depth - 1) return false;
+  if (qp.slot_busy && qp.slot_busy(qp.sq_tail)) return false;
+  const uint16_t at = qp.sq_tail;
+  kernel_.kernel_write(cpu, qp.ring.pa + qp.sq_offset + uint64_t{at} * info_.sqe_size, sqe,
+                       info_.sqe_size);
+  qp.sq_tail = static_cast<uint16_t>((qp.sq_tail + 1) % depth);
+  cpu.busy(ns(kernel_.costs().barrier_ns));  // dma_wmb before the doorbell
+  ring_sq_doorbell(cpu, qp, qp.sq_tail);
+  if (slot) *slot = at;
+  return true;
+}
+
+std::vector<uint16_t> HisiQmDriver::kernel_poll_cq(CpuContext& cpu, Qp& qp) {
+  std::vector<uint16_t> done;
+  while (true) {
+    qm::Cqe cqe;
+    kernel_.kernel_read(cpu, qp.ring.pa + qp.cq_offset + uint64_t{qp.cq_head} * qm::kCqeSize, &cqe,
+                        sizeof cqe);
+    if (qm::cqe_phase(cqe) != qp.cq_phase) break;
+    done.push_back(cqe.sq_head);
+    qp.cq_head = static_cast<uint16_t>(qp.cq_head + 1);
+    if (qp.cq_head == info_.sq_depth) {
+      qp.cq_head = 0;
+      qp.cq_phase = !qp.cq_phase;
+    }
+    ring_cq_doorbell(cpu, qp, qp.cq_head, false);
+  }
+  if (!done.empty()) ring_cq_doorbell(cpu, qp, qp.cq_head, true);
+  return done;
+}
+
+void HisiQmDriver::read_sqe(CpuContext& cpu, const Qp& qp, uint16_t index, void* sqe_out) {
+  kernel_.kernel_read(cpu, qp.ring.pa + qp.sq_offset + uint64_t{index} * info_.sqe_size, sqe_out,
+                      info_.sqe_size);
+}
+
+void HisiQmDriver::eq_irq(CpuContext& cpu) {
+  // qm_irq -> qm_work_process: consume EQEs while the phase matches.
+  bool any = false;
+  while (true) {
+    uint32_t eqe = 0;
+    kernel_.kernel_read(cpu, eq_.pa + uint64_t{eq_head_} * qm::kEqeSize, &eqe, sizeof eqe);
+    if (qm::eqe_phase(eqe) != eq_phase_) break;
+    any = true;
+    const uint16_t cqn = qm::eqe_cqn(eqe);
+    cpu.busy(ns(kernel_.costs().irq_handler_ns));
+    kernel_.env().trace_event("host.qm_drv", "eqe", {tf("cqn", cqn)});
+    if (cqn < qps_.size() && qp_used_[cqn] && qps_[cqn]->on_event) {
+      qps_[cqn]->on_event(cpu);
+    } else {
+      kernel_.env().stats().counter("host.qm_drv.stray_eqes").inc();
+    }
+    eq_head_ = static_cast<uint16_t>(eq_head_ + 1);
+    if (eq_head_ == info_.eq_depth) {
+      eq_head_ = 0;
+      eq_phase_ = !eq_phase_;
+    }
+  }
+  if (any) {
+    qm::Doorbell db{0, qm::kDbCmdEq, eq_head_, 0, 0};
+    kernel_.mmio_write64(cpu, doorbell_pa(0, qm::kDbCmdEq), qm::encode_doorbell_v2(db));
+  }
+}
+
+void HisiQmDriver::aeq_irq(CpuContext& cpu) {
+  // qm_aeq_irq -> qm_aeq_thread: consume AEQEs while the phase matches, then one doorbell.
+  bool any = false;
+  while (true) {
+    uint32_t aeqe = 0;
+    kernel_.kernel_read(cpu, aeq_.pa + uint64_t{aeq_head_} * qm::kAeqeSize, &aeqe, sizeof aeqe);
+    if (qm::aeqe_phase(aeqe) != aeq_phase_) break;
+    any = true;
+    ++hw_errors_;
+    const uint16_t qid = qm::aeqe_qid(aeqe);
+    const uint32_t type = qm::aeqe_type(aeqe);
+    cpu.busy(ns(kernel_.costs().irq_handler_ns));
+    kernel_.env().trace_event("host.qm_drv", "aeqe",
+                              {tf("qid", qid), tf("type", aeq_type_name(type))});
+    StatsRegistry& stats = kernel_.env().stats();
+    stats.counter("host.qm_drv.aeqes", "AEQ events handled by the QM driver").inc();
+    stats.counter(std::string("host.qm_drv.aeqes.") + aeq_type_name(type)).inc();
+    aeq_head_ = static_cast<uint16_t>(aeq_head_ + 1);
+    if (aeq_head_ == info_.aeq_depth) {
+      aeq_head_ = 0;
+      aeq_phase_ = !aeq_phase_;
+    }
+    if (type == qm::kAeqCqOverflow || type == qm::kAeqCqeError) {
+      // qm_disable_qp for the queue the event names (if it is ours and running).
+      if (qid < qps_.size() && qp_used_[qid] && qps_[qid]->started) {
+        disable_qp(cpu, *qps_[qid]);
+      } else {
+        stats.counter("host.qm_drv.stray_aeqes").inc();
+      }
+    }
+    // QM_EQ_OVERFLOW: Linux only logs it (the function needs a reset, not modelled).
+  }
+  if (any) {
+    qm::Doorbell db{0, qm::kDbCmdAeq, aeq_head_, 0, 0};
+    kernel_.mmio_write64(cpu, doorbell_pa(0, qm::kDbCmdAeq), qm::encode_doorbell_v2(db));
+  }
+}
+
+void HisiQmDriver::set_qp_disable(CpuContext& cpu, const Qp& qp, uint32_t words_from_end) {
+  // qm_set_qp_disable: only user queues have the status words; "*addr = 1; smp_wmb()".
+  if (!qp.user_queue || qp.ring.size < uint64_t{words_from_end} * 4) return;
+  const uint32_t one = qm::kDusStopValue;
+  kernel_.kernel_write(cpu, qp.ring.pa + qm::dus_stop_word_offset(qp.ring.size, words_from_end),
+                       &one, sizeof one);
+  cpu.busy(ns(kernel_.costs().barrier_ns));
+}
+
+void HisiQmDriver::fail_outstanding(CpuContext& cpu, Qp& qp) {
+  // Every request the owner has not reaped yet fails (qp_stop_fail_cb -> req_cb), including
+  // one whose CQE the device wrote just before the AEQE: the AEQE names only the queue, and
+  // the QM posts it before the completion's EQE, so the request that caused a QM_CQE_ERROR is
+  // among them. The CQ head moves past them (phase flipping on wrap), so the owner's next
+  // poll does not complete them a second time.
+  while (qp.cq_head != qp.sq_tail) {
+    const uint16_t slot = qp.cq_head;
+    qp.cq_head = static_cast<uint16_t>(qp.cq_head + 1);
+    if (qp.cq_head == info_.sq_depth) {
+      qp.cq_head = 0;
+      qp.cq_phase = !qp.cq_phase;
+    }
+    kernel_.env().stats().counter("host.qm_drv.failed_requests").inc();
+    if (qp.on_fail) qp.on_fail(cpu, slot);
+  }
+}
+
+void HisiQmDriver::disable_qp(CpuContext& cpu, Qp& qp) {
+  if (qp.disabled) return;
+  qp.disabled = true;
+  kernel_.env().trace_event("host.qm_drv", "disable_qp",
+                            {tf("qp", qp.id), tf("user", qp.user_queue ? 1 : 0)});
+  kernel_.env().stats().counter("host.qm_drv.disabled_qps").inc();
+  set_qp_disable(cpu, qp, qm::kDusStopTxWordFromEnd);
+  if (qp.started) {
+    mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);  // hisi_qm_stop_qp
+    qp.started = false;
+  }
+  if (!qp.user_queue) fail_outstanding(cpu, qp);
+  set_qp_disable(cpu, qp, qm::kDusStopRxWordFromEnd);
+  // uacce_wake_up: a poller sleeping on the queue wakes and finds the stop words.
+  if (qp.user_queue && qp.on_event) qp.on_event(cpu);
+}
+
+}  // namespace wdsim

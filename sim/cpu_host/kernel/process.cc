@@ -1,0 +1,311 @@
+#include "sim/cpu_host/kernel/process.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "sim/base/bits.h"
+
+namespace wdsim {
+
+namespace {
+constexpr uint64_t kFrame = FrameAllocator::kFrameSize;
+constexpr uint64_t k2M = 2ull << 20;
+constexpr uint64_t k32M = 32ull << 20;
+constexpr uint64_t k512M = 512ull << 20;
+constexpr uint64_t k1G = 1ull << 30;
+}  // namespace
+
+std::optional<ProcessPageSize> process_page_size(uint64_t page_size) {
+  switch (page_size) {
+    case 4096:
+      return ProcessPageSize{PageGranule::k4K, 0};
+    case 16384:
+      return ProcessPageSize{PageGranule::k16K, 0};
+    case 65536:
+      return ProcessPageSize{PageGranule::k64K, 0};
+    case k2M:
+    case k1G:
+      return ProcessPageSize{PageGranule::k4K, page_size};
+    case k32M:
+      return ProcessPageSize{PageGranule::k16K, page_size};
+    case k512M:
+      return ProcessPageSize{PageGranule::k64K, page_size};
+    default:
+      return std::nullopt;
+  }
+}
+
+const char *process_state_name(ProcessState state) {
+  switch (state) {
+    case ProcessState::kRunning:
+      return "running";
+    case ProcessState::kExiting:
+      return "exiting";
+    case ProcessState::kExited:
+      return "exited";
+    case ProcessState::kKilled:
+      return "killed";
+  }
+  return "unknown";
+}
+
+Process::Process(int pid, PhysicalMemory &memory, FrameAllocator &frames, PageGranule granule)
+    : pid_(pid), memory_(memory), frames_(frames), page_table_(memory, frames, granule) {}
+
+Process::~Process() {
+  for (auto &[va, vma] : vmas_) free_frames(vma);
+}
+
+int Process::wait_status() const {
+  // Linux: WIFEXITED when the low 7 bits are 0, WEXITSTATUS = bits 15..8; WIFSIGNALED otherwise.
+  constexpr int kExitCodeMask = 0xff;
+  constexpr int kExitCodeShift = 8;
+  constexpr int kSignalMask = 0x7f;
+  if (state_ == ProcessState::kExited) return (exit_code_ & kExitCodeMask) << kExitCodeShift;
+  if (state_ == ProcessState::kKilled) return term_signal_ & kSignalMask;
+  return -1;
+}
+
+void Process::begin_exit() {
+  if (state_ != ProcessState::kRunning) throw std::logic_error("process is not running");
+  state_ = ProcessState::kExiting;
+}
+
+void Process::end_exit(ProcessState final_state, int exit_code, int signo) {
+  if (final_state != ProcessState::kExited && final_state != ProcessState::kKilled) {
+    throw std::invalid_argument("end_exit: the final state is exited or killed");
+  }
+  state_ = final_state;
+  exit_code_ = exit_code;
+  term_signal_ = signo;
+}
+
+void Process::free_frames(const Vma &vma) {
+  for (uint64_t page : vma.lent_pages) frames_.unlend(page, pid_);
+  if (vma.kind != VmaKind::kAnonymous) return;
+  for (uint64_t f : vma.frames) {
+    if (f) frames_.free_contiguous(f, static_cast<size_t>(vma.page_size / kFrame));
+  }
+}
+
+uint64_t Process::reserve(uint64_t length, uint64_t align) {
+  const uint64_t va = align_up(next_va_, align);
+  // A guard granule between mappings, so an overrun faults instead of landing in a neighbour.
+  next_va_ = va + align_up(length, align) + granule_size();
+  return va;
+}
+
+bool Process::supports_page_size(uint64_t page_size) const {
+  return page_size == 0 || page_table_.supports_page_size(page_size);
+}
+
+uint64_t Process::mmap_anonymous(uint64_t length, bool populate, uint64_t page_size) {
+  if (length == 0) throw std::invalid_argument("mmap_anonymous: zero length");
+  if (page_size == 0) page_size = granule_size();
+  if (!page_table_.supports_page_size(page_size)) {
+    throw std::invalid_argument("mmap_anonymous: page size " + std::to_string(page_size) +
+                                " is not the granule or a block size of it");
+  }
+  Vma vma;
+  vma.start = reserve(length, page_size);
+  vma.length = align_up(length, page_size);
+  vma.page_size = page_size;
+  vma.kind = VmaKind::kAnonymous;
+  vma.frames.assign(vma.length / page_size, 0);
+  vmas_[vma.start] = vma;
+  if (populate) {
+    for (uint64_t off = 0; off < vma.length; off += page_size) fault_in(vma.start + off);
+  }
+  return vma.start;
+}
+
+bool Process::is_untouched_anonymous(uint64_t va) const {
+  const Vma *vma = find_vma(va);
+  return vma && vma->kind == VmaKind::kAnonymous &&
+         vma->frames[(va - vma->start) / vma->page_size] == 0;
+}
+
+bool Process::fault_in(uint64_t va) {
+  if (!is_untouched_anonymous(va)) return false;
+  Vma &vma = vmas_.at(find_vma(va)->start);
+  const uint64_t index = (va - vma.start) / vma.page_size;
+  const uint64_t frame =
+      frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size, pid_);
+  static const PhysicalMemory::Page kZeroPage{};
+  for (uint64_t off = 0; off < vma.page_size; off += kZeroPage.size()) {
+    memory_.write(frame + off, kZeroPage.data(), kZeroPage.size());
+  }
+  vma.frames[index] = frame;
+  PtePerms perms;
+  perms.write = vma.writable;
+  page_table_.map(vma.start + index * vma.page_size, frame, vma.page_size, perms, vma.page_size);
+  return true;
+}
+
+bool Process::protect(uint64_t va, uint64_t length, bool writable) {
+  const Vma *found = find_vma(va);
+  if (!found || va + length > found->start + found->length) return false;
+  Vma &vma = vmas_.at(found->start);
+  vma.writable = writable;
+  PtePerms perms;
+  perms.write = writable;
+  perms.device = (vma.kind == VmaKind::kDeviceMmio);
+  for (uint64_t p = align_down(va, vma.page_size); p < va + length; p += vma.page_size) {
+    if (page_table_.translate(p)) page_table_.protect(p, vma.page_size, perms);
+  }
+  return true;
+}
+
+std::vector<uint64_t> Process::mapping_starts() const {
+  std::vector<uint64_t> out;
+  for (const auto &[va, vma] : vmas_) out.push_back(va);
+  return out;
+}
+
+uint64_t Process::mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind, int owner_fd,
+                                bool writable) {
+  if (pages.empty()) throw std::invalid_argument("mmap_physical: no pages");
+  const uint64_t g = granule_size();
+  const uint64_t offset = pages[0] & (g - 1);  // where the first byte sits in its window
+  // Granule windows: window w covers user bytes [w*g - offset, (w+1)*g - offset).
+  const uint64_t windows = align_up(offset + pages.size() * kFrame, g) / g;
+  std::vector<uint64_t> window_pa(windows, 0);
+  std::vector<bool> seen(windows, false);
+  for (size_t i = 0; i < pages.size(); ++i) {
+    const uint64_t at = offset + i * kFrame;  // byte offset from the VMA start
+    const uint64_t w = at / g;
+    const uint64_t pa_window = align_down(pages[i], g);
+    if (pages[i] % kFrame != 0 || (pages[i] & (g - 1)) != (at & (g - 1)) ||
+        (seen[w] && window_pa[w] != pa_window)) {
+      throw std::invalid_argument("mmap_physical: pages do not fit the granule's windows");
+    }
+    seen[w] = true;
+    window_pa[w] = pa_window;
+  }
+  Vma vma;
+  vma.start = reserve(windows * g, g);
+  vma.length = windows * g;
+  vma.page_size = g;
+  vma.kind = kind;
+  vma.frames = window_pa;
+  vma.writable = writable;
+  vma.owner_fd = owner_fd;
+  if (kind == VmaKind::kDeviceDus) {
+    vma.lent_pages = pages;
+    for (uint64_t page : pages) frames_.lend(page, pid_);
+  }
+  PtePerms perms;
+  perms.write = writable;
+  perms.device = (kind == VmaKind::kDeviceMmio);
+  for (uint64_t w = 0; w < windows; ++w) page_table_.map(vma.start + w * g, window_pa[w], g, perms);
+  vmas_[vma.start] = vma;
+  return vma.start + offset;
+}
+
+bool Process::munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free) {
+  const Vma *found = find_vma(va);
+  if (!found || align_down(va, found->page_size) != found->start ||
+      align_up(va - found->start + length, found->page_size) != found->length) {
+    return false;
+  }
+  auto it = vmas_.find(found->start);
+  page_table_.unmap(it->second.start, it->second.length);
+  if (before_free) before_free();
+  free_frames(it->second);
+  vmas_.erase(it);
+  return true;
+}
+
+const Vma *Process::find_vma(uint64_t va) const {
+  auto it = vmas_.upper_bound(va);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return (va < it->second.start + it->second.length) ? &it->second : nullptr;
+}
+
+std::vector<uint64_t> Process::vmas_of_fd(int fd) const {
+  std::vector<uint64_t> out;
+  for (const auto &[va, vma] : vmas_) {
+    if (vma.owner_fd == fd) out.push_back(va);
+  }
+  return out;
+}
+
+std::vector<Vma> Process::device_mappings() const {
+  std::vector<Vma> out;
+  for (const auto &[va, vma] : vmas_) {
+    if (vma.kind != VmaKind::kAnonymous) out.push_back(vma);
+  }
+  return out;
+}
+
+std::unique_ptr<Process> Process::fork(int child_pid, ForkCopyStats *stats) const {
+  auto child = std::make_unique<Process>(child_pid, memory_, frames_, granule());
+  child->parent_pid_ = pid_;
+  child->next_va_ = next_va_;  // the child's later mmaps land where the parent's would
+  ForkCopyStats counted;
+  PhysicalMemory::Page buf;
+  for (const auto &[va, vma] : vmas_) {
+    if (vma.kind != VmaKind::kAnonymous) {  // VM_DONTCOPY (uacce_fops_mmap)
+      ++counted.dropped_device_vmas;
+      continue;
+    }
+    Vma copy = vma;
+    copy.frames.assign(vma.frames.size(), 0);  // filled as frames are taken (frees on throw)
+    Vma &mine = child->vmas_[va] = copy;
+    ++counted.vmas;
+    PtePerms perms;
+    perms.write = vma.writable;
+    for (size_t i = 0; i < vma.frames.size(); ++i) {
+      if (vma.frames[i] == 0) continue;  // untouched: the child faults it in itself
+      const uint64_t frame =
+          frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size);
+      mine.frames[i] = frame;
+      for (uint64_t off = 0; off < vma.page_size; off += buf.size()) {
+        memory_.read(vma.frames[i] + off, buf.data(), buf.size());
+        memory_.write(frame + off, buf.data(), buf.size());
+      }
+      child->page_table_.map(va + i * vma.page_size, frame, vma.page_size, perms, vma.page_size);
+      ++counted.pages;
+      counted.bytes += vma.page_size;
+    }
+  }
+  if (stats) *stats = counted;
+  return child;
+}
+
+std::optional<uint64_t> Process::translate(uint64_t va) const {
+  auto t = page_table_.translate(va);
+  if (!t) return std::nullopt;
+  return t->pa;
+}
+
+bool Process::read(uint64_t va, void *dst, size_t len) const {
+  auto *out = static_cast<uint8_t *>(dst);
+  while (len > 0) {
+    auto t = page_table_.translate(va);
+    if (!t) return false;
+    const size_t chunk = std::min<uint64_t>(len, t->page_size - (va & (t->page_size - 1)));
+    memory_.read(t->pa, out, chunk);
+    va += chunk;
+    out += chunk;
+    len -= chunk;
+  }
+  return true;
+}
+
+bool Process::write(uint64_t va, const void *src, size_t len) {
+  auto *in = static_cast<const uint8_t *>(src);
+  while (len > 0) {
+    auto t = page_table_.translate(va);
+    if (!t) return false;
+    const size_t chunk = std::min<uint64_t>(len, t->page_size - (va & (t->page_size - 1)));
+    memory_.write(t->pa, in, chunk);
+    va += chunk;
+    in += chunk;
+    len -= chunk;
+  }
+  return true;
+}
+
+}  // namespace wdsim

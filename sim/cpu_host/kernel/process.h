@@ -1,0 +1,187 @@
+// A simulated process: its address space (an AArch64 page table in simulated memory, which the SMMU
+// walks for SVA) and its mappings. The process's translation granule (4, 16 or 64 KiB, what Linux's
+// CONFIG_ARM64_*K_PAGES fixes for the whole kernel) is chosen when it is created; it is the page
+// size of every mapping unless an anonymous mapping asks for huge pages (a block size of the
+// granule: 2 MiB or 1 GiB on 4K, 32 MiB on 16K, 512 MiB on 64K, as MAP_HUGETLB).
+//
+// Anonymous memory is either populated at mmap (MAP_POPULATE) or demand-paged: a page gets its
+// frame run on first touch, by the CPU (fault_in from the kernel's CPU fault path) or by a device
+// (the kernel's I/O page-fault path after the SMMU reports the fault). A page of the mapping's page
+// size is one run of page_size / 4 KiB contiguous frames aligned to the page size
+// (FrameAllocator::alloc_aligned), mapped by one leaf descriptor (a page or a block).
+//
+// Frame ownership (FrameAllocator): a process's anonymous frames are allocated owned by its pid
+// and freed at munmap/exit; the kernel pages of a DUS mapping are lent to the pid while mapped.
+//
+// Device mappings (a queue's MMIO doorbell page, its DUS ring memory) are VMAs whose granule pages
+// point at device or kernel-owned physical memory. The drivers hand over 4 KiB pages; with a larger
+// granule each VA page maps the whole granule-aligned physical window around them, as Linux's
+// remap_pfn_range does with PAGE_SIZE pages: a 4 KiB doorbell page in a 64K process maps the
+// surrounding 64 KiB of the BAR, and a ring that is 4 KiB-aligned only maps the kernel memory
+// sharing its 64 KiB window too. Isolation caveat: those neighbouring bytes (other queues'
+// doorbells, other kernel pages) become reachable by the process and, through SVA, by its device;
+// Linux avoids it only by giving such regions whole PAGE_SIZE pages (64K-aligned allocations, the
+// QM's doorbell isolation), which the model's 4 KiB drivers do not. The address mmap_physical
+// returns points at the first given byte, so it can sit inside the VMA's first page.
+//
+// Lifecycle: a process is running, exiting (the kernel's teardown is under way) or ended (exited
+// with a code, or killed by a signal); the Kernel drives the changes (exit_process, kill_process)
+// and keeps the Process object afterwards so its record stays readable. fork() makes the child's
+// address space: every anonymous mapping at the same VA with the same page size and rights, each
+// touched page copied into fresh frames now (eagerly: copy-on-write is not modelled, so parent and
+// child never share a frame and the child's frames are taken at fork time), untouched pages left
+// untouched; device mappings are not copied (uacce maps its regions VM_DONTCOPY), so the child's
+// doorbell and ring VAs are unmapped there.
+//
+// Not modelled: transparent huge pages (khugepaged, splitting), partial unmaps, mremap,
+// page-cache-backed mappings, copy-on-write, VM_WIPEONFORK (uacce sets it too; VM_DONTCOPY
+// already drops the mapping).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/cpu_host/kernel/frame_allocator.h"
+#include "sim/cpu_host/kernel/page_table.h"
+#include "sim/cpu_host/physical_memory.h"
+
+namespace wdsim {
+
+enum class VmaKind { kAnonymous, kDeviceMmio, kDeviceDus };
+
+struct Vma {
+  uint64_t start = 0;      // aligned to page_size
+  uint64_t length = 0;     // a multiple of page_size
+  uint64_t page_size = 0;  // bytes of each page: the process's granule or a huge page size
+  VmaKind kind = VmaKind::kAnonymous;
+  // Physical address of each page (anonymous: the first frame of an owned, page-aligned run of
+  // page_size / 4 KiB frames, 0 = not yet touched; device: the granule-aligned window mapped).
+  std::vector<uint64_t> frames;
+  int owner_fd = -1;  // device mappings: the fd they came from
+  bool writable = true;
+  // kDeviceDus: the kernel's 4 KiB pages given to mmap_physical, lent to the process while
+  // mapped (FrameAllocator::lend), so a device may write them for its PASID.
+  std::vector<uint64_t> lent_pages;
+};
+
+// Running, exiting (teardown under way: its threads get SIGKILL at their next call), or ended.
+enum class ProcessState { kRunning, kExiting, kExited, kKilled };
+const char *process_state_name(ProcessState state);  // "running", "exiting", "exited", "killed"
+
+// What fork() copied: anonymous mappings and their touched pages (of the mapping's page size),
+// the bytes in them, and the device mappings left out (VM_DONTCOPY).
+struct ForkCopyStats {
+  uint64_t vmas = 0;
+  uint64_t pages = 0;
+  uint64_t bytes = 0;
+  uint64_t dropped_device_vmas = 0;
+};
+
+// How a workload's page size maps onto a process: the translation granule, and the huge page size
+// of its buffers (0 = ordinary granule pages).
+struct ProcessPageSize {
+  PageGranule granule = PageGranule::k4K;
+  uint64_t huge_page = 0;
+};
+// 4 KiB, 16 KiB, 64 KiB: that granule. 2 MiB and 1 GiB: 4K granule with huge pages of that size; 32
+// MiB: 16K granule + 32 MiB; 512 MiB: 64K granule + 512 MiB. nullopt otherwise.
+std::optional<ProcessPageSize> process_page_size(uint64_t page_size);
+
+class Process {
+ public:
+  // The user mmap area starts here (well inside a 48-bit VA space, aligned to 1 GiB).
+  static constexpr uint64_t kMmapBase = 0x10'0000'0000ull;
+
+  Process(int pid, PhysicalMemory &memory, FrameAllocator &frames,
+          PageGranule granule = PageGranule::k4K);
+  ~Process();
+
+  int pid() const { return pid_; }
+  // The process this one was forked from; -1 for a process the kernel created.
+  int parent_pid() const { return parent_pid_; }
+  ProcessState state() const { return state_; }
+  bool alive() const { return state_ == ProcessState::kRunning; }
+  bool ended() const { return state_ == ProcessState::kExited || state_ == ProcessState::kKilled; }
+  int exit_code() const { return exit_code_; }      // when kExited
+  int term_signal() const { return term_signal_; }  // when kKilled
+  // The status wait(2) reports, Linux encoding: (code & 0xff) << 8 when exited, the signal
+  // number when killed (WIFEXITED / WIFSIGNALED); -1 while not ended.
+  int wait_status() const;
+  // The kernel's teardown: begin_exit() when it starts, end_exit() when it is done.
+  void begin_exit();
+  void end_exit(ProcessState final_state, int exit_code, int signo);
+  PageTable &page_table() { return page_table_; }
+  const PageTable &page_table() const { return page_table_; }
+  PageGranule granule() const { return page_table_.granule(); }
+  uint64_t granule_size() const { return page_table_.granule_size(); }
+  // Whether mmap_anonymous accepts page_size (0, the granule, or a block size of the granule).
+  bool supports_page_size(uint64_t page_size) const;
+
+  // Anonymous read-write memory of `page_size` pages (0 = the granule; otherwise a block size of
+  // the granule, std::invalid_argument if not), populated now or on first touch. The VA is aligned
+  // to the page size and the length rounded up to it. Returns the VA. Throws std::runtime_error
+  // when populating runs out of frames.
+  uint64_t mmap_anonymous(uint64_t length, bool populate = true, uint64_t page_size = 0);
+  // Gives the page holding va a zeroed frame run if it is an untouched anonymous page. Returns true
+  // if it did (a page fault was handled), false if the page was present or va is not in an
+  // anonymous mapping.
+  bool fault_in(uint64_t va);
+  // Whether va is in an anonymous mapping whose page has no frame yet.
+  bool is_untouched_anonymous(uint64_t va) const;
+  // mprotect on whole pages (of the mapping's page size) of one mapping: a range that covers part
+  // of a huge page changes the whole huge page (Linux would split it). false if no mapping covers
+  // the range.
+  bool protect(uint64_t va, uint64_t length, bool writable);
+  // Maps the given 4 KiB physical pages (device or kernel memory) at a fresh VA with granule pages
+  // (see the header comment); kDeviceDus pages are lent to the process until the unmap. pages[i]
+  // must sit at the same offset in its granule window as the i-th 4 KiB of the returned VA, and
+  // pages sharing a VA granule must share a physical one (std::invalid_argument otherwise; always
+  // true for one contiguous run).
+  uint64_t mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind, int owner_fd,
+                         bool writable);
+  // Removes a mapping whose first page holds va (va is its start, or the address mmap_physical
+  // returned) and that [va, va + length) reaches the end of (rounded up to its page size): clears
+  // its page-table entries, calls before_free (where secondary TLBs are invalidated, as
+  // mmu_notifiers do), then frees its anonymous frames. false if none.
+  bool munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free = {});
+  // Every mapping's start address.
+  std::vector<uint64_t> mapping_starts() const;
+  const Vma *find_vma(uint64_t va) const;
+  std::vector<uint64_t> vmas_of_fd(int fd) const;
+  // The device mappings (doorbell pages, DUS rings), in VA order: what a fork child lacks.
+  std::vector<Vma> device_mappings() const;
+
+  // The child's address space (see the header comment): a new Process `child_pid` whose parent
+  // is this one. Throws std::runtime_error when frames run out (the partial child frees what it
+  // took when destroyed).
+  std::unique_ptr<Process> fork(int child_pid, ForkCopyStats *stats) const;
+
+  // Functional access to the process's memory (the CPU's view), leaf by leaf through the page
+  // table. Returns false if any page is unmapped.
+  bool read(uint64_t va, void *dst, size_t len) const;
+  bool write(uint64_t va, const void *src, size_t len);
+  std::optional<uint64_t> translate(uint64_t va) const;
+
+ private:
+  // A fresh VA range of `length` bytes aligned to `align`, followed by a guard granule.
+  uint64_t reserve(uint64_t length, uint64_t align);
+  // Frees an unmapped VMA's anonymous frames and ends the lending of its DUS pages.
+  void free_frames(const Vma &vma);
+  int pid_;
+  int parent_pid_ = -1;
+  ProcessState state_ = ProcessState::kRunning;
+  int exit_code_ = 0;
+  int term_signal_ = 0;
+  PhysicalMemory &memory_;
+  FrameAllocator &frames_;
+  PageTable page_table_;
+  std::map<uint64_t, Vma> vmas_;
+  uint64_t next_va_ = kMmapBase;
+};
+
+}  // namespace wdsim
