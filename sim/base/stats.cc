@@ -61,6 +61,11 @@ void StatsRegistry::set_scalar(const std::string& key_path, double value, const 
   entry(key_path, Entry::kScalar, unit, description).scalar = value;
 }
 
+double& StatsRegistry::scalar_slot(const std::string& key_path, const std::string& unit,
+                                   const std::string& description) {
+  return entry(key_path, Entry::kScalar, unit, description).scalar;
+}
+
 void StatsRegistry::set_text(const std::string& key_path, const std::string& value) {
   entry(key_path, Entry::kText, "", "").text = value;
 }

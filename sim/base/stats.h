@@ -47,6 +47,10 @@ class StatsRegistry {
   void set_scalar(const std::string& key_path, double value, const std::string& unit,
                   const std::string& description = "");
   void set_text(const std::string& key_path, const std::string& value);
+  // Registers the scalar at key_path (0 until set) and returns its value to update in place,
+  // for a block that keeps a scalar current without a lookup per event. Stays valid.
+  double& scalar_slot(const std::string& key_path, const std::string& unit,
+                      const std::string& description = "");
 
   const Counter* find_counter(const std::string& key_path) const;
   const Histogram* find_histogram(const std::string& key_path) const;

@@ -49,7 +49,23 @@ AtsEndpoint::AtsEndpoint(sc_core::sc_module_name name, const AtsEndpointParams& 
       p_(p),
       sid_(stream_id),
       env_(env),
-      prefix_(stats_prefix) {
+      prefix_(stats_prefix),
+      translation_requests_(
+          env.stats().counter(prefix_ + ".translation_requests", "ATS Translation Requests")),
+      page_requests_(env.stats().counter(prefix_ + ".page_requests", "PRI Page Requests sent")),
+      prg_success_(
+          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgSuccess),
+                              "PRG Responses by code")),
+      prg_invalid_(
+          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgInvalidRequest),
+                              "PRG Responses by code")),
+      prg_failure_(
+          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgFailure),
+                              "PRG Responses by code")),
+      translation_failures_(
+          env.stats().counter(prefix_ + ".translation_failures", "Translations that failed")),
+      invalidate_requests_(
+          env.stats().counter(prefix_ + ".invalidate_requests", "ATS Invalidate Requests")) {
   from_smmu.register_b_transport(this, &AtsEndpoint::from_smmu_b_transport);
   atc_ = std::make_unique<Atc>(p_.atc, env_.stats(), prefix_ + ".atc",
                                env_.rng(std::string(this->name()) + ".atc"));
@@ -57,7 +73,7 @@ AtsEndpoint::AtsEndpoint(sc_core::sc_module_name name, const AtsEndpointParams& 
 
 AtsCompletion AtsEndpoint::request_translation(bool ssv, uint32_t ssid, uint64_t va, bool write,
                                                bool exec, bool privileged, sc_time& t) {
-  env_.stats().counter(prefix_ + ".translation_requests", "ATS Translation Requests").inc();
+  translation_requests_.inc();
   AtsMessage m;
   m.kind = AtsMsgKind::kTranslationRequest;
   m.sid = sid_;
@@ -80,7 +96,7 @@ AtsCompletion AtsEndpoint::request_translation(bool ssv, uint32_t ssid, uint64_t
 
 uint8_t AtsEndpoint::page_request(bool ssv, uint32_t ssid, uint64_t va, bool write, bool exec,
                                   bool privileged, sc_time& t) {
-  env_.stats().counter(prefix_ + ".page_requests", "PRI Page Requests sent").inc();
+  page_requests_.inc();
   uint16_t index = next_prg_;
   while (prgs_.count(index)) index = (index + 1) & kPrgIndexMask;
   next_prg_ = (index + 1) & kPrgIndexMask;
@@ -117,8 +133,7 @@ uint8_t AtsEndpoint::page_request(bool ssv, uint32_t ssid, uint64_t va, bool wri
   }
   pending.ev->cancel();
   prgs_.erase(index);
-  env_.stats()
-      .counter(prefix_ + ".prg_responses." + prg_code_key(code), "PRG Responses by code")
+  (code == kPrgSuccess ? prg_success_ : code == kPrgInvalidRequest ? prg_invalid_ : prg_failure_)
       .inc();
   return code;
 }
@@ -148,7 +163,7 @@ AtsEndpoint::Result AtsEndpoint::translate(bool ssv, uint32_t ssid, uint64_t va,
     r.last_prg_code = page_request(ssv, ssid, va, write, exec, privileged, t);
     if (r.last_prg_code != kPrgSuccess) break;
   }
-  env_.stats().counter(prefix_ + ".translation_failures", "Translations that failed").inc();
+  translation_failures_.inc();
   return r;
 }
 
@@ -159,7 +174,7 @@ void AtsEndpoint::from_smmu_b_transport(tlm::tlm_generic_payload& gp, sc_time& d
     return;
   }
   if (m->kind == AtsMsgKind::kInvalidation) {
-    env_.stats().counter(prefix_ + ".invalidate_requests", "ATS Invalidate Requests").inc();
+    invalidate_requests_.inc();
     atc_->invalidate(m->ssv, m->ssid, m->addr, m->size, m->global);
     delay += ns(p_.invalidate_latency_ns);
     gp.set_response_status(tlm::TLM_OK_RESPONSE);

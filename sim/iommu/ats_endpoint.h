@@ -76,6 +76,14 @@ class AtsEndpoint : public sc_core::sc_module {
   uint32_t sid_;
   SimEnv& env_;
   std::string prefix_;
+  // Registered when the endpoint is built; the hot paths only increment.
+  Counter& translation_requests_;
+  Counter& page_requests_;
+  Counter& prg_success_;
+  Counter& prg_invalid_;
+  Counter& prg_failure_;
+  Counter& translation_failures_;
+  Counter& invalidate_requests_;
   std::unique_ptr<Atc> atc_;
   uint16_t next_prg_ = 0;
   struct PendingPrg {

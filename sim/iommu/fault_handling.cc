@@ -169,9 +169,7 @@ Smmu::Outcome Smmu::stage1_fault(const Request& req, const smmu::CdConfig& cd, E
       e.stall = true;
       e.stag = *stag;
       if (post_event(e, t)) {
-        env_.stats()
-            .counter(component_ + ".faults." + smmu::event_id_key(e.id), "Faults by type")
-            .inc();
+        faults_by_id_[e.id]->inc();
         env_.stats().counter(component_ + ".stall.stalled", "Transactions stalled").inc();
         env_.trace_event(component_, "stall",
                          {tf("type", smmu::event_id_name(e.id)), tf("sid", req.sid),

@@ -32,7 +32,15 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
                                 "Lookup + config fetches + walk, per page translation")),
       walks_coalesced_(env.stats().counter(
           component_ + ".walks_coalesced",
-          "Misses that waited for an in-flight walk of their page")) {
+          "Misses that waited for an in-flight walk of their page")),
+      aborts_gbpa_(env.stats().counter(component_ + ".aborts.gbpa",
+                                       "Transactions aborted without an event")),
+      aborts_ste_(env.stats().counter(component_ + ".aborts.ste",
+                                      "Transactions aborted without an event")) {
+  for (size_t id = 0; id < faults_by_id_.size(); ++id) {
+    faults_by_id_[id] = &env.stats().counter(
+        component_ + ".faults." + smmu::event_id_key(static_cast<uint8_t>(id)), "Faults by type");
+  }
   upstream.register_b_transport(this, &Smmu::upstream_b_transport);
   regs.register_b_transport(this, &Smmu::regs_b_transport);
   ats.register_b_transport(this, &Smmu::ats_b_transport);

@@ -35,6 +35,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -161,7 +162,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   // `wf` adds the walk's details (S2, class, IPA, fetch address) to the event record.
   Outcome fault(const Request& req, smmu::EventId id, sc_core::sc_time& t, bool record = true,
                 uint64_t fetch_addr = 0, const smmu::WalkFault* wf = nullptr);
-  Outcome abort_silently(const char* why, sc_core::sc_time& t);
+  Outcome abort_silently(const char* why, Counter& count, sc_core::sc_time& t);
   // CommandSink.
   void apply_command(const smmu::Command& c) override;
   void command_error(uint8_t cerror) override;
@@ -238,6 +239,11 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   Histogram& walk_latency_ns_;
   Histogram& translation_latency_ns_;
   Counter& walks_coalesced_;
+  // faults.<event>, by event id: registered up front for every id event_id_key names; ids it
+  // does not name share faults.unknown.
+  std::array<Counter*, 256> faults_by_id_{};
+  Counter& aborts_gbpa_;  // aborts.gbpa: GBPA.ABORT with SMMUEN clear
+  Counter& aborts_ste_;   // aborts.ste: STE.Config abort
 };
 
 }  // namespace wdsim

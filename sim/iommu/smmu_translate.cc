@@ -47,10 +47,8 @@ constexpr unsigned kMaxIps = 6;  // IPS encodings above 52 bits are reserved
 
 }  // namespace
 
-Smmu::Outcome Smmu::abort_silently(const char* why, sc_time& t) {
-  env_.stats()
-      .counter(component_ + ".aborts." + why, "Transactions aborted without an event")
-      .inc();
+Smmu::Outcome Smmu::abort_silently(const char* why, Counter& count, sc_time& t) {
+  count.inc();
   env_.trace_event(component_, "abort", {tf("why", why)}, t);
   Outcome o;
   o.fault = IoFault::kAbort;
@@ -60,7 +58,7 @@ Smmu::Outcome Smmu::abort_silently(const char* why, sc_time& t) {
 Smmu::Outcome Smmu::fault(const Request& req, EventId id, sc_time& t, bool record,
                           uint64_t fetch_addr, const smmu::WalkFault* wf) {
   const uint8_t raw = static_cast<uint8_t>(id);
-  env_.stats().counter(component_ + ".faults." + smmu::event_id_key(raw), "Faults by type").inc();
+  faults_by_id_[raw]->inc();
   env_.trace_event(component_, "fault",
                    {tf("type", smmu::event_id_name(raw)), tf("sid", req.sid),
                     req.ssv ? tf("pasid", req.ssid) : tf("pasid", "none"), tf_hex("iova", req.va)},
@@ -226,7 +224,7 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
   };
   Outcome out;
   if (!smmu_enabled()) {
-    if (gbpa_ & smmu::kGbpaAbort) return finish(abort_silently("gbpa", t));
+    if (gbpa_ & smmu::kGbpaAbort) return finish(abort_silently("gbpa", aborts_gbpa_, t));
     out.ok = true;
     out.pa = req.va;
     return finish(out);
@@ -251,7 +249,7 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
 
   const std::optional<smmu::SteConfig> ste = get_ste(req, t, out);
   if (!ste) return finish(out);
-  if (ste->config == smmu::SteCfg::kAbort) return finish(abort_silently("ste", t));
+  if (ste->config == smmu::SteCfg::kAbort) return finish(abort_silently("ste", aborts_ste_, t));
   auto pass_through = [&] {
     out.ok = true;
     out.pa = req.va;

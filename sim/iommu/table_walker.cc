@@ -70,7 +70,12 @@ TableWalker::TableWalker(const WalkParams& p, double tlb_lookup_ns, IoTlb& tlb, 
       reads_per_walk_(env.stats().histogram(prefix + ".walk_reads", "reads",
                                             "Descriptor reads per walk (both stages)")),
       stats_(env.stats()),
-      prefix_(prefix) {}
+      prefix_(prefix) {
+  for (unsigned n = 0; n <= kMaxWalkReads; ++n) {
+    walks_by_reads_.push_back(&stats_.counter(prefix_ + ".walks_by_reads." + std::to_string(n),
+                                              "Walks that read this many descriptors"));
+  }
+}
 
 WalkOutcome TableWalker::walk(const WalkRequest& r, sc_time& t) {
   const sc_time now = sc_core::sc_time_stamp();
@@ -108,10 +113,12 @@ WalkOutcome TableWalker::walk(const WalkRequest& r, sc_time& t) {
   out.entry.ready_at = g.end;
   t = g.end - now;
   reads_per_walk_.add(out.descriptors_read);
-  stats_
-      .counter(prefix_ + ".walks_by_reads." + std::to_string(out.descriptors_read),
-               "Walks that read this many descriptors")
-      .inc();
+  while (out.descriptors_read >= walks_by_reads_.size()) {  // never with four-level tables
+    walks_by_reads_.push_back(
+        &stats_.counter(prefix_ + ".walks_by_reads." + std::to_string(walks_by_reads_.size()),
+                        "Walks that read this many descriptors"));
+  }
+  walks_by_reads_[out.descriptors_read]->inc();
   in_flight_[key] = {g.end, out};
   return out;
 }

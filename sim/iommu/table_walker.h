@@ -22,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 #include <systemc>
 #include <tuple>
 
@@ -140,6 +141,10 @@ class TableWalker {
   Histogram& reads_per_walk_;
   StatsRegistry& stats_;
   std::string prefix_;
+  // walks_by_reads.<n>, registered for every n a walk can read (a nested walk with four
+  // levels per stage reads at most 4 + 4 * 4 + 4 = 24 descriptors); indexed by n.
+  static constexpr unsigned kMaxWalkReads = 24;
+  std::vector<Counter*> walks_by_reads_;
 };
 
 }  // namespace wdsim::smmu

@@ -11,6 +11,7 @@ struct WalkCache::Level {
   Counter& misses;
   Counter& evictions;
   Counter& invalidated;
+  double& hit_rate;
   Level(const WalkCacheParams& p, uint32_t entries, StatsRegistry& stats, const std::string& pre,
         std::mt19937_64 rng)
       : array(pre, entries, p.ways, parse_replacement(p.replacement), rng),
@@ -18,7 +19,9 @@ struct WalkCache::Level {
         hits(stats.counter(pre + ".hits", "Walk cache lookups that found the table descriptor")),
         misses(stats.counter(pre + ".misses", "Walk cache lookups that did not")),
         evictions(stats.counter(pre + ".evictions", "Valid entries replaced")),
-        invalidated(stats.counter(pre + ".invalidated", "Entries removed by TLBI")) {}
+        invalidated(stats.counter(pre + ".invalidated", "Entries removed by TLBI")),
+        hit_rate(stats.scalar_slot(pre + ".hit_rate", "ratio",
+                                   "Walk cache hits / lookups at this level")) {}
 };
 
 namespace {
@@ -50,8 +53,7 @@ std::optional<WalkCacheEntry> WalkCache::find(const WalkCacheTag& tag, unsigned 
   });
   (e ? lv.hits : lv.misses).inc();
   const uint64_t total = lv.hits.value() + lv.misses.value();
-  stats_.set_scalar(lv.prefix + ".hit_rate", double(lv.hits.value()) / double(total), "ratio",
-                    "Walk cache hits / lookups at this level");
+  lv.hit_rate = double(lv.hits.value()) / double(total);
   if (!e) return std::nullopt;
   return *e;
 }

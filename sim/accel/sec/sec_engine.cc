@@ -86,7 +86,28 @@ bool equal_bytes(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b, s
 }  // namespace
 
 SecEngine::SecEngine(std::string name, const SecEngineParams& params, SimEnv& env)
-    : name_(std::move(name)), params_(params), env_(env), cores_(params.cores) {}
+    : name_(std::move(name)),
+      params_(params),
+      env_(env),
+      cores_(params.cores),
+      short_sqe_(env.stats().counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes")),
+      requests_(env.stats().counter(name_ + ".requests", "BDs processed")),
+      bytes_in_(env.stats().counter(name_ + ".bytes_in", "Data bytes read")),
+      bytes_out_(env.stats().counter(name_ + ".bytes_out", "Data bytes written")),
+      icv_errors_(env.stats().counter(name_ + ".errors.icv", "MAC / tag check failures")),
+      queued_ns_(env.stats().histogram(name_ + ".queued_ns", "ns", "Wait for a free core")),
+      compute_ns_(env.stats().histogram(name_ + ".compute_ns", "ns", "Core busy time")) {
+  for (SecJobKind k : {SecJobKind::kCipher, SecJobKind::kAuth, SecJobKind::kChain,
+                       SecJobKind::kGcm}) {
+    requests_by_kind_[static_cast<size_t>(k)] =
+        &env.stats().counter(name_ + "." + kind_name(k) + ".requests");
+  }
+  for (size_t e = 0; e < errors_by_type_.size(); ++e) {
+    if (e == kSecErrNone) continue;
+    errors_by_type_[e] =
+        &env.stats().counter(name_ + ".errors." + sec_error_name(static_cast<uint8_t>(e)));
+  }
+}
 
 QmEngine* SecEngine::for_alg_type(uint8_t /*alg_type*/) { return this; }
 
@@ -275,14 +296,13 @@ sc_time SecEngine::compute_time(const SecBd& bd) const {
 
 EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
   EngineTiming timing;
-  StatsRegistry& stats = env_.stats();
   if (req.sqe == nullptr || req.sqe_size < sizeof(SecBd)) {
-    stats.counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes").inc();
+    short_sqe_.inc();
     return timing;
   }
   SecBd bd;
   std::memcpy(&bd, req.sqe, sizeof(bd));
-  stats.counter(name_ + ".requests", "BDs processed").inc();
+  requests_.inc();
 
   Job job;
   uint8_t error = decode(bd, &job);
@@ -297,7 +317,7 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
     finish(bd, req, job.flag, kSecIcvOk, error, t);
     return timing;
   }
-  stats.counter(name_ + "." + kind_name(job.kind) + ".requests").inc();
+  requests_by_kind_[static_cast<size_t>(job.kind)]->inc();
 
   // Source DMA: keys, IV, data, expected MAC.
   std::vector<uint8_t> c_key, iv, a_key, data, expected_mac;
@@ -309,7 +329,7 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
     finish(bd, req, job.flag, kSecIcvOk, kSecErrDmaRead, t);
     return timing;
   }
-  stats.counter(name_ + ".bytes_in", "Data bytes read").inc(data.size());
+  bytes_in_.inc(data.size());
 
   // The work, then its time on a core.
   Outcome r = compute(job, c_key, iv, a_key, data, expected_mac);
@@ -319,8 +339,8 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
   timing.queued = grant.start - arrival;
   timing.compute = service;
   t = grant.end - sc_core::sc_time_stamp();
-  stats.histogram(name_ + ".queued_ns", "ns", "Wait for a free core").add(to_ns(timing.queued));
-  stats.histogram(name_ + ".compute_ns", "ns", "Core busy time").add(to_ns(timing.compute));
+  queued_ns_.add(to_ns(timing.queued));
+  compute_ns_.add(to_ns(timing.compute));
 
   // Destination DMA: data, then MAC; nothing on an error or a failed check.
   if (r.error == kSecErrNone && r.icv == kSecIcvOk) {
@@ -333,7 +353,7 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
       } else if (!r.out.empty()) {
         write_ok = req.dma->write(bd.data_dst_addr, r.out.data(), r.out.size(), t);
       }
-      if (write_ok) stats.counter(name_ + ".bytes_out", "Data bytes written").inc(job.c_len);
+      if (write_ok) bytes_out_.inc(job.c_len);
     }
     if (write_ok && job.has_auth() && !job.reads_mac()) {
       write_ok = req.dma->write(bd.mac_addr, r.mac.data(), r.mac.size(), t);
@@ -349,9 +369,8 @@ void SecEngine::finish(SecBd& bd, EngineRequest& req, uint8_t flag, uint8_t icv,
                        const sc_time& t) {
   bd.set_result(flag, icv, error);
   std::memcpy(req.sqe, &bd, sizeof(bd));
-  StatsRegistry& stats = env_.stats();
-  if (error != kSecErrNone) stats.counter(name_ + ".errors." + sec_error_name(error)).inc();
-  if (icv == kSecIcvError) stats.counter(name_ + ".errors.icv", "MAC / tag check failures").inc();
+  if (error != kSecErrNone) errors_by_type_[error]->inc();
+  if (icv == kSecIcvError) icv_errors_.inc();
   env_.trace_event(name_, "bd_done",
                    {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("tag", bd.tag),
                     tf("error", sec_error_name(error)), tf_hex("error_type", error), tf("icv", icv),

@@ -29,6 +29,7 @@
 // and the translation share of DMA time. error_type codes are model choices (see sec_bd.h).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <systemc>
@@ -132,6 +133,17 @@ class SecEngine : public QmEngine {
   SecEngineParams params_;
   SimEnv& env_;
   ServerPool cores_;
+
+  // Registered when the engine is built; the hot path only increments.
+  Counter& short_sqe_;
+  Counter& requests_;
+  std::array<Counter*, 4> requests_by_kind_{};  // by SecJobKind
+  Counter& bytes_in_;
+  Counter& bytes_out_;
+  Counter& icv_errors_;
+  Histogram& queued_ns_;
+  Histogram& compute_ns_;
+  std::array<Counter*, 256> errors_by_type_{};  // by BD error_type; unknown ones share one
 };
 
 }  // namespace wdsim

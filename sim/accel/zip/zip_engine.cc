@@ -67,7 +67,23 @@ ZipEngine::ZipEngine(std::string name, const ZipEngineParams& params, SimEnv& en
       compress_cores_(params.compress_cores),
       decompress_cores_(params.decompress_cores),
       compress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kCompress)),
-      decompress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kDecompress)) {}
+      decompress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kDecompress)),
+      short_sqe_(env.stats().counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes")),
+      requests_(env.stats().counter(name_ + ".requests", "SQEs processed")),
+      compress_requests_(env.stats().counter(name_ + ".compress.requests")),
+      decompress_requests_(env.stats().counter(name_ + ".decompress.requests")),
+      bytes_in_(env.stats().counter(name_ + ".bytes_in", "Source bytes read")),
+      bytes_out_(env.stats().counter(name_ + ".bytes_out", "Destination bytes written")),
+      negative_compression_(env.stats().counter(name_ + ".negative_compression",
+                                                "Compressions that grew the data")),
+      queued_ns_(env.stats().histogram(name_ + ".queued_ns", "ns", "Wait for a free core")),
+      compute_ns_(env.stats().histogram(name_ + ".compute_ns", "ns", "Core busy time")) {
+  for (size_t s = 0; s < errors_by_status_.size(); ++s) {
+    uint8_t status = static_cast<uint8_t>(s);
+    if (is_success(status)) continue;
+    errors_by_status_[s] = &env.stats().counter(name_ + ".errors." + zip_status_name(status));
+  }
+}
 
 ZipEngine::~ZipEngine() = default;
 
@@ -94,16 +110,15 @@ sc_time ZipEngine::compute_time(ZipOp op, uint64_t input_bytes, uint64_t output_
 
 EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
   EngineTiming timing;
-  StatsRegistry& stats = env_.stats();
   if (req.sqe == nullptr || req.sqe_size < sizeof(ZipSqe)) {
     // Nowhere to report a status: count it and leave the bytes alone.
-    stats.counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes").inc();
+    short_sqe_.inc();
     return timing;
   }
   ZipSqe sqe;
   std::memcpy(&sqe, req.sqe, sizeof(sqe));
-  stats.counter(name_ + ".requests", "SQEs processed").inc();
-  stats.counter(name_ + "." + op_name(op) + ".requests").inc();
+  requests_.inc();
+  (op == ZipOp::kCompress ? compress_requests_ : decompress_requests_).inc();
   env_.trace_event(
       name_, "sqe_begin",
       {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("op", op_name(op)),
@@ -126,7 +141,7 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
     finish(sqe, req, op, failed(kZipStatusDmaReadFault), t);
     return timing;
   }
-  stats.counter(name_ + ".bytes_in", "Source bytes read").inc(input.size());
+  bytes_in_.inc(input.size());
 
   // The work itself, then its time on a core.
   uint32_t capacity =
@@ -152,8 +167,8 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
   timing.queued = grant.start - arrival;
   timing.compute = service;
   t = grant.end - sc_core::sc_time_stamp();
-  stats.histogram(name_ + ".queued_ns", "ns", "Wait for a free core").add(to_ns(timing.queued));
-  stats.histogram(name_ + ".compute_ns", "ns", "Core busy time").add(to_ns(timing.compute));
+  queued_ns_.add(to_ns(timing.queued));
+  compute_ns_.add(to_ns(timing.compute));
 
   // Destination DMA.
   if (!result.output.empty()) {
@@ -181,14 +196,9 @@ void ZipEngine::finish(ZipSqe& sqe, EngineRequest& req, ZipOp op, const ZipCodec
   }
   std::memcpy(req.sqe, &sqe, sizeof(sqe));
 
-  StatsRegistry& stats = env_.stats();
-  stats.counter(name_ + ".bytes_out", "Destination bytes written").inc(produced);
-  if (result.status == kZipStatusNegativeCompression) {
-    stats.counter(name_ + ".negative_compression", "Compressions that grew the data").inc();
-  }
-  if (!is_success(result.status)) {
-    stats.counter(name_ + ".errors." + zip_status_name(result.status)).inc();
-  }
+  bytes_out_.inc(produced);
+  if (result.status == kZipStatusNegativeCompression) negative_compression_.inc();
+  if (!is_success(result.status)) errors_by_status_[result.status]->inc();
   env_.trace_event(
       name_, "sqe_done",
       {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("status", zip_status_name(result.status)),

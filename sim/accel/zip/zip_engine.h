@@ -36,6 +36,7 @@
 // Error codes without a public source are model choices: see zip_sqe.h.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -142,6 +143,18 @@ class ZipEngine : public QmEngine {
   ServerPool decompress_cores_;
   std::unique_ptr<DirectionPort> compress_port_;
   std::unique_ptr<DirectionPort> decompress_port_;
+
+  // Registered when the engine is built; the hot path only increments.
+  Counter& short_sqe_;
+  Counter& requests_;
+  Counter& compress_requests_;
+  Counter& decompress_requests_;
+  Counter& bytes_in_;
+  Counter& bytes_out_;
+  Counter& negative_compression_;
+  Histogram& queued_ns_;
+  Histogram& compute_ns_;
+  std::array<Counter*, 256> errors_by_status_{};  // by SQE status byte; unknown ones share one
 };
 
 }  // namespace wdsim

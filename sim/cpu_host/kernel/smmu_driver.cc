@@ -18,7 +18,17 @@ constexpr uint64_t kPage = aarch64::kPageSize4K;
 uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
 }  // namespace
 
-SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config) : kernel_(kernel), config_(config) {
+SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
+    : kernel_(kernel),
+      config_(config),
+      page_requests_(kernel.env().stats().counter("host.smmu_drv.page_requests",
+                                                  "PRI page requests served")),
+      syncs_(kernel.env().stats().counter("host.smmu_drv.syncs")),
+      io_page_faults_(kernel.env().stats().counter("host.page_faults.io")) {
+  for (size_t id = 0; id < events_by_id_.size(); ++id) {
+    events_by_id_[id] = &kernel.env().stats().counter(
+        std::string("host.smmu_drv.events.") + smmu::event_id_key(static_cast<uint8_t>(id)));
+  }
   kernel_.add_mm_drop_hook([this](Process& p) { mm_dropped(p.pid()); });
 }
 
@@ -358,7 +368,7 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
                         words, sizeof words);
     evtq_cons_ = smmu::queue_next(evtq_cons_, log2);
     const smmu::EventRecord e = smmu::decode_event(words);
-    kernel_.env().stats().counter(std::string("host.smmu_drv.events.") + smmu::event_id_key(e.id)).inc();
+    events_by_id_[e.id]->inc();
     kernel_.env().trace_event("host.smmu_drv", "event",
                               {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid),
                                tf("ssid", e.ssid), tf_hex("addr", e.input_addr),
@@ -370,7 +380,7 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
     bool fixed = false;
     if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
       cpu.busy(ns(kernel_.costs().page_fault_ns));
-      kernel_.env().stats().counter("host.page_faults.io").inc();
+      io_page_faults_.inc();
       fixed = true;
     }
     smmu::Command resume;
@@ -406,10 +416,7 @@ void SmmuDriver::priq_irq(CpuContext& cpu) {
           sizeof words);
       priq_cons_ = smmu::queue_next(priq_cons_, log2);
       const smmu::PageRequest r = smmu::decode_priq_entry(words);
-      kernel_.env()
-          .stats()
-          .counter("host.smmu_drv.page_requests", "PRI page requests served")
-          .inc();
+      page_requests_.inc();
       kernel_.env().trace_event("host.smmu_drv", "page_request",
                                 {tf("sid", r.sid), tf("ssid", r.ssid), tf_hex("addr", r.addr),
                                  tf("write", r.write ? 1 : 0), tf("last", r.last ? 1 : 0)});
@@ -421,7 +428,7 @@ void SmmuDriver::priq_irq(CpuContext& cpu) {
         Process& process = *bond->process;
         if (process.fault_in(r.addr)) {
           cpu.busy(ns(kernel_.costs().page_fault_ns));
-          kernel_.env().stats().counter("host.page_faults.io").inc();
+          io_page_faults_.inc();
           fixed = true;
         } else {
           // Already present (another request faulted it in): fine unless the access is not.
@@ -501,7 +508,7 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
     if (behind == 0 || behind > entries) break;
     cpu.busy(period);
   }
-  kernel_.env().stats().counter("host.smmu_drv.syncs").inc();
+  syncs_.inc();
 }
 
 }  // namespace wdsim

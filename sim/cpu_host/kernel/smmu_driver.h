@@ -26,6 +26,7 @@
 // more than 65535 times throws), a full command queue's wait for space being fair.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -195,6 +196,12 @@ class SmmuDriver {
   uint32_t cmdq_cons_seen_ = 0;
   uint16_t next_asid_ = 1;
   uint64_t commands_issued_ = 0;
+  // Stats, registered when the driver is built: host.smmu_drv.events.<event> by event id (ids
+  // event_id_key does not name share events.unknown), page_requests, syncs, page_faults.io.
+  std::array<Counter*, 256> events_by_id_{};
+  Counter& page_requests_;
+  Counter& syncs_;
+  Counter& io_page_faults_;
 };
 
 }  // namespace wdsim

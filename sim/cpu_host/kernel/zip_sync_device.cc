@@ -151,7 +151,7 @@ class ZipSyncFile : public KernelFile {
     req.stages = st;
     dev_.last_stages_ = st;
     dev_.last_stages_by_pid_[ctx.process.pid()] = st;
-    k.env().stats().counter("host.zip_sync.requests").inc();
+    dev_.requests_.inc();
     return ok ? 0 : -EIO;
   }
 
@@ -271,7 +271,10 @@ class ZipSyncFile : public KernelFile {
 
 ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
                              const std::string& path)
-    : kernel_(kernel), qm_(qm), dma_(dma) {
+    : kernel_(kernel),
+      qm_(qm),
+      dma_(dma),
+      requests_(kernel.env().stats().counter("host.zip_sync.requests")) {
   kernel_.register_device(path, this);
 }
 

@@ -88,6 +88,7 @@ class ZipSyncDevice : public CharDevice {
   DmaApi& dma_;
   ZipSyncStages last_stages_;
   std::map<int, ZipSyncStages> last_stages_by_pid_;
+  Counter& requests_;  // host.zip_sync.requests, registered when the device is built
 };
 
 }  // namespace wdsim
