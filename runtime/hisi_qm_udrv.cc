@@ -34,7 +34,8 @@ bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up,
   if (!wait_point_) wait_point_ = os.new_wait_point();
   const Picoseconds start = os.now();
   ++contended_;
-  const bool got = os.spin_until(wait_point_.get(), [this] { return !held_; }, spin, give_up, &spins_);
+  const bool got = os.spin_until(
+      wait_point_.get(), [this] { return !held_; }, spin, give_up, &spins_);
   if (got) {
     held_ = true;
     if (handoff > 0) os.compute(handoff);

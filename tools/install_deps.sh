@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(
   bazel-bootstrap g++ libsystemc-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev
+  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev clang-format
 )
 missing=()
 for p in "${packages[@]}"; do

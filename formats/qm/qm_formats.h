@@ -193,8 +193,7 @@ inline uint64_t qc_base(uint32_t base_l, uint32_t base_h) {
 // `priority` is SQC w13[3:0]; Linux writes 0. The model uses it as the queue's arbitration
 // weight (priority + 1) when QmParams.arbitration is "weighted".
 inline Sqc make_sqc_v2(uint64_t sq_base, uint32_t sq_depth, uint32_t sqe_size, uint16_t pasid,
-                       bool pasid_enable, uint16_t cq_num, uint8_t alg_type,
-                       uint8_t priority = 0) {
+                       bool pasid_enable, uint16_t cq_num, uint8_t alg_type, uint8_t priority = 0) {
   Sqc s{};
   s.base_l = static_cast<uint32_t>(sq_base);
   s.base_h = static_cast<uint32_t>(sq_base >> 32);

@@ -13,7 +13,7 @@ constexpr uint64_t kDescValid = 1ull << 0;
 constexpr uint64_t kDescTable = 1ull << 1;  // at levels 0-2: table; at level 3: page
 constexpr uint64_t kDescPage = 1ull << 1;
 // Lower attributes of block/page descriptors.
-constexpr unsigned kAttrIndxLo = 2;   // AttrIndx[4:2]
+constexpr unsigned kAttrIndxLo = 2;          // AttrIndx[4:2]
 constexpr uint64_t kApUser = 1ull << 6;      // AP[1]: EL0 access
 constexpr uint64_t kApReadOnly = 1ull << 7;  // AP[2]: read-only
 constexpr unsigned kShLo = 8;                // SH[9:8]

@@ -182,7 +182,9 @@ std::optional<ConfigTree::Scalar> ConfigTree::scalar(const std::string& key_path
   return s;
 }
 
-bool ConfigTree::has(const std::string& key_path) const { return impl_->find(key_path).has_value(); }
+bool ConfigTree::has(const std::string& key_path) const {
+  return impl_->find(key_path).has_value();
+}
 
 SourceLocation ConfigTree::location(const std::string& key_path) const {
   // An override of this key or of an ancestor wins.
@@ -248,8 +250,8 @@ std::optional<YAML::Node> literal_child(const YAML::Node& map, const std::string
 }
 }  // namespace
 
-std::optional<std::vector<std::string>> ConfigTree::literal_key_list(
-    const std::string& map_path, const std::string& key) const {
+std::optional<std::vector<std::string>> ConfigTree::literal_key_list(const std::string& map_path,
+                                                                     const std::string& key) const {
   auto map = impl_->find(map_path);
   if (!map) return std::nullopt;
   auto n = literal_child(*map, key);
@@ -290,25 +292,25 @@ std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) cons
   std::vector<std::string> out;
   auto start = prefix.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(prefix);
   if (!start) return out;
-  std::function<void(const YAML::Node&, const std::string&)> walk =
-      [&](const YAML::Node& n, const std::string& path) {
-        if (!path.empty() && impl_->used.count(path)) return;
-        if (n.IsMap()) {
-          if (n.size() == 0 && !path.empty() && !impl_->sections.count(path)) {
-            out.push_back(path);
-          }
-          for (auto it = n.begin(); it != n.end(); ++it) {
-            std::string k = it->first.as<std::string>("");
-            walk(it->second, path.empty() ? k : path + "." + k);
-          }
-        } else if (n.IsSequence()) {
-          for (size_t i = 0; i < n.size(); ++i) {
-            walk(n[i], path + "." + std::to_string(i));
-          }
-        } else {
-          out.push_back(path);
-        }
-      };
+  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
+                                                                        const std::string& path) {
+    if (!path.empty() && impl_->used.count(path)) return;
+    if (n.IsMap()) {
+      if (n.size() == 0 && !path.empty() && !impl_->sections.count(path)) {
+        out.push_back(path);
+      }
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        std::string k = it->first.as<std::string>("");
+        walk(it->second, path.empty() ? k : path + "." + k);
+      }
+    } else if (n.IsSequence()) {
+      for (size_t i = 0; i < n.size(); ++i) {
+        walk(n[i], path + "." + std::to_string(i));
+      }
+    } else {
+      out.push_back(path);
+    }
+  };
   walk(*start, prefix);
   return out;
 }

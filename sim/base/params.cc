@@ -24,13 +24,20 @@ void config_error(const SourceLocation& where, std::string_view key_path,
 
 const char* param_type_name(ParamType t) {
   switch (t) {
-    case ParamType::kBool: return "bool";
-    case ParamType::kInt: return "int";
-    case ParamType::kUint: return "uint";
-    case ParamType::kDouble: return "double";
-    case ParamType::kString: return "string";
-    case ParamType::kUintList: return "list<uint>";
-    case ParamType::kStringList: return "list<string>";
+    case ParamType::kBool:
+      return "bool";
+    case ParamType::kInt:
+      return "int";
+    case ParamType::kUint:
+      return "uint";
+    case ParamType::kDouble:
+      return "double";
+    case ParamType::kString:
+      return "string";
+    case ParamType::kUintList:
+      return "list<uint>";
+    case ParamType::kStringList:
+      return "list<string>";
   }
   return "?";
 }
@@ -79,8 +86,14 @@ std::string ParamScope::double_text(double v) {
 void ParamScope::add_choice(std::string_view name, std::string& field,
                             std::string_view default_value, std::vector<std::string> choices,
                             std::string_view description, std::string_view source) {
-  ParamSpec spec{key_path(name), ParamType::kString, std::string(default_value), "",
-                 std::string(description), std::string(source), Range::any(), std::move(choices)};
+  ParamSpec spec{key_path(name),
+                 ParamType::kString,
+                 std::string(default_value),
+                 "",
+                 std::string(description),
+                 std::string(source),
+                 Range::any(),
+                 std::move(choices)};
   field = std::string(default_value);
   bind(spec, &field);
 }
@@ -99,8 +112,8 @@ std::string list_text(const std::vector<T>& v, F f) {
 void ParamScope::add_list(std::string_view name, std::vector<uint64_t>& field,
                           std::vector<uint64_t> default_value, std::string_view unit,
                           std::string_view description, std::string_view source, Range range) {
-  ParamSpec spec{key_path(name), ParamType::kUintList, "", std::string(unit),
-                 std::string(description), std::string(source), range, {}};
+  ParamSpec spec{key_path(name),           ParamType::kUintList, "",    std::string(unit),
+                 std::string(description), std::string(source),  range, {}};
   field = default_value;
   spec.default_text = list_text(field, [](uint64_t x) { return std::to_string(x); });
   if (describe_out_) {
@@ -123,8 +136,9 @@ void ParamScope::add_list(std::string_view name, std::vector<uint64_t>& field,
 void ParamScope::add_list(std::string_view name, std::vector<std::string>& field,
                           std::vector<std::string> default_value, std::vector<std::string> choices,
                           std::string_view description, std::string_view source) {
-  ParamSpec spec{key_path(name), ParamType::kStringList, "", "", std::string(description),
-                 std::string(source), Range::any(), std::move(choices)};
+  ParamSpec spec{
+      key_path(name),           ParamType::kStringList, "",           "",
+      std::string(description), std::string(source),    Range::any(), std::move(choices)};
   field = default_value;
   spec.default_text = list_text(field, [](const std::string& x) { return x; });
   if (describe_out_) {
@@ -169,9 +183,9 @@ std::optional<ConfigTree::Scalar> fetch(const ConfigTree* tree, const ParamSpec&
   if (!s) return std::nullopt;
   tree->mark_used(spec.key_path);
   if (!s->is_scalar) {
-    config_error(s->where, spec.key_path,
-                 std::string("expected a ") + param_type_name(spec.type) +
-                     " value, found a map or list");
+    config_error(
+        s->where, spec.key_path,
+        std::string("expected a ") + param_type_name(spec.type) + " value, found a map or list");
   }
   return s;
 }
@@ -182,9 +196,9 @@ void check_range(const ConfigTree::Scalar& s, const ParamSpec& spec, double v) {
     std::snprintf(buf, sizeof buf, "[%s, %s]",
                   spec.range.lo ? ParamScope::double_text(*spec.range.lo).c_str() : "-inf",
                   spec.range.hi ? ParamScope::double_text(*spec.range.hi).c_str() : "inf");
-    config_error(s.where, spec.key_path,
-                 "value " + s.text + " is out of range " + buf +
-                     (spec.unit.empty() ? "" : " " + spec.unit));
+    config_error(
+        s.where, spec.key_path,
+        "value " + s.text + " is out of range " + buf + (spec.unit.empty() ? "" : " " + spec.unit));
   }
 }
 
@@ -198,9 +212,12 @@ void check_range(const ConfigTree::Scalar& s, const ParamSpec& spec, double v) {
 void ParamScope::load_bool(const ParamSpec& spec, bool* field) {
   auto s = fetch(tree_, spec);
   if (!s) return;
-  if (s->text == "true") *field = true;
-  else if (s->text == "false") *field = false;
-  else wrong_type(*s, spec);
+  if (s->text == "true")
+    *field = true;
+  else if (s->text == "false")
+    *field = false;
+  else
+    wrong_type(*s, spec);
 }
 
 void ParamScope::load_string(const ParamSpec& spec, std::string* field) {

@@ -91,8 +91,8 @@ class ParamScope {
            std::string_view description, std::string_view source, Range range = Range::any()) {
     static_assert(std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
                   std::is_same_v<T, std::string>);
-    ParamSpec spec{key_path(name), type_of<T>(), "", std::string(unit), std::string(description),
-                   std::string(source), range, {}};
+    ParamSpec spec{key_path(name),           type_of<T>(),        "",    std::string(unit),
+                   std::string(description), std::string(source), range, {}};
     field = static_cast<T>(default_value);
     spec.default_text = to_text(field);
     bind(spec, &field);
@@ -119,18 +119,27 @@ class ParamScope {
  private:
   template <class T>
   static constexpr ParamType type_of() {
-    if constexpr (std::is_same_v<T, bool>) return ParamType::kBool;
-    else if constexpr (std::is_same_v<T, std::string>) return ParamType::kString;
-    else if constexpr (std::is_floating_point_v<T>) return ParamType::kDouble;
-    else if constexpr (std::is_signed_v<T>) return ParamType::kInt;
-    else return ParamType::kUint;
+    if constexpr (std::is_same_v<T, bool>)
+      return ParamType::kBool;
+    else if constexpr (std::is_same_v<T, std::string>)
+      return ParamType::kString;
+    else if constexpr (std::is_floating_point_v<T>)
+      return ParamType::kDouble;
+    else if constexpr (std::is_signed_v<T>)
+      return ParamType::kInt;
+    else
+      return ParamType::kUint;
   }
   template <class T>
   static std::string to_text(const T& v) {
-    if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-    else if constexpr (std::is_same_v<T, std::string>) return v;
-    else if constexpr (std::is_floating_point_v<T>) return double_text(v);
-    else return std::to_string(v);
+    if constexpr (std::is_same_v<T, bool>)
+      return v ? "true" : "false";
+    else if constexpr (std::is_same_v<T, std::string>)
+      return v;
+    else if constexpr (std::is_floating_point_v<T>)
+      return double_text(v);
+    else
+      return std::to_string(v);
   }
 
  public:

@@ -6,7 +6,6 @@
 #include <random>
 #include <string>
 #include <string_view>
-
 #include <systemc>
 
 #include "sim/base/stats.h"

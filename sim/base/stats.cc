@@ -119,17 +119,25 @@ std::string StatsRegistry::to_json() const {
     }
     nlohmann::ordered_json v;
     switch (e.kind) {
-      case Entry::kCounter: v = e.counter->value(); break;
+      case Entry::kCounter:
+        v = e.counter->value();
+        break;
       case Entry::kScalar:
         v = nlohmann::ordered_json{{"value", tidy(e.scalar)}, {"unit", e.unit}};
         break;
-      case Entry::kText: v = e.text; break;
+      case Entry::kText:
+        v = e.text;
+        break;
       case Entry::kHistogram: {
         const Histogram& h = *e.histogram;
-        v = nlohmann::ordered_json{{"count", h.count()},         {"mean", tidy(h.mean())},
-                                   {"min", tidy(h.min())},       {"p50", tidy(h.percentile(50))},
-                                   {"p90", tidy(h.percentile(90))}, {"p99", tidy(h.percentile(99))},
-                                   {"max", tidy(h.max())},       {"unit", e.unit}};
+        v = nlohmann::ordered_json{{"count", h.count()},
+                                   {"mean", tidy(h.mean())},
+                                   {"min", tidy(h.min())},
+                                   {"p50", tidy(h.percentile(50))},
+                                   {"p90", tidy(h.percentile(90))},
+                                   {"p99", tidy(h.percentile(99))},
+                                   {"max", tidy(h.max())},
+                                   {"unit", e.unit}};
         break;
       }
     }
@@ -144,9 +152,15 @@ std::string StatsRegistry::to_csv() const {
   auto num = [](double v) { return ParamScope::double_text(tidy(v)); };
   for (const auto& [key, e] : entries_) {
     switch (e.kind) {
-      case Entry::kCounter: out << key << ",counter,value," << e.counter->value() << ",\n"; break;
-      case Entry::kScalar: out << key << ",scalar,value," << num(e.scalar) << "," << e.unit << "\n"; break;
-      case Entry::kText: out << key << ",text,value," << e.text << ",\n"; break;
+      case Entry::kCounter:
+        out << key << ",counter,value," << e.counter->value() << ",\n";
+        break;
+      case Entry::kScalar:
+        out << key << ",scalar,value," << num(e.scalar) << "," << e.unit << "\n";
+        break;
+      case Entry::kText:
+        out << key << ",text,value," << e.text << ",\n";
+        break;
       case Entry::kHistogram: {
         const Histogram& h = *e.histogram;
         out << key << ",histogram,count," << h.count() << "," << e.unit << "\n";

@@ -23,8 +23,9 @@ TEST(StatsRegistry, JsonIsNestedAndOrdered) {
   EXPECT_EQ(s.to_json(),
             "{\n  \"a\": {\n    \"x\": 1\n  },\n  \"b\": {\n    \"hits\": 3,\n    \"rate\": {\n"
             "      \"value\": 0.5,\n      \"unit\": \"ratio\"\n    }\n  }\n}\n");
-  EXPECT_EQ(s.to_csv(), "key,kind,field,value,unit\na.x,counter,value,1,\nb.hits,counter,value,3,\n"
-                        "b.rate,scalar,value,0.5,ratio\n");
+  EXPECT_EQ(s.to_csv(),
+            "key,kind,field,value,unit\na.x,counter,value,1,\nb.hits,counter,value,3,\n"
+            "b.rate,scalar,value,0.5,ratio\n");
 }
 
 }  // namespace

@@ -16,9 +16,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 namespace wdsim {
 

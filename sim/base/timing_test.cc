@@ -8,7 +8,7 @@ namespace {
 TEST(TimingServer, QueuesFirstComeFirstServed) {
   TimingServer s;
   EXPECT_EQ(s.serve(ns(0), ns(10)), ns(10));
-  EXPECT_EQ(s.serve(ns(5), ns(10)), ns(20));   // waits 5 ns
+  EXPECT_EQ(s.serve(ns(5), ns(10)), ns(20));    // waits 5 ns
   EXPECT_EQ(s.serve(ns(100), ns(1)), ns(101));  // idle gap
   EXPECT_EQ(s.wait_time(), ns(5));
   EXPECT_EQ(s.busy_time(), ns(21));
@@ -29,7 +29,7 @@ TEST(TimingServer, AnEarlierArrivalUsesTheIdleGapBeforeABookingAhead) {
 TEST(TimingServer, ForgetsIntervalsPastTheHorizon) {
   TimingServer s;
   s.serve(ns(0), ns(10));
-  s.serve(ns(3e6), ns(10));  // 3 ms later: the first interval is forgotten
+  s.serve(ns(3e6), ns(10));                 // 3 ms later: the first interval is forgotten
   EXPECT_EQ(s.serve(ns(5), ns(1)), ns(6));  // (an arrival that late is outside the model)
   EXPECT_EQ(s.serve(ns(3e6 + 5), ns(1)), ns(3e6 + 11));
 }

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <cstring>
-
 #include <systemc>
 #include <tlm>
 
@@ -14,9 +13,8 @@
 namespace wdsim {
 
 template <class Socket>
-tlm::tlm_response_status tlm_access(Socket& socket, tlm::tlm_command cmd, uint64_t addr,
-                                    void* data, size_t len, sc_core::sc_time& delay,
-                                    IoAttrs* attrs = nullptr) {
+tlm::tlm_response_status tlm_access(Socket& socket, tlm::tlm_command cmd, uint64_t addr, void* data,
+                                    size_t len, sc_core::sc_time& delay, IoAttrs* attrs = nullptr) {
   tlm::tlm_generic_payload gp;
   gp.set_command(cmd);
   gp.set_address(addr);

@@ -7,7 +7,9 @@
 
 namespace wdsim {
 
-TraceField tf_dec(std::string_view key, uint64_t v) { return {std::string(key), std::to_string(v)}; }
+TraceField tf_dec(std::string_view key, uint64_t v) {
+  return {std::string(key), std::to_string(v)};
+}
 
 TraceField tf_hex(std::string_view key, uint64_t v) {
   char buf[24];

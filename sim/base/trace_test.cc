@@ -10,8 +10,7 @@ TEST(TraceSink, CanonicalTextSortedByTimeStable) {
   t.emit(200, "qm", "cqe_write", {tf("qp", 0), tf_hex("addr", 0x1000)});
   t.emit(100, "smmu", "walk", {tf("pasid", 1)});
   t.emit(200, "qm", "msi");
-  EXPECT_EQ(t.to_text(),
-            "100 smmu walk pasid=1\n200 qm cqe_write qp=0 addr=0x1000\n200 qm msi\n");
+  EXPECT_EQ(t.to_text(), "100 smmu walk pasid=1\n200 qm cqe_write qp=0 addr=0x1000\n200 qm msi\n");
 }
 
 TEST(TraceSink, DisabledRecordsNothing) {

@@ -148,7 +148,9 @@ bool CpuContext::spin_wait(const sc_core::sc_event& e, const sc_time& timeout) {
   return spin_impl(timeout, e, nullptr, /*has_deadline=*/true);
 }
 
-void CpuContext::spin_wait(const sc_core::sc_event& e) { spin_impl(SC_ZERO_TIME, e, nullptr, false); }
+void CpuContext::spin_wait(const sc_core::sc_event& e) {
+  spin_impl(SC_ZERO_TIME, e, nullptr, false);
+}
 
 bool CpuContext::spin_wait(const sc_core::sc_event& e, const sc_core::sc_event& also,
                            const sc_time& timeout) {

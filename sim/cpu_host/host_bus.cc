@@ -9,9 +9,9 @@ HostBus::HostBus(sc_core::sc_module_name name, const HostBusParams& params,
     : sc_module(name), cpu("cpu"), params_(params) {
   cpu.register_b_transport(this, &HostBus::b_transport);
   for (const auto& w : windows) {
-    windows_.push_back({w.base, w.size, w.relative,
-                        std::make_unique<tlm_utils::simple_initiator_socket<HostBus>>(
-                            w.name.c_str())});
+    windows_.push_back(
+        {w.base, w.size, w.relative,
+         std::make_unique<tlm_utils::simple_initiator_socket<HostBus>>(w.name.c_str())});
   }
 }
 

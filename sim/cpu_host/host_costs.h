@@ -25,25 +25,25 @@ struct HostCostParams {
   double dma_map_page_ns;
   double dma_unmap_page_ns;
   double kernel_sqe_build_ns;
-  double page_fault_ns;      // CPU demand fault on anonymous memory (incl. zeroing the page)
-  double iopf_handler_ns;    // I/O page fault: event read, report, fault work item
-  double mprotect_ns;        // mprotect/munmap syscall body besides TLB maintenance
-  std::string iopf;          // how SVA device page faults are resolved: stall, none or pri
-  std::string vm;            // "none", or a VM whose stage 2 maps with "2m" or "1g" blocks
-  std::string dma_flush;     // "strict" or "deferred" IOTLB flush on dma_unmap
-  uint64_t dma_flush_batch;  // deferred: unmaps queued before one domain-wide flush
+  double page_fault_ns;         // CPU demand fault on anonymous memory (incl. zeroing the page)
+  double iopf_handler_ns;       // I/O page fault: event read, report, fault work item
+  double mprotect_ns;           // mprotect/munmap syscall body besides TLB maintenance
+  std::string iopf;             // how SVA device page faults are resolved: stall, none or pri
+  std::string vm;               // "none", or a VM whose stage 2 maps with "2m" or "1g" blocks
+  std::string dma_flush;        // "strict" or "deferred" IOTLB flush on dma_unmap
+  uint64_t dma_flush_batch;     // deferred: unmaps queued before one domain-wide flush
   double dma_flush_timeout_us;  // deferred: the flush queue's timer
   double fork_ns;               // fork(): copy_process, mm and fd-table duplication
   double fork_page_ns;          // fork(): per present page of the parent (copy_page_range)
-  double sleep_ns;           // schedule() out of the syscall: the context switch away
-  double irq_entry_ns;       // MSI to handler running: GIC ack, vector, irq_enter
-  double irq_handler_ns;     // EQ/CQ processing in the handler, per event
-  double wakeup_ns;          // try_to_wake_up to the woken task running again
+  double sleep_ns;              // schedule() out of the syscall: the context switch away
+  double irq_entry_ns;          // MSI to handler running: GIC ack, vector, irq_enter
+  double irq_handler_ns;        // EQ/CQ processing in the handler, per event
+  double wakeup_ns;             // try_to_wake_up to the woken task running again
   // Both paths.
-  double mmio_write_ns;      // CPU cost of a posted uncached store (Device-nGnRE)
-  double cacheline_access_ns;  // cached load/store of one 64 B line
-  double barrier_ns;         // dmb/dsb
-  double poll_interval_ns;   // one busy-poll iteration on a CQE
+  double mmio_write_ns;          // CPU cost of a posted uncached store (Device-nGnRE)
+  double cacheline_access_ns;    // cached load/store of one 64 B line
+  double barrier_ns;             // dmb/dsb
+  double poll_interval_ns;       // one busy-poll iteration on a CQE
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
@@ -90,8 +90,7 @@ struct HostCostParams {
           "and run the fault work item (iommu_report_device_fault, iopf workqueue)",
           "guess: a workqueue hand-off is a few us", Range::min(0));
     s.add("mprotect_ns", mprotect_ns, 300.0, "ns",
-          "mprotect/munmap body besides the TLB maintenance it triggers", "guess",
-          Range::min(0));
+          "mprotect/munmap body besides the TLB maintenance it triggers", "guess", Range::min(0));
     s.add_choice("iopf", iopf, "stall", {"stall", "none", "pri"},
                  "SVA I/O page faults: stall (CD.S=1; the faulting DMA is held, the kernel's "
                  "event-queue handler faults the page in and answers CMD_RESUME), none (CD.S=0; "

@@ -5,14 +5,14 @@
 // Not modelled: ITS tables and translation, priorities, affinity, masking by the CPU.
 #pragma once
 
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/cpu_context.h"

@@ -11,8 +11,7 @@ enum SpaceCounter : size_t { kSpaceHits, kSpaceMisses };
 }  // namespace
 
 void AtcParams::declare(ParamScope& s) {
-  s.add("enabled", enabled, true, "", "Cache ATS translations in the device's ATC",
-        "model choice");
+  s.add("enabled", enabled, true, "", "Cache ATS translations in the device's ATC", "model choice");
   s.add("entries", entries, 64, "entries", "ATC capacity in 4 KiB translations",
         "guess: device ATCs hold tens to hundreds of entries", Range::between(1, 1 << 20));
   s.add("ways", ways, 4, "ways", "Associativity; entries must be a multiple of it", "guess",
@@ -20,8 +19,8 @@ void AtcParams::declare(ParamScope& s) {
   s.add_choice("replacement", replacement, "lru", kReplacementPolicies,
                "Victim choice within a set (random: the seed's stream \"<endpoint>.atc\")",
                "model choice");
-  s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns", "Charged on every ATC lookup",
-        "guess", Range::min(0));
+  s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns", "Charged on every ATC lookup", "guess",
+        Range::min(0));
 }
 
 Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix,

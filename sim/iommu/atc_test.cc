@@ -45,8 +45,8 @@ TEST(Atc, LruEvictsTheLeastRecentlyUsedAndFifoTheOldest) {
     StatsRegistry stats;
     Atc atc(small(policy), stats, "atc", std::mt19937_64(1));
     sc_core::sc_time t;
-    atc.insert(entry(1, 0x0000));  // set 0
-    atc.insert(entry(1, 0x2000));  // set 0
+    atc.insert(entry(1, 0x0000));    // set 0
+    atc.insert(entry(1, 0x2000));    // set 0
     atc.lookup(true, 1, 0x0000, t);  // LRU: 0x2000 is now least recent
     atc.insert(entry(1, 0x4000));    // set 0: evicts
     const bool kept_first = atc.lookup(true, 1, 0x0000, t).has_value();
@@ -69,7 +69,8 @@ TEST(Atc, RandomReplacementIsDeterministicForASeed) {
     for (uint64_t i = 0; i < 16; ++i) atc.insert(entry(1, i * 0x2000));  // all in set 0
     std::vector<bool> kept;
     sc_core::sc_time t;
-    for (uint64_t i = 0; i < 16; ++i) kept.push_back(atc.lookup(true, 1, i * 0x2000, t).has_value());
+    for (uint64_t i = 0; i < 16; ++i)
+      kept.push_back(atc.lookup(true, 1, i * 0x2000, t).has_value());
     return kept;
   };
   EXPECT_EQ(survivors(), survivors());

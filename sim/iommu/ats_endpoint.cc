@@ -34,11 +34,10 @@ void AtsEndpointParams::declare(ParamScope& s) {
   s.add("pri", pri, true, "", "Send a PRI Page Request when a translation grants no access",
         "model choice");
   s.add("max_page_requests", max_page_requests, 2, "requests",
-        "Page requests per translation before the DMA fails", "guess",
-        Range::between(0, 1000));
+        "Page requests per translation before the DMA fails", "guess", Range::between(0, 1000));
   s.add("invalidate_latency_ns", invalidate_latency_ns, 100.0, "ns",
-        "From an ATS Invalidate Request reaching the device to its completion leaving it",
-        "guess", Range::min(0));
+        "From an ATS Invalidate Request reaching the device to its completion leaving it", "guess",
+        Range::min(0));
 }
 
 AtsEndpoint::AtsEndpoint(sc_core::sc_module_name name, const AtsEndpointParams& p,
@@ -53,15 +52,12 @@ AtsEndpoint::AtsEndpoint(sc_core::sc_module_name name, const AtsEndpointParams& 
       translation_requests_(
           env.stats().counter(prefix_ + ".translation_requests", "ATS Translation Requests")),
       page_requests_(env.stats().counter(prefix_ + ".page_requests", "PRI Page Requests sent")),
-      prg_success_(
-          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgSuccess),
-                              "PRG Responses by code")),
-      prg_invalid_(
-          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgInvalidRequest),
-                              "PRG Responses by code")),
-      prg_failure_(
-          env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgFailure),
-                              "PRG Responses by code")),
+      prg_success_(env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgSuccess),
+                                       "PRG Responses by code")),
+      prg_invalid_(env.stats().counter(
+          prefix_ + ".prg_responses." + prg_code_key(kPrgInvalidRequest), "PRG Responses by code")),
+      prg_failure_(env.stats().counter(prefix_ + ".prg_responses." + prg_code_key(kPrgFailure),
+                                       "PRG Responses by code")),
       translation_failures_(
           env.stats().counter(prefix_ + ".translation_failures", "Translations that failed")),
       invalidate_requests_(
@@ -133,7 +129,9 @@ uint8_t AtsEndpoint::page_request(bool ssv, uint32_t ssid, uint64_t va, bool wri
   }
   pending.ev->cancel();
   prgs_.erase(index);
-  (code == kPrgSuccess ? prg_success_ : code == kPrgInvalidRequest ? prg_invalid_ : prg_failure_)
+  (code == kPrgSuccess          ? prg_success_
+   : code == kPrgInvalidRequest ? prg_invalid_
+                                : prg_failure_)
       .inc();
   return code;
 }
@@ -150,8 +148,8 @@ AtsEndpoint::Result AtsEndpoint::translate(bool ssv, uint32_t ssid, uint64_t va,
     const AtsCompletion c = request_translation(ssv, ssid, va, write, exec, privileged, t);
     r.status = c.status;
     if (c.status != AtsStatus::kSuccess) break;
-    AtcEntry e{ssv, ssid, va & kPageMask, c.pa & kPageMask, c.read, c.write, c.exec,
-               c.privileged, c.global};
+    AtcEntry e{ssv,     ssid,   va & kPageMask, c.pa & kPageMask, c.read,
+               c.write, c.exec, c.privileged,   c.global};
     if (c.read || c.write) atc_->insert(e);
     if (grants(e, write, exec, privileged)) {
       r.ok = true;

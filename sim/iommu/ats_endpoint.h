@@ -26,8 +26,8 @@
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
-#include "sim/iommu/ats.h"
 #include "sim/iommu/atc.h"
+#include "sim/iommu/ats.h"
 
 namespace wdsim {
 
@@ -69,8 +69,8 @@ class AtsEndpoint : public sc_core::sc_module {
   AtsCompletion request_translation(bool ssv, uint32_t ssid, uint64_t va, bool write, bool exec,
                                     bool privileged, sc_core::sc_time& t);
   // Sends one page request and waits for its PRG Response; returns the ResponseCode.
-  uint8_t page_request(bool ssv, uint32_t ssid, uint64_t va, bool write, bool exec,
-                       bool privileged, sc_core::sc_time& t);
+  uint8_t page_request(bool ssv, uint32_t ssid, uint64_t va, bool write, bool exec, bool privileged,
+                       sc_core::sc_time& t);
 
   AtsEndpointParams p_;
   uint32_t sid_;

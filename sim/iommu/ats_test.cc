@@ -1,7 +1,6 @@
 // ATS translation requests, the device-side ATC, PRI (page requests, PRI queue, CMD_PRI_RESP,
 // automatic responses, overflow), CMD_ATC_INV reaching the endpoint and CMD_SYNC waiting for it.
 #include <gtest/gtest.h>
-
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
@@ -80,8 +79,8 @@ struct AtsRig {
   void enable(sc_time& t, int priq_log2 = -1) {
     h.enable(t);
     if (priq_log2 >= 0) {
-      h.reg_write64(smmu::kRegPriqBase,
-                    smmu::encode_queue_base({kPriq, uint8_t(priq_log2), true}), t);
+      h.reg_write64(smmu::kRegPriqBase, smmu::encode_queue_base({kPriq, uint8_t(priq_log2), true}),
+                    t);
       h.reg_write32(smmu::kRegCr0,
                     smmu::kCr0SmmuEn | smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0PriqEn, t);
     }
@@ -326,7 +325,7 @@ TEST(Pri, OverflowTogglesOvflgInhibitsWritesAndAutoRespondsToLastRequests) {
     dev.page_request(1, true, t);
     EXPECT_EQ(h.reg_read32(smmu::kRegPriqProd, t), 2u);  // full: index 0, wrap 1
     EXPECT_TRUE(dev.responses.empty());
-    dev.page_request(2, true, t);  // overflow: auto Success keeping the PASID
+    dev.page_request(2, true, t);   // overflow: auto Success keeping the PASID
     dev.page_request(3, false, t);  // Last = 0: silently discarded
     uint32_t prod = h.reg_read32(smmu::kRegPriqProd, t);
     EXPECT_EQ(prod, smmu::kQueueOverflowFlag | 2u);
@@ -407,8 +406,7 @@ TEST(AtcInv, ACompletionPastTheTimeoutFailsTheSyncWithCerrorAtcInvSync) {
     sc_core::wait(t + ns(1000));
     t = SC_ZERO_TIME;
     const uint32_t cons = h.reg_read32(smmu::kRegCmdqCons, t);
-    EXPECT_EQ(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo),
-              smmu::kCerrorAtcInvSync);
+    EXPECT_EQ(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo), smmu::kCerrorAtcInvSync);
     EXPECT_EQ(smmu::queue_index(cons, SmmuHarness::kCmdqLog2), 1u);  // at the SYNC
     EXPECT_EQ(h.reg_read32(smmu::kRegGerror, t) & smmu::kGerrorCmdqErr, smmu::kGerrorCmdqErr);
     // Acknowledged: the SYNC runs again and now completes (nothing outstanding).

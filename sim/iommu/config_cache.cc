@@ -29,8 +29,8 @@ ConfigCache::ConfigCache(const ConfigCacheParams& p, StatsRegistry& stats,
 }
 
 std::optional<SteConfig> ConfigCache::find_ste(uint32_t sid, uint32_t space) {
-  const SteSlot* e = stes_ ? stes_->find(0, [&](const SteSlot& x) { return x.sid == sid; })
-                           : nullptr;
+  const SteSlot* e =
+      stes_ ? stes_->find(0, [&](const SteSlot& x) { return x.sid == sid; }) : nullptr;
   (e ? ste_hits_ : ste_misses_).inc();
   if (by_space_) by_space_->inc(space, e ? kSteHits : kSteMisses);
   if (!e) return std::nullopt;

@@ -17,8 +17,8 @@ namespace {
 
 // The stage-1 faults that can stall (Arm IHI 0070 3.12.2) and that ATS reports as R=W=0.
 bool stallable(EventId id) {
-  return id == EventId::kFTranslation || id == EventId::kFPermission ||
-         id == EventId::kFAccess || id == EventId::kFAddrSize;
+  return id == EventId::kFTranslation || id == EventId::kFPermission || id == EventId::kFAccess ||
+         id == EventId::kFAddrSize;
 }
 
 IoFault io_fault_of_stallable(EventId id) {
@@ -34,7 +34,7 @@ IoFault io_fault_of_stallable(EventId id) {
   }
 }
 
-constexpr uint32_t kIdr3Pps = 1u << 1;          // PRG responses to PASID requests keep the PASID
+constexpr uint32_t kIdr3Pps = 1u << 1;  // PRG responses to PASID requests keep the PASID
 constexpr unsigned kIdr5StallMaxLo = 16;
 constexpr uint64_t kAtcInvSizeAll = 52;  // Linux ATC_INV_SIZE_ALL
 constexpr unsigned kAtcInvGrainShift = 12;
@@ -120,7 +120,8 @@ bool Smmu::post_event(const smmu::EventRecord& e, const sc_time& t) {
   if (evtq_->post(e, evtq_enabled(), t) != smmu::EventQueue::PostResult::kWritten) return false;
   event_posted_.notify(t);
   // The event queue interrupt fires when the queue goes from empty to non-empty.
-  if (was_empty && (irq_ctrl_ & smmu::kIrqCtrlEvtqIrqEn)) send_msi(smmu::kRegEvtqIrqCfg0, "evtq", t);
+  if (was_empty && (irq_ctrl_ & smmu::kIrqCtrlEvtqIrqEn))
+    send_msi(smmu::kRegEvtqIrqCfg0, "evtq", t);
   return true;
 }
 
@@ -225,10 +226,10 @@ Smmu::Outcome Smmu::translate_or_stall(const Request& req, sc_time& t) {
         .counter(component_ + ".stall.answers." + stall_action_name(answer.action),
                  "Stalled transactions by software's answer")
         .inc();
-    env_.trace_event(component_, "stall_end",
-                     {tf("sid", req.sid), tf("stag", o.stag),
-                      tf("action", stall_action_name(answer.action))},
-                     t);
+    env_.trace_event(
+        component_, "stall_end",
+        {tf("sid", req.sid), tf("stag", o.stag), tf("action", stall_action_name(answer.action))},
+        t);
     if (answer.action == smmu::StallAction::kRetry) {
       o = translate(req, t);  // as though it had just arrived (caches, tables as they are now)
       continue;

@@ -43,7 +43,8 @@ SmmuParams params(const std::string& model = "stall", uint32_t max_stalled = 64)
 struct StallRig {
   SmmuHarness h;
   uint64_t root = 0;
-  explicit StallRig(const SmmuParams& p, bool cd_stall = true, bool s1_stalld = false) : h(p, kMemNs) {
+  explicit StallRig(const SmmuParams& p, bool cd_stall = true, bool s1_stalld = false)
+      : h(p, kMemNs) {
     smmu::SteConfig ste;
     ste.s1_context_ptr = h.cd_table(kSid);
     ste.s1_cd_max = 4;
@@ -122,9 +123,8 @@ TEST(SmmuStall, TranslationFaultHoldsTheDmaUntilResumeRetry) {
   ASSERT_NE(held, nullptr);
   ASSERT_EQ(held->count(), 1u);
   EXPECT_DOUBLE_EQ(held->max(), to_ns(resume_done - writes[0]));
-  EXPECT_DOUBLE_EQ(
-      h.env.stats().find_histogram("smmu.fault_service_ns.f_translation")->max(),
-      to_ns(resume_done - writes[0]));
+  EXPECT_DOUBLE_EQ(h.env.stats().find_histogram("smmu.fault_service_ns.f_translation")->max(),
+                   to_ns(resume_done - writes[0]));
   EXPECT_GT(dma_done, resume_done);  // the retry's translation and data access come after
   EXPECT_EQ(testing::counter_value(h, "smmu.faults.f_translation"), 1u);
   EXPECT_EQ(testing::counter_value(h, "smmu.stall.stalled"), 1u);
@@ -318,7 +318,7 @@ TEST(SmmuIrq, EventQueueMsiWhenTheQueueGoesNonEmpty) {
     h.dma(kSid, 1, kVa2, &v, 4, false, t);  // 2 entries: no MSI
     EXPECT_EQ(msi_writes().size(), 1u);
     h.reg_write32(smmu::kRegEvtqCons, 2, t);  // software drained the queue
-    h.dma(kSid, 1, kVa, &v, 4, false, t);      // empty again -> MSI
+    h.dma(kSid, 1, kVa, &v, 4, false, t);     // empty again -> MSI
   });
   const auto msis = msi_writes();
   const auto events = s.event_writes();

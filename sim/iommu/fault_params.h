@@ -22,18 +22,18 @@ struct StallParams {
 };
 
 struct PriParams {
-  bool enabled = false;               // IDR0.PRI
-  uint32_t max_log2_entries = 0;      // IDR1.PRIQS
-  double resp_cost_ns = 0;            // CMD_PRI_RESP execution
-  double page_request_cost_ns = 0;    // SMMU work to accept one page request
+  bool enabled = false;             // IDR0.PRI
+  uint32_t max_log2_entries = 0;    // IDR1.PRIQS
+  double resp_cost_ns = 0;          // CMD_PRI_RESP execution
+  double page_request_cost_ns = 0;  // SMMU work to accept one page request
   void declare(ParamScope& s);
 };
 
 struct AtsParams {
-  bool enabled = false;            // IDR0.ATS
-  double translate_cost_ns = 0;    // SMMU work per translation request, on top of translation
-  double atc_inv_cost_ns = 0;      // CMD_ATC_INV execution (sending the invalidation)
-  double atc_inv_timeout_ns = 0;   // CMD_SYNC gives CERROR_ATC_INV_SYNC past this
+  bool enabled = false;           // IDR0.ATS
+  double translate_cost_ns = 0;   // SMMU work per translation request, on top of translation
+  double atc_inv_cost_ns = 0;     // CMD_ATC_INV execution (sending the invalidation)
+  double atc_inv_timeout_ns = 0;  // CMD_SYNC gives CERROR_ATC_INV_SYNC past this
   void declare(ParamScope& s);
 };
 

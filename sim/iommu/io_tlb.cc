@@ -80,11 +80,12 @@ void IoTlb::insert(const IoTlbEntry& e) {
   IoTlbEntry stored = e;
   stored.block_va = e.block_va & ~((1ull << e.block_log2) - 1);
   sizes_in_use_ |= 1ull << e.block_log2;
-  const bool evicted = array_.insert(stored.block_va >> e.block_log2, stored, [&](const IoTlbEntry& x) {
-    return x.block_log2 == stored.block_log2 && x.block_va == stored.block_va &&
-           x.stage == stored.stage && x.vmid == stored.vmid && x.asid == stored.asid &&
-           x.sid == stored.sid && x.ssid == stored.ssid;
-  });
+  const bool evicted =
+      array_.insert(stored.block_va >> e.block_log2, stored, [&](const IoTlbEntry& x) {
+        return x.block_log2 == stored.block_log2 && x.block_va == stored.block_va &&
+               x.stage == stored.stage && x.vmid == stored.vmid && x.asid == stored.asid &&
+               x.sid == stored.sid && x.ssid == stored.ssid;
+      });
   if (evicted) evictions_.inc();
 }
 

@@ -58,11 +58,11 @@ struct IoTlbEntry {
   TlbStage stage = TlbStage::kS1;
   uint16_t vmid = 0;
   uint16_t asid = 0;
-  uint32_t sid = 0;        // micro-TLB tag
+  uint32_t sid = 0;         // micro-TLB tag
   uint32_t ssid = kNoSsid;  // micro-TLB tag
-  uint64_t va_page = 0;    // an input page of the leaf (any page of it)
-  uint64_t pa_page = 0;    // its output address
-  uint64_t block_va = 0;   // input base of the leaf (aligned to 2^block_log2)
+  uint64_t va_page = 0;     // an input page of the leaf (any page of it)
+  uint64_t pa_page = 0;     // its output address
+  uint64_t block_va = 0;    // input base of the leaf (aligned to 2^block_log2)
   unsigned block_log2 = 12;
   uint64_t ipa_base = 0;  // nested: the IPA range [ipa_base, +2^ipa_log2) whose S2 leaf is used
   unsigned ipa_log2 = 0;  // 0: none

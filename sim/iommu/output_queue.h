@@ -6,7 +6,6 @@
 
 #include <cstdint>
 #include <string>
-
 #include <systemc>
 
 #include "sim/base/stats.h"

@@ -23,9 +23,9 @@ struct PageRequest {
   bool exec = false;
   bool read = false;
   bool write = false;
-  bool last = false;        // last request of its Page Request Group
-  uint16_t prg_index = 0;   // 9 bits
-  uint64_t addr = 0;        // 4 KiB page address
+  bool last = false;       // last request of its Page Request Group
+  uint16_t prg_index = 0;  // 9 bits
+  uint64_t addr = 0;       // 4 KiB page address
 };
 void encode_priq_entry(const PageRequest& r, uint64_t out[kPriqDwords]);
 PageRequest decode_priq_entry(const uint64_t in[kPriqDwords]);

@@ -30,9 +30,9 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
       translation_latency_ns_(
           env.stats().histogram(component_ + ".translation_latency_ns", "ns",
                                 "Lookup + config fetches + walk, per page translation")),
-      walks_coalesced_(env.stats().counter(
-          component_ + ".walks_coalesced",
-          "Misses that waited for an in-flight walk of their page")),
+      walks_coalesced_(
+          env.stats().counter(component_ + ".walks_coalesced",
+                              "Misses that waited for an in-flight walk of their page")),
       aborts_gbpa_(env.stats().counter(component_ + ".aborts.gbpa",
                                        "Transactions aborted without an event")),
       aborts_ste_(env.stats().counter(component_ + ".aborts.ste",
@@ -52,11 +52,12 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
                                         env_.rng(component_ + ".utlb"), spaces_.get());
   config_ = std::make_unique<smmu::ConfigCache>(p_.config_cache, env_.stats(),
                                                 component_ + ".config_cache", spaces_.get());
-  walk_cache_ = std::make_unique<smmu::WalkCache>(
-      p_.walk_cache, env_.stats(), component_ + ".walk_cache", env_.rng(component_ + ".walk_cache"));
+  walk_cache_ =
+      std::make_unique<smmu::WalkCache>(p_.walk_cache, env_.stats(), component_ + ".walk_cache",
+                                        env_.rng(component_ + ".walk_cache"));
   smmu::MemPort& port = *this;
-  walker_ = std::make_unique<smmu::TableWalker>(
-      p_.walk, p_.iotlb.lookup_latency_ns, *iotlb_, *walk_cache_, port, env_, component_);
+  walker_ = std::make_unique<smmu::TableWalker>(p_.walk, p_.iotlb.lookup_latency_ns, *iotlb_,
+                                                *walk_cache_, port, env_, component_);
   smmu::CommandSink& sink = *this;
   evtq_ = std::make_unique<smmu::EventQueue>(p_.evtq_max_log2_entries, port, env_.stats(),
                                              component_ + ".evtq");

@@ -132,7 +132,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
     bool ok = false;
     uint64_t pa = 0;
     IoFault fault = IoFault::kNone;
-    bool raz_wi = false;  // CD.A = 0: complete with zeros / drop the write
+    bool raz_wi = false;                   // CD.A = 0: complete with zeros / drop the write
     std::optional<smmu::PagePerms> perms;  // stage-1 permissions when translated (ATS)
     uint8_t event_id = 0;                  // the fault's event type (0: none)
     bool stalled = false;                  // held by the stall model with `stag`

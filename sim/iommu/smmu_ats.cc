@@ -93,8 +93,7 @@ void Smmu::ats_translation_request(AtsMessage& m, sc_time& t) {
   }
   env_.trace_event(component_, "ats_translate",
                    {tf("sid", m.sid), m.ssv ? tf("pasid", m.ssid) : tf("pasid", "none"),
-                    tf_hex("iova", m.addr), tf_hex("pa", c.pa), tf("r", c.read),
-                    tf("w", c.write)},
+                    tf_hex("iova", m.addr), tf_hex("pa", c.pa), tf("r", c.read), tf("w", c.write)},
                    t);
 }
 

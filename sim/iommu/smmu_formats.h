@@ -65,7 +65,7 @@ inline constexpr uint32_t kRegPriqProd = kPage1 + 0xc8;  // 0x100c8
 inline constexpr uint32_t kRegPriqCons = kPage1 + 0xcc;  // 0x100cc
 
 // IDR0 fields.
-inline constexpr unsigned kIdr0StLvlLo = 27;       // [28:27] 0 linear, 1 2-level
+inline constexpr unsigned kIdr0StLvlLo = 27;  // [28:27] 0 linear, 1 2-level
 inline constexpr uint32_t kIdr0StLvl2Level = 1;
 inline constexpr unsigned kIdr0StallModelLo = 24;  // [25:24]
 inline constexpr uint32_t kIdr0StallModelStall = 0, kIdr0StallModelTerminate = 1,

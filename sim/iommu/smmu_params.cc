@@ -52,8 +52,8 @@ void WalkCacheParams::declare(ParamScope& s) {
                "Victim choice (random: the seed's stream \"<smmu>.walk_cache\")",
                "model choice (gem5 uses round robin)");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
-        "One lookup (all levels in parallel) per walk",
-        "guess: gem5 walk_lat = 4 cycles at 2 GHz", Range::min(0));
+        "One lookup (all levels in parallel) per walk", "guess: gem5 walk_lat = 4 cycles at 2 GHz",
+        Range::min(0));
 }
 
 void ConfigCacheParams::declare(ParamScope& s) {

@@ -44,8 +44,7 @@ uint32_t Smmu::idr(unsigned n) const {
     case 1:
       return (p_.cmdq.max_log2_entries << kIdr1CmdqsLo) |
              (p_.evtq_max_log2_entries << kIdr1EvtqsLo) | fault_idr(1) |
-             (p_.ssid_bits << kIdr1SsidSizeLo) |
-             (p_.sid_bits << kIdr1SidSizeLo);
+             (p_.ssid_bits << kIdr1SsidSizeLo) | (p_.sid_bits << kIdr1SidSizeLo);
     case 3:
       return kIdr3Ril | fault_idr(3);
     case 5:

@@ -107,8 +107,7 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
     const uint64_t l1_addr = base + uint64_t{smmu::kL1DescBytes} * (req.sid >> split);
     uint64_t l1 = 0;
     const bool l1_ok = read(l1_addr, &l1, sizeof(l1), t);
-    env_.trace_event(component_, "l1_std_fetch", {tf("sid", req.sid), tf_hex("addr", l1_addr)},
-                     t);
+    env_.trace_event(component_, "l1_std_fetch", {tf("sid", req.sid), tf_hex("addr", l1_addr)}, t);
     if (!l1_ok) {
       out = fault(req, EventId::kFSteFetch, t, true, l1_addr);
       return std::nullopt;
@@ -130,8 +129,8 @@ std::optional<smmu::SteConfig> Smmu::get_ste(const Request& req, sc_time& t, Out
   }
   smmu::SteConfig ste = smmu::decode_ste(words);
   bool good = ste.valid;
-  const bool s1_ok = ste.s1_fmt <= smmu::kS1Fmt2Level64K && ste.s1_cd_max <= p_.ssid_bits &&
-                     ste.s1_dss != 3;
+  const bool s1_ok =
+      ste.s1_fmt <= smmu::kS1Fmt2Level64K && ste.s1_cd_max <= p_.ssid_bits && ste.s1_dss != 3;
   const bool s2_ok = smmu::stage2_config(ste, p_.walk.oas_bits).has_value();
   switch (ste.config) {
     case smmu::SteCfg::kAbort:
@@ -267,8 +266,7 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
   }
   if (bypass) return pass_through();
 
-  const bool s1_on =
-      ste->config == smmu::SteCfg::kS1Trans || ste->config == smmu::SteCfg::kNested;
+  const bool s1_on = ste->config == smmu::SteCfg::kS1Trans || ste->config == smmu::SteCfg::kNested;
   std::optional<smmu::StageConfig> s2cfg;  // checked by get_ste
   if (ste->config == smmu::SteCfg::kS2Trans || ste->config == smmu::SteCfg::kNested) {
     s2cfg = smmu::stage2_config(*ste, p_.walk.oas_bits);
@@ -306,8 +304,8 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
     return finish(this->stage1_fault(req, *cd, EventId::kFTranslation, 0, t));
   }
   const smmu::StageConfig s1 = *smmu::stage1_config(*cd, ste->s2_vmid, p_.walk.oas_bits);
-  return finish(translate_tables(req, s2 ? smmu::TlbStage::kNested : smmu::TlbStage::kS1, va,
-                                 *ste, &*cd, &s1, s2, t));
+  return finish(translate_tables(req, s2 ? smmu::TlbStage::kNested : smmu::TlbStage::kS1, va, *ste,
+                                 &*cd, &s1, s2, t));
 }
 
 void Smmu::wait_for_walk(const sc_time& ready_at, sc_time& t) {

@@ -195,12 +195,12 @@ TEST_P(SmmuGranules, WalkReadsOneDescriptorPerLevelDownToTheLeaf) {
 
 INSTANTIATE_TEST_SUITE_P(
     All, SmmuGranules,
-    ::testing::Values(GranuleCase{smmu::kTg0_4K, 3, 4, 1ull << 12},    // 4 levels
-                      GranuleCase{smmu::kTg0_4K, 2, 3, 1ull << 21},    // 2 MiB block
-                      GranuleCase{smmu::kTg0_4K, 1, 2, 1ull << 30},    // 1 GiB block
-                      GranuleCase{smmu::kTg0_16K, 3, 4, 1ull << 14},   // 16K: 4 levels
-                      GranuleCase{smmu::kTg0_16K, 2, 3, 1ull << 25},   // 32 MiB block
-                      GranuleCase{smmu::kTg0_64K, 3, 3, 1ull << 16},   // 64K: 3 levels
+    ::testing::Values(GranuleCase{smmu::kTg0_4K, 3, 4, 1ull << 12},     // 4 levels
+                      GranuleCase{smmu::kTg0_4K, 2, 3, 1ull << 21},     // 2 MiB block
+                      GranuleCase{smmu::kTg0_4K, 1, 2, 1ull << 30},     // 1 GiB block
+                      GranuleCase{smmu::kTg0_16K, 3, 4, 1ull << 14},    // 16K: 4 levels
+                      GranuleCase{smmu::kTg0_16K, 2, 3, 1ull << 25},    // 32 MiB block
+                      GranuleCase{smmu::kTg0_64K, 3, 3, 1ull << 16},    // 64K: 3 levels
                       GranuleCase{smmu::kTg0_64K, 2, 2, 1ull << 29}));  // 512 MiB block
 
 TEST(SmmuGranule, TwoMiBBlockMaps512PagesWithOneTlbEntry) {
@@ -227,11 +227,11 @@ TEST(SmmuFaults, AccessFlagPermissionsAddressSizeAndWalkAbort) {
   SmmuHarness h(params(), kMemNs);
   TableBuilder tb(*h.memory, smmu::kTg0_4K, 48, 0, 0x100'0000);
   constexpr uint64_t kVa = 0x7000'0000;
-  tb.map(kVa, 0x4000'0000, 3, aarch64::kApUser);                             // AF = 0
+  tb.map(kVa, 0x4000'0000, 3, aarch64::kApUser);  // AF = 0
   tb.map(kVa + 0x1000, 0x4000'1000, 3, kUserAttrs | aarch64::kApReadOnly | aarch64::kUxn);
-  tb.map(kVa + 0x2000, 0x4000'2000, 3, aarch64::kAccessFlag);                // kernel only
-  tb.map(kVa + 0x3000, 0x1'0000'0000, 3, kUserAttrs);                        // beyond 32 bits
-  const auto slots = tb.map(0x80'0000'0000, 0x4000'4000, 3, kUserAttrs);     // own L1..L3
+  tb.map(kVa + 0x2000, 0x4000'2000, 3, aarch64::kAccessFlag);             // kernel only
+  tb.map(kVa + 0x3000, 0x1'0000'0000, 3, kUserAttrs);                     // beyond 32 bits
+  const auto slots = tb.map(0x80'0000'0000, 0x4000'4000, 3, kUserAttrs);  // own L1..L3
   s1_setup(h, tb);
   smmu::CdConfig cd2;  // PASID 2: IPS 32 bits over the same table
   cd2.asid = 2;
@@ -251,8 +251,8 @@ TEST(SmmuFaults, AccessFlagPermissionsAddressSizeAndWalkAbort) {
       at.pasid = pasid;
       at.exec = exec;
       at.privileged = priv;
-      auto s = tlm_access(h.driver->dma, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND,
-                          va, &v, 4, t, &at);
+      auto s = tlm_access(h.driver->dma, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, va,
+                          &v, 4, t, &at);
       a = at;
       return s;
     };
@@ -366,8 +366,7 @@ TEST(SmmuStage2, Stage2OnlyWalkWithConcatenatedStartTableAndS2Permission) {
     ASSERT_EQ(h.dma(kSid, std::nullopt, kIpa + 0x10, buf, 4, false, t, &a), tlm::TLM_OK_RESPONSE);
     EXPECT_STREQ(buf, "ipa");
     EXPECT_EQ(a.translation_time, ns(kLookupNs + kMemNs) + 3 * kRead);  // no CD
-    EXPECT_EQ(h.dma(kSid, std::nullopt, kIpa + 0x1000, buf, 4, false, t, &a),
-              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(h.dma(kSid, std::nullopt, kIpa + 0x1000, buf, 4, false, t, &a), tlm::TLM_OK_RESPONSE);
     EXPECT_EQ(h.dma(kSid, std::nullopt, kIpa + 0x1000, buf, 4, true, t, &a),
               tlm::TLM_ADDRESS_ERROR_RESPONSE);
     const smmu::EventRecord e = h.event(0);
@@ -391,7 +390,8 @@ struct Nested {
   explicit Nested(const SmmuParams& p)
       : h(p, kMemNs),
         s2(*h.memory, smmu::kTg0_4K, 48, 0, 0x1000'0000),
-        s1(*h.memory, smmu::kTg0_4K, 48, 0, 0x100'0000, [](uint64_t ipa) { return ipa + kIpaToPa; }) {
+        s1(*h.memory, smmu::kTg0_4K, 48, 0, 0x100'0000,
+           [](uint64_t ipa) { return ipa + kIpaToPa; }) {
     s1.map(kVa, kDataIpa, 3, kUserAttrs);
     // Stage 2: every page the guest uses (tables in scattered 1 GiB regions: one table each).
     for (uint64_t ipa : s1.tables()) s2.map(ipa, ipa + kIpaToPa, 3, kS2Rw);
@@ -495,7 +495,7 @@ TEST(SmmuCaches, WarmLevel2WalkCacheCostsOneRead) {
   TableBuilder tb(*h.memory, smmu::kTg0_4K, 48, 0, 0x100'0000);
   constexpr uint64_t kVa = 0x7000'0000;
   tb.map(kVa, 0x4000'0000, 3, kUserAttrs);
-  tb.map(kVa + 0x1000, 0x4000'1000, 3, kUserAttrs);   // same 2 MiB region
+  tb.map(kVa + 0x1000, 0x4000'1000, 3, kUserAttrs);     // same 2 MiB region
   tb.map(kVa + 0x20'0000, 0x4020'0000, 3, kUserAttrs);  // next 2 MiB region, same 1 GiB
   s1_setup(h, tb);
   h.run([&] {

@@ -84,10 +84,9 @@ WalkOutcome TableWalker::walk(const WalkRequest& r, sc_time& t) {
   for (auto it = in_flight_.begin(); it != in_flight_.end();) {
     it = it->second.end <= now ? in_flight_.erase(it) : std::next(it);
   }
-  const auto key = std::make_tuple(static_cast<uint8_t>(r.kind),
-                                   r.kind == TlbStage::kS2 ? r.s2.vmid : r.s1.vmid,
-                                   r.kind == TlbStage::kS2 ? uint16_t{0} : r.s1.asid,
-                                   r.in >> kInFlightKeyShift);
+  const auto key =
+      std::make_tuple(static_cast<uint8_t>(r.kind), r.kind == TlbStage::kS2 ? r.s2.vmid : r.s1.vmid,
+                      r.kind == TlbStage::kS2 ? uint16_t{0} : r.s1.asid, r.in >> kInFlightKeyShift);
   auto it = in_flight_.find(key);
   if (it != in_flight_.end() && it->second.end > arrival) {
     coalesced_.inc();
@@ -252,8 +251,8 @@ std::optional<WalkFault> TableWalker::walk_stage(const StageConfig& c, uint64_t 
   uint64_t table = c.ttb;  // a PA, except a nested stage 1's root (an IPA, translated below)
   bool table_is_ipa = s2 != nullptr;
   bool ap_read_only = false, ap_no_el0 = false, uxn = false, pxn = false;
-  const WalkCacheTag tag{static_cast<uint8_t>(c.stage), c.vmid,
-                         c.stage == 1 ? c.asid : uint16_t{0}, g.tg};
+  const WalkCacheTag tag{static_cast<uint8_t>(c.stage), c.vmid, c.stage == 1 ? c.asid : uint16_t{0},
+                         g.tg};
   const sc_time now = sc_core::sc_time_stamp();
   if (wc_.enabled()) {
     ctx.t += wc_.lookup_latency();

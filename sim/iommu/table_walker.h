@@ -22,9 +22,9 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <vector>
 #include <systemc>
 #include <tuple>
+#include <vector>
 
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
@@ -59,7 +59,7 @@ bool cd_walkable(const CdConfig& cd);
 
 struct WalkFault {
   EventId id = EventId::kFTranslation;
-  bool s2 = false;                   // a stage-2 fault (event S2 = 1, IPA valid)
+  bool s2 = false;                    // a stage-2 fault (event S2 = 1, IPA valid)
   EventClass clss = EventClass::kIn;  // kTt: fetching a stage-1 table; kCd: fetching the CD
   uint64_t ipa = 0;
   uint64_t fetch_addr = 0;  // F_WALK_EABT: the descriptor's physical address

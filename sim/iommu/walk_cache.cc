@@ -35,9 +35,8 @@ WalkCache::WalkCache(const WalkCacheParams& p, StatsRegistry& stats,
     : enabled_(p.enabled), lookup_latency_(ns(p.lookup_latency_ns)), stats_(stats) {
   const uint32_t entries[kLevels] = {p.l0_entries, p.l1_entries, p.l2_entries};
   for (unsigned l = 0; l < kLevels; ++l) {
-    levels_[l] = std::make_unique<Level>(p, entries[l], stats,
-                                         stats_prefix + ".l" + std::to_string(l),
-                                         std::mt19937_64(rng()));
+    levels_[l] = std::make_unique<Level>(
+        p, entries[l], stats, stats_prefix + ".l" + std::to_string(l), std::mt19937_64(rng()));
   }
 }
 

@@ -70,9 +70,9 @@ class WalkCache {
   void insert(unsigned level, const WalkCacheEntry& e);
 
   size_t invalidate_all();
-  size_t invalidate_vmid(uint16_t vmid);                  // both stages
-  size_t invalidate_s1_vmid(uint16_t vmid);               // TLBI_NH_ALL
-  size_t invalidate_asid(uint16_t vmid, uint16_t asid);   // TLBI_NH_ASID
+  size_t invalidate_vmid(uint16_t vmid);                 // both stages
+  size_t invalidate_s1_vmid(uint16_t vmid);              // TLBI_NH_ALL
+  size_t invalidate_asid(uint16_t vmid, uint16_t asid);  // TLBI_NH_ASID
   size_t invalidate_va(uint16_t vmid, std::optional<uint16_t> asid, uint64_t lo, uint64_t hi);
   size_t invalidate_ipa(uint16_t vmid, uint64_t lo, uint64_t hi, bool leaf_only);
   size_t valid_entries(unsigned level) const;

@@ -9,18 +9,16 @@ PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env)
   for (uint32_t i = 0; i < ports; ++i) {
     const std::string port_name = "port" + std::to_string(i);
     ports_.push_back(std::make_unique<TargetSocket>(port_name.c_str()));
-    ports_.back()->register_b_transport(this, &PcieFanIn::b_transport,
-                                        static_cast<int>(i));
-    requests_.push_back(&env.stats().counter(
-        std::string("pcie.") + basename() + "." + port_name + ".requests",
-        "Upstream requests that entered through this port"));
+    ports_.back()->register_b_transport(this, &PcieFanIn::b_transport, static_cast<int>(i));
+    requests_.push_back(
+        &env.stats().counter(std::string("pcie.") + basename() + "." + port_name + ".requests",
+                             "Upstream requests that entered through this port"));
   }
 }
 
-void PcieFanIn::b_transport(int port, tlm::tlm_generic_payload &gp,
-                            sc_core::sc_time &delay) {
+void PcieFanIn::b_transport(int port, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay) {
   requests_[static_cast<size_t>(port)]->inc();
   upstream->b_transport(gp, delay);
 }
 
-} // namespace wdsim
+}  // namespace wdsim

@@ -25,11 +25,10 @@
 namespace wdsim {
 
 class PcieFanIn : public sc_core::sc_module {
-public:
+ public:
   using TargetSocket = tlm_utils::simple_target_socket_tagged<PcieFanIn>;
 
-  tlm_utils::simple_initiator_socket<PcieFanIn>
-      upstream; // to RootComplex::from_link
+  tlm_utils::simple_initiator_socket<PcieFanIn> upstream;  // to RootComplex::from_link
 
   // Stats: pcie.<basename>.port<i>.requests.
   PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env);
@@ -38,12 +37,11 @@ public:
   // The target socket of port i (bind a PcieLink::host_dma to it).
   TargetSocket &port(uint32_t i) { return *ports_.at(i); }
 
-private:
-  void b_transport(int port, tlm::tlm_generic_payload &gp,
-                   sc_core::sc_time &delay);
+ private:
+  void b_transport(int port, tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
 
   std::vector<std::unique_ptr<TargetSocket>> ports_;
   std::vector<Counter *> requests_;
 };
 
-} // namespace wdsim
+}  // namespace wdsim

@@ -31,11 +31,10 @@ TEST(PcieFanIn, EveryPortReachesTheOneUpstreamUnchanged) {
   attrs.pasid = 9;
   attrs.pasid_valid = true;
   sc_core::sc_time d = ns(10);
-  EXPECT_EQ(tlm_access(a->socket, tlm::TLM_WRITE_COMMAND, 0x1000, &data, 4, d,
-                       &attrs),
+  EXPECT_EQ(tlm_access(a->socket, tlm::TLM_WRITE_COMMAND, 0x1000, &data, 4, d, &attrs),
             tlm::TLM_OK_RESPONSE);
   EXPECT_EQ(rc->last_addr, 0x1000u);
-  EXPECT_EQ(rc->arrival_delay, ns(10)); // no latency of its own
+  EXPECT_EQ(rc->arrival_delay, ns(10));  // no latency of its own
   EXPECT_EQ(d, ns(15));
   ASSERT_TRUE(rc->last_attrs);
   EXPECT_EQ(rc->last_attrs->stream_id, 1u);
@@ -44,14 +43,13 @@ TEST(PcieFanIn, EveryPortReachesTheOneUpstreamUnchanged) {
   rc->status = tlm::TLM_ADDRESS_ERROR_RESPONSE;
   attrs.stream_id = 2;
   d = sc_core::SC_ZERO_TIME;
-  EXPECT_EQ(
-      tlm_access(b->socket, tlm::TLM_READ_COMMAND, 0x2000, &data, 4, d, &attrs),
-      tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(tlm_access(b->socket, tlm::TLM_READ_COMMAND, 0x2000, &data, 4, d, &attrs),
+            tlm::TLM_ADDRESS_ERROR_RESPONSE);
   EXPECT_EQ(rc->last_attrs->stream_id, 2u);
   EXPECT_EQ(rc->calls, 2);
   EXPECT_EQ(env.stats().find_counter("pcie.fan.port0.requests")->value(), 1u);
   EXPECT_EQ(env.stats().find_counter("pcie.fan.port1.requests")->value(), 1u);
 }
 
-} // namespace
-} // namespace wdsim
+}  // namespace
+}  // namespace wdsim

@@ -40,8 +40,7 @@ const Entry kEntries[] = {
 
 const Entry *find(const std::string &name) {
   for (const Entry &e : kEntries) {
-    if (name == e.name)
-      return &e;
+    if (name == e.name) return &e;
   }
   return nullptr;
 }
@@ -50,12 +49,11 @@ struct CtxFree {
   void operator()(EVP_CIPHER_CTX *c) const { EVP_CIPHER_CTX_free(c); }
 };
 
-} // namespace
+}  // namespace
 
 bool crypto_alg_info(const std::string &name, CryptoAlgInfo *info) {
   const Entry *e = find(name);
-  if (!e)
-    return false;
+  if (!e) return false;
   info->name = e->name;
   info->cipher = e->cipher;
   info->hmac = e->hmac;
@@ -67,9 +65,8 @@ bool crypto_alg_info(const std::string &name, CryptoAlgInfo *info) {
 }
 
 bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
-                      const std::vector<uint8_t> &iv,
-                      const std::vector<uint8_t> &in, std::vector<uint8_t> *out,
-                      std::string *why) {
+                      const std::vector<uint8_t> &iv, const std::vector<uint8_t> &in,
+                      std::vector<uint8_t> *out, std::string *why) {
   const Entry *e = find(alg.name);
   if (!e) {
     *why = "unknown algorithm " + alg.name;
@@ -81,12 +78,10 @@ bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
     int n = 0;
     int tail = 0;
     const uint8_t *iv_ptr = iv.empty() ? nullptr : iv.data();
-    if (!ctx ||
-        EVP_EncryptInit_ex(ctx.get(), e->evp_cipher(), nullptr, key.data(),
-                           iv_ptr) != 1 ||
+    if (!ctx || EVP_EncryptInit_ex(ctx.get(), e->evp_cipher(), nullptr, key.data(), iv_ptr) != 1 ||
         EVP_CIPHER_CTX_set_padding(ctx.get(), 0) != 1 ||
-        EVP_EncryptUpdate(ctx.get(), out->data(), &n, in.data(),
-                          static_cast<int>(in.size())) != 1 ||
+        EVP_EncryptUpdate(ctx.get(), out->data(), &n, in.data(), static_cast<int>(in.size())) !=
+            1 ||
         EVP_EncryptFinal_ex(ctx.get(), out->data() + n, &tail) != 1) {
       *why = "OpenSSL refused " + alg.name;
       return false;
@@ -98,11 +93,10 @@ bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
   unsigned int len = 0;
   bool ok = false;
   if (e->hmac) {
-    ok = HMAC(e->evp_md(), key.data(), static_cast<int>(key.size()), in.data(),
-              in.size(), out->data(), &len) != nullptr;
+    ok = HMAC(e->evp_md(), key.data(), static_cast<int>(key.size()), in.data(), in.size(),
+              out->data(), &len) != nullptr;
   } else {
-    ok = EVP_Digest(in.data(), in.size(), out->data(), &len, e->evp_md(),
-                    nullptr) == 1;
+    ok = EVP_Digest(in.data(), in.size(), out->data(), &len, e->evp_md(), nullptr) == 1;
   }
   if (!ok) {
     *why = "OpenSSL refused " + alg.name;
@@ -112,4 +106,4 @@ bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
   return true;
 }
 
-} // namespace wdsim
+}  // namespace wdsim

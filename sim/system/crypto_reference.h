@@ -13,14 +13,13 @@
 namespace wdsim {
 
 struct CryptoAlgInfo {
-  std::string name;       // UADK name
-  bool cipher = false;    // wd_cipher (else wd_digest)
-  bool hmac = false;      // digest with a key
-  uint32_t key_bytes = 0; // cipher key (XTS: both halves) or HMAC key
-  uint32_t block_bytes =
-      1; // cipher input must be a multiple of this (ECB/CBC: 16)
-  uint32_t min_bytes = 1; // XTS: 16
-  uint32_t mac_bytes = 0; // digest length
+  std::string name;          // UADK name
+  bool cipher = false;       // wd_cipher (else wd_digest)
+  bool hmac = false;         // digest with a key
+  uint32_t key_bytes = 0;    // cipher key (XTS: both halves) or HMAC key
+  uint32_t block_bytes = 1;  // cipher input must be a multiple of this (ECB/CBC: 16)
+  uint32_t min_bytes = 1;    // XTS: 16
+  uint32_t mac_bytes = 0;    // digest length
 };
 
 // Facts about an algorithm the workload supports; false for an unknown name.
@@ -29,8 +28,7 @@ bool crypto_alg_info(const std::string &name, CryptoAlgInfo *info);
 // Encryption (ciphers, no padding) or the digest / HMAC of `in`. False (with
 // *why) when OpenSSL cannot compute it.
 bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
-                      const std::vector<uint8_t> &iv,
-                      const std::vector<uint8_t> &in, std::vector<uint8_t> *out,
-                      std::string *why);
+                      const std::vector<uint8_t> &iv, const std::vector<uint8_t> &in,
+                      std::vector<uint8_t> *out, std::string *why);
 
-} // namespace wdsim
+}  // namespace wdsim

@@ -27,9 +27,8 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 }
 
 TEST(ScenarioLoader, AcceptsTheShippedScenarios) {
-  for (const char* f :
-       {"syscall_vs_doorbell", "golden_two_requests", "batch_depth", "crypto_mix",
-        "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested"}) {
+  for (const char* f : {"syscall_vs_doorbell", "golden_two_requests", "batch_depth", "crypto_mix",
+                        "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested"}) {
     EXPECT_NO_THROW(load_scenario(std::string("scenarios/") + f + ".yaml", {}, 0)) << f;
   }
 }
@@ -112,12 +111,11 @@ TEST(ScenarioLoader, MissingFileAndSyntaxError) {
 
 TEST(ScenarioLoader, DescribeListsEveryBlock) {
   auto specs = describe_scenario();
-  for (const char* prefix :
-       {"system.dram.", "system.smmu.", "system.pcie.", "system.devices[].qm.",
-        "system.devices[].zip.", "system.devices[].sec.", "system.host.", "system.runtime.",
-        "processes[].threads[].compare.", "processes[].threads[].batch.",
-        "processes[].threads[].crypto.", "processes[].threads[].uadk_sync.", "events[].",
-        "output."}) {
+  for (const char* prefix : {"system.dram.", "system.smmu.", "system.pcie.", "system.devices[].qm.",
+                             "system.devices[].zip.", "system.devices[].sec.", "system.host.",
+                             "system.runtime.", "processes[].threads[].compare.",
+                             "processes[].threads[].batch.", "processes[].threads[].crypto.",
+                             "processes[].threads[].uadk_sync.", "events[].", "output."}) {
     bool found = false;
     for (const auto& s : specs) found |= starts_with(s.key_path, prefix);
     EXPECT_TRUE(found) << prefix;
@@ -130,9 +128,9 @@ TEST(ScenarioLoader, DescribeListsEveryBlock) {
 
 TEST(ScenarioLoader, DescribeListsEachListEntryKeyOnce) {
   auto specs = describe_scenario();
-  for (const char* key : {"system.devices[].qm.num_qps", "system.devices[].sec.cores",
-                          "processes[].threads[].compare.sizes",
-                          "processes[].threads[].uadk_sync.ctxs"}) {
+  for (const char* key :
+       {"system.devices[].qm.num_qps", "system.devices[].sec.cores",
+        "processes[].threads[].compare.sizes", "processes[].threads[].uadk_sync.ctxs"}) {
     const auto n = std::count_if(specs.begin(), specs.end(),
                                  [&](const ParamSpec& s) { return s.key_path == key; });
     EXPECT_EQ(n, 1) << key;
@@ -154,8 +152,9 @@ TEST(ScenarioLoader, OldKeysSayWhatReplacedThem) {
   const std::string z = error_of("system:\n  zip:\n    cores: 2\n");
   EXPECT_TRUE(starts_with(z, "bad.yaml:3:5: system.zip: replaced by system.devices[].zip")) << z;
   const std::string s = error_of("system:\n  sec:\n    cores: 2\n");
-  EXPECT_TRUE(starts_with(s, "bad.yaml:3:5: system.sec: replaced by a system.devices entry of "
-                             "kind sec"))
+  EXPECT_TRUE(starts_with(s,
+                          "bad.yaml:3:5: system.sec: replaced by a system.devices entry of "
+                          "kind sec"))
       << s;
   const std::string sq = error_of("system:\n  sec_qm:\n    num_qps: 2\n");
   EXPECT_TRUE(starts_with(sq, "bad.yaml:3:5: system.sec_qm: replaced by system.devices[].qm"))
@@ -215,8 +214,8 @@ TEST(ScenarioLoader, DeviceConflictsAreErrorsAtTheLaterEntry) {
             "also system.devices.0's");
   // A computed StreamID clashing with one given earlier: the error is at the later entry
   // (the entry itself, line 5, as it gives no stream_id).
-  const std::string implicit = error_of(
-      "system:\n  devices:\n    - kind: zip\n      qm: {stream_id: 1}\n    - kind: zip\n");
+  const std::string implicit =
+      error_of("system:\n  devices:\n    - kind: zip\n      qm: {stream_id: 1}\n    - kind: zip\n");
   EXPECT_TRUE(starts_with(implicit, "bad.yaml:5:")) << implicit;
   EXPECT_NE(implicit.find("system.devices.1.qm.stream_id: StreamID 1 is also system.devices.0's"),
             std::string::npos)
@@ -262,8 +261,8 @@ TEST(ScenarioLoader, SetCreatesListEntries) {
   EXPECT_EQ(two.processes[1].threads[0].name, "main");
   EXPECT_EQ(two.processes[1].threads[0].program, "compare");
   // The same on a scenario that lists one process.
-  Scenario listed = load_scenario_text("processes:\n  - name: a\n", "p.yaml",
-                                       {"processes.1.name=b"});
+  Scenario listed =
+      load_scenario_text("processes:\n  - name: a\n", "p.yaml", {"processes.1.name=b"});
   ASSERT_EQ(listed.processes.size(), 2u);
   EXPECT_EQ(listed.processes[0].name, "a");
   EXPECT_EQ(listed.processes[1].name, "b");
@@ -309,13 +308,14 @@ TEST(ScenarioLoader, EventNamingNoProcessIsAnError) {
 
 TEST(ScenarioLoader, CryptoWithoutASecDeviceIsAnError) {
   const std::string e = error_of("processes:\n  - threads:\n      - program: crypto\n");
-  EXPECT_TRUE(starts_with(e, "bad.yaml:3:18: processes.0.threads.0.program: crypto needs a "
-                             "device of kind sec in system.devices"))
+  EXPECT_TRUE(starts_with(e,
+                          "bad.yaml:3:18: processes.0.threads.0.program: crypto needs a "
+                          "device of kind sec in system.devices"))
       << e;
-  EXPECT_NO_THROW(load_scenario_text(
-      "system:\n  devices: [{kind: zip}, {kind: sec}]\n"
-      "processes:\n  - threads:\n      - program: crypto\n",
-      "c.yaml", {}));
+  EXPECT_NO_THROW(
+      load_scenario_text("system:\n  devices: [{kind: zip}, {kind: sec}]\n"
+                         "processes:\n  - threads:\n      - program: crypto\n",
+                         "c.yaml", {}));
   // The compare program needs a zip device.
   const std::string z = error_of(
       "system:\n  devices: [{kind: sec}]\nprocesses:\n  - threads:\n      - program: compare\n");
@@ -327,8 +327,9 @@ TEST(ScenarioLoader, CryptoWithoutASecDeviceIsAnError) {
 TEST(ScenarioLoader, BatchRunsOneThreadPerProcess) {
   const std::string e =
       error_of("processes:\n  - threads:\n      - program: batch\n        count: 2\n");
-  EXPECT_TRUE(starts_with(e, "bad.yaml:4:16: processes.0.threads.0.count: batch runs at most 1 "
-                             "thread(s) per process"))
+  EXPECT_TRUE(starts_with(e,
+                          "bad.yaml:4:16: processes.0.threads.0.count: batch runs at most 1 "
+                          "thread(s) per process"))
       << e;
   // Two entries of one thread each add up too: the error is at the second.
   const std::string two = error_of(
@@ -337,10 +338,10 @@ TEST(ScenarioLoader, BatchRunsOneThreadPerProcess) {
   EXPECT_NE(two.find("processes.0.threads.1.count: batch runs at most 1"), std::string::npos)
       << two;
   // One batch thread in each of two processes is fine.
-  EXPECT_NO_THROW(load_scenario_text(
-      "processes:\n  - name: a\n    threads: [{program: batch}]\n"
-      "  - name: b\n    threads: [{program: batch}]\n",
-      "b.yaml", {}));
+  EXPECT_NO_THROW(
+      load_scenario_text("processes:\n  - name: a\n    threads: [{program: batch}]\n"
+                         "  - name: b\n    threads: [{program: batch}]\n",
+                         "b.yaml", {}));
 }
 
 TEST(ScenarioLoader, DuplicateProcessAndThreadNamesAreErrors) {

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/dma_api.h"
 #include "sim/cpu_host/kernel/hisi_qm_driver.h"
-#include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/cpu_host/kernel/uacce_device.h"

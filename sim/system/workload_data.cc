@@ -9,10 +9,10 @@ namespace wdsim {
 namespace {
 // A small vocabulary: text made of it compresses roughly 3x with deflate, like prose or logs.
 constexpr std::array<const char*, 32> kWords = {
-    "the",    "queue",  "device", "memory", "page",   "table",   "doorbell", "kernel",
-    "user",   "space",  "request", "buffer", "engine", "address", "virtual",  "process",
-    "shared", "pasid",  "stream", "context", "walk",  "cache",   "latency",  "complete",
-    "submit", "ring",   "phase",  "fault",  "invalid", "bind",   "map",      "unmap"};
+    "the",    "queue", "device",  "memory",  "page",    "table",   "doorbell", "kernel",
+    "user",   "space", "request", "buffer",  "engine",  "address", "virtual",  "process",
+    "shared", "pasid", "stream",  "context", "walk",    "cache",   "latency",  "complete",
+    "submit", "ring",  "phase",   "fault",   "invalid", "bind",    "map",      "unmap"};
 }  // namespace
 
 std::vector<uint8_t> WorkloadData::next(uint64_t size) {
@@ -23,7 +23,8 @@ std::vector<uint8_t> WorkloadData::next(uint64_t size) {
   } else if (kind_ == "random") {
     while (out.size() < size) {
       uint64_t v = rng_();
-      for (int i = 0; i < 8 && out.size() < size; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+      for (int i = 0; i < 8 && out.size() < size; ++i)
+        out.push_back(static_cast<uint8_t>(v >> (8 * i)));
     }
   } else {
     while (out.size() < size) {
@@ -38,8 +39,8 @@ std::vector<uint8_t> WorkloadData::next(uint64_t size) {
 std::vector<uint8_t> system_deflate(const std::vector<uint8_t>& data, const std::string& format) {
   const int window_bits = format == "deflate" ? -15 : (format == "gzip" ? 31 : 15);
   z_stream zs{};
-  constexpr int kLevel = 6;      // zlib's default
-  constexpr int kMemLevel = 8;   // zlib's default
+  constexpr int kLevel = 6;     // zlib's default
+  constexpr int kMemLevel = 8;  // zlib's default
   if (deflateInit2(&zs, kLevel, Z_DEFLATED, window_bits, kMemLevel, Z_DEFAULT_STRATEGY) != Z_OK) {
     return {};
   }
@@ -71,7 +72,8 @@ bool inflate_equals(const std::vector<uint8_t>& compressed, const std::vector<ui
   const size_t produced = out.size() - zs.avail_out;
   inflateEnd(&zs);
   if (rc != Z_STREAM_END) {
-    *why = "inflate returned " + std::to_string(rc) + (zs.msg ? std::string(" (") + zs.msg + ")" : "");
+    *why =
+        "inflate returned " + std::to_string(rc) + (zs.msg ? std::string(" (") + zs.msg + ")" : "");
     return false;
   }
   if (produced != expected.size() || !std::equal(expected.begin(), expected.end(), out.begin())) {

@@ -1,6 +1,7 @@
 // The gtest entry point for tests that link SystemC: libsystemc.so owns main() and calls
 // sc_main(), so the test runner starts here.
 #include <gtest/gtest.h>
+
 #include <systemc>
 
 int sc_main(int argc, char** argv) {

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+
 #include <systemc>
 TEST(Smoke, Runs) {
   sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_NS));

@@ -3,16 +3,16 @@
 // describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source). Exit 0 on success, 2 on bad input, 1 on a simulation error.
 // Results go to stdout, diagnostics (spdlog) to stderr.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <systemc>
 #include <string>
+#include <systemc>
 #include <vector>
 
 #include "sim/base/params.h"
@@ -83,9 +83,9 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     std::cerr << "wdsim: " << e.what() << "\n";
     return kExitBadInput;
   }
-  const std::filesystem::path out_dir =
-      out_dir_arg.empty() ? std::filesystem::path("wdsim_out") / sc.name
-                          : std::filesystem::path(out_dir_arg);
+  const std::filesystem::path out_dir = out_dir_arg.empty()
+                                            ? std::filesystem::path("wdsim_out") / sc.name
+                                            : std::filesystem::path(out_dir_arg);
   std::error_code ec;
   std::filesystem::create_directories(out_dir, ec);
   if (ec) {
@@ -104,7 +104,8 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   bool written = write_file(out_dir / "stats.json", env.stats().to_json()) &&
                  write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
                  write_file(out_dir / "summary.json", wdsim::summary_json(outcome));
-  if (sc.output.trace) written = written && write_file(out_dir / "trace.txt", env.trace().to_text());
+  if (sc.output.trace)
+    written = written && write_file(out_dir / "trace.txt", env.trace().to_text());
   if (sc.output.chrome_trace) {
     written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
   }

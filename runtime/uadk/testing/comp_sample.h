@@ -17,12 +17,12 @@ handle_t sample_ctx(__u32 i);
 
 /* One sync request; returns 0 or the error; *dst_len in/out; *status = req.status. */
 int sample_sync(enum wd_comp_alg_type alg, enum wd_comp_op_type op, void *src, __u32 src_len,
-		void *dst, __u32 *dst_len, __u32 *status);
+                void *dst, __u32 *dst_len, __u32 *status);
 
 /* n async requests on one session, polled with wd_comp_poll until all completed. */
 int sample_async(enum wd_comp_alg_type alg, enum wd_comp_op_type op, void **src,
-		 const __u32 *src_len, void **dst, __u32 *dst_len, __u32 *status, int n,
-		 __u32 *ebusy_retries);
+                 const __u32 *src_len, void **dst, __u32 *dst_len, __u32 *status, int n,
+                 __u32 *ebusy_retries);
 
 #ifdef __cplusplus
 }

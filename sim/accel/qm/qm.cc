@@ -47,8 +47,8 @@ void QmParams::declare(ParamScope& s) {
                "robin with weight = SQC w13 priority + 1 consecutive fetches",
                "model choice (the hardware's scheduler is not public)");
   s.add("fetch_units", fetch_units, 1, "units",
-        "SQE fetch units working in parallel (one queue is served by one unit at a time)",
-        "guess", Range::between(1, 64));
+        "SQE fetch units working in parallel (one queue is served by one unit at a time)", "guess",
+        Range::between(1, 64));
   s.add("fetch_batch_max", fetch_batch_max, 1, "SQEs",
         "Most SQEs one fetch DMA read carries (contiguous slots already rung; a read never "
         "wraps around the ring's end)",
@@ -75,7 +75,6 @@ void QmParams::declare(ParamScope& s) {
         "model choice; HiSilicon ZIP/SEC use stall, not ATS");
   ats_endpoint.declare(s);
 }
-
 
 Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
     : sc_module(name),

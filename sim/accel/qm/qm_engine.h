@@ -10,7 +10,6 @@
 
 #include <cstddef>
 #include <cstdint>
-
 #include <systemc>
 
 #include "sim/base/io_attrs.h"

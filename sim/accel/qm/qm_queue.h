@@ -23,11 +23,11 @@ struct QmSqState {
   uint16_t cq_num = 0;    // the CQ its completions go to
   bool pasid_enable = false;
   uint16_t pasid = 0;
-  uint16_t head = 0;  // next slot the QM fetches
-  uint16_t tail = 0;  // from the last SQ doorbell
-  uint8_t priority = 0;       // SQC w13 priority[3:0]
-  bool stopping = false;      // STOP_QP received: no more fetches, draining
-  uint32_t in_flight = 0;     // fetched, not yet completed
+  uint16_t head = 0;       // next slot the QM fetches
+  uint16_t tail = 0;       // from the last SQ doorbell
+  uint8_t priority = 0;    // SQC w13 priority[3:0]
+  bool stopping = false;   // STOP_QP received: no more fetches, draining
+  uint32_t in_flight = 0;  // fetched, not yet completed
   sc_core::sc_time last_ready = sc_core::SC_ZERO_TIME;  // completions retire in order
   std::vector<sc_core::sc_time> doorbell_time;          // per slot: when it was rung in
 };

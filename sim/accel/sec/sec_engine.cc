@@ -97,8 +97,8 @@ SecEngine::SecEngine(std::string name, const SecEngineParams& params, SimEnv& en
       icv_errors_(env.stats().counter(name_ + ".errors.icv", "MAC / tag check failures")),
       queued_ns_(env.stats().histogram(name_ + ".queued_ns", "ns", "Wait for a free core")),
       compute_ns_(env.stats().histogram(name_ + ".compute_ns", "ns", "Core busy time")) {
-  for (SecJobKind k : {SecJobKind::kCipher, SecJobKind::kAuth, SecJobKind::kChain,
-                       SecJobKind::kGcm}) {
+  for (SecJobKind k :
+       {SecJobKind::kCipher, SecJobKind::kAuth, SecJobKind::kChain, SecJobKind::kGcm}) {
     requests_by_kind_[static_cast<size_t>(k)] =
         &env.stats().counter(name_ + "." + kind_name(k) + ".requests");
   }

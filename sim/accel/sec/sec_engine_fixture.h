@@ -10,8 +10,8 @@
 #include <string>
 
 #include "sim/accel/sec/sec_engine.h"
-#include "sim/accel/testing/fake_dma_port.h"
 #include "sim/accel/sec/sec_test_vectors.h"
+#include "sim/accel/testing/fake_dma_port.h"
 
 namespace wdsim::testing {
 

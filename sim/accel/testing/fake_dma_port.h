@@ -6,9 +6,8 @@
 
 #include <cstdint>
 #include <cstring>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "sim/accel/qm/qm_engine.h"
 

@@ -74,8 +74,8 @@ ZipEngine::ZipEngine(std::string name, const ZipEngineParams& params, SimEnv& en
       decompress_requests_(env.stats().counter(name_ + ".decompress.requests")),
       bytes_in_(env.stats().counter(name_ + ".bytes_in", "Source bytes read")),
       bytes_out_(env.stats().counter(name_ + ".bytes_out", "Destination bytes written")),
-      negative_compression_(env.stats().counter(name_ + ".negative_compression",
-                                                "Compressions that grew the data")),
+      negative_compression_(
+          env.stats().counter(name_ + ".negative_compression", "Compressions that grew the data")),
       queued_ns_(env.stats().histogram(name_ + ".queued_ns", "ns", "Wait for a free core")),
       compute_ns_(env.stats().histogram(name_ + ".compute_ns", "ns", "Core busy time")) {
   for (size_t s = 0; s < errors_by_status_.size(); ++s) {
@@ -154,11 +154,10 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
                  : zip_model_decompress(sqe.req_type(), input.size(), capacity, sqe.stateful(),
                                         params_.timing_compress_ratio);
   } else {
-    result = op == ZipOp::kCompress
-                 ? zip_compress(sqe.req_type(), input.data(), input.size(), capacity,
-                                params_.zlib_level, sqe.window())
-                 : zip_decompress(sqe.req_type(), input.data(), input.size(), capacity,
-                                  sqe.stateful());
+    result = op == ZipOp::kCompress ? zip_compress(sqe.req_type(), input.data(), input.size(),
+                                                   capacity, params_.zlib_level, sqe.window())
+                                    : zip_decompress(sqe.req_type(), input.data(), input.size(),
+                                                     capacity, sqe.stateful());
   }
   sc_time service = compute_time(op, input.size(), result.output.size());
   sc_time arrival = sc_core::sc_time_stamp() + t;

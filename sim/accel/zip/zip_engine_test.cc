@@ -121,8 +121,7 @@ TEST_F(ZipEngineTest, ZlibInteropOverAFewMiB) {
     SCOPED_TRACE(zip_req_type_name(type));
     dma_.put(kSrc, in);
     EngineRun c = run(*zip.for_alg_type(0), dma_, make_sqe(type, n, 2 * n));
-    ASSERT_TRUE(c.sqe.status() == kZipStatusOk ||
-                c.sqe.status() == kZipStatusNegativeCompression);
+    ASSERT_TRUE(c.sqe.status() == kZipStatusOk || c.sqe.status() == kZipStatusNegativeCompression);
     std::vector<uint8_t> stream = uadk_header(type);
     const std::vector<uint8_t> hw_out = dma_.get(kDst, c.sqe.produced);
     stream.insert(stream.end(), hw_out.begin(), hw_out.end());

@@ -9,9 +9,8 @@
 
 #include <cstdint>
 #include <map>
-#include <vector>
-
 #include <systemc>
+#include <vector>
 
 #include "sim/cpu_host/cpu_context.h"
 #include "sim/cpu_host/kernel/page_table.h"

@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "sim/base/tlm_access.h"
-#include "sim/cpu_host/kernel/dma_api.h"
 #include "sim/cpu_host/host_bus.h"
+#include "sim/cpu_host/kernel/dma_api.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/iommu/smmu.h"

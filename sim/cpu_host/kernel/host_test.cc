@@ -9,8 +9,8 @@
 #include "sim/base/tlm_access.h"
 #include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/host_bus.h"
-#include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/interrupt_controller.h"
+#include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/testing/fresh_context.h"
 
@@ -96,7 +96,7 @@ TEST(InterruptController, DeliversInArrivalOrderAndChargesEntry) {
   EXPECT_EQ(seen[0].first, 1u);
   EXPECT_DOUBLE_EQ(seen[0].second, 300);  // arrival 200 + entry 100
   EXPECT_EQ(seen[1].first, 2u);
-  EXPECT_DOUBLE_EQ(seen[1].second, 600);  // arrival 500 + entry 100
+  EXPECT_DOUBLE_EQ(seen[1].second, 600);            // arrival 500 + entry 100
   EXPECT_EQ(gic->irq_core().busy_time(), ns(300));  // 2 x (100 + 50)
   gic.reset();
   src.reset();
@@ -124,9 +124,10 @@ TEST(HostBus, RoutesByWindowAndAddsLatencyEachWay) {
   testing::fresh_sc_context();
   HostBusParams p{40.0};
   auto caller = std::make_unique<Caller>("cpu");
-  auto bus = std::make_unique<HostBus>(
-      "bus", p,
-      std::vector<HostBus::WindowSpec>{{"wa", 0x1000, 0x1000, true}, {"wb", 0x8000, 0x1000, false}});
+  auto bus =
+      std::make_unique<HostBus>("bus", p,
+                                std::vector<HostBus::WindowSpec>{{"wa", 0x1000, 0x1000, true},
+                                                                 {"wb", 0x8000, 0x1000, false}});
   auto a = std::make_unique<Recorder>("a");
   auto b = std::make_unique<Recorder>("b");
   caller->out.bind(bus->cpu);
@@ -161,11 +162,12 @@ struct PollHarness : sc_core::sc_module {
   }
   void poller() {
     HostThread t(kernel, process, "poller");
-    ok = t.poll_memory(va, 4, [](const uint8_t* b) { return b[0] == 0x5a; }, 50'000, 10'000'000);
+    ok = t.poll_memory(
+        va, 4, [](const uint8_t* b) { return b[0] == 0x5a; }, 50'000, 10'000'000);
     seen_at = sc_core::sc_time_stamp();
     cpu = t.cpu().busy_time();
-    timed_out = !t.poll_memory(va + 4, 4, [](const uint8_t* b) { return b[0] == 1; }, 50'000,
-                               1'000'000);
+    timed_out = !t.poll_memory(
+        va + 4, 4, [](const uint8_t* b) { return b[0] == 1; }, 50'000, 1'000'000);
   }
   void writer() {
     sc_core::wait(ns(1234));

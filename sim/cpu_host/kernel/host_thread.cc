@@ -138,7 +138,9 @@ void HostThread::mmio_write64(rt::VirtAddr va, uint64_t value) {
   kernel_.mmio_write64(cpu_, mmio_pa(va, 8), value);
 }
 
-uint32_t HostThread::mmio_read32(rt::VirtAddr va) { return kernel_.mmio_read32(cpu_, mmio_pa(va, 4)); }
+uint32_t HostThread::mmio_read32(rt::VirtAddr va) {
+  return kernel_.mmio_read32(cpu_, mmio_pa(va, 4));
+}
 
 void HostThread::barrier() { cpu_.busy(ns(kernel_.costs().barrier_ns)); }
 

@@ -53,8 +53,7 @@ class HostThread : public rt::OsInterface {
   // release notifies the word's event (or the process is signalled), not one poll at a time.
   std::unique_ptr<WaitPoint> new_wait_point() override;
   bool spin_until(WaitPoint* point, const std::function<bool()>& ready,
-                  rt::Picoseconds poll_interval, rt::Picoseconds timeout,
-                  uint64_t* polls) override;
+                  rt::Picoseconds poll_interval, rt::Picoseconds timeout, uint64_t* polls) override;
 
   // Beyond OsInterface (what a simulated application, not the runtime, calls):
   // mmap(MAP_ANONYMOUS) with or without MAP_POPULATE, and mprotect.

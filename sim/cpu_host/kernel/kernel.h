@@ -28,25 +28,25 @@
 // stands in for the status), vfork/clone flags, exec.
 #pragma once
 
+#include <tlm_utils/simple_initiator_socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
 
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/cpu_context.h"
+#include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/kernel/dma_oracle.h"
 #include "sim/cpu_host/kernel/frame_allocator.h"
-#include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/kernel/kernel_file.h"
-#include "sim/cpu_host/physical_memory.h"
 #include "sim/cpu_host/kernel/process.h"
+#include "sim/cpu_host/physical_memory.h"
 
 namespace wdsim {
 

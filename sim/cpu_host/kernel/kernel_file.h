@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-
 #include <systemc>
 
 #include "sim/cpu_host/cpu_context.h"

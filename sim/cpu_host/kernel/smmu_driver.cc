@@ -5,8 +5,8 @@
 
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
-#include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/interrupt_controller.h"
+#include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/page_table.h"
 #include "sim/iommu/pri_formats.h"
 
@@ -21,13 +21,13 @@ uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
 SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
     : kernel_(kernel),
       config_(config),
-      page_requests_(kernel.env().stats().counter("host.smmu_drv.page_requests",
-                                                  "PRI page requests served")),
+      page_requests_(
+          kernel.env().stats().counter("host.smmu_drv.page_requests", "PRI page requests served")),
       syncs_(kernel.env().stats().counter("host.smmu_drv.syncs")),
       io_page_faults_(kernel.env().stats().counter("host.page_faults.io")) {
   for (size_t id = 0; id < events_by_id_.size(); ++id) {
-    events_by_id_[id] = &kernel.env().stats().counter(
-        std::string("host.smmu_drv.events.") + smmu::event_id_key(static_cast<uint8_t>(id)));
+    events_by_id_[id] = &kernel.env().stats().counter(std::string("host.smmu_drv.events.") +
+                                                      smmu::event_id_key(static_cast<uint8_t>(id)));
   }
   kernel_.add_mm_drop_hook([this](Process& p) { mm_dropped(p.pid()); });
 }
@@ -58,10 +58,12 @@ void SmmuDriver::probe(CpuContext& cpu, InterruptController* gic) {
   reg_write64(cpu, smmu::kRegStrtabBase, strtab_pa_ & smmu::kStrtabBaseAddrMask);
   reg_write32(cpu, smmu::kRegStrtabBaseCfg,
               smmu::encode_strtab_base_cfg({config_.sid_bits, 0, smmu::kStrtabFmtLinear}));
-  reg_write64(cpu, smmu::kRegCmdqBase, smmu::encode_queue_base({cmdq_pa_, config_.cmdq_log2, true}));
+  reg_write64(cpu, smmu::kRegCmdqBase,
+              smmu::encode_queue_base({cmdq_pa_, config_.cmdq_log2, true}));
   reg_write32(cpu, smmu::kRegCmdqProd, 0);
   reg_write32(cpu, smmu::kRegCmdqCons, 0);
-  reg_write64(cpu, smmu::kRegEvtqBase, smmu::encode_queue_base({evtq_pa_, config_.evtq_log2, true}));
+  reg_write64(cpu, smmu::kRegEvtqBase,
+              smmu::encode_queue_base({evtq_pa_, config_.evtq_log2, true}));
   reg_write32(cpu, smmu::kRegEvtqProd, 0);
   reg_write32(cpu, smmu::kRegEvtqCons, 0);
   uint32_t cr0 = smmu::kCr0CmdqEn | smmu::kCr0EvtqEn | smmu::kCr0SmmuEn;
@@ -182,8 +184,7 @@ void SmmuDriver::write_cd(CpuContext& cpu, const Device& dev, uint32_t ssid,
                           const smmu::CdConfig& cd) {
   uint64_t words[smmu::kCdDwords];
   smmu::encode_cd(cd, words);
-  kernel_.kernel_write(cpu, dev.cd_table_pa + uint64_t{ssid} * smmu::kCdBytes, words,
-                       sizeof words);
+  kernel_.kernel_write(cpu, dev.cd_table_pa + uint64_t{ssid} * smmu::kCdBytes, words, sizeof words);
 }
 
 uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
@@ -230,9 +231,9 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
   bond.notifier = std::make_unique<SvaNotifier>(*this, sid, pasid, asid);
   kernel_.register_mm_notifier(process, bond.notifier.get());
   if (DmaOracle* oracle = kernel_.dma_oracle()) oracle->bind(sid, pasid, process.pid());
-  kernel_.env().trace_event("host.smmu_drv", "sva_bind",
-                            {tf("sid", sid), tf("pid", process.pid()), tf("pasid", pasid),
-                             tf("asid", asid)});
+  kernel_.env().trace_event(
+      "host.smmu_drv", "sva_bind",
+      {tf("sid", sid), tf("pid", process.pid()), tf("pasid", pasid), tf("asid", asid)});
   return pasid;
 }
 
@@ -361,40 +362,40 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
   // while the queue is non-empty raise no new interrupt.
   uint32_t prod = reg_read32(cpu, smmu::kRegEvtqProd);
   while (true) {
-  while ((evtq_cons_ & smmu::queue_ptr_mask(log2)) != (prod & smmu::queue_ptr_mask(log2))) {
-    uint64_t words[smmu::kEvtDwords];
-    kernel_.kernel_read(cpu,
-                        evtq_pa_ + uint64_t{smmu::queue_index(evtq_cons_, log2)} * smmu::kEvtBytes,
-                        words, sizeof words);
-    evtq_cons_ = smmu::queue_next(evtq_cons_, log2);
-    const smmu::EventRecord e = smmu::decode_event(words);
-    events_by_id_[e.id]->inc();
-    kernel_.env().trace_event("host.smmu_drv", "event",
-                              {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid),
-                               tf("ssid", e.ssid), tf_hex("addr", e.input_addr),
-                               tf("stall", e.stall ? 1 : 0)});
-    if (!e.stall) continue;
-    // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response.
-    cpu.busy(ns(kernel_.costs().iopf_handler_ns));
-    const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
-    bool fixed = false;
-    if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
-      cpu.busy(ns(kernel_.costs().page_fault_ns));
-      io_page_faults_.inc();
-      fixed = true;
+    while ((evtq_cons_ & smmu::queue_ptr_mask(log2)) != (prod & smmu::queue_ptr_mask(log2))) {
+      uint64_t words[smmu::kEvtDwords];
+      kernel_.kernel_read(
+          cpu, evtq_pa_ + uint64_t{smmu::queue_index(evtq_cons_, log2)} * smmu::kEvtBytes, words,
+          sizeof words);
+      evtq_cons_ = smmu::queue_next(evtq_cons_, log2);
+      const smmu::EventRecord e = smmu::decode_event(words);
+      events_by_id_[e.id]->inc();
+      kernel_.env().trace_event(
+          "host.smmu_drv", "event",
+          {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid), tf("ssid", e.ssid),
+           tf_hex("addr", e.input_addr), tf("stall", e.stall ? 1 : 0)});
+      if (!e.stall) continue;
+      // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response.
+      cpu.busy(ns(kernel_.costs().iopf_handler_ns));
+      const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
+      bool fixed = false;
+      if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
+        cpu.busy(ns(kernel_.costs().page_fault_ns));
+        io_page_faults_.inc();
+        fixed = true;
+      }
+      smmu::Command resume;
+      resume.op = static_cast<uint8_t>(smmu::CmdOp::kResume);
+      resume.sid = e.sid;
+      resume.stag = e.stag;
+      resume.resp = fixed ? smmu::kResumeRetry : smmu::kResumeAbort;
+      submit(cpu, {smmu::encode_cmd(resume)});
+      kernel_.env().trace_event("host.smmu_drv", "resume",
+                                {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
     }
-    smmu::Command resume;
-    resume.op = static_cast<uint8_t>(smmu::CmdOp::kResume);
-    resume.sid = e.sid;
-    resume.stag = e.stag;
-    resume.resp = fixed ? smmu::kResumeRetry : smmu::kResumeAbort;
-    submit(cpu, {smmu::encode_cmd(resume)});
-    kernel_.env().trace_event("host.smmu_drv", "resume",
-                              {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
-  }
-  reg_write32(cpu, smmu::kRegEvtqCons, evtq_cons_ | (prod & smmu::kQueueOverflowFlag));
-  prod = reg_read32(cpu, smmu::kRegEvtqProd);
-  if ((evtq_cons_ & smmu::queue_ptr_mask(log2)) == (prod & smmu::queue_ptr_mask(log2))) break;
+    reg_write32(cpu, smmu::kRegEvtqCons, evtq_cons_ | (prod & smmu::kQueueOverflowFlag));
+    prod = reg_read32(cpu, smmu::kRegEvtqProd);
+    if ((evtq_cons_ & smmu::queue_ptr_mask(log2)) == (prod & smmu::queue_ptr_mask(log2))) break;
   }
 }
 
@@ -445,9 +446,9 @@ void SmmuDriver::priq_irq(CpuContext& cpu) {
       resp.grpid = r.prg_index;
       resp.resp = fixed ? smmu::kPriRespSuccess : smmu::kPriRespDeny;
       submit(cpu, {smmu::encode_cmd(resp)});
-      kernel_.env().trace_event("host.smmu_drv", "pri_resp",
-                                {tf("sid", r.sid), tf("prg", r.prg_index),
-                                 tf("success", fixed ? 1 : 0)});
+      kernel_.env().trace_event(
+          "host.smmu_drv", "pri_resp",
+          {tf("sid", r.sid), tf("prg", r.prg_index), tf("success", fixed ? 1 : 0)});
     }
     reg_write32(cpu, smmu::kRegPriqCons, priq_cons_ | (prod & smmu::kQueueOverflowFlag));
     prod = reg_read32(cpu, smmu::kRegPriqProd);

@@ -46,11 +46,11 @@ class PageTable;
 class InterruptController;
 
 struct SmmuDriverConfig {
-  uint64_t regs_pa = 0;       // SMMU register page (physical)
-  uint8_t sid_bits = 8;       // linear stream table of 2^sid_bits STEs
-  uint8_t ssid_bits = 8;      // CD table of 2^ssid_bits CDs per device (S1CDMax)
-  uint8_t cmdq_log2 = 8;      // command queue entries
-  uint8_t evtq_log2 = 7;      // event queue entries
+  uint64_t regs_pa = 0;   // SMMU register page (physical)
+  uint8_t sid_bits = 8;   // linear stream table of 2^sid_bits STEs
+  uint8_t ssid_bits = 8;  // CD table of 2^ssid_bits CDs per device (S1CDMax)
+  uint8_t cmdq_log2 = 8;  // command queue entries
+  uint8_t evtq_log2 = 7;  // event queue entries
   // I/O page faults: CD.S=1 so stage-1 faults stall, and the event-queue interrupt (this
   // MSI vector) runs the fault handler, which faults the page in and answers CMD_RESUME.
   bool stall_faults = false;
@@ -86,8 +86,7 @@ class SmmuDriver {
   // With an interrupt controller, the event queue interrupt is enabled and serviced.
   void probe(CpuContext& cpu, InterruptController* gic = nullptr);
   // STE for `sid` with a fresh CD table; CD 0 is the kernel DMA domain (root, asid).
-  void attach_device(CpuContext& cpu, uint32_t sid, const PageTable& dma_domain,
-                     uint16_t dma_asid);
+  void attach_device(CpuContext& cpu, uint32_t sid, const PageTable& dma_domain, uint16_t dma_asid);
   // SVA: returns the process's PASID, now bound for this device (a second bind of the same
   // device and process takes a reference).
   uint32_t sva_bind(CpuContext& cpu, uint32_t sid, Process& process);

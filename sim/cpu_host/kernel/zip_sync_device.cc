@@ -269,8 +269,7 @@ class ZipSyncFile : public KernelFile {
   std::map<uint16_t, Slot> slots_[2];  // per direction, by SQ slot
 };
 
-ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
-                             const std::string& path)
+ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path)
     : kernel_(kernel),
       qm_(qm),
       dma_(dma),
@@ -280,7 +279,8 @@ ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
 
 std::unique_ptr<KernelFile> ZipSyncDevice::open(SyscallContext& ctx, int* err) {
   HisiQmDriver::Qp* comp = qm_.alloc_qp(static_cast<uint8_t>(ZipOp::kCompress));
-  HisiQmDriver::Qp* decomp = comp ? qm_.alloc_qp(static_cast<uint8_t>(ZipOp::kDecompress)) : nullptr;
+  HisiQmDriver::Qp* decomp =
+      comp ? qm_.alloc_qp(static_cast<uint8_t>(ZipOp::kDecompress)) : nullptr;
   if (!decomp) {
     if (comp) qm_.release_qp(ctx.cpu, comp);
     *err = -EBUSY;

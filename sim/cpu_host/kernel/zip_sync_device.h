@@ -47,16 +47,16 @@ struct ZipSyncStages {
 static_assert(sizeof(ZipSyncStages) == 72);
 
 struct ZipSyncRequest {
-  uint64_t src = 0;        // user VA
-  uint64_t dst = 0;        // user VA
+  uint64_t src = 0;  // user VA
+  uint64_t dst = 0;  // user VA
   uint32_t src_len = 0;
-  uint32_t dst_len = 0;    // in: capacity; out: bytes produced
-  uint8_t req_type = 0;    // ZIP SQE req_type (deflate 1, zlib 2, gzip 3)
-  uint8_t op = 0;          // 0 compress, 1 decompress
-  uint8_t status = 0;      // out: the SQE status
+  uint32_t dst_len = 0;  // in: capacity; out: bytes produced
+  uint8_t req_type = 0;  // ZIP SQE req_type (deflate 1, zlib 2, gzip 3)
+  uint8_t op = 0;        // 0 compress, 1 decompress
+  uint8_t status = 0;    // out: the SQE status
   uint8_t reserved = 0;
-  uint32_t tag = 0;        // request id, written into the SQE tag for tracing
-  ZipSyncStages stages;    // out: this request's stage times, queue and slot
+  uint32_t tag = 0;      // request id, written into the SQE tag for tracing
+  ZipSyncStages stages;  // out: this request's stage times, queue and slot
 };
 static_assert(sizeof(ZipSyncRequest) == 104);
 // _IOWR('Z', 1, struct zip_sync_req): dir 3 << 30 | size << 16 | 'Z' << 8 | nr.

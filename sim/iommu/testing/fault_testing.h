@@ -30,18 +30,18 @@ class Worker : public sc_core::sc_module {
 };
 
 // A DMA from any thread (the harness's own dma socket belongs to its driver thread).
-inline tlm::tlm_response_status dma_any(SmmuHarness& h, uint32_t sid,
-                                        std::optional<uint32_t> pasid, uint64_t va, void* data,
-                                        size_t len, bool write, sc_core::sc_time& t,
-                                        IoAttrs* out = nullptr, bool ats_translated = false) {
+inline tlm::tlm_response_status dma_any(SmmuHarness& h, uint32_t sid, std::optional<uint32_t> pasid,
+                                        uint64_t va, void* data, size_t len, bool write,
+                                        sc_core::sc_time& t, IoAttrs* out = nullptr,
+                                        bool ats_translated = false) {
   IoAttrs a;
   a.stream_id = sid;
   a.pasid_valid = pasid.has_value();
   a.pasid = pasid.value_or(0);
   a.ats_translated = ats_translated;
   auto& fw = h.smmu->upstream.get_base_export();
-  auto s = tlm_access(fw, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, va, data, len,
-                      t, &a);
+  auto s =
+      tlm_access(fw, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, va, data, len, t, &a);
   if (out) *out = a;
   return s;
 }
@@ -51,9 +51,9 @@ inline tlm::tlm_response_status dma_any(SmmuHarness& h, uint32_t sid,
 inline void submit_at(SmmuHarness& h, const std::vector<smmu::CmdWords>& cmds,
                       const sc_core::sc_time& at) {
   for (const auto& c : cmds) {
-    h.memory->poke(SmmuHarness::kCmdq + 16ull * smmu::queue_index(h.cmdq_prod_,
-                                                                   SmmuHarness::kCmdqLog2),
-                   c.data(), 16);
+    h.memory->poke(
+        SmmuHarness::kCmdq + 16ull * smmu::queue_index(h.cmdq_prod_, SmmuHarness::kCmdqLog2),
+        c.data(), 16);
     h.cmdq_prod_ = smmu::queue_next(h.cmdq_prod_, SmmuHarness::kCmdqLog2);
   }
   h.smmu->write_reg32(smmu::kRegCmdqProd, h.cmdq_prod_, at);

@@ -38,8 +38,7 @@ class TableBuilder {
     std::vector<uint64_t> slots;
     uint64_t table = root_;
     for (unsigned level = start_; level < leaf_level; ++level) {
-      const uint64_t slot =
-          to_pa_(table) + 8 * smmu::table_index(g_, level, start_, in_bits_, in);
+      const uint64_t slot = to_pa_(table) + 8 * smmu::table_index(g_, level, start_, in_bits_, in);
       slots.push_back(slot);
       uint64_t d = mem_.peek64(slot);
       if (!(d & smmu::kDescValid)) {

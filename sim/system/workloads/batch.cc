@@ -15,9 +15,9 @@
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/system/workload_data.h"
 #include "sim/system/workloads/stages.h"
 #include "sim/system/workloads/uadk_async.h"
-#include "sim/system/workload_data.h"
 
 namespace wdsim {
 

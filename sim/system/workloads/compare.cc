@@ -26,8 +26,8 @@
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/system/program.h"
-#include "sim/system/workloads/stages.h"
 #include "sim/system/workload_data.h"
+#include "sim/system/workloads/stages.h"
 
 namespace wdsim {
 

@@ -23,9 +23,9 @@
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/system/crypto_reference.h"
+#include "sim/system/workload_data.h"
 #include "sim/system/workloads/stages.h"
 #include "sim/system/workloads/uadk_async.h"
-#include "sim/system/workload_data.h"
 
 namespace wdsim {
 
