@@ -149,6 +149,25 @@ struct ProgramKind {
   std::function<void(const std::vector<const Program*>&, RunReport&)> report;
 };
 
+// A kind whose parameters are `Params` and whose Program is `Prog(const Params&, const
+// ProgramSetup&)`: what every kind's registration would otherwise spell out.
+template <class Params, class Prog>
+ProgramKind program_kind(
+    std::string name, std::string description, std::string needs_device_kind,
+    uint32_t max_threads_per_process,
+    std::function<void(const std::vector<const Program*>&, RunReport&)> report) {
+  return ProgramKind{std::move(name),
+                     std::move(description),
+                     std::move(needs_device_kind),
+                     max_threads_per_process,
+                     [] { return std::make_unique<Params>(); },
+                     [](const ProgramParams& p, const ProgramSetup& setup) {
+                       return std::unique_ptr<Program>(
+                           std::make_unique<Prog>(static_cast<const Params&>(p), setup));
+                     },
+                     std::move(report)};
+}
+
 bool register_program_kind(ProgramKind kind);
 const ProgramKind* find_program_kind(const std::string& name);
 std::vector<const ProgramKind*> program_kinds();  // by name

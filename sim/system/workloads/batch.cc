@@ -77,7 +77,7 @@ wd_comp_alg_type comp_alg(const std::string& format) {
 
 class Batch : public Program {
  public:
-  Batch(const BatchParams& p, std::string instance) : p_(p), instance_(std::move(instance)) {}
+  Batch(const BatchParams& p, const ProgramSetup& setup) : p_(p), instance_(setup.instance) {}
 
   void run(ProgramThread& t) override {
     const uint64_t max_depth = *std::max_element(p_.depths.begin(), p_.depths.end());
@@ -264,14 +264,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     batch,
-    ProgramKind{
+    program_kind<BatchParams, Batch>(
         "batch",
         "UADK async compression (wd_do_comp_async / wd_comp_poll) at each depth and queue count; "
         "every output inflated with system zlib",
-        "zip", 1, [] { return std::make_unique<BatchParams>(); },
-        [](const ProgramParams& p, const ProgramSetup& setup) {
-          return std::make_unique<Batch>(static_cast<const BatchParams&>(p), setup.instance);
-        },
-        report});
+        "zip", 1, report));
 
 }  // namespace wdsim

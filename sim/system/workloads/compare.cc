@@ -113,7 +113,7 @@ rt::ZipFormat format_of(const std::string& f) {
 
 class Compare : public Program {
  public:
-  Compare(const CompareParams& p, std::string instance) : p_(p), instance_(std::move(instance)) {}
+  Compare(const CompareParams& p, const ProgramSetup& setup) : p_(p), instance_(setup.instance) {}
 
   void run(ProgramThread& t) override {
     for (const auto& path : p_.paths) run_path(t, path);
@@ -444,14 +444,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     compare,
-    ProgramKind{
+    program_kind<CompareParams, Compare>(
         "compare",
         "doorbell vs syscall: requests of each size over each path, one outstanding at a time; "
         "latency split into stages; outputs checked with system zlib",
-        "zip", 0, [] { return std::make_unique<CompareParams>(); },
-        [](const ProgramParams& p, const ProgramSetup& setup) {
-          return std::make_unique<Compare>(static_cast<const CompareParams&>(p), setup.instance);
-        },
-        report});
+        "zip", 0, report));
 
 }  // namespace wdsim

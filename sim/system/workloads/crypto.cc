@@ -77,7 +77,7 @@ struct CryptoPoint {
 
 class Crypto : public Program {
  public:
-  Crypto(const CryptoParams& p, std::string instance) : p_(p), instance_(std::move(instance)) {}
+  Crypto(const CryptoParams& p, const ProgramSetup& setup) : p_(p), instance_(setup.instance) {}
 
   void run(ProgramThread& t) override;
   uint64_t requests_ok() const override { return ok_; }
@@ -361,14 +361,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     crypto,
-    ProgramKind{
+    program_kind<CryptoParams, Crypto>(
         "crypto",
         "UADK cipher and digest requests (wd_cipher_* / wd_digest_*) on a SEC function, sync and "
         "async; every output compared with OpenSSL",
-        "sec", 1, [] { return std::make_unique<CryptoParams>(); },
-        [](const ProgramParams& p, const ProgramSetup& setup) {
-          return std::make_unique<Crypto>(static_cast<const CryptoParams&>(p), setup.instance);
-        },
-        report});
+        "sec", 1, report));
 
 }  // namespace wdsim

@@ -294,16 +294,12 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     hostile,
-    ProgramKind{
+    program_kind<HostileParams, Hostile>(
         "hostile",
         "an attacker with its own uacce queues: descriptors naming other processes', unmapped and "
         "kernel addresses, random descriptors, crafted doorbells and mailbox writes, a full ring, "
         "a "
         "CQ overflow; records what it saw per attack and whether the system refused it",
-        "", 1, [] { return std::make_unique<HostileParams>(); },
-        [](const ProgramParams& p, const ProgramSetup& setup) {
-          return std::make_unique<Hostile>(static_cast<const HostileParams&>(p), setup);
-        },
-        report});
+        "", 1, report));
 
 }  // namespace wdsim

@@ -34,7 +34,7 @@ struct ProbeParams : ProgramParams {
 
 class Probe : public Program {
  public:
-  explicit Probe(const ProbeParams& p) : p_(p) {}
+  Probe(const ProbeParams& p, const ProgramSetup&) : p_(p) {}
 
   void run(ProgramThread& t) override {
     uint64_t va = p_.address;
@@ -82,14 +82,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     probe,
-    ProgramKind{
+    program_kind<ProbeParams, Probe>(
         "probe",
         "one CPU load of an address (or of a forked child's inherited ring/doorbell VA): shows "
         "what the process may reach; a fault is a SIGSEGV of that process",
-        "", 0, [] { return std::make_unique<ProbeParams>(); },
-        [](const ProgramParams& p, const ProgramSetup&) {
-          return std::make_unique<Probe>(static_cast<const ProbeParams&>(p));
-        },
-        report});
+        "", 0, report));
 
 }  // namespace wdsim

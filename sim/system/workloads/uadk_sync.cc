@@ -354,14 +354,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
 
 WDSIM_REGISTER_PROGRAM(
     uadk_sync,
-    ProgramKind{
+    program_kind<UadkSyncParams, UadkSync>(
         "uadk_sync",
         "threads of one process sharing UADK ctxs: synchronous compression or cipher requests, "
         "ctx lock contention and core time-sharing; every output checked (zlib, OpenSSL)",
-        "", 0, [] { return std::make_unique<UadkSyncParams>(); },
-        [](const ProgramParams& p, const ProgramSetup& setup) {
-          return std::make_unique<UadkSync>(static_cast<const UadkSyncParams&>(p), setup);
-        },
-        report});
+        "", 0, report));
 
 }  // namespace wdsim
