@@ -242,14 +242,21 @@ int AlgSetting::sync_request(const Call& call, uint32_t idx, const void* sqe, vo
                       ns_to_ps(costs.lock_handoff_ns))) {
     return call.fail(-WD_ETIMEDOUT, "sync ctx lock not released");
   }
+  SyncRequestRecord rec;
+  rec.device = ctx->dev_name;
+  rec.qp_id = q.qp_id();
+  rec.sqe_index = q.sq_tail();
   uint16_t sent = 0;
   int ret = q.send(call.os(), sqe, 1, &sent);
   if (ret < 0) {
     ctx->lock.unlock();
     return call.fail(ret, std::string("send: ") + q.last_error());
   }
+  rec.doorbell_ps = q.last_sq_doorbell_ps();
   uint16_t got = 0;
   ret = q.wait_and_recv(call.os(), resp, 1, &got, timeout);
+  rec.completion_seen_ps = call.os().now();
+  call.proc().record_sync_request(&call.os(), rec);
   ctx->lock.unlock();
   if (ret < 0) return call.fail(ret, std::string("receive: ") + q.last_error());
   return 0;

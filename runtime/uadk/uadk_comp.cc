@@ -6,12 +6,13 @@
 // (UADK lets HZ_CRC_ERR through); a session without sched_param schedules on its op type's
 // region (UADK would use type 0); wd_comp_poll_ctx returns 0 when it took some completions
 // before running dry (UADK returns -WD_EAGAIN with *count set).
+#include <cstdio>
 #include <cstring>
 
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/uadk_internal.h"
-#include "runtime/wd_comp.h"
+#include "runtime/hisi_comp.h"
 
 namespace wdsim::rt::uadk {
 
@@ -103,8 +104,10 @@ void parse(const Call& call, const ZipSqe& resp, bool compress, uint32_t header,
   if (status != kZipStatusOk && status != kZipStatusNegativeCompression &&
       status != kZipStatusDecompEnd) {
     req_status = WD_IN_EPARA;
-    call.fail(-WD_IN_EPARA,
-              std::string("wd_comp: bad request, hardware status ") + zip_status_name(status));
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "0x%02x", status);
+    call.fail(-WD_IN_EPARA, std::string("wd_comp: bad request, hardware status ") + hex + " (" +
+                                zip_status_name(status) + ")");
   }
   if (!compress && resp.ctx_st() == kZipCtxDecompNoSpace) req_status = WD_EAGAIN;
   if (req_status == 0 && resp.produced > avail_out) {

@@ -77,7 +77,12 @@ int list_usable_devices(const Call& call, const std::string& alg,
   out->clear();
   std::vector<UacceDeviceInfo> all;
   int ret = UacceQueue::list_devices(call.os(), &all);
-  if (ret < 0) return call.fail(ret, "cannot list uacce devices");
+  // UADK's wd_get_accel_list gives no list when /sys/class/uacce cannot be read; init fails
+  // with -WD_ENODEV.
+  if (ret < 0) {
+    return call.fail(-WD_ENODEV, "no usable device for " + alg + ": cannot list uacce devices (" +
+                                     std::to_string(ret) + ")");
+  }
   UacceQueueRequest req;
   req.algorithm = alg;
   std::string reasons;

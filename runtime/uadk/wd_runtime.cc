@@ -35,6 +35,15 @@ Picoseconds UadkProcess::ctx_lock_wait_ps() const {
   return total;
 }
 
+const SyncRequestRecord* UadkProcess::last_sync_request(const OsInterface* os) const {
+  auto it = last_sync_.find(os);
+  return it == last_sync_.end() ? nullptr : &it->second;
+}
+
+void UadkProcess::record_sync_request(const OsInterface* os, const SyncRequestRecord& r) {
+  last_sync_[os] = r;
+}
+
 void wd_runtime_bind_os(OsInterface* os) { wd_runtime_bind(os, &wd_runtime_default_process()); }
 
 void wd_runtime_bind(OsInterface* os, UadkProcess* process) {

@@ -41,6 +41,18 @@ namespace uadk {
 struct Library;
 }
 
+// Not UADK API: what a simulator's latency breakdown needs of a thread's last synchronous
+// request (wd_do_comp_sync, wd_do_cipher_sync, wd_do_digest_sync): where its SQE went (the
+// device's uacce name, the queue and its SQ slot, which name the device's own record of that
+// SQE) and when the library wrote the doorbell and took the completion.
+struct SyncRequestRecord {
+  std::string device;  // uacce device name, e.g. hisi_zip-0
+  uint16_t qp_id = 0;
+  uint16_t sqe_index = 0;
+  Picoseconds doorbell_ps = 0;         // the SQ doorbell write was issued
+  Picoseconds completion_seen_ps = 0;  // the CQE was taken
+};
+
 struct UadkProcessConfig {
   uint64_t page_size = 4096;  // the process's page size (mmap offsets of queue regions)
   UserDriverCosts costs;      // the plain struct's defaults
@@ -70,12 +82,17 @@ class UadkProcess {
   Picoseconds ctx_lock_wait_ps() const;
   void add_released_lock_wait(Picoseconds ps) { released_lock_wait_ps_ += ps; }
 
+  // The last synchronous request the thread running on `os` sent (nullptr before its first).
+  const SyncRequestRecord* last_sync_request(const OsInterface* os) const;
+  void record_sync_request(const OsInterface* os, const SyncRequestRecord& r);
+
  private:
   UadkProcessConfig config_;
   std::map<std::string, std::string> env_;
   std::string last_error_;
   std::unique_ptr<uadk::Library> lib_;
   Picoseconds released_lock_wait_ps_ = 0;
+  std::map<const OsInterface*, SyncRequestRecord> last_sync_;
 };
 
 // Binds the calling thread to `os` and the default UadkProcess.

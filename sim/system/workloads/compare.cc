@@ -1,8 +1,9 @@
 // Program kind `compare`: doorbell vs syscall, one request outstanding at a time. For each
 // path and size it runs warmup + measured compression (or decompression) requests: over the
-// doorbell path through the WarpDrive runtime (a uacce queue bound to the process's PASID,
-// SQE into the ring, doorbell, busy-poll), over the syscall path through the kernel's
-// compression device (copy or pin, dma_map, kernel queue, sleep until the interrupt). Every
+// doorbell path through the UADK API (wd_comp_init2_ with one sync ctx per thread of the
+// entry, each ctx a uacce queue bound to the process's PASID; wd_do_comp_sync: SQE into the
+// ring, doorbell, busy-poll), over the syscall path through the kernel's compression device
+// (copy or pin, dma_map, kernel queue, sleep until the interrupt). Every
 // output is checked with system zlib (compress: it inflates to the input; decompress: it
 // equals the original). Each request's latency is split into stages from the runtime's and
 // kernel's timestamps and the QM's record of that very SQE (queue, slot), so the breakdown
@@ -10,7 +11,10 @@
 // Buffers: `buffers: populate` maps each size's buffers once (MAP_POPULATE); demand, pretouch
 // and pin use a fresh destination per request (device faults, CPU faults first, pinned
 // first). `footprint_bytes` streams requests through request-sized slots.
-// Threads of one entry each run the whole sequence with their own session and buffers.
+// Threads of one entry each run the whole sequence with their own session (so their own ctx)
+// and buffers; the entry's first thread initialises wd_comp for them, the last one to leave the
+// doorbell path uninitialises it. A process runs one doorbell compare entry at a time (UADK's
+// wd_comp state is per process).
 // Output digest: FNV-1a 64 over every output's bytes (warm-up included, both paths, in the order
 // the outputs were checked; with several threads, in their completion order), written as text
 // stat workload.compare.<instance>.output_digest, so a run can prove its outputs did not change
@@ -21,7 +25,10 @@
 #include <map>
 #include <sstream>
 
-#include "runtime/wd_comp.h"
+#include "runtime/hisi_comp.h"
+#include "runtime/include/uadk/wd_comp.h"
+#include "runtime/include/uadk/wd_sched.h"
+#include "runtime/uadk/wd_runtime.h"
 #include "sim/accel/qm/qm.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/zip_sync_device.h"
@@ -111,11 +118,29 @@ rt::ZipFormat format_of(const std::string& f) {
   return rt::ZipFormat::kZlib;
 }
 
+wd_comp_alg_type comp_alg_of(rt::ZipFormat f) {
+  switch (f) {
+    case rt::ZipFormat::kDeflate:
+      return WD_DEFLATE;
+    case rt::ZipFormat::kGzip:
+      return WD_GZIP;
+    case rt::ZipFormat::kZlib:
+      break;
+  }
+  return WD_ZLIB;
+}
+
 class Compare : public Program {
  public:
-  Compare(const CompareParams& p, const ProgramSetup& setup) : p_(p), instance_(setup.instance) {}
+  Compare(const CompareParams& p, const ProgramSetup& setup)
+      : p_(p), instance_(setup.instance), threads_(std::max<uint32_t>(setup.threads, 1)) {}
 
   void run(ProgramThread& t) override {
+    for (size_t i = 0; i < p_.paths.size(); ++i) {
+      if (std::count(p_.paths.begin(), p_.paths.begin() + i, p_.paths[i]) > 0) {
+        fail("compare: paths lists '" + p_.paths[i] + "' twice");
+      }
+    }
     for (const auto& path : p_.paths) run_path(t, path);
   }
 
@@ -135,6 +160,37 @@ class Compare : public Program {
     ++failed_;
     throw ProgramError(what);
   }
+  [[noreturn]] void fail_uadk(ProgramThread& t, const std::string& what) {
+    rt::UadkProcess* proc = t.process.uadk;
+    fail(what + (proc && !proc->last_error().empty() ? ": " + proc->last_error() : ""));
+  }
+
+  // wd_comp_init2_ once for the entry's threads: one sync ctx per thread for the op type, so
+  // the round-robin scheduler gives each thread's session a queue of its own.
+  void init_doorbell(ProgramThread& t, bool decompress) {
+    if (t.index != 0) {
+      while (!uadk_ready_ && !uadk_init_failed_) t.os.cpu().sleep(uadk_ready_event_);
+      if (uadk_init_failed_) fail("doorbell path: the entry's first thread failed wd_comp init");
+      return;
+    }
+    wd_ctx_nums nums[WD_DIR_MAX] = {};
+    nums[decompress ? WD_DIR_DECOMPRESS : WD_DIR_COMPRESS].sync_ctx_num = threads_;
+    wd_ctx_params params{WD_DIR_MAX, nums, nullptr, nullptr};
+    std::string alg = p_.format;
+    t.bind_runtime();
+    const int ret = wd_comp_init2_(alg.data(), SCHED_POLICY_RR, TASK_HW, &params);
+    uadk_init_failed_ = ret < 0;
+    uadk_ready_ = ret == 0;
+    uadk_ready_event_.notify(sc_core::SC_ZERO_TIME);
+    if (ret < 0) fail_uadk(t, "doorbell path: wd_comp init failed (" + std::to_string(ret) + ")");
+  }
+
+  // The last of the entry's threads to leave the doorbell path uninitialises wd_comp.
+  void leave_doorbell(ProgramThread& t, handle_t sess) {
+    t.bind_runtime();
+    if (sess) wd_comp_free_sess(sess);
+    if (++left_doorbell_ == threads_ && uadk_ready_) wd_comp_uninit2();
+  }
 
   std::string syscall_device(ProgramThread& t) const {
     for (const DeviceView& d : t.system.devices()) {
@@ -148,22 +204,23 @@ class Compare : public Program {
   void run_path(ProgramThread& t, const std::string& path) {
     const rt::ZipFormat fmt = format_of(p_.format);
     const bool decompress = p_.op == "decompress";
-    std::unique_ptr<rt::CompSession> session;
+    const bool doorbell = path == "doorbell";
+    handle_t sess = 0;
     int fd = -1;
     std::string device;
-    if (path == "doorbell") {
-      rt::CompSessionSetup setup;
-      setup.algorithm = p_.format;
-      setup.open_compress = !decompress;
-      setup.open_decompress = decompress;
-      setup.costs = t.system.runtime_costs();
-      setup.page_size = t.os.process().granule_size();
-      session = std::make_unique<rt::CompSession>(t.os, setup);
-      if (int r = session->init(); r < 0) {
-        fail("doorbell path: wd_comp init failed: " + session->last_error());
+    if (doorbell) {
+      init_doorbell(t, decompress);
+      wd_comp_sess_setup setup{};
+      setup.alg_type = comp_alg_of(fmt);
+      setup.comp_lv = WD_COMP_L1;
+      setup.win_sz = WD_COMP_WS_32K;
+      setup.op_type = decompress ? WD_DIR_DECOMPRESS : WD_DIR_COMPRESS;
+      t.bind_runtime();
+      sess = wd_comp_alloc_sess(&setup);
+      if (!sess) {
+        leave_doorbell(t, 0);
+        fail_uadk(t, "doorbell path: wd_comp_alloc_sess failed");
       }
-      device =
-          session->uacce_queue(decompress ? ZipOp::kDecompress : ZipOp::kCompress)->device().name;
     } else {
       const std::string dev = syscall_device(t);
       if (dev.empty()) fail("syscall path: no zip device named '" + p_.device + "'");
@@ -174,6 +231,21 @@ class Compare : public Program {
         if (d.syscall_path == dev) device = d.name;
       }
     }
+    try {
+      run_sizes(t, path, doorbell, sess, fd, device);
+    } catch (const ProgramError&) {
+      if (doorbell) leave_doorbell(t, sess);  // the queues close as the runtime's would
+      if (fd >= 0) t.os.close(fd);
+      throw;
+    }
+    if (doorbell) leave_doorbell(t, sess);
+    if (fd >= 0) t.os.close(fd);
+  }
+
+  void run_sizes(ProgramThread& t, const std::string& path, bool doorbell, handle_t sess, int fd,
+                 const std::string& device) {
+    const rt::ZipFormat fmt = format_of(p_.format);
+    const bool decompress = p_.op == "decompress";
     WorkloadData data(p_.data, t.system.env().rng("workload.data/" + t.name));
     for (uint64_t size : p_.sizes) {
       // Streaming: `slots` request-sized slots; request i uses slot i % slots.
@@ -214,16 +286,28 @@ class Compare : public Program {
         const uint64_t t_ready = t.os.now();
         uint32_t out_len = static_cast<uint32_t>(capacity);
         Sample s;
-        if (session) {
-          const uint32_t in_len = static_cast<uint32_t>(input.size());
-          int r = decompress ? session->decompress_sync(in_va, in_len, out_va, &out_len, fmt)
-                             : session->compress_sync(in_va, in_len, out_va, &out_len, fmt);
-          if (r < 0) fail("doorbell path: request failed: " + session->last_error());
-          const rt::CompStageRecord& st = session->last_stages();
+        if (doorbell) {
+          wd_comp_req req{};
+          req.src = reinterpret_cast<void*>(in_va);
+          req.src_len = static_cast<__u32>(input.size());
+          req.dst = reinterpret_cast<void*>(out_va);
+          req.dst_len = out_len;
+          req.op_type = decompress ? WD_DIR_DECOMPRESS : WD_DIR_COMPRESS;
+          req.data_fmt = WD_FLAT_BUF;
+          t.bind_runtime();
+          const int r = wd_do_comp_sync(sess, &req);
+          if (r < 0) fail_uadk(t, "doorbell path: request failed (" + std::to_string(r) + ")");
+          if (req.status != 0) {
+            fail_uadk(t, "doorbell path: request status " + std::to_string(req.status) +
+                             (req.status == WD_EAGAIN ? " (WD_EAGAIN: output did not fit)"
+                                                      : " (WD_IN_EPARA)"));
+          }
+          out_len = req.dst_len;
+          const rt::SyncRequestRecord* st = t.process.uadk->last_sync_request(&t.os);
           StageBuilder b(t0);
           if (prepared) b.mark("prepare", t_ready);
-          b.mark("submit", st.doorbell_ps);
-          device_stages(b, t.system.sqe_record(device, st.qp_id, st.sqe_index));
+          b.mark("submit", st->doorbell_ps);
+          device_stages(b, t.system.sqe_record(st->device, st->qp_id, st->sqe_index));
           b.mark("completion", t.os.now());
           s.stages = b.take();
         } else {
@@ -279,8 +363,6 @@ class Compare : public Program {
       if (!fresh_dst) t.os.munmap(dst, slots * capacity);
       dst_ = {0, 0};
     }
-    if (session) session->close();
-    if (fd >= 0) t.os.close(fd);
   }
 
   static void device_stages(StageBuilder& b, const SqeRecord* r) {
@@ -317,6 +399,11 @@ class Compare : public Program {
 
   const CompareParams& p_;
   std::string instance_;
+  uint32_t threads_;
+  bool uadk_ready_ = false;
+  bool uadk_init_failed_ = false;
+  uint32_t left_doorbell_ = 0;
+  sc_core::sc_event uadk_ready_event_;
   uint64_t digest_ = kFnv1a64Offset;
   std::vector<Sample> samples_;
   std::pair<uint64_t, uint64_t> src_{0, 0};

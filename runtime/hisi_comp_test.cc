@@ -1,4 +1,8 @@
-#include "runtime/wd_comp.h"
+// UADK's wd_comp API (runtime/uadk/uadk_comp.cc over the hisi_comp formatting in
+// runtime/hisi_comp.h) on FakeOs, with a ZIP device stand-in built on system zlib and nothing
+// of the simulator: what a request puts in the SQE, how statuses come back, what the library
+// charges, and the per-request record the simulator's latency breakdown reads.
+#include "runtime/hisi_comp.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -10,6 +14,9 @@
 
 #include "runtime/testing/fake_os.h"
 #include "runtime/testing/fake_qm_device.h"
+#include "runtime/include/uadk/wd_comp.h"
+#include "runtime/include/uadk/wd_sched.h"
+#include "runtime/uadk/wd_runtime.h"
 
 namespace wdsim::rt {
 namespace {
@@ -164,18 +171,58 @@ std::vector<uint8_t> inflate_all(const std::vector<uint8_t>& in, int window_bits
   return out;
 }
 
-class CompSessionTest : public ::testing::Test {
+void* ptr(VirtAddr va) { return reinterpret_cast<void*>(va); }
+
+wd_comp_alg_type alg_of(ZipFormat f) {
+  return f == ZipFormat::kDeflate ? WD_DEFLATE : f == ZipFormat::kGzip ? WD_GZIP : WD_ZLIB;
+}
+
+class HisiCompTest : public ::testing::Test {
  protected:
   void SetUp() override {
     FakeUacceDevice dev;  // hisi_zip-0, hisi_qm_v2, depth 1024, 128 B SQE
     os_.add_uacce_device(dev);
+    wd_runtime_bind(&os_, &process_);
+  }
+  void TearDown() override {
+    wd_runtime_bind(&os_, &process_);
+    wd_comp_uninit2();
+    wd_runtime_bind(nullptr, nullptr);
   }
 
-  CompSessionSetup setup() {
-    CompSessionSetup s;
-    s.costs.sqe_build_ns = 40;
-    s.costs.sqe_parse_ns = 20;
-    return s;
+  static UadkProcessConfig config() {
+    UadkProcessConfig c;
+    c.costs.sqe_build_ns = 40;
+    c.costs.sqe_parse_ns = 20;
+    return c;
+  }
+
+  // wd_comp_init2_ with one sync ctx per direction.
+  int init(const char* alg = "zlib") {
+    wd_ctx_nums nums[WD_DIR_MAX] = {{1, 0}, {1, 0}};
+    wd_ctx_params params{WD_DIR_MAX, nums, nullptr, nullptr};
+    std::string a = alg;
+    return wd_comp_init2_(a.data(), SCHED_POLICY_RR, TASK_HW, &params);
+  }
+  handle_t session(ZipFormat fmt, wd_comp_op_type op) {
+    wd_comp_sess_setup s{};
+    s.alg_type = alg_of(fmt);
+    s.comp_lv = WD_COMP_L1;
+    s.win_sz = WD_COMP_WS_32K;
+    s.op_type = op;
+    return wd_comp_alloc_sess(&s);
+  }
+  // One synchronous request; returns wd_do_comp_sync's result, fills *req.
+  int run(handle_t sess, wd_comp_op_type op, VirtAddr src, uint32_t src_len, VirtAddr dst,
+          uint32_t dst_len, wd_comp_req* req) {
+    *req = wd_comp_req{};
+    req->src = ptr(src);
+    req->src_len = src_len;
+    req->dst = ptr(dst);
+    req->dst_len = dst_len;
+    req->op_type = op;
+    req->data_fmt = WD_FLAT_BUF;
+    return wd_do_comp_sync(sess, req);
   }
 
   VirtAddr put(const std::vector<uint8_t>& data) {
@@ -191,11 +238,11 @@ class CompSessionTest : public ::testing::Test {
 
   FakeOs os_;
   ZlibZipDevice device_{os_};
+  UadkProcess process_{config()};
 };
 
-TEST_F(CompSessionTest, CompressSyncProducesStreamsSystemZlibInflates) {
-  CompSession sess(os_, setup());
-  ASSERT_EQ(sess.init(), 0) << sess.last_error();
+TEST_F(HisiCompTest, CompressSyncProducesStreamsSystemZlibInflates) {
+  ASSERT_EQ(init(), 0) << process_.last_error();
   const auto input = sample_text(64 * 1024);
   const VirtAddr src = put(input);
   const uint32_t cap = 80 * 1024;
@@ -206,32 +253,37 @@ TEST_F(CompSessionTest, CompressSyncProducesStreamsSystemZlibInflates) {
     int window_bits;
   } cases[] = {{ZipFormat::kZlib, 15}, {ZipFormat::kGzip, 31}, {ZipFormat::kDeflate, -15}};
   for (const Case& c : cases) {
-    uint32_t dst_len = cap;
-    ASSERT_EQ(sess.compress_sync(src, static_cast<uint32_t>(input.size()), dst, &dst_len, c.fmt), 0)
-        << zip_format_name(c.fmt) << ": " << sess.last_error();
-    EXPECT_LT(dst_len, input.size());
-    auto compressed = get(dst, dst_len);
+    const handle_t sess = session(c.fmt, WD_DIR_COMPRESS);
+    ASSERT_NE(sess, 0u) << process_.last_error();
+    wd_comp_req req;
+    ASSERT_EQ(run(sess, WD_DIR_COMPRESS, src, static_cast<uint32_t>(input.size()), dst, cap, &req),
+              0)
+        << zip_format_name(c.fmt) << ": " << process_.last_error();
+    EXPECT_EQ(req.status, 0u);
+    EXPECT_LT(req.dst_len, input.size());
+    EXPECT_EQ(req.src_len, input.size());
+    auto compressed = get(dst, req.dst_len);
     EXPECT_EQ(inflate_all(compressed, c.window_bits, input.size() + 16), input)
         << zip_format_name(c.fmt);
     EXPECT_EQ(device_.last_qc_type, 0);
+    wd_comp_free_sess(sess);
   }
-  EXPECT_EQ(sess.requests_done(), 3u);
   EXPECT_EQ(os_.access_faults(), 0u);
   EXPECT_EQ(device_.qm().bad_doorbells(), 0u);
 }
 
-TEST_F(CompSessionTest, SqeCarriesRequestFieldsAsUadkFillsThem) {
-  CompSession sess(os_, setup());
-  ASSERT_EQ(sess.init(), 0) << sess.last_error();
+TEST_F(HisiCompTest, SqeCarriesRequestFieldsAsUadkFillsThem) {
+  ASSERT_EQ(init(), 0) << process_.last_error();
   const auto input = sample_text(5000);
   const VirtAddr src = put(input);
   const VirtAddr dst = os_.alloc(8192);
-  uint32_t dst_len = 8192;
-  ASSERT_EQ(sess.compress_sync(src, 5000, dst, &dst_len, ZipFormat::kZlib), 0);
+  const handle_t zlib = session(ZipFormat::kZlib, WD_DIR_COMPRESS);
+  wd_comp_req req;
+  ASSERT_EQ(run(zlib, WD_DIR_COMPRESS, src, 5000, dst, 8192, &req), 0);
   const ZipSqe& sqe = device_.last_sqe;
   EXPECT_EQ(sqe.req_type(), kZipReqZlib);
   EXPECT_EQ(sqe.sqe_type(), kZipSqeTypeV1);  // zlib on hisi_qm_v2: tag in dw13
-  EXPECT_EQ(sqe.dw13, sess.last_stages().request_id);
+  EXPECT_EQ(sqe.dw13, 1u);                    // the session's first sync tag
   EXPECT_EQ(sqe.input_data_length, 5000u);
   EXPECT_EQ(sqe.dest_avail_out, 8192u - 2);  // the runtime wrote the 2-byte zlib header
   EXPECT_EQ(sqe.src(), src);
@@ -244,18 +296,19 @@ TEST_F(CompSessionTest, SqeCarriesRequestFieldsAsUadkFillsThem) {
   auto hdr = get(dst, 2);
   EXPECT_EQ(hdr[0], 0x78);
   EXPECT_EQ(hdr[1], 0x9c);
+  ASSERT_EQ(run(zlib, WD_DIR_COMPRESS, src, 5000, dst, 8192, &req), 0);
+  EXPECT_EQ(device_.last_sqe.dw13, 2u);  // tags count up per session
 
   // Deflate uses the v3 SQE type (tag in dw26), as UADK's ops table does.
-  uint32_t len2 = 8192;
-  ASSERT_EQ(sess.compress_sync(src, 5000, dst, &len2, ZipFormat::kDeflate), 0);
+  const handle_t deflate = session(ZipFormat::kDeflate, WD_DIR_COMPRESS);
+  ASSERT_EQ(run(deflate, WD_DIR_COMPRESS, src, 5000, dst, 8192, &req), 0);
   EXPECT_EQ(device_.last_sqe.sqe_type(), kZipSqeTypeV3);
-  EXPECT_EQ(device_.last_sqe.dw26, sess.last_stages().request_id);
+  EXPECT_EQ(device_.last_sqe.dw26, 1u);
   EXPECT_EQ(device_.last_sqe.dest_avail_out, 8192u);
 }
 
-TEST_F(CompSessionTest, DecompressSyncRoundTrips) {
-  CompSession sess(os_, setup());
-  ASSERT_EQ(sess.init(), 0) << sess.last_error();
+TEST_F(HisiCompTest, DecompressSyncRoundTripsAndRunsOutOfRoomAsEagain) {
+  ASSERT_EQ(init(), 0) << process_.last_error();
   const auto input = sample_text(30000);
   // Compressed by system zlib (with its own header), decompressed by the "device".
   std::vector<uint8_t> z(compressBound(input.size()));
@@ -264,55 +317,60 @@ TEST_F(CompSessionTest, DecompressSyncRoundTrips) {
   z.resize(zlen);
   const VirtAddr src = put(z);
   const VirtAddr dst = os_.alloc(input.size());
-  uint32_t dst_len = static_cast<uint32_t>(input.size());
-  ASSERT_EQ(
-      sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &dst_len, ZipFormat::kZlib),
-      0)
-      << sess.last_error();
-  EXPECT_EQ(dst_len, input.size());
-  EXPECT_EQ(get(dst, dst_len), input);
+  const handle_t sess = session(ZipFormat::kZlib, WD_DIR_DECOMPRESS);
+  wd_comp_req req;
+  ASSERT_EQ(run(sess, WD_DIR_DECOMPRESS, src, static_cast<uint32_t>(z.size()), dst,
+                static_cast<uint32_t>(input.size()), &req),
+            0)
+      << process_.last_error();
+  EXPECT_EQ(req.status, 0u);
+  EXPECT_EQ(req.dst_len, input.size());
+  EXPECT_EQ(get(dst, req.dst_len), input);
   EXPECT_EQ(device_.last_qc_type, 1);
   EXPECT_EQ(device_.last_sqe.src(), src + 2);  // header skipped by the runtime
 
-  // Too little room: -ENOSPC.
-  uint32_t small = 1000;
-  EXPECT_EQ(
-      sess.decompress_sync(src, static_cast<uint32_t>(z.size()), dst, &small, ZipFormat::kZlib),
-      -ENOSPC);
+  // Too little room: the hardware's "no space" context state becomes WD_EAGAIN.
+  ASSERT_EQ(run(sess, WD_DIR_DECOMPRESS, src, static_cast<uint32_t>(z.size()), dst, 1000, &req),
+            0);
+  EXPECT_EQ(req.status, static_cast<uint32_t>(WD_EAGAIN));
+  EXPECT_EQ(req.dst_len, 0u);
 }
 
-TEST_F(CompSessionTest, StageRecordIsOrderedInSimulatedTime) {
-  CompSession sess(os_, setup());
-  ASSERT_EQ(sess.init(), 0);
+TEST_F(HisiCompTest, SyncRequestRecordIsOrderedInSimulatedTime) {
+  ASSERT_EQ(init("gzip"), 0) << process_.last_error();
   const auto input = sample_text(4096);
   const VirtAddr src = put(input);
   const VirtAddr dst = os_.alloc(8192);
-  uint32_t dst_len = 8192;
+  const handle_t sess = session(ZipFormat::kGzip, WD_DIR_COMPRESS);
+  EXPECT_EQ(process_.last_sync_request(&os_), nullptr);
   const Picoseconds t0 = os_.now();
-  ASSERT_EQ(sess.compress_sync(src, 4096, dst, &dst_len, ZipFormat::kGzip), 0);
-  const CompStageRecord& r = sess.last_stages();
-  EXPECT_EQ(r.submit_ps, t0);
-  EXPECT_EQ(r.op, ZipOp::kCompress);
-  EXPECT_EQ(r.status, kZipStatusOk);
+  wd_comp_req req;
+  ASSERT_EQ(run(sess, WD_DIR_COMPRESS, src, 4096, dst, 8192, &req), 0);
+  const SyncRequestRecord* r = process_.last_sync_request(&os_);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->device, "hisi_zip-0");
+  EXPECT_EQ(r->sqe_index, 0u);
   // SQE build (40 ns) + send call (20) + one SQE (3) + doorbell compose (1): 64 ns.
-  EXPECT_EQ(r.doorbell_ps - r.submit_ps, 64000u);
-  EXPECT_GT(r.completion_seen_ps, r.doorbell_ps);
-  EXPECT_EQ(r.done_ps - r.completion_seen_ps, 20000u);  // parse
-  EXPECT_EQ(os_.now(), r.done_ps);
+  EXPECT_EQ(r->doorbell_ps - t0, 64000u);
+  EXPECT_GT(r->completion_seen_ps, r->doorbell_ps);
+  EXPECT_EQ(os_.now() - r->completion_seen_ps, 20000u);  // parse
+  ASSERT_EQ(run(sess, WD_DIR_COMPRESS, src, 4096, dst, 8192, &req), 0);
+  EXPECT_EQ(process_.last_sync_request(&os_)->sqe_index, 1u);  // the next SQ slot
 }
 
-TEST_F(CompSessionTest, HardwareErrorStatusIsEioNamingTheStatus) {
-  CompSession sess(os_, setup());
-  ASSERT_EQ(sess.init(), 0);
+TEST_F(HisiCompTest, HardwareErrorStatusIsInEparaNamingTheStatus) {
+  ASSERT_EQ(init(), 0) << process_.last_error();
   const auto input = sample_text(1000);
   const VirtAddr src = put(input);
   const VirtAddr dst = os_.alloc(4096);
   device_.forced_status = kZipStatusDstTooSmall;
-  uint32_t dst_len = 4096;
-  EXPECT_EQ(sess.compress_sync(src, 1000, dst, &dst_len, ZipFormat::kZlib), -EIO);
-  EXPECT_NE(sess.last_error().find("0x0e"), std::string::npos) << sess.last_error();
-  EXPECT_NE(sess.last_error().find("dst_too_small"), std::string::npos);
-  EXPECT_EQ(sess.last_stages().status, kZipStatusDstTooSmall);
+  const handle_t zlib = session(ZipFormat::kZlib, WD_DIR_COMPRESS);
+  wd_comp_req req;
+  ASSERT_EQ(run(zlib, WD_DIR_COMPRESS, src, 1000, dst, 4096, &req), 0);
+  EXPECT_EQ(req.status, static_cast<uint32_t>(WD_IN_EPARA));
+  EXPECT_EQ(req.dst_len, 0u);
+  EXPECT_NE(process_.last_error().find("dst_too_small"), std::string::npos)
+      << process_.last_error();
 
   // Negative compression is a success (output longer than input, data valid).
   device_.forced_status = -1;
@@ -323,48 +381,53 @@ TEST_F(CompSessionTest, HardwareErrorStatusIsEioNamingTheStatus) {
     return v;
   }();
   const VirtAddr nsrc = put(noise);
-  dst_len = 4096;
-  ASSERT_EQ(sess.compress_sync(nsrc, 2000, dst, &dst_len, ZipFormat::kDeflate), 0)
-      << sess.last_error();
-  EXPECT_EQ(sess.last_stages().status, kZipStatusNegativeCompression);
-  EXPECT_GT(dst_len, 2000u);
+  const handle_t deflate = session(ZipFormat::kDeflate, WD_DIR_COMPRESS);
+  ASSERT_EQ(run(deflate, WD_DIR_COMPRESS, nsrc, 2000, dst, 4096, &req), 0)
+      << process_.last_error();
+  EXPECT_EQ(req.status, 0u);
+  EXPECT_GT(req.dst_len, 2000u);
+  EXPECT_EQ(inflate_all(get(dst, req.dst_len), -15, 4096), noise);
 }
 
-TEST_F(CompSessionTest, BadArgumentsAndMissingDirection) {
-  CompSessionSetup s = setup();
-  s.open_decompress = false;
-  CompSession sess(os_, s);
-  ASSERT_EQ(sess.init(), 0);
-  EXPECT_EQ(sess.queue(ZipOp::kDecompress), nullptr);
+TEST_F(HisiCompTest, BadArgumentsAreRefusedBeforeTheQueue) {
+  ASSERT_EQ(init(), 0) << process_.last_error();
+  const handle_t sess = session(ZipFormat::kZlib, WD_DIR_COMPRESS);
   const VirtAddr buf = os_.alloc(4096);
-  uint32_t len = 4096;
-  EXPECT_EQ(sess.decompress_sync(buf, 100, buf, &len, ZipFormat::kZlib), -EINVAL);
-  EXPECT_EQ(sess.compress_sync(buf, 100, buf, nullptr, ZipFormat::kZlib), -EINVAL);
-  len = 2;  // no room past the zlib header
-  EXPECT_EQ(sess.compress_sync(buf, 100, buf, &len, ZipFormat::kZlib), -EINVAL);
-  len = 4096;
-  EXPECT_EQ(sess.compress_sync(buf, kZipMaxRequestBytes + 1, buf, &len, ZipFormat::kZlib), -EINVAL);
+  wd_comp_req req;
+  EXPECT_EQ(run(sess, WD_DIR_DECOMPRESS, buf, 100, buf, 4096, &req), -WD_EINVAL);  // wrong op
+  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, 100, buf, 2, &req), -WD_EINVAL);  // header only
+  EXPECT_NE(process_.last_error().find("header"), std::string::npos) << process_.last_error();
+  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, kZipMaxRequestBytes + 1, buf, 4096, &req),
+            -WD_EINVAL);
+  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, 0, 100, buf, 4096, &req), -WD_EINVAL);
+  EXPECT_EQ(wd_do_comp_sync(sess, nullptr), -WD_EINVAL);
+  EXPECT_EQ(device_.qm().doorbells().size(), 0u);  // nothing reached the device
 }
 
-TEST_F(CompSessionTest, InitFailsCleanlyWithoutDevice) {
+TEST(HisiCompInitTest, InitFailsCleanlyWithoutDevice) {
   FakeOs empty;
-  CompSession sess(empty, setup());
-  EXPECT_EQ(sess.init(), -ENOENT);
-  EXPECT_NE(sess.last_error().find("compress queue"), std::string::npos) << sess.last_error();
+  UadkProcess process;
+  wd_runtime_bind(&empty, &process);
+  wd_ctx_nums nums[WD_DIR_MAX] = {{1, 0}, {1, 0}};
+  wd_ctx_params params{WD_DIR_MAX, nums, nullptr, nullptr};
+  std::string alg = "zlib";
+  EXPECT_EQ(wd_comp_init2_(alg.data(), SCHED_POLICY_RR, TASK_HW, &params), -WD_ENODEV);
+  EXPECT_NE(process.last_error().find("no usable device for zlib"), std::string::npos)
+      << process.last_error();
   EXPECT_EQ(empty.open_fd_count(), 0u);
+  wd_runtime_bind(nullptr, nullptr);
 }
 
-TEST_F(CompSessionTest, InterruptModeCompressWorks) {
-  CompSessionSetup s = setup();
-  s.interrupt_mode = true;
-  CompSession sess(os_, s);
-  ASSERT_EQ(sess.init(), 0);
+TEST_F(HisiCompTest, InterruptModeCompressSleepsInsteadOfPolling) {
+  process_.set_env("WD_COMP_EPOLL_EN", "1");
+  ASSERT_EQ(init(), 0) << process_.last_error();
   const auto input = sample_text(2048);
   const VirtAddr src = put(input);
   const VirtAddr dst = os_.alloc(4096);
-  uint32_t dst_len = 4096;
-  ASSERT_EQ(sess.compress_sync(src, 2048, dst, &dst_len, ZipFormat::kZlib), 0);
-  EXPECT_EQ(inflate_all(get(dst, dst_len), 15, 4096), input);
+  const handle_t sess = session(ZipFormat::kZlib, WD_DIR_COMPRESS);
+  wd_comp_req req;
+  ASSERT_EQ(run(sess, WD_DIR_COMPRESS, src, 2048, dst, 4096, &req), 0) << process_.last_error();
+  EXPECT_EQ(inflate_all(get(dst, req.dst_len), 15, 4096), input);
   EXPECT_EQ(os_.poll_calls(), 0u);
 }
 
