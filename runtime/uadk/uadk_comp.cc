@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/hisi_comp.h"
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/uadk_internal.h"
-#include "runtime/hisi_comp.h"
 
 namespace wdsim::rt::uadk {
 
