@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "runtime/testing/fake_os.h"
-#include "runtime/testing/fake_qm_device.h"
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/include/uadk/wd_sched.h"
+#include "runtime/testing/fake_os.h"
+#include "runtime/testing/fake_qm_device.h"
 #include "runtime/uadk/wd_runtime.h"
 
 namespace wdsim::rt {
@@ -283,7 +283,7 @@ TEST_F(HisiCompTest, SqeCarriesRequestFieldsAsUadkFillsThem) {
   const ZipSqe& sqe = device_.last_sqe;
   EXPECT_EQ(sqe.req_type(), kZipReqZlib);
   EXPECT_EQ(sqe.sqe_type(), kZipSqeTypeV1);  // zlib on hisi_qm_v2: tag in dw13
-  EXPECT_EQ(sqe.dw13, 1u);                    // the session's first sync tag
+  EXPECT_EQ(sqe.dw13, 1u);                   // the session's first sync tag
   EXPECT_EQ(sqe.input_data_length, 5000u);
   EXPECT_EQ(sqe.dest_avail_out, 8192u - 2);  // the runtime wrote the 2-byte zlib header
   EXPECT_EQ(sqe.src(), src);
@@ -330,8 +330,7 @@ TEST_F(HisiCompTest, DecompressSyncRoundTripsAndRunsOutOfRoomAsEagain) {
   EXPECT_EQ(device_.last_sqe.src(), src + 2);  // header skipped by the runtime
 
   // Too little room: the hardware's "no space" context state becomes WD_EAGAIN.
-  ASSERT_EQ(run(sess, WD_DIR_DECOMPRESS, src, static_cast<uint32_t>(z.size()), dst, 1000, &req),
-            0);
+  ASSERT_EQ(run(sess, WD_DIR_DECOMPRESS, src, static_cast<uint32_t>(z.size()), dst, 1000, &req), 0);
   EXPECT_EQ(req.status, static_cast<uint32_t>(WD_EAGAIN));
   EXPECT_EQ(req.dst_len, 0u);
 }
@@ -382,8 +381,7 @@ TEST_F(HisiCompTest, HardwareErrorStatusIsInEparaNamingTheStatus) {
   }();
   const VirtAddr nsrc = put(noise);
   const handle_t deflate = session(ZipFormat::kDeflate, WD_DIR_COMPRESS);
-  ASSERT_EQ(run(deflate, WD_DIR_COMPRESS, nsrc, 2000, dst, 4096, &req), 0)
-      << process_.last_error();
+  ASSERT_EQ(run(deflate, WD_DIR_COMPRESS, nsrc, 2000, dst, 4096, &req), 0) << process_.last_error();
   EXPECT_EQ(req.status, 0u);
   EXPECT_GT(req.dst_len, 2000u);
   EXPECT_EQ(inflate_all(get(dst, req.dst_len), -15, 4096), noise);
@@ -395,10 +393,9 @@ TEST_F(HisiCompTest, BadArgumentsAreRefusedBeforeTheQueue) {
   const VirtAddr buf = os_.alloc(4096);
   wd_comp_req req;
   EXPECT_EQ(run(sess, WD_DIR_DECOMPRESS, buf, 100, buf, 4096, &req), -WD_EINVAL);  // wrong op
-  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, 100, buf, 2, &req), -WD_EINVAL);  // header only
+  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, 100, buf, 2, &req), -WD_EINVAL);       // header only
   EXPECT_NE(process_.last_error().find("header"), std::string::npos) << process_.last_error();
-  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, kZipMaxRequestBytes + 1, buf, 4096, &req),
-            -WD_EINVAL);
+  EXPECT_EQ(run(sess, WD_DIR_COMPRESS, buf, kZipMaxRequestBytes + 1, buf, 4096, &req), -WD_EINVAL);
   EXPECT_EQ(run(sess, WD_DIR_COMPRESS, 0, 100, buf, 4096, &req), -WD_EINVAL);
   EXPECT_EQ(wd_do_comp_sync(sess, nullptr), -WD_EINVAL);
   EXPECT_EQ(device_.qm().doorbells().size(), 0u);  // nothing reached the device
