@@ -22,6 +22,9 @@ class EngineParams {
  public:
   virtual ~EngineParams() = default;
   virtual void declare(ParamScope& s) = 0;
+  // Whether the engine only models timing (data_mode: timing): its output bytes are not the
+  // data, so programs do not verify them.
+  virtual bool timing_only() const = 0;
 };
 
 // A built engine; owns whatever the kind made.

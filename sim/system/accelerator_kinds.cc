@@ -22,6 +22,7 @@ template <class P>
 class EngineParamsOf : public EngineParams {
  public:
   void declare(ParamScope& s) override { params.declare(s); }
+  bool timing_only() const override { return params.timing_only(); }
   P params;
 };
 

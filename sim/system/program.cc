@@ -15,6 +15,20 @@ std::map<std::string, ProgramKind>& registry() {
 }
 }  // namespace
 
+bool OutputCheck::verify(const std::vector<DeviceView>& devices, const std::string& device,
+                         const std::string& kind, uint64_t request_index) {
+  for (const DeviceView& d : devices) {
+    const bool made_it = device.empty() ? d.kind == kind : d.name == device;
+    if (made_it && d.timing_only) {
+      ++skipped_timing_only_;
+      return false;
+    }
+  }
+  const bool yes = mode_ == Mode::kAll || (mode_ == Mode::kSample && request_index % every_ == 0);
+  ++(yes ? verified_ : skipped_by_policy_);
+  return yes;
+}
+
 bool register_program_kind(ProgramKind kind) {
   const std::string name = kind.name;
   registry()[name] = std::move(kind);

@@ -57,6 +57,32 @@ struct DeviceView {
   std::string kind;          // "zip"
   std::string uacce_path;    // "/dev/hisi_zip-0"
   std::string syscall_path;  // the kernel's compression device ("" if the kind has none)
+  bool timing_only = false;  // data_mode: timing: its output bytes are not the data
+};
+
+// Which outputs programs verify (output.verify) and the count of each answer, for the
+// summary. A program asks once per output it could check; outputs of a timing-only device are
+// never verified (their bytes are not the data); `sample` verifies the program's requests
+// 0, every, 2*every, ... (by the program's own running request count, so deterministic).
+class OutputCheck {
+ public:
+  enum class Mode { kAll, kSample, kNone };
+  OutputCheck(Mode mode, uint64_t every) : mode_(mode), every_(every ? every : 1) {}
+  // For an output the device named `device` made ("" = unknown: any device of `kind`).
+  bool verify(const std::vector<DeviceView>& devices, const std::string& device,
+              const std::string& kind, uint64_t request_index);
+  Mode mode() const { return mode_; }
+  uint64_t every() const { return every_; }
+  uint64_t verified() const { return verified_; }
+  uint64_t skipped_timing_only() const { return skipped_timing_only_; }
+  uint64_t skipped_by_policy() const { return skipped_by_policy_; }
+
+ private:
+  Mode mode_;
+  uint64_t every_;
+  uint64_t verified_ = 0;
+  uint64_t skipped_timing_only_ = 0;
+  uint64_t skipped_by_policy_ = 0;
 };
 
 // The built system, as programs may use it.
@@ -68,6 +94,11 @@ class SystemView {
   virtual const HostCostParams& host_costs() const = 0;
   virtual const rt::UserDriverCosts& runtime_costs() const = 0;
   virtual const std::vector<DeviceView>& devices() const = 0;
+  virtual OutputCheck& output_check() = 0;
+  // Whether a program verifies this output (and counts the answer): see OutputCheck.
+  bool verify_output(const std::string& device, const std::string& kind, uint64_t index) {
+    return output_check().verify(devices(), device, kind, index);
+  }
   // The QM's record of the SQE in slot `sqe_index` of queue `qp` of a device (the last one
   // completed there), or nullptr if that slot has not completed yet.
   virtual const SqeRecord* sqe_record(const std::string& device, uint16_t qp,

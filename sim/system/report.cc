@@ -16,12 +16,35 @@ bool show_processes(const Scenario& scenario, const RunOutcome& outcome) {
   return false;
 }
 
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// One line on what was verified, when not every output was.
+std::string outputs_line(const OutputsChecked& o) {
+  if (o.skipped_timing_only == 0 && o.skipped_by_policy == 0) return "";
+  std::string line = "\noutputs: " + std::to_string(o.verified) + " verified";
+  if (o.skipped_timing_only) {
+    line += ", " + std::to_string(o.skipped_timing_only) +
+            " not verified (timing-only data mode on " + join(o.timing_only_devices) +
+            ": output sizes come from the ratio model, the bytes are not the data)";
+  }
+  if (o.skipped_by_policy) {
+    line += ", " + std::to_string(o.skipped_by_policy) + " not verified (output.verify: " + o.mode +
+            ")";
+  }
+  return line + "\n";
+}
+
 }  // namespace
 
 std::string format_summary(const Scenario& scenario, const RunOutcome& outcome) {
   std::ostringstream os;
   os << "wdsim: " << scenario.name << " (seed " << scenario.seed << ")\n\n";
   os << outcome.report.text;
+  os << outputs_line(outcome.outputs);
   if (show_processes(scenario, outcome)) {
     char line[512];
     os << "\nprocesses:\n";
@@ -60,6 +83,12 @@ std::string summary_json(const RunOutcome& outcome) {
                               {"requests_failed", p.requests_failed},
                               {"first_error", p.first_error}});
   }
+  const OutputsChecked& o = outcome.outputs;
+  j["outputs"] = {{"verify", o.mode},
+                  {"verified", o.verified},
+                  {"skipped_timing_only", o.skipped_timing_only},
+                  {"skipped_by_policy", o.skipped_by_policy},
+                  {"timing_only_devices", o.timing_only_devices}};
   return j.dump(2) + "\n";
 }
 

@@ -350,6 +350,23 @@ void OutputParams::declare(ParamScope& s) {
   s.add("trace", trace, true, "", "Write trace.txt (the canonical protocol trace)", "DESIGN.md");
   s.add("chrome_trace", chrome_trace, true, "",
         "Write trace.json (Chrome trace-event format, opens in Perfetto UI)", "DESIGN.md");
+  s.add_choice("verify", verify, "all", {"all", "sample", "none"},
+               "Which outputs programs check against the reference (system zlib, OpenSSL): all, "
+               "a deterministic sample (each program's requests 0, n, 2n, ...: verify_every), "
+               "or none. Outputs of a timing-only device (data_mode: timing) are never checked",
+               "guess: checking every output costs about a tenth of a real-mode request");
+  s.add("verify_every", verify_every, 16u, "requests",
+        "verify: sample checks one request in this many of each program", "guess",
+        Range::between(1, 1u << 30));
+}
+
+std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode) {
+  std::vector<std::string> sets;
+  for (const DeviceSpec& d : s.system.devices) {
+    sets.push_back("system.devices." + std::to_string(d.index) + "." + d.kind +
+                   ".data_mode=" + mode);
+  }
+  return sets;
 }
 
 std::vector<std::string> Scenario::instance_names(const ProcessSpec& p) {

@@ -89,6 +89,8 @@ struct EventSpec {
 struct OutputParams {
   bool trace;
   bool chrome_trace;
+  std::string verify;     // all | sample | none (wdsim run --verify)
+  uint64_t verify_every;  // sample: every n-th request of a program is verified
   void declare(ParamScope& s);
 };
 
@@ -124,6 +126,10 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                        uint64_t seed_override);
 Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::vector<std::string>& sets);
+
+// The --set assignments that put every device of `s` in data mode `mode` ("real" or
+// "timing"): system.devices.<i>.<kind>.data_mode=<mode> for each (wdsim run --data-mode).
+std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode);
 
 // The points of a sweep: the cartesian product of the axes, first axis outermost, each as
 // the --set assignments that make it.

@@ -89,7 +89,11 @@ struct ProcessRec {
 class SystemModule : public sc_core::sc_module, public SystemView {
  public:
   SystemModule(sc_core::sc_module_name name, const Scenario& sc, SimEnv& env, RunOutcome& out)
-      : sc_module(name), sc_(sc), env_(env), out_(out) {
+      : sc_module(name),
+        sc_(sc),
+        env_(env),
+        out_(out),
+        output_check_(verify_mode(sc.output.verify), sc.output.verify_every) {
     const SystemParams& p = sc.system;
     memory_ = std::make_unique<PhysicalMemory>("memory", p.dram, env);
     frames_ = std::make_unique<FrameAllocator>(AddressMap::kKernelReserved,
@@ -155,6 +159,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   const HostCostParams& host_costs() const override { return sc_.system.host; }
   const rt::UserDriverCosts& runtime_costs() const override { return sc_.system.runtime.costs; }
   const std::vector<DeviceView>& devices() const override { return topology_->views(); }
+  OutputCheck& output_check() override { return output_check_; }
   const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
                               uint16_t sqe_index) const override {
     const AcceleratorFunction* f = topology_->find(device);
@@ -176,6 +181,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     out_.report.stats = &env_.stats();
     cores_->report_threads(env_.stats());
     for (const auto& kind : order) find_program_kind(kind)->report(by_kind[kind], out_.report);
+    report_outputs();
     for (const auto& pr : processes_) {
       ProcessOutcome o;
       o.name = pr->name;
@@ -198,6 +204,31 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   }
 
  private:
+  static OutputCheck::Mode verify_mode(const std::string& m) {
+    return m == "none"     ? OutputCheck::Mode::kNone
+           : m == "sample" ? OutputCheck::Mode::kSample
+                           : OutputCheck::Mode::kAll;
+  }
+
+  void report_outputs() {
+    OutputsChecked& o = out_.outputs;
+    o.mode = sc_.output.verify;
+    o.verified = output_check_.verified();
+    o.skipped_timing_only = output_check_.skipped_timing_only();
+    o.skipped_by_policy = output_check_.skipped_by_policy();
+    for (const DeviceView& d : topology_->views()) {
+      if (d.timing_only) o.timing_only_devices.push_back(d.name);
+    }
+    StatsRegistry& s = env_.stats();
+    s.counter("outputs.verified", "outputs checked against the reference (zlib, OpenSSL)")
+        .inc(o.verified);
+    s.counter("outputs.skipped_timing_only",
+              "outputs not checked: made by a timing-only device (data_mode: timing)")
+        .inc(o.skipped_timing_only);
+    s.counter("outputs.skipped_by_policy", "outputs not checked: output.verify is sample or none")
+        .inc(o.skipped_by_policy);
+  }
+
   void main_thread() {
     try {
       CpuContext boot;
@@ -456,6 +487,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   std::unique_ptr<Smmu> smmu_;
   std::unique_ptr<RootComplex> rc_;
   std::unique_ptr<Topology> topology_;
+  OutputCheck output_check_;
   std::unique_ptr<HostBus> bus_;
   std::unique_ptr<InterruptController> gic_;
   std::unique_ptr<Kernel> kernel_;

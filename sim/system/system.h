@@ -31,11 +31,21 @@ struct ProcessOutcome {
   std::string first_error;  // the first failed request or signal, if any
 };
 
+// What the programs did with their outputs (output.verify).
+struct OutputsChecked {
+  std::string mode;  // all | sample | none
+  uint64_t verified = 0;
+  uint64_t skipped_timing_only = 0;  // made by a timing-only device
+  uint64_t skipped_by_policy = 0;    // verify: sample / none
+  std::vector<std::string> timing_only_devices;
+};
+
 struct RunOutcome {
   bool ok = false;
   std::string error;  // a simulation error (a mismatch, a hung request, a device error)
   RunReport report;   // the program kinds' tables; stats went to the SimEnv's registry
   std::vector<ProcessOutcome> processes;
+  OutputsChecked outputs;
   double wall_seconds = 0;
 };
 

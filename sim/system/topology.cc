@@ -62,6 +62,7 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
     });
     f->view.name = d.name;
     f->view.kind = d.kind;
+    f->view.timing_only = d.engine->timing_only();
     functions_.push_back(std::move(f));
   }
 }

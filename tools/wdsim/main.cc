@@ -157,6 +157,17 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("scenario", scenario, "Scenario file (YAML)")->required();
   run_cmd->add_option("--set", sets, "Override a value: key.path=value (repeatable)");
   run_cmd->add_option("--out", out_dir, "Output directory (default wdsim_out/<scenario>)");
+  std::string data_mode;
+  run_cmd
+      ->add_option("--data-mode", data_mode,
+                   "real | timing: every device's data_mode (timing: output sizes from the "
+                   "ratio model, bytes not computed, outputs not verified)")
+      ->check(CLI::IsMember({"real", "timing"}));
+  std::string verify;
+  run_cmd
+      ->add_option("--verify", verify,
+                   "Which outputs to check: all | sample | none (sets output.verify)")
+      ->check(CLI::IsMember({"all", "sample", "none"}));
   run_cmd->add_option("--seed", seed, "Seed (replaces the scenario's seed)")
       ->check(CLI::PositiveNumber);
   bool no_sweep = false;
@@ -183,7 +194,20 @@ int sc_main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   try {
-    if (run_cmd->parsed()) return run(scenario, sets, out_dir, seed, no_sweep, jobs);
+    if (run_cmd->parsed()) {
+      if (!verify.empty()) sets.push_back("output.verify=" + verify);
+      if (!data_mode.empty()) {
+        try {
+          const auto more =
+              wdsim::data_mode_sets(wdsim::load_scenario(scenario, sets, seed), data_mode);
+          sets.insert(sets.end(), more.begin(), more.end());
+        } catch (const wdsim::ConfigError& e) {
+          std::cerr << "wdsim: " << e.what() << "\n";
+          return kExitBadInput;
+        }
+      }
+      return run(scenario, sets, out_dir, seed, no_sweep, jobs);
+    }
     if (describe_cmd->parsed()) return describe(block);
   } catch (const wdsim::ConfigError& e) {
     // A block rejected a combination of values when it was built.

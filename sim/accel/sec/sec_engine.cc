@@ -211,7 +211,7 @@ SecEngine::Outcome SecEngine::compute(const Job& job, const std::vector<uint8_t>
   Outcome r;
   r.out = data;
   r.mac.assign(job.mac_bytes, 0);
-  if (!params_.compute_data) return r;  // timing-only: output = input, MAC = zeros
+  if (params_.timing_only()) return r;  // timing-only: output = input, MAC = zeros
 
   std::span<const uint8_t> in(data);
   std::span<const uint8_t> c_in = in.subspan(job.c_off, job.c_len);

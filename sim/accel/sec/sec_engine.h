@@ -55,7 +55,9 @@ struct SecEngineParams {
   double sm3_gbps;      // SM3 (plain and HMAC)
   double setup_latency_ns;
   uint64_t max_request_bytes;
-  bool compute_data;
+  std::string data_mode;  // "real": OpenSSL computes the bytes; "timing": sizes only
+
+  bool timing_only() const { return data_mode == "timing"; }
 
   void declare(ParamScope& s) {
     constexpr const char* kRateSource =
@@ -90,10 +92,11 @@ struct SecEngineParams {
           "Largest c_len / a_len accepted (larger -> bad_data_len)",
           "UADK drv/hisi_sec.c and kernel sec_crypto.c MAX_INPUT_DATA_LEN 0xFFFE00",
           Range::between(16, kSecLenMask));
-    s.add("compute_data", compute_data, true, "",
-          "Compute the crypto (false: timing-only mode, output = input bytes, MAC = zeros, "
-          "every MAC check passes; DMA and timing unchanged)",
-          "model option for large sweeps");
+    s.add_choice("data_mode", data_mode, "real", {"real", "timing"},
+                 "real: OpenSSL computes every output; timing: timing-only mode, output = input "
+                 "bytes, MAC = zeros, every MAC check passes (DMA and timing unchanged; programs "
+                 "skip verifying these outputs)",
+                 "model option for large sweeps (as the ZIP engine's data_mode)");
   }
 };
 

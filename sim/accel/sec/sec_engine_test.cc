@@ -384,7 +384,7 @@ TEST_F(SecEngineTest, RequestsQueueAtBusyCores) {
 }
 
 TEST_F(SecEngineTest, TimingOnlyModeMovesBytesWithoutCrypto) {
-  params_.compute_data = false;
+  params_.data_mode = "timing";
   Bytes pt(256, 0x42);
   BdRun r = cipher(kSecCAlgAes, kSecCModeCbc, true, Bytes(16, 1), Bytes(16, 2), pt);
   ASSERT_TRUE(r.bd.ok());
