@@ -27,6 +27,7 @@ Picoseconds ns_to_ps(double ns) {
 
 bool SimSpinLock::lock(OsInterface& os, Picoseconds spin, Picoseconds give_up,
                        Picoseconds handoff) {
+  os.sync_time();  // the test-and-set happens at the caller's own time
   if (!held_) {
     held_ = true;
     return true;

@@ -58,6 +58,10 @@ class OsInterface {
   // CPU work of the calling thread, in picoseconds.
   virtual void compute(Picoseconds cost) = 0;
   virtual Picoseconds now() = 0;
+  // Before touching memory other threads use without a system call (a lock word): a
+  // simulator that lets a thread's CPU work run ahead of simulated time brings it back here,
+  // so the access happens at the thread's own time. A real OS has nothing to do.
+  virtual void sync_time() {}
 
   // Busy-polls [va, va+len) until ready(bytes) is true, checking every poll_interval; the
   // thread is charged as busy the whole time but the model does not simulate each

@@ -30,7 +30,22 @@ void CpuContext::attach(CpuScheduler* scheduler, std::string name) {
   stats_ = scheduler->add_thread(std::move(name), own_stats_);
 }
 
-void CpuContext::busy(const sc_time& t) {
+void CpuContext::defer(const sc_time& t) {
+  if (quantum_ == SC_ZERO_TIME) {
+    busy(t);
+    return;
+  }
+  if (kill_now()) {
+    busy(t);  // throws the first time, returns afterwards
+    return;
+  }
+  pending_ += t;
+  if (pending_ >= quantum_) sync();
+}
+
+void CpuContext::busy(const sc_time& work) {
+  const sc_time t = work + pending_;
+  pending_ = SC_ZERO_TIME;
   if (dead_on_entry() || t <= SC_ZERO_TIME) return;
   if (!scheduler_) {
     // A core of its own: one wait, which terminate() can cut short.
@@ -66,6 +81,7 @@ void CpuContext::busy(const sc_time& t) {
 
 bool CpuContext::sleep_impl(const sc_time& timeout, const sc_core::sc_event& e,
                             const sc_core::sc_event* also, bool has_deadline) {
+  sync();
   if (dead_on_entry()) return false;
   const sc_time start = now();
   const sc_time deadline = has_deadline ? start + timeout : forever();
@@ -109,6 +125,7 @@ bool CpuContext::sleep(const sc_core::sc_event& e, const sc_core::sc_event& also
 
 bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e,
                            const sc_core::sc_event* also, bool has_deadline) {
+  sync();
   if (dead_on_entry()) return false;
   const sc_time deadline = has_deadline ? now() + timeout : forever();
   bool seen = false;
@@ -165,6 +182,7 @@ void CpuContext::terminate() {
   if (killed_) return;
   killed_ = true;
   if (uninterruptible_ > 0) return;  // acted on when the section ends
+  pending_ = SC_ZERO_TIME;           // the work it had not waited for never happens
   if (scheduler_) scheduler_->evict(*this);
   granted_ = false;
   // Delta notification: the thread's current wait ends now, whatever it waits for.
@@ -173,6 +191,7 @@ void CpuContext::terminate() {
 
 void CpuContext::uninterruptible_end() {
   if (--uninterruptible_ > 0 || !killed_) return;
+  pending_ = SC_ZERO_TIME;
   // The kill takes effect now: the core goes; the next busy/sleep/spin_wait throws (or, when
   // unwinding already, returns at once).
   if (scheduler_) scheduler_->evict(*this);

@@ -16,6 +16,14 @@
 // command, a command-queue sync, a SpinLock section) runs in an Uninterruptible section: a
 // kill takes effect when it ends, and a section entered while unwinding waits for real.
 //
+// Temporal decoupling (set_quantum): defer(t) adds CPU work to the thread's local time
+// without a wait, as tlm_utils::tlm_quantumkeeper does; the thread runs ahead of simulated time
+// by at most the quantum. Every other call (busy, sleep, spin_wait) first applies what was
+// deferred, so the thread's waits, its core's slices and its CPU time stay exactly as if each
+// step had been a wait; the caller syncs before anything others can observe (HostThread: MMIO,
+// system calls, polls, loads of device-shared memory, locks). local_now() is the thread's own
+// time. Without a quantum (the default: boot, IRQ and kernel contexts) defer is busy.
+//
 // Not modelled here: what the thread computes (callers pass the cost), caches and the cost of
 // refilling them after a switch (only context_switch_ns), CPU frequency.
 // A thread attached to a scheduler must wait only through these calls: a raw wait() would hold
@@ -58,8 +66,20 @@ class CpuContext {
   // busy/sleep/spin_wait. `name` names the thread in the scheduler's per-thread records.
   void attach(CpuScheduler* scheduler, std::string name);
 
-  // Runs `t` of CPU work on a core.
+  // Runs `t` of CPU work on a core (after what was deferred).
   void busy(const sc_core::sc_time& t);
+  // Temporal decoupling (see the header comment): how far the thread may run ahead of
+  // simulated time; zero turns it off.
+  void set_quantum(const sc_core::sc_time& q) { quantum_ = q; }
+  // CPU work the thread runs without waiting now; synchronises once a quantum has built up.
+  void defer(const sc_core::sc_time& t);
+  // Applies the deferred work (one busy); local time becomes simulated time.
+  void sync() {
+    if (pending_ > sc_core::SC_ZERO_TIME) busy(sc_core::SC_ZERO_TIME);
+  }
+  // The thread's own time: simulated time plus the deferred work.
+  sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() + pending_; }
+  const sc_core::sc_time& pending() const { return pending_; }
   // Blocking sleep (epoll, wait_for_completion, a mutex): the core is free while it waits and
   // taken again after. True if woken by `e`, false on timeout. Charges no CPU time: the
   // caller charges the switch away and the wake-up (HostCostParams sleep_ns, wakeup_ns).
@@ -113,8 +133,8 @@ class CpuContext {
     CpuContext& cpu_;
   };
 
-  // CPU time charged: work, spinning, context switches.
-  const sc_core::sc_time& busy_time() const { return stats_->busy; }
+  // CPU time charged: work (deferred work included), spinning, context switches.
+  sc_core::sc_time busy_time() const { return stats_->busy + pending_; }
   const CpuThreadStats& stats() const { return *stats_; }
   bool attached() const { return scheduler_ != nullptr; }
   bool holds_core() const { return state_ == State::kRunning; }
@@ -165,6 +185,8 @@ class CpuContext {
   int preempt_disabled_ = 0;
   int uninterruptible_ = 0;
   sc_core::sc_time slice_end_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time quantum_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time pending_ = sc_core::SC_ZERO_TIME;  // deferred CPU work not yet waited for
   std::function<void()> resume_hook_;
 };
 

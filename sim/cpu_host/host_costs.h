@@ -45,6 +45,7 @@ struct HostCostParams {
   double barrier_ns;             // dmb/dsb
   double poll_interval_ns;       // one busy-poll iteration on a CQE
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
+  double cpu_quantum_ns;  // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
   // Cores and the scheduler of the simulated threads (cpu_scheduler.h).
@@ -146,6 +147,14 @@ struct HostCostParams {
     s.add("poll_interval_ns", poll_interval_ns, 50.0, "ns",
           "One busy-poll iteration on a CQE (load that misses to the coherent line)",
           "guess: one cache-line transfer between cores/device", Range::min(0.001));
+    s.add("cpu_quantum_ns", cpu_quantum_ns, 1000.0, "ns",
+          "Temporal decoupling: how much CPU work a user thread runs ahead of simulated time "
+          "before it synchronises; it always synchronises first at MMIO, system calls, polls, "
+          "loads of queue memory, locks and sleeps, so results do not depend on it unless "
+          "threads share plain memory without those (0 = a wait per CPU step)",
+          "as tlm_utils::tlm_quantumkeeper's global quantum; a simulator-speed knob, not "
+          "hardware",
+          Range::between(0, 1e9));
     s.add("cmdq_poll_interval_ns", cmdq_poll_interval_ns, 100.0, "ns",
           "Period of the SMMU driver's CMDQ_CONS polling while it waits for a SYNC",
           "guess: one uncached register read per iteration", Range::min(0.001));

@@ -319,6 +319,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       try {
         bind();
         t->program->run(pt);
+        host.cpu().sync();  // the thread ends at its own time
       } catch (const ThreadTerminated&) {
         // Killed with its process: nothing more to do.
       } catch (const SimulatedSignal& s) {

@@ -18,12 +18,14 @@ constexpr uint64_t kCacheLine = 64;
 HostThread::HostThread(Kernel& kernel, Process& process, std::string name, CpuScheduler* scheduler)
     : kernel_(kernel), process_(process), name_(std::move(name)) {
   cpu_.attach(scheduler, name_);
+  cpu_.set_quantum(ns(kernel_.costs().cpu_quantum_ns));
 }
 
 bool HostThread::enter_syscall() {
   // A thread of a process that is exiting or dead does not reach the kernel: the call fails
   // (-ESRCH) rather than throwing, so runtime destructors that close queues stay safe.
   if (!process_.alive() || cpu_.terminated()) return false;
+  cpu_.sync();  // the kernel runs at the thread's own time
   // A kill (CpuContext::terminate) takes effect when the call returns, as SIGKILL does on the
   // way back to user space; only the kernel's interruptible sleeps end early (they watch the
   // kernel's signal event).
@@ -96,13 +98,15 @@ void HostThread::check_alive() const {
 void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
   check_alive();
   const Vma* vma = process_.find_vma(va);
+  // The queue memory a device writes (CQEs, status words): read at the thread's own time.
+  if (vma && vma->kind == VmaKind::kDeviceDus) cpu_.sync();
   if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.read(va, dst, len)) {
     check_alive();  // a torn-down process: SIGKILL, not SIGSEGV
     throw SimulatedSignal(name_ + ": load from unmapped address (SIGSEGV in the simulated process)",
                           SIGSEGV, va, name_);
   }
-  cpu_.busy(ns(kernel_.costs().cacheline_access_ns *
+  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
@@ -115,7 +119,7 @@ void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
     throw SimulatedSignal(name_ + ": store to unmapped address (SIGSEGV in the simulated process)",
                           SIGSEGV, va, name_);
   }
-  cpu_.busy(ns(kernel_.costs().cacheline_access_ns *
+  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
@@ -135,18 +139,22 @@ uint64_t HostThread::mmio_pa(rt::VirtAddr va, size_t len) {
 }
 
 void HostThread::mmio_write64(rt::VirtAddr va, uint64_t value) {
-  kernel_.mmio_write64(cpu_, mmio_pa(va, 8), value);
+  const uint64_t pa = mmio_pa(va, 8);
+  cpu_.sync();  // the device sees the store at the thread's own time
+  kernel_.mmio_write64(cpu_, pa, value);
 }
 
 uint32_t HostThread::mmio_read32(rt::VirtAddr va) {
-  return kernel_.mmio_read32(cpu_, mmio_pa(va, 4));
+  const uint64_t pa = mmio_pa(va, 4);
+  cpu_.sync();
+  return kernel_.mmio_read32(cpu_, pa);
 }
 
-void HostThread::barrier() { cpu_.busy(ns(kernel_.costs().barrier_ns)); }
+void HostThread::barrier() { cpu_.defer(ns(kernel_.costs().barrier_ns)); }
 
-void HostThread::compute(rt::Picoseconds cost) { cpu_.busy(ps(cost)); }
+void HostThread::compute(rt::Picoseconds cost) { cpu_.defer(ps(cost)); }
 
-rt::Picoseconds HostThread::now() { return to_ps(sc_core::sc_time_stamp()); }
+rt::Picoseconds HostThread::now() { return to_ps(cpu_.local_now()); }
 
 uint64_t HostThread::mmap_anonymous(uint64_t len, bool populate, int* err) {
   if (!enter_syscall()) return (*err = -ESRCH), 0;
@@ -180,6 +188,7 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
                              const std::function<bool(const uint8_t*)>& ready,
                              rt::Picoseconds poll_interval, rt::Picoseconds timeout) {
   if (poll_interval == 0) poll_interval = 1;
+  cpu_.sync();
   std::vector<uint8_t> buf(len);
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const sc_core::sc_time deadline = start + ps(timeout);
@@ -225,6 +234,7 @@ bool HostThread::spin_until(WaitPoint* point, const std::function<bool()>& ready
                             uint64_t* polls) {
   auto* wp = dynamic_cast<EventWaitPoint*>(point);
   if (!wp) return OsInterface::spin_until(point, ready, poll_interval, timeout, polls);
+  cpu_.sync();
   const sc_core::sc_time deadline = sc_core::sc_time_stamp() + ps(timeout);
   while (!ready()) {
     check_alive();  // killed while spinning: SIGKILL
