@@ -45,7 +45,7 @@ struct HostCostParams {
   double barrier_ns;             // dmb/dsb
   double poll_interval_ns;       // one busy-poll iteration on a CQE
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
-  double cpu_quantum_ns;  // how far a user thread's CPU work may run ahead (cpu_context.h)
+  double cpu_quantum_ns;         // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
   // Cores and the scheduler of the simulated threads (cpu_scheduler.h).

@@ -107,7 +107,7 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
                           SIGSEGV, va, name_);
   }
   cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
-               static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
 void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
@@ -120,7 +120,7 @@ void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
                           SIGSEGV, va, name_);
   }
   cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
-               static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
 uint64_t HostThread::mmio_pa(rt::VirtAddr va, size_t len) {
