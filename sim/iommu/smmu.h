@@ -49,7 +49,6 @@
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/iommu/address_space_stats.h"
-#include "sim/iommu/ats.h"
 #include "sim/iommu/command_queue.h"
 #include "sim/iommu/config_cache.h"
 #include "sim/iommu/event_queue.h"
@@ -61,6 +60,7 @@
 #include "sim/iommu/stall_table.h"
 #include "sim/iommu/table_walker.h"
 #include "sim/iommu/walk_cache.h"
+#include "sim/pcie/ats.h"
 
 namespace wdsim {
 
@@ -70,7 +70,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   tlm_utils::simple_initiator_socket<Smmu> mem;    // physical memory
   tlm_utils::simple_target_socket<Smmu> regs;      // the register page (CPU MMIO)
   // Fault/ATS side (fault_handling.cc, smmu_ats.cc; all three may stay unbound):
-  // ATS Translation Requests and PRI Page Requests from endpoints (sim/iommu/ats.h).
+  // ATS Translation Requests and PRI Page Requests from endpoints (sim/pcie/ats.h).
   tlm_utils::simple_target_socket_optional<Smmu> ats;
   // ATS Invalidate Requests (CMD_ATC_INV) and PRG Responses (CMD_PRI_RESP) to endpoints.
   tlm_utils::simple_initiator_socket_optional<Smmu> ats_inv_pri;
