@@ -17,10 +17,19 @@
 // (no-ops); ATC_INV, PRI_RESP, RESUME, STALL_TERM when the sink supports them (ATS, PRI, stall
 // model), executed by the sink. CMD_SYNC also waits for the ATC invalidations sent before it
 // (CERROR_ATC_INV_SYNC when one failed or timed out). CERROR_ILL: TLBI_EL2_* (no IDR0.HYP),
-// anything else. Stats: "<component>.cmds.<name>" counts
-// and "<component>.cmd_time_ns.<name>" (PROD write to completion).
+// anything else. The Smmu's side (what each command does to its caches, stalled transactions
+// and endpoints) is its CommandSink, at the end of command_queue.cc.
+//
+// Stats, registered when the queue is built for every command it can execute:
+// "<component>.cmds.<name>" counts and "<component>.cmd_time_ns.<name>" (PROD write to
+// completion), "<component>.cmds.errors" (commands that stopped the queue) and
+// "<component>.cmds.msi_errors" (CMD_SYNC MSI writes that failed).
+//
+// Facts: Arm IHI 0070 ch. 4 (commands) and 7.1 (command queue errors), Linux arm-smmu-v3.c
+// (CMDQ_OP_*, CMDQ_ERR_*).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <systemc>
@@ -96,6 +105,10 @@ class CommandQueue {
   CommandSink& sink_;
   SimEnv& env_;
   std::string component_;
+  Counter& errors_;
+  Counter& msi_errors_;
+  std::array<Counter*, 256> executed_{};   // cmds.<name>, by opcode (executable ones)
+  std::array<Histogram*, 256> time_ns_{};  // cmd_time_ns.<name>, by opcode (executable ones)
   TimingServer server_;
   uint64_t base_reg_ = 0;
   uint32_t prod_ = 0;

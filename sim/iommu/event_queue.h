@@ -2,10 +2,11 @@
 // EVTQ_PROD owned by the SMMU and EVTQ_CONS by software). When the queue is full the record
 // is dropped and EVTQ_PROD.OVFLG toggles (if the previous overflow was acknowledged through
 // EVTQ_CONS.OVACKFLG), as Arm IHI 0070 7.4 describes. Records are written through the SMMU's
-// memory port as posted writes: they do not delay the transaction that faulted.
+// memory port as posted writes: they do not delay the transaction that faulted. The record
+// format is smmu_formats.h's EventRecord; the Smmu sends the queue's MSI when a record goes into
+// an empty queue (fault_handling.cc, smmu_msi.cc) and notifies Smmu::event_posted().
 //
-// Not modelled: the event queue MSI/wired interrupt (IRQ_CTRL, EVTQ_IRQ_CFG*): the Smmu
-// notifies an sc_event instead; the MSI is a later issue.
+// Not modelled: the wired interrupt, event merging, the record write's memory attributes.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Parameters of the SMMU's fault, PRI, ATS and interrupt side (sim/iommu/fault_handling.h,
-// pri_queue.h, ats.h): the stall model and its limits, the PRI queue, ATS translation
+// Parameters of the SMMU's fault, PRI and ATS side (fault_handling.cc, pri_queue.h, smmu_ats.cc;
+// the messages in sim/pcie/ats.h): the stall model and its limits, the PRI queue, ATS translation
 // requests and ATC invalidation, and the cost of the commands that serve them. Members of
 // SmmuParams as system.smmu.stall.*, system.smmu.pri.*, system.smmu.ats.*.
 #pragma once

@@ -1,5 +1,5 @@
-// The SMMU's own memory accesses (stream table, CD table and translation-table reads, event
-// records, CMD_SYNC MSIs, command fetches) as seen by its parts: a physical address, a buffer
+// The SMMU's own memory accesses (stream table, CD table and translation-table reads, command
+// fetches, event and PRI records, CMD_SYNC MSIs) as seen by its parts: a physical address, a buffer
 // and the loosely-timed annotated delay `t` (relative to sc_time_stamp()), which each access
 // advances by its latency. The Smmu implements it on its `mem` initiator socket; tests can
 // implement it on a map.

@@ -12,11 +12,11 @@
 #include <systemc>
 
 #include "sim/base/stats.h"
-#include "sim/iommu/ats.h"
 #include "sim/iommu/mem_port.h"
 #include "sim/iommu/output_queue.h"
 #include "sim/iommu/pri_formats.h"
 #include "sim/iommu/smmu_formats.h"
+#include "sim/pcie/ats.h"
 
 namespace wdsim::smmu {
 

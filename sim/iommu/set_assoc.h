@@ -1,7 +1,7 @@
 // A set-associative array of entries with a replacement policy: the one implementation every
 // translation cache uses (the SMMU's micro-TLB, main TLB, walk caches and configuration cache,
-// and the device ATC). The caller computes the set index and says which entry
-// it wants; the array keeps validity, recency (LRU), insertion order (FIFO) or draws the
+// and the device ATC, sim/accel/ats/atc.h). The caller computes the set index and says which
+// entry it wants; the array keeps validity, recency (LRU), insertion order (FIFO) or draws the
 // victim from a named random stream (deterministic for a given seed). Lookups and evictions
 // are what hardware does; there is no timing here (each cache charges its lookup latency).
 //

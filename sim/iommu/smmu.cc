@@ -35,8 +35,13 @@ Smmu::Smmu(sc_core::sc_module_name name, const SmmuParams& p, SimEnv& env)
                               "Misses that waited for an in-flight walk of their page")),
       aborts_gbpa_(env.stats().counter(component_ + ".aborts.gbpa",
                                        "Transactions aborted without an event")),
-      aborts_ste_(env.stats().counter(component_ + ".aborts.ste",
-                                      "Transactions aborted without an event")) {
+      aborts_ste_(
+          env.stats().counter(component_ + ".aborts.ste", "Transactions aborted without an event")),
+      fault_stats_(env.stats(), component_),
+      cmd_stats_(env.stats(), component_),
+      ats_stats_(env.stats(), component_),
+      evtq_msi_(smmu::kRegEvtqIrqCfg0, "evtq", env.stats(), component_),
+      priq_msi_(smmu::kRegPriqIrqCfg0, "priq", env.stats(), component_) {
   for (size_t id = 0; id < faults_by_id_.size(); ++id) {
     faults_by_id_[id] = &env.stats().counter(
         component_ + ".faults." + smmu::event_id_key(static_cast<uint8_t>(id)), "Faults by type");

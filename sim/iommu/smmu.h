@@ -2,14 +2,16 @@
 // is translated (micro-TLB by stream; STE by StreamID from a linear or 2-level stream table; CD
 // by SubstreamID from a linear or 2-level CD table; main TLB; stage-1, stage-2 or nested walk
 // with the walk cache, see table_walker.h) and goes out on `mem` at the physical address, one
-// access per 4 KiB page piece. Software drives it through the real
-// register page on `regs` (offsets in smmu_formats.h): CR0/CR0ACK, GBPA, STRTAB_BASE(_CFG),
-// CMDQ_BASE/PROD/CONS, EVTQ_BASE/PROD/CONS, GERROR/GERRORN, IDR0-5.
+// access per 4 KiB page piece. Software drives it through the real register page on `regs`
+// (offsets in smmu_formats.h): CR0/CR0ACK, GBPA, IRQ_CTRL, STRTAB_BASE(_CFG), CMDQ_BASE/PROD/CONS,
+// EVTQ_BASE/PROD/CONS, PRIQ_BASE/PROD/CONS, *_IRQ_CFG*, GERROR/GERRORN, IDR0-5.
 //
-// Parts (split like gem5's smmu_v3): smmu_formats (bit layouts), config_cache (STE/CD cache),
-// io_tlb (micro-TLB and main TLB), walk_cache, table_walker (+ vmsa geometry), command_queue,
-// event_queue; this file is the glue, smmu_translate.cc
-// the translation pipeline, smmu_regs.cc the register page.
+// Parts (split like gem5's smmu_v3): smmu_formats and pri_formats (bit layouts), config_cache
+// (STE/CD cache), io_tlb (micro-TLB and main TLB), walk_cache, table_walker (+ vmsa geometry),
+// command_queue, event_queue and pri_queue (output_queue), stall_table. The Smmu itself: smmu.cc
+// the DMA path and the glue, smmu_translate.cc the translation pipeline, command_queue.cc what
+// each command does (the CommandSink), fault_handling.cc events and the stall model, smmu_ats.cc
+// the ATS/PRI messages, smmu_msi.cc the interrupt MSIs, smmu_regs.cc the register page.
 //
 // Faults abort the transaction: an event record goes to the event queue (when CR0.EVTQEN, and
 // for stage-1 faults only when CD.R), IoAttrs.fault says why, and the response is
@@ -28,7 +30,7 @@
 // DMA initiators must be SC_THREADs), the PRI queue and CMD_PRI_RESP, ATS Translation Requests
 // on `ats` and ATC invalidation on `ats_inv_pri` (CMD_SYNC waits for it), EVTQ/PRIQ MSIs.
 //
-// Not modelled yet: HTTU, GERROR interrupts, secure state. Facts: Arm IHI 0070, Linux
+// Not modelled: HTTU, GERROR interrupts, secure state. Facts: Arm IHI 0070, Linux
 // drivers/iommu/arm/arm-smmu-v3/.
 #pragma once
 
@@ -49,7 +51,6 @@
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/iommu/address_space_stats.h"
-#include "sim/iommu/ats.h"
 #include "sim/iommu/command_queue.h"
 #include "sim/iommu/config_cache.h"
 #include "sim/iommu/event_queue.h"
@@ -61,6 +62,7 @@
 #include "sim/iommu/stall_table.h"
 #include "sim/iommu/table_walker.h"
 #include "sim/iommu/walk_cache.h"
+#include "sim/pcie/ats.h"
 
 namespace wdsim {
 
@@ -70,7 +72,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   tlm_utils::simple_initiator_socket<Smmu> mem;    // physical memory
   tlm_utils::simple_target_socket<Smmu> regs;      // the register page (CPU MMIO)
   // Fault/ATS side (fault_handling.cc, smmu_ats.cc; all three may stay unbound):
-  // ATS Translation Requests and PRI Page Requests from endpoints (sim/iommu/ats.h).
+  // ATS Translation Requests and PRI Page Requests from endpoints (sim/pcie/ats.h).
   tlm_utils::simple_target_socket_optional<Smmu> ats;
   // ATS Invalidate Requests (CMD_ATC_INV) and PRG Responses (CMD_PRI_RESP) to endpoints.
   tlm_utils::simple_initiator_socket_optional<Smmu> ats_inv_pri;
@@ -163,12 +165,15 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   Outcome fault(const Request& req, smmu::EventId id, sc_core::sc_time& t, bool record = true,
                 uint64_t fetch_addr = 0, const smmu::WalkFault* wf = nullptr);
   Outcome abort_silently(const char* why, Counter& count, sc_core::sc_time& t);
-  // CommandSink.
+  // CommandSink (command_queue.cc).
   void apply_command(const smmu::Command& c) override;
   void command_error(uint8_t cerror) override;
+  bool device_command_cost(uint8_t op, sc_core::sc_time* cost) const override;
+  void device_command(const smmu::Command& c, const sc_core::sc_time& done) override;
+  smmu::SyncWait sync_wait(const sc_core::sc_time& done) override;
 
-  // ---- Stall model, PRI, ATS, interrupts (fault_handling.cc, smmu_ats.cc) ----
-  // translate(), then while the transaction is stalled: wait for software's answer and retry,
+  // ---- Events, stall model (fault_handling.cc), ATS and PRI (smmu_ats.cc), MSIs (smmu_msi.cc)
+  // ---- translate(), then while the transaction is stalled: wait for software's answer and retry,
   // abort or terminate it. May wait(): the caller's `t` is synchronised first.
   Outcome translate_or_stall(const Request& req, sc_core::sc_time& t);
   // A stage-1 fault (or a walk abort) after the CD: stall, ATS R=W=0, or record and abort.
@@ -180,21 +185,29 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   // Writes an event record (when EVTQEN), notifies event_posted, sends the MSI when the queue
   // went non-empty. True when written.
   bool post_event(const smmu::EventRecord& e, const sc_core::sc_time& t);
-  void send_msi(uint32_t cfg0_reg, const char* which, const sc_core::sc_time& t);
-  uint32_t plain_reg(uint32_t offset) const;
-  uint32_t fault_idr(unsigned n) const;  // IDR bits for stall, PRI, ATS
+  // An interrupt that signals with an MSI: its *_IRQ_CFG0 register and its stats
+  // <basename>.irq.<name>.{msis,msi_errors,no_address}, registered when built.
+  struct MsiSource {
+    MsiSource(uint32_t cfg0, const char* which, StatsRegistry& stats, const std::string& component);
+    uint32_t cfg0_reg;
+    const char* name;  // "evtq", "priq": the trace field and the stats key
+    Counter& msis;
+    Counter& msi_errors;
+    Counter& no_address;
+  };
+  // Writes the source's MSI (*_IRQ_CFG1 to the *_IRQ_CFG0 address), unless the address is zero.
+  void send_msi(const MsiSource& src, const sc_core::sc_time& t);
   void ats_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void ats_translation_request(AtsMessage& m, sc_core::sc_time& t);
   void ats_page_request(AtsMessage& m, sc_core::sc_time& t);
   void auto_prg_response(const AtsMessage& req, bool keep_pasid, uint8_t code,
                          const sc_core::sc_time& t);
   bool send_to_endpoint(AtsMessage& m, sc_core::sc_time& t);
-  bool device_command_cost(uint8_t op, sc_core::sc_time* cost) const override;
-  void device_command(const smmu::Command& c, const sc_core::sc_time& done) override;
-  smmu::SyncWait sync_wait(const sc_core::sc_time& done) override;
 
   // ---- Register page (smmu_regs.cc) ----
   uint32_t idr(unsigned n) const;
+  uint32_t fault_idr(unsigned n) const;       // IDR bits for stall, PRI, ATS
+  uint32_t plain_reg(uint32_t offset) const;  // a stored register (IRQ_CFG*), 0 if never written
   bool smmu_enabled() const { return (cr0_ & smmu::kCr0SmmuEn) != 0; }
   bool evtq_enabled() const { return (cr0_ & smmu::kCr0EvtqEn) != 0; }
 
@@ -244,6 +257,40 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   std::array<Counter*, 256> faults_by_id_{};
   Counter& aborts_gbpa_;  // aborts.gbpa: GBPA.ABORT with SMMUEN clear
   Counter& aborts_ste_;   // aborts.ste: STE.Config abort
+  // Registered when built, each next to where it is counted; keys under "<basename>.".
+  struct FaultStats {  // fault_handling.cc
+    FaultStats(StatsRegistry& stats, const std::string& component);
+    Counter& stalled;                   // stall.stalled
+    Counter& unreported;                // stall.unreported
+    Counter& over_limit;                // stall.over_limit
+    Histogram& service_time_ns;         // stall.service_time_ns
+    std::array<Counter*, 3> answers{};  // stall.answers.<retry|terminate|abort>, by StallAction
+    // By event id, for the stallable faults (F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION):
+    std::array<Histogram*, 256> fault_service_ns{};  // fault_service_ns.<fault>
+    std::array<Counter*, 256> ats_no_access{};       // ats.no_access.<fault>
+  };
+  struct CommandStats {  // command_queue.cc
+    CommandStats(StatsRegistry& stats, const std::string& component);
+    Counter& atc_invalidations;               // ats.atc_invalidations
+    Counter& atc_inv_unrouted;                // ats.atc_inv_unrouted
+    Counter& atc_inv_timeouts;                // ats.atc_inv_timeouts
+    Histogram& pri_service_time_ns;           // pri.service_time_ns
+    Counter& resume_no_match;                 // stall.resume_no_match
+    Counter& terminated_by_stall_term;        // stall.terminated_by_stall_term
+    std::array<Counter*, 3> pri_responses{};  // pri.responses.<deny|fail|success>
+  };
+  struct AtsStats {  // smmu_ats.cc
+    AtsStats(StatsRegistry& stats, const std::string& component);
+    Counter& translation_requests;  // ats.translation_requests
+    Counter& unsupported;           // ats.unsupported
+    Counter& page_requests;         // pri.page_requests
+    Counter& auto_responses;        // pri.auto_responses
+  };
+  FaultStats fault_stats_;
+  CommandStats cmd_stats_;
+  AtsStats ats_stats_;
+  MsiSource evtq_msi_;
+  MsiSource priq_msi_;
 };
 
 }  // namespace wdsim

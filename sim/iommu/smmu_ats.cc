@@ -1,7 +1,10 @@
 // The Smmu's `ats` socket: ATS Translation Requests (translated like a DMA but without data,
-// no stall, stage-1 faults answered R=W=0) and PRI Page Requests (into the PRI queue, with the
-// automatic PRG responses of Arm IHI 0070 8.1/8.2), plus messages to endpoints on
-// `ats_inv_pri`.
+// no stall, stage-1 faults answered R=W=0) and PRI Page Requests (into the PRI queue, with its
+// interrupt and the automatic PRG responses of Arm IHI 0070 8.1/8.2), plus sending messages to
+// endpoints on `ats_inv_pri` (PRG Responses here and from CMD_PRI_RESP, ATS Invalidate Requests
+// from CMD_ATC_INV: command_queue.cc). Messages: sim/pcie/ats.h.
+#include <string>
+
 #include "sim/iommu/smmu.h"
 
 namespace wdsim {
@@ -10,7 +13,16 @@ using sc_core::sc_time;
 
 namespace {
 constexpr uint64_t kPageBytes = 4096;
+constexpr uint16_t kPrgIndexMask = 0x1ff;  // 9-bit Page Request Group Index
 }  // namespace
+
+Smmu::AtsStats::AtsStats(StatsRegistry& stats, const std::string& c)
+    : translation_requests(
+          stats.counter(c + ".ats.translation_requests", "ATS Translation Requests")),
+      unsupported(stats.counter(c + ".ats.unsupported", "Translation Requests answered UR")),
+      page_requests(stats.counter(c + ".pri.page_requests", "PRI Page Requests received")),
+      auto_responses(
+          stats.counter(c + ".pri.auto_responses", "PRG Responses the SMMU generated itself")) {}
 
 bool Smmu::send_to_endpoint(AtsMessage& m, sc_time& t) {
   if (ats_inv_pri.size() == 0) return false;
@@ -46,13 +58,13 @@ void Smmu::ats_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
 }
 
 void Smmu::ats_translation_request(AtsMessage& m, sc_time& t) {
-  env_.stats().counter(component_ + ".ats.translation_requests", "ATS Translation Requests").inc();
+  ats_stats_.translation_requests.inc();
   t += ns(p_.ats.translate_cost_ns);
   AtsCompletion& c = m.completion;
   c = AtsCompletion{};
   if (!p_.ats.enabled || !smmu_enabled()) {
     c.status = AtsStatus::kUnsupportedRequest;
-    env_.stats().counter(component_ + ".ats.unsupported", "Translation Requests answered UR").inc();
+    ats_stats_.unsupported.inc();
     return;
   }
   Request req;
@@ -99,9 +111,7 @@ void Smmu::ats_translation_request(AtsMessage& m, sc_time& t) {
 
 void Smmu::auto_prg_response(const AtsMessage& req, bool keep_pasid, uint8_t code,
                              const sc_time& t) {
-  env_.stats()
-      .counter(component_ + ".pri.auto_responses", "PRG Responses the SMMU generated itself")
-      .inc();
+  ats_stats_.auto_responses.inc();
   AtsMessage m;
   m.kind = AtsMsgKind::kPrgResponse;
   m.sid = req.sid;
@@ -114,7 +124,7 @@ void Smmu::auto_prg_response(const AtsMessage& req, bool keep_pasid, uint8_t cod
 }
 
 void Smmu::ats_page_request(AtsMessage& m, sc_time& t) {
-  env_.stats().counter(component_ + ".pri.page_requests", "PRI Page Requests received").inc();
+  ats_stats_.page_requests.inc();
   t += ns(p_.pri.page_request_cost_ns);
   // PRIQEN = 0 (or SMMUEN = 0, or no PRI): discarded with an automatic Response Failure.
   if (!p_.pri.enabled || !smmu_enabled() || (cr0_ & smmu::kCr0PriqEn) == 0) {
@@ -130,7 +140,7 @@ void Smmu::ats_page_request(AtsMessage& m, sc_time& t) {
   r.read = m.read;
   r.write = m.write;
   r.last = m.last;
-  r.prg_index = m.prg_index & 0x1ff;
+  r.prg_index = m.prg_index & kPrgIndexMask;
   r.addr = m.addr;
   const bool was_empty = priq_->empty();
   switch (priq_->post(r, t)) {
@@ -142,7 +152,7 @@ void Smmu::ats_page_request(AtsMessage& m, sc_time& t) {
                         tf_hex("addr", r.addr), tf("prgi", r.prg_index), tf("last", r.last)},
                        t);
       if (was_empty && (irq_ctrl_ & smmu::kIrqCtrlPriqIrqEn)) {
-        send_msi(smmu::kRegPriqIrqCfg0, "priq", t);
+        send_msi(priq_msi_, t);
       }
       return;
     case smmu::PriQueue::PostResult::kOverflow:

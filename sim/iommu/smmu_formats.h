@@ -1,7 +1,10 @@
-// Arm SMMUv3 in-memory and register formats, bit for bit: register offsets and fields, the
-// Stream Table Entry (STE, 64 B), the Context Descriptor (CD, 64 B), command queue entries
-// (16 B) and event queue records (32 B). Pure C++ (no SystemC): the kernel model uses the
-// encoders to build tables and commands in simulated memory, the SMMU model uses the decoders.
+// Arm SMMUv3 in-memory and register formats, bit for bit: register offsets and fields, queue base
+// and pointer registers, the Stream Table Entry (STE, 64 B), the Context Descriptor (CD, 64 B),
+// level-1 stream and CD descriptors, command queue entries (16 B, with Linux's range TLBI
+// splitting) and event queue records (32 B). Pure C++ (no SystemC), encoders and decoders of each:
+// the kernel model builds tables and commands in simulated memory and decodes event records; the
+// SMMU model decodes tables and commands and encodes event records. The PRI queue's record is in
+// pri_formats.h.
 //
 // Facts from Linux drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.h (v6.x) and Arm IHI 0070
 // (SMMUv3 architecture). Register offsets are the SMMU page-0 offsets; the event/PRI queue

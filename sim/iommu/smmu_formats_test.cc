@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "sim/base/bits.h"
+
 namespace wdsim::smmu {
 namespace {
 
@@ -186,6 +188,58 @@ TEST(SmmuFormats, EventBitsAndRoundTrip) {
   encode_event(f, w);
   EXPECT_EQ(w[3], 0x12345678u & ~7u);
   EXPECT_EQ(decode_event(w).fetch_addr, 0x12345678u & ~7u);
+}
+
+TEST(SmmuFormats, EventRecordEveryFieldAtItsLinuxBit) {
+  // Linux EVTQ_0_* / EVTQ_1_* / EVTQ_2_ADDR / EVTQ_3_IPA (arm-smmu-v3.h).
+  EventRecord e;
+  e.id = static_cast<uint8_t>(EventId::kFPermission);
+  e.ssv = true;
+  e.ssid = 0xfffff;  // 20 bits
+  e.sid = 0xffff'ffff;
+  e.stag = 0xbeef;
+  e.stall = true;
+  e.pnu = true;
+  e.ind = true;
+  e.rnw = true;
+  e.s2 = true;
+  e.clss = static_cast<uint8_t>(EventClass::kTt);
+  e.tt_read = true;
+  e.input_addr = 0xffff'8000'1234'5678ull;
+  e.ipa = 0x000f'ffff'ffff'f000ull;
+  uint64_t w[kEvtDwords];
+  encode_event(e, w);
+  EXPECT_EQ(get_bits(w[0], 7, 0), 0x13u);
+  EXPECT_EQ(get_bits(w[0], 10, 8), 0u);
+  EXPECT_TRUE(get_bit(w[0], 11));
+  EXPECT_EQ(get_bits(w[0], 31, 12), 0xfffffu);
+  EXPECT_EQ(get_bits(w[0], 63, 32), 0xffff'ffffu);
+  EXPECT_EQ(get_bits(w[1], 15, 0), 0xbeefu);
+  EXPECT_EQ(get_bits(w[1], 30, 16), 0u);
+  EXPECT_TRUE(get_bit(w[1], 31));  // Stall
+  EXPECT_FALSE(get_bit(w[1], 32));
+  EXPECT_TRUE(get_bit(w[1], 33));  // PnU
+  EXPECT_TRUE(get_bit(w[1], 34));  // InD
+  EXPECT_TRUE(get_bit(w[1], 35));  // RnW
+  EXPECT_EQ(get_bits(w[1], 38, 36), 0u);
+  EXPECT_TRUE(get_bit(w[1], 39));         // S2
+  EXPECT_EQ(get_bits(w[1], 41, 40), 1u);  // Class TT
+  EXPECT_EQ(get_bits(w[1], 43, 42), 0u);
+  EXPECT_TRUE(get_bit(w[1], 44));  // TT_READ
+  EXPECT_EQ(get_bits(w[1], 63, 45), 0u);
+  EXPECT_EQ(w[2], e.input_addr);
+  EXPECT_EQ(w[3], 0x000f'ffff'ffff'f000ull);  // IPA[51:12]
+  const EventRecord d = decode_event(w);
+  EXPECT_EQ(d.stag, e.stag);
+  EXPECT_TRUE(d.stall && d.ind && d.s2 && d.tt_read);
+  EXPECT_EQ(d.clss, e.clss);
+  EXPECT_EQ(d.ipa, e.ipa);
+  EXPECT_EQ(d.sid, e.sid);
+  EXPECT_EQ(d.ssid, e.ssid);
+  // DW3 keeps only IPA[51:12] (or FetchAddr[51:3]).
+  e.ipa = ~uint64_t{0};
+  encode_event(e, w);
+  EXPECT_EQ(w[3], bit_mask(51, 12));
 }
 
 TEST(SmmuFormats, QueuePointersAndBaseRegisters) {

@@ -1,7 +1,10 @@
-// The Smmu register page: IDRs describing what is modelled, CR0 with immediate CR0ACK, GBPA,
-// GERROR/GERRORN, the stream table base, and the command and event queue registers. 64-bit
-// registers may be accessed as one 64-bit access or two 32-bit halves.
+// The Smmu register page: IDRs describing what is modelled (with the stall model, PRI and ATS as
+// configured), CR0 with immediate CR0ACK, GBPA, IRQ_CTRL, GERROR/GERRORN, the stream table base,
+// the command, event and PRI queue registers, and the interrupt configuration registers
+// (*_IRQ_CFG*, stored for smmu_msi.cc). 64-bit registers may be accessed as one 64-bit access or
+// two 32-bit halves.
 #include <cstring>
+#include <string>
 
 #include "sim/base/bits.h"
 #include "sim/iommu/smmu.h"
@@ -15,6 +18,8 @@ namespace {
 
 constexpr uint32_t kAidrSmmuV3_2 = 2;        // ArchMinorRev: range TLBI (IDR3.RIL) is v3.2
 constexpr uint32_t kCr0WritableBits = 0x1f;  // ATSCHK, CMDQEN, EVTQEN, PRIQEN, SMMUEN
+constexpr uint32_t kIdr3Pps = 1u << 1;       // PRG responses to PASID requests keep the PASID
+constexpr unsigned kIdr5StallMaxLo = 16;
 
 void set_lo(uint64_t& r, uint32_t v) { r = (r & ~0xffffffffull) | v; }
 void set_hi(uint64_t& r, uint32_t v) { r = (r & 0xffffffffull) | (uint64_t{v} << 32); }
@@ -30,7 +35,35 @@ uint32_t oas_encoding(unsigned bits) {
   return enc;
 }
 
+uint32_t stall_model_bits(const std::string& model) {
+  if (model == "terminate") return kIdr0StallModelTerminate;
+  if (model == "force") return kIdr0StallModelForce;
+  return kIdr0StallModelStall;
+}
+
 }  // namespace
+
+uint32_t Smmu::fault_idr(unsigned n) const {
+  switch (n) {
+    case 0:
+      return (stall_model_bits(p_.stall.model) << kIdr0StallModelLo) |
+             (p_.pri.enabled ? kIdr0Pri : 0) | (p_.ats.enabled ? kIdr0Ats : 0);
+      // TERM_MODEL[26] = 0: CMD_RESUME can terminate with RAZ/WI (Ab = 0).
+    case 1:
+      return p_.pri.enabled ? (p_.pri.max_log2_entries << kIdr1PriqsLo) : 0;
+    case 3:
+      return p_.pri.enabled ? kIdr3Pps : 0;
+    case 5:
+      return p_.stall.model == "terminate" ? 0 : (p_.stall.max_stalled << kIdr5StallMaxLo);
+    default:
+      return 0;
+  }
+}
+
+uint32_t Smmu::plain_reg(uint32_t offset) const {
+  auto it = plain_regs_.find(offset);
+  return it == plain_regs_.end() ? 0 : it->second;
+}
 
 uint32_t Smmu::idr(unsigned n) const {
   switch (n) {
@@ -118,10 +151,8 @@ uint32_t Smmu::read_reg32(uint32_t offset, const sc_time& at) {
       return priq_->prod();
     case kRegPriqCons:
       return priq_->cons();
-    default: {
-      auto it = plain_regs_.find(offset);
-      return it == plain_regs_.end() ? 0 : it->second;
-    }
+    default:
+      return plain_reg(offset);
   }
 }
 

@@ -72,6 +72,56 @@ struct Basic {
 const sc_time kColdTranslation =
     ns(kLookupNs + kMemNs /*STE*/ + kMemNs /*CD*/ + 4 * (kMemNs + kStepNs) /*4 levels*/);
 
+TEST(Smmu, EveryStatIsRegisteredWhenBuilt) {
+  SmmuHarness h(test_params(), kMemNs);
+  const StatsRegistry& stats = h.env.stats();
+  for (const char* key : {"smmu.cmds.sync",
+                          "smmu.cmds.cfgi_ste",
+                          "smmu.cmds.tlbi_nh_va",
+                          "smmu.cmds.atc_inv",
+                          "smmu.cmds.pri_resp",
+                          "smmu.cmds.resume",
+                          "smmu.cmds.stall_term",
+                          "smmu.cmds.errors",
+                          "smmu.cmds.msi_errors",
+                          "smmu.stall.stalled",
+                          "smmu.stall.unreported",
+                          "smmu.stall.over_limit",
+                          "smmu.stall.answers.retry",
+                          "smmu.stall.answers.abort",
+                          "smmu.stall.answers.terminate",
+                          "smmu.stall.resume_no_match",
+                          "smmu.stall.terminated_by_stall_term",
+                          "smmu.ats.translation_requests",
+                          "smmu.ats.unsupported",
+                          "smmu.ats.no_access.f_translation",
+                          "smmu.ats.no_access.f_permission",
+                          "smmu.ats.atc_invalidations",
+                          "smmu.ats.atc_inv_unrouted",
+                          "smmu.ats.atc_inv_timeouts",
+                          "smmu.pri.page_requests",
+                          "smmu.pri.auto_responses",
+                          "smmu.pri.responses.success",
+                          "smmu.pri.responses.deny",
+                          "smmu.pri.responses.fail",
+                          "smmu.irq.evtq.msis",
+                          "smmu.irq.evtq.msi_errors",
+                          "smmu.irq.evtq.no_address",
+                          "smmu.irq.priq.msis"}) {
+    const Counter* c = stats.find_counter(key);
+    ASSERT_NE(c, nullptr) << key;
+    EXPECT_EQ(c->value(), 0u) << key;
+  }
+  for (const char* key : {"smmu.cmd_time_ns.sync", "smmu.stall.service_time_ns",
+                          "smmu.fault_service_ns.f_translation", "smmu.pri.service_time_ns"}) {
+    const Histogram* hist = stats.find_histogram(key);
+    ASSERT_NE(hist, nullptr) << key;
+    EXPECT_EQ(hist->count(), 0u) << key;
+  }
+  // Commands the queue refuses (CERROR_ILL) have no stats.
+  EXPECT_EQ(stats.find_counter("smmu.cmds.tlbi_el2_all"), nullptr);
+}
+
 TEST(Smmu, ColdWalkCostsSteCdAndFourDescriptorsThenHitCostsLookup) {
   Basic b;
   auto& h = b.h;

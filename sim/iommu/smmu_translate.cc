@@ -1,7 +1,9 @@
-// The Smmu translation pipeline: SMMUEN/GBPA, STE (config cache or linear stream table), STE
-// config, SubstreamID selection (S1CDMax, S1DSS), CD (config cache or linear CD table), IOTLB,
-// stage-1 walk, permission check; faults become event records. Also the command sink
-// (CFGI_* / TLBI_* effects on the caches).
+// The Smmu translation pipeline: SMMUEN/GBPA, STE (config cache, or the linear or 2-level stream
+// table), STE config (abort, bypass, stage 1, stage 2, nested), SubstreamID selection (S1CDMax,
+// S1DSS), CD (config cache, or the linear or 2-level CD table), micro-TLB and main TLB, the walk
+// (table_walker.h), permission checks; faults become event records (stage-1 faults go through
+// fault_handling.cc for the stall model and ATS). The CFGI_* / TLBI_* effects on the caches are
+// in command_queue.cc.
 #include <algorithm>
 
 #include "sim/base/bits.h"
@@ -258,7 +260,7 @@ Smmu::Outcome Smmu::translate(const Request& req, sc_time& t) {
   if (req.ats_request && ste->eats == smmu::kEatsAbort) {
     return finish(fault(req, EventId::kFBadAtsTreq, t));
   }
-  if (req.ats_translated) {  // ATS is a later issue: pass through when EATS allows it
+  if (req.ats_translated) {  // the endpoint's ATC translated it: pass through when EATS allows
     if (!bypass && ste->eats == smmu::kEatsAbort) {
       return finish(fault(req, EventId::kFTranslForbidden, t));
     }
@@ -385,80 +387,6 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
     utlb_->insert(u);
   }
   return out;
-}
-
-void Smmu::apply_command(const smmu::Command& c) {
-  using smmu::CmdOp;
-  // Micro-TLB entries carry the ASID/VMID of the main-TLB entry they copy, so every TLBI
-  // applies to both TLBs with the same scope; CFGI_* also drop the stream's micro-TLB entries
-  // (they were reached without reading the STE/CD).
-  auto both_tlbs = [&](auto&& op) {
-    op(*iotlb_);
-    op(*utlb_);
-  };
-  auto tlbi_range_end = [&] {
-    const uint64_t bytes = smmu::tlbi_range_bytes(c);
-    return c.addr + (bytes ? bytes : 1);  // TG 0: the entry holding the address
-  };
-  switch (static_cast<CmdOp>(c.op)) {
-    case CmdOp::kCfgiSte:
-      config_->invalidate_ste(c.sid);
-      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
-      break;
-    case CmdOp::kCfgiAll: {
-      config_->invalidate_ste_range(c.sid, c.range);
-      const uint64_t span = c.range >= smmu::kCfgiRangeAll ? (1ull << 32) : 2ull << c.range;
-      const uint64_t lo = c.sid & ~(span - 1);
-      utlb_->invalidate_sids(lo, lo + span);
-      break;
-    }
-    case CmdOp::kCfgiCd:
-      config_->invalidate_cd(c.sid, c.ssid);
-      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
-      break;
-    case CmdOp::kCfgiCdAll:
-      config_->invalidate_cd_all(c.sid);
-      utlb_->invalidate_sids(c.sid, uint64_t{c.sid} + 1);
-      break;
-    case CmdOp::kTlbiNhAll:
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_nh_vmid(c.vmid); });
-      walk_cache_->invalidate_s1_vmid(c.vmid);
-      break;
-    case CmdOp::kTlbiNhAsid:
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_asid(c.vmid, c.asid); });
-      walk_cache_->invalidate_asid(c.vmid, c.asid);
-      break;
-    case CmdOp::kTlbiNhVa:
-    case CmdOp::kTlbiNhVaa: {
-      const uint64_t hi = tlbi_range_end();
-      std::optional<uint16_t> asid;
-      if (static_cast<CmdOp>(c.op) == CmdOp::kTlbiNhVa) asid = c.asid;
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_va(c.vmid, asid, c.addr, hi); });
-      if (!c.leaf) walk_cache_->invalidate_va(c.vmid, asid, c.addr, hi);
-      break;
-    }
-    case CmdOp::kTlbiS2Ipa: {
-      const uint64_t hi = tlbi_range_end();
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_ipa(c.vmid, c.addr, hi); });
-      walk_cache_->invalidate_ipa(c.vmid, c.addr, hi, c.leaf);
-      break;
-    }
-    case CmdOp::kTlbiS12Vmall:
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_vmid(c.vmid); });
-      walk_cache_->invalidate_vmid(c.vmid);
-      break;
-    case CmdOp::kTlbiNsnhAll:
-      both_tlbs([&](smmu::IoTlb& tlb) { tlb.invalidate_all(); });
-      walk_cache_->invalidate_all();
-      break;
-    default:
-      break;  // PREFETCH_*, RESUME, STALL_TERM: nothing cached or stalled to act on
-  }
-}
-
-void Smmu::command_error(uint8_t) {
-  // Raise GERROR.CMDQ_ERR: active while it differs from GERRORN.CMDQ_ERR.
-  if (((gerror_ ^ gerrorn_) & smmu::kGerrorCmdqErr) == 0) gerror_ ^= smmu::kGerrorCmdqErr;
 }
 
 }  // namespace wdsim

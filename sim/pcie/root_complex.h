@@ -13,9 +13,9 @@
 // sends MSIs without a PASID), so SVA buffers at user addresses inside the window still go to
 // the SMMU.
 //
-// Does not model: peer-to-peer routing, ATS translation requests, config space, multiple root
-// ports, ordering between reads and posted writes, or any queueing in the root complex (a fixed
-// traversal latency only).
+// Does not model: peer-to-peer routing, ATS/PRI messages (sim/pcie/ats.h; a system binds the
+// endpoint to the SMMU directly), config space, multiple root ports, ordering between reads and
+// posted writes, or any queueing in the root complex (a fixed traversal latency only).
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>

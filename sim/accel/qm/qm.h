@@ -58,12 +58,12 @@
 #include <vector>
 
 #include "formats/qm/qm_formats.h"
+#include "sim/accel/ats/ats_endpoint.h"
 #include "sim/accel/qm/qm_arbiter.h"
 #include "sim/accel/qm/qm_engine.h"
 #include "sim/accel/qm/qm_queue.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
-#include "sim/iommu/ats_endpoint.h"
 
 namespace wdsim {
 

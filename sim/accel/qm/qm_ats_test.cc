@@ -13,10 +13,10 @@
 #include <set>
 #include <vector>
 
+#include "sim/accel/ats/ats_endpoint.h"
 #include "sim/accel/qm/qm_dma_port.h"
 #include "sim/accel/qm/testing/flat_memory.h"
 #include "sim/base/params.h"
-#include "sim/iommu/ats_endpoint.h"
 #include "sim/testing/fresh_context.h"
 
 namespace wdsim {

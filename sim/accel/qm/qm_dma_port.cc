@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "sim/accel/ats/ats_endpoint.h"
 #include "sim/base/tlm_access.h"
-#include "sim/iommu/ats_endpoint.h"
 
 namespace wdsim {
 

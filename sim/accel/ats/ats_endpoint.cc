@@ -1,4 +1,4 @@
-#include "sim/iommu/ats_endpoint.h"
+#include "sim/accel/ats/ats_endpoint.h"
 
 #include "sim/base/timing.h"
 

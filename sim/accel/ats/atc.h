@@ -1,14 +1,18 @@
-// A device-side Address Translation Cache (PCIe ATS), for endpoints to own (the QM, test
-// endpoints): translations the SMMU returned for ATS Translation Requests, tagged by PASID
-// (or none) and 4 KiB VA page, in the set-associative array every translation cache uses
-// (set_assoc.h: LRU, FIFO or random replacement) and a lookup latency. Invalidated by ATS
-// Invalidate Requests (CMD_ATC_INV) by PASID and range: a request without PASID removes every entry
-// in the range whatever its PASID (the PCIe rule Linux's arm_smmu_atc_inv_to_cmd relies on); with
-// Global it also removes Global entries of other PASIDs. Hits and misses are also counted per PASID
-// (address_space_stats.h). No SystemC here besides sc_time.
+// A device-side Address Translation Cache (PCIe ATS), owned by an endpoint's AtsEndpoint (the
+// QM's with QmParams.ats, test endpoints'): translations the SMMU returned for ATS Translation
+// Requests, tagged by PASID (or none) and 4 KiB VA page, in the set-associative array every
+// translation cache uses (sim/iommu/set_assoc.h: LRU, FIFO or random replacement, a random
+// stream of the scenario's seed) and a lookup latency. Invalidated by ATS Invalidate Requests
+// (CMD_ATC_INV) by PASID and range: a request without PASID removes every entry in the range
+// whatever its PASID (the PCIe rule Linux's arm_smmu_atc_inv_to_cmd relies on); with Global it
+// also removes Global entries of other PASIDs. Hits and misses are also counted per PASID
+// (sim/iommu/address_space_stats.h). No SystemC here besides sc_time.
 //
 // Not modelled: translations larger than 4 KiB (each completion is cached as its 4 KiB page),
 // ATS memory attributes, the invalidation queue depth of a real endpoint.
+//
+// Facts: PCIe Base 6.0 10.2 (ATC, Invalidate Requests), Linux arm-smmu-v3.c
+// (arm_smmu_atc_inv_to_cmd).
 #pragma once
 
 #include <cstdint>

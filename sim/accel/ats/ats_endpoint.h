@@ -1,18 +1,21 @@
-// The device side of ATS and PRI, for an endpoint to own (the QM later, test endpoints now):
-// an Atc plus the two message sockets. translate() is what an ATS-capable DMA engine does
-// before a DMA: look the VA up in its ATC; on a miss send an ATS Translation Request to the
-// SMMU; when the completion grants no access (R = W = 0, or not the access needed) and PRI is
-// on, send a Page Request (Last = 1, its own PRG index) and wait for the PRG Response, then
-// ask again (up to max_page_requests times). The DMA itself then goes out with
-// IoAttrs.ats_translated and the physical address.
+// The device side of ATS and PRI, for an endpoint to own (the QM with QmParams.ats, test
+// endpoints): an Atc plus the two message sockets (the messages are in sim/pcie/ats.h).
+// translate() is what an ATS-capable DMA engine does before a DMA: look the VA up in its ATC; on
+// a miss send an ATS Translation Request to the SMMU; when the completion grants no access
+// (R = W = 0, or not the access needed) and PRI is on, send a Page Request (Last = 1, its own PRG
+// index) and wait for the PRG Response, then ask again (up to max_page_requests times). The DMA
+// itself then goes out with IoAttrs.ats_translated and the physical address.
 //
-// Sockets: `ats` (initiator) binds to Smmu::ats (through the root complex in a system);
+// Sockets: `ats` (initiator) binds to Smmu::ats (directly in a system: sim/system/topology.cc);
 // `from_smmu` (target) is bound from Smmu::ats_inv_pri: Invalidate Requests invalidate the
 // ATC and complete after invalidate_latency_ns; PRG Responses wake the waiting translate().
 // translate() may wait(): call it from an SC_THREAD.
 //
 // Not modelled: PRI credit limits (outstanding requests), Stop Markers, multi-page PRGs,
 // invalidation queueing inside the device.
+//
+// Facts: PCIe Base 6.0 ch. 10 (ATS Translation Requests and Completions, PRI Page Requests and
+// PRG Responses, the 9-bit PRG index).
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -24,10 +27,10 @@
 #include <string>
 #include <systemc>
 
+#include "sim/accel/ats/atc.h"
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
-#include "sim/iommu/atc.h"
-#include "sim/iommu/ats.h"
+#include "sim/pcie/ats.h"
 
 namespace wdsim {
 

@@ -1,14 +1,20 @@
-// ATS and PRI messages between an endpoint and the SMMU, as a TLM extension on a payload with
-// TLM_IGNORE_COMMAND (no data moves; the address is the untranslated VA). Two sockets carry
-// them (sim/iommu/smmu.h):
+// ATS and PRI messages between a PCIe endpoint and the IOMMU (PCIe Base 6.0 ch. 10), as a TLM
+// extension on a payload with TLM_IGNORE_COMMAND (no data moves; the address is the untranslated
+// VA). They are PCIe messages, so they live with the PCIe fabric: the device side
+// (sim/accel/ats/ats_endpoint.h) and the SMMU (sim/iommu/smmu.h) both use them, and neither
+// needs the other's model. Two sockets carry them:
 //   endpoint -> SMMU `ats`:         kTranslationRequest (PCIe ATS Translation Request; the SMMU
 //                                   fills `completion`), kPageRequest (PCIe PRI Page Request).
 //   SMMU -> endpoint `ats_inv_pri`: kInvalidation (ATS Invalidate Request from CMD_ATC_INV; the
 //                                   endpoint's return is its Invalidate Completion, at the
 //                                   returned annotated time), kPrgResponse (PRG Response from
 //                                   CMD_PRI_RESP or an automatic one).
-// In a system both go through the PCIe root complex, routed by StreamID (RID). An endpoint
-// that is not ATS-capable simply never sends them; the SMMU tolerates unbound sockets.
+// An endpoint that is not ATS-capable simply never sends them; the SMMU tolerates unbound
+// sockets.
+//
+// Not modelled: routing them through the PCIe link and root complex (a system binds the
+// endpoint's sockets to the SMMU's directly, sim/system/topology.cc, so they cost no link time),
+// message TLP sizes, Stop Markers, translations larger than 4 KiB.
 //
 // Facts: PCIe Base 6.0 ch. 10 (ATS, PRI), Arm IHI 0070 ch. 8 (PRI) and 3.9 (ATS).
 #pragma once

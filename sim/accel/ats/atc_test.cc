@@ -1,4 +1,4 @@
-#include "sim/iommu/atc.h"
+#include "sim/accel/ats/atc.h"
 
 #include <gtest/gtest.h>
 
