@@ -92,6 +92,8 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
       msis_(env.stats().counter(stat("msis"), "MSIs sent")),
       errors_(env.stats().counter(stat("errors"), "Bad doorbells, mailbox commands, faults")),
       fetch_reads_(env.stats().counter(stat("fetch_reads"), "SQE fetch DMA reads (batches)")),
+      device_errors_(
+          env.stats().counter(stat("device_errors"), "AEQ events and engine data DMA faults")),
       fetch_ns_(
           env.stats().histogram(stat("stage.fetch_ns"), "ns", "Doorbell seen to SQE fetched")),
       translation_ns_(env.stats().histogram(stat("stage.translation_ns"), "ns",

@@ -227,6 +227,7 @@ class Qm : public sc_core::sc_module {
   Counter& msis_;
   Counter& errors_;
   Counter& fetch_reads_;
+  Counter& device_errors_;
   Histogram& fetch_ns_;
   Histogram& translation_ns_;
   Histogram& engine_ns_;
