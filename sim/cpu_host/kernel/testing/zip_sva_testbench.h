@@ -173,6 +173,7 @@ class ZipSvaTestbench : public sc_core::sc_module {
     QmParams qp = default_params<QmParams>();
     qp.msi_address = rc.msi_base;
     qp.num_qps = o.num_qps;
+    qp.sq_depth = o.sq_depth;
     qp.ats = o.ats;
     qm_ = std::make_unique<Qm>("qm", qp, env);
     zip_ = std::make_unique<ZipEngine>("zip", default_params<ZipEngineParams>(), env);
@@ -213,7 +214,7 @@ class ZipSvaTestbench : public sc_core::sc_module {
     info.name = "hisi_zip";
     info.bar_pa = kQmBar;
     info.num_qps = qp.num_qps;
-    info.sq_depth = o.sq_depth;
+    info.sq_depth = qp.sq_depth;
     info.eq_msi_vector = qp.msi_data;
     qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
     UacceDeviceInfo ui;
