@@ -6,7 +6,7 @@
 // StreamIDs), the DMA API and each function's drivers. boot() probes the drivers from a
 // simulated thread. The system (system.h) runs the scenario's processes, threads and events on
 // it; tests of the kernel's drivers with whole devices behind them use it alone.
-// Not a model: the assembly of the models, the one place where blocks are bound to each other.
+// Not a model: the assembly of the models, the one place a scenario's blocks are bound together.
 #pragma once
 
 #include <cstdint>
