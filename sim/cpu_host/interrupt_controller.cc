@@ -9,7 +9,13 @@ namespace wdsim {
 
 InterruptController::InterruptController(sc_core::sc_module_name name, sc_core::sc_time irq_entry,
                                          SimEnv& env)
-    : sc_module(name), msi("msi"), irq_entry_(irq_entry), env_(env) {
+    : sc_module(name),
+      msi("msi"),
+      irq_entry_(irq_entry),
+      env_(env),
+      irqs_(env.stats().counter("host.irqs", "MSIs delivered to the interrupt core")),
+      spurious_irqs_(
+          env.stats().counter("host.spurious_irqs", "MSIs delivered to a vector with no handler")) {
   msi.register_b_transport(this, &InterruptController::b_transport);
   SC_HAS_PROCESS(InterruptController);
   SC_THREAD(deliver_thread);
@@ -49,11 +55,11 @@ void InterruptController::deliver_thread() {
     pending_.pop_front();
     ++delivered_;
     env_.trace_event("host.gic", "msi", {tf("vector", vector)});
-    env_.stats().counter("host.irqs").inc();
+    irqs_.inc();
     core_.busy(irq_entry_);
     auto it = handlers_.find(vector);
     if (it == handlers_.end()) {
-      env_.stats().counter("host.spurious_irqs").inc();
+      spurious_irqs_.inc();
       continue;
     }
     it->second(core_);

@@ -39,6 +39,8 @@ class InterruptController : public sc_core::sc_module {
 
   sc_core::sc_time irq_entry_;
   SimEnv& env_;
+  Counter& irqs_;
+  Counter& spurious_irqs_;
   std::map<uint32_t, Handler> handlers_;
   std::deque<std::pair<sc_core::sc_time, uint32_t>> pending_;  // (arrival, vector)
   sc_core::sc_event arrived_;

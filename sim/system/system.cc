@@ -10,23 +10,14 @@
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/base/sim_context.h"
 #include "sim/cpu_host/cpu_scheduler.h"
-#include "sim/cpu_host/host_bus.h"
-#include "sim/cpu_host/interrupt_controller.h"
-#include "sim/cpu_host/kernel/dma_api.h"
-#include "sim/cpu_host/kernel/frame_allocator.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/simulated_signal.h"
-#include "sim/cpu_host/kernel/smmu_driver.h"
-#include "sim/cpu_host/physical_memory.h"
-#include "sim/iommu/smmu.h"
-#include "sim/pcie/root_complex.h"
+#include "sim/system/machine.h"
 
 namespace wdsim {
 
 namespace {
-
-constexpr uint16_t kDmaDomainAsid = 1;
 
 std::string signal_name(int signo) {
   switch (signo) {
@@ -93,42 +84,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         sc_(sc),
         env_(env),
         out_(out),
+        machine_(sc.system, env),
         output_check_(verify_mode(sc.output.verify), sc.output.verify_every) {
-    const SystemParams& p = sc.system;
-    memory_ = std::make_unique<PhysicalMemory>("memory", p.dram, env);
-    frames_ = std::make_unique<FrameAllocator>(AddressMap::kKernelReserved,
-                                               p.dram.size_bytes - AddressMap::kKernelReserved);
-    smmu_ = std::make_unique<Smmu>("smmu", p.smmu, env);
-    rc_ = std::make_unique<RootComplex>("root_complex", p.root_complex, env);
-    topology_ = std::make_unique<Topology>(p, env);
-    bus_ = std::make_unique<HostBus>("host_bus", p.host_bus, topology_->host_windows());
-    gic_ = std::make_unique<InterruptController>("gic", ns(p.host.irq_entry_ns), env);
-    kernel_ = std::make_unique<Kernel>("kernel", p.host, *memory_, *frames_, env);
-    cores_ = std::make_unique<CpuScheduler>(CpuScheduler::config_of(p.host), env.stats());
-
-    smmu_->mem.bind(memory_->socket);
-    smmu_->msi.bind(gic_->msi);
-    rc_->to_iommu.bind(smmu_->upstream);
-    rc_->to_msi.bind(gic_->msi);
-    kernel_->mmio.bind(bus_->cpu);
-    bus_->window(0).bind(smmu_->regs);
-    topology_->bind(*rc_, *bus_, *smmu_);
-
-    SmmuDriverConfig smmu_cfg;
-    smmu_cfg.regs_pa = AddressMap::kSmmuRegs;
-    smmu_cfg.sid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.sid_bits, 16));
-    smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min<uint32_t>(p.smmu.ssid_bits, 10));
-    smmu_cfg.stall_faults = p.host.iopf == "stall";
-    if (p.host.vm != "none") {
-      smmu_cfg.vm_stage2_block = p.host.vm == "1g" ? (1ull << 30) : (1ull << 21);
-      smmu_cfg.vm_ipa_bytes = p.dram.size_bytes;
-    }
-    smmu_cfg.ats_stream_ids = topology_->ats_stream_ids();
-    smmu_cfg.pri = p.host.iopf == "pri";
-    smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, smmu_cfg);
-    dma_ = std::make_unique<DmaApi>(*kernel_, *smmu_drv_, kDmaDomainAsid);
-    topology_->build_drivers(*kernel_, *dma_, *gic_, *smmu_drv_);
-
     SC_HAS_PROCESS(SystemModule);
     SC_THREAD(main_thread);
   }
@@ -155,14 +112,14 @@ class SystemModule : public sc_core::sc_module, public SystemView {
 
   // SystemView.
   SimEnv& env() override { return env_; }
-  Kernel& kernel() override { return *kernel_; }
+  Kernel& kernel() override { return machine_.kernel(); }
   const HostCostParams& host_costs() const override { return sc_.system.host; }
   const rt::UserDriverCosts& runtime_costs() const override { return sc_.system.runtime.costs; }
-  const std::vector<DeviceView>& devices() const override { return topology_->views(); }
+  const std::vector<DeviceView>& devices() const override { return machine_.topology().views(); }
   OutputCheck& output_check() override { return output_check_; }
   const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
                               uint16_t sqe_index) const override {
-    const AcceleratorFunction* f = topology_->find(device);
+    const AcceleratorFunction* f = machine_.topology().find(device);
     if (!f || qp >= f->records.size() || sqe_index >= f->records[qp].size()) return nullptr;
     return f->record_valid[qp][sqe_index] ? &f->records[qp][sqe_index] : nullptr;
   }
@@ -179,7 +136,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       }
     }
     out_.report.stats = &env_.stats();
-    cores_->report_threads(env_.stats());
+    machine_.cores().report_threads(env_.stats());
     for (const auto& kind : order) find_program_kind(kind)->report(by_kind[kind], out_.report);
     report_outputs();
     for (const auto& pr : processes_) {
@@ -216,7 +173,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     o.verified = output_check_.verified();
     o.skipped_timing_only = output_check_.skipped_timing_only();
     o.skipped_by_policy = output_check_.skipped_by_policy();
-    for (const DeviceView& d : topology_->views()) {
+    for (const DeviceView& d : machine_.topology().views()) {
       if (d.timing_only) o.timing_only_devices.push_back(d.name);
     }
     StatsRegistry& s = env_.stats();
@@ -232,8 +189,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   void main_thread() {
     try {
       CpuContext boot;
-      smmu_drv_->probe(boot, gic_.get());
-      topology_->probe(boot, *smmu_drv_, *dma_, kDmaDomainAsid);
+      machine_.boot(boot);
       env_.trace_event("system", "booted");
       boot_done_ = sc_core::sc_time_stamp();
       for (const ProcessSpec& spec : sc_.processes) {
@@ -267,7 +223,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     const uint64_t page_size = forked ? 0 : spec.page_size;
     const ProcessPageSize ps =
         process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
-    r.process = forked ? forked : &kernel_->create_process(ps.granule);
+    r.process = forked ? forked : &machine_.kernel().create_process(ps.granule);
     rt::UadkProcessConfig cfg;
     cfg.costs = sc_.system.runtime.costs;
     cfg.page_size = r.process->granule_size();
@@ -309,7 +265,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     ProcessRec& pr = *t->proc;
     const sc_core::sc_time start = boot_done_ + ns(t->spec->start_us * 1e3);
     if (start > sc_core::sc_time_stamp()) sc_core::wait(start - sc_core::sc_time_stamp());
-    t->host = std::make_unique<HostThread>(*kernel_, *pr.process, t->name, cores_.get());
+    t->host =
+        std::make_unique<HostThread>(machine_.kernel(), *pr.process, t->name, &machine_.cores());
     HostThread& host = *t->host;
     rt::UadkProcess* uadk = pr.uadk.get();
     auto bind = [&host, uadk] { rt::wd_runtime_bind(&host, uadk); };
@@ -372,9 +329,9 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     CpuContext cpu;
     try {
       if (signo) {
-        kernel_->kill_process(*pr.process, cpu, signo);
+        machine_.kernel().kill_process(*pr.process, cpu, signo);
       } else {
-        kernel_->exit_process(*pr.process, cpu, exit_code);
+        machine_.kernel().exit_process(*pr.process, cpu, exit_code);
       }
     } catch (const std::runtime_error& e) {
       fail_run(pr.name + ": teardown: " + e.what());
@@ -401,7 +358,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     if (pr.process->alive()) {
       CpuContext cpu;
       try {
-        kernel_->exit_process(*pr.process, cpu, 0);
+        machine_.kernel().exit_process(*pr.process, cpu, 0);
       } catch (const std::runtime_error& e) {
         fail_run(pr.name + ": exit: " + e.what());
       }
@@ -459,7 +416,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         auto b = prog->buffer(e.buffer);
         if (!b) continue;
         cpu.busy(ns(sc_.system.host.syscall_entry_ns));
-        const int r = kernel_->sys_munmap(*pr.process, cpu, b->first, b->second);
+        const int r = machine_.kernel().sys_munmap(*pr.process, cpu, b->first, b->second);
         cpu.busy(ns(sc_.system.host.syscall_exit_ns));
         env_.trace_event("system", "munmap",
                          {tf("process", pr.name), tf("buffer", e.buffer), tf_hex("va", b->first),
@@ -471,7 +428,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       return;
     }
     if (e.action == "fork") {
-      Process& child = kernel_->fork_process(*pr.process, cpu);
+      Process& child = machine_.kernel().fork_process(*pr.process, cpu);
       child_specs_.push_back(std::make_unique<ProcessSpec>(e.child));
       ProcessSpec& spec = *child_specs_.back();
       ProcessRec& c = start_process(spec, e.child.name, 0, &child, pr.name);
@@ -483,18 +440,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   const Scenario& sc_;
   SimEnv& env_;
   RunOutcome& out_;
-  std::unique_ptr<PhysicalMemory> memory_;
-  std::unique_ptr<FrameAllocator> frames_;
-  std::unique_ptr<Smmu> smmu_;
-  std::unique_ptr<RootComplex> rc_;
-  std::unique_ptr<Topology> topology_;
+  Machine machine_;  // the blocks, built before this module's processes
   OutputCheck output_check_;
-  std::unique_ptr<HostBus> bus_;
-  std::unique_ptr<InterruptController> gic_;
-  std::unique_ptr<Kernel> kernel_;
-  std::unique_ptr<CpuScheduler> cores_;
-  std::unique_ptr<SmmuDriver> smmu_drv_;
-  std::unique_ptr<DmaApi> dma_;
   std::vector<std::unique_ptr<ProcessRec>> processes_;
   std::vector<std::unique_ptr<ProcessSpec>> child_specs_;
   uint32_t live_processes_ = 0;

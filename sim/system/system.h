@@ -1,11 +1,11 @@
-// Builds one whole system from a scenario and runs it: DRAM, the SMMU, the root complex, the
-// accelerator functions of `system.devices` (topology.h: each a PCIe link, a QM and its engine,
-// a kernel QM driver and a uacce device), the host bus, the interrupt controller, the host
-// CPU cores and the kernel model with its drivers; then the scenario's processes, each with
-// its own address space and UADK state, and their threads, each running a program kind
-// (program.h) on the cores; and the `events` timeline (exit, kill, munmap, fork) at its
-// simulated times. This is the only place that knows every block; it knows no program kind
-// by name.
+// Builds one whole system from a scenario and runs it: the machine (machine.h: DRAM, the SMMU,
+// the root complex, the accelerator functions of `system.devices` (topology.h: each a PCIe
+// link, a QM and its engine, a kernel QM driver and a uacce device), the host bus, the
+// interrupt controller, the host CPU cores and the kernel model with its drivers); then the
+// scenario's processes, each with its own address space and UADK state, and their threads,
+// each running a program kind (program.h) on the cores; and the `events` timeline (exit, kill,
+// munmap, fork) at its simulated times. This layer is the only one that knows every block; it
+// knows no program kind by name.
 #pragma once
 
 #include <cstdint>

@@ -123,6 +123,7 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
     info.name = f.kind->driver_name();
     info.bar_pa = f.bar_pa;
     info.num_qps = q.num_qps;
+    info.sq_depth = q.sq_depth;
     info.sqe_size = q.sqe_size_bytes;
     info.eq_msi_vector = q.msi_data;
     info.use_db_isolation = q.use_db_isolation;

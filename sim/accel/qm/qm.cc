@@ -21,6 +21,11 @@ void QmParams::declare(ParamScope& s) {
   s.add("sqe_size_bytes", sqe_size_bytes, 128, "B",
         "Descriptor size the engines parse; an SQC with another size is rejected",
         "Linux zip/sec2 sqe_size", Range::between(16, 4096));
+  s.add("sq_depth", sq_depth, qm::kSqDepthDefault, "SQEs",
+        "Depth of every SQ and CQ, as the function reports it in QM_QP_DEPTH_CAP (the kernel's "
+        "QM driver sizes its rings by it; the register itself is not modelled)",
+        "Linux qm.c qm_basic_info QM_QP_DEPTH_CAP 0x4000400: 1024 SQEs, 1024 CQEs",
+        Range::between(2, qm::kQcDepthMaskV2 + 1));
   s.add("use_db_isolation", use_db_isolation, false, "",
         "Doorbell isolation: one 64 KiB doorbell page per queue (QM_QP_DB_INTERVAL)",
         "Linux qm.c QM_SUPPORT_DB_ISOLATION (Kunpeng 930)");
@@ -92,6 +97,8 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
       msis_(env.stats().counter(stat("msis"), "MSIs sent")),
       errors_(env.stats().counter(stat("errors"), "Bad doorbells, mailbox commands, faults")),
       fetch_reads_(env.stats().counter(stat("fetch_reads"), "SQE fetch DMA reads (batches)")),
+      device_errors_(
+          env.stats().counter(stat("device_errors"), "AEQ events and engine data DMA faults")),
       fetch_ns_(
           env.stats().histogram(stat("stage.fetch_ns"), "ns", "Doorbell seen to SQE fetched")),
       translation_ns_(env.stats().histogram(stat("stage.translation_ns"), "ns",

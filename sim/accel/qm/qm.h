@@ -70,6 +70,7 @@ namespace wdsim {
 struct QmParams {
   uint32_t num_qps;              // queue pairs this function owns
   uint32_t sqe_size_bytes;       // descriptor size the engines parse
+  uint32_t sq_depth;             // SQ and CQ depth the function reports (QM_QP_DEPTH_CAP)
   bool use_db_isolation;         // one 64 KiB doorbell page per queue
   uint64_t db_isolation_base;    // where the isolated doorbell pages start in the mmio space
   uint32_t stream_id;            // StreamID of every DMA this function issues
@@ -227,6 +228,7 @@ class Qm : public sc_core::sc_module {
   Counter& msis_;
   Counter& errors_;
   Counter& fetch_reads_;
+  Counter& device_errors_;
   Histogram& fetch_ns_;
   Histogram& translation_ns_;
   Histogram& engine_ns_;

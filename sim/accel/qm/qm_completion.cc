@@ -216,7 +216,7 @@ uint32_t Qm::errors_in_window(const sc_time& now) {
 void Qm::note_device_error(const char* kind, const sc_time& t) {
   const sc_time now = sc_core::sc_time_stamp() + t;
   ++device_errors_total_;
-  env_.stats().counter(stat("device_errors"), "AEQ events and engine data DMA faults").inc();
+  device_errors_.inc();
   recent_errors_.push_back(now);
   uint32_t in_window = errors_in_window(now);
   if (!isolated_ && params_.isolate_threshold > 0 && in_window >= params_.isolate_threshold) {

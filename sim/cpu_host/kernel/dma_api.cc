@@ -21,7 +21,14 @@ std::vector<uint64_t> DmaApi::Coherent::pages() const {
 }
 
 DmaApi::DmaApi(Kernel& kernel, SmmuDriver& smmu, uint16_t asid)
-    : kernel_(kernel), smmu_(smmu), asid_(asid), domain_(kernel.memory(), kernel.frames()) {}
+    : kernel_(kernel),
+      smmu_(smmu),
+      asid_(asid),
+      domain_(kernel.memory(), kernel.frames()),
+      maps_(kernel.env().stats().counter("host.dma.maps", "DMA API mappings (dma_map_*)")),
+      unmaps_(kernel.env().stats().counter("host.dma.unmaps", "DMA API unmappings")),
+      deferred_flushes_(kernel.env().stats().counter(
+          "host.dma.deferred_flushes", "Flush-queue drains (one IOTLB invalidation each)")) {}
 
 uint64_t DmaApi::alloc_iova(uint64_t pages) {
   // First fit over the gaps between allocations, lowest address first (deterministic).
@@ -51,7 +58,7 @@ uint64_t DmaApi::map_pages(CpuContext& cpu, const std::vector<uint64_t>& pages,
   perms.user = true;
   for (size_t i = 0; i < pages.size(); ++i) domain_.map(iova + i * kPage, pages[i], kPage, perms);
   cpu.busy(ns(c.dma_map_page_ns * static_cast<double>(pages.size())));
-  kernel_.env().stats().counter("host.dma.maps").inc();
+  maps_.inc();
   return iova;
 }
 
@@ -63,7 +70,7 @@ void DmaApi::unmap(CpuContext& cpu, uint64_t iova, uint64_t size) {
   (void)size;
   domain_.unmap(iova, pages * kPage);
   cpu.busy(ns(c.dma_unmap_page_ns * static_cast<double>(pages)));
-  kernel_.env().stats().counter("host.dma.unmaps").inc();
+  unmaps_.inc();
   if (c.dma_flush == "strict") {
     // The IOTLB must forget the range before the IOVA can be reused.
     smmu_.invalidate_range(cpu, asid_, iova, pages * kPage);
@@ -85,7 +92,7 @@ void DmaApi::flush_queue(CpuContext& cpu) {
     cpu.busy(ns(kernel_.costs().iova_free_ns));
     free_iova(d.iova);
   }
-  kernel_.env().stats().counter("host.dma.deferred_flushes").inc();
+  deferred_flushes_.inc();
   kernel_.env().trace_event("host.dma", "flush_queue", {tf("entries", flush_queue_.size())});
   flush_queue_.clear();
 }

@@ -12,6 +12,7 @@
 #include <systemc>
 #include <vector>
 
+#include "sim/base/stats.h"
 #include "sim/cpu_host/cpu_context.h"
 #include "sim/cpu_host/kernel/page_table.h"
 
@@ -65,6 +66,9 @@ class DmaApi {
   };
   std::vector<Deferred> flush_queue_;
   uint64_t next_iova_ = kIovaBase;
+  Counter& maps_;
+  Counter& unmaps_;
+  Counter& deferred_flushes_;
 };
 
 }  // namespace wdsim

@@ -32,7 +32,28 @@ const char* aeq_type_name(uint32_t type) {
 
 HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic,
                            HisiQmDeviceInfo info)
-    : kernel_(kernel), dma_(dma), gic_(gic), info_(std::move(info)) {
+    : kernel_(kernel),
+      dma_(dma),
+      gic_(gic),
+      info_(std::move(info)),
+      stray_eqes_(kernel.env().stats().counter("host.qm_drv.stray_eqes",
+                                               "EQEs naming no queue with a completion handler")),
+      aeqes_(
+          kernel.env().stats().counter("host.qm_drv.aeqes", "AEQ events handled by the QM driver")),
+      aeqes_cq_overflow_(kernel.env().stats().counter("host.qm_drv.aeqes.cq_overflow",
+                                                      "AEQ events: QM_CQ_OVERFLOW")),
+      aeqes_eq_overflow_(kernel.env().stats().counter("host.qm_drv.aeqes.eq_overflow",
+                                                      "AEQ events: QM_EQ_OVERFLOW")),
+      aeqes_cqe_error_(
+          kernel.env().stats().counter("host.qm_drv.aeqes.cqe_error", "AEQ events: QM_CQE_ERROR")),
+      aeqes_unknown_(kernel.env().stats().counter("host.qm_drv.aeqes.unknown",
+                                                  "AEQ events of a type the driver does not know")),
+      stray_aeqes_(kernel.env().stats().counter(
+          "host.qm_drv.stray_aeqes", "Queue-error AEQ events naming no started queue of ours")),
+      failed_requests_(kernel.env().stats().counter(
+          "host.qm_drv.failed_requests", "Kernel-queue requests failed when their queue stopped")),
+      disabled_qps_(kernel.env().stats().counter(
+          "host.qm_drv.disabled_qps", "Queues disabled after a hardware error (qm_disable_qp)")) {
   for (uint32_t i = 0; i < info_.num_qps; ++i) {
     qps_.push_back(std::make_unique<Qp>());
     qps_.back()->id = static_cast<uint16_t>(i);
@@ -271,7 +292,7 @@ void HisiQmDriver::eq_irq(CpuContext& cpu) {
     if (cqn < qps_.size() && qp_used_[cqn] && qps_[cqn]->on_event) {
       qps_[cqn]->on_event(cpu);
     } else {
-      kernel_.env().stats().counter("host.qm_drv.stray_eqes").inc();
+      stray_eqes_.inc();
     }
     eq_head_ = static_cast<uint16_t>(eq_head_ + 1);
     if (eq_head_ == info_.eq_depth) {
@@ -299,9 +320,8 @@ void HisiQmDriver::aeq_irq(CpuContext& cpu) {
     cpu.busy(ns(kernel_.costs().irq_handler_ns));
     kernel_.env().trace_event("host.qm_drv", "aeqe",
                               {tf("qid", qid), tf("type", aeq_type_name(type))});
-    StatsRegistry& stats = kernel_.env().stats();
-    stats.counter("host.qm_drv.aeqes", "AEQ events handled by the QM driver").inc();
-    stats.counter(std::string("host.qm_drv.aeqes.") + aeq_type_name(type)).inc();
+    aeqes_.inc();
+    aeqes_of_type(type).inc();
     aeq_head_ = static_cast<uint16_t>(aeq_head_ + 1);
     if (aeq_head_ == info_.aeq_depth) {
       aeq_head_ = 0;
@@ -312,7 +332,7 @@ void HisiQmDriver::aeq_irq(CpuContext& cpu) {
       if (qid < qps_.size() && qp_used_[qid] && qps_[qid]->started) {
         disable_qp(cpu, *qps_[qid]);
       } else {
-        stats.counter("host.qm_drv.stray_aeqes").inc();
+        stray_aeqes_.inc();
       }
     }
     // QM_EQ_OVERFLOW: Linux only logs it (the function needs a reset, not modelled).
@@ -320,6 +340,19 @@ void HisiQmDriver::aeq_irq(CpuContext& cpu) {
   if (any) {
     qm::Doorbell db{0, qm::kDbCmdAeq, aeq_head_, 0, 0};
     kernel_.mmio_write64(cpu, doorbell_pa(0, qm::kDbCmdAeq), qm::encode_doorbell_v2(db));
+  }
+}
+
+Counter& HisiQmDriver::aeqes_of_type(uint32_t type) {
+  switch (type) {
+    case qm::kAeqCqOverflow:
+      return aeqes_cq_overflow_;
+    case qm::kAeqEqOverflow:
+      return aeqes_eq_overflow_;
+    case qm::kAeqCqeError:
+      return aeqes_cqe_error_;
+    default:
+      return aeqes_unknown_;
   }
 }
 
@@ -345,7 +378,7 @@ void HisiQmDriver::fail_outstanding(CpuContext& cpu, Qp& qp) {
       qp.cq_head = 0;
       qp.cq_phase = !qp.cq_phase;
     }
-    kernel_.env().stats().counter("host.qm_drv.failed_requests").inc();
+    failed_requests_.inc();
     if (qp.on_fail) qp.on_fail(cpu, slot);
   }
 }
@@ -355,7 +388,7 @@ void HisiQmDriver::disable_qp(CpuContext& cpu, Qp& qp) {
   qp.disabled = true;
   kernel_.env().trace_event("host.qm_drv", "disable_qp",
                             {tf("qp", qp.id), tf("user", qp.user_queue ? 1 : 0)});
-  kernel_.env().stats().counter("host.qm_drv.disabled_qps").inc();
+  disabled_qps_.inc();
   set_qp_disable(cpu, qp, qm::kDusStopTxWordFromEnd);
   if (qp.started) {
     mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);  // hisi_qm_stop_qp

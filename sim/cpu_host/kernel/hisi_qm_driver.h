@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "formats/qm/qm_formats.h"
+#include "sim/base/stats.h"
 #include "sim/cpu_host/cpu_context.h"
 #include "sim/cpu_host/kernel/dma_api.h"
 
@@ -156,6 +157,7 @@ class HisiQmDriver {
   void aeq_irq(CpuContext& cpu);
   void set_qp_disable(CpuContext& cpu, const Qp& qp, uint32_t words_from_end);
   void fail_outstanding(CpuContext& cpu, Qp& qp);
+  Counter& aeqes_of_type(uint32_t type);
 
   Kernel& kernel_;
   DmaApi& dma_;
@@ -176,6 +178,15 @@ class HisiQmDriver {
   uint16_t aeq_head_ = 0;
   bool aeq_phase_ = true;
   uint64_t hw_errors_ = 0;
+  Counter& stray_eqes_;
+  Counter& aeqes_;
+  Counter& aeqes_cq_overflow_;
+  Counter& aeqes_eq_overflow_;
+  Counter& aeqes_cqe_error_;
+  Counter& aeqes_unknown_;
+  Counter& stray_aeqes_;
+  Counter& failed_requests_;
+  Counter& disabled_qps_;
 };
 
 }  // namespace wdsim

@@ -22,7 +22,17 @@ sc_core::sc_time lines_cost(size_t len, double per_line_ns) {
 
 Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, PhysicalMemory& memory,
                FrameAllocator& frames, SimEnv& env)
-    : sc_module(name), mmio("mmio"), costs_(costs), memory_(memory), frames_(frames), env_(env) {
+    : sc_module(name),
+      mmio("mmio"),
+      costs_(costs),
+      memory_(memory),
+      frames_(frames),
+      env_(env),
+      forks_(env.stats().counter("host.kernel.forks", "fork_process calls")),
+      fork_pages_copied_(env.stats().counter("host.kernel.fork_pages_copied", "Pages fork copied")),
+      cpu_page_faults_(env.stats().counter("host.page_faults.cpu",
+                                           "CPU page faults the kernel served (pages faulted in)")),
+      pinned_pages_(env.stats().counter("host.pinned_pages", "Pages pinned by sys_pin")) {
   if (costs_.dma_oracle) {
     dma_oracle_ = std::make_unique<DmaOracle>(frames_, env_.stats());
     memory_.set_device_access_observer(dma_oracle_.get());
@@ -303,8 +313,8 @@ Process& Kernel::fork_process(Process& parent, CpuContext& cpu) {
   r.pid = pid;
   r.parent_pid = parent.pid();
   r.created = sc_core::sc_time_stamp();
-  env_.stats().counter("host.kernel.forks", "fork_process calls").inc();
-  env_.stats().counter("host.kernel.fork_pages_copied", "Pages fork copied").inc(copied.pages);
+  forks_.inc();
+  fork_pages_copied_.inc(copied.pages);
   env_.trace_event("host.kernel", "process_fork",
                    {tf("parent", parent.pid()), tf("pid", pid), tf("pages", copied.pages),
                     tf("dropped_device_vmas", copied.dropped_device_vmas)});
@@ -337,7 +347,7 @@ bool Kernel::handle_cpu_fault(Process& p, CpuContext& cpu, uint64_t va, size_t l
     if (p.translate(page)) continue;
     if (!p.fault_in(page)) return false;
     cpu.busy(page_fault_cost(page_size));
-    env_.stats().counter("host.page_faults.cpu").inc();
+    cpu_page_faults_.inc();
   }
   return true;
 }
@@ -349,7 +359,7 @@ int Kernel::sys_pin(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
   const uint64_t first = align_down(va, granule);
   const uint64_t pages = (align_up(va + len, granule) - first) / granule;
   cpu.busy(ns(costs_.pin_page_ns * static_cast<double>(pages)));
-  env_.stats().counter("host.pinned_pages").inc(pages);
+  pinned_pages_.inc(pages);
   return 0;
 }
 

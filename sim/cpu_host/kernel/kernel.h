@@ -191,6 +191,10 @@ class Kernel : public sc_core::sc_module {
   PhysicalMemory& memory_;
   FrameAllocator& frames_;
   SimEnv& env_;
+  Counter& forks_;
+  Counter& fork_pages_copied_;
+  Counter& cpu_page_faults_;
+  Counter& pinned_pages_;
   std::unique_ptr<DmaOracle> dma_oracle_;
   std::map<std::string, CharDevice*> devices_;
   std::map<std::string, std::function<std::string()>> sysfs_;

@@ -1,6 +1,7 @@
-// Process address spaces with 16K/64K granules and huge pages: VA alignment, one aligned frame run
-// per page, leaves of the mapping's page size, demand faults, mprotect, munmap, and device mappings
-// that take the whole granule window around 4 KiB pages (the isolation caveat).
+// Process address spaces: anonymous 4 KiB mappings (read/write across pages, guard pages,
+// munmap); with 16K/64K granules and huge pages: VA alignment, one aligned frame run per page,
+// leaves of the mapping's page size, demand faults, mprotect, munmap, and device mappings that
+// take the whole granule window around 4 KiB pages (the isolation caveat).
 #include "sim/cpu_host/kernel/process.h"
 
 #include <gtest/gtest.h>
@@ -35,6 +36,43 @@ TEST(ProcessPageSize, MapsWorkloadPageSizesToGranuleAndHugePages) {
   EXPECT_EQ(process_page_size(512ull << 20)->granule, PageGranule::k64K);
   EXPECT_FALSE(process_page_size(8192).has_value());
   EXPECT_FALSE(process_page_size(0).has_value());
+}
+
+TEST(Process, AnonymousMemoryIsMappedReadableAndFreedOnMunmap) {
+  testing::fresh_sc_context();
+  SimEnv env;
+  PhysicalMemory mem("mem", dram(), env);
+  FrameAllocator frames(k4K * 16, (64ull << 20) - k4K * 16);
+  {
+    Process p(100, mem, frames);
+    const size_t before = frames.free_count();
+    const uint64_t va = p.mmap_anonymous(3 * k4K + 1);  // rounds up to 4 pages
+    EXPECT_EQ(va, Process::kMmapBase);
+    const char msg[] = "crosses a page boundary";
+    ASSERT_TRUE(p.write(va + k4K - 5, msg, sizeof msg));
+    char back[sizeof msg] = {};
+    ASSERT_TRUE(p.read(va + k4K - 5, back, sizeof back));
+    EXPECT_STREQ(back, msg);
+    // The physical bytes are where the page table says.
+    auto pa = p.translate(va + k4K);
+    ASSERT_TRUE(pa.has_value());
+    char raw[5] = {};
+    mem.read(*pa, raw, 4);
+    EXPECT_STREQ(raw, "es a");
+    const Vma *vma = p.find_vma(va + 2 * k4K);
+    ASSERT_NE(vma, nullptr);
+    EXPECT_EQ(vma->length, 4 * k4K);
+    // A second mapping leaves a guard page.
+    const uint64_t va2 = p.mmap_anonymous(k4K);
+    EXPECT_EQ(va2, va + 5 * k4K);
+    EXPECT_FALSE(p.read(va + 4 * k4K, back, 1));
+    EXPECT_TRUE(p.munmap(va, 4 * k4K));
+    EXPECT_FALSE(p.read(va, back, 1));
+    EXPECT_FALSE(p.munmap(va, 4 * k4K));
+    EXPECT_TRUE(p.munmap(va2, k4K));
+    // Data frames come back; page-table frames stay until the process goes (as Linux).
+    EXPECT_GE(frames.free_count() + p.page_table().table_pages(), before);
+  }
 }
 
 TEST(Process, SixtyFourKGranuleMapsAlignedRunsOfSixteenFrames) {

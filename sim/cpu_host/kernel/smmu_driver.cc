@@ -23,11 +23,13 @@ SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
       config_(config),
       page_requests_(
           kernel.env().stats().counter("host.smmu_drv.page_requests", "PRI page requests served")),
-      syncs_(kernel.env().stats().counter("host.smmu_drv.syncs")),
-      io_page_faults_(kernel.env().stats().counter("host.page_faults.io")) {
+      syncs_(kernel.env().stats().counter("host.smmu_drv.syncs", "CMD_SYNCs the driver issued")),
+      io_page_faults_(kernel.env().stats().counter(
+          "host.page_faults.io", "I/O page faults the kernel served (stall or PRI)")) {
   for (size_t id = 0; id < events_by_id_.size(); ++id) {
-    events_by_id_[id] = &kernel.env().stats().counter(std::string("host.smmu_drv.events.") +
-                                                      smmu::event_id_key(static_cast<uint8_t>(id)));
+    events_by_id_[id] = &kernel.env().stats().counter(
+        std::string("host.smmu_drv.events.") + smmu::event_id_key(static_cast<uint8_t>(id)),
+        "Event-queue records the driver read, by event id");
   }
   kernel_.add_mm_drop_hook([this](Process& p) { mm_dropped(p.pid()); });
 }

@@ -160,7 +160,13 @@ class UacceQueueFile : public KernelFile {
 };
 
 UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, UacceDeviceInfo info)
-    : kernel_(kernel), qm_(qm), smmu_(smmu), info_(std::move(info)) {
+    : kernel_(kernel),
+      qm_(qm),
+      smmu_(smmu),
+      info_(std::move(info)),
+      open_refused_isolated_(
+          kernel.env().stats().counter("host.uacce.open_refused_isolated",
+                                       "uacce opens refused because the device is isolated")) {
   dev_path_ = std::string(rt::kUacceDevDir) + "/" + info_.name;
   kernel_.register_device(dev_path_, this);
   const std::string dir = std::string(rt::kUacceSysfsClassDir) + "/" + info_.name + "/";
@@ -183,7 +189,7 @@ UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, Uac
 
 std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
   if (qm_.read_isolated(ctx.cpu)) {
-    kernel_.env().stats().counter("host.uacce.open_refused_isolated").inc();
+    open_refused_isolated_.inc();
     *err = -EPERM;
     return nullptr;
   }

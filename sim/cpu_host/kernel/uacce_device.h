@@ -60,6 +60,7 @@ class UacceDevice : public CharDevice {
   UacceDeviceInfo info_;
   std::string dev_path_;
   CpuContext sysfs_cpu_;  // sysfs reads have no caller context (see the header comment)
+  Counter& open_refused_isolated_;
 };
 
 }  // namespace wdsim

@@ -273,7 +273,8 @@ ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, cons
     : kernel_(kernel),
       qm_(qm),
       dma_(dma),
-      requests_(kernel.env().stats().counter("host.zip_sync.requests")) {
+      requests_(kernel.env().stats().counter("host.zip_sync.requests",
+                                             "Requests through the syscall compression device")) {
   kernel_.register_device(path, this);
 }
 

@@ -5,9 +5,10 @@
 // IoAttrs: PASID, direction, response) and MemoryWriteLog between the SMMU and DRAM (every
 // write that reaches memory, with its physical address and the annotated times it arrives and
 // completes). The test body runs in an SC_THREAD after boot (SMMU and QM probed, the device
-// attached); it may spawn more simulated threads and join them.
-// Not a model: test scaffolding (testonly). What it leaves out of a system: the syscall-path
-// device, SEC, the topology builder.
+// attached); it may spawn more simulated threads and join them. Options add the syscall path's
+// compression device (/dev/zip_sync) and a scheduler sharing a number of cores.
+// Not a model: test scaffolding (testonly). What it leaves out of a system: SEC, several
+// devices, the topology builder (sim/system, a layer above this one).
 #pragma once
 
 #define SC_INCLUDE_DYNAMIC_PROCESSES
@@ -30,6 +31,7 @@
 #include "sim/base/io_attrs.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
+#include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/host_bus.h"
 #include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/dma_api.h"
@@ -38,6 +40,7 @@
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/cpu_host/kernel/uacce_device.h"
+#include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/iommu/smmu.h"
 #include "sim/pcie/pcie_link.h"
 #include "sim/pcie/root_complex.h"
@@ -144,6 +147,8 @@ struct ZipSvaOptions {
   uint32_t sq_depth = 16;
   uint32_t num_qps = 8;
   HostCostParams costs = default_params<HostCostParams>();
+  bool zip_sync = false;  // the syscall path's device at ZipSyncDevice::kPath
+  uint32_t cores = 0;     // 0: every thread on a core of its own; else a scheduler's cores
 };
 
 class ZipSvaTestbench : public sc_core::sc_module {
@@ -168,6 +173,7 @@ class ZipSvaTestbench : public sc_core::sc_module {
     QmParams qp = default_params<QmParams>();
     qp.msi_address = rc.msi_base;
     qp.num_qps = o.num_qps;
+    qp.sq_depth = o.sq_depth;
     qp.ats = o.ats;
     qm_ = std::make_unique<Qm>("qm", qp, env);
     zip_ = std::make_unique<ZipEngine>("zip", default_params<ZipEngineParams>(), env);
@@ -208,7 +214,7 @@ class ZipSvaTestbench : public sc_core::sc_module {
     info.name = "hisi_zip";
     info.bar_pa = kQmBar;
     info.num_qps = qp.num_qps;
-    info.sq_depth = o.sq_depth;
+    info.sq_depth = qp.sq_depth;
     info.eq_msi_vector = qp.msi_data;
     qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
     UacceDeviceInfo ui;
@@ -216,6 +222,12 @@ class ZipSvaTestbench : public sc_core::sc_module {
     ui.algorithms = "zlib\ngzip\ndeflate";
     ui.stream_id = qp.stream_id;
     uacce_ = std::make_unique<UacceDevice>(*kernel_, *qm_drv_, *smmu_drv_, ui);
+    if (o.zip_sync) zip_sync_ = std::make_unique<ZipSyncDevice>(*kernel_, *qm_drv_, *dma_);
+    if (o.cores > 0) {
+      CpuScheduler::Config c = CpuScheduler::config_of(o.costs);
+      c.cores = o.cores;
+      scheduler_ = std::make_unique<CpuScheduler>(c, env.stats());
+    }
     SC_HAS_PROCESS(ZipSvaTestbench);
     SC_THREAD(run);
   }
@@ -225,6 +237,8 @@ class ZipSvaTestbench : public sc_core::sc_module {
   Smmu& smmu() { return *smmu_; }
   SmmuDriver& smmu_driver() { return *smmu_drv_; }
   HisiQmDriver& qm_driver() { return *qm_drv_; }
+  ZipSyncDevice& zip_sync() { return *zip_sync_; }        // with options().zip_sync
+  CpuScheduler* scheduler() { return scheduler_.get(); }  // nullptr: a core per thread
   PhysicalMemory& memory() { return *memory_; }
   FrameAllocator& frames() { return *frames_; }
   const MemoryWriteLog& mem_log() const { return *mem_log_; }
@@ -301,6 +315,8 @@ class ZipSvaTestbench : public sc_core::sc_module {
   std::unique_ptr<DmaApi> dma_;
   std::unique_ptr<HisiQmDriver> qm_drv_;
   std::unique_ptr<UacceDevice> uacce_;
+  std::unique_ptr<ZipSyncDevice> zip_sync_;
+  std::unique_ptr<CpuScheduler> scheduler_;
 };
 
 // Builds and runs one testbench in a fresh SystemC context; true when the body finished.

@@ -3,6 +3,8 @@
 // after a QM_CQE_ERROR and after a QM_CQ_OVERFLOW; a kernel queue's unreaped request failing;
 // device isolation after N errors (sysfs isolate, discovery skips the device, open -EPERM); and
 // doorbell isolation (each queue's MMIO region is its own 64 KiB page, the runtime rings there).
+// The machine is the one a scenario builds (machine.h, topology.h), its one device of a test
+// kind: a QM whose queue type 0 has an engine that completes every SQE at once.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -14,30 +16,25 @@
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/uacce_queue.h"
 #include "sim/accel/qm/qm.h"
+#include "sim/base/config_tree.h"
+#include "sim/base/params.h"
 #include "sim/base/sim_env.h"
-#include "sim/cpu_host/host_bus.h"
-#include "sim/cpu_host/interrupt_controller.h"
-#include "sim/cpu_host/kernel/dma_api.h"
 #include "sim/cpu_host/kernel/hisi_qm_driver.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/kernel.h"
-#include "sim/cpu_host/kernel/smmu_driver.h"
-#include "sim/cpu_host/kernel/uacce_device.h"
-#include "sim/iommu/smmu.h"
-#include "sim/pcie/pcie_link.h"
-#include "sim/pcie/root_complex.h"
+#include "sim/system/accelerator_kind.h"
+#include "sim/system/machine.h"
+#include "sim/system/scenario.h"
 #include "sim/testing/fresh_context.h"
 
 namespace wdsim {
 namespace {
 
 constexpr uint64_t kPage = 4096;
-constexpr uint64_t kSmmuRegs = 0x40'0000'0000ull;
-constexpr uint64_t kQmBar = 0x50'0000'0000ull;
-constexpr uint16_t kDmaAsid = 1;
 constexpr uint8_t kAlgWithEngine = 0;
 constexpr uint8_t kAlgWithoutEngine = 1;  // the QM completes it with QM_CQE_ERROR
 constexpr const char* kDevName = "hisi_zip-0";
+constexpr uint64_t kDramBytes = 256ull << 20;
 
 // Completes every SQE at once and leaves it as it was (a QM-level test engine).
 class EchoEngine : public QmEngine {
@@ -46,78 +43,76 @@ class EchoEngine : public QmEngine {
   EngineTiming process(EngineRequest&, sc_core::sc_time&) override { return {}; }
 };
 
+// The test's accelerator kind: a QM function named as ZIP's (driver hisi_zip, uacce device
+// hisi_zip-<n>, algorithm zlib) with the echo engine on queue type 0 and none on type 1.
+class EchoKind : public AcceleratorKind {
+ public:
+  class Params : public EngineParams {
+   public:
+    void declare(ParamScope&) override {}
+  };
+  class Instance : public EngineInstance {
+   public:
+    EchoEngine engine;
+  };
+  std::string name() const override { return "qm_echo"; }
+  std::string description() const override { return "test: a QM with an echo engine"; }
+  std::string uacce_prefix() const override { return "hisi_zip"; }
+  std::string driver_name() const override { return "hisi_zip"; }
+  std::string algorithms() const override { return "zlib"; }
+  std::string qm_component() const override { return "qm"; }
+  std::string engine_component() const override { return "echo"; }
+  std::string link_component() const override { return "pcie_link"; }
+  bool ats_capable() const override { return false; }
+  bool has_syscall_device() const override { return false; }
+  std::unique_ptr<EngineParams> make_params() const override { return std::make_unique<Params>(); }
+  std::unique_ptr<EngineInstance> build(const std::string&, const EngineParams&, SimEnv&,
+                                        Qm& qm) const override {
+    auto e = std::make_unique<Instance>();
+    qm.attach_engine(kAlgWithEngine, &e->engine);
+    return e;
+  }
+};
+
+const bool kEchoKindRegistered = register_accelerator_kind(std::make_unique<EchoKind>());
+
 struct Options {
   uint32_t sq_depth = 16;
   uint32_t isolate_threshold = 0;
   bool use_db_isolation = false;
 };
 
-// The blocks of a system (as sim/system builds them) with a test body in a simulated thread.
+// A scenario's `system:` with one qm_echo function; SVA faults abort (no stalls).
+SystemParams system_of(const Options& o) {
+  ConfigTree tree =
+      ConfigTree::from_string("system:\n  devices:\n    - kind: qm_echo\n", "qm_driver_test");
+  const std::string dev = "system.devices.0.qm.";
+  for (const std::string& set :
+       {"system.dram.size_bytes=" + std::to_string(kDramBytes),
+        std::string("system.host.iopf=none"), dev + "sq_depth=" + std::to_string(o.sq_depth),
+        dev + "isolate_threshold=" + std::to_string(o.isolate_threshold),
+        dev + "use_db_isolation=" + std::string(o.use_db_isolation ? "true" : "false")}) {
+    tree.apply_override(set);
+  }
+  SystemParams p = load_params<SystemParams>(tree, "system");
+  tree.check_all_used("system");
+  return p;
+}
+
+// The machine with a test body in a simulated thread (after boot, with one process).
 class Harness : public sc_core::sc_module {
  public:
   using Body = std::function<void(Harness&, HostThread&)>;
 
-  Harness(sc_core::sc_module_name name, const Options& o, SimEnv& env, Body body)
-      : sc_module(name), env_(env), body_(std::move(body)) {
-    DramParams dram = default_params<DramParams>();
-    dram.size_bytes = 256ull << 20;
-    memory_ = std::make_unique<PhysicalMemory>("memory", dram, env);
-    frames_ = std::make_unique<FrameAllocator>(1 << 20, dram.size_bytes - (1 << 20));
-    smmu_ = std::make_unique<Smmu>("smmu", default_params<SmmuParams>(), env);
-    RootComplexParams rc = default_params<RootComplexParams>();
-    rc_ = std::make_unique<RootComplex>("root_complex", rc, env);
-    link_ = std::make_unique<PcieLink>("pcie_link", default_params<PcieLinkParams>(), env);
-    QmParams qp = default_params<QmParams>();
-    qp.msi_address = rc.msi_base;
-    qp.isolate_threshold = o.isolate_threshold;
-    qp.use_db_isolation = o.use_db_isolation;
-    qm_ = std::make_unique<Qm>("qm", qp, env);
-    const uint64_t bar_size =
-        o.use_db_isolation ? qp.db_isolation_base + uint64_t{qp.num_qps} * 0x10000 : 0x10000;
-    bus_ = std::make_unique<HostBus>(
-        "host_bus", default_params<HostBusParams>(),
-        std::vector<HostBus::WindowSpec>{{"smmu_regs", kSmmuRegs, 0x20000, true},
-                                         {"qm_bar", kQmBar, bar_size, true}});
-    HostCostParams costs = default_params<HostCostParams>();
-    gic_ = std::make_unique<InterruptController>("gic", ns(costs.irq_entry_ns), env);
-    kernel_ = std::make_unique<Kernel>("kernel", costs, *memory_, *frames_, env);
-    smmu_->mem.bind(memory_->socket);
-    smmu_->msi.bind(gic_->msi);
-    rc_->to_iommu.bind(smmu_->upstream);
-    rc_->to_msi.bind(gic_->msi);
-    link_->host_dma.bind(rc_->from_link);
-    qm_->dma.bind(link_->device_dma);
-    link_->device_mmio.bind(qm_->mmio);
-    kernel_->mmio.bind(bus_->cpu);
-    bus_->window(0).bind(smmu_->regs);
-    bus_->window(1).bind(link_->host_mmio);
-    qm_->attach_engine(kAlgWithEngine, &echo_);
-
-    SmmuDriverConfig sc;
-    sc.regs_pa = kSmmuRegs;
-    smmu_drv_ = std::make_unique<SmmuDriver>(*kernel_, sc);
-    dma_ = std::make_unique<DmaApi>(*kernel_, *smmu_drv_, kDmaAsid);
-    HisiQmDeviceInfo info;
-    info.name = "hisi_zip";
-    info.bar_pa = kQmBar;
-    info.num_qps = qp.num_qps;
-    info.sq_depth = o.sq_depth;
-    info.eq_msi_vector = qp.msi_data;
-    info.use_db_isolation = o.use_db_isolation;
-    info.db_isolation_base = qp.db_isolation_base;
-    info.isolate_threshold = o.isolate_threshold;
-    qm_drv_ = std::make_unique<HisiQmDriver>(*kernel_, *dma_, *gic_, info);
-    UacceDeviceInfo ui;
-    ui.name = kDevName;
-    ui.algorithms = "zlib";
-    uacce_ = std::make_unique<UacceDevice>(*kernel_, *qm_drv_, *smmu_drv_, ui);
+  Harness(sc_core::sc_module_name name, const SystemParams& params, SimEnv& env, Body body)
+      : sc_module(name), env_(env), body_(std::move(body)), machine_(params, env) {
     SC_HAS_PROCESS(Harness);
     SC_THREAD(run);
   }
 
-  Kernel& kernel() { return *kernel_; }
-  Qm& qm() { return *qm_; }
-  HisiQmDriver& drv() { return *qm_drv_; }
+  Kernel& kernel() { return machine_.kernel(); }
+  Qm& qm() { return *function().qm; }
+  HisiQmDriver& drv() { return *function().driver; }
   uint64_t counter(const std::string& key) {
     const Counter* c = env_.stats().find_counter(key);
     return c ? c->value() : 0;
@@ -125,13 +120,13 @@ class Harness : public sc_core::sc_module {
   bool finished = false;
 
  private:
+  AcceleratorFunction& function() { return *machine_.topology().functions().front(); }
+
   void run() {
     CpuContext boot;
-    smmu_drv_->probe(boot, gic_.get());
-    smmu_drv_->attach_device(boot, 0, dma_->domain(), kDmaAsid);
-    qm_drv_->probe(boot);
-    Process& process = kernel_->create_process();
-    HostThread thread(*kernel_, process, "app");
+    machine_.boot(boot);
+    Process& process = kernel().create_process();
+    HostThread thread(kernel(), process, "app");
     body_(*this, thread);
     finished = true;
     sc_core::sc_stop();
@@ -139,27 +134,15 @@ class Harness : public sc_core::sc_module {
 
   SimEnv& env_;
   Body body_;
-  EchoEngine echo_;
-  std::unique_ptr<PhysicalMemory> memory_;
-  std::unique_ptr<FrameAllocator> frames_;
-  std::unique_ptr<Smmu> smmu_;
-  std::unique_ptr<RootComplex> rc_;
-  std::unique_ptr<PcieLink> link_;
-  std::unique_ptr<Qm> qm_;
-  std::unique_ptr<HostBus> bus_;
-  std::unique_ptr<InterruptController> gic_;
-  std::unique_ptr<Kernel> kernel_;
-  std::unique_ptr<SmmuDriver> smmu_drv_;
-  std::unique_ptr<DmaApi> dma_;
-  std::unique_ptr<HisiQmDriver> qm_drv_;
-  std::unique_ptr<UacceDevice> uacce_;
+  Machine machine_;
 };
 
 bool run_harness(const Options& o, SimEnv& env, Harness::Body body) {
+  const SystemParams params = system_of(o);
   testing::fresh_sc_context();
   bool finished = false;
   {
-    auto h = std::make_unique<Harness>("h", o, env, std::move(body));
+    auto h = std::make_unique<Harness>("h", params, env, std::move(body));
     sc_core::sc_start();
     finished = h->finished;
   }
@@ -367,8 +350,8 @@ TEST(QmDriverDoorbellIsolation, EachQueueMapsItsOwnPageAndTheRuntimeRingsThere) 
   EXPECT_EQ(received[0], 0);
   EXPECT_EQ(received[1], 0);
   const QmParams qp = default_params<QmParams>();
-  EXPECT_EQ(pa[0], kQmBar + qp.db_isolation_base + 0 * 0x10000);
-  EXPECT_EQ(pa[1], kQmBar + qp.db_isolation_base + 1 * 0x10000);
+  EXPECT_EQ(pa[0], AddressMap::kQmBarBase + qp.db_isolation_base + 0 * 0x10000);
+  EXPECT_EQ(pa[1], AddressMap::kQmBarBase + qp.db_isolation_base + 1 * 0x10000);
 }
 
 }  // namespace
