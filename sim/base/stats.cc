@@ -28,7 +28,7 @@ double Histogram::percentile(double p) const {
   return sorted[std::min(idx, sorted.size() - 1)];
 }
 
-StatsRegistry::Entry& StatsRegistry::entry(const std::string& key_path, Entry::Kind kind,
+StatsRegistry::Entry& StatsRegistry::entry(const std::string& key_path, StatKind kind,
                                            const std::string& unit,
                                            const std::string& description) {
   auto it = entries_.find(key_path);
@@ -36,56 +36,58 @@ StatsRegistry::Entry& StatsRegistry::entry(const std::string& key_path, Entry::K
     if (it->second.kind != kind) {
       throw std::logic_error("stat " + key_path + " registered twice with different kinds");
     }
+    if (it->second.description.empty()) it->second.description = description;
     return it->second;
   }
   Entry& e = entries_[key_path];
   e.kind = kind;
   e.unit = unit;
   e.description = description;
-  if (kind == Entry::kCounter) e.counter = std::make_unique<Counter>();
-  if (kind == Entry::kHistogram) e.histogram = std::make_unique<Histogram>();
+  if (kind == StatKind::kCounter) e.counter = std::make_unique<Counter>();
+  if (kind == StatKind::kHistogram) e.histogram = std::make_unique<Histogram>();
   return e;
 }
 
 Counter& StatsRegistry::counter(const std::string& key_path, const std::string& description) {
-  return *entry(key_path, Entry::kCounter, "", description).counter;
+  return *entry(key_path, StatKind::kCounter, "", description).counter;
 }
 
 Histogram& StatsRegistry::histogram(const std::string& key_path, const std::string& unit,
                                     const std::string& description) {
-  return *entry(key_path, Entry::kHistogram, unit, description).histogram;
+  return *entry(key_path, StatKind::kHistogram, unit, description).histogram;
 }
 
 void StatsRegistry::set_scalar(const std::string& key_path, double value, const std::string& unit,
                                const std::string& description) {
-  entry(key_path, Entry::kScalar, unit, description).scalar = value;
+  entry(key_path, StatKind::kScalar, unit, description).scalar = value;
 }
 
 double& StatsRegistry::scalar_slot(const std::string& key_path, const std::string& unit,
                                    const std::string& description) {
-  return entry(key_path, Entry::kScalar, unit, description).scalar;
+  return entry(key_path, StatKind::kScalar, unit, description).scalar;
 }
 
-void StatsRegistry::set_text(const std::string& key_path, const std::string& value) {
-  entry(key_path, Entry::kText, "", "").text = value;
+void StatsRegistry::set_text(const std::string& key_path, const std::string& value,
+                             const std::string& description) {
+  entry(key_path, StatKind::kText, "", description).text = value;
 }
 
 const Counter* StatsRegistry::find_counter(const std::string& key_path) const {
   auto it = entries_.find(key_path);
-  return (it == entries_.end() || it->second.kind != Entry::kCounter) ? nullptr
-                                                                      : it->second.counter.get();
+  return (it == entries_.end() || it->second.kind != StatKind::kCounter) ? nullptr
+                                                                         : it->second.counter.get();
 }
 
 const Histogram* StatsRegistry::find_histogram(const std::string& key_path) const {
   auto it = entries_.find(key_path);
-  return (it == entries_.end() || it->second.kind != Entry::kHistogram)
+  return (it == entries_.end() || it->second.kind != StatKind::kHistogram)
              ? nullptr
              : it->second.histogram.get();
 }
 
 std::optional<double> StatsRegistry::scalar(const std::string& key_path) const {
   auto it = entries_.find(key_path);
-  if (it == entries_.end() || it->second.kind != Entry::kScalar) return std::nullopt;
+  if (it == entries_.end() || it->second.kind != StatKind::kScalar) return std::nullopt;
   return it->second.scalar;
 }
 
@@ -93,6 +95,26 @@ std::vector<std::string> StatsRegistry::keys() const {
   std::vector<std::string> out;
   for (const auto& [k, e] : entries_) out.push_back(k);
   return out;
+}
+
+std::vector<StatInfo> StatsRegistry::entries() const {
+  std::vector<StatInfo> out;
+  for (const auto& [k, e] : entries_) out.push_back({k, e.kind, e.unit, e.description});
+  return out;
+}
+
+const char* stat_kind_name(StatKind kind) {
+  switch (kind) {
+    case StatKind::kCounter:
+      return "counter";
+    case StatKind::kHistogram:
+      return "histogram";
+    case StatKind::kScalar:
+      return "scalar";
+    case StatKind::kText:
+      return "text";
+  }
+  return "";
 }
 
 namespace {
@@ -119,16 +141,16 @@ std::string StatsRegistry::to_json() const {
     }
     nlohmann::ordered_json v;
     switch (e.kind) {
-      case Entry::kCounter:
+      case StatKind::kCounter:
         v = e.counter->value();
         break;
-      case Entry::kScalar:
+      case StatKind::kScalar:
         v = nlohmann::ordered_json{{"value", tidy(e.scalar)}, {"unit", e.unit}};
         break;
-      case Entry::kText:
+      case StatKind::kText:
         v = e.text;
         break;
-      case Entry::kHistogram: {
+      case StatKind::kHistogram: {
         const Histogram& h = *e.histogram;
         v = nlohmann::ordered_json{{"count", h.count()},
                                    {"mean", tidy(h.mean())},
@@ -152,16 +174,16 @@ std::string StatsRegistry::to_csv() const {
   auto num = [](double v) { return ParamScope::double_text(tidy(v)); };
   for (const auto& [key, e] : entries_) {
     switch (e.kind) {
-      case Entry::kCounter:
+      case StatKind::kCounter:
         out << key << ",counter,value," << e.counter->value() << ",\n";
         break;
-      case Entry::kScalar:
+      case StatKind::kScalar:
         out << key << ",scalar,value," << num(e.scalar) << "," << e.unit << "\n";
         break;
-      case Entry::kText:
+      case StatKind::kText:
         out << key << ",text,value," << e.text << ",\n";
         break;
-      case Entry::kHistogram: {
+      case StatKind::kHistogram: {
         const Histogram& h = *e.histogram;
         out << key << ",histogram,count," << h.count() << "," << e.unit << "\n";
         out << key << ",histogram,mean," << num(h.mean()) << "," << e.unit << "\n";

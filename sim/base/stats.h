@@ -1,6 +1,7 @@
-// Statistics: counters, histograms with percentiles and scalar values, registered by key path
-// (e.g. "smmu.iotlb.hits") and dumped as JSON and CSV in key order, so two runs of the same
-// scenario write byte-identical files. No SystemC in here.
+// Statistics: counters, histograms with percentiles, scalar values and text, registered by key
+// path (e.g. "smmu.iotlb.hits") with a unit and a description, and dumped as JSON and CSV in
+// key order, so two runs of the same scenario write byte-identical files; entries() lists
+// them without their values (for `wdsim describe`). No SystemC in here.
 #pragma once
 
 #include <cstdint>
@@ -38,15 +39,30 @@ class Histogram {
   std::vector<double> samples_;
 };
 
+enum class StatKind { kCounter, kHistogram, kScalar, kText };
+// "counter", "histogram", "scalar", "text" (the kind column of the CSV).
+const char* stat_kind_name(StatKind kind);
+
+// What a registered stat is, without its value (for `wdsim describe`).
+struct StatInfo {
+  std::string key_path;
+  StatKind kind;
+  std::string unit;  // empty for counters and text
+  std::string description;
+};
+
 class StatsRegistry {
  public:
-  // Returns the stat at key_path, creating it on first use. The reference stays valid.
+  // Returns the stat at key_path, creating it on first use. The reference stays valid. The
+  // unit is the first registration's; an empty description is filled by a later registration
+  // that gives one.
   Counter& counter(const std::string& key_path, const std::string& description = "");
   Histogram& histogram(const std::string& key_path, const std::string& unit,
                        const std::string& description = "");
   void set_scalar(const std::string& key_path, double value, const std::string& unit,
                   const std::string& description = "");
-  void set_text(const std::string& key_path, const std::string& value);
+  void set_text(const std::string& key_path, const std::string& value,
+                const std::string& description = "");
   // Registers the scalar at key_path (0 until set) and returns its value to update in place,
   // for a block that keeps a scalar current without a lookup per event. Stays valid.
   double& scalar_slot(const std::string& key_path, const std::string& unit,
@@ -63,10 +79,12 @@ class StatsRegistry {
   std::string to_csv() const;
   // Every key path, in order.
   std::vector<std::string> keys() const;
+  // Every stat's key path, kind, unit and description, in key order.
+  std::vector<StatInfo> entries() const;
 
  private:
   struct Entry {
-    enum Kind { kCounter, kHistogram, kScalar, kText } kind;
+    StatKind kind;
     std::string unit;
     std::string description;
     std::unique_ptr<Counter> counter;
@@ -74,7 +92,7 @@ class StatsRegistry {
     double scalar = 0;
     std::string text;
   };
-  Entry& entry(const std::string& key_path, Entry::Kind kind, const std::string& unit,
+  Entry& entry(const std::string& key_path, StatKind kind, const std::string& unit,
                const std::string& description);
   std::map<std::string, Entry> entries_;
 };

@@ -475,4 +475,24 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
   return out;
 }
 
+Scenario describe_system_scenario() {
+  std::string text = "system:\n  devices:\n";
+  for (const AcceleratorKind* k : accelerator_kinds()) text += "    - kind: " + k->name() + "\n";
+  return load_scenario_text(text, "describe", {});
+}
+
+void elaborate_system(const Scenario& scenario, SimEnv& env) {
+  RunOutcome out;
+  fresh_sc_context();
+  { SystemModule system("system", scenario, env, out); }
+  fresh_sc_context();
+}
+
+std::vector<StatInfo> describe_stats() {
+  const Scenario sc = describe_system_scenario();
+  SimEnv env(sc.seed, /*trace_enabled=*/false);
+  elaborate_system(sc, env);
+  return env.stats().entries();
+}
+
 }  // namespace wdsim

@@ -54,6 +54,18 @@ struct RunOutcome {
 // stats are recorded into env.stats() before it returns.
 RunOutcome run_system(const Scenario& scenario, SimEnv& env);
 
+// The scenario whose system `wdsim describe` lists the stats of: every default, with one
+// device of every accelerator kind, in kind-name order (so each device gets its kind's first
+// component names: qm, zip, pcie_link for zip; sec_qm, sec, sec_pcie_link for sec).
+Scenario describe_system_scenario();
+// Builds the scenario's system in a fresh SystemC context without simulating (no sc_start:
+// the blocks register their stats into env.stats() as they are built), then takes it down
+// again and leaves a fresh context.
+void elaborate_system(const Scenario& scenario, SimEnv& env);
+// Every stat the describe system registers when it is built, in key order. Stats a block
+// registers only when something happens (a program kind's report, a rare event) are not in it.
+std::vector<StatInfo> describe_stats();
+
 // The run's tables: each program kind's, then what each process saw (when the scenario has
 // several processes, events or failures).
 std::string format_summary(const Scenario& scenario, const RunOutcome& outcome);

@@ -53,6 +53,21 @@ grep -q "simulation error" "$out/stderr"; check "simulation error on stderr" 0 $
 
 "$wdsim" describe smmu | grep -q "system.smmu.iotlb.entries"; check "describe smmu" 0 $?
 "$wdsim" describe no_such_block >/dev/null 2>&1; check "describe unknown exits 2" 2 $?
+# After the parameters, the stats of the default system (one device of each kind).
+"$wdsim" describe smmu >"$out/describe" 2>/dev/null; check "describe smmu exits 0" 0 $?
+grep -qE '^  smmu\.walk_latency_ns +histogram +ns +Walk time' "$out/describe"
+check "describe smmu lists its stats: key, kind, unit, description" 0 $?
+grep -q '^  zip\.' "$out/describe"; check "describe smmu lists no other block's stats" 1 $?
+"$wdsim" describe >"$out/describe" 2>/dev/null
+grep -qE '^  zip\.requests +counter +- ' "$out/describe" &&
+  grep -qE '^  sec\.requests +counter +- ' "$out/describe"
+check "describe lists every kind's engine stats" 0 $?
+"$wdsim" describe zip --stats-json >"$out/stats_list.json" 2>/dev/null
+check "describe --stats-json exits 0" 0 $?
+grep -qF '"key": "zip.queued_ns",' "$out/stats_list.json" &&
+  grep -qF '"kind": "histogram",' "$out/stats_list.json" &&
+  ! grep -q "system.devices" "$out/stats_list.json"
+check "describe --stats-json: the stats alone, as JSON" 0 $?
 
 printf 'processes:\n  - threads:\n      - compare: {paths: [doorbell], sizes: [256], requests: 2}\noutput:\n  trace: false\nsweep:\n  system.smmu.iotlb.entries: [8, 32]\n' >"$out/sweep.yaml"
 "$wdsim" run "$out/sweep.yaml" --out "$out/sweep" >"$out/stdout" 2>"$out/stderr"

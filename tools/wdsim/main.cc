@@ -1,12 +1,14 @@
 // wdsim: the command-line program. `wdsim run SCENARIO` simulates a scenario and prints its
 // comparison table, writing stats.json, stats.csv, summary.json, trace.txt and trace.json; `wdsim
 // describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
-// description, source). Exit 0 on success, 2 on bad input, 1 on a simulation error.
-// Results go to stdout, diagnostics (spdlog) to stderr.
+// description, source), then every stat the default system registers when it is built (key
+// path, kind, unit, description); `--stats-json` prints the stats alone as JSON. Exit 0 on success,
+// 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to stderr.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -46,22 +48,63 @@ std::string range_text(const wdsim::ParamSpec& s) {
          "]";
 }
 
-int describe(const std::string& block) {
-  auto specs = wdsim::describe_scenario();
-  std::vector<wdsim::ParamSpec> shown;
-  for (const auto& s : specs) {
-    const std::string k = s.key_path;
-    // A block or program kind anywhere in the path: `describe smmu`, `describe compare`
-    // (processes[].threads[].compare.*), `describe sec` (system.devices[].sec.*).
-    if (block.empty() || k == block || k.rfind(block + ".", 0) == 0 ||
-        k.find("." + block + ".") != std::string::npos) {
-      shown.push_back(s);
-    }
+// A block or program kind anywhere in the path: `describe smmu`, `describe compare`
+// (processes[].threads[].compare.*), `describe sec` (system.devices[].sec.*, sec.*).
+bool shown_for(const std::string& key, const std::string& block) {
+  return block.empty() || key == block || key.rfind(block + ".", 0) == 0 ||
+         key.find("." + block + ".") != std::string::npos;
+}
+
+// The stats as a table: key, kind, unit ("-" for none), description; columns aligned.
+void print_stats(const std::vector<wdsim::StatInfo>& stats) {
+  size_t key_w = 0, kind_w = 0, unit_w = 1;
+  for (const auto& s : stats) {
+    key_w = std::max(key_w, s.key_path.size());
+    kind_w = std::max(kind_w, std::string(wdsim::stat_kind_name(s.kind)).size());
+    unit_w = std::max(unit_w, s.unit.size());
   }
-  if (shown.empty()) {
-    std::cerr << "wdsim describe: no block or parameter named '" << block
+  auto pad = [](const std::string& t, size_t w) { return t + std::string(w - t.size() + 2, ' '); };
+  std::string names;
+  for (const auto* k : wdsim::accelerator_kinds()) {
+    names += (names.empty() ? "" : "; ") + k->name() + ": " + k->qm_component() + ", " +
+             k->engine_component() + ", " + k->link_component();
+  }
+  std::cout << "stats: what the default system registers when it is built (one device of each "
+               "kind).\nInstance names follow the scenario's devices (system.devices): a kind's "
+               "first device has\nthe names shown ("
+            << names << "),\nits next ones the same names with 1, 2, ... appended.\n";
+  for (const auto& s : stats) {
+    std::string line = "  " + pad(s.key_path, key_w) + pad(wdsim::stat_kind_name(s.kind), kind_w) +
+                       pad(s.unit.empty() ? "-" : s.unit, unit_w) + s.description;
+    line.erase(line.find_last_not_of(' ') + 1);
+    std::cout << line << "\n";
+  }
+}
+
+int describe(const std::string& block, bool stats_json) {
+  std::vector<wdsim::ParamSpec> shown;
+  for (const auto& s : wdsim::describe_scenario()) {
+    if (shown_for(s.key_path, block)) shown.push_back(s);
+  }
+  std::vector<wdsim::StatInfo> stats;
+  for (const auto& s : wdsim::describe_stats()) {
+    if (shown_for(s.key_path, block)) stats.push_back(s);
+  }
+  if (shown.empty() && stats.empty()) {
+    std::cerr << "wdsim describe: no block, parameter or stat named '" << block
               << "' (try `wdsim describe` for the full list)\n";
     return kExitBadInput;
+  }
+  if (stats_json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& s : stats) {
+      out.push_back({{"key", s.key_path},
+                     {"kind", wdsim::stat_kind_name(s.kind)},
+                     {"unit", s.unit},
+                     {"description", s.description}});
+    }
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
   }
   for (const auto& s : shown) {
     std::cout << s.key_path << "\n    type " << wdsim::param_type_name(s.type) << ", default "
@@ -71,6 +114,8 @@ int describe(const std::string& block) {
     if (!r.empty()) std::cout << ", valid " << r;
     std::cout << "\n    " << s.description << "\n    source: " << s.source << "\n";
   }
+  if (!shown.empty() && !stats.empty()) std::cout << "\n";
+  if (!stats.empty()) print_stats(stats);
   return kExitOk;
 }
 
@@ -178,10 +223,15 @@ int sc_main(int argc, char** argv) {
   run_cmd->add_option("--jobs", jobs, "Sweep points run at once (each its own process)")
       ->check(CLI::Range(1u, 256u));
 
-  auto* describe_cmd =
-      app.add_subcommand("describe", "Print every parameter: key, type, default, unit, source");
+  auto* describe_cmd = app.add_subcommand(
+      "describe",
+      "Print every parameter (key, type, default, unit, source), then every stat (key, kind, "
+      "unit, description)");
   std::string block;
   describe_cmd->add_option("block", block, "A block (smmu, pcie, qm, zip, dram, host...) or key");
+  bool stats_json = false;
+  describe_cmd->add_flag("--stats-json", stats_json,
+                         "Print only the stats, as a JSON list of {key, kind, unit, description}");
 
   try {
     app.parse(argc, argv);
@@ -208,7 +258,7 @@ int sc_main(int argc, char** argv) {
       }
       return run(scenario, sets, out_dir, seed, no_sweep, jobs);
     }
-    if (describe_cmd->parsed()) return describe(block);
+    if (describe_cmd->parsed()) return describe(block, stats_json);
   } catch (const wdsim::ConfigError& e) {
     // A block rejected a combination of values when it was built.
     std::cerr << "wdsim: " << e.what() << "\n";

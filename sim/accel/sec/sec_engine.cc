@@ -100,12 +100,14 @@ SecEngine::SecEngine(std::string name, const SecEngineParams& params, SimEnv& en
   for (SecJobKind k :
        {SecJobKind::kCipher, SecJobKind::kAuth, SecJobKind::kChain, SecJobKind::kGcm}) {
     requests_by_kind_[static_cast<size_t>(k)] =
-        &env.stats().counter(name_ + "." + kind_name(k) + ".requests");
+        &env.stats().counter(name_ + "." + kind_name(k) + ".requests",
+                             std::string("BDs processed of job kind ") + kind_name(k));
   }
   for (size_t e = 0; e < errors_by_type_.size(); ++e) {
     if (e == kSecErrNone) continue;
-    errors_by_type_[e] =
-        &env.stats().counter(name_ + ".errors." + sec_error_name(static_cast<uint8_t>(e)));
+    const std::string error_name = sec_error_name(static_cast<uint8_t>(e));
+    errors_by_type_[e] = &env.stats().counter(name_ + ".errors." + error_name,
+                                              "BDs completed with error type " + error_name);
   }
 }
 

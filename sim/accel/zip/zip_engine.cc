@@ -70,8 +70,10 @@ ZipEngine::ZipEngine(std::string name, const ZipEngineParams& params, SimEnv& en
       decompress_port_(std::make_unique<DirectionPort>(*this, ZipOp::kDecompress)),
       short_sqe_(env.stats().counter(name_ + ".errors.short_sqe", "SQEs shorter than 128 bytes")),
       requests_(env.stats().counter(name_ + ".requests", "SQEs processed")),
-      compress_requests_(env.stats().counter(name_ + ".compress.requests")),
-      decompress_requests_(env.stats().counter(name_ + ".decompress.requests")),
+      compress_requests_(
+          env.stats().counter(name_ + ".compress.requests", "Compression SQEs processed")),
+      decompress_requests_(
+          env.stats().counter(name_ + ".decompress.requests", "Decompression SQEs processed")),
       bytes_in_(env.stats().counter(name_ + ".bytes_in", "Source bytes read")),
       bytes_out_(env.stats().counter(name_ + ".bytes_out", "Destination bytes written")),
       negative_compression_(
@@ -81,7 +83,9 @@ ZipEngine::ZipEngine(std::string name, const ZipEngineParams& params, SimEnv& en
   for (size_t s = 0; s < errors_by_status_.size(); ++s) {
     uint8_t status = static_cast<uint8_t>(s);
     if (is_success(status)) continue;
-    errors_by_status_[s] = &env.stats().counter(name_ + ".errors." + zip_status_name(status));
+    const std::string status_name = zip_status_name(status);
+    errors_by_status_[s] = &env.stats().counter(name_ + ".errors." + status_name,
+                                                "SQEs completed with status " + status_name);
   }
 }
 
