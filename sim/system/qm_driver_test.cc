@@ -50,6 +50,7 @@ class EchoKind : public AcceleratorKind {
   class Params : public EngineParams {
    public:
     void declare(ParamScope&) override {}
+    bool timing_only() const override { return false; }
   };
   class Instance : public EngineInstance {
    public:
