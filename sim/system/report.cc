@@ -92,4 +92,22 @@ std::string summary_json(const RunOutcome& outcome) {
   return j.dump(2) + "\n";
 }
 
+std::string host_speed_json(const RunOutcome& outcome) {
+  uint64_t completed = 0;
+  for (const auto& p : outcome.processes) completed += p.requests_ok;
+  const uint64_t requests = outcome.report.measured_requests;
+  auto per = [](double n, double seconds) { return seconds > 0 ? n / seconds : 0.0; };
+  nlohmann::ordered_json j = {
+      {"host_cpu_seconds", outcome.host_cpu_seconds},
+      {"wall_seconds", outcome.wall_seconds},
+      {"simulated_requests", requests},
+      {"requests_completed", completed},
+      {"simulated_seconds", outcome.simulated_seconds},
+      {"requests_per_host_cpu_second", per(requests, outcome.host_cpu_seconds)},
+      {"requests_per_wall_second", per(requests, outcome.wall_seconds)},
+      {"host_ns_per_request", requests ? outcome.host_cpu_seconds * 1e9 / requests : 0.0},
+      {"peak_rss_bytes", outcome.peak_rss_bytes}};
+  return j.dump(2) + "\n";
+}
+
 }  // namespace wdsim

@@ -1,5 +1,7 @@
 #include "sim/system/system.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -18,6 +20,22 @@
 namespace wdsim {
 
 namespace {
+
+constexpr uint64_t kBytesPerKib = 1024;  // getrusage's ru_maxrss is in KiB on Linux
+
+// Host CPU time (user + system) this process has used so far.
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto seconds = [](const timeval& tv) { return tv.tv_sec + tv.tv_usec * 1e-6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+uint64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<uint64_t>(u.ru_maxrss) * kBytesPerKib;
+}
 
 std::string signal_name(int signo) {
   switch (signo) {
@@ -454,10 +472,12 @@ class SystemModule : public sc_core::sc_module, public SystemView {
 RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
   RunOutcome out;
   const auto wall0 = std::chrono::steady_clock::now();
+  const double cpu0 = process_cpu_seconds();
   fresh_sc_context();
   {
     SystemModule system("system", scenario, env, out);
     sc_core::sc_start();
+    out.simulated_seconds = sc_core::sc_time_stamp().to_seconds();
     system.report();
     if (!out.ok && out.error.empty()) {
       out.error = "the simulation ran out of events at " +
@@ -468,6 +488,8 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
   fresh_sc_context();
   out.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  out.host_cpu_seconds = process_cpu_seconds() - cpu0;
+  out.peak_rss_bytes = peak_rss_bytes();
   if (out.ok && out.report.measured_requests == 0) {
     out.error = "the workload measured no request";
   }

@@ -46,7 +46,11 @@ struct RunOutcome {
   RunReport report;   // the program kinds' tables; stats went to the SimEnv's registry
   std::vector<ProcessOutcome> processes;
   OutputsChecked outputs;
-  double wall_seconds = 0;
+  // Host speed (host_speed.json; differs run to run, unlike every other output).
+  double wall_seconds = 0;       // elaboration, simulation and teardown
+  double host_cpu_seconds = 0;   // user + system CPU time of the same span (getrusage)
+  double simulated_seconds = 0;  // simulated time when the simulation stopped
+  uint64_t peak_rss_bytes = 0;   // the host process's peak resident set after the run
 };
 
 // Runs a scenario in a fresh SystemC context. Never throws for simulation errors (they are
@@ -72,5 +76,9 @@ std::string format_summary(const Scenario& scenario, const RunOutcome& outcome);
 // The tables as JSON ({"tables": [{name, columns, rows}], "processes": [...]}), gathered by
 // sweeps (summary.json).
 std::string summary_json(const RunOutcome& outcome);
+// The run's host speed as JSON (host_speed.json): host CPU and wall seconds, simulated
+// requests (the program kinds' measured requests) and seconds, requests per host CPU second,
+// peak RSS. Not deterministic: it measures the host.
+std::string host_speed_json(const RunOutcome& outcome);
 
 }  // namespace wdsim

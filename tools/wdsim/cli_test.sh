@@ -18,6 +18,18 @@ grep -q "syscall / doorbell mean latency" "$out/stdout"; check "table on stdout"
 for f in stats.json stats.csv summary.json trace.txt host_speed.json; do
   [ -s "$out/ok/$f" ]; check "writes $f" 0 $?
 done
+for k in host_cpu_seconds wall_seconds simulated_requests simulated_seconds \
+  requests_per_host_cpu_second peak_rss_bytes; do
+  grep -q "\"$k\": " "$out/ok/host_speed.json"; check "host_speed.json has $k" 0 $?
+done
+grep -q '"simulated_requests": 2,' "$out/ok/host_speed.json"
+check "host_speed.json counts the measured requests" 0 $?
+# The same scenario and seed give byte-identical outputs, all but host_speed.json (it measures
+# the host, so it differs by nature).
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/ok2" >/dev/null 2>&1
+for f in stats.json stats.csv summary.json trace.txt; do
+  cmp -s "$out/ok/$f" "$out/ok2/$f"; check "$f byte-identical across runs" 0 $?
+done
 
 printf 'processes:\n  - threads:\n      - compare:\n          requests: lots\n' >"$out/bad.yaml"
 "$wdsim" run "$out/bad.yaml" --out "$out/bad" >"$out/stdout" 2>"$out/stderr"
@@ -76,6 +88,8 @@ check "sweep runs every point" 0 $?
 check "sweep writes each point's stats" 0 $?
 [ -s "$out/sweep/point-000/summary.json" ] && [ -s "$out/sweep/point-001/summary.json" ]
 check "sweep writes each point's summary.json" 0 $?
+[ -s "$out/sweep/point-000/host_speed.json" ] && grep -q '"points": 2,' "$out/sweep/host_speed.json"
+check "sweep writes each point's host_speed.json and its own" 0 $?
 # sweep.csv: one block per table kind, a header line starting with `table,` then its rows
 # (one compare row per point here: one path, one size).
 [ "$(wc -l <"$out/sweep/sweep.csv")" = 3 ]; check "sweep.csv: header + a row per point" 0 $?

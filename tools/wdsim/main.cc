@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -154,14 +153,8 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   if (sc.output.chrome_trace) {
     written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
   }
-  // Host speed varies run to run, so it stays out of the byte-compared stats files.
-  const uint64_t requests = outcome.report.measured_requests;
-  nlohmann::ordered_json host = {
-      {"wall_seconds", outcome.wall_seconds},
-      {"requests", requests},
-      {"simulated_requests_per_second",
-       outcome.wall_seconds > 0 ? requests / outcome.wall_seconds : 0.0}};
-  written = written && write_file(out_dir / "host_speed.json", host.dump(2) + "\n");
+  // Host speed varies run to run, so it stays out of the byte-compared files.
+  written = written && write_file(out_dir / "host_speed.json", wdsim::host_speed_json(outcome));
   if (!written) {
     std::cerr << "wdsim: cannot write outputs in " << out_dir << "\n";
     return kExitSimulationError;
@@ -171,8 +164,8 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     return kExitSimulationError;
   }
   std::cout << wdsim::format_summary(sc, outcome);
-  std::cout << "\noutputs in " << out_dir.string() << " (" << requests << " requests in "
-            << outcome.wall_seconds << " s of host time)\n";
+  std::cout << "\noutputs in " << out_dir.string() << " (" << outcome.report.measured_requests
+            << " requests in " << outcome.host_cpu_seconds << " s of host CPU time)\n";
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -132,6 +133,7 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
       return kExitBadInput;
     }
   }
+  const auto wall0 = std::chrono::steady_clock::now();
   std::vector<int> exit_codes(points.size(), -1);
   std::map<pid_t, size_t> running;
   size_t next = 0;
@@ -231,6 +233,24 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     }
   }
   std::ofstream(req.out_dir / "sweep.csv") << csv.str();
+  // The sweep's own host speed: its wall time beside the points' summed CPU time and requests
+  // (each point's host_speed.json has its own figures).
+  double cpu_seconds = 0;
+  uint64_t requests = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    auto j = read_json(req.out_dir / point_name(i) / "host_speed.json");
+    if (!j) continue;
+    cpu_seconds += j->value("host_cpu_seconds", 0.0);
+    requests += j->value("simulated_requests", uint64_t{0});
+  }
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  nlohmann::ordered_json host = {{"points", points.size()},
+                                 {"jobs", req.jobs},
+                                 {"wall_seconds", wall},
+                                 {"points_host_cpu_seconds", cpu_seconds},
+                                 {"simulated_requests", requests}};
+  std::ofstream(req.out_dir / "host_speed.json") << host.dump(2) << "\n";
   std::cout << "\nper-point outputs and sweep.csv in " << req.out_dir.string() << "\n";
   return worst;
 }

@@ -1,7 +1,9 @@
 // Runs a sweep: every point of a scenario's `sweep:` section as its own wdsim process
 // (`wdsim run SCENARIO --no-sweep --set ...`), a few at a time, then gathers each point's
-// stats.json into one table (stdout) and sweep.csv. Separate processes are what SystemC
-// needs (one elaboration per process) and what lets points run in parallel or on a cluster.
+// stats.json into one table (stdout) and sweep.csv, and writes the sweep's host_speed.json
+// (wall seconds, jobs, the points' summed host CPU seconds and simulated requests). Separate
+// processes are what SystemC needs (one elaboration per process) and what lets points run in
+// parallel or on a cluster.
 #pragma once
 
 #include <cstdint>
