@@ -2,7 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace wdsim {
 
@@ -13,25 +15,43 @@ constexpr std::array<const char*, 32> kWords = {
     "user",   "space", "request", "buffer",  "engine",  "address", "virtual",  "process",
     "shared", "pasid", "stream",  "context", "walk",    "cache",   "latency",  "complete",
     "submit", "ring",  "phase",   "fault",   "invalid", "bind",    "map",      "unmap"};
+struct Word {
+  const char* text;
+  size_t len;
+};
+constexpr auto kWordTable = [] {
+  std::array<Word, kWords.size()> t{};
+  for (size_t i = 0; i < kWords.size(); ++i) {
+    size_t n = 0;
+    while (kWords[i][n]) ++n;
+    t[i] = {kWords[i], n};
+  }
+  return t;
+}();
 }  // namespace
 
 std::vector<uint8_t> WorkloadData::next(uint64_t size) {
-  std::vector<uint8_t> out;
-  out.reserve(size);
-  if (kind_ == "zeros") {
-    out.assign(size, 0);
-  } else if (kind_ == "random") {
-    while (out.size() < size) {
-      uint64_t v = rng_();
-      for (int i = 0; i < 8 && out.size() < size; ++i)
-        out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  // The bytes are a function of the seed: one rng draw per 8 random bytes; for text, one per
+  // word and one per separator, in that order (written straight into the buffer).
+  std::vector<uint8_t> out(size);
+  if (kind_ == "zeros") return out;
+  uint8_t* p = out.data();
+  uint8_t* const end = p + size;
+  if (kind_ == "random") {
+    while (p < end) {
+      const uint64_t v = rng_();
+      const size_t n = std::min<size_t>(8, static_cast<size_t>(end - p));
+      for (size_t i = 0; i < n; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+      p += n;
     }
-  } else {
-    while (out.size() < size) {
-      const char* w = kWords[rng_() % kWords.size()];
-      for (const char* c = w; *c && out.size() < size; ++c) out.push_back(static_cast<uint8_t>(*c));
-      if (out.size() < size) out.push_back((rng_() % 12 == 0) ? '\n' : ' ');
-    }
+    return out;
+  }
+  while (p < end) {
+    const Word& w = kWordTable[rng_() % kWordTable.size()];
+    const size_t n = std::min<size_t>(w.len, static_cast<size_t>(end - p));
+    std::memcpy(p, w.text, n);
+    p += n;
+    if (p < end) *p++ = (rng_() % 12 == 0) ? '\n' : ' ';
   }
   return out;
 }

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <deque>
 
 namespace wdsim {
 namespace {
@@ -69,16 +70,74 @@ bool zip_req_type_supported(uint8_t req_type) {
   return req_type == kZipReqDeflate || req_type == kZipReqZlib || req_type == kZipReqGzip;
 }
 
+namespace {
+
+// One raw-deflate stream per (level, window) kept for the thread's next request and reset
+// with deflateReset, which gives the same output as a fresh deflateInit2 without allocating
+// (and page-faulting in) the stream's ~256 KiB of state every call.
+class DeflateStreams {
+ public:
+  ~DeflateStreams() {
+    for (auto& e : streams_) deflateEnd(&e.s);
+  }
+  z_stream* get(int level, int window_bits) {
+    for (auto& e : streams_) {
+      if (e.level == level && e.window_bits == window_bits) {
+        if (deflateReset(&e.s) != Z_OK) return nullptr;
+        return &e.s;
+      }
+    }
+    streams_.emplace_back();
+    Entry& e = streams_.back();
+    e.level = level;
+    e.window_bits = window_bits;
+    if (deflateInit2(&e.s, level, Z_DEFLATED, -window_bits, kZlibMemLevel, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+      streams_.pop_back();
+      return nullptr;
+    }
+    return &e.s;
+  }
+
+ private:
+  struct Entry {
+    int level = 0;
+    int window_bits = 0;
+    z_stream s{};
+  };
+  std::deque<Entry> streams_;  // stable addresses: zlib's state points back at its z_stream
+};
+
+// The same for raw inflate (inflateReset).
+class InflateStream {
+ public:
+  ~InflateStream() {
+    if (inited_) inflateEnd(&s_);
+  }
+  z_stream* get() {
+    if (inited_) return inflateReset(&s_) == Z_OK ? &s_ : nullptr;
+    s_ = z_stream{};
+    if (inflateInit2(&s_, kRawInflateWindowBits) != Z_OK) return nullptr;
+    inited_ = true;
+    return &s_;
+  }
+
+ private:
+  bool inited_ = false;
+  z_stream s_{};
+};
+
+}  // namespace
+
 ZipCodecResult zip_compress(uint8_t req_type, const uint8_t* in, size_t len, uint32_t dst_capacity,
                             int level, uint8_t window_code) {
   int window_bits = zip_window_bits(window_code);
   if (!zip_req_type_supported(req_type) || window_bits == 0) return error(kZipStatusBadRequest);
 
-  z_stream s{};
-  if (deflateInit2(&s, level, Z_DEFLATED, -window_bits, kZlibMemLevel, Z_DEFAULT_STRATEGY) !=
-      Z_OK) {
-    return error(kZipStatusBadRequest);
-  }
+  static thread_local DeflateStreams streams;
+  z_stream* sp = streams.get(level, window_bits);
+  if (!sp) return error(kZipStatusBadRequest);
+  z_stream& s = *sp;
   ZipCodecResult r;
   r.output.resize(deflateBound(&s, static_cast<uLong>(len)) + trailer_bytes(req_type));
   s.next_in = const_cast<Bytef*>(in);
@@ -87,7 +146,6 @@ ZipCodecResult zip_compress(uint8_t req_type, const uint8_t* in, size_t len, uin
   s.avail_out = static_cast<uInt>(r.output.size());
   int ret = deflate(&s, Z_FINISH);
   size_t body = s.total_out;
-  deflateEnd(&s);
   if (ret != Z_STREAM_END) return error(kZipStatusBadRequest);  // cannot happen with the bound
 
   r.output.resize(body);
@@ -108,8 +166,10 @@ ZipCodecResult zip_decompress(uint8_t req_type, const uint8_t* in, size_t len,
                               uint32_t dst_capacity, bool report_end) {
   if (!zip_req_type_supported(req_type)) return error(kZipStatusBadRequest);
 
-  z_stream s{};
-  if (inflateInit2(&s, kRawInflateWindowBits) != Z_OK) return error(kZipStatusStreamError);
+  static thread_local InflateStream stream;
+  z_stream* sp = stream.get();
+  if (!sp) return error(kZipStatusStreamError);
+  z_stream& s = *sp;
   ZipCodecResult r;
   // One spare byte tells "fits exactly" from "needs more room".
   r.output.resize(static_cast<size_t>(dst_capacity) + 1);
@@ -121,7 +181,6 @@ ZipCodecResult zip_decompress(uint8_t req_type, const uint8_t* in, size_t len,
   while (ret == Z_OK && s.avail_in > 0 && s.avail_out > 0) ret = inflate(&s, Z_NO_FLUSH);
   size_t produced = s.total_out;
   size_t used = s.total_in;
-  inflateEnd(&s);
 
   if (ret == Z_STREAM_END) {
     if (produced > dst_capacity) {
