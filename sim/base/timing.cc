@@ -1,5 +1,6 @@
 #include "sim/base/timing.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iterator>
 #include <stdexcept>
@@ -25,17 +26,20 @@ sc_time transfer_time(uint64_t bytes, double gbytes_per_s) {
   return ps(static_cast<uint64_t>(t_ps));
 }
 
+size_t TimingServer::upper_bound(const sc_time& t) const {
+  auto it = std::upper_bound(booked_.begin() + static_cast<std::ptrdiff_t>(head_), booked_.end(), t,
+                             [](const sc_time& v, const Interval& i) { return v < i.start; });
+  return static_cast<size_t>(it - booked_.begin());
+}
+
 sc_time TimingServer::earliest_start(const sc_time& arrival, const sc_time& service) const {
   sc_time t = arrival;
-  auto it = booked_.upper_bound(t);
-  if (it != booked_.begin()) {
-    auto prev = std::prev(it);
-    if (prev->second > t) t = prev->second;  // arrival falls inside a booked interval
-  }
+  size_t i = upper_bound(t);
+  if (i > head_ && booked_[i - 1].end > t) t = booked_[i - 1].end;  // inside a booked interval
   // Skip intervals that leave too small a gap.
-  while (it != booked_.end() && it->first < t + service) {
-    if (it->second > t) t = it->second;
-    ++it;
+  while (i < booked_.size() && booked_[i].start < t + service) {
+    if (booked_[i].end > t) t = booked_[i].end;
+    ++i;
   }
   return t;
 }
@@ -46,7 +50,13 @@ sc_time TimingServer::serve(const sc_time& arrival, const sc_time& service) {
     const sc_time horizon = ns(kReorderHorizonNs);
     if (latest_arrival_ > horizon) {
       const sc_time cutoff = latest_arrival_ - horizon;
-      while (!booked_.empty() && booked_.begin()->second < cutoff) booked_.erase(booked_.begin());
+      while (head_ < booked_.size() && booked_[head_].end < cutoff) ++head_;
+      // Compact once the forgotten prefix is as long as what is live.
+      constexpr size_t kCompactAfter = 256;
+      if (head_ >= kCompactAfter && head_ * 2 >= booked_.size()) {
+        booked_.erase(booked_.begin(), booked_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
     }
   }
   const sc_time start = earliest_start(arrival, service);
@@ -56,21 +66,23 @@ sc_time TimingServer::serve(const sc_time& arrival, const sc_time& service) {
   ++jobs_;
   if (service > sc_core::SC_ZERO_TIME) {
     // Insert [start, end), merging with an interval that ends at start or begins at end.
-    sc_time s = start, e = end;
-    auto next = booked_.lower_bound(start);
-    if (next != booked_.begin()) {
-      auto prev = std::prev(next);
-      if (prev->second == start) {
-        s = prev->first;
-        booked_.erase(prev);
-      }
+    auto first = booked_.begin() + static_cast<std::ptrdiff_t>(head_);
+    const size_t pos = static_cast<size_t>(
+        std::lower_bound(first, booked_.end(), start,
+                         [](const Interval& i, const sc_time& v) { return i.start < v; }) -
+        booked_.begin());
+    const bool with_prev = pos > head_ && booked_[pos - 1].end == start;
+    const bool with_next = pos < booked_.size() && booked_[pos].start == end;
+    if (with_prev && with_next) {
+      booked_[pos - 1].end = booked_[pos].end;
+      booked_.erase(booked_.begin() + static_cast<std::ptrdiff_t>(pos));
+    } else if (with_prev) {
+      booked_[pos - 1].end = end;
+    } else if (with_next) {
+      booked_[pos].start = start;
+    } else {
+      booked_.insert(booked_.begin() + static_cast<std::ptrdiff_t>(pos), Interval{start, end});
     }
-    next = booked_.find(end);
-    if (next != booked_.end()) {
-      e = next->second;
-      booked_.erase(next);
-    }
-    booked_[s] = e;
   }
   if (end > free_at_) free_at_ = end;
   return end;

@@ -14,7 +14,6 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -47,7 +46,17 @@ class TimingServer {
   const sc_core::sc_time& wait_time() const { return waited_; }
 
  private:
-  std::map<sc_core::sc_time, sc_core::sc_time> booked_;  // start -> end, disjoint
+  struct Interval {
+    sc_core::sc_time start;
+    sc_core::sc_time end;
+  };
+  // Booked intervals, disjoint and sorted by start, from booked_[head_] on (the ones before
+  // head_ are forgotten and compacted away now and then): arrivals come mostly in time order,
+  // so a booking lands at or near the back and no tree is walked.
+  std::vector<Interval> booked_;
+  size_t head_ = 0;
+  // The first live interval that starts after t.
+  size_t upper_bound(const sc_core::sc_time& t) const;
   sc_core::sc_time latest_arrival_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time free_at_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time busy_ = sc_core::SC_ZERO_TIME;

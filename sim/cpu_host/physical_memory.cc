@@ -30,6 +30,7 @@ PhysicalMemory::PhysicalMemory(sc_core::sc_module_name name, const DramParams& p
   if (params_.size_bytes == 0 || params_.size_bytes % kPageSize != 0) {
     throw std::invalid_argument("PhysicalMemory: size_bytes must be a non-zero multiple of 4 KiB");
   }
+  blocks_.resize((params_.size_bytes / kPageSize + kPagesPerBlock - 1) / kPagesPerBlock);
   socket.register_b_transport(this, &PhysicalMemory::b_transport);
   socket.register_transport_dbg(this, &PhysicalMemory::transport_dbg);
   SC_HAS_PROCESS(PhysicalMemory);
@@ -38,15 +39,27 @@ PhysicalMemory::PhysicalMemory(sc_core::sc_module_name name, const DramParams& p
   dont_initialize();
 }
 
+PhysicalMemory::Page& PhysicalMemory::page_for_write(uint64_t page_number) {
+  auto& block = blocks_[page_number / kPagesPerBlock];
+  if (!block) block = std::make_unique<PageBlock>();
+  std::unique_ptr<Page>& page = (*block)[page_number % kPagesPerBlock];
+  if (!page) {
+    page = std::make_unique<Page>();
+    page->fill(0);
+    ++resident_pages_;
+  }
+  return *page;
+}
+
 void PhysicalMemory::copy_out(uint64_t pa, uint8_t* dst, size_t len) const {
   while (len > 0) {
     const uint64_t offset = pa % kPageSize;
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(len, kPageSize - offset));
-    auto it = pages_.find(pa / kPageSize);
-    if (it == pages_.end()) {
+    const Page* page = find_page(pa / kPageSize);
+    if (!page) {
       std::memset(dst, 0, chunk);
     } else {
-      std::memcpy(dst, it->second->data() + offset, chunk);
+      std::memcpy(dst, page->data() + offset, chunk);
     }
     pa += chunk;
     dst += chunk;
@@ -58,12 +71,7 @@ void PhysicalMemory::copy_in(uint64_t pa, const uint8_t* src, size_t len) {
   while (len > 0) {
     const uint64_t offset = pa % kPageSize;
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(len, kPageSize - offset));
-    std::unique_ptr<Page>& page = pages_[pa / kPageSize];
-    if (!page) {
-      page = std::make_unique<Page>();
-      page->fill(0);
-    }
-    std::memcpy(page->data() + offset, src, chunk);
+    std::memcpy(page_for_write(pa / kPageSize).data() + offset, src, chunk);
     pa += chunk;
     src += chunk;
     len -= chunk;

@@ -114,7 +114,7 @@ class PhysicalMemory : public sc_core::sc_module {
   }
   const TimingServer& channel(size_t i) const { return channels_.at(i); }
   // Pages touched by a write so far (sparse storage footprint).
-  size_t resident_pages() const { return pages_.size(); }
+  size_t resident_pages() const { return resident_pages_; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -133,7 +133,17 @@ class PhysicalMemory : public sc_core::sc_module {
   DramParams params_;
   SimEnv& env_;
   std::vector<TimingServer> channels_;
-  std::map<uint64_t, std::unique_ptr<Page>> pages_;  // page number -> contents
+  // Page contents by page number, in two levels (a directory of 512-page blocks), so a lookup
+  // is two indexings: no tree walk per access. Unwritten pages read as zero.
+  static constexpr uint64_t kPagesPerBlock = 512;
+  using PageBlock = std::array<std::unique_ptr<Page>, kPagesPerBlock>;
+  const Page* find_page(uint64_t page_number) const {
+    const auto& block = blocks_[page_number / kPagesPerBlock];
+    return block ? (*block)[page_number % kPagesPerBlock].get() : nullptr;
+  }
+  Page& page_for_write(uint64_t page_number);
+  std::vector<std::unique_ptr<PageBlock>> blocks_;
+  size_t resident_pages_ = 0;
   DeviceAccessObserver* observer_ = nullptr;
   sc_core::sc_event write_event_;
   sc_core::sc_event next_notify_;              // fires at the earliest pending notification time

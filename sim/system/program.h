@@ -99,6 +99,17 @@ class SystemView {
   bool verify_output(const std::string& device, const std::string& kind, uint64_t index) {
     return output_check().verify(devices(), device, kind, index);
   }
+  // Whether every device of `kind` is timing-only: their inputs' bytes do not matter either
+  // (sizes come from the ratio model), so programs need not generate them.
+  bool all_timing_only(const std::string& kind) const {
+    bool any = false;
+    for (const DeviceView& d : devices()) {
+      if (d.kind != kind) continue;
+      if (!d.timing_only) return false;
+      any = true;
+    }
+    return any;
+  }
   // The QM's record of the SQE in slot `sqe_index` of queue `qp` of a device (the last one
   // completed there), or nullptr if that slot has not completed yet.
   virtual const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
