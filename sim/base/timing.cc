@@ -9,14 +9,30 @@ namespace wdsim {
 
 using sc_core::sc_time;
 
-uint64_t to_ps(const sc_time& t) {
+namespace {
+// The time resolution in ps (fixed once SystemC has handed it out).
+uint64_t resolution_ps() {
   static const uint64_t kResolutionPs =
       static_cast<uint64_t>(std::llround(sc_core::sc_get_time_resolution().to_seconds() * 1e12));
-  return t.value() * kResolutionPs;
+  return kResolutionPs;
 }
+}  // namespace
 
-sc_time ps(uint64_t v) { return sc_time(static_cast<double>(v), sc_core::SC_PS); }
-sc_time ns(double v) { return sc_time(v, sc_core::SC_NS); }
+uint64_t to_ps(const sc_time& t) { return t.value() * resolution_ps(); }
+
+// Both build the time from its integer value, rounding as sc_time(double, unit) does
+// (value * scale + 0.5, truncated), without its per-call unit and resolution lookups.
+sc_time ps(uint64_t v) {
+  const uint64_t r = resolution_ps();
+  if (r == 1) return sc_time::from_value(v);
+  return sc_time(static_cast<double>(v), sc_core::SC_PS);
+}
+sc_time ns(double v) {
+  const uint64_t r = resolution_ps();
+  if (r != 1 || !(v >= 0) || v > 1e15) return sc_time(v, sc_core::SC_NS);
+  volatile double scaled = v * 1000.0 + 0.5;  // as sc_time's constructor computes it
+  return sc_time::from_value(static_cast<sc_dt::uint64>(scaled));
+}
 double to_ns(const sc_time& t) { return static_cast<double>(to_ps(t)) / 1000.0; }
 
 sc_time transfer_time(uint64_t bytes, double gbytes_per_s) {
