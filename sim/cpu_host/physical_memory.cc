@@ -97,6 +97,30 @@ void PhysicalMemory::write(uint64_t pa, const void* src, size_t len) {
   if (sc_core::sc_get_status() &
       (sc_core::SC_RUNNING | sc_core::SC_PAUSED | sc_core::SC_START_OF_SIMULATION)) {
     write_event_.notify(SC_ZERO_TIME);
+    notify_watches(pa, len, /*immediate=*/false);
+  }
+}
+
+PhysicalMemory::WriteWatch::WriteWatch(PhysicalMemory& mem, uint64_t pa, uint64_t len,
+                                       sc_core::sc_event& ev)
+    : mem_(mem), lo_(pa), hi_(pa + len), ev_(ev) {
+  mem_.watches_.push_back(this);
+}
+
+PhysicalMemory::WriteWatch::~WriteWatch() {
+  auto& w = mem_.watches_;
+  w.erase(std::remove(w.begin(), w.end(), this), w.end());
+}
+
+void PhysicalMemory::notify_watches(uint64_t pa, uint64_t len, bool immediate) {
+  for (WriteWatch* w : watches_) {
+    if (pa < w->hi_ && w->lo_ < pa + len) {
+      if (immediate) {
+        w->ev_.notify();
+      } else {
+        w->ev_.notify(SC_ZERO_TIME);
+      }
+    }
   }
 }
 
@@ -170,7 +194,7 @@ void PhysicalMemory::b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     copy_in(pa, gp.get_data_ptr(), len);
     writes_.inc();
     write_bytes_.inc(len);
-    schedule_write_notify(done);
+    schedule_write_notify(done, pa, len);
   }
 }
 
@@ -190,10 +214,11 @@ unsigned int PhysicalMemory::transport_dbg(tlm::tlm_generic_payload& gp) {
   return len;
 }
 
-void PhysicalMemory::schedule_write_notify(const sc_time& at) {
+void PhysicalMemory::schedule_write_notify(const sc_time& at, uint64_t pa, uint64_t len) {
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time when = at > now ? at : now;
-  pending_notify_.insert(when);
+  auto& ranges = pending_notify_[when];
+  ranges.emplace_back(pa, len);
   // An sc_event keeps only its earliest pending notification; later times stay in
   // pending_notify_ and are re-armed by fire_write_notifications().
   next_notify_.notify(when - now);
@@ -202,12 +227,15 @@ void PhysicalMemory::schedule_write_notify(const sc_time& at) {
 void PhysicalMemory::fire_write_notifications() {
   const sc_time now = sc_core::sc_time_stamp();
   bool due = false;
-  while (!pending_notify_.empty() && *pending_notify_.begin() <= now) {
+  while (!pending_notify_.empty() && pending_notify_.begin()->first <= now) {
+    for (const auto& [pa, len] : pending_notify_.begin()->second) {
+      notify_watches(pa, len, /*immediate=*/true);  // at this very time, as write_event
+    }
     pending_notify_.erase(pending_notify_.begin());
     due = true;
   }
   if (due) write_event_.notify();  // immediate: waiters run at this very time
-  if (!pending_notify_.empty()) next_notify_.notify(*pending_notify_.begin() - now);
+  if (!pending_notify_.empty()) next_notify_.notify(pending_notify_.begin()->first - now);
 }
 
 }  // namespace wdsim

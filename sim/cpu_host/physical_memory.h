@@ -102,6 +102,22 @@ class PhysicalMemory : public sc_core::sc_module {
   // writes after SC_ZERO_TIME. Waiters must re-check the memory they watch: the event does not
   // say which address was written.
   sc_core::sc_event& write_event() { return write_event_; }
+  // The same for writes that overlap [pa, pa + len) only: `ev` is notified when (and only
+  // when) write_event() would be for such a write, so a poller of one CQ is not woken by every
+  // other DMA in the system. Remove the watch before `ev` goes away.
+  class WriteWatch {
+   public:
+    WriteWatch(PhysicalMemory& mem, uint64_t pa, uint64_t len, sc_core::sc_event& ev);
+    ~WriteWatch();
+    WriteWatch(const WriteWatch&) = delete;
+    WriteWatch& operator=(const WriteWatch&) = delete;
+
+   private:
+    friend class PhysicalMemory;
+    PhysicalMemory& mem_;
+    uint64_t lo_, hi_;  // [lo, hi)
+    sc_core::sc_event& ev_;
+  };
 
   // nullptr: none (the default). The observer must outlive the memory or be unset first.
   void set_device_access_observer(DeviceAccessObserver* observer) { observer_ = observer; }
@@ -127,7 +143,9 @@ class PhysicalMemory : public sc_core::sc_module {
   void copy_out(uint64_t pa, uint8_t* dst, size_t len) const;
   void copy_in(uint64_t pa, const uint8_t* src, size_t len);
   // write_event_ notification at absolute time `at` (>= now).
-  void schedule_write_notify(const sc_core::sc_time& at);
+  void schedule_write_notify(const sc_core::sc_time& at, uint64_t pa, uint64_t len);
+  // Delta-notifies the watches a functional write of [pa, pa + len) overlaps.
+  void notify_watches(uint64_t pa, uint64_t len, bool immediate);
   void fire_write_notifications();  // SC_METHOD
 
   DramParams params_;
@@ -146,8 +164,10 @@ class PhysicalMemory : public sc_core::sc_module {
   size_t resident_pages_ = 0;
   DeviceAccessObserver* observer_ = nullptr;
   sc_core::sc_event write_event_;
-  sc_core::sc_event next_notify_;              // fires at the earliest pending notification time
-  std::set<sc_core::sc_time> pending_notify_;  // absolute times still to notify
+  sc_core::sc_event next_notify_;  // fires at the earliest pending notification time
+  // Absolute times still to notify, each with the ranges written then (for the watches).
+  std::map<sc_core::sc_time, std::vector<std::pair<uint64_t, uint64_t>>> pending_notify_;
+  std::vector<WriteWatch*> watches_;
   Counter& reads_;
   Counter& writes_;
   Counter& read_bytes_;

@@ -1,6 +1,7 @@
 #include "sim/cpu_host/kernel/host_thread.h"
 
 #include <cerrno>
+#include <memory>
 #include <vector>
 
 #include "sim/base/aarch64_pte.h"
@@ -193,6 +194,16 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
   const sc_core::sc_time start = sc_core::sc_time_stamp();
   const sc_core::sc_time deadline = start + ps(timeout);
   const sc_core::sc_time one_poll = ps(poll_interval);
+  // Woken only by writes to the watched bytes when they sit in one page (a CQE, a status
+  // word), by every memory write otherwise.
+  sc_core::sc_event written;
+  std::unique_ptr<PhysicalMemory::WriteWatch> watch;
+  const auto pa = process_.translate(va);
+  const uint64_t page = process_.granule_size();
+  if (pa && len > 0 && (va % page) + len <= page) {
+    watch = std::make_unique<PhysicalMemory::WriteWatch>(kernel_.memory(), *pa, len, written);
+  }
+  const sc_core::sc_event& wake = watch ? written : kernel_.memory().write_event();
   bool ok = false;
   while (true) {
     check_alive();  // killed while polling: SIGKILL
@@ -207,7 +218,7 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
     if (now >= deadline) break;
     // Spin until memory is written, the process is signalled or the timeout, then on to the
     // next poll boundary.
-    cpu_.spin_wait(kernel_.memory().write_event(), kernel_.signal_event(), deadline - now);
+    cpu_.spin_wait(wake, kernel_.signal_event(), deadline - now);
     const uint64_t elapsed = to_ps(sc_core::sc_time_stamp() - start);
     const uint64_t boundary = (elapsed + poll_interval - 1) / poll_interval * poll_interval;
     if (boundary > elapsed) cpu_.busy(ps(boundary - elapsed));
