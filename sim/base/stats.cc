@@ -1,9 +1,9 @@
 #include "sim/base/stats.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 #include <stdexcept>
 
@@ -11,21 +11,88 @@
 
 namespace wdsim {
 
-double Histogram::sum() const { return std::accumulate(samples_.begin(), samples_.end(), 0.0); }
-double Histogram::mean() const { return samples_.empty() ? 0.0 : sum() / samples_.size(); }
-double Histogram::min() const {
-  return samples_.empty() ? 0.0 : *std::min_element(samples_.begin(), samples_.end());
+int32_t Histogram::bucket_key(double x) {
+  if (x == 0) return 0;  // and -0
+  // The exponent and the top kSubBucketBits mantissa bits of |x|: monotonic in |x|.
+  constexpr int kMantissaBits = 52;
+  const auto k = static_cast<int32_t>(std::bit_cast<uint64_t>(std::fabs(x)) >>
+                                      (kMantissaBits - kSubBucketBits));
+  return x > 0 ? k : -k - 1;
 }
-double Histogram::max() const {
-  return samples_.empty() ? 0.0 : *std::max_element(samples_.begin(), samples_.end());
+
+void Histogram::add_to_bucket(double x, uint64_t n) {
+  const int32_t key = bucket_key(x);
+  if (last_ >= buckets_.size() || buckets_[last_].key != key) {
+    auto it = std::lower_bound(buckets_.begin(), buckets_.end(), key,
+                               [](const Bucket& b, int32_t k) { return b.key < k; });
+    if (it == buckets_.end() || it->key != key) it = buckets_.insert(it, Bucket{key, 0, x, x});
+    last_ = static_cast<size_t>(it - buckets_.begin());
+  }
+  Bucket& b = buckets_[last_];
+  b.count += n;
+  b.lo = std::min(b.lo, x);
+  b.hi = std::max(b.hi, x);
 }
+
+void Histogram::to_buckets() {
+  for (double x : samples_) add_to_bucket(x, 1);
+  std::vector<double>().swap(samples_);
+}
+
+void Histogram::add(double x) {
+  if (count_ == 0) {
+    min_ = max_ = x;
+  } else {
+    min_ = std::min(min_, x);
+    max_ = std::max(max_, x);
+  }
+  ++count_;
+  sum_ += x;
+  if (exact() && count_ <= kExactSamples) {
+    samples_.push_back(x);
+    return;
+  }
+  if (exact()) to_buckets();
+  add_to_bucket(x, 1);
+}
+
+void Histogram::merge(const Histogram& other) {
+  if (other.count_ == 0) return;
+  if (other.exact()) {
+    for (double x : other.samples_) add(x);
+    return;
+  }
+  if (exact()) to_buckets();
+  min_ = count_ ? std::min(min_, other.min_) : other.min_;
+  max_ = count_ ? std::max(max_, other.max_) : other.max_;
+  count_ += other.count_;
+  sum_ += other.sum_;
+  for (const Bucket& o : other.buckets_) {
+    add_to_bucket(o.lo, o.count);
+    add_to_bucket(o.hi, 0);
+  }
+}
+
 double Histogram::percentile(double p) const {
-  if (samples_.empty()) return 0.0;
-  std::vector<double> sorted = samples_;
-  std::sort(sorted.begin(), sorted.end());
-  double rank = std::ceil(p / 100.0 * sorted.size());
-  size_t idx = rank < 1 ? 0 : static_cast<size_t>(rank) - 1;
-  return sorted[std::min(idx, sorted.size() - 1)];
+  if (count_ == 0) return 0.0;
+  const double rank = std::ceil(p / 100.0 * static_cast<double>(count_));
+  const size_t idx = std::min(rank < 1 ? size_t{0} : static_cast<size_t>(rank) - 1, count_ - 1);
+  if (exact()) {
+    std::vector<double> sorted = samples_;
+    std::nth_element(sorted.begin(), sorted.begin() + static_cast<ptrdiff_t>(idx), sorted.end());
+    return sorted[idx];
+  }
+  uint64_t before = 0;  // samples in the buckets below
+  for (const Bucket& b : buckets_) {
+    if (idx < before + b.count) {
+      if (idx == before) return b.lo;
+      if (idx == before + b.count - 1) return b.hi;
+      const double at = static_cast<double>(idx - before) / static_cast<double>(b.count - 1);
+      return std::min(b.hi, b.lo + (b.hi - b.lo) * at);
+    }
+    before += b.count;
+  }
+  return max_;
 }
 
 StatsRegistry::Entry& StatsRegistry::entry(const std::string& key_path, StatKind kind,

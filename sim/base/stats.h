@@ -22,21 +22,59 @@ class Counter {
   uint64_t value_ = 0;
 };
 
-// Keeps every sample (runs are small enough); percentiles by nearest rank.
+// A streaming histogram: memory bounded independently of the sample count, deterministic (the
+// same samples in the same order give the same figures, bit for bit).
+// - count, sum (added in sample order), mean, min and max are exact.
+// - Percentiles are nearest rank. While the count is at most kExactSamples the samples are
+//   kept and percentiles are exact. Beyond, samples go into log-linear buckets (HdrHistogram
+//   style: each binary octave [2^e, 2^(e+1)) of |x| split into 2^kSubBucketBits equal buckets;
+//   one bucket for 0), each keeping its count and the least and greatest sample it saw. A
+//   percentile whose rank is a bucket's first (last) is that bucket's least (greatest) sample;
+//   otherwise it is interpolated linearly by rank between the two. Both it and the exact value
+//   lie in the bucket's seen range, so the error is less than one bucket: a relative error of
+//   at most kMaxRelativeError (2^-11, about 0.05%) for normal doubles. A bucket that holds one
+//   distinct value answers exactly (e.g. constant and two-point distributions).
+// - Memory: at most kExactSamples doubles (64 KiB), then at most 2^kSubBucketBits buckets (32 B
+//   each) per octave the samples span, and never more than the distinct values seen.
+// Samples must not be NaN.
 class Histogram {
  public:
-  void add(double x) { samples_.push_back(x); }
-  size_t count() const { return samples_.size(); }
-  double sum() const;
-  double mean() const;
-  double min() const;
-  double max() const;
-  // p in [0, 100]; nearest-rank percentile; 0 when empty.
+  static constexpr size_t kExactSamples = 8192;
+  static constexpr int kSubBucketBits = 11;
+  static constexpr double kMaxRelativeError = 1.0 / (1 << kSubBucketBits);
+
+  void add(double x);
+  // Adds other's samples after this one's: the same figures as adding them one by one, except
+  // that when both are bucketed the sums are added (so the sum may differ in the last bits).
+  void merge(const Histogram& other);
+  size_t count() const { return count_; }
+  double sum() const { return sum_; }
+  double mean() const { return count_ ? sum_ / static_cast<double>(count_) : 0.0; }
+  double min() const { return count_ ? min_ : 0.0; }
+  double max() const { return count_ ? max_ : 0.0; }
+  // p in [0, 100]; nearest-rank percentile (exact while exact()); 0 when empty.
   double percentile(double p) const;
-  const std::vector<double>& samples() const { return samples_; }
+  // Whether the samples are kept (percentiles exact).
+  bool exact() const { return buckets_.empty(); }
+  size_t bucket_count() const { return buckets_.size(); }
 
  private:
-  std::vector<double> samples_;
+  struct Bucket {
+    int32_t key;
+    uint64_t count;
+    double lo, hi;  // the least and greatest sample seen in it
+  };
+  static int32_t bucket_key(double x);
+  void to_buckets();
+  void add_to_bucket(double x, uint64_t n);
+
+  size_t count_ = 0;
+  double sum_ = 0;
+  double min_ = 0;
+  double max_ = 0;
+  std::vector<double> samples_;  // while exact
+  std::vector<Bucket> buckets_;  // beyond: sorted by key
+  size_t last_ = 0;              // the bucket the last sample went to
 };
 
 enum class StatKind { kCounter, kHistogram, kScalar, kText };

@@ -207,8 +207,7 @@ TEST(SmmuStall, StallTermEndsEveryHeldTransactionOfTheStreamAndWrongSidResumesNo
   ASSERT_EQ(writes.size(), 2u);
   const Histogram* held = h.env.stats().find_histogram("smmu.stall.service_time_ns");
   ASSERT_EQ(held->count(), 2u);
-  EXPECT_DOUBLE_EQ(held->samples()[0] + held->samples()[1],
-                   to_ns(done - writes[0]) + to_ns(done - writes[1]));
+  EXPECT_DOUBLE_EQ(held->sum(), to_ns(done - writes[0]) + to_ns(done - writes[1]));
 }
 
 TEST(SmmuStall, PastStallMaxTheFaultTerminatesWithAnEventWithoutStall) {

@@ -29,6 +29,38 @@ bool OutputCheck::verify(const std::vector<DeviceView>& devices, const std::stri
   return yes;
 }
 
+namespace {
+void csv_field(std::ostream& out, std::string_view v) {
+  if (v.find_first_of(",\"\n") == std::string_view::npos) {
+    out << v;
+    return;
+  }
+  out << '"';
+  for (char c : v) out << (c == '"' ? "\"\"" : std::string_view(&c, 1));
+  out << '"';
+}
+}  // namespace
+
+RequestLog::RequestLog(std::ostream& out) : out_(out) { out_ << kHeader << "\n"; }
+
+void RequestLog::write(const RequestRow& r) {
+  csv_field(out_, r.process);
+  out_ << ',';
+  csv_field(out_, r.thread);
+  out_ << ',';
+  csv_field(out_, r.program);
+  out_ << ',';
+  csv_field(out_, r.point);
+  out_ << ',' << r.size << ',' << r.index << ',' << r.submit_ps << ',' << r.latency_ps << ',';
+  if (r.cpu_ps) out_ << *r.cpu_ps;
+  out_ << ',';
+  if (r.output_bytes) out_ << *r.output_bytes;
+  out_ << ',';
+  csv_field(out_, r.stages);
+  out_ << '\n';
+  ++rows_;
+}
+
 bool register_program_kind(ProgramKind kind) {
   const std::string name = kind.name;
   registry()[name] = std::move(kind);

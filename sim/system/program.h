@@ -6,9 +6,11 @@
 // Lifecycle: for each thread entry of each process instance the system makes one Program
 // (make) from the entry's parameters; its `count` threads all call run() on it, each on its
 // own simulated thread (an SC_THREAD with a HostThread, sharing the process's address space
-// and UADK state). The Program owns its per-request records. After the simulation the kind's
-// report() sees every Program of that kind in the run and writes its summary table(s) and
-// stats.
+// and UADK state). The Program keeps no per-request records: it folds each measured request into
+// streaming per-point figures (histograms, sums; workloads/stages.h) as it completes, and, when
+// the scenario asks (output.requests), writes it as a row of requests.csv (RequestLog). After
+// the simulation the kind's report() sees every Program of that kind in the run and writes its
+// summary table(s) and stats.
 //
 // Errors: a request that fails throws ProgramError; unless the thread entry says
 // expect_errors, that ends the run as a simulation error (exit 1). A simulated signal
@@ -19,8 +21,10 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/base/params.h"
@@ -85,6 +89,38 @@ class OutputCheck {
   uint64_t skipped_by_policy_ = 0;
 };
 
+// One measured request, as a row of requests.csv (output.requests).
+struct RequestRow {
+  std::string_view process;  // the process instance, "app.3"
+  std::string_view thread;   // the thread, "app.3/main"
+  std::string_view program;  // the program kind
+  std::string_view point;    // within the program: compare's path, batch's "q<queues>.d<depth>"
+  uint64_t size = 0;         // request bytes
+  uint64_t index = 0;        // measured request number within (thread, point), from 0
+  uint64_t submit_ps = 0;    // simulated time the request started
+  uint64_t latency_ps = 0;   // to completion as the caller saw it
+  std::optional<uint64_t> cpu_ps;        // the calling thread's CPU time (none: async)
+  std::optional<uint64_t> output_bytes;  // none: not known
+  std::string_view stages;               // "name=ps;name=ps;..." (compare), or empty
+};
+
+// Writes requests.csv as the requests complete (simulated time order), so nothing is kept:
+// the header, then one row per measured request. Fields that hold a comma or a quote are
+// quoted (RFC 4180).
+class RequestLog {
+ public:
+  static constexpr const char* kHeader =
+      "process,thread,program,point,size,request,submit_ps,latency_ps,cpu_ps,output_bytes,"
+      "stages";
+  explicit RequestLog(std::ostream& out);
+  void write(const RequestRow& row);
+  uint64_t rows() const { return rows_; }
+
+ private:
+  std::ostream& out_;
+  uint64_t rows_ = 0;
+};
+
 // The built system, as programs may use it.
 class SystemView {
  public:
@@ -95,6 +131,8 @@ class SystemView {
   virtual const rt::UserDriverCosts& runtime_costs() const = 0;
   virtual const std::vector<DeviceView>& devices() const = 0;
   virtual OutputCheck& output_check() = 0;
+  // Where measured requests go as rows (output.requests), or nullptr when not asked.
+  virtual RequestLog* request_log() { return nullptr; }
   // Whether a program verifies this output (and counts the answer): see OutputCheck.
   bool verify_output(const std::string& device, const std::string& kind, uint64_t index) {
     return output_check().verify(devices(), device, kind, index);

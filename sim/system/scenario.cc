@@ -350,6 +350,11 @@ void OutputParams::declare(ParamScope& s) {
   s.add("trace", trace, true, "", "Write trace.txt (the canonical protocol trace)", "DESIGN.md");
   s.add("chrome_trace", chrome_trace, true, "",
         "Write trace.json (Chrome trace-event format, opens in Perfetto UI)", "DESIGN.md");
+  s.add("requests", requests, false, "",
+        "Write requests.csv: one row per measured request (process, thread, program, point, "
+        "size, request, submit_ps, latency_ps, cpu_ps, output_bytes, stages); off, nothing is "
+        "kept per request",
+        "DESIGN.md (stats: per-request latency broken into stages)");
   s.add_choice("verify", verify, "all", {"all", "sample", "none"},
                "Which outputs programs check against the reference (system zlib, OpenSSL): all, "
                "a deterministic sample (each program's requests 0, n, 2n, ...: verify_every), "

@@ -89,6 +89,7 @@ struct EventSpec {
 struct OutputParams {
   bool trace;
   bool chrome_trace;
+  bool requests;          // requests.csv: one row per measured request
   std::string verify;     // all | sample | none (wdsim run --verify)
   uint64_t verify_every;  // sample: every n-th request of a program is verified
   void declare(ParamScope& s);

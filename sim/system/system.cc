@@ -97,13 +97,17 @@ struct ProcessRec {
 
 class SystemModule : public sc_core::sc_module, public SystemView {
  public:
-  SystemModule(sc_core::sc_module_name name, const Scenario& sc, SimEnv& env, RunOutcome& out)
+  SystemModule(sc_core::sc_module_name name, const Scenario& sc, SimEnv& env, RunOutcome& out,
+               std::ostream* requests_csv)
       : sc_module(name),
         sc_(sc),
         env_(env),
         out_(out),
         machine_(sc.system, env),
         output_check_(verify_mode(sc.output.verify), sc.output.verify_every) {
+    if (sc.output.requests && requests_csv) {
+      request_log_ = std::make_unique<RequestLog>(*requests_csv);
+    }
     SC_HAS_PROCESS(SystemModule);
     SC_THREAD(main_thread);
   }
@@ -135,6 +139,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   const rt::UserDriverCosts& runtime_costs() const override { return sc_.system.runtime.costs; }
   const std::vector<DeviceView>& devices() const override { return machine_.topology().views(); }
   OutputCheck& output_check() override { return output_check_; }
+  RequestLog* request_log() override { return request_log_.get(); }
   const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
                               uint16_t sqe_index) const override {
     const AcceleratorFunction* f = machine_.topology().find(device);
@@ -460,6 +465,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   RunOutcome& out_;
   Machine machine_;  // the blocks, built before this module's processes
   OutputCheck output_check_;
+  std::unique_ptr<RequestLog> request_log_;  // output.requests
   std::vector<std::unique_ptr<ProcessRec>> processes_;
   std::vector<std::unique_ptr<ProcessSpec>> child_specs_;
   uint32_t live_processes_ = 0;
@@ -469,13 +475,13 @@ class SystemModule : public sc_core::sc_module, public SystemView {
 
 }  // namespace
 
-RunOutcome run_system(const Scenario& scenario, SimEnv& env) {
+RunOutcome run_system(const Scenario& scenario, SimEnv& env, std::ostream* requests_csv) {
   RunOutcome out;
   const auto wall0 = std::chrono::steady_clock::now();
   const double cpu0 = process_cpu_seconds();
   fresh_sc_context();
   {
-    SystemModule system("system", scenario, env, out);
+    SystemModule system("system", scenario, env, out, requests_csv);
     sc_core::sc_start();
     out.simulated_seconds = sc_core::sc_time_stamp().to_seconds();
     system.report();
@@ -506,7 +512,7 @@ Scenario describe_system_scenario() {
 void elaborate_system(const Scenario& scenario, SimEnv& env) {
   RunOutcome out;
   fresh_sc_context();
-  { SystemModule system("system", scenario, env, out); }
+  { SystemModule system("system", scenario, env, out, nullptr); }
   fresh_sc_context();
 }
 

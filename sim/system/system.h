@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -55,8 +56,9 @@ struct RunOutcome {
 
 // Runs a scenario in a fresh SystemC context. Never throws for simulation errors (they are
 // in RunOutcome::error); throws std::exception only for simulator bugs. The program kinds'
-// stats are recorded into env.stats() before it returns.
-RunOutcome run_system(const Scenario& scenario, SimEnv& env);
+// stats are recorded into env.stats() before it returns. With output.requests, each measured
+// request is written to `requests_csv` (if not null) as it completes (RequestLog, program.h).
+RunOutcome run_system(const Scenario& scenario, SimEnv& env, std::ostream* requests_csv = nullptr);
 
 // The scenario whose system `wdsim describe` lists the stats of: every default, with one
 // device of every accelerator kind, in kind-name order (so each device gets its kind's first

@@ -50,11 +50,23 @@ uint64_t counter(SimEnv& env, const std::string& key) {
   return c ? c->value() : 0;
 }
 
+// The fields of one CSV line without quoted fields.
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string f;
+  while (std::getline(ss, f, ',')) out.push_back(f);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+
 TEST(System, DefaultScenarioRunsAndDoorbellBeatsSyscallAt4K) {
-  Scenario sc = load_scenario("scenarios/syscall_vs_doorbell.yaml",
-                              {"processes.0.threads.0.compare.requests=5"}, 0);
+  Scenario sc =
+      load_scenario("scenarios/syscall_vs_doorbell.yaml",
+                    {"processes.0.threads.0.compare.requests=5", "output.requests=true"}, 0);
   SimEnv env(sc.seed);
-  RunOutcome o = run_system(sc, env);
+  std::ostringstream requests_csv;
+  RunOutcome o = run_system(sc, env, &requests_csv);
   ASSERT_TRUE(o.ok) << o.error;
   // 2 paths x 4 sizes x 5 requests.
   EXPECT_EQ(o.report.measured_requests, 40u);
@@ -67,20 +79,46 @@ TEST(System, DefaultScenarioRunsAndDoorbellBeatsSyscallAt4K) {
       ASSERT_EQ(lat->count(), 5u) << path << " " << size;
       EXPECT_GT(cpu->min(), 0.0) << path << " " << size;
       EXPECT_GT(out->min(), 0.0) << path << " " << size;
-      // Each request's stages sum to its latency: every stage histogram has one sample per
-      // request, in request order.
+      // Every stage histogram has one sample per request, and the stages sum to the latency.
       const auto stages = stage_hists(env, path, size);
       ASSERT_GE(stages.size(), 5u) << path << " " << size;
-      for (size_t i = 0; i < lat->count(); ++i) {
-        double sum = 0;
-        for (const Histogram* h : stages) {
-          ASSERT_EQ(h->count(), lat->count());
-          sum += h->samples()[i];
-        }
-        EXPECT_NEAR(sum, lat->samples()[i], 1e-6) << path << " " << size << " request " << i;
+      double stage_sum = 0;
+      for (const Histogram* h : stages) {
+        ASSERT_EQ(h->count(), lat->count());
+        stage_sum += h->sum();
       }
+      EXPECT_NEAR(stage_sum, lat->sum(), 1e-6 * lat->sum()) << path << " " << size;
     }
   }
+  // requests.csv: one row per measured request, in completion order; each request's stages
+  // sum to its latency exactly (ps).
+  std::istringstream rows(requests_csv.str());
+  std::string line;
+  ASSERT_TRUE(std::getline(rows, line));
+  EXPECT_EQ(line, RequestLog::kHeader);
+  const std::vector<std::string> header = csv_fields(line);
+  size_t n = 0;
+  uint64_t last_submit = 0;
+  while (std::getline(rows, line)) {
+    const std::vector<std::string> f = csv_fields(line);
+    ASSERT_EQ(f.size(), header.size()) << line;
+    EXPECT_EQ(f[0], "app");
+    EXPECT_EQ(f[2], "compare");
+    EXPECT_TRUE(f[3] == "doorbell" || f[3] == "syscall") << line;
+    EXPECT_EQ(f[5], std::to_string(n % 5)) << line;  // request index within the point
+    const uint64_t submit = std::stoull(f[6]);
+    EXPECT_GE(submit, last_submit) << line;
+    last_submit = submit;
+    EXPECT_GT(std::stoull(f[8]), 0u) << line;  // cpu_ps
+    EXPECT_GT(std::stoull(f[9]), 0u) << line;  // output_bytes
+    uint64_t sum = 0;
+    std::stringstream stages(f[10]);
+    std::string st;
+    while (std::getline(stages, st, ';')) sum += std::stoull(st.substr(st.find('=') + 1));
+    EXPECT_EQ(sum, std::stoull(f[7])) << line;  // latency_ps
+    ++n;
+  }
+  EXPECT_EQ(n, 40u);
   const double doorbell = point_hist(env, "doorbell", 4096, "latency_ns")->mean();
   const double syscall = point_hist(env, "syscall", 4096, "latency_ns")->mean();
   EXPECT_GT(doorbell, 0);
@@ -159,7 +197,7 @@ TEST(System, SeedChangesTheData) {
     const Histogram* d = point_hist(env, "doorbell", 4096, "output_bytes");
     const Histogram* s = point_hist(env, "syscall", 4096, "output_bytes");
     EXPECT_TRUE(d && s && d->count() == 1 && s->count() == 1);
-    return d && s ? d->samples()[0] + s->samples()[0] * 7919 : -1.0;
+    return d && s ? d->sum() + s->sum() * 7919 : -1.0;
   };
   EXPECT_NE(sizes(ea), sizes(eb));
 }

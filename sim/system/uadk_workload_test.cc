@@ -180,8 +180,13 @@ TEST(UadkWorkload, BatchRunIsDeterministic) {
     for (uint64_t d : {1u, 8u}) {
       const std::string k = batch_key(q, d) + "latency_ns";
       ASSERT_NE(a.stats().find_histogram(k), nullptr) << k;
-      EXPECT_EQ(a.stats().find_histogram(k)->samples(), b.stats().find_histogram(k)->samples())
-          << k;
+      const Histogram& ha = *a.stats().find_histogram(k);
+      const Histogram& hb = *b.stats().find_histogram(k);
+      EXPECT_EQ(ha.count(), hb.count()) << k;
+      EXPECT_EQ(ha.sum(), hb.sum()) << k;
+      for (double p : {0.0, 50.0, 90.0, 99.0, 100.0}) {
+        EXPECT_EQ(ha.percentile(p), hb.percentile(p)) << k << " p" << p;
+      }
     }
   }
   EXPECT_EQ(a.stats().to_json(), b.stats().to_json());

@@ -30,6 +30,16 @@ check "host_speed.json counts the measured requests" 0 $?
 for f in stats.json stats.csv summary.json trace.txt; do
   cmp -s "$out/ok/$f" "$out/ok2/$f"; check "$f byte-identical across runs" 0 $?
 done
+[ ! -e "$out/ok/requests.csv" ]; check "no requests.csv unless output.requests" 0 $?
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --set output.requests=true --out "$out/req" \
+  >/dev/null 2>"$out/stderr"
+check "run with output.requests" 0 $?
+head -1 "$out/req/requests.csv" | grep -q '^process,thread,program,point,size,request,'
+check "requests.csv header" 0 $?
+# The golden scenario measures one request per path.
+[ "$(grep -c '^app,app/main,compare,\(doorbell\|syscall\),4096,0,' "$out/req/requests.csv")" = 2 ]
+check "requests.csv: a row per measured request" 0 $?
+cmp -s "$out/ok/stats.json" "$out/req/stats.json"; check "rows change no stat" 0 $?
 
 printf 'processes:\n  - threads:\n      - compare:\n          requests: lots\n' >"$out/bad.yaml"
 "$wdsim" run "$out/bad.yaml" --out "$out/bad" >"$out/stdout" 2>"$out/stderr"

@@ -1,6 +1,7 @@
 // wdsim: the command-line program. `wdsim run SCENARIO` simulates a scenario and prints its
-// comparison table, writing stats.json, stats.csv, summary.json, trace.txt and trace.json; `wdsim
-// describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
+// comparison table, writing stats.json, stats.csv, summary.json, trace.txt and trace.json (and
+// requests.csv with output.requests: one row per measured request, written as it completes);
+// `wdsim describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source), then every stat the default system registers when it is built (key
 // path, kind, unit, description); `--stats-json` prints the stats alone as JSON. Exit 0 on success,
 // 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to stderr.
@@ -145,8 +146,19 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   }
   spdlog::info("running {} (seed {})", sc.file, sc.seed);
   wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
-  wdsim::RunOutcome outcome = wdsim::run_system(sc, env);
-  bool written = write_file(out_dir / "stats.json", env.stats().to_json()) &&
+  std::ofstream requests_csv;
+  if (sc.output.requests) {
+    requests_csv.open(out_dir / "requests.csv", std::ios::binary);
+    if (!requests_csv) {
+      std::cerr << "wdsim: cannot write " << (out_dir / "requests.csv") << "\n";
+      return kExitSimulationError;
+    }
+  }
+  wdsim::RunOutcome outcome =
+      wdsim::run_system(sc, env, sc.output.requests ? &requests_csv : nullptr);
+  if (sc.output.requests) requests_csv.close();
+  bool written = (!sc.output.requests || static_cast<bool>(requests_csv)) &&
+                 write_file(out_dir / "stats.json", env.stats().to_json()) &&
                  write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
                  write_file(out_dir / "summary.json", wdsim::summary_json(outcome));
   if (sc.output.trace)

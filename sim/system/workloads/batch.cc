@@ -64,8 +64,9 @@ struct BatchPoint {
   uint64_t elapsed_ps = 0;  // first measured submit to last measured completion
   uint64_t cpu_ps = 0;      // CPU time of the thread over that window
   uint64_t output_bytes = 0;
-  std::vector<uint64_t> latency_ps;  // per measured request, in completion order
-  double requests_per_s() const { return per_second(latency_ps.size(), elapsed_ps); }
+  LatencyStats latency;  // the measured requests', in completion order
+  uint64_t requests() const { return latency.count(); }
+  double requests_per_s() const { return per_second(requests(), elapsed_ps); }
   double input_gbps() const { return requests_per_s() * static_cast<double>(size) / 1e9; }
 };
 
@@ -115,6 +116,8 @@ class Batch : public Program {
           std::vector<wd_comp_req> reqs(depth);
           std::vector<std::vector<uint8_t>> inputs(depth);
           uint64_t output_bytes = 0;
+          RequestLog* log = nullptr;  // set for the measured requests when output.requests
+          const std::string point = "q" + std::to_string(queues) + ".d" + std::to_string(depth);
           auto submit = [&](uint32_t slot, uint64_t i) {
             if (inputs[slot].empty()) {  // kept across an -EBUSY retry
               inputs[slot] = data.next(size);
@@ -141,6 +144,11 @@ class Batch : public Program {
               fail(t, "request " + std::to_string(i) + " status " + std::to_string(r.status));
             }
             output_bytes += r.dst_len;
+            if (log) {
+              const AsyncSlot& s = slots[slot];
+              log->write({t.process.name, t.name, "batch", point, size, i, s.t_submit,
+                          s.t_done - s.t_submit, std::nullopt, r.dst_len, ""});
+            }
             if (!t.system.verify_output("", "zip", checked_++)) {
               inputs[slot].clear();
               ++ok_;
@@ -159,16 +167,17 @@ class Batch : public Program {
             ++ok_;
           };
           run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll, complete,
-                    slots);
+                    slots, nullptr);
           output_bytes = 0;
+          log = t.system.request_log();
           BatchPoint pt;
           pt.size = size;
           pt.queues = queues;
           pt.depth = depth;
           const uint64_t t0 = t.os.now();
           const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
-          pt.latency_ps = run_async(t.os, p_.requests, depth, poll_ps, timeout_ps, submit, poll,
-                                    complete, slots);
+          run_async(t.os, p_.requests, depth, poll_ps, timeout_ps, submit, poll, complete, slots,
+                    &pt.latency);
           pt.elapsed_ps = t.os.now() - t0;
           pt.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
           pt.output_bytes = output_bytes;
@@ -228,9 +237,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     const auto* b = static_cast<const Batch*>(prog);
     if (several) os << b->instance() << ":\n";
     for (const BatchPoint& p : b->points()) {
-      Histogram lat;
-      for (uint64_t v : p.latency_ps) lat.add(static_cast<double>(v) / 1e6);
-      const double n = static_cast<double>(p.latency_ps.size());
+      const Histogram& lat = p.latency.us;
+      const double n = static_cast<double>(p.requests());
       const double ratio =
           p.output_bytes > 0 ? n * static_cast<double>(p.size) / static_cast<double>(p.output_bytes)
                              : 0.0;
@@ -238,21 +246,20 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
       std::snprintf(line, sizeof line,
                     "%9s %6llu %5llu %5zu %10.1f %9.3f %7.2f %10.3f %10.3f %10.3f %11.3f\n",
                     size_text(p.size).c_str(), static_cast<unsigned long long>(p.queues),
-                    static_cast<unsigned long long>(p.depth), p.latency_ps.size(),
+                    static_cast<unsigned long long>(p.depth), p.requests(),
                     p.requests_per_s() / 1e3, p.input_gbps(), ratio, lat.mean(), lat.percentile(50),
                     lat.percentile(99), cpu);
       os << line;
-      table.rows.push_back({b->instance(), std::to_string(p.size), std::to_string(p.queues),
-                            std::to_string(p.depth), std::to_string(p.latency_ps.size()),
-                            fixed(p.requests_per_s() / 1e3, 1), fixed(p.input_gbps()),
-                            fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
-                            fixed(cpu)});
-      r.measured_requests += p.latency_ps.size();
+      table.rows.push_back(
+          {b->instance(), std::to_string(p.size), std::to_string(p.queues), std::to_string(p.depth),
+           std::to_string(p.requests()), fixed(p.requests_per_s() / 1e3, 1), fixed(p.input_gbps()),
+           fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)), fixed(cpu)});
+      r.measured_requests += p.requests();
       const std::string base = "workload.batch." + (several ? b->instance() + "." : "") +
                                std::to_string(p.size) + ".q" + std::to_string(p.queues) + ".d" +
                                std::to_string(p.depth) + ".";
-      auto& h = r.stats->histogram(base + "latency_ns", "ns", "submit to completion seen by poll");
-      for (uint64_t v : p.latency_ps) h.add(static_cast<double>(v) / 1000.0);
+      r.stats->histogram(base + "latency_ns", "ns", "submit to completion seen by poll")
+          .merge(p.latency.ns);
       r.stats->set_scalar(base + "requests_per_s", p.requests_per_s(), "1/s",
                           "measured requests over the measured window");
       r.stats->set_scalar(base + "input_gbps", p.input_gbps(), "GB/s", "input bytes per second");

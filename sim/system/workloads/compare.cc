@@ -94,14 +94,43 @@ struct CompareParams : ProgramParams {
   }
 };
 
-// One measured request.
-struct Sample {
+// The stages a request's latency is split into.
+const StageId kPrepare = intern_stage("prepare");
+const StageId kSubmit = intern_stage("submit");
+const StageId kDoorbell = intern_stage("doorbell");
+const StageId kFetch = intern_stage("fetch");
+const StageId kTranslation = intern_stage("translation");
+const StageId kEngine = intern_stage("engine");
+const StageId kWriteback = intern_stage("writeback");
+const StageId kCompletion = intern_stage("completion");
+const StageId kSyscallEntry = intern_stage("syscall_entry");
+const StageId kCopyIn = intern_stage("copy_in");
+const StageId kDmaMap = intern_stage("dma_map");
+const StageId kIrqWakeup = intern_stage("irq_wakeup");
+const StageId kDmaUnmap = intern_stage("dma_unmap");
+const StageId kCopyOut = intern_stage("copy_out");
+const StageId kSyscallExit = intern_stage("syscall_exit");
+
+struct Point {
   std::string path;
-  uint64_t size = 0;
-  uint64_t output_size = 0;
-  uint64_t latency_ps = 0;
-  uint64_t cpu_ps = 0;
-  Stages stages;
+  uint64_t size;
+  bool operator<(const Point& o) const { return path != o.path ? path < o.path : size < o.size; }
+};
+
+// A (path, size) point's measured requests, streamed.
+struct PointStats {
+  LatencyStats latency;
+  Histogram cpu_ns;  // stats
+  Histogram cpu_us;  // table
+  Histogram output_bytes;
+  StageStats stages;
+  void merge(const PointStats& o) {
+    latency.merge(o.latency);
+    cpu_ns.merge(o.cpu_ns);
+    cpu_us.merge(o.cpu_us);
+    output_bytes.merge(o.output_bytes);
+    stages.merge(o.stages);
+  }
 };
 
 // FNV-1a 64 (Fowler/Noll/Vo, the IETF draft-eastlake-fnv reference values).
@@ -152,7 +181,7 @@ class Compare : public Program {
   }
   uint64_t requests_ok() const override { return ok_; }
   uint64_t requests_failed() const override { return failed_; }
-  const std::vector<Sample>& samples() const { return samples_; }
+  const std::map<Point, PointStats>& points() const { return points_; }
   const std::string& instance() const { return instance_; }
   uint64_t output_digest() const { return digest_; }
 
@@ -263,6 +292,8 @@ class Compare : public Program {
       const uint64_t dst = fresh_dst ? 0 : t.map_buffer(slots * capacity, true);
       if (!fresh_dst) dst_ = {dst, slots * capacity};
       t.system.env().trace_event("workload", "point", {tf("path", path), tf("size", size)});
+      PointStats& point = points_[{path, size}];
+      RequestLog* log = t.system.request_log();
       for (uint64_t i = 0; i < p_.warmup_requests + p_.requests; ++i) {
         const uint64_t in_va = src + (i % slots) * in_slot;
         const std::vector<uint8_t> original = data.next(size);
@@ -290,7 +321,7 @@ class Compare : public Program {
         const uint64_t t_ready = t.os.now();
         uint32_t out_len = static_cast<uint32_t>(capacity);
         std::string made_by = device;  // the device that served the request
-        Sample s;
+        StageBuilder b(t0);
         if (doorbell) {
           wd_comp_req req{};
           req.src = reinterpret_cast<void*>(in_va);
@@ -310,12 +341,10 @@ class Compare : public Program {
           out_len = req.dst_len;
           const rt::SyncRequestRecord* st = t.process.uadk->last_sync_request(&t.os);
           made_by = st->device;
-          StageBuilder b(t0);
-          if (prepared) b.mark("prepare", t_ready);
-          b.mark("submit", st->doorbell_ps);
+          if (prepared) b.mark(kPrepare, t_ready);
+          b.mark(kSubmit, st->doorbell_ps);
           device_stages(b, t.system.sqe_record(st->device, st->qp_id, st->sqe_index));
-          b.mark("completion", t.os.now());
-          s.stages = b.take();
+          b.mark(kCompletion, t.os.now());
         } else {
           ZipSyncRequest req;
           req.src = in_va;
@@ -332,18 +361,16 @@ class Compare : public Program {
                  std::to_string(req.status) + ")");
           }
           out_len = req.dst_len;
-          StageBuilder b(t0);
-          if (prepared) b.mark("prepare", t_ready);
-          b.mark("syscall_entry", st.start_ps);
-          b.mark("copy_in", st.copied_in_ps);
-          b.mark("dma_map", st.mapped_ps);
-          b.mark("submit", st.submitted_ps);
+          if (prepared) b.mark(kPrepare, t_ready);
+          b.mark(kSyscallEntry, st.start_ps);
+          b.mark(kCopyIn, st.copied_in_ps);
+          b.mark(kDmaMap, st.mapped_ps);
+          b.mark(kSubmit, st.submitted_ps);
           device_stages(b, t.system.sqe_record(device, st.qp, st.sqe_index));
-          b.mark("irq_wakeup", st.woken_ps);
-          b.mark("dma_unmap", st.unmapped_ps);
-          b.mark("copy_out", st.copied_out_ps);
-          b.mark("syscall_exit", t.os.now());
-          s.stages = b.take();
+          b.mark(kIrqWakeup, st.woken_ps);
+          b.mark(kDmaUnmap, st.unmapped_ps);
+          b.mark(kCopyOut, st.copied_out_ps);
+          b.mark(kSyscallExit, t.os.now());
         }
         const uint64_t t1 = t.os.now();
         if (!t.system.verify_output(made_by, "zip", checked_++)) {
@@ -359,12 +386,18 @@ class Compare : public Program {
         }
         ++ok_;
         if (i < p_.warmup_requests) continue;
-        s.path = path;
-        s.size = size;
-        s.output_size = out_len;
-        s.latency_ps = t1 - t0;
-        s.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
-        samples_.push_back(std::move(s));
+        const uint64_t latency_ps = t1 - t0;
+        const uint64_t cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
+        point.latency.add(latency_ps);
+        point.cpu_ns.add(static_cast<double>(cpu_ps) / 1000.0);
+        point.cpu_us.add(static_cast<double>(cpu_ps) / 1e6);
+        point.output_bytes.add(static_cast<double>(out_len));
+        point.stages.add(b.stages());
+        if (log) {
+          const std::string stages = stages_text(b.stages());
+          log->write({t.process.name, t.name, "compare", path, size, i - p_.warmup_requests, t0,
+                      latency_ps, cpu_ps, out_len, stages});
+        }
       }
       t.os.munmap(src, slots * in_slot);
       src_ = {0, 0};
@@ -375,10 +408,10 @@ class Compare : public Program {
 
   static void device_stages(StageBuilder& b, const SqeRecord* r) {
     if (!r) return;  // the device never completed this SQE (the request failed before)
-    b.mark("doorbell", to_ps(r->doorbell_seen));
-    b.mark("fetch", to_ps(r->fetched));
-    b.mark_split("engine", "translation", to_ps(r->engine.translation), to_ps(r->engine_done));
-    b.mark("writeback", to_ps(r->cqe_written));
+    b.mark(kDoorbell, to_ps(r->doorbell_seen));
+    b.mark(kFetch, to_ps(r->fetched));
+    b.mark_split(kEngine, kTranslation, to_ps(r->engine.translation), to_ps(r->engine_done));
+    b.mark(kWriteback, to_ps(r->cqe_written));
   }
 
   void verify_equal(ProgramThread& t, uint64_t dst, uint32_t len,
@@ -414,17 +447,11 @@ class Compare : public Program {
   sc_core::sc_event uadk_ready_event_;
   uint64_t digest_ = kFnv1a64Offset;
   uint64_t checked_ = 0;  // outputs offered to the check, over the entry's threads
-  std::vector<Sample> samples_;
+  std::map<Point, PointStats> points_;
   std::pair<uint64_t, uint64_t> src_{0, 0};
   std::pair<uint64_t, uint64_t> dst_{0, 0};
   uint64_t ok_ = 0;
   uint64_t failed_ = 0;
-};
-
-struct Point {
-  std::string path;
-  uint64_t size;
-  bool operator<(const Point& o) const { return path != o.path ? path < o.path : size < o.size; }
 };
 
 void report_digests(const std::vector<const Program*>& programs, RunReport& r) {
@@ -451,10 +478,10 @@ void report_digests(const std::vector<const Program*>& programs, RunReport& r) {
 
 void report(const std::vector<const Program*>& programs, RunReport& r) {
   report_digests(programs, r);
-  std::map<Point, std::vector<const Sample*>> points;
+  std::map<Point, PointStats> points;  // over the programs, in program order
   for (const Program* p : programs) {
-    for (const Sample& s : static_cast<const Compare*>(p)->samples()) {
-      points[{s.path, s.size}].push_back(&s);
+    for (const auto& [pt, stats] : static_cast<const Compare*>(p)->points()) {
+      if (stats.latency.count() > 0) points[pt].merge(stats);
     }
   }
   SummaryTable table{
@@ -467,36 +494,31 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                 "mean_us", "p50_us", "p99_us", "cpu_us/req");
   os << line;
   std::map<uint64_t, std::map<std::string, double>> means;
-  for (const auto& [pt, samples] : points) {
+  for (const auto& [pt, ps] : points) {
     const std::string base = "workload." + pt.path + "." + std::to_string(pt.size) + ".";
-    auto& lat_ns =
-        r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
-    auto& cpu_ns = r.stats->histogram(base + "cpu_ns", "ns", "CPU time of the calling thread");
-    auto& out_b = r.stats->histogram(base + "output_bytes", "B", "compressed size");
-    Histogram lat, cpu;
-    double total = 0, xlat = 0;
-    for (const Sample* s : samples) {
-      lat_ns.add(static_cast<double>(s->latency_ps) / 1000.0);
-      cpu_ns.add(static_cast<double>(s->cpu_ps) / 1000.0);
-      out_b.add(static_cast<double>(s->output_size));
-      lat.add(static_cast<double>(s->latency_ps) / 1e6);
-      cpu.add(static_cast<double>(s->cpu_ps) / 1e6);
-      for (const auto& [stage, v] : s->stages) {
-        r.stats->histogram(base + "stage." + stage + "_ns", "ns")
-            .add(static_cast<double>(v) / 1000.0);
-        total += static_cast<double>(v);
-        if (stage == "translation") xlat += static_cast<double>(v);
-      }
+    r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it")
+        .merge(ps.latency.ns);
+    r.stats->histogram(base + "cpu_ns", "ns", "CPU time of the calling thread").merge(ps.cpu_ns);
+    r.stats->histogram(base + "output_bytes", "B", "compressed size").merge(ps.output_bytes);
+    for (StageId id : ps.stages.order()) {
+      r.stats
+          ->histogram(base + "stage." + stage_name(id) + "_ns", "ns",
+                      "time of the request in this stage")
+          .merge(ps.stages.ns(id));
     }
-    r.measured_requests += samples.size();
+    const Histogram& lat = ps.latency.us;
+    const double total = static_cast<double>(ps.stages.total_ps());
+    const double xlat = static_cast<double>(ps.stages.sum_ps(kTranslation));
+    r.measured_requests += lat.count();
     means[pt.size][pt.path] = lat.mean();
     std::snprintf(line, sizeof line, "%-9s %9s %5zu %10.3f %10.3f %10.3f %12.3f\n", pt.path.c_str(),
-                  size_text(pt.size).c_str(), samples.size(), lat.mean(), lat.percentile(50),
-                  lat.percentile(99), cpu.mean());
+                  size_text(pt.size).c_str(), lat.count(), lat.mean(), lat.percentile(50),
+                  lat.percentile(99), ps.cpu_us.mean());
     os << line;
-    table.rows.push_back({pt.path, std::to_string(pt.size), std::to_string(samples.size()),
+    table.rows.push_back({pt.path, std::to_string(pt.size), std::to_string(lat.count()),
                           fixed(lat.mean()), fixed(lat.percentile(50)), fixed(lat.percentile(99)),
-                          fixed(cpu.mean()), fixed(total > 0 ? 100.0 * xlat / total : 0.0, 1)});
+                          fixed(ps.cpu_us.mean()),
+                          fixed(total > 0 ? 100.0 * xlat / total : 0.0, 1)});
   }
   bool header = false;
   for (const auto& [size, m] : means) {
@@ -512,22 +534,13 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   }
   if (header) os << "\n";
   os << "\nshare of mean latency per stage (%):\n";
-  for (const auto& [pt, samples] : points) {
-    std::vector<std::string> order;
-    std::map<std::string, double> sum;
-    double total = 0;
-    for (const Sample* s : samples) {
-      for (const auto& [stage, v] : s->stages) {
-        if (!sum.count(stage)) order.push_back(stage);
-        sum[stage] += static_cast<double>(v);
-        total += static_cast<double>(v);
-      }
-    }
+  for (const auto& [pt, ps] : points) {
+    const double total = static_cast<double>(ps.stages.total_ps());
     std::snprintf(line, sizeof line, "%-9s %9s ", pt.path.c_str(), size_text(pt.size).c_str());
     os << line;
-    for (const auto& stage : order) {
-      std::snprintf(line, sizeof line, " %s %.1f", stage.c_str(),
-                    total > 0 ? 100.0 * sum[stage] / total : 0.0);
+    for (StageId id : ps.stages.order()) {
+      std::snprintf(line, sizeof line, " %s %.1f", stage_name(id).c_str(),
+                    total > 0 ? 100.0 * static_cast<double>(ps.stages.sum_ps(id)) / total : 0.0);
       os << line;
     }
     os << "\n";

@@ -70,8 +70,9 @@ struct CryptoPoint {
   uint64_t elapsed_ps = 0;
   uint64_t cpu_ps = 0;
   uint64_t verified = 0;  // outputs compared with OpenSSL (warm-up included)
-  std::vector<uint64_t> latency_ps;
-  double requests_per_s() const { return per_second(latency_ps.size(), elapsed_ps); }
+  LatencyStats latency;   // the measured requests', in completion order
+  uint64_t requests() const { return latency.count(); }
+  double requests_per_s() const { return per_second(requests(), elapsed_ps); }
   double gbps() const { return requests_per_s() * static_cast<double>(size) / 1e9; }
 };
 
@@ -191,6 +192,14 @@ void Crypto::run(ProgramThread& t) {
         p.mode = mode;
         p.size = size;
         p.depth = depth;
+        RequestLog* log = nullptr;  // set for the measured requests when output.requests
+        const std::string point = name + "." + mode;
+        // A measured request's row: its latency, and its CPU time when it ran alone (sync).
+        auto log_row = [&](uint64_t i, uint64_t submit_ps, uint64_t latency_ps,
+                           std::optional<uint64_t> cpu_ps) {
+          log->write({t.process.name, t.name, "crypto", point, size, i, submit_ps, latency_ps,
+                      cpu_ps, a.cipher ? size : a.mac_bytes, ""});
+        };
         auto prepare = [&](uint32_t slot) {
           inputs[slot] = data.next(size);
           write(t, src + slot * size, inputs[slot]);
@@ -256,26 +265,36 @@ void Crypto::run(ProgramThread& t) {
         auto poll = [&](uint32_t* count) {
           return a.cipher ? wd_cipher_poll(1, count) : wd_digest_poll(1, count);
         };
-        auto run = [&](uint64_t n) -> std::vector<uint64_t> {
-          if (async) {
-            return run_async(t.os, n, depth, poll_ps, timeout_ps, submit, poll, verify, slots);
+        auto complete = [&](uint32_t slot, uint64_t i) {
+          if (log) {
+            const AsyncSlot& s = slots[slot];
+            log_row(i, s.t_submit, s.t_done - s.t_submit, std::nullopt);
           }
-          std::vector<uint64_t> lat;
+          verify(slot, i);
+        };
+        auto run = [&](uint64_t n, LatencyStats* latency) {
+          if (async) {
+            run_async(t.os, n, depth, poll_ps, timeout_ps, submit, poll, complete, slots, latency);
+            return;
+          }
           for (uint64_t i = 0; i < n; ++i) {
             prepare(0);
             const uint64_t t0 = t.os.now();
+            const sc_core::sc_time cpu0 = log ? t.os.cpu().busy_time() : sc_core::SC_ZERO_TIME;
             const int r =
                 a.cipher ? wd_do_cipher_sync(sess, &creqs[0]) : wd_do_digest_sync(sess, &dreqs[0]);
             if (r < 0) fail(t, name + " sync request failed: " + std::to_string(r));
-            lat.push_back(t.os.now() - t0);
+            const uint64_t t1 = t.os.now();
+            if (latency) latency->add(t1 - t0);
+            if (log) log_row(i, t0, t1 - t0, to_ps(t.os.cpu().busy_time() - cpu0));
             verify(0, i);
           }
-          return lat;
         };
-        run(p_.warmup_requests);
+        run(p_.warmup_requests, nullptr);
+        log = t.system.request_log();
         const uint64_t t0 = t.os.now();
         const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
-        p.latency_ps = run(p_.requests);
+        run(p_.requests, &p.latency);
         p.elapsed_ps = t.os.now() - t0;
         p.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
         points_.push_back(std::move(p));
@@ -313,21 +332,20 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     const auto* c = static_cast<const Crypto*>(prog);
     if (several) os << c->instance() << ":\n";
     for (const CryptoPoint& p : c->points()) {
-      Histogram lat;
-      for (uint64_t v : p.latency_ps) lat.add(static_cast<double>(v) / 1e6);
-      const double n = static_cast<double>(p.latency_ps.size());
+      const Histogram& lat = p.latency.us;
+      const double n = static_cast<double>(p.requests());
       const double cpu = n > 0 ? static_cast<double>(p.cpu_ps) / 1e6 / n : 0.0;
       std::snprintf(line, sizeof line,
                     "%-13s %-5s %9s %5llu %5zu %10.3f %10.3f %10.1f %9.3f %11.3f\n", p.alg.c_str(),
                     p.mode.c_str(), size_text(p.size).c_str(),
-                    static_cast<unsigned long long>(p.depth), p.latency_ps.size(), lat.mean(),
+                    static_cast<unsigned long long>(p.depth), p.requests(), lat.mean(),
                     lat.percentile(99), p.requests_per_s() / 1e3, p.gbps(), cpu);
       os << line;
       table.rows.push_back({c->instance(), p.alg, p.mode, std::to_string(p.size),
-                            std::to_string(p.depth), std::to_string(p.latency_ps.size()),
+                            std::to_string(p.depth), std::to_string(p.requests()),
                             fixed(lat.mean()), fixed(lat.percentile(99)),
                             fixed(p.requests_per_s() / 1e3, 1), fixed(p.gbps()), fixed(cpu)});
-      r.measured_requests += p.latency_ps.size();
+      r.measured_requests += p.requests();
       if (!several) {
         const auto key = std::make_pair(p.alg, p.size);
         if (!rate.count(key)) order.push_back(key);
@@ -335,9 +353,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
       }
       const std::string base = "workload.crypto." + (several ? c->instance() + "." : "") + p.alg +
                                "." + p.mode + "." + std::to_string(p.size) + ".";
-      auto& h =
-          r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
-      for (uint64_t v : p.latency_ps) h.add(static_cast<double>(v) / 1000.0);
+      r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it")
+          .merge(p.latency.ns);
       r.stats->set_scalar(base + "requests_per_s", p.requests_per_s(), "1/s",
                           "measured requests over the measured window");
       r.stats->set_scalar(base + "gbps", p.gbps(), "GB/s", "input bytes per second");

@@ -1,43 +1,155 @@
-// Helpers the program kinds share: a request's stage breakdown from checkpoints, and number
-// formatting for their tables.
+// Helpers the program kinds share: a request's stage breakdown from checkpoints (stage names
+// interned in a small table), the streaming per-point latency figures the tables and stats are
+// made of, and number formatting for their tables. Nothing here grows with the request count.
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "sim/base/stats.h"
+
 namespace wdsim {
 
-// In order; the durations sum to the request's latency.
-using Stages = std::vector<std::pair<std::string, uint64_t>>;
+// A stage name's index in the table of stage names (in order of first interning).
+using StageId = uint16_t;
+
+inline std::vector<std::string>& stage_names() {
+  static std::vector<std::string> names;
+  return names;
+}
+// The id of a stage name, added to the table on first use. Intern once (e.g. at namespace
+// scope), not per request.
+inline StageId intern_stage(std::string_view name) {
+  std::vector<std::string>& names = stage_names();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == name) return static_cast<StageId>(i);
+  }
+  names.emplace_back(name);
+  return static_cast<StageId>(names.size() - 1);
+}
+inline const std::string& stage_name(StageId id) { return stage_names().at(id); }
+
+// A request's stages in order; the durations (ps) sum to the request's latency. Fixed
+// capacity: no allocation per request.
+class Stages {
+ public:
+  static constexpr size_t kMax = 16;
+  using Entry = std::pair<StageId, uint64_t>;
+  void push(StageId id, uint64_t ps) {
+    if (n_ == kMax) throw std::logic_error("a request has more than 16 stages");
+    at_[n_++] = {id, ps};
+  }
+  const Entry* begin() const { return at_.data(); }
+  const Entry* end() const { return at_.data() + n_; }
+  size_t size() const { return n_; }
+
+ private:
+  std::array<Entry, kMax> at_{};
+  size_t n_ = 0;
+};
 
 // Stages from checkpoints: each stage lasts from the previous checkpoint to its own, clamped
 // so that the stages are never negative and always sum to the total.
 class StageBuilder {
  public:
   explicit StageBuilder(uint64_t start) : last_(start) {}
-  void mark(const std::string& name, uint64_t at) {
+  void mark(StageId stage, uint64_t at) {
     const uint64_t t = std::max(at, last_);
-    stages_.push_back({name, t - last_});
+    stages_.push(stage, t - last_);
     last_ = t;
   }
-  // A span [.., at] of which `part` (clamped to the span) is reported as `part_name`.
-  void mark_split(const std::string& name, const std::string& part_name, uint64_t part,
-                  uint64_t at) {
+  // A span [.., at] of which `part` (clamped to the span) is reported as `part_stage`.
+  void mark_split(StageId stage, StageId part_stage, uint64_t part, uint64_t at) {
     const uint64_t t = std::max(at, last_);
     const uint64_t p = std::min(part, t - last_);
-    stages_.push_back({part_name, p});
-    stages_.push_back({name, t - last_ - p});
+    stages_.push(part_stage, p);
+    stages_.push(stage, t - last_ - p);
     last_ = t;
   }
-  Stages take() { return std::move(stages_); }
+  const Stages& stages() const { return stages_; }
 
  private:
   uint64_t last_;
   Stages stages_;
+};
+
+// "name=ps;name=ps;..." (the stages column of requests.csv).
+inline std::string stages_text(const Stages& stages) {
+  std::string s;
+  for (const auto& [id, ps] : stages) {
+    if (!s.empty()) s += ';';
+    s += stage_name(id) + "=" + std::to_string(ps);
+  }
+  return s;
+}
+
+// The latencies of a point's measured requests as its stats (ns) and its table (us) show them,
+// streamed: each in its own histogram so both keep the figures of the samples themselves.
+struct LatencyStats {
+  Histogram ns;
+  Histogram us;
+  void add(uint64_t ps) {
+    ns.add(static_cast<double>(ps) / 1000.0);
+    us.add(static_cast<double>(ps) / 1e6);
+  }
+  void merge(const LatencyStats& o) {
+    ns.merge(o.ns);
+    us.merge(o.us);
+  }
+  uint64_t count() const { return ns.count(); }
+};
+
+// Per stage of a point's measured requests: a histogram (ns) and the exact sum (ps), with the
+// stages in order of first appearance.
+class StageStats {
+ public:
+  void add(const Stages& stages) {
+    for (const auto& [id, ps] : stages) {
+      Stage& s = stage(id);
+      s.ns.add(static_cast<double>(ps) / 1000.0);
+      s.sum_ps += ps;
+      total_ps_ += ps;
+    }
+  }
+  void merge(const StageStats& o) {
+    for (StageId id : o.order_) {
+      const Stage& from = o.by_id_[id];
+      Stage& s = stage(id);
+      s.ns.merge(from.ns);
+      s.sum_ps += from.sum_ps;
+    }
+    total_ps_ += o.total_ps_;
+  }
+  const std::vector<StageId>& order() const { return order_; }
+  const Histogram& ns(StageId id) const { return by_id_.at(id).ns; }
+  uint64_t sum_ps(StageId id) const { return id < by_id_.size() ? by_id_[id].sum_ps : 0; }
+  uint64_t total_ps() const { return total_ps_; }
+
+ private:
+  struct Stage {
+    bool seen = false;
+    Histogram ns;
+    uint64_t sum_ps = 0;
+  };
+  Stage& stage(StageId id) {
+    if (id >= by_id_.size()) by_id_.resize(id + 1);
+    Stage& s = by_id_[id];
+    if (!s.seen) {
+      s.seen = true;
+      order_.push_back(id);
+    }
+    return s;
+  }
+  std::vector<Stage> by_id_;
+  std::vector<StageId> order_;
+  uint64_t total_ps_ = 0;
 };
 
 inline std::string size_text(uint64_t b) {

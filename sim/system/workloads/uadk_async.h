@@ -1,6 +1,6 @@
 // What the UADK-API program kinds (batch, crypto) share: the in-flight slot a request's
 // completion callback writes, the callbacks, and the loop that keeps `depth` requests
-// outstanding with wd_*_poll.
+// outstanding with wd_*_poll, streaming the latencies into a histogram.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/os_interface.h"
 #include "sim/system/program.h"
+#include "sim/system/workloads/stages.h"
 
 namespace wdsim {
 
@@ -49,15 +50,14 @@ inline void* async_digest_cb(void* param) {
 // Runs `total` requests keeping up to `depth` in flight: submit(slot, request) returns 0 or a
 // negative code (-WD_EBUSY: poll first); poll(&count) is wd_*_poll; complete(slot, request)
 // checks a finished request. A poll that finds nothing charges `poll_ps` (the busy-poll
-// period) before the next. Returns the latencies (submit to completion seen). Throws
-// ProgramError on a failed call or when nothing completes for `timeout_ps`.
-inline std::vector<uint64_t> run_async(rt::OsInterface& os, uint64_t total, uint64_t depth,
-                                       uint64_t poll_ps, uint64_t timeout_ps,
-                                       const std::function<int(uint32_t, uint64_t)>& submit,
-                                       const std::function<int(uint32_t*)>& poll,
-                                       const std::function<void(uint32_t, uint64_t)>& complete,
-                                       std::vector<AsyncSlot>& slots) {
-  std::vector<uint64_t> latency;
+// period) before the next. Each request's latency (submit to completion seen, in completion
+// order) goes into `latency` (if not null) before complete() sees it; the slot still holds its
+// times then. Throws ProgramError on a failed call or when nothing completes for `timeout_ps`.
+inline void run_async(rt::OsInterface& os, uint64_t total, uint64_t depth, uint64_t poll_ps,
+                      uint64_t timeout_ps, const std::function<int(uint32_t, uint64_t)>& submit,
+                      const std::function<int(uint32_t*)>& poll,
+                      const std::function<void(uint32_t, uint64_t)>& complete,
+                      std::vector<AsyncSlot>& slots, LatencyStats* latency) {
   uint64_t next = 0, finished = 0, in_flight = 0;
   uint64_t last_progress = os.now();
   for (AsyncSlot& s : slots) s = AsyncSlot{&os};
@@ -86,7 +86,7 @@ inline std::vector<uint64_t> run_async(rt::OsInterface& os, uint64_t total, uint
     for (uint32_t i = 0; i < slots.size(); ++i) {
       AsyncSlot& s = slots[i];
       if (!s.busy || !s.done) continue;
-      latency.push_back(s.t_done - s.t_submit);
+      if (latency) latency->add(s.t_done - s.t_submit);
       complete(i, s.index);
       s.busy = false;
       --in_flight;
@@ -103,7 +103,6 @@ inline std::vector<uint64_t> run_async(rt::OsInterface& os, uint64_t total, uint
       os.compute(std::max<uint64_t>(poll_ps, 1));
     }
   }
-  return latency;
 }
 
 inline double per_second(uint64_t n, uint64_t elapsed_ps) {

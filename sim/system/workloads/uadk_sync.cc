@@ -112,7 +112,7 @@ class UadkSync : public Program {
   uint64_t size() const { return p_.size; }
   uint32_t threads() const { return setup_.threads; }
   uint32_t ctxs() const { return static_cast<uint32_t>(p_.ctxs ? p_.ctxs : setup_.threads); }
-  const std::vector<uint64_t>& latency_ps() const { return latency_ps_; }
+  const LatencyStats& latency() const { return latency_; }
   uint64_t span_ps() const { return last_done_ > first_start_ ? last_done_ - first_start_ : 0; }
   uint64_t cpu_ps() const { return cpu_ps_; }
   uint64_t thread_time_ps() const { return thread_time_ps_; }
@@ -191,6 +191,7 @@ class UadkSync : public Program {
     }
     if (!sess) fail(t, "alloc_sess failed");
     const uint64_t iv_va = small + 2048;
+    RequestLog* log = t.system.request_log();
     for (uint64_t i = 0; i < p_.warmup_requests + p_.requests; ++i) {
       const std::vector<uint8_t> input = data.next(p_.size);
       if (!t.os.process().write(src, input.data(), input.size())) fail(t, "source unmapped");
@@ -227,9 +228,14 @@ class UadkSync : public Program {
       const uint64_t t1 = t.os.now();
       if (r < 0) fail(t, "request failed: " + std::to_string(r));
       if (measured) {
-        latency_ps_.push_back(t1 - t0);
-        cpu_ps_ += to_ps(t.os.cpu().busy_time() - cpu0);
+        const uint64_t cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
+        latency_.add(t1 - t0);
+        cpu_ps_ += cpu_ps;
         last_done_ = std::max(last_done_, t1);
+        if (log) {
+          log->write({t.process.name, t.name, "uadk_sync", p_.alg, p_.size, i - p_.warmup_requests,
+                      t0, t1 - t0, cpu_ps, comp ? uint64_t{creq.dst_len} : p_.size, ""});
+        }
       }
       verify(t, comp, a, key, iv, input, dst, comp ? creq.dst_len : p_.size,
              comp ? creq.status : xreq.state);
@@ -291,7 +297,7 @@ class UadkSync : public Program {
   sc_core::sc_event ready_event_;
   uint32_t finished_ = 0;
   sc_core::sc_event finished_event_;
-  std::vector<uint64_t> latency_ps_;
+  LatencyStats latency_;  // the measured requests', in completion order
   uint64_t first_start_ = UINT64_MAX;
   uint64_t last_done_ = 0;
   uint64_t cpu_ps_ = 0;
@@ -316,9 +322,8 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                      {}};
   for (const Program* prog : programs) {
     const auto* u = static_cast<const UadkSync*>(prog);
-    Histogram lat;
-    for (uint64_t v : u->latency_ps()) lat.add(static_cast<double>(v) / 1e6);
-    const double n = static_cast<double>(u->latency_ps().size());
+    const Histogram& lat = u->latency().us;
+    const double n = static_cast<double>(lat.count());
     const double mbps = u->span_ps() > 0 ? n * static_cast<double>(u->size()) * 1e6 /
                                                static_cast<double>(u->span_ps())
                                          : 0.0;
@@ -330,19 +335,17 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     std::snprintf(line, sizeof line,
                   "%-10s %-9s %8s %7u %5u %6zu %9.1f %10.3f %10.3f %10.3f %11.3f %7.1f\n",
                   u->instance().c_str(), u->alg().c_str(), size_text(u->size()).c_str(),
-                  u->threads(), u->ctxs(), u->latency_ps().size(), mbps, lat.mean(),
-                  lat.percentile(50), lat.percentile(99), cpu, lock_pct);
+                  u->threads(), u->ctxs(), lat.count(), mbps, lat.mean(), lat.percentile(50),
+                  lat.percentile(99), cpu, lock_pct);
     os << line;
-    table.rows.push_back({u->instance(), u->alg(), std::to_string(u->size()),
-                          std::to_string(u->threads()), std::to_string(u->ctxs()),
-                          std::to_string(u->latency_ps().size()), fixed(mbps, 1), fixed(lat.mean()),
-                          fixed(lat.percentile(50)), fixed(lat.percentile(99)), fixed(cpu),
-                          fixed(lock_pct, 1)});
-    r.measured_requests += u->latency_ps().size();
+    table.rows.push_back(
+        {u->instance(), u->alg(), std::to_string(u->size()), std::to_string(u->threads()),
+         std::to_string(u->ctxs()), std::to_string(lat.count()), fixed(mbps, 1), fixed(lat.mean()),
+         fixed(lat.percentile(50)), fixed(lat.percentile(99)), fixed(cpu), fixed(lock_pct, 1)});
+    r.measured_requests += lat.count();
     const std::string base = "workload.uadk_sync." + u->instance() + ".";
-    auto& h =
-        r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it");
-    for (uint64_t v : u->latency_ps()) h.add(static_cast<double>(v) / 1000.0);
+    r.stats->histogram(base + "latency_ns", "ns", "request latency as the caller sees it")
+        .merge(u->latency().ns);
     r.stats->set_scalar(base + "mb_per_s", mbps, "MB/s",
                         "bytes of the process's measured requests per second");
     r.stats->set_scalar(base + "lock_wait_pct", lock_pct, "%",
