@@ -204,10 +204,7 @@ class Batch : public Program {
  private:
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
-    rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError(
-        "batch: " + what +
-        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(with_uadk_error(t, "batch: " + what));
   }
 
   const BatchParams& p_;

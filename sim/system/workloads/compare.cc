@@ -36,6 +36,7 @@
 #include "sim/system/program.h"
 #include "sim/system/workload_data.h"
 #include "sim/system/workloads/stages.h"
+#include "sim/system/workloads/uadk_async.h"
 
 namespace wdsim {
 
@@ -191,8 +192,7 @@ class Compare : public Program {
     throw ProgramError(what);
   }
   [[noreturn]] void fail_uadk(ProgramThread& t, const std::string& what) {
-    rt::UadkProcess* proc = t.process.uadk;
-    fail(what + (proc && !proc->last_error().empty() ? ": " + proc->last_error() : ""));
+    fail(with_uadk_error(t, what));
   }
 
   // wd_comp_init2_ once for the entry's threads: one sync ctx per thread for the op type, so

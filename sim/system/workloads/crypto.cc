@@ -89,10 +89,7 @@ class Crypto : public Program {
  private:
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
-    rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError(
-        "crypto: " + what +
-        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(with_uadk_error(t, "crypto: " + what));
   }
   void write(ProgramThread& t, uint64_t va, const std::vector<uint8_t>& bytes) {
     if (!t.os.process().write(va, bytes.data(), bytes.size())) fail(t, "buffer unmapped");

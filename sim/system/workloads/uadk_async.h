@@ -13,10 +13,17 @@
 #include "runtime/include/uadk/wd_cipher.h"
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/os_interface.h"
+#include "runtime/uadk/wd_runtime.h"
 #include "sim/system/program.h"
 #include "sim/system/workloads/stages.h"
 
 namespace wdsim {
+
+// A failed UADK call's message: `what`, then what the library said last (WD_ERR), if anything.
+inline std::string with_uadk_error(const ProgramThread& t, const std::string& what) {
+  const rt::UadkProcess* proc = t.process.uadk;
+  return proc && !proc->last_error().empty() ? what + " (" + proc->last_error() + ")" : what;
+}
 
 // What the completion callback of one in-flight request writes.
 struct AsyncSlot {

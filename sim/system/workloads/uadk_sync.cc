@@ -122,10 +122,7 @@ class UadkSync : public Program {
  private:
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
     ++failed_;
-    rt::UadkProcess* proc = t.process.uadk;
-    throw ProgramError(
-        "uadk_sync: " + what +
-        (proc && !proc->last_error().empty() ? " (" + proc->last_error() + ")" : ""));
+    throw ProgramError(with_uadk_error(t, "uadk_sync: " + what));
   }
 
   void init(ProgramThread& t, bool comp, uint32_t ctxs) {
