@@ -22,6 +22,7 @@ namespace wdsim {
 namespace {
 
 constexpr const char* kScenario = "scenarios/isolation.yaml";
+constexpr const char* kFuzzScenario = "scenarios/hostile_fuzz.yaml";
 // The scenario's numbers the assertions follow from.
 constexpr uint64_t kVictimRequests = 2 * (100 + 1);  // sizes x (requests + warm-up)
 constexpr uint64_t kRingDepth = 1024;                // QM_Q_DEPTH: send refuses at depth - 1
@@ -200,6 +201,57 @@ TEST(IsolationSystem, WithoutDoorbellIsolationTheHostileDrivesTheVictimsQueue) {
   EXPECT_GT(r.counter("qm.sqes"), victim.requests_ok + victim.requests_failed);
   EXPECT_GT(r.counter("host.dma_oracle.accesses"), 0u);
   EXPECT_EQ(r.counter("host.dma_oracle.violations"), 0u);
+}
+
+// The fuzzing hostile (scenarios/hostile_fuzz.yaml, shortened): thousands of random descriptors,
+// doorbells and MMIO writes while the victim compresses. Ends with an oracle_probe so the run
+// itself shows that the oracle was counting: exactly that one violation, none from the fuzz.
+TEST(IsolationSystem, FuzzingHostileNeverReachesAnotherOwnersFrames) {
+  constexpr uint64_t kOperations = 3000;
+  constexpr uint64_t kRequests = 3000;  // about as long in simulated time as the fuzz
+  const Scenario sc =
+      load_scenario(kFuzzScenario,
+                    {"processes.1.threads.0.hostile.fuzz_operations=" + std::to_string(kOperations),
+                     "processes.1.threads.0.hostile.attacks=[fuzz, oracle_probe]",
+                     "processes.0.threads.0.compare.requests=" + std::to_string(kRequests)},
+                    0);
+  const RunResult r = run(sc);
+  ASSERT_TRUE(r.outcome.ok) << r.outcome.error;
+  const ProcessOutcome& victim = r.process("victim");
+  EXPECT_EQ(victim.end, "exited 0");
+  EXPECT_EQ(victim.requests_ok, kRequests + 1);  // + the warm-up request
+  EXPECT_EQ(victim.requests_failed, 0u) << victim.first_error;
+  EXPECT_EQ(r.with_verdict("NOT refused"), 0u);
+  EXPECT_EQ(r.seen("oracle_probe", "oracle_counted_violation"), 1u);
+  EXPECT_GT(r.counter("host.dma_oracle.accesses"), kOperations);
+  EXPECT_EQ(r.counter("host.dma_oracle.violations"), 1u);  // the probe's
+  EXPECT_EQ(r.counter("host.dma_oracle.foreign_frame"), 0u);
+  EXPECT_EQ(r.counter("host.dma_oracle.free_frame"), 0u);
+
+  // Every operation kind ran, and the device met garbage: bad requests and faults.
+  uint64_t ops = 0;
+  for (const char* op :
+       {"random_bytes", "random_addresses", "foreign_addresses", "doorbell", "mmio_write"}) {
+    uint64_t n = 0;
+    for (const auto& row : r.table("hostile").rows) {
+      const bool own_completion = row[2].find("/own_completion/") != std::string::npos;
+      if (row[1] == "fuzz" && row[2].rfind(std::string(op) + "/", 0) == 0 && !own_completion) {
+        n += std::stoull(row[3]);
+      }
+    }
+    EXPECT_GT(n, kOperations / 20) << op;
+    ops += n;
+  }
+  EXPECT_EQ(ops, kOperations);
+  EXPECT_GT(r.seen("fuzz", "random_bytes/bad_request"), 0u);
+  EXPECT_GT(r.seen("fuzz", "foreign_addresses/dma_read_fault"), 0u);
+  EXPECT_GT(r.counter("host.smmu_drv.events.f_translation"), 0u);
+
+  // The victim's outputs are byte for byte those of a run without the hostile.
+  const RunResult alone = run(without_hostile(sc));
+  ASSERT_TRUE(alone.outcome.ok) << alone.outcome.error;
+  EXPECT_EQ(alone.text("workload.compare.victim.output_digest"),
+            r.text("workload.compare.victim.output_digest"));
 }
 
 // Negative control of the oracle itself: one fabricated device write with a PASID nobody is

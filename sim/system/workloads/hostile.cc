@@ -35,6 +35,9 @@
 //   cq_overflow       fill the ring without reaping, then ring one SQ doorbell past the runtime's
 //                     limit by hand: the CQ overflows, the QM posts QM_CQ_OVERFLOW on the AEQ and
 //                     the kernel disables the queue (stop words); later send/recv fail with -EIO.
+//   fuzz              `fuzz_operations` random operations (random descriptors, descriptors naming
+//                     other processes' addresses, random doorbells, random writes anywhere in its
+//                     MMIO mapping), drawn by `fuzz_weights` (hostile_fuzz_attack.cc).
 //   oracle_probe      a checker self-test, not a hardware path: one fabricated device write (an
 //                     unbound PASID) into another process's frame, handed straight to the kernel's
 //                     DMA ownership oracle, which must count it (the negative control of tests).
@@ -45,7 +48,8 @@
 // did not), info (no verdict: e.g. requests the ring accepted). requests_ok counts refused and
 // contained outcomes, requests_failed NOT refused ones.
 // Files: hostile_attacker.{h,cc} (parameters, queues, submission, counters),
-// hostile_protocol_attacks.cc (doorbell, mailbox, full_ring, cq_overflow), hostile_descriptors.h
+// hostile_protocol_attacks.cc (doorbell, mailbox, full_ring, cq_overflow), hostile_fuzz_attack.cc
+// (fuzz), hostile_descriptors.h
 // (ZIP SQE / SEC BD), hostile_record.h + hostile_report.cc (outcomes, verdicts, the report).
 // Does not: attack through the syscall path, SGL descriptors, or other processes' fds; forge a
 // PASID (the QM takes it from the SQC the kernel wrote); observe other queues directly (the
@@ -123,6 +127,10 @@ class Hostile : public Program {
     if (name == "mailbox") hostile::mailbox_attack(a, rec, &q);
     if (name == "full_ring") hostile::full_ring_attack(a, rec, &q);
     if (name == "cq_overflow") hostile::cq_overflow_attack(a, rec, &q);
+    if (name == "fuzz") {
+      if (!a.open_queue(rec, &q)) return;  // the targets once the hostile's layout is final
+      hostile::fuzz_attack(a, rec, &q, foreign_ranges(a.thread()));
+    }
     if (name == "oracle_probe") oracle_probe(a, rec);
     if (name == "cpu_kernel_load") cpu_kernel_load(a, rec);
     a.close_queue(&q);
@@ -176,6 +184,18 @@ class Hostile : public Program {
           if (out.size() >= p_.max_foreign_targets) return out;
           out.emplace_back(at, at == v->start ? kind : kind + "_end");
         }
+      }
+    }
+    return out;
+  }
+
+  // Every mapping of every other live process.
+  static std::vector<hostile::ForeignRange> foreign_ranges(ProgramThread& t) {
+    std::vector<hostile::ForeignRange> out;
+    for (Process* p : other_processes(t)) {
+      for (uint64_t start : p->mapping_starts()) {
+        const Vma* v = p->find_vma(start);
+        out.push_back({v->start, v->length});
       }
     }
     return out;

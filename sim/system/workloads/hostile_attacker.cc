@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 
 #include "formats/qm/qm_formats.h"
 #include "sim/base/timing.h"
@@ -26,8 +27,9 @@ constexpr const char* kOpenRefusedIsolated = "host.uacce.open_refused_isolated";
 }  // namespace
 
 const std::vector<std::string> kAttacks = {
-    "foreign_va", "unmapped_va", "kernel_va", "own_ring",    "random_sqe",   "random_addresses",
-    "doorbell",   "mailbox",     "full_ring", "cq_overflow", "oracle_probe", "cpu_kernel_load"};
+    "foreign_va",     "unmapped_va", "kernel_va", "own_ring",    "random_sqe", "random_addresses",
+    "doorbell",       "mailbox",     "full_ring", "cq_overflow", "fuzz",       "oracle_probe",
+    "cpu_kernel_load"};
 
 void HostileParams::declare(ParamScope& s) {
   s.add("device", device, "", "",
@@ -83,6 +85,19 @@ void HostileParams::declare(ParamScope& s) {
         "oracle_probe: the PASID of the fabricated access (never bound: the SMMU driver "
         "allocates from 1 within 2^ssid_bits)",
         "SMMUv3 SSID is 20 bits", Range::between(1, 0xfffff));
+  s.add("fuzz_operations", fuzz_operations, 1000u, "operations",
+        "Random operations of the fuzz attack (descriptors, doorbells, MMIO writes)", "guess",
+        Range::between(0, uint64_t{1} << 32));
+  s.add_list("fuzz_weights", fuzz_weights, {4, 2, 2, 1, 1}, "",
+             "Relative odds of the fuzz attack's operations: random_bytes, random_addresses, "
+             "foreign_addresses, doorbell, mmio_write",
+             "guess: descriptors most, since they reach the most decoder state",
+             Range::between(0, 1u << 20));
+  s.require("fuzz_weights",
+            fuzz_weights.size() == kFuzzOperations.size() &&
+                std::accumulate(fuzz_weights.begin(), fuzz_weights.end(), uint64_t{0}) > 0,
+            "needs one weight per fuzz operation (random_bytes, random_addresses, "
+            "foreign_addresses, doorbell, mmio_write), not all zero");
 }
 
 std::string errno_name(int err) {

@@ -26,6 +26,8 @@ namespace wdsim::hostile {
 
 // Every attack the kind knows, in the order of the header comment of hostile.cc.
 extern const std::vector<std::string> kAttacks;
+// The operations of the fuzz attack (hostile_fuzz_attack.cc), in the order of fuzz_weights.
+extern const std::vector<std::string> kFuzzOperations;
 
 struct HostileParams : ProgramParams {
   std::string device;
@@ -42,6 +44,8 @@ struct HostileParams : ProgramParams {
   double completion_timeout_us;
   double settle_us;
   uint64_t probe_pasid;
+  uint64_t fuzz_operations;
+  std::vector<uint64_t> fuzz_weights;  // one per kFuzzOperations entry
 
   void declare(ParamScope& s) override;
 };
@@ -124,5 +128,14 @@ void doorbell_attack(Attacker& a, AttackRecord& rec, OwnQueue* q);
 void mailbox_attack(Attacker& a, AttackRecord& rec, OwnQueue* q);
 void full_ring_attack(Attacker& a, AttackRecord& rec, OwnQueue* q);
 void cq_overflow_attack(Attacker& a, AttackRecord& rec, OwnQueue* q);
+
+// Another live process's mapping, by its virtual address (what the attacker guesses).
+struct ForeignRange {
+  uint64_t start = 0;
+  uint64_t length = 0;
+};
+// The fuzz attack (hostile_fuzz_attack.cc): fuzz_operations random operations on q.
+void fuzz_attack(Attacker& a, AttackRecord& rec, OwnQueue* q,
+                 const std::vector<ForeignRange>& foreign);
 
 }  // namespace wdsim::hostile
