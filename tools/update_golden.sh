@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates the golden protocol trace after an intended protocol or timing change.
-# Review the diff (git diff scenarios/golden) before committing it.
+# Regenerates golden protocol traces (scenarios/golden/NAME.trace.txt) after an intended
+# protocol or timing change and prints what changed: `tools/update_golden.sh [NAME...]` is
+# `wdsim golden update [NAME...]` with a fresh build. Review `git diff scenarios/golden` before
+# committing (docs/regression.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bazel build -c opt //tools/wdsim
-out=$(mktemp -d)
-bazel-bin/tools/wdsim/wdsim run scenarios/golden_two_requests.yaml --out "$out" >/dev/null
-cp "$out/trace.txt" scenarios/golden/two_requests.trace.txt
-rm -rf "$out"
-echo "updated scenarios/golden/two_requests.trace.txt"
+SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 bazel-bin/tools/wdsim/wdsim golden update "$@"

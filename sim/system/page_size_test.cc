@@ -79,7 +79,7 @@ struct PageSizeRun {
 PageSizeRun run(uint64_t page_size, const std::vector<std::string> &extra = {}) {
   std::vector<std::string> sets = extra;
   sets.push_back("processes.0.page_size=" + std::to_string(page_size));
-  Scenario sc = load_scenario("scenarios/golden_two_requests.yaml", sets, 0);
+  Scenario sc = load_scenario("scenarios/golden/two_requests.yaml", sets, 0);
   SimEnv env(sc.seed);
   RunOutcome o = run_system(sc, env);
   PageSizeRun r;
@@ -179,12 +179,12 @@ TEST(PageSize, HugePageDemandFaultsOncePerHugePage) {
   // page; the output still verifies.
   const std::vector<std::string> demand = {compare("paths=[doorbell]"), compare("data=random"),
                                            compare("sizes=[65536]"), compare("buffers=demand")};
-  Scenario sc4k = load_scenario("scenarios/golden_two_requests.yaml", demand, 0);
+  Scenario sc4k = load_scenario("scenarios/golden/two_requests.yaml", demand, 0);
   SimEnv env4k(sc4k.seed);
   ASSERT_TRUE(run_system(sc4k, env4k).ok);
   std::vector<std::string> huge_sets = demand;
   huge_sets.push_back("processes.0.page_size=2097152");
-  Scenario sc2m = load_scenario("scenarios/golden_two_requests.yaml", huge_sets, 0);
+  Scenario sc2m = load_scenario("scenarios/golden/two_requests.yaml", huge_sets, 0);
   SimEnv env2m(sc2m.seed);
   RunOutcome o = run_system(sc2m, env2m);
   ASSERT_TRUE(o.ok) << o.error;

@@ -14,7 +14,7 @@ namespace wdsim {
 namespace {
 
 TEST(QmIsolationSystem, GoldenWorkloadRunsWithDoorbellIsolation) {
-  Scenario sc = load_scenario("scenarios/golden_two_requests.yaml",
+  Scenario sc = load_scenario("scenarios/golden/two_requests.yaml",
                               {"system.devices.0.qm.use_db_isolation=true"}, 0);
   SimEnv env(sc.seed);
   RunOutcome o = run_system(sc, env);

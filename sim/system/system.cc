@@ -85,7 +85,8 @@ struct ProcessRec {
   std::unique_ptr<rt::UadkProcess> uadk;
   uint32_t live_threads = 0;
   bool ended = false;
-  bool dying = false;  // its threads were told to stop
+  bool dying = false;         // its threads were told to stop
+  bool tearing_down = false;  // kill() runs the kernel's teardown (in its caller's context)
   // How it ends: by a signal (kill, SIGSEGV) or an exit code.
   int signal = 0;
   int exit_code = 0;
@@ -350,6 +351,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       if (!t->ended && t->host) t->host->cpu().terminate();
     }
     CpuContext cpu;
+    pr.tearing_down = true;
     try {
       if (signo) {
         machine_.kernel().kill_process(*pr.process, cpu, signo);
@@ -359,6 +361,10 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     } catch (const std::runtime_error& e) {
       fail_run(pr.name + ": teardown: " + e.what());
     }
+    pr.tearing_down = false;
+    // Threads that ended while the teardown ran left the process for this to end: the run
+    // does not stop before the kernel is done with it (its queues drained, bindings undone).
+    if (pr.live_threads == 0) end_process(pr);
   }
 
   // After a simulation error: every thread still running is told to stop (its next wait
@@ -375,9 +381,10 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     while (live_processes_ > 0) sc_core::wait(process_ended_);
   }
 
-  // The last thread of a process has ended: a process still running exits (0).
+  // The last thread of a process has ended: a process still running exits (0). One whose
+  // teardown kill() is running ends when that returns.
   void end_process(ProcessRec& pr) {
-    if (pr.ended) return;
+    if (pr.ended || pr.tearing_down) return;
     if (pr.process->alive()) {
       CpuContext cpu;
       try {

@@ -1,7 +1,7 @@
 // Scenario tests: the default scenario runs and every output inflates back to its input
 // (the run fails otherwise); the doorbell path beats the syscall path at 4 KiB; a run is
-// deterministic; the 2-request scenario's protocol trace equals its golden file; two ZIP
-// devices each serve their own process.
+// deterministic; two ZIP devices each serve their own process. (The protocol traces of
+// scenarios/golden are checked by golden_suite_test.)
 #include "sim/system/system.h"
 
 #include <gtest/gtest.h>
@@ -14,13 +14,6 @@
 
 namespace wdsim {
 namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The compare program's per-point histograms: workload.<path>.<size>.<what>.
 const Histogram* point_hist(SimEnv& env, const std::string& path, uint64_t size,
@@ -165,30 +158,9 @@ TEST(System, SameScenarioAndSeedGiveIdenticalOutputs) {
   EXPECT_EQ(j1, j2);
 }
 
-TEST(System, TwoRequestTraceEqualsGolden) {
-  Scenario sc = load_scenario("scenarios/golden_two_requests.yaml", {}, 0);
-  SimEnv env(sc.seed);
-  RunOutcome o = run_system(sc, env);
-  ASSERT_TRUE(o.ok) << o.error;
-  ASSERT_EQ(o.report.measured_requests, 2u);
-  const std::string golden = read_file("scenarios/golden/two_requests.trace.txt");
-  ASSERT_FALSE(golden.empty()) << "golden file missing; run tools/update_golden.sh";
-  const std::string trace = env.trace().to_text();
-  if (trace != golden) {
-    // Point at the first differing line, which is what a reviewer needs.
-    std::istringstream a(trace), b(golden);
-    std::string la, lb;
-    int line = 1;
-    while (std::getline(a, la) && std::getline(b, lb) && la == lb) ++line;
-    FAIL() << "trace differs from scenarios/golden/two_requests.trace.txt at line " << line
-           << "\n  got:    " << la << "\n  golden: " << lb
-           << "\n(if the change is intended, run tools/update_golden.sh)";
-  }
-}
-
 TEST(System, SeedChangesTheData) {
-  Scenario a = load_scenario("scenarios/golden_two_requests.yaml", {}, 0);
-  Scenario b = load_scenario("scenarios/golden_two_requests.yaml", {}, 99);
+  Scenario a = load_scenario("scenarios/golden/two_requests.yaml", {}, 0);
+  Scenario b = load_scenario("scenarios/golden/two_requests.yaml", {}, 99);
   SimEnv ea(a.seed), eb(b.seed);
   RunOutcome oa = run_system(a, ea);
   RunOutcome ob = run_system(b, eb);

@@ -56,7 +56,7 @@ TEST(TimingMode, EveryShippedScenarioRunsWithEveryDeviceTimingOnly) {
 }
 
 TEST(TimingMode, DoorbellAndSyscallOutputsAreCountedNotCheckedAndTheSummarySaysSo) {
-  SystemRun r = run("scenarios/golden_two_requests.yaml",
+  SystemRun r = run("scenarios/golden/two_requests.yaml",
                     {compare("paths=[doorbell,syscall]"), compare("sizes=[4096]"),
                      compare("requests=5"), compare("warmup_requests=1")},
                     /*timing=*/true);
@@ -73,7 +73,7 @@ TEST(TimingMode, DoorbellAndSyscallOutputsAreCountedNotCheckedAndTheSummarySaysS
 TEST(TimingMode, RealModeVerifiesEveryOutputAndSamplingOneInN) {
   const std::vector<std::string> base = {compare("paths=[doorbell]"), compare("sizes=[1024]"),
                                          compare("requests=20"), compare("warmup_requests=0")};
-  SystemRun all = run("scenarios/golden_two_requests.yaml", base, false);
+  SystemRun all = run("scenarios/golden/two_requests.yaml", base, false);
   ASSERT_TRUE(all.outcome.ok) << all.outcome.error;
   EXPECT_EQ(all.outcome.outputs.verified, 20u);
   EXPECT_EQ(all.outcome.outputs.skipped_by_policy + all.outcome.outputs.skipped_timing_only, 0u);
@@ -82,14 +82,14 @@ TEST(TimingMode, RealModeVerifiesEveryOutputAndSamplingOneInN) {
   std::vector<std::string> sample = base;
   sample.push_back("output.verify=sample");
   sample.push_back("output.verify_every=8");
-  SystemRun s = run("scenarios/golden_two_requests.yaml", sample, false);
+  SystemRun s = run("scenarios/golden/two_requests.yaml", sample, false);
   ASSERT_TRUE(s.outcome.ok) << s.outcome.error;
   EXPECT_EQ(s.outcome.outputs.verified, 3u);  // requests 0, 8, 16
   EXPECT_EQ(s.outcome.outputs.skipped_by_policy, 17u);
 
   std::vector<std::string> none = base;
   none.push_back("output.verify=none");
-  SystemRun n = run("scenarios/golden_two_requests.yaml", none, false);
+  SystemRun n = run("scenarios/golden/two_requests.yaml", none, false);
   ASSERT_TRUE(n.outcome.ok) << n.outcome.error;
   EXPECT_EQ(n.outcome.outputs.verified, 0u);
   EXPECT_EQ(n.outcome.outputs.skipped_by_policy, 20u);

@@ -12,7 +12,7 @@ check() {  # check NAME EXPECTED_RC ACTUAL_RC
 
 "$wdsim" --version | grep -q '^wdsim ' ; check "--version" 0 $?
 
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/ok" >"$out/stdout" 2>"$out/stderr"
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/ok" >"$out/stdout" 2>"$out/stderr"
 check "run golden scenario" 0 $?
 grep -q "syscall / doorbell mean latency" "$out/stdout"; check "table on stdout" 0 $?
 for f in stats.json stats.csv summary.json trace.txt host_speed.json; do
@@ -26,12 +26,12 @@ grep -q '"simulated_requests": 2,' "$out/ok/host_speed.json"
 check "host_speed.json counts the measured requests" 0 $?
 # The same scenario and seed give byte-identical outputs, all but host_speed.json (it measures
 # the host, so it differs by nature).
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/ok2" >/dev/null 2>&1
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/ok2" >/dev/null 2>&1
 for f in stats.json stats.csv summary.json trace.txt; do
   cmp -s "$out/ok/$f" "$out/ok2/$f"; check "$f byte-identical across runs" 0 $?
 done
 [ ! -e "$out/ok/requests.csv" ]; check "no requests.csv unless output.requests" 0 $?
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --set output.requests=true --out "$out/req" \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --set output.requests=true --out "$out/req" \
   >/dev/null 2>"$out/stderr"
 check "run with output.requests" 0 $?
 head -1 "$out/req/requests.csv" | grep -q '^process,thread,program,point,size,request,'
@@ -55,20 +55,20 @@ printf 'workload:\n  requests: 5\n' >"$out/old.yaml"
 check "old key exits 2" 2 $?
 grep -qF "old.yaml:2:3: workload: replaced by processes[].threads[]" "$out/stderr"
 check "old key says what replaced it" 0 $?
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --set system.qm.ats=true --out "$out/old2" \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --set system.qm.ats=true --out "$out/old2" \
   >/dev/null 2>"$out/stderr"
 check "old key from --set exits 2" 2 $?
 grep -qF -- "--set system.qm.ats=true: system.qm: replaced by system.devices[].qm" "$out/stderr"
 check "old key from --set names the override" 0 $?
 
 "$wdsim" run "$out/missing.yaml" >/dev/null 2>&1; check "missing file exits 2" 2 $?
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --set system.pcie.lanes=3 --out "$out/x" \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --set system.pcie.lanes=3 --out "$out/x" \
   >/dev/null 2>"$out/stderr"
 check "out-of-range --set exits 2" 2 $?
 "$wdsim" run >/dev/null 2>&1; check "missing argument exits 2" 2 $?
 "$wdsim" run --help | grep -q -- "--set"; check "run --help" 0 $?
 
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/err" \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/err" \
   --set system.devices.0.zip.max_bytes_per_request=16 >/dev/null 2>"$out/stderr"
 check "simulation error exits 1" 1 $?
 grep -q "simulation error" "$out/stderr"; check "simulation error on stderr" 0 $?

@@ -3,8 +3,10 @@
 // requests.csv with output.requests: one row per measured request, written as it completes);
 // `wdsim describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source), then every stat the default system registers when it is built (key
-// path, kind, unit, description); `--stats-json` prints the stats alone as JSON. Exit 0 on success,
-// 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to stderr.
+// path, kind, unit, description); `--stats-json` prints the stats alone as JSON; `wdsim trace
+// diff`, `wdsim check` and `wdsim golden` compare protocol traces (trace_commands.h). Exit 0 on
+// success, 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to
+// stderr.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -23,6 +25,7 @@
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
 #include "tools/wdsim/sweep_runner.h"
+#include "tools/wdsim/trace_commands.h"
 
 namespace {
 
@@ -239,6 +242,8 @@ int sc_main(int argc, char** argv) {
   describe_cmd->add_flag("--stats-json", stats_json,
                          "Print only the stats, as a JSON list of {key, kind, unit, description}");
 
+  wdsim::TraceCommands trace_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -265,6 +270,8 @@ int sc_main(int argc, char** argv) {
       return run(scenario, sets, out_dir, seed, no_sweep, jobs);
     }
     if (describe_cmd->parsed()) return describe(block, stats_json);
+    int trace_rc = kExitBadInput;
+    if (trace_commands.run(&trace_rc)) return trace_rc;
   } catch (const wdsim::ConfigError& e) {
     // A block rejected a combination of values when it was built.
     std::cerr << "wdsim: " << e.what() << "\n";
