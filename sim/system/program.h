@@ -186,10 +186,18 @@ struct SummaryTable {
   std::vector<std::vector<std::string>> rows;
 };
 
+// One measured point's mean latency split into its stages, in stage order (report.html's
+// stacked bars, summary.json's "stages").
+struct StageBreakdown {
+  std::string label;                                    // "doorbell 4 KiB"
+  std::vector<std::pair<std::string, double>> mean_us;  // (stage, mean time in it)
+};
+
 // What the kinds write after the run.
 struct RunReport {
   std::string text;  // human tables, appended by each kind
   std::vector<SummaryTable> tables;
+  std::vector<StageBreakdown> stages;
   uint64_t measured_requests = 0;
   StatsRegistry* stats = nullptr;
 };

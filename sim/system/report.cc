@@ -73,6 +73,12 @@ std::string summary_json(const RunOutcome& outcome) {
     tj["rows"] = t.rows;
     j["tables"].push_back(tj);
   }
+  j["stages"] = nlohmann::ordered_json::array();
+  for (const auto& b : outcome.report.stages) {
+    nlohmann::ordered_json stages = nlohmann::ordered_json::array();
+    for (const auto& [name, us] : b.mean_us) stages.push_back({{"stage", name}, {"mean_us", us}});
+    j["stages"].push_back({{"point", b.label}, {"stages", stages}});
+  }
   j["processes"] = nlohmann::ordered_json::array();
   for (const auto& p : outcome.processes) {
     j["processes"].push_back({{"name", p.name},

@@ -22,6 +22,7 @@
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
+#include "sim/system/report_html.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
 #include "tools/wdsim/sweep_runner.h"
@@ -169,6 +170,7 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   if (sc.output.chrome_trace) {
     written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
   }
+  written = written && write_file(out_dir / "report.html", wdsim::report_html(sc, outcome));
   // Host speed varies run to run, so it stays out of the byte-compared files.
   written = written && write_file(out_dir / "host_speed.json", wdsim::host_speed_json(outcome));
   if (!written) {

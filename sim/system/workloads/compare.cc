@@ -538,12 +538,17 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     const double total = static_cast<double>(ps.stages.total_ps());
     std::snprintf(line, sizeof line, "%-9s %9s ", pt.path.c_str(), size_text(pt.size).c_str());
     os << line;
+    StageBreakdown breakdown{pt.path + " " + size_text(pt.size), {}};
+    const double requests = static_cast<double>(std::max<size_t>(ps.latency.us.count(), 1));
     for (StageId id : ps.stages.order()) {
+      breakdown.mean_us.emplace_back(stage_name(id),
+                                     static_cast<double>(ps.stages.sum_ps(id)) / requests / 1e6);
       std::snprintf(line, sizeof line, " %s %.1f", stage_name(id).c_str(),
                     total > 0 ? 100.0 * static_cast<double>(ps.stages.sum_ps(id)) / total : 0.0);
       os << line;
     }
     os << "\n";
+    r.stages.push_back(std::move(breakdown));
   }
   r.text += os.str();
   r.tables.push_back(std::move(table));
