@@ -25,10 +25,17 @@ class SimEnv {
 
   // Emits a trace event at the current simulated time plus `offset` (the caller's annotated
   // local time in loosely-timed code).
-  void trace_event(std::string_view component, std::string_view event,
-                   std::vector<TraceField> fields = {},
-                   const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
-    trace_.emit(to_ps(sc_core::sc_time_stamp() + offset), component, event, std::move(fields));
+  // Returns the event's sequence number (TraceSink::flow_event), 0 when tracing is off.
+  uint64_t trace_event(std::string_view component, std::string_view event,
+                       std::vector<TraceField> fields = {},
+                       const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+    return trace_.emit(to_ps(sc_core::sc_time_stamp() + offset), component, event,
+                       std::move(fields));
+  }
+  // A counter track's value at the current simulated time plus `offset` (trace.json only).
+  void trace_counter(std::string_view track, double value,
+                     const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+    if (trace_.enabled()) trace_.counter(to_ps(sc_core::sc_time_stamp() + offset), track, value);
   }
 
   // A random stream for one component: the same seed and name give the same sequence.

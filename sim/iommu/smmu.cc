@@ -129,6 +129,7 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   req.exec = attrs->exec;
   req.privileged = attrs->privileged;
   req.ats_translated = attrs->ats_translated;
+  req.tag = attrs->requester_tag;
   req.space = spaces_->id(req.sid, req.ssv, req.ssid);
   sc_time translation = sc_core::SC_ZERO_TIME;
   unsigned done = 0;

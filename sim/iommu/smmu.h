@@ -129,6 +129,7 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
     bool ats_translated = false;
     bool ats_request = false;  // ATS Translation Request: no stall, stage-1 faults unrecorded
     uint32_t space = kNoAddressSpace;  // spaces_ id of (sid, ssv, ssid): per-space cache stats
+    uint64_t tag = 0;  // IoAttrs::requester_tag: the device request's flow in trace.json
   };
   struct Outcome {
     bool ok = false;
@@ -214,6 +215,9 @@ class Smmu : public sc_core::sc_module, private smmu::MemPort, private smmu::Com
   SmmuParams p_;
   SimEnv& env_;
   std::string component_;  // basename(): trace component and stats prefix
+  // Cumulative IOTLB lookups for trace.json's counter tracks (counted only with tracing on).
+  uint64_t traced_iotlb_hits_ = 0;
+  uint64_t traced_iotlb_misses_ = 0;
   std::unique_ptr<AddressSpaces> spaces_;
   std::unique_ptr<smmu::IoTlb> iotlb_;
   std::unique_ptr<smmu::IoTlb> utlb_;

@@ -334,6 +334,12 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
   std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kind, vmid, asid, in, req.space);
   env_.trace_event(component_, entry ? "iotlb_hit" : "iotlb_miss",
                    {tf("asid", asid), tf_hex("iova", in & ~0xfffull)}, t);
+  if (env_.trace().enabled()) {
+    if (req.tag) env_.trace().flow(TraceSink::flow_id(req.sid, req.tag));
+    ++(entry ? traced_iotlb_hits_ : traced_iotlb_misses_);
+    env_.trace_counter(component_ + (entry ? " iotlb hits" : " iotlb misses"),
+                       static_cast<double>(entry ? traced_iotlb_hits_ : traced_iotlb_misses_), t);
+  }
   if (entry) {
     wait_for_walk(entry->ready_at, t);
   } else {
@@ -351,6 +357,7 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
                        {tf("sid", req.sid), tf("pasid", req.ssv ? req.ssid : 0), tf_hex("iova", in),
                         tf("levels", w.descriptors_read)},
                        t);
+      if (req.tag) env_.trace().flow(TraceSink::flow_id(req.sid, req.tag));
     }
     if (w.fault) {
       if (w.fault->s2 || !cd) return stage2_fault(req, ste, *w.fault, t);

@@ -71,6 +71,7 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
   tlps.inc(n_tlps);
   bytes.inc(wire_bytes);
   payload_bytes.inc(payload);
+  if (trace.enabled()) trace.counter(to_ps(arrival), track, static_cast<double>(bytes.value()));
   return server.serve(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
 }
 
@@ -78,7 +79,9 @@ PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& pre
   return Direction{TimingServer{},
                    env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
                    env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
-                   env.stats().counter(prefix + ".payload_bytes", "Data bytes carried")};
+                   env.stats().counter(prefix + ".payload_bytes", "Data bytes carried"),
+                   env.trace(),
+                   prefix + " bytes"};
 }
 
 PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env)

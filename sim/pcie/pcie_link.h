@@ -132,6 +132,8 @@ class PcieLink : public sc_core::sc_module {
     Counter& tlps;
     Counter& bytes;
     Counter& payload_bytes;
+    TraceSink& trace;   // trace.json's counter track of the bytes sent (with tracing on)
+    std::string track;  // "pcie.<link>.up bytes"
     // Books `tlps` TLPs totalling `wire_bytes` arriving at `arrival`; returns when sent.
     sc_core::sc_time send(const sc_core::sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
                           uint64_t payload, const PcieLinkParams& p);

@@ -146,8 +146,14 @@ IoAttrs Qm::ring_attrs(uint64_t tag) const {
   return a;
 }
 
-void Qm::trace(const char* event, std::vector<TraceField> fields, const sc_time& offset) {
-  env_.trace_event(basename(), event, std::move(fields), offset);
+uint64_t Qm::trace(const char* event, std::vector<TraceField> fields, const sc_time& offset) {
+  return env_.trace_event(basename(), event, std::move(fields), offset);
+}
+
+void Qm::trace_in_flight(uint16_t qp, const sc_time& offset) {
+  if (!env_.trace().enabled()) return;
+  env_.trace_counter(std::string(basename()) + " qp" + std::to_string(qp) + " in flight",
+                     static_cast<double>(sqs_[qp].in_flight), offset);
 }
 
 void Qm::error(const char* what, std::vector<TraceField> fields, const sc_time& offset) {

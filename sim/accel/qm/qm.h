@@ -184,7 +184,12 @@ class Qm : public sc_core::sc_module {
 
   IoAttrs ring_attrs(uint64_t tag) const;
   void error(const char* what, std::vector<TraceField> fields, const sc_core::sc_time& offset);
-  void trace(const char* event, std::vector<TraceField> fields, const sc_core::sc_time& offset);
+  // Returns the event's sequence number (TraceSink::flow_event), 0 with tracing off.
+  uint64_t trace(const char* event, std::vector<TraceField> fields, const sc_core::sc_time& offset);
+  // trace.json only: the flow of request `seq` (its fetch, engine, translations, CQE), and the
+  // queue's requests in flight as a counter track.
+  uint64_t trace_flow_id(uint64_t seq) const { return TraceSink::flow_id(params_.stream_id, seq); }
+  void trace_in_flight(uint16_t qp, const sc_core::sc_time& offset);
   std::string stat(const char* key) const { return std::string(basename()) + "." + key; }
 
   QmParams params_;

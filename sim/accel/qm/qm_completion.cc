@@ -103,6 +103,7 @@ void Qm::complete(InFlight& req, sc_time& t) {
   if (!ring.write(cq.base + uint64_t{cq.tail} * qm::kCqeSize, &cqe, sizeof cqe, t))
     error("cqe_write_fault", {tf("qp", req.qp), tf("index", cq.tail)}, t);
   trace("cqe", {tf("qp", req.qp), tf("sq_head", req.slot), tf("phase", cq.phase ? 1 : 0)}, t);
+  env_.trace().flow(trace_flow_id(req.seq));
   cqes_.inc();
   cq.tail = ring_next(cq.tail, cq.depth);
   if (cq.tail == 0) cq.phase = !cq.phase;

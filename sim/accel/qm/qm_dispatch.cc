@@ -73,8 +73,9 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   }
   const uint16_t first = sq.head;
   sc_time t = ns(params_.sqe_fetch_latency_ns);
+  std::vector<uint64_t> fetch_events(count);
   for (uint32_t i = 0; i < count; ++i)
-    trace("sqe_fetch", {tf("qp", qp), tf("index", first + i)}, t);
+    fetch_events[i] = trace("sqe_fetch", {tf("qp", qp), tf("index", first + i)}, t);
   if (count > 1)
     trace("sqe_fetch_batch", {tf("qp", qp), tf("index", first), tf("count", count)}, t);
 
@@ -95,6 +96,7 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   for (uint32_t i = 0; i < count; ++i) {
     auto req = std::make_unique<InFlight>();
     req->seq = next_seq_++;
+    env_.trace().flow_event(fetch_events[i], trace_flow_id(req->seq));
     req->qp = qp;
     req->slot = sq.head;
     req->epoch = sq.epoch;
@@ -108,6 +110,7 @@ sc_time Qm::fetch_batch(uint16_t qp) {
     sq.head = ring_next(sq.head, sq.depth);
     ++sq.in_flight;
     ++total_in_flight_;
+    trace_in_flight(qp, fetch_done);
     sqes_.inc();
 
     // Every SQE of the batch reaches its engine when the read finished.
@@ -148,6 +151,7 @@ void Qm::run_engine(InFlight& req, QmSqState& sq, sc_time& t) {
   er.qp = req.qp;
   er.sqe_index = req.slot;
   er.dma = &data;
+  er.trace_flow = trace_flow_id(req.seq);
   req.record.engine = engine->second->process(er, t);
   req.translation = data.translation_time();
   // The QM's port saw every data DMA, so it knows the translation share even when the

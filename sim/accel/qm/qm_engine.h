@@ -28,9 +28,10 @@ class DmaPort {
 struct EngineRequest {
   uint8_t* sqe = nullptr;  // the fetched SQE, sqe_size bytes; results are written into it
   size_t sqe_size = 0;
-  uint16_t qp = 0;         // queue pair number
-  uint16_t sqe_index = 0;  // slot in the SQ
-  DmaPort* dma = nullptr;  // data DMA with the queue's stream id and PASID
+  uint16_t qp = 0;          // queue pair number
+  uint16_t sqe_index = 0;   // slot in the SQ
+  DmaPort* dma = nullptr;   // data DMA with the queue's stream id and PASID
+  uint64_t trace_flow = 0;  // the request's flow in trace.json (TraceSink::flow)
 };
 
 // Per-request timing the engine reports, for the stage breakdown in stats.

@@ -315,6 +315,7 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
        tf("a_alg", sec_a_alg_name(bd.a_alg())), tf("c_len", bd.c_len()), tf("a_len", bd.a_len()),
        tf_hex("src", bd.data_src_addr), tf_hex("dst", bd.data_dst_addr)},
       t);
+  if (req.trace_flow) env_.trace().flow(req.trace_flow);
   if (error != kSecErrNone) {
     finish(bd, req, job.flag, kSecIcvOk, error, t);
     return timing;
@@ -378,6 +379,7 @@ void SecEngine::finish(SecBd& bd, EngineRequest& req, uint8_t flag, uint8_t icv,
                     tf("error", sec_error_name(error)), tf_hex("error_type", error), tf("icv", icv),
                     tf("flag", flag)},
                    t);
+  if (req.trace_flow) env_.trace().flow(req.trace_flow);
 }
 
 }  // namespace wdsim

@@ -129,6 +129,7 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
        tf("type", zip_req_type_name(sqe.req_type())), tf("in", sqe.input_data_length),
        tf("avail_out", sqe.dest_avail_out), tf_hex("src", sqe.src()), tf_hex("dst", sqe.dst())},
       t);
+  if (req.trace_flow) env_.trace().flow(req.trace_flow);
 
   uint8_t invalid = validate(sqe, params_.max_bytes_per_request);
   if (invalid != kZipStatusOk) {
@@ -208,6 +209,7 @@ void ZipEngine::finish(ZipSqe& sqe, EngineRequest& req, ZipOp op, const ZipCodec
        tf_hex("status_code", result.status), tf("consumed", sqe.consumed),
        tf("produced", produced)},
       t);
+  if (req.trace_flow) env_.trace().flow(req.trace_flow);
 }
 
 }  // namespace wdsim

@@ -393,6 +393,8 @@ class Compare : public Program {
         point.cpu_us.add(static_cast<double>(cpu_ps) / 1e6);
         point.output_bytes.add(static_cast<double>(out_len));
         point.stages.add(b.stages());
+        trace_request(t.system.env().trace(), "requests " + t.process.name + "/" + t.name,
+                      path + " " + size_text(size), ++traced_requests_, t0, b.stages());
         if (log) {
           const std::string stages = stages_text(b.stages());
           log->write({t.process.name, t.name, "compare", path, size, i - p_.warmup_requests, t0,
@@ -451,6 +453,7 @@ class Compare : public Program {
   std::pair<uint64_t, uint64_t> src_{0, 0};
   std::pair<uint64_t, uint64_t> dst_{0, 0};
   uint64_t ok_ = 0;
+  uint64_t traced_requests_ = 0;  // trace.json request slices
   uint64_t failed_ = 0;
 };
 

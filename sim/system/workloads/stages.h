@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sim/base/stats.h"
+#include "sim/base/trace.h"
 
 namespace wdsim {
 
@@ -79,6 +80,19 @@ class StageBuilder {
   uint64_t last_;
   Stages stages_;
 };
+
+// trace.json: the request as an async slice [start, start + its stages] on `track`, its stages
+// nested in it (no-op with tracing off).
+inline void trace_request(TraceSink& trace, const std::string& track, const std::string& name,
+                          uint64_t id, uint64_t start_ps, const Stages& stages) {
+  if (!trace.enabled()) return;
+  uint64_t at = start_ps;
+  for (const auto& [stage, ps] : stages) {
+    trace.slice(track, stage_name(stage), id, 1, at, at + ps);
+    at += ps;
+  }
+  trace.slice(track, name, id, 0, start_ps, at);
+}
 
 // "name=ps;name=ps;..." (the stages column of requests.csv).
 inline std::string stages_text(const Stages& stages) {
