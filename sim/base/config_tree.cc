@@ -5,11 +5,11 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <tuple>
 #include <utility>
-#include <algorithm>
 
 namespace wdsim {
 
@@ -95,12 +95,12 @@ void check_node(const YAML::Node& node, const std::string& base, int depth_budge
     if (n.IsMap()) {
       std::map<std::string, YAML::Mark> seen;
       for (auto kv = n.begin(); kv != n.end(); ++kv) {
-        const YAML::Node& key = kv->first;
+        const YAML::Node key = kv->first;  // a copy: the iterator hands out a temporary
         if (key.IsNull()) config_error(at(key.Mark()), path, "a key that is null (empty)");
         if (!key.IsScalar()) {
           config_error(at(key.Mark()), path, "a key that is a map or a list, not a name");
         }
-        const std::string& k = key.Scalar();
+        const std::string k = key.Scalar();
         if (k.empty()) config_error(at(key.Mark()), path, "an empty key");
         if (auto [first, fresh] = seen.emplace(k, key.Mark()); !fresh) {
           config_error(at(key.Mark()), child_path(k),
@@ -130,7 +130,8 @@ void check_node(const YAML::Node& node, const std::string& base, int depth_budge
       }
       const Id id = id_of(child);
       if (open.count(id)) {
-        config_error(at(child.Mark()), path, "an alias inside the value it names (it nests forever)");
+        config_error(at(child.Mark()), path,
+                     "an alias inside the value it names (it nests forever)");
       }
       if (auto c = checked.find(id); c != checked.end()) {
         const int depth = static_cast<int>(stack.size());
@@ -241,7 +242,8 @@ ConfigTree ConfigTree::from_file(const std::string& path) {
   // O_NONBLOCK: opening a FIFO does not wait for a writer; only a regular file is read.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
-    config_error({path, 0, 0}, "", std::string("cannot open scenario file: ") + std::strerror(errno));
+    config_error({path, 0, 0}, "",
+                 std::string("cannot open scenario file: ") + std::strerror(errno));
   }
   struct Closer {
     int fd;
@@ -249,7 +251,8 @@ ConfigTree ConfigTree::from_file(const std::string& path) {
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    config_error({path, 0, 0}, "", std::string("cannot open scenario file: ") + std::strerror(errno));
+    config_error({path, 0, 0}, "",
+                 std::string("cannot open scenario file: ") + std::strerror(errno));
   }
   if (S_ISDIR(st.st_mode)) config_error({path, 0, 0}, "", "is a directory, not a scenario file");
   if (!S_ISREG(st.st_mode)) {
@@ -263,7 +266,8 @@ ConfigTree ConfigTree::from_file(const std::string& path) {
     const ssize_t n = ::read(fd, buf, sizeof buf);
     if (n < 0) {
       if (errno == EINTR) continue;
-      config_error({path, 0, 0}, "", std::string("cannot read scenario file: ") + std::strerror(errno));
+      config_error({path, 0, 0}, "",
+                   std::string("cannot read scenario file: ") + std::strerror(errno));
     }
     if (n == 0) break;
     text.append(buf, static_cast<size_t>(n));

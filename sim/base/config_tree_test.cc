@@ -198,8 +198,7 @@ TEST(ConfigTree, AnAliasBombIsBounded) {
   ASSERT_LT(bomb.size(), 600u);
   const std::string e = parse_error(bomb);
   EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
-  EXPECT_NE(e.find("keys and values with every alias expanded (an alias bomb?)"),
-            std::string::npos)
+  EXPECT_NE(e.find("keys and values with every alias expanded (an alias bomb?)"), std::string::npos)
       << e;
   // Aliases within the bound still work.
   ConfigTree t = ConfigTree::from_string("a: &s [1, 2]\nb: *s\n", "s.yaml");
@@ -222,8 +221,9 @@ TEST(ConfigTree, DeepOverridesAreBounded) {
 }
 
 TEST(ConfigTree, KeysAreNamesGivenOnce) {
-  EXPECT_EQ(parse_error("seed: 1\nseed: 2\n"), "s.yaml:2:1: seed: key given twice (first at "
-                                                "s.yaml:1:1)");
+  EXPECT_EQ(parse_error("seed: 1\nseed: 2\n"),
+            "s.yaml:2:1: seed: key given twice (first at "
+            "s.yaml:1:1)");
   EXPECT_EQ(parse_error("system:\n  smmu: {}\nsystem:\n  pcie: {}\n"),
             "s.yaml:3:1: system: key given twice (first at s.yaml:1:1)");
   EXPECT_EQ(parse_error("a: {b: 1, b: 2}\n"),
@@ -232,8 +232,7 @@ TEST(ConfigTree, KeysAreNamesGivenOnce) {
   EXPECT_EQ(parse_error("a:\n  ? [x]\n  : 1\n"),
             "s.yaml:2:5: a: a key that is a map or a list, not a name");
   EXPECT_EQ(parse_error("\"\": 1\n"), "s.yaml:1:1: an empty key");
-  EXPECT_EQ(parse_error("{}\n", {"a={b: 1, b: 2}"}),
-            "--set a={b: 1, b: 2}: a.b: key given twice");
+  EXPECT_EQ(parse_error("{}\n", {"a={b: 1, b: 2}"}), "--set a={b: 1, b: 2}: a.b: key given twice");
   EXPECT_EQ(parse_error("seed: 1\n---\n"),
             "s.yaml:3:1: a second YAML document (after ---): a scenario is one document");
 }
@@ -241,8 +240,9 @@ TEST(ConfigTree, KeysAreNamesGivenOnce) {
 TEST(ConfigTree, OneDocument) {
   EXPECT_EQ(parse_error("seed: 1\n---\nseed: 2\n"),
             "s.yaml:3:1: a second YAML document (after ---): a scenario is one document");
-  EXPECT_EQ(parse_error("{}\n", {"a=1\n---\n2"}), "--set a=1\n---\n2: a: a value of more than "
-                                                   "one YAML document");
+  EXPECT_EQ(parse_error("{}\n", {"a=1\n---\n2"}),
+            "--set a=1\n---\n2: a: a value of more than "
+            "one YAML document");
 }
 
 TEST(ConfigTree, FilesThatAreNoScenarios) {
@@ -256,7 +256,8 @@ TEST(ConfigTree, FilesThatAreNoScenarios) {
   };
   EXPECT_EQ(error("/dev/zero"), "/dev/zero: is not a regular file (a device, FIFO or socket)");
   EXPECT_EQ(error("/"), "/: is a directory, not a scenario file");
-  EXPECT_EQ(error("/proc/self/mem"), "/proc/self/mem: cannot read scenario file: Input/output error");
+  EXPECT_EQ(error("/proc/self/mem"),
+            "/proc/self/mem: cannot read scenario file: Input/output error");
   EXPECT_EQ(error("/nonexistent/x.yaml"),
             "/nonexistent/x.yaml: cannot open scenario file: No such file or directory");
   EXPECT_EQ(parse_error(std::string(kConfigMaxFileBytes + 1, '#')),

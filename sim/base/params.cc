@@ -1,7 +1,7 @@
 #include "sim/base/params.h"
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -298,10 +298,13 @@ void ParamScope::load_int(const ParamSpec& spec, int64_t* field, int64_t lo, int
     }
     wrong_type(*s, spec);
   }
-  const uint64_t limit = negative ? static_cast<uint64_t>(-(lo + 1)) + 1 : static_cast<uint64_t>(hi);
-  if (magnitude > limit) config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
-  const int64_t v = negative ? (magnitude == limit && limit != 0 ? lo : -static_cast<int64_t>(magnitude))
-                             : static_cast<int64_t>(magnitude);
+  const uint64_t limit =
+      negative ? static_cast<uint64_t>(-(lo + 1)) + 1 : static_cast<uint64_t>(hi);
+  if (magnitude > limit)
+    config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  const int64_t v = negative
+                        ? (magnitude == limit && limit != 0 ? lo : -static_cast<int64_t>(magnitude))
+                        : static_cast<int64_t>(magnitude);
   check_range(*s, spec, static_cast<double>(v));
   *field = v;
 }

@@ -208,10 +208,12 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
 
 }  // namespace
 
+// No SystemC copyright banner on stderr: SystemC 2.3.4 prints it from its main(), before
+// sc_main, unless SC_COPYRIGHT_MESSAGE=DISABLE, so this is set while the program's statics
+// are initialized (a value the user set is kept).
+const bool kCopyrightBannerOff = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0) == 0;
+
 int sc_main(int argc, char** argv) {
-  // No SystemC copyright banner on stderr (SystemC 2.3.4 prints it with the first simulation
-  // context unless SC_COPYRIGHT_MESSAGE=DISABLE); a value the user set is kept.
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0);
   // libsystemc's static sc_event::none registers with the first simulation context and
   // unregisters from it at exit; run_system deletes the current context, so the first one is
   // set aside and never deleted (otherwise exit may read a freed object manager and crash).

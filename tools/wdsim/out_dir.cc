@@ -11,8 +11,8 @@ namespace {
 
 // Every file `wdsim run` writes in an output folder (a sweep point's folder too).
 constexpr std::array<std::string_view, 10> kOutputFiles = {
-    "stats.json",      "stats.csv",   "summary.json", "trace.txt",  "trace.json",
-    "host_speed.json", "requests.csv", "sweep.csv",   "stdout.txt", "stderr.txt"};
+    "stats.json",      "stats.csv",    "summary.json", "trace.txt",  "trace.json",
+    "host_speed.json", "requests.csv", "sweep.csv",    "stdout.txt", "stderr.txt"};
 
 bool is_point_folder_name(const std::string& name) {
   constexpr std::string_view kPrefix = "point-";
@@ -36,8 +36,7 @@ bool OutDir::written_by_wdsim(const std::filesystem::path& entry) {
   if (ec) return false;
   if (std::filesystem::is_regular_file(st)) return is_output_file_name(name);
   if (!std::filesystem::is_directory(st) || !is_point_folder_name(name)) return false;
-  for (std::filesystem::directory_iterator it(entry, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(entry, ec), end; !ec && it != end; it.increment(ec)) {
     const auto s = it->symlink_status(ec);
     if (ec || !std::filesystem::is_regular_file(s) ||
         !is_output_file_name(it->path().filename().string())) {
@@ -75,9 +74,8 @@ std::optional<OutDir> OutDir::prepare(const std::filesystem::path& path, std::st
   }
   // The outermost folder this creates (wdsim_out/ of wdsim_out/<scenario>), for discard().
   std::filesystem::path top = path;
-  for (auto p = path.parent_path(); !p.empty() && p != p.root_path() &&
-                                    !std::filesystem::exists(p, ec);
-       p = p.parent_path()) {
+  for (auto p = path.parent_path();
+       !p.empty() && p != p.root_path() && !std::filesystem::exists(p, ec); p = p.parent_path()) {
     top = p;
   }
   std::filesystem::create_directories(path, ec);
@@ -92,14 +90,13 @@ std::optional<OutDir> OutDir::prepare(const std::filesystem::path& path, std::st
 void OutDir::discard() const {
   std::error_code ec;
   std::vector<std::filesystem::path> ours;
-  for (std::filesystem::directory_iterator it(path_, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
     if (written_by_wdsim(it->path())) ours.push_back(it->path());
   }
   for (const auto& p : ours) std::filesystem::remove_all(p, ec);
   if (!created_top_) return;
   // The folders it created, innermost first; remove() leaves one that is not empty.
-  for (auto p = path_; ; p = p.parent_path()) {
+  for (auto p = path_;; p = p.parent_path()) {
     if (!std::filesystem::remove(p, ec) || p == *created_top_ || p.empty()) break;
   }
 }

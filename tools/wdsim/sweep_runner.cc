@@ -112,8 +112,8 @@ bool well_formed_table(const nlohmann::json& t) {
 
 PointFigures read_figures(const std::filesystem::path& dir) {
   PointFigures f;
-  if (auto j = read_json(dir / "summary.json"); j && j->is_object() && j->contains("tables") &&
-                                               (*j)["tables"].is_array()) {
+  if (auto j = read_json(dir / "summary.json");
+      j && j->is_object() && j->contains("tables") && (*j)["tables"].is_array()) {
     for (const auto& t : (*j)["tables"]) {
       if (well_formed_table(t)) f.tables.push_back(t);
     }
