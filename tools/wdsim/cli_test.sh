@@ -237,9 +237,16 @@ printf 'processes:\n  - threads:\n      - program: batch\n        batch: {sizes:
 "$wdsim" run "$out/bsweep.yaml" --out "$out/bsweep" >/dev/null 2>"$out/stderr"
 check "a batch sweep runs" 0 $?
 [ "$(grep -c '^batch,' "$out/bsweep/sweep.csv")" = 3 ]; check "batch sweep.csv rows" 0 $?
+[ -e "$out/bsweep/point-000/stdout.txt" ] && [ -e "$out/bsweep/point-000/stderr.txt" ]
+check "a sweep point keeps its logs" 0 $?
 # Rerunning a sweep into its folder replaces it (point folders are wdsim's).
 "$wdsim" run "$out/bsweep.yaml" --out "$out/bsweep" >/dev/null 2>"$out/stderr"
 check "a sweep reruns into its folder" 0 $?
+# A check made only when the system is built: still exit 2, and no folder left.
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --set system.smmu.iotlb.entries=7 \
+  --out "$out/late/x" >/dev/null 2>"$out/stderr"
+check "a bad combination found when building exits 2" 2 $?
+[ ! -e "$out/late" ]; check "and leaves no output folder" 0 $?
 
 rm -rf "$out"
 exit $fail

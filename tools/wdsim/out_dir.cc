@@ -20,6 +20,12 @@ bool is_point_folder_name(const std::string& name) {
   return name.find_first_not_of("0123456789", kPrefix.size()) == std::string::npos;
 }
 
+// The sweep runner's logs of a point's process, written around the point's own run: the run
+// (wdsim run --no-sweep in that folder) keeps them; a new sweep removes the point folder whole.
+bool is_point_log_name(const std::string& name) {
+  return name == "stdout.txt" || name == "stderr.txt";
+}
+
 bool is_output_file_name(const std::string& name) {
   for (auto f : kOutputFiles) {
     if (name == f) return true;
@@ -91,7 +97,9 @@ void OutDir::discard() const {
   std::error_code ec;
   std::vector<std::filesystem::path> ours;
   for (std::filesystem::directory_iterator it(path_, ec), end; !ec && it != end; it.increment(ec)) {
-    if (written_by_wdsim(it->path())) ours.push_back(it->path());
+    if (written_by_wdsim(it->path()) && !is_point_log_name(it->path().filename().string())) {
+      ours.push_back(it->path());
+    }
   }
   for (const auto& p : ours) std::filesystem::remove_all(p, ec);
   if (!created_top_) return;
