@@ -2,9 +2,10 @@
 // existing one is reused only when everything in it is something wdsim writes (its output
 // files, a sweep's point-NNN folders holding the same): those are removed first, so no stale
 // file of an earlier run survives (but for stdout.txt and stderr.txt, the sweep runner's logs
-// of the point run in that folder; a new sweep removes whole point folders). A folder holding anything else is refused (bad input), so
-// wdsim never deletes a file it did not write. A run that fails on bad input after the folder
-// was prepared calls discard(): what it wrote goes, and the folder too if wdsim created it.
+// of the point run in that folder; a new sweep removes whole point folders). A folder holding
+// anything else is refused (bad input), so wdsim never deletes a file it did not write. A run that
+// fails on bad input after the folder was prepared calls discard(): what it wrote goes, and the
+// folder too if wdsim created it.
 #pragma once
 
 #include <filesystem>
