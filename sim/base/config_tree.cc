@@ -1,10 +1,15 @@
 #include "sim/base/config_tree.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <functional>
-#include <sstream>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <tuple>
+#include <utility>
 
 namespace wdsim {
 
@@ -34,6 +39,148 @@ bool parse_index(const std::string& s, size_t* out) {
   }
   *out = v;
   return true;
+}
+
+SourceLocation mark_location(const std::string& file, const YAML::Mark& m) {
+  if (m.line < 0) return {file, 0, 0};
+  return {file, m.line + 1, m.column + 1};
+}
+
+// Checks a parsed node before anything else reads it: every map key a non-empty scalar given
+// once, no alias that contains itself, nesting at most `depth_budget` levels, at most
+// kConfigMaxNodes keys and values with every alias expanded (an alias bomb expands
+// exponentially). Each distinct map or list is walked once: an alias of one already checked
+// adds its remembered size and height, so the check is linear in the text however much the
+// aliases expand. `base` is the key path of `node`; `where` locates every error when the
+// node came from a --set value.
+void check_node(const YAML::Node& node, const std::string& base, int depth_budget,
+                const std::string& file, const std::optional<SourceLocation>& where) {
+  if (!node.IsMap() && !node.IsSequence()) return;
+  // A map or list is known by its place in the text (an alias shares its anchor's node).
+  using Id = std::tuple<int, int, int>;
+  auto id_of = [](const YAML::Node& n) {
+    const YAML::Mark m = n.Mark();
+    return Id{m.line, m.column, static_cast<int>(n.Type())};
+  };
+  struct Checked {
+    size_t size;  // keys and values, aliases expanded
+    int height;   // levels of maps and lists below
+  };
+  std::map<Id, Checked> checked;
+  std::set<Id> open;  // on the walk's path
+  struct Frame {
+    YAML::Node node;
+    std::string path;
+    Id id;
+    std::vector<std::pair<YAML::Node, std::string>> children;
+    size_t next = 0;
+    size_t size = 1;
+    int height = 0;
+  };
+  std::vector<Frame> stack;
+  auto at = [&](const YAML::Mark& m) { return where ? *where : mark_location(file, m); };
+  auto too_many = [&](const YAML::Mark& m, const std::string& path) {
+    config_error(at(m), path,
+                 "more than " + std::to_string(kConfigMaxNodes) +
+                     " keys and values with every alias expanded (an alias bomb?)");
+  };
+  auto too_deep = [&](const YAML::Mark& m, const std::string& path) {
+    config_error(at(m), path,
+                 "nested more than " + std::to_string(kConfigMaxDepth) + " levels deep");
+  };
+  auto open_frame = [&](const YAML::Node& n, const std::string& path) {
+    if (static_cast<int>(stack.size()) > depth_budget) too_deep(n.Mark(), path);
+    Frame f{n, path, id_of(n), {}};
+    auto child_path = [&](const std::string& k) { return path.empty() ? k : path + "." + k; };
+    if (n.IsMap()) {
+      std::map<std::string, YAML::Mark> seen;
+      for (auto kv = n.begin(); kv != n.end(); ++kv) {
+        const YAML::Node key = kv->first;  // a copy: the iterator hands out a temporary
+        if (key.IsNull()) config_error(at(key.Mark()), path, "a key that is null (empty)");
+        if (!key.IsScalar()) {
+          config_error(at(key.Mark()), path, "a key that is a map or a list, not a name");
+        }
+        const std::string k = key.Scalar();
+        if (k.empty()) config_error(at(key.Mark()), path, "an empty key");
+        if (auto [first, fresh] = seen.emplace(k, key.Mark()); !fresh) {
+          config_error(at(key.Mark()), child_path(k),
+                       where ? std::string("key given twice")
+                             : "key given twice (first at " +
+                                   mark_location(file, first->second).str() + ")");
+        }
+        f.size += 1;  // the key
+        f.children.emplace_back(kv->second, child_path(k));
+      }
+    } else {
+      for (size_t i = 0; i < n.size(); ++i) {
+        f.children.emplace_back(n[i], child_path(std::to_string(i)));
+      }
+    }
+    open.insert(f.id);
+    stack.push_back(std::move(f));
+  };
+  open_frame(node, base);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next < f.children.size()) {
+      const auto& [child, path] = f.children[f.next++];
+      if (!child.IsMap() && !child.IsSequence()) {
+        if (++f.size > kConfigMaxNodes) too_many(child.Mark(), path);
+        continue;
+      }
+      const Id id = id_of(child);
+      if (open.count(id)) {
+        config_error(at(child.Mark()), path,
+                     "an alias inside the value it names (it nests forever)");
+      }
+      if (auto c = checked.find(id); c != checked.end()) {
+        const int depth = static_cast<int>(stack.size());
+        if (depth + c->second.height > depth_budget) too_deep(child.Mark(), path);
+        f.size += c->second.size;
+        f.height = std::max(f.height, c->second.height + 1);
+        if (f.size > kConfigMaxNodes) too_many(child.Mark(), path);
+        continue;
+      }
+      const YAML::Node c = child;
+      const std::string p = path;
+      open_frame(c, p);  // invalidates f
+      continue;
+    }
+    const Checked done{f.size, f.height};
+    const Id id = f.id;
+    open.erase(id);
+    checked.emplace(id, done);
+    stack.pop_back();
+    if (!stack.empty()) {
+      Frame& parent = stack.back();
+      parent.size += done.size;
+      parent.height = std::max(parent.height, done.height + 1);
+      if (parent.size > kConfigMaxNodes) too_many(parent.node.Mark(), parent.path);
+    }
+  }
+}
+
+// Parses one YAML document; a second one is an error.
+YAML::Node load_one_document(const std::string& text, const std::string& file) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    config_error(mark_location(file, e.mark), "", "YAML syntax error: " + e.msg);
+  }
+  if (docs.size() > 1) {
+    SourceLocation at = mark_location(file, docs[1].Mark());
+    if (at.line == 0) {
+      // An empty document has no mark: the line of the last document marker.
+      int line = 1;
+      for (size_t i = 0; i < text.size(); ++i) {
+        if ((i == 0 || text[i - 1] == '\n') && text.compare(i, 3, "---") == 0) at = {file, line, 1};
+        if (text[i] == '\n') ++line;
+      }
+    }
+    config_error(at, "", "a second YAML document (after ---): a scenario is one document");
+  }
+  return docs.empty() ? YAML::Node() : docs.front();
 }
 
 }  // namespace
@@ -80,22 +227,56 @@ ConfigTree& ConfigTree::operator=(ConfigTree&&) noexcept = default;
 ConfigTree ConfigTree::from_string(const std::string& text, const std::string& name) {
   ConfigTree t;
   t.file_ = name;
-  try {
-    t.impl_->root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    config_error({name, e.mark.line + 1, e.mark.column + 1}, "", "YAML syntax error: " + e.msg);
+  if (text.size() > kConfigMaxFileBytes) {
+    config_error({name, 0, 0}, "",
+                 "larger than " + std::to_string(kConfigMaxFileBytes) + " bytes (a scenario)");
   }
+  t.impl_->root = load_one_document(text, name);
   if (t.impl_->root.IsNull()) t.impl_->root = YAML::Node(YAML::NodeType::Map);
   if (!t.impl_->root.IsMap()) config_error({name, 1, 1}, "", "the scenario must be a YAML map");
+  check_node(t.impl_->root, "", kConfigMaxDepth, name, std::nullopt);
   return t;
 }
 
 ConfigTree ConfigTree::from_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) config_error({path, 0, 0}, "", "cannot open scenario file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return from_string(ss.str(), path);
+  // O_NONBLOCK: opening a FIFO does not wait for a writer; only a regular file is read.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    config_error({path, 0, 0}, "",
+                 std::string("cannot open scenario file: ") + std::strerror(errno));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    config_error({path, 0, 0}, "",
+                 std::string("cannot open scenario file: ") + std::strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) config_error({path, 0, 0}, "", "is a directory, not a scenario file");
+  if (!S_ISREG(st.st_mode)) {
+    config_error({path, 0, 0}, "", "is not a regular file (a device, FIFO or socket)");
+  }
+  // Read at most one byte past the limit: a file that grows or lies about its size (procfs)
+  // is still bounded.
+  std::string text;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      config_error({path, 0, 0}, "",
+                   std::string("cannot read scenario file: ") + std::strerror(errno));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kConfigMaxFileBytes) {
+      config_error({path, 0, 0}, "",
+                   "larger than " + std::to_string(kConfigMaxFileBytes) + " bytes (a scenario)");
+    }
+  }
+  return from_string(text, path);
 }
 
 void ConfigTree::apply_override(const std::string& assignment) {
@@ -106,19 +287,32 @@ void ConfigTree::apply_override(const std::string& assignment) {
   }
   std::string key_path = assignment.substr(0, eq);
   std::string value_text = assignment.substr(eq + 1);
-  YAML::Node value;
-  try {
-    value = YAML::Load(value_text);
-  } catch (const YAML::Exception& e) {
-    config_error(where, key_path, "cannot parse value: " + e.msg);
-  }
-  if (value.IsNull() && !value_text.empty() && value_text != "null" && value_text != "~") {
-    config_error(where, key_path, "cannot parse value");
+  if (assignment.size() > kConfigMaxFileBytes) {
+    config_error({"--set " + assignment.substr(0, 64) + "...", 0, 0}, "",
+                 "longer than " + std::to_string(kConfigMaxFileBytes) + " bytes");
   }
   auto parts = split_path(key_path);
+  if (parts.size() > static_cast<size_t>(kConfigMaxDepth)) {
+    config_error({"--set " + key_path.substr(0, 64) + "...", 0, 0}, "",
+                 "a key path of " + std::to_string(parts.size()) + " components (at most " +
+                     std::to_string(kConfigMaxDepth) + ")");
+  }
   for (const auto& p : parts) {
     if (p.empty()) config_error(where, key_path, "empty component in key path");
   }
+  YAML::Node value;
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(value_text);
+  } catch (const YAML::Exception& e) {
+    config_error(where, key_path, "cannot parse value: " + e.msg);
+  }
+  if (docs.size() > 1) config_error(where, key_path, "a value of more than one YAML document");
+  if (!docs.empty()) value = docs.front();
+  if (value.IsNull() && !value_text.empty() && value_text != "null" && value_text != "~") {
+    config_error(where, key_path, "cannot parse value");
+  }
+  check_node(value, key_path, kConfigMaxDepth - static_cast<int>(parts.size()), file_, where);
   // Walk and create maps as needed. YAML::Node is a handle, so assignment writes through.
   std::vector<YAML::Node> chain{impl_->root};
   bool new_list = false;  // chain.back() is a list this override just created
@@ -292,32 +486,43 @@ std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) cons
   std::vector<std::string> out;
   auto start = prefix.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(prefix);
   if (!start) return out;
-  std::function<void(const YAML::Node&, const std::string&)> walk = [&](const YAML::Node& n,
-                                                                        const std::string& path) {
-    if (!path.empty() && impl_->used.count(path)) return;
+  // Depth-first in file order with an explicit stack (the tree's depth and size were bounded
+  // when it was parsed).
+  std::vector<std::pair<YAML::Node, std::string>> stack{{*start, prefix}};
+  while (!stack.empty()) {
+    auto [n, path] = std::move(stack.back());
+    stack.pop_back();
+    if (!path.empty() && impl_->used.count(path)) continue;
+    const bool section = impl_->sections.count(path) > 0;
     if (n.IsMap()) {
-      if (n.size() == 0 && !path.empty() && !impl_->sections.count(path)) {
-        out.push_back(path);
-      }
+      if (n.size() == 0 && !path.empty() && !section) out.push_back(path);
+      std::vector<std::pair<YAML::Node, std::string>> children;
       for (auto it = n.begin(); it != n.end(); ++it) {
         std::string k = it->first.as<std::string>("");
-        walk(it->second, path.empty() ? k : path + "." + k);
+        children.emplace_back(it->second, path.empty() ? k : path + "." + k);
       }
+      for (auto c = children.rbegin(); c != children.rend(); ++c) stack.push_back(std::move(*c));
     } else if (n.IsSequence()) {
-      for (size_t i = 0; i < n.size(); ++i) {
-        walk(n[i], path + "." + std::to_string(i));
+      for (size_t i = n.size(); i > 0; --i) {
+        stack.emplace_back(n[i - 1], path + "." + std::to_string(i - 1));
       }
-    } else {
+    } else if (!(section && n.IsNull())) {  // `system:` with nothing under it is empty
       out.push_back(path);
     }
-  };
-  walk(*start, prefix);
+  }
   return out;
 }
 
 void ConfigTree::check_all_used(const std::string& prefix) const {
   auto unused = unused_keys(prefix);
-  if (!unused.empty()) config_error(location(unused.front()), unused.front(), "unknown key");
+  if (unused.empty()) return;
+  const std::string& key = unused.front();
+  if (impl_->sections.count(key)) {
+    auto s = scalar(key);
+    config_error(location(key), key,
+                 "expected a section (a map of parameters), got '" + (s ? s->text : "") + "'");
+  }
+  config_error(location(key), key, "unknown key");
 }
 
 }  // namespace wdsim

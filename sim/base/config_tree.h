@@ -15,6 +15,12 @@
 
 namespace wdsim {
 
+// Bounds on what a scenario may be, so no input makes the loader read, nest or expand without
+// end (each exceeded is a located ConfigError).
+inline constexpr size_t kConfigMaxFileBytes = 4u << 20;  // bytes of a scenario file or --set
+inline constexpr int kConfigMaxDepth = 64;  // levels of maps and lists (and --set components)
+inline constexpr size_t kConfigMaxNodes = 1u << 20;  // keys and values, aliases expanded
+
 class ConfigTree {
  public:
   ConfigTree();
@@ -22,7 +28,10 @@ class ConfigTree {
   ConfigTree(ConfigTree&&) noexcept;
   ConfigTree& operator=(ConfigTree&&) noexcept;
 
-  // Parses a YAML file. A missing file or a YAML syntax error throws ConfigError naming it.
+  // Parses a YAML file (one document, a map). A missing file, a directory or a device, a file
+  // over kConfigMaxFileBytes, a YAML syntax error, a key given twice, a null or map/list key,
+  // a second document, nesting deeper than kConfigMaxDepth or more than kConfigMaxNodes nodes
+  // with aliases expanded throw ConfigError naming the file (and line:column where known).
   static ConfigTree from_file(const std::string& path);
   static ConfigTree from_string(const std::string& text, const std::string& name);
 

@@ -157,3 +157,174 @@ TEST(Params, Lists) {
 
 }  // namespace
 }  // namespace wdsim
+
+namespace wdsim {
+namespace {
+
+std::string parse_error(const std::string& yaml, const std::vector<std::string>& sets = {}) {
+  try {
+    ConfigTree t = ConfigTree::from_string(yaml, "s.yaml");
+    for (const auto& s : sets) t.apply_override(s);
+    t.unused_keys("");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigTree, AnAliasThatContainsItselfIsBounded) {
+  EXPECT_EQ(parse_error("a: &a [*a]\n"),
+            "s.yaml:1:4: a.0: an alias inside the value it names (it nests forever)");
+  EXPECT_EQ(parse_error("x:\n  a: &a {b: [1, *a]}\n"),
+            "s.yaml:2:6: x.a.b.1: an alias inside the value it names (it nests forever)");
+  std::string deep;
+  for (int i = 0; i < 70; ++i) deep += "[";
+  for (int i = 0; i < 70; ++i) deep += "]";
+  EXPECT_NE(parse_error("a: " + deep + "\n").find("nested more than 64 levels deep"),
+            std::string::npos);
+  // Shared values below the bound are fine, however often they are named.
+  EXPECT_EQ(parse_error("a: &a [1]\nb: [*a, *a, *a]\nc: {d: *a}\n"), "");
+}
+
+TEST(ConfigTree, AnAliasBombIsBounded) {
+  // Nine levels of nine aliases each: 9^9 values once expanded, in a few hundred bytes.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i <= 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 9; ++j) bomb += (j ? ", " : "") + prev;
+    bomb += "]\n";
+  }
+  ASSERT_LT(bomb.size(), 600u);
+  const std::string e = parse_error(bomb);
+  EXPECT_EQ(e.rfind("s.yaml:", 0), 0u) << e;
+  EXPECT_NE(e.find("keys and values with every alias expanded (an alias bomb?)"), std::string::npos)
+      << e;
+  // Aliases within the bound still work.
+  ConfigTree t = ConfigTree::from_string("a: &s [1, 2]\nb: *s\n", "s.yaml");
+  EXPECT_EQ(t.flow_text("b"), "[1, 2]");
+}
+
+TEST(ConfigTree, DeepOverridesAreBounded) {
+  std::string key = "a";
+  for (int i = 0; i < 20000; ++i) key += ".a";
+  const std::string e = parse_error("{}\n", {key + "=1"});
+  EXPECT_EQ(e.rfind("--set a.a.a", 0), 0u) << e.substr(0, 200);
+  EXPECT_NE(e.find("a key path of 20001 components (at most 64)"), std::string::npos)
+      << e.substr(0, 200);
+  EXPECT_LT(e.size(), 300u);
+  std::string deep_value = "";
+  for (int i = 0; i < 70; ++i) deep_value += "[";
+  for (int i = 0; i < 70; ++i) deep_value += "]";
+  EXPECT_NE(parse_error("{}\n", {"a.b=" + deep_value}).find("nested more than 64 levels deep"),
+            std::string::npos);
+}
+
+TEST(ConfigTree, KeysAreNamesGivenOnce) {
+  EXPECT_EQ(parse_error("seed: 1\nseed: 2\n"),
+            "s.yaml:2:1: seed: key given twice (first at "
+            "s.yaml:1:1)");
+  EXPECT_EQ(parse_error("system:\n  smmu: {}\nsystem:\n  pcie: {}\n"),
+            "s.yaml:3:1: system: key given twice (first at s.yaml:1:1)");
+  EXPECT_EQ(parse_error("a: {b: 1, b: 2}\n"),
+            "s.yaml:1:11: a.b: key given twice (first at s.yaml:1:5)");
+  EXPECT_EQ(parse_error("~: 1\n"), "s.yaml:1:1: a key that is null (empty)");
+  EXPECT_EQ(parse_error("a:\n  ? [x]\n  : 1\n"),
+            "s.yaml:2:5: a: a key that is a map or a list, not a name");
+  EXPECT_EQ(parse_error("\"\": 1\n"), "s.yaml:1:1: an empty key");
+  EXPECT_EQ(parse_error("{}\n", {"a={b: 1, b: 2}"}), "--set a={b: 1, b: 2}: a.b: key given twice");
+  EXPECT_EQ(parse_error("seed: 1\n---\n"),
+            "s.yaml:3:1: a second YAML document (after ---): a scenario is one document");
+}
+
+TEST(ConfigTree, OneDocument) {
+  EXPECT_EQ(parse_error("seed: 1\n---\nseed: 2\n"),
+            "s.yaml:3:1: a second YAML document (after ---): a scenario is one document");
+  EXPECT_EQ(parse_error("{}\n", {"a=1\n---\n2"}),
+            "--set a=1\n---\n2: a: a value of more than "
+            "one YAML document");
+}
+
+TEST(ConfigTree, FilesThatAreNoScenarios) {
+  auto error = [](const std::string& path) {
+    try {
+      ConfigTree::from_file(path);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_EQ(error("/dev/zero"), "/dev/zero: is not a regular file (a device, FIFO or socket)");
+  EXPECT_EQ(error("/"), "/: is a directory, not a scenario file");
+  EXPECT_EQ(error("/proc/self/mem"),
+            "/proc/self/mem: cannot read scenario file: Input/output error");
+  EXPECT_EQ(error("/nonexistent/x.yaml"),
+            "/nonexistent/x.yaml: cannot open scenario file: No such file or directory");
+  EXPECT_EQ(parse_error(std::string(kConfigMaxFileBytes + 1, '#')),
+            "s.yaml: larger than 4194304 bytes (a scenario)");
+}
+
+TEST(Params, WholeNumbersAreStrict) {
+  EXPECT_EQ(error_of("system:\n  link:\n    width: ' -1'\n"),
+            "s.yaml:3:12: system.link.width: expected uint, got ' -1'");
+  EXPECT_EQ(error_of("system:\n  link:\n    width: '+4'\n"),
+            "s.yaml:3:12: system.link.width: expected uint, got '+4'");
+  EXPECT_EQ(error_of("system:\n  link:\n    width: 010\n"),
+            "s.yaml:3:12: system.link.width: value 010 has a leading zero (octal or decimal?): "
+            "write it without the zero, or as 0x hex");
+  EXPECT_EQ(error_of("system:\n  link:\n    width: 18446744073709551616\n"),
+            "s.yaml:3:12: system.link.width: value 18446744073709551616 does not fit (at most "
+            "4294967295)");
+  EXPECT_EQ(error_of("system:\n  link:\n    width: 4294967296\n"),
+            "s.yaml:3:12: system.link.width: value 4294967296 does not fit (at most 4294967295)");
+  EXPECT_EQ(error_of("system:\n  link:\n    width: 0x8\n"), "");
+  EXPECT_EQ(error_of("system:\n  link:\n    latency_ns: ' 5'\n"),
+            "s.yaml:3:17: system.link.latency_ns: expected double, got ' 5'");
+  uint64_t v = 0;
+  EXPECT_FALSE(parse_uint_text("18446744073709551615", &v));
+  EXPECT_EQ(v, 18446744073709551615u);
+  EXPECT_TRUE(parse_uint_text("18446744073709551616", &v));
+  EXPECT_TRUE(parse_uint_text("0x", &v));
+  EXPECT_FALSE(parse_uint_text("0", &v));
+}
+
+struct IntParams {
+  int32_t offset;
+  void declare(ParamScope& s) { s.add("offset", offset, 0, "", "offset", "guess"); }
+};
+
+TEST(Params, SignedNumbers) {
+  auto load = [](const std::string& v) {
+    ConfigTree t = ConfigTree::from_string("p:\n  offset: " + v + "\n", "s.yaml");
+    return load_params<IntParams>(t, "p").offset;
+  };
+  EXPECT_EQ(load("-2147483648"), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(load("2147483647"), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(load("-5"), -5);
+  EXPECT_THROW(load("2147483648"), ConfigError);
+  EXPECT_THROW(load("-2147483649"), ConfigError);
+  EXPECT_THROW(load("-010"), ConfigError);
+  EXPECT_THROW(load("'- 1'"), ConfigError);
+}
+
+TEST(ConfigTree, AKnownSectionMayBeEmptyOrNull) {
+  for (const char* yaml : {"system: {}\n", "system:\n", "system:\n  link: {}\n"}) {
+    ConfigTree t = ConfigTree::from_string(yaml, "s.yaml");
+    ParamScope::load("", &t).sub("system").sub("link");
+    EXPECT_NO_THROW(t.check_all_used("")) << yaml;
+  }
+  ConfigTree t = ConfigTree::from_string("system: 5\n", "s.yaml");
+  ParamScope::load("", &t).sub("system");
+  try {
+    t.check_all_used("");
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_STREQ(e.what(), "s.yaml:1:9: system: expected a section (a map of parameters), got '5'");
+  }
+  ConfigTree u = ConfigTree::from_string("sytem: {}\n", "s.yaml");
+  ParamScope::load("", &u).sub("system");
+  EXPECT_THROW(u.check_all_used(""), ConfigError);
+}
+
+}  // namespace
+}  // namespace wdsim

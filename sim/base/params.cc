@@ -1,5 +1,6 @@
 #include "sim/base/params.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -59,7 +60,38 @@ ParamScope ParamScope::load(std::string prefix, const ConfigTree* tree) {
 ParamScope ParamScope::sub(std::string_view name) const {
   ParamScope s = *this;
   s.prefix_ = key_path(name);
+  // A block's section: given empty (`system: {}`, `smmu:`) it is no unknown key.
+  if (tree_) tree_->mark_section(s.prefix_);
   return s;
+}
+
+std::optional<std::string> parse_uint_text(std::string_view text, uint64_t* out) {
+  if (text.empty()) return "an empty value";
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string_view digits = hex ? text.substr(2) : text;
+  const uint64_t base = hex ? 16 : 10;
+  if (!hex && digits.size() > 1 && digits[0] == '0') {
+    return "a leading zero (octal or decimal?): write it without the zero, or as 0x hex";
+  }
+  uint64_t v = 0;
+  for (char c : digits) {
+    uint64_t d;
+    if (c >= '0' && c <= '9') {
+      d = static_cast<uint64_t>(c - '0');
+    } else if (hex && c >= 'a' && c <= 'f') {
+      d = static_cast<uint64_t>(c - 'a' + 10);
+    } else if (hex && c >= 'A' && c <= 'F') {
+      d = static_cast<uint64_t>(c - 'A' + 10);
+    } else {
+      return "not a whole number (decimal digits, or 0x and hex digits)";
+    }
+    if (v > (std::numeric_limits<uint64_t>::max() - d) / base) {
+      return "out of range (at most " + std::to_string(std::numeric_limits<uint64_t>::max()) + ")";
+    }
+    v = v * base + d;
+  }
+  *out = v;
+  return std::nullopt;
 }
 
 std::string ParamScope::key_path(std::string_view name) const {
@@ -241,8 +273,13 @@ void ParamScope::load_double(const ParamSpec& spec, double* field) {
   const char* begin = s->text.c_str();
   char* end = nullptr;
   errno = 0;
+  // strtod skips leading spaces; a value is its text alone.
+  if (s->text.empty() || std::isspace(static_cast<unsigned char>(s->text[0]))) wrong_type(*s, spec);
   double v = std::strtod(begin, &end);
-  if (s->text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) wrong_type(*s, spec);
+  if (*end != '\0' || !std::isfinite(v)) wrong_type(*s, spec);
+  if (errno == ERANGE && v != 0) {
+    config_error(s->where, spec.key_path, "value " + s->text + " does not fit a double");
+  }
   check_range(*s, spec, v);
   *field = v;
 }
@@ -250,12 +287,24 @@ void ParamScope::load_double(const ParamSpec& spec, double* field) {
 void ParamScope::load_int(const ParamSpec& spec, int64_t* field, int64_t lo, int64_t hi) {
   auto s = fetch(tree_, spec);
   if (!s) return;
-  const char* begin = s->text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(begin, &end, 0);
-  if (s->text.empty() || *end != '\0' || errno == ERANGE) wrong_type(*s, spec);
-  if (v < lo || v > hi) config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  const bool negative = !s->text.empty() && s->text[0] == '-';
+  uint64_t magnitude = 0;
+  if (auto why = parse_uint_text(std::string_view(s->text).substr(negative ? 1 : 0), &magnitude)) {
+    if (why->rfind("out of range", 0) == 0) {
+      config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+    }
+    if (why->rfind("a leading zero", 0) == 0) {
+      config_error(s->where, spec.key_path, "value " + s->text + " has " + *why);
+    }
+    wrong_type(*s, spec);
+  }
+  const uint64_t limit =
+      negative ? static_cast<uint64_t>(-(lo + 1)) + 1 : static_cast<uint64_t>(hi);
+  if (magnitude > limit)
+    config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  const int64_t v = negative
+                        ? (magnitude == limit && limit != 0 ? lo : -static_cast<int64_t>(magnitude))
+                        : static_cast<int64_t>(magnitude);
   check_range(*s, spec, static_cast<double>(v));
   *field = v;
 }
@@ -263,13 +312,21 @@ void ParamScope::load_int(const ParamSpec& spec, int64_t* field, int64_t lo, int
 void ParamScope::load_uint(const ParamSpec& spec, uint64_t* field, uint64_t hi) {
   auto s = fetch(tree_, spec);
   if (!s) return;
-  const char* begin = s->text.c_str();
-  char* end = nullptr;
-  errno = 0;
-  if (s->text.empty() || s->text[0] == '-') wrong_type(*s, spec);
-  unsigned long long v = std::strtoull(begin, &end, 0);
-  if (*end != '\0' || errno == ERANGE) wrong_type(*s, spec);
-  if (v > hi) config_error(s->where, spec.key_path, "value " + s->text + " does not fit");
+  uint64_t v = 0;
+  if (auto why = parse_uint_text(s->text, &v)) {
+    if (why->rfind("out of range", 0) == 0) {
+      config_error(s->where, spec.key_path,
+                   "value " + s->text + " does not fit (at most " + std::to_string(hi) + ")");
+    }
+    if (why->rfind("a leading zero", 0) == 0) {
+      config_error(s->where, spec.key_path, "value " + s->text + " has " + *why);
+    }
+    wrong_type(*s, spec);  // a sign, a space, a fraction, a word
+  }
+  if (v > hi) {
+    config_error(s->where, spec.key_path,
+                 "value " + s->text + " does not fit (at most " + std::to_string(hi) + ")");
+  }
   check_range(*s, spec, static_cast<double>(v));
   *field = v;
 }

@@ -45,6 +45,11 @@ class ConfigError : public std::runtime_error {
 [[noreturn]] void config_error(const SourceLocation& where, std::string_view key_path,
                                std::string_view message);
 
+// Reads a whole number: decimal digits (no sign, space or leading zero: 010 is an error, not
+// octal 8 nor decimal 10) or 0x and hex digits. Returns why the text is not one (out of range
+// included), or nullopt and sets *out.
+std::optional<std::string> parse_uint_text(std::string_view text, uint64_t* out);
+
 enum class ParamType { kBool, kInt, kUint, kDouble, kString, kUintList, kStringList };
 const char* param_type_name(ParamType t);
 

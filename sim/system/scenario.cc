@@ -473,8 +473,13 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
   auto keys = tree.keys("sweep");
   if (keys.empty())
     config_error(tree.location("sweep"), "sweep", "expected a map of key: [values]");
-  std::set<std::string> declared;
-  for (const auto& spec : describe_scenario()) declared.insert(spec.key_path);
+  // Every parameter's key path, described once per process (a sweep loads every point).
+  static const std::set<std::string> declared = [] {
+    std::set<std::string> d;
+    for (const auto& spec : describe_scenario()) d.insert(spec.key_path);
+    return d;
+  }();
+  size_t points = 1;
   for (const auto& key : keys) {
     const std::string path = "sweep." + key;
     const SourceLocation where = tree.literal_key_location("sweep", key);
@@ -503,6 +508,12 @@ std::vector<SweepAxis> load_sweep(const ConfigTree& tree) {
       config_error(where, path, "expected a non-empty list of values");
     }
     axis.values = *values;
+    if (axis.values.size() > kMaxSweepPoints / points) {
+      config_error(where, path,
+                   "the sweep has more than " + std::to_string(kMaxSweepPoints) +
+                       " points (the product of its axes' value counts)");
+    }
+    points *= axis.values.size();
     for (const auto& v : axis.values) {
       if (axis.keys.size() == 1) {
         axis.settings.push_back({v});

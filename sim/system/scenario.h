@@ -99,6 +99,10 @@ struct OutputParams {
 // for --set key=value). Linked parameters share an axis: the key lists several paths
 // separated by commas ("processes.0.threads.0.count, processes.1.threads.0.count") and each
 // value is either one value for all of them or a list with one element per path.
+// At most this many points in a sweep (the product of its axes' value counts): each point is
+// loaded before any runs and runs as its own process.
+inline constexpr size_t kMaxSweepPoints = 4096;
+
 struct SweepAxis {
   std::string key;                                 // as written
   std::vector<std::string> values;                 // as written, flow text

@@ -60,7 +60,8 @@ TEST(ScenarioLoader, WrongTypeAndRange) {
   EXPECT_EQ(error_of(thread + "          paths: [doorbell, carrier_pigeon]\n"),
             "bad.yaml:4:29: processes.0.threads.0.compare.paths.1: 'carrier_pigeon' is not one "
             "of: doorbell, syscall");
-  EXPECT_EQ(error_of("system:\n  pcie: fast\n"), "bad.yaml:2:9: system.pcie: unknown key");
+  EXPECT_EQ(error_of("system:\n  pcie: fast\n"),
+            "bad.yaml:2:9: system.pcie: expected a section (a map of parameters), got 'fast'");
   EXPECT_EQ(error_of("processes: app\n"), "bad.yaml:1:12: processes: expected a list");
 }
 
@@ -99,12 +100,44 @@ TEST(ScenarioLoader, SweepAxesAndTheirCartesianProduct) {
             "list of values");
 }
 
+TEST(ScenarioLoader, EmptySectionsAreFine) {
+  for (const char* yaml : {"system: {}\n", "system:\n", "output: {}\n",
+                           "system:\n  smmu: {}\n  pcie:\n", "system: {devices: [{qm: {}}]}\n"}) {
+    EXPECT_EQ(error_of(yaml), "") << yaml;
+  }
+  EXPECT_EQ(error_of("system: {smu: {}}\n"), "bad.yaml:1:15: system.smu: unknown key");
+}
+
+TEST(ScenarioLoader, NumbersAreReadAsWritten) {
+  const std::string thread = "processes:\n  - threads:\n      - compare:\n";
+  EXPECT_EQ(error_of(thread + "          sizes: [010]\n"),
+            "bad.yaml:4:19: processes.0.threads.0.compare.sizes.0: value 010 has a leading zero "
+            "(octal or decimal?): write it without the zero, or as 0x hex");
+  EXPECT_EQ(error_of("seed: ' -1'\n"), "bad.yaml:1:7: seed: expected uint, got ' -1'");
+  EXPECT_EQ(error_of("seed: 18446744073709551616\n"),
+            "bad.yaml:1:7: seed: value 18446744073709551616 does not fit (at most "
+            "18446744073709551615)");
+}
+
+TEST(ScenarioLoader, ASweepHasABoundedNumberOfPoints) {
+  std::string yaml = "sweep:\n";
+  const char* keys[] = {"system.smmu.iotlb.entries", "system.smmu.utlb.entries",
+                        "system.pcie.lanes",         "system.host.syscall_entry_ns",
+                        "system.dram.channels",      "seed"};
+  for (const char* k : keys) yaml += std::string("  ") + k + ": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  const std::string e = error_of(yaml);
+  EXPECT_NE(e.find("the sweep has more than 4096 points"), std::string::npos) << e;
+  EXPECT_EQ(e.rfind("bad.yaml:", 0), 0u) << e;
+}
+
 TEST(ScenarioLoader, MissingFileAndSyntaxError) {
   try {
     load_scenario("scenarios/does_not_exist.yaml", {}, 0);
     FAIL();
   } catch (const ConfigError& e) {
-    EXPECT_STREQ(e.what(), "scenarios/does_not_exist.yaml: cannot open scenario file");
+    EXPECT_STREQ(e.what(),
+                 "scenarios/does_not_exist.yaml: cannot open scenario file: No such file or "
+                 "directory");
   }
   EXPECT_NE(error_of("processes: [\n").find("bad.yaml:"), std::string::npos);
 }

@@ -47,7 +47,7 @@ check "wrong type exits 2" 2 $?
 grep -qF "bad.yaml:4:21: processes.0.threads.0.compare.requests: expected uint, got 'lots'" \
   "$out/stderr"
 check "error names file:line:column and key" 0 $?
-[ ! -e "$out/bad/stats.json" ]; check "nothing ran" 0 $?
+[ ! -e "$out/bad" ]; check "nothing ran, no output folder" 0 $?
 
 # The format before the system layer: an error that says what replaced it.
 printf 'workload:\n  requests: 5\n' >"$out/old.yaml"
@@ -121,6 +121,132 @@ printf 'sweep:\n  system.pcie.lanes: [4, 3]\n' >"$out/badsweep.yaml"
 "$wdsim" run "$out/badsweep.yaml" --out "$out/bs" >/dev/null 2>"$out/stderr"
 check "a bad sweep point exits 2 before running" 2 $?
 grep -q "point-001" "$out/stderr"; check "names the bad point" 0 $?
+
+# Bad input of every kind: exit 2, a message naming where (file:line:column or the --set
+# argument) and the key, and no output folder.
+bad() {  # bad NAME EXPECTED_STDERR_TEXT ARGS... (the output folder is $out/b)
+  local name=$1 text=$2
+  shift 2
+  rm -rf "$out/b"
+  timeout 60 "$wdsim" run "$@" --out "$out/b" >"$out/stdout" 2>"$out/stderr"
+  local rc=$?
+  check "$name exits 2" 2 $rc
+  grep -qF -- "$text" "$out/stderr"
+  local found=$?
+  [ $found = 0 ] || echo "  stderr: $(head -c 400 "$out/stderr")"
+  check "$name: message names the place: $text" 0 $found
+  [ ! -e "$out/b" ]; check "$name: no output folder" 0 $?
+}
+printf 'a: &a [*a]\n' >"$out/rec.yaml"
+bad "an alias that contains itself" "rec.yaml:1:4: a.0: an alias inside the value it names" \
+  "$out/rec.yaml"
+long=$(printf 'a%.0s.' $(seq 1 20000))a
+bad "a --set key of 20,000 components" "a key path of 20001 components (at most 64)" \
+  "$scenarios/golden_two_requests.yaml" --set "$long=1"
+# 504 bytes: nine levels of nine aliases, 9^9 values once expanded.
+{
+  echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
+  prev=a
+  for l in b c d e f g h i; do
+    echo "$l: &$l [*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev,*$prev]"
+    prev=$l
+  done
+} >"$out/bomb.yaml"
+bad "an alias bomb" "keys and values with every alias expanded (an alias bomb?)" "$out/bomb.yaml"
+grep -qF "bomb.yaml:" "$out/stderr"; check "the alias bomb's file named" 0 $?
+bad "/dev/zero" "/dev/zero: is not a regular file" /dev/zero
+bad "a directory" "$out: is a directory, not a scenario file" "$out"
+bad "/proc/self/mem" "/proc/self/mem: cannot read scenario file" /proc/self/mem
+head -c 5000000 /dev/zero | tr '\0' '#' >"$out/huge.yaml"
+bad "a file over the size limit" "huge.yaml: larger than 4194304 bytes" "$out/huge.yaml"
+printf 'seed: 1\nseed: 2\n' >"$out/dup.yaml"
+bad "a key given twice" "dup.yaml:2:1: seed: key given twice (first at $out/dup.yaml:1:1)" \
+  "$out/dup.yaml"
+printf 'processes:\n  - threads: [{compare: {requests: 1}}]\nprocesses:\n  - name: x\n' \
+  >"$out/dup2.yaml"
+bad "a section given twice" "dup2.yaml:3:1: processes: key given twice" "$out/dup2.yaml"
+printf 'workload:\n  requests: 5\nworkload:\n  requests: 6\n' >"$out/dup3.yaml"
+bad "a second workload section" "dup3.yaml:3:1: workload: key given twice" "$out/dup3.yaml"
+printf 'seed: 1\n---\nseed: 2\n' >"$out/docs.yaml"
+bad "a second YAML document" "docs.yaml:3:1: a second YAML document" "$out/docs.yaml"
+printf '~: 1\n' >"$out/nullkey.yaml"
+bad "a null key" "nullkey.yaml:1:1: a key that is null" "$out/nullkey.yaml"
+printf '? [a, b]\n: 1\n' >"$out/mapkey.yaml"
+bad "a list as key" "mapkey.yaml:1:3: a key that is a map or a list" "$out/mapkey.yaml"
+printf "seed: ' -1'\n" >"$out/minus.yaml"
+bad "a uint written ' -1'" "minus.yaml:1:7: seed: expected uint, got ' -1'" "$out/minus.yaml"
+bad "--seed 2^64" "--seed 18446744073709551616: out of range" \
+  "$scenarios/golden_two_requests.yaml" --seed 18446744073709551616
+bad "--seed 0" "--seed 0: 0 is not a seed" "$scenarios/golden_two_requests.yaml" --seed 0
+bad "a size with a leading zero" "compare.sizes.0: value 010 has a leading zero" \
+  "$scenarios/golden_two_requests.yaml" --set "processes.0.threads.0.compare.sizes=[010]"
+bad "a missing file" "missing.yaml: cannot open scenario file: No such file or directory" \
+  "$out/missing.yaml"
+"$wdsim" run --no-such-flag "$scenarios/golden_two_requests.yaml" >/dev/null 2>&1
+check "an unknown flag exits 2" 2 $?
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --jobs 0 >/dev/null 2>&1
+check "--jobs 0 exits 2" 2 $?
+"$wdsim" bogus >/dev/null 2>&1; check "an unknown subcommand exits 2" 2 $?
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --check >"$out/stdout" 2>"$out/stderr"
+check "--check exits 0" 0 $?
+[ ! -e wdsim_out ] && [ ! -s "$out/stderr" ]; check "--check writes nothing" 0 $?
+
+# No SystemC banner on stderr.
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/quiet" >/dev/null 2>"$out/stderr"
+! grep -q "Copyright" "$out/stderr"; check "no SystemC banner" 0 $?
+
+# An empty section is fine.
+printf 'system: {}\noutput:\nprocesses:\n  - threads:\n      - compare: {paths: [doorbell], sizes: [256], requests: 1}\n' \
+  >"$out/empty.yaml"
+"$wdsim" run "$out/empty.yaml" --out "$out/empty" >/dev/null 2>"$out/stderr"
+check "empty system and output sections run" 0 $?
+
+# A reused output folder: an earlier run's files go (trace.json is not written this time);
+# a folder holding anything wdsim did not write is refused and left as it is.
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/quiet" \
+  --set output.chrome_trace=false >/dev/null 2>&1
+check "rerun into the same folder" 0 $?
+[ -s "$out/quiet/trace.txt" ] && [ ! -e "$out/quiet/trace.json" ]
+check "no stale file of the earlier run" 0 $?
+mkdir -p "$out/mine" && echo keep >"$out/mine/notes.txt"
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/mine" >/dev/null 2>"$out/stderr"
+check "a folder of other files is refused" 2 $?
+grep -qF "holds notes.txt, which wdsim did not write" "$out/stderr"; check "says why" 0 $?
+[ "$(ls "$out/mine")" = notes.txt ]; check "the folder is left as it was" 0 $?
+
+# Sweeps: the number of points is bounded; every point loads before any runs; batch and
+# crypto sweeps gather sweep.csv.
+{
+  echo 'sweep:'
+  for k in system.smmu.iotlb.entries system.smmu.iotlb.ways processes.0.threads.0.compare.requests \
+    system.host.syscall_entry_ns processes.0.threads.0.compare.warmup_requests seed; do
+    echo "  $k: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]"
+  done
+} >"$out/big_sweep.yaml"
+bad "a sweep of 10^6 points" "the sweep has more than 4096 points" "$out/big_sweep.yaml"
+printf 'sweep:\n  system.pcie.lanes: [4, 3]\n' >"$out/badsweep2.yaml"
+bad "a bad sweep point" "sweep point-001: --set system.pcie.lanes=3: system.pcie.lanes" \
+  "$out/badsweep2.yaml"
+printf 'system:\n  devices: [{kind: zip}, {kind: sec}]\nprocesses:\n  - threads:\n      - program: crypto\n        crypto: {algs: [sha256], modes: [sync], sizes: [1024], requests: 2, warmup_requests: 1}\noutput: {trace: false, chrome_trace: false}\nsweep:\n  system.smmu.iotlb.entries: [8, 32]\n' \
+  >"$out/csweep.yaml"
+"$wdsim" run "$out/csweep.yaml" --out "$out/csweep" >/dev/null 2>"$out/stderr"
+check "a crypto sweep runs" 0 $?
+[ "$(grep -c '^crypto,' "$out/csweep/sweep.csv")" = 2 ]; check "crypto sweep.csv rows" 0 $?
+printf 'processes:\n  - threads:\n      - program: batch\n        batch: {sizes: [1024], depths: [1], requests: 4, warmup_requests: 1}\noutput: {trace: false, chrome_trace: false}\nsweep:\n  processes.0.threads.0.batch.depths: [[1], [2, 4]]\n' \
+  >"$out/bsweep.yaml"
+"$wdsim" run "$out/bsweep.yaml" --out "$out/bsweep" >/dev/null 2>"$out/stderr"
+check "a batch sweep runs" 0 $?
+[ "$(grep -c '^batch,' "$out/bsweep/sweep.csv")" = 3 ]; check "batch sweep.csv rows" 0 $?
+[ -e "$out/bsweep/point-000/stdout.txt" ] && [ -e "$out/bsweep/point-000/stderr.txt" ]
+check "a sweep point keeps its logs" 0 $?
+# Rerunning a sweep into its folder replaces it (point folders are wdsim's).
+"$wdsim" run "$out/bsweep.yaml" --out "$out/bsweep" >/dev/null 2>"$out/stderr"
+check "a sweep reruns into its folder" 0 $?
+# A check made only when the system is built: still exit 2, and no folder left.
+"$wdsim" run "$scenarios/golden_two_requests.yaml" --set system.smmu.iotlb.entries=7 \
+  --out "$out/late/x" >/dev/null 2>"$out/stderr"
+check "a bad combination found when building exits 2" 2 $?
+[ ! -e "$out/late" ]; check "and leaves no output folder" 0 $?
 
 rm -rf "$out"
 exit $fail

@@ -12,10 +12,12 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -25,6 +27,7 @@
 #include "sim/system/report_html.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
+#include "tools/wdsim/out_dir.h"
 #include "tools/wdsim/sweep_runner.h"
 #include "tools/wdsim/trace_commands.h"
 
@@ -125,7 +128,8 @@ int describe(const std::string& block, bool stats_json) {
 }
 
 int run(const std::string& scenario_path, const std::vector<std::string>& sets,
-        const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs) {
+        const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs,
+        bool check_only) {
   wdsim::Scenario sc;
   try {
     sc = wdsim::load_scenario(scenario_path, sets, seed);
@@ -133,18 +137,30 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     std::cerr << "wdsim: " << e.what() << "\n";
     return kExitBadInput;
   }
-  const std::filesystem::path out_dir = out_dir_arg.empty()
-                                            ? std::filesystem::path("wdsim_out") / sc.name
-                                            : std::filesystem::path(out_dir_arg);
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) {
-    std::cerr << "wdsim: cannot create output directory " << out_dir << ": " << ec.message()
+  const std::filesystem::path out_path = out_dir_arg.empty()
+                                             ? std::filesystem::path("wdsim_out") / sc.name
+                                             : std::filesystem::path(out_dir_arg);
+  const bool sweep = !sc.sweep.empty() && !no_sweep;
+  wdsim::SweepRequest req{scenario_path, sets, seed, out_path, jobs};
+  // Every point of a sweep loads before anything is written or run.
+  if (sweep) {
+    if (const int rc = wdsim::validate_sweep(sc, req); rc != kExitOk) return rc;
+  }
+  if (check_only) {
+    std::cout << sc.file << ": loads"
+              << (sweep ? " (" + std::to_string(wdsim::sweep_points(sc.sweep).size()) + " points)"
+                        : std::string())
               << "\n";
+    return kExitOk;
+  }
+  std::string why;
+  const std::optional<wdsim::OutDir> out = wdsim::OutDir::prepare(out_path, &why);
+  if (!out) {
+    std::cerr << "wdsim: --out: " << why << "\n";
     return kExitBadInput;
   }
-  if (!sc.sweep.empty() && !no_sweep) {
-    wdsim::SweepRequest req{scenario_path, sets, seed, out_dir, jobs};
+  const std::filesystem::path& out_dir = out->path();
+  if (sweep) {
     spdlog::info("sweeping {} over {} points", sc.file, wdsim::sweep_points(sc.sweep).size());
     return wdsim::run_sweep(sc, req);
   }
@@ -158,8 +174,16 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
       return kExitSimulationError;
     }
   }
-  wdsim::RunOutcome outcome =
-      wdsim::run_system(sc, env, sc.output.requests ? &requests_csv : nullptr);
+  wdsim::RunOutcome outcome;
+  try {
+    outcome = wdsim::run_system(sc, env, sc.output.requests ? &requests_csv : nullptr);
+  } catch (const wdsim::ConfigError& e) {
+    // A block rejected a combination of values when it was built: bad input, nothing kept.
+    std::cerr << "wdsim: " << e.what() << "\n";
+    if (requests_csv.is_open()) requests_csv.close();
+    out->discard();
+    return kExitBadInput;
+  }
   if (sc.output.requests) requests_csv.close();
   bool written = (!sc.output.requests || static_cast<bool>(requests_csv)) &&
                  write_file(out_dir / "stats.json", env.stats().to_json()) &&
@@ -189,14 +213,18 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
 
 }  // namespace
 
+// No SystemC copyright banner on stderr: SystemC 2.3.4 prints it from its main(), before
+// sc_main, unless SC_COPYRIGHT_MESSAGE=DISABLE, so this is set while the program's statics
+// are initialized (a value the user set is kept).
+const bool kCopyrightBannerOff = setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 0) == 0;
+
 int sc_main(int argc, char** argv) {
   // libsystemc's static sc_event::none registers with the first simulation context and
   // unregisters from it at exit; run_system deletes the current context, so the first one is
   // set aside and never deleted (otherwise exit may read a freed object manager and crash).
   sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
   sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
-  // Results own stdout: no "simulation stopped" notice. (The SystemC banner goes to stderr;
-  // SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 in the environment silences it.)
+  // Results own stdout: no "simulation stopped" notice.
   sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
   CLI::App app{"wdsim: a full-system simulator of SVA/PASID accelerators (WarpDrive/UACCE)"};
   app.set_version_flag("--version", kVersion);
@@ -209,7 +237,7 @@ int sc_main(int argc, char** argv) {
   std::string scenario;
   std::vector<std::string> sets;
   std::string out_dir;
-  uint64_t seed = 0;
+  std::string seed_text;
   run_cmd->add_option("scenario", scenario, "Scenario file (YAML)")->required();
   run_cmd->add_option("--set", sets, "Override a value: key.path=value (repeatable)");
   run_cmd->add_option("--out", out_dir, "Output directory (default wdsim_out/<scenario>)");
@@ -224,13 +252,17 @@ int sc_main(int argc, char** argv) {
       ->add_option("--verify", verify,
                    "Which outputs to check: all | sample | none (sets output.verify)")
       ->check(CLI::IsMember({"all", "sample", "none"}));
-  run_cmd->add_option("--seed", seed, "Seed (replaces the scenario's seed)")
-      ->check(CLI::PositiveNumber);
+  run_cmd->add_option("--seed", seed_text,
+                      "Seed, a whole number from 1 to 2^64-1 (replaces the scenario's seed)");
   bool no_sweep = false;
   unsigned jobs = 2;
   run_cmd->add_flag("--no-sweep", no_sweep,
                     "Ignore the scenario's sweep section: run one point (the sweep runner's own "
                     "use)");
+  bool check_only = false;
+  run_cmd->add_flag("--check", check_only,
+                    "Only load and check the scenario (every sweep point too): exit 0 or 2, run "
+                    "and write nothing");
   run_cmd->add_option("--jobs", jobs, "Sweep points run at once (each its own process)")
       ->check(CLI::Range(1u, 256u));
 
@@ -258,6 +290,14 @@ int sc_main(int argc, char** argv) {
 
   try {
     if (run_cmd->parsed()) {
+      uint64_t seed = 0;
+      if (!seed_text.empty()) {
+        if (auto why = wdsim::parse_uint_text(seed_text, &seed); why || seed == 0) {
+          std::cerr << "wdsim: --seed " << seed_text << ": "
+                    << (why ? *why : std::string("0 is not a seed (1 to 2^64-1)")) << "\n";
+          return kExitBadInput;
+        }
+      }
       if (!verify.empty()) sets.push_back("output.verify=" + verify);
       if (!data_mode.empty()) {
         try {
@@ -269,7 +309,7 @@ int sc_main(int argc, char** argv) {
           return kExitBadInput;
         }
       }
-      return run(scenario, sets, out_dir, seed, no_sweep, jobs);
+      return run(scenario, sets, out_dir, seed, no_sweep, jobs, check_only);
     }
     if (describe_cmd->parsed()) return describe(block, stats_json);
     int trace_rc = kExitBadInput;

@@ -82,26 +82,61 @@ double hit_pct(double hits, double misses) {
   return hits + misses > 0 ? 100.0 * hits / (hits + misses) : -1;
 }
 
+// A number at j[key] (0 when absent or not a number: a point's files are read, not trusted).
+double number_at(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return 0;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : 0;
+}
+
+const nlohmann::json* object_at(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it != j.end() && it->is_object() ? &*it : nullptr;
+}
+
+// A summary table as the sweep reads it: a name, string columns and rows of cells. A table
+// of another shape is left out of the sweep's table (the point's own summary.json keeps it).
+bool well_formed_table(const nlohmann::json& t) {
+  if (!t.is_object() || !t.contains("name") || !t["name"].is_string()) return false;
+  if (!t.contains("columns") || !t["columns"].is_array()) return false;
+  for (const auto& c : t["columns"]) {
+    if (!c.is_string()) return false;
+  }
+  if (!t.contains("rows") || !t["rows"].is_array()) return false;
+  for (const auto& r : t["rows"]) {
+    if (!r.is_array()) return false;
+  }
+  return true;
+}
+
 PointFigures read_figures(const std::filesystem::path& dir) {
   PointFigures f;
-  if (auto j = read_json(dir / "summary.json"); j && j->contains("tables"))
-    f.tables = (*j)["tables"];
+  if (auto j = read_json(dir / "summary.json");
+      j && j->is_object() && j->contains("tables") && (*j)["tables"].is_array()) {
+    for (const auto& t : (*j)["tables"]) {
+      if (well_formed_table(t)) f.tables.push_back(t);
+    }
+  }
   auto j = read_json(dir / "stats.json");
-  if (!j) return f;
+  if (!j || !j->is_object()) return f;
   // The SMMU's TLBs as a whole: a lookup hits in the micro-TLB or, behind it, the main
   // IOTLB; a main-IOTLB miss is a miss of both.
-  if (j->contains("smmu") && (*j)["smmu"].contains("iotlb")) {
-    const auto& smmu = (*j)["smmu"];
-    double hits = smmu["iotlb"].value("hits", 0.0);
-    if (smmu.contains("utlb")) hits += smmu["utlb"].value("hits", 0.0);
-    f.tlb_hit_pct = hit_pct(hits, smmu["iotlb"].value("misses", 0.0));
+  if (const auto* smmu = object_at(*j, "smmu")) {
+    if (const auto* iotlb = object_at(*smmu, "iotlb")) {
+      double hits = number_at(*iotlb, "hits");
+      if (const auto* utlb = object_at(*smmu, "utlb")) hits += number_at(*utlb, "hits");
+      f.tlb_hit_pct = hit_pct(hits, number_at(*iotlb, "misses"));
+    }
   }
   // The device ATCs (qm.ats.atc.* of each ATS endpoint).
   double atc_hits = 0, atc_misses = 0;
   for (auto& [name, block] : j->items()) {
-    if (!block.is_object() || !block.contains("ats") || !block["ats"].contains("atc")) continue;
-    atc_hits += block["ats"]["atc"].value("hits", 0.0);
-    atc_misses += block["ats"]["atc"].value("misses", 0.0);
+    const auto* ats = object_at(block, "ats");
+    const auto* atc = ats ? object_at(*ats, "atc") : nullptr;
+    if (!atc) continue;
+    atc_hits += number_at(*atc, "hits");
+    atc_misses += number_at(*atc, "misses");
   }
   f.atc_hit_pct = hit_pct(atc_hits, atc_misses);
   return f;
@@ -120,9 +155,9 @@ std::string pct_text(double v) {
 
 }  // namespace
 
-int run_sweep(const Scenario& scenario, const SweepRequest& req) {
+int validate_sweep(const Scenario& scenario, const SweepRequest& req) {
   const auto points = sweep_points(scenario.sweep);
-  // Every point must load before anything runs.
+  // Every point must load (every parameter and constraint checked) before anything runs.
   for (size_t i = 0; i < points.size(); ++i) {
     std::vector<std::string> sets = req.sets;
     sets.insert(sets.end(), points[i].begin(), points[i].end());
@@ -133,6 +168,11 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
       return kExitBadInput;
     }
   }
+  return 0;
+}
+
+int run_sweep(const Scenario& scenario, const SweepRequest& req) {
+  const auto points = sweep_points(scenario.sweep);
   const auto wall0 = std::chrono::steady_clock::now();
   std::vector<int> exit_codes(points.size(), -1);
   std::map<pid_t, size_t> running;
@@ -140,8 +180,9 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   while (next < points.size() || !running.empty()) {
     while (next < points.size() && running.size() < std::max(1u, req.jobs)) {
       const auto dir = req.out_dir / point_name(next);
-      std::filesystem::create_directories(dir);
-      const pid_t pid = spawn_point(req, points[next], dir);
+      std::error_code ec;
+      std::filesystem::create_directories(dir, ec);
+      const pid_t pid = ec ? -1 : spawn_point(req, points[next], dir);
       if (pid < 0) {
         exit_codes[next] = kExitSimulationError;
       } else {
@@ -155,6 +196,7 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     if (pid < 0) break;
     auto it = running.find(pid);
     if (it == running.end()) continue;
+    // A point killed by a signal is a simulation error (its stderr.txt says what it printed).
     exit_codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : kExitSimulationError;
     running.erase(it);
   }
@@ -168,7 +210,7 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   std::map<std::string, std::vector<std::string>> columns;
   for (const auto& f : figures) {
     for (const auto& t : f.tables) {
-      const std::string name = t.value("name", "");
+      const std::string name = t["name"].get<std::string>();
       if (columns.count(name)) continue;
       kinds.push_back(name);
       for (const auto& c : t["columns"]) columns[name].push_back(c.get<std::string>());
@@ -178,7 +220,9 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   int worst = 0;
   for (size_t i = 0; i < points.size(); ++i) {
     if (exit_codes[i] == 0) continue;
-    worst = kExitSimulationError;
+    // A point that found bad input (a check made only when its system was built) makes the
+    // sweep's exit 2; any other failure 1.
+    worst = std::max(worst, exit_codes[i] == kExitBadInput ? kExitBadInput : kExitSimulationError);
     std::cout << point_name(i) << " failed (exit " << exit_codes[i] << "): see "
               << (req.out_dir / point_name(i) / "stderr.txt").string() << "\n";
   }
@@ -195,7 +239,7 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     std::vector<std::vector<std::string>> rows;
     for (size_t i = 0; i < points.size(); ++i) {
       for (const auto& t : figures[i].tables) {
-        if (t.value("name", "") != kind) continue;
+        if (t["name"].get<std::string>() != kind) continue;
         for (const auto& r : t["rows"]) {
           std::vector<std::string> row{point_name(i)};
           for (const auto& s : points[i]) row.push_back(s.substr(s.find('=') + 1));
@@ -240,8 +284,10 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   for (size_t i = 0; i < points.size(); ++i) {
     auto j = read_json(req.out_dir / point_name(i) / "host_speed.json");
     if (!j) continue;
-    cpu_seconds += j->value("host_cpu_seconds", 0.0);
-    requests += j->value("simulated_requests", uint64_t{0});
+    cpu_seconds += number_at(*j, "host_cpu_seconds");
+    if (j->contains("simulated_requests") && (*j)["simulated_requests"].is_number_unsigned()) {
+      requests += (*j)["simulated_requests"].get<uint64_t>();
+    }
   }
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

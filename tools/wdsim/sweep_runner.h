@@ -23,7 +23,12 @@ struct SweepRequest {
   unsigned jobs = 2;
 };
 
-// Returns the exit code: 0 when every point ran, 1 when some point failed, 2 on bad input.
+// Loads every point (the scenario with the point's --set values) before anything is written
+// or run: 0 when all load, else 2 with the first bad point named on stderr.
+int validate_sweep(const Scenario& scenario, const SweepRequest& request);
+
+// Runs the points (validated first) and gathers their figures. Returns the exit code: 0 when
+// every point ran, 2 when a point found bad input, else 1 when some point failed.
 int run_sweep(const Scenario& scenario, const SweepRequest& request);
 
 }  // namespace wdsim
