@@ -142,7 +142,7 @@ bad "an alias that contains itself" "rec.yaml:1:4: a.0: an alias inside the valu
   "$out/rec.yaml"
 long=$(printf 'a%.0s.' $(seq 1 20000))a
 bad "a --set key of 20,000 components" "a key path of 20001 components (at most 64)" \
-  "$scenarios/golden_two_requests.yaml" --set "$long=1"
+  "$scenarios/golden/two_requests.yaml" --set "$long=1"
 # 504 bytes: nine levels of nine aliases, 9^9 values once expanded.
 {
   echo 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'
@@ -176,23 +176,23 @@ bad "a list as key" "mapkey.yaml:1:3: a key that is a map or a list" "$out/mapke
 printf "seed: ' -1'\n" >"$out/minus.yaml"
 bad "a uint written ' -1'" "minus.yaml:1:7: seed: expected uint, got ' -1'" "$out/minus.yaml"
 bad "--seed 2^64" "--seed 18446744073709551616: out of range" \
-  "$scenarios/golden_two_requests.yaml" --seed 18446744073709551616
-bad "--seed 0" "--seed 0: 0 is not a seed" "$scenarios/golden_two_requests.yaml" --seed 0
+  "$scenarios/golden/two_requests.yaml" --seed 18446744073709551616
+bad "--seed 0" "--seed 0: 0 is not a seed" "$scenarios/golden/two_requests.yaml" --seed 0
 bad "a size with a leading zero" "compare.sizes.0: value 010 has a leading zero" \
-  "$scenarios/golden_two_requests.yaml" --set "processes.0.threads.0.compare.sizes=[010]"
+  "$scenarios/golden/two_requests.yaml" --set "processes.0.threads.0.compare.sizes=[010]"
 bad "a missing file" "missing.yaml: cannot open scenario file: No such file or directory" \
   "$out/missing.yaml"
-"$wdsim" run --no-such-flag "$scenarios/golden_two_requests.yaml" >/dev/null 2>&1
+"$wdsim" run --no-such-flag "$scenarios/golden/two_requests.yaml" >/dev/null 2>&1
 check "an unknown flag exits 2" 2 $?
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --jobs 0 >/dev/null 2>&1
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --jobs 0 >/dev/null 2>&1
 check "--jobs 0 exits 2" 2 $?
 "$wdsim" bogus >/dev/null 2>&1; check "an unknown subcommand exits 2" 2 $?
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --check >"$out/stdout" 2>"$out/stderr"
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --check >"$out/stdout" 2>"$out/stderr"
 check "--check exits 0" 0 $?
 [ ! -e wdsim_out ] && [ ! -s "$out/stderr" ]; check "--check writes nothing" 0 $?
 
 # No SystemC banner on stderr.
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/quiet" >/dev/null 2>"$out/stderr"
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/quiet" >/dev/null 2>"$out/stderr"
 ! grep -q "Copyright" "$out/stderr"; check "no SystemC banner" 0 $?
 
 # An empty section is fine.
@@ -203,13 +203,13 @@ check "empty system and output sections run" 0 $?
 
 # A reused output folder: an earlier run's files go (trace.json is not written this time);
 # a folder holding anything wdsim did not write is refused and left as it is.
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/quiet" \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/quiet" \
   --set output.chrome_trace=false >/dev/null 2>&1
 check "rerun into the same folder" 0 $?
 [ -s "$out/quiet/trace.txt" ] && [ ! -e "$out/quiet/trace.json" ]
 check "no stale file of the earlier run" 0 $?
 mkdir -p "$out/mine" && echo keep >"$out/mine/notes.txt"
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --out "$out/mine" >/dev/null 2>"$out/stderr"
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --out "$out/mine" >/dev/null 2>"$out/stderr"
 check "a folder of other files is refused" 2 $?
 grep -qF "holds notes.txt, which wdsim did not write" "$out/stderr"; check "says why" 0 $?
 [ "$(ls "$out/mine")" = notes.txt ]; check "the folder is left as it was" 0 $?
@@ -243,7 +243,7 @@ check "a sweep point keeps its logs" 0 $?
 "$wdsim" run "$out/bsweep.yaml" --out "$out/bsweep" >/dev/null 2>"$out/stderr"
 check "a sweep reruns into its folder" 0 $?
 # A check made only when the system is built: still exit 2, and no folder left.
-"$wdsim" run "$scenarios/golden_two_requests.yaml" --set system.smmu.iotlb.entries=7 \
+"$wdsim" run "$scenarios/golden/two_requests.yaml" --set system.smmu.iotlb.entries=7 \
   --out "$out/late/x" >/dev/null 2>"$out/stderr"
 check "a bad combination found when building exits 2" 2 $?
 [ ! -e "$out/late" ]; check "and leaves no output folder" 0 $?

@@ -48,7 +48,7 @@ classify() {  # classify FILE RC STDERR [OUT_DIR]
 
 mkdir -p "$work/check" "$work/full"
 "$mutator" "$work/check" 400 1 "$scenarios"/*.yaml || { echo "FAIL: mutator"; exit 1; }
-"$mutator" "$work/full" 40 2 "$scenarios/golden_two_requests.yaml" || exit 1
+"$mutator" "$work/full" 40 2 "$scenarios/golden/two_requests.yaml" || exit 1
 n=0
 for f in "$work"/check/*.yaml; do
   timeout "$limit_s" "$wdsim" run "$f" --check >/dev/null 2>"$work/err"

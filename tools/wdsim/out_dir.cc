@@ -10,8 +10,8 @@ namespace wdsim {
 namespace {
 
 // Every file `wdsim run` writes in an output folder (a sweep point's folder too).
-constexpr std::array<std::string_view, 10> kOutputFiles = {
-    "stats.json",      "stats.csv",    "summary.json", "trace.txt",  "trace.json",
+constexpr std::array<std::string_view, 11> kOutputFiles = {
+    "stats.json",      "stats.csv",    "summary.json", "trace.txt",  "trace.json", "report.html",
     "host_speed.json", "requests.csv", "sweep.csv",    "stdout.txt", "stderr.txt"};
 
 bool is_point_folder_name(const std::string& name) {
