@@ -1,8 +1,8 @@
 // AlgSetting: what UADK's wd_comp.c / wd_cipher.c / wd_digest.c share through wd_util.c
 // (wd_init_ctx_config, wd_init_sched, wd_init_async_request_pool, wd_handle_msg_sync,
 // wd_check_ctx, wd_alg_try_init) and the hisi drivers' init (hisi_qm_alloc_qp per ctx).
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "runtime/include/uadk/wd_sched.h"

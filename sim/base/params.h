@@ -102,9 +102,14 @@ class ParamScope {
            std::string_view description, std::string_view source, Range range = Range::any()) {
     static_assert(std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
                   std::is_same_v<T, std::string>);
-    ParamSpec spec{key_path(name),           type_of<T>(),        "",
-                   std::string(unit),        std::string(description), std::string(source),
-                   with_duration_cap(range, unit), {}};
+    ParamSpec spec{key_path(name),
+                   type_of<T>(),
+                   "",
+                   std::string(unit),
+                   std::string(description),
+                   std::string(source),
+                   with_duration_cap(range, unit),
+                   {}};
     field = static_cast<T>(default_value);
     spec.default_text = to_text(field);
     bind(spec, &field);

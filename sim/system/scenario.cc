@@ -352,11 +352,10 @@ void SystemParams::declare(ParamScope& s) {
   }
   // The kernel's SMMU driver refuses a small command queue at probe, as Linux arm-smmu-v3
   // does (a queue must hold more than one batch of CMDQ_BATCH_ENTRIES commands).
-  s.require("smmu.cmdq.max_log2_entries",
-            smmu.cmdq.max_log2_entries >= SmmuDriver::kMinCmdqLog2,
+  s.require("smmu.cmdq.max_log2_entries", smmu.cmdq.max_log2_entries >= SmmuDriver::kMinCmdqLog2,
             "the kernel's SMMU driver (as Linux arm-smmu-v3) needs a command queue of more than " +
-                std::to_string(1u << (SmmuDriver::kMinCmdqLog2 - 1)) +
-                " entries: at least " + std::to_string(SmmuDriver::kMinCmdqLog2));
+                std::to_string(1u << (SmmuDriver::kMinCmdqLog2 - 1)) + " entries: at least " +
+                std::to_string(SmmuDriver::kMinCmdqLog2));
   const uint32_t sid_bits = std::min(smmu.sid_bits, SmmuDriver::kMaxSidBits);
   for (const DeviceSpec& d : devices) {
     const std::string at = "devices." + std::to_string(d.index) + ".qm.";
@@ -410,8 +409,7 @@ void RunParams::declare(ParamScope& s) {
         "Watchdog: the run ends as a simulation error (exit 1) when it has taken this much host "
         "wall-clock time (checked between slices of simulated time, run_system; 0 fires at "
         "the first check)",
-        "guess: an hour, far beyond every shipped scenario (seconds each)",
-        Range::between(0, 1e6));
+        "guess: an hour, far beyond every shipped scenario (seconds each)", Range::between(0, 1e6));
 }
 
 std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode) {

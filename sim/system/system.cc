@@ -508,8 +508,7 @@ std::string run_watched(const RunParams& run, std::chrono::steady_clock::time_po
   const sc_core::sc_time slice = ns(kWatchdogSliceUs * 1e3);
   auto sim_limit_reached = [&](const sc_core::sc_time& at) {
     return "run.max_sim_time_ms (" + ParamScope::double_text(run.max_sim_time_ms) +
-           " ms of simulated time) reached at simulated time " + std::to_string(to_ps(at)) +
-           " ps";
+           " ms of simulated time) reached at simulated time " + std::to_string(to_ps(at)) + " ps";
   };
   bool elaborated = false;
   while (true) {
@@ -569,7 +568,8 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env, std::ostream* reque
     if (out.error.empty()) out.error = what_of(e);
   } catch (...) {
     out.ok = false;
-    if (out.error.empty()) out.error = "the simulation threw an exception that is not a std::exception";
+    if (out.error.empty())
+      out.error = "the simulation threw an exception that is not a std::exception";
   }
   fresh_sc_context();
   out.wall_seconds =

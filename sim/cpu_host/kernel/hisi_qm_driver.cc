@@ -146,13 +146,12 @@ void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, u
   mailbox_timed_out_ = true;
   mailbox_timeouts_.inc();
   kernel_.env().trace_event("host.qm_drv", "mailbox_timeout", {tf("cmd", cmd), tf("qp", queue)});
-  throw MailboxTimeout(info_.name + ": mailbox command " + std::to_string(cmd) + " for queue " +
-                       std::to_string(queue) + " still busy after " +
-                       ParamScope::double_text(kernel_.costs().mailbox_timeout_us) +
-                       " us (host.mailbox_timeout_us)" +
-                       (cmd == qm::kMbCmdStopQp
-                            ? ": the queue's requests in the device did not finish"
-                            : ""));
+  throw MailboxTimeout(
+      info_.name + ": mailbox command " + std::to_string(cmd) + " for queue " +
+      std::to_string(queue) + " still busy after " +
+      ParamScope::double_text(kernel_.costs().mailbox_timeout_us) +
+      " us (host.mailbox_timeout_us)" +
+      (cmd == qm::kMbCmdStopQp ? ": the queue's requests in the device did not finish" : ""));
 }
 
 uint32_t HisiQmDriver::available_qps() const {

@@ -522,7 +522,7 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
         static_cast<uint8_t>(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
     if (err != smmu::kCerrorNone) {
       // arm_smmu_cmdq_skip_err's messages.
-      const char* what = err == smmu::kCerrorIll ? "CERROR_ILL: illegal command"
+      const char* what = err == smmu::kCerrorIll   ? "CERROR_ILL: illegal command"
                          : err == smmu::kCerrorAbt ? "CERROR_ABT: abort on command fetch"
                          : err == smmu::kCerrorAtcInvSync
                              ? "CERROR_ATC_INV_SYNC: ATC invalidation timed out"
