@@ -258,7 +258,9 @@ int HisiQmQueue::wait_and_recv(OsInterface& os, void* sqe_out, uint16_t max, uin
     return fail(-EIO, queue_->device().name + " qp " + std::to_string(qp_id_) +
                           ": hardware error, queue stopped while waiting (rx status word)");
   }
-  return fail(-ETIMEDOUT, "no completion within " + std::to_string(timeout) + " ps");
+  return fail(-ETIMEDOUT, queue_->device().name + " qp " + std::to_string(qp_id_) +
+                              ": no completion within " + std::to_string(timeout / 1000000) +
+                              " us");
 }
 
 }  // namespace wdsim::rt

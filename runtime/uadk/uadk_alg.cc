@@ -2,6 +2,7 @@
 // (wd_init_ctx_config, wd_init_sched, wd_init_async_request_pool, wd_handle_msg_sync,
 // wd_check_ctx, wd_alg_try_init) and the hisi drivers' init (hisi_qm_alloc_qp per ctx).
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include "runtime/include/uadk/wd_sched.h"
@@ -258,6 +259,10 @@ int AlgSetting::sync_request(const Call& call, uint32_t idx, const void* sqe, vo
   rec.completion_seen_ps = call.os().now();
   call.proc().record_sync_request(&call.os(), rec);
   ctx->lock.unlock();
+  if (ret == -ETIMEDOUT) {
+    return call.fail(ret, std::string("receive: ") + q.last_error() +
+                              " (the sync request timeout, sync_timeout_us)");
+  }
   if (ret < 0) return call.fail(ret, std::string("receive: ") + q.last_error());
   return 0;
 }
@@ -302,6 +307,10 @@ int AlgSetting::recv_one(const Call& call, uint32_t idx, void* resp) {
   uint16_t got = 0;
   int ret = q.recv(call.os(), resp, 1, &got);
   if (ret == -WD_EAGAIN) return ret;
+  if (ret == -ETIMEDOUT) {
+    return call.fail(ret, std::string("receive: ") + q.last_error() +
+                              " (the sync request timeout, sync_timeout_us)");
+  }
   if (ret < 0) return call.fail(ret, std::string("receive: ") + q.last_error());
   return 0;
 }

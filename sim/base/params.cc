@@ -196,6 +196,37 @@ void ParamScope::require(std::string_view name, bool ok, std::string_view messag
   config_error(tree_->location(key), key, message);
 }
 
+void ParamScope::require_any(std::initializer_list<std::string_view> names, bool ok,
+                             std::string_view message) const {
+  if (describe_out_ || ok || names.size() == 0) return;
+  std::string_view blamed = *names.begin();
+  for (std::string_view n : names) {
+    if (given(n)) {
+      blamed = n;
+      break;
+    }
+  }
+  require(blamed, false, message);
+}
+
+bool ParamScope::given(std::string_view name) const {
+  return !describe_out_ && tree_ && tree_->has(key_path(name));
+}
+
+double units_per_second(std::string_view unit) {
+  if (unit == "ns") return 1e9;
+  if (unit == "us") return 1e6;
+  if (unit == "ms") return 1e3;
+  if (unit == "s") return 1.0;
+  return 0;
+}
+
+Range ParamScope::with_duration_cap(Range range, std::string_view unit) {
+  const double per_second = units_per_second(unit);
+  if (per_second > 0 && !range.hi) range.hi = kMaxDurationSeconds * per_second;
+  return range;
+}
+
 std::optional<std::vector<std::string>> ParamScope::list_elements(const ParamSpec& spec) {
   if (!tree_->has(spec.key_path)) return std::nullopt;
   auto n = tree_->sequence_size(spec.key_path);

@@ -4,6 +4,10 @@
 // loading (load mode: set every field from the config tree or its default, checking type and
 // range, and naming file:line:column and the key path on error).
 //
+// Durations (unit ns, us, ms or s) get an upper bound when their range names none:
+// kMaxDurationSeconds, so that no value overflows the picosecond arithmetic of sc_time (whose
+// 64-bit count of ps ends at about 1.8e7 s) even when it is summed or multiplied by a count.
+//
 // Example:
 //   struct DramParams {
 //     double latency_ns;
@@ -14,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <map>
 #include <memory>
@@ -52,6 +57,12 @@ std::optional<std::string> parse_uint_text(std::string_view text, uint64_t* out)
 
 enum class ParamType { kBool, kInt, kUint, kDouble, kString, kUintList, kStringList };
 const char* param_type_name(ParamType t);
+
+// The longest duration any parameter may take (see the header comment): 10^4 s, far beyond
+// every timeout and latency of a real system and 1800 times below sc_time's end.
+inline constexpr double kMaxDurationSeconds = 1e4;
+// How many `unit`s ("ns", "us", "ms", "s") make one second; 0 when the unit is not a duration.
+double units_per_second(std::string_view unit);
 
 struct Range {
   std::optional<double> lo;
@@ -96,8 +107,14 @@ class ParamScope {
            std::string_view description, std::string_view source, Range range = Range::any()) {
     static_assert(std::is_same_v<T, bool> || std::is_integral_v<T> || std::is_floating_point_v<T> ||
                   std::is_same_v<T, std::string>);
-    ParamSpec spec{key_path(name),           type_of<T>(),        "",    std::string(unit),
-                   std::string(description), std::string(source), range, {}};
+    ParamSpec spec{key_path(name),
+                   type_of<T>(),
+                   "",
+                   std::string(unit),
+                   std::string(description),
+                   std::string(source),
+                   with_duration_cap(range, unit),
+                   {}};
     field = static_cast<T>(default_value);
     spec.default_text = to_text(field);
     bind(spec, &field);
@@ -115,6 +132,12 @@ class ParamScope {
   // A constraint beyond a range, checked in load mode right after the field was added:
   // when `ok` is false the error names the key's location and path with `message`.
   void require(std::string_view name, bool ok, std::string_view message) const;
+  // The same for a constraint between several keys: the error names the first of `names` the
+  // scenario sets (the value the user wrote), or the first of them when none is set.
+  void require_any(std::initializer_list<std::string_view> names, bool ok,
+                   std::string_view message) const;
+  // Load mode: whether the scenario (or a --set) gives `name` a value. False in describe mode.
+  bool given(std::string_view name) const;
 
   // A string restricted to `choices`.
   void add_choice(std::string_view name, std::string& field, std::string_view default_value,
@@ -176,6 +199,7 @@ class ParamScope {
       *field = static_cast<T>(v);
     }
   }
+  static Range with_duration_cap(Range range, std::string_view unit);
   std::optional<std::vector<std::string>> list_elements(const ParamSpec& spec);
   void load_bool(const ParamSpec& spec, bool* field);
   void load_string(const ParamSpec& spec, std::string* field);

@@ -45,6 +45,8 @@ struct HostCostParams {
   double barrier_ns;             // dmb/dsb
   double poll_interval_ns;       // one busy-poll iteration on a CQE
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
+  double smmu_poll_timeout_us;   // the SMMU driver gives up waiting for its command queue
+  double mailbox_timeout_us;     // the QM driver gives up waiting for the mailbox
   double cpu_quantum_ns;         // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
@@ -158,6 +160,16 @@ struct HostCostParams {
     s.add("cmdq_poll_interval_ns", cmdq_poll_interval_ns, 100.0, "ns",
           "Period of the SMMU driver's CMDQ_CONS polling while it waits for a SYNC",
           "guess: one uncached register read per iteration", Range::min(0.001));
+    s.add("smmu_poll_timeout_us", smmu_poll_timeout_us, 1000000.0, "us",
+          "The SMMU driver's longest wait for its command queue (room for a batch, or CONS past "
+          "a CMD_SYNC); past it the command fails with an error (after 10 polls a "
+          "cmdq_poll_interval_ns apart the driver waits 1 us, then twice as long each time)",
+          "Linux arm-smmu-v3 ARM_SMMU_POLL_TIMEOUT_US = 1000000, queue_poll",
+          Range::between(1, 1e9));
+    s.add("mailbox_timeout_us", mailbox_timeout_us, 1000.0, "us",
+          "The QM driver's longest wait for the mailbox's busy bit to clear after a command "
+          "(polled every cmdq_poll_interval_ns); past it the command fails with -EBUSY",
+          "Linux qm.c qm_wait_mb_ready: POLL_TIMEOUT = 1000 us", Range::between(1, 1e9));
     s.add("dma_oracle", dma_oracle, true, "",
           "Check every device DMA that reaches memory against frame ownership (another "
           "process's frame, a freed frame, a PASID no longer bound) and count violations in "

@@ -62,11 +62,28 @@ struct DramParams {
     s.add("channels", channels, 8, "count", "Number of interleaved DRAM channels",
           "Kunpeng 920: 8 DDR4 channels per socket (Huawei product brief)", Range::between(1, 64));
     s.add("interleave_bytes", interleave_bytes, 256, "B",
-          "Channel interleave granularity: channel = (addr / interleave_bytes) % channels", "guess",
-          Range::between(64, 1 << 30));
-    s.add("size_bytes", size_bytes, 4ull << 30, "B", "Physical memory size (addresses from 0)",
-          "guess: enough for the scenarios", Range::between(1 << 20, 1ull << 48));
+          "Channel interleave granularity, a power of two: channel = (addr / interleave_bytes) % "
+          "channels",
+          "guess", Range::between(64, 1 << 30));
+    s.require("interleave_bytes", (interleave_bytes & (interleave_bytes - 1)) == 0,
+              "must be a power of two, got " + std::to_string(interleave_bytes));
+    s.add("size_bytes", size_bytes, 4ull << 30, "B",
+          "Physical memory size (addresses from 0), a multiple of 4 KiB. The kernel keeps the "
+          "first MiB and its SMMU stream table (up to 4 MiB) in it; processes' pages, queues "
+          "and buffers come from the rest (too little memory for a workload fails the run: out "
+          "of physical memory)",
+          "guess: enough for the scenarios; bounds: kMinSizeBytes, kMaxSizeBytes",
+          Range::between(kMinSizeBytes, kMaxSizeBytes));
+    s.require("size_bytes", size_bytes % kPageBytes == 0,
+              "must be a multiple of 4 KiB (4096), got " + std::to_string(size_bytes));
   }
+  // The least memory a system boots in: the kernel's reserved MiB, a stream table of 2^16
+  // STEs (4 MiB), CD tables, queues and one process with its buffers, with room to spare.
+  static constexpr uint64_t kMinSizeBytes = 16ull << 20;
+  // Below the SMMU's register pages (AddressMap::kSmmuRegs, 256 GiB): DRAM and MMIO windows
+  // do not overlap.
+  static constexpr uint64_t kMaxSizeBytes = 256ull << 30;
+  static constexpr uint64_t kPageBytes = 4096;
 };
 
 // Sees every device access (a TLM access with IoAttrs) that PhysicalMemory serves, when its data

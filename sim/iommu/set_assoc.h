@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/base/params.h"
@@ -28,6 +29,16 @@ inline Replacement parse_replacement(const std::string& name) {
   if (name == "fifo") return Replacement::kFifo;
   if (name == "random") return Replacement::kRandom;
   throw ConfigError("unknown replacement policy '" + name + "' (lru, fifo, random)");
+}
+
+// The load-time check of a cache's shape (its declare()): `entries_key`'s value must be a
+// multiple of `ways_key`'s (the error names whichever of the two the scenario sets).
+inline void require_shape(const ParamScope& s, std::string_view entries_key, uint32_t entries,
+                          std::string_view ways_key, uint32_t ways) {
+  s.require_any({entries_key, ways_key}, ways != 0 && entries % ways == 0,
+                std::string(entries_key) + " (" + std::to_string(entries) +
+                    ") must be a multiple of " + std::string(ways_key) + " (" +
+                    std::to_string(ways) + ")");
 }
 
 template <class E>

@@ -18,6 +18,7 @@ void IoTlbParams::declare(ParamScope& s) {
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
         "Charged on every translation; a hit costs only this", "guess: a few TBU cycles",
         Range::min(0));
+  require_shape(s, "entries", entries, "ways", ways);
 }
 
 void MicroTlbParams::declare(ParamScope& s) {
@@ -34,6 +35,7 @@ void MicroTlbParams::declare(ParamScope& s) {
   s.add("lookup_latency_ns", lookup_latency_ns, 1.0, "ns",
         "Charged on every translation; a micro-TLB hit costs only this",
         "guess: gem5 utlb_lat = 1 cycle", Range::min(0));
+  require_shape(s, "entries", entries, "ways", ways);
 }
 
 void WalkCacheParams::declare(ParamScope& s) {
@@ -54,6 +56,9 @@ void WalkCacheParams::declare(ParamScope& s) {
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns",
         "One lookup (all levels in parallel) per walk", "guess: gem5 walk_lat = 4 cycles at 2 GHz",
         Range::min(0));
+  require_shape(s, "l0_entries", l0_entries, "ways", ways);
+  require_shape(s, "l1_entries", l1_entries, "ways", ways);
+  require_shape(s, "l2_entries", l2_entries, "ways", ways);
 }
 
 void ConfigCacheParams::declare(ParamScope& s) {

@@ -42,9 +42,15 @@ struct RootComplexParams {
     s.add("msi_base", msi_base, 0x8000000ull, "address",
           "Base of the MSI doorbell window (writes here go to the interrupt controller)",
           "Linux MSI_IOVA_BASE (arm-smmu-v3.h)", Range::any());
-    s.add("msi_size", msi_size, 0x100000ull, "B", "Size of the MSI doorbell window",
-          "Linux MSI_IOVA_LENGTH (arm-smmu-v3.h)", Range::min(0));
+    s.add("msi_size", msi_size, 0x100000ull, "B",
+          "Size of the MSI doorbell window; at least one 32-bit MSI write (4 B)",
+          "Linux MSI_IOVA_LENGTH (arm-smmu-v3.h)", Range::min(kMsiWriteBytes));
+    s.require_any({"msi_size", "msi_base"}, msi_base + msi_size >= msi_base,
+                  "the MSI window [msi_base, msi_base + msi_size) passes the end of the 64-bit "
+                  "address space");
   }
+  // An MSI is one 32-bit write of its data (PCI MSI capability).
+  static constexpr uint64_t kMsiWriteBytes = 4;
 };
 
 class RootComplex : public sc_core::sc_module {

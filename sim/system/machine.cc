@@ -17,10 +17,6 @@ namespace wdsim {
 
 namespace {
 
-// The SMMU driver uses the SMMU's SID and SSID widths up to these (its stream table and CD
-// tables are linear, 2^bits entries each).
-constexpr uint32_t kDriverMaxSidBits = 16;
-constexpr uint32_t kDriverMaxSsidBits = 10;
 constexpr uint64_t kStage2Block1G = 1ull << 30;
 constexpr uint64_t kStage2Block2M = 1ull << 21;
 
@@ -48,9 +44,10 @@ Machine::Machine(const SystemParams& p, SimEnv& env) {
 
   SmmuDriverConfig smmu_cfg;
   smmu_cfg.regs_pa = AddressMap::kSmmuRegs;
-  smmu_cfg.sid_bits = static_cast<uint8_t>(std::min(p.smmu.sid_bits, kDriverMaxSidBits));
-  smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min(p.smmu.ssid_bits, kDriverMaxSsidBits));
+  smmu_cfg.sid_bits = static_cast<uint8_t>(std::min(p.smmu.sid_bits, SmmuDriver::kMaxSidBits));
+  smmu_cfg.ssid_bits = static_cast<uint8_t>(std::min(p.smmu.ssid_bits, SmmuDriver::kMaxSsidBits));
   smmu_cfg.stall_faults = p.host.iopf == "stall";
+  smmu_cfg.poll_timeout_us = p.host.smmu_poll_timeout_us;
   if (p.host.vm != "none") {
     smmu_cfg.vm_stage2_block = p.host.vm == "1g" ? kStage2Block1G : kStage2Block2M;
     smmu_cfg.vm_ipa_bytes = p.dram.size_bytes;

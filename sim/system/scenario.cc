@@ -1,10 +1,12 @@
 #include "sim/system/scenario.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 
 #include "sim/cpu_host/kernel/process.h"
+#include "sim/cpu_host/kernel/smmu_driver.h"
 
 namespace wdsim {
 
@@ -337,12 +339,43 @@ void SystemParams::declare(ParamScope& s) {
   sub("root_complex", root_complex);
   sub("runtime", runtime);
   load_devices(s, &devices);
-  if (!s.describing() && host.iopf == "pri") {
+  if (s.describing()) return;
+  if (host.iopf == "pri") {
     for (const DeviceSpec& d : devices) {
       const std::string k = "devices." + std::to_string(d.index) + ".qm.ats";
       s.require(k, d.qm.ats || host.iopf != "pri",
                 "host.iopf pri needs every device to be an ATS endpoint (qm.ats: true)");
     }
+    s.require_any({"host.iopf", "smmu.pri.enabled"}, smmu.pri.enabled,
+                  "host.iopf pri needs the SMMU's Page Request Interface (smmu.pri.enabled: "
+                  "true)");
+  }
+  // The kernel's SMMU driver refuses a small command queue at probe, as Linux arm-smmu-v3
+  // does (a queue must hold more than one batch of CMDQ_BATCH_ENTRIES commands).
+  s.require("smmu.cmdq.max_log2_entries", smmu.cmdq.max_log2_entries >= SmmuDriver::kMinCmdqLog2,
+            "the kernel's SMMU driver (as Linux arm-smmu-v3) needs a command queue of more than " +
+                std::to_string(1u << (SmmuDriver::kMinCmdqLog2 - 1)) + " entries: at least " +
+                std::to_string(SmmuDriver::kMinCmdqLog2));
+  const uint32_t sid_bits = std::min(smmu.sid_bits, SmmuDriver::kMaxSidBits);
+  for (const DeviceSpec& d : devices) {
+    const std::string at = "devices." + std::to_string(d.index) + ".qm.";
+    s.require_any({at + "stream_id", "smmu.sid_bits"},
+                  uint64_t{d.qm.stream_id} < (uint64_t{1} << sid_bits),
+                  "StreamID " + std::to_string(d.qm.stream_id) + " of system.devices." +
+                      std::to_string(d.index) + " does not fit the stream table of 2^" +
+                      std::to_string(sid_bits) + " entries (smmu.sid_bits, at most " +
+                      std::to_string(SmmuDriver::kMaxSidBits) + " for the kernel's driver)");
+    s.require_any({at + "ats", "smmu.ats.enabled"}, !d.qm.ats || smmu.ats.enabled,
+                  "system.devices." + std::to_string(d.index) +
+                      " is an ATS endpoint (qm.ats: true) but the SMMU does not support ATS "
+                      "(smmu.ats.enabled: false)");
+    const uint64_t msi = d.qm.msi_address;
+    s.require(at + "msi_address",
+              msi == 0 || (msi >= root_complex.msi_base &&
+                           msi - root_complex.msi_base <=
+                               root_complex.msi_size - RootComplexParams::kMsiWriteBytes),
+              "MSI address is outside the root complex's MSI window (root_complex.msi_base, "
+              "msi_size)");
   }
 }
 
@@ -363,6 +396,20 @@ void OutputParams::declare(ParamScope& s) {
   s.add("verify_every", verify_every, 16u, "requests",
         "verify: sample checks one request in this many of each program", "guess",
         Range::between(1, 1u << 30));
+}
+
+void RunParams::declare(ParamScope& s) {
+  s.add("max_sim_time_ms", max_sim_time_ms, 600000.0, "ms",
+        "Watchdog: the run ends as a simulation error (exit 1) when simulated time passes this "
+        "and the scenario has not finished",
+        "guess: ten simulated minutes, far beyond every shipped scenario (they finish in under "
+        "a simulated second)",
+        Range::between(0.001, 1e7));
+  s.add("max_host_seconds", max_host_seconds, 3600.0, "s",
+        "Watchdog: the run ends as a simulation error (exit 1) when it has taken this much host "
+        "wall-clock time (checked between slices of simulated time, run_system; 0 fires at "
+        "the first check)",
+        "guess: an hour, far beyond every shipped scenario (seconds each)", Range::between(0, 1e6));
 }
 
 std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode) {
@@ -390,6 +437,8 @@ void Scenario::declare(ParamScope& s) {
   load_events(s, &events);
   ParamScope out = s.sub("output");
   output.declare(out);
+  ParamScope run_scope = s.sub("run");
+  run.declare(run_scope);
   if (s.describing()) return;
   // Programs that need a device kind.
   for (size_t i = 0; i < processes.size(); ++i) {

@@ -95,6 +95,14 @@ struct OutputParams {
   void declare(ParamScope& s);
 };
 
+// The run's watchdogs: a run whose simulation passes either limit ends as a simulation error
+// that names the limit and the simulated time reached (system.h, run_system).
+struct RunParams {
+  double max_sim_time_ms;   // simulated time
+  double max_host_seconds;  // host wall-clock time
+  void declare(ParamScope& s);
+};
+
 // One swept parameter: its key path and the values it takes (YAML flow text each, ready
 // for --set key=value). Linked parameters share an axis: the key lists several paths
 // separated by commas ("processes.0.threads.0.count, processes.1.threads.0.count") and each
@@ -119,6 +127,7 @@ struct Scenario {
   std::vector<ProcessSpec> processes;  // default: one process "app", one compare thread
   std::vector<EventSpec> events;
   OutputParams output;
+  RunParams run;
 
   void declare(ParamScope& s);
   // The instance names of a process entry: "app" for count 1, "app.0".."app.N-1" otherwise.

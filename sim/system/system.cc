@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
+#include <typeinfo>
 
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/base/sim_context.h"
@@ -54,6 +55,12 @@ std::string hex(uint64_t v) {
   char b[32];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
   return b;
+}
+
+// An exception's message, never empty: its type when it has no text.
+std::string what_of(const std::exception& e) {
+  const std::string w = e.what();
+  return w.empty() ? std::string("an exception without a message (") + typeid(e).name() + ")" : w;
 }
 
 struct ProcessRec;
@@ -130,7 +137,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         if (!t->ended) names += (names.empty() ? "" : ", ") + t->name;
       }
     }
-    return names;
+    return names.empty() && !booted_ ? "none yet (the system was booting)" : names;
   }
 
   // SystemView.
@@ -213,7 +220,12 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   void main_thread() {
     try {
       CpuContext boot;
-      machine_.boot(boot);
+      try {
+        machine_.boot(boot);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("boot: ") + what_of(e));
+      }
+      booted_ = true;
       env_.trace_event("system", "booted");
       boot_done_ = sc_core::sc_time_stamp();
       for (const ProcessSpec& spec : sc_.processes) {
@@ -224,13 +236,16 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         sc_core::sc_spawn(sc_bind(&SystemModule::timeline, this), "timeline");
       }
       while (live_processes_ > 0 && out_.error.empty()) sc_core::wait(process_ended_);
+      if (out_.error.empty() && !machine_.kernel().first_error().empty()) {
+        out_.error = "kernel: " + machine_.kernel().first_error();
+      }
       if (out_.error.empty()) {
         out_.ok = true;
       } else {
         stop_all();
       }
     } catch (const std::exception& e) {
-      out_.error = e.what();
+      if (out_.error.empty()) out_.error = what_of(e);
     }
     sc_core::sc_stop();
   }
@@ -321,8 +336,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
         if (pr.first_error.empty() && !dying) pr.first_error = e.what();
         if (!t->spec->expect_errors && !dying) fail_run(t->name + ": " + e.what());
       } catch (const std::exception& e) {  // a simulation error (or a simulator bug)
-        if (pr.first_error.empty()) pr.first_error = e.what();
-        fail_run(t->name + ": " + e.what());
+        if (pr.first_error.empty()) pr.first_error = what_of(e);
+        fail_run(t->name + ": " + what_of(e));
       }
     }
     rt::wd_runtime_bind(nullptr, nullptr);
@@ -398,8 +413,16 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     process_ended_.notify(sc_core::SC_ZERO_TIME);
   }
 
+  // The first simulation error ends the run; a driver error the kernel noted (a system call
+  // that returned -EIO for it, a queue that did not stop) is its cause, so it is named too.
   void fail_run(const std::string& what) {
-    if (out_.error.empty()) out_.error = what;
+    if (out_.error.empty()) {
+      out_.error = what;
+      const std::string& cause = machine_.kernel().first_error();
+      if (!cause.empty() && what.find(cause) == std::string::npos) {
+        out_.error += " (kernel: " + cause + ")";
+      }
+    }
     process_ended_.notify(sc_core::SC_ZERO_TIME);
   }
 
@@ -478,7 +501,48 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   uint32_t live_processes_ = 0;
   sc_core::sc_event process_ended_;
   sc_core::sc_time boot_done_ = sc_core::SC_ZERO_TIME;
+  bool booted_ = false;
 };
+
+// The watchdogs look at the host clock between slices of simulated time this long.
+constexpr double kWatchdogSliceUs = 1000;
+
+// Runs the simulation until it stops, starves (a hang: no event left), or passes a watchdog
+// limit of `run`. Slicing does not change what the models do: between slices the scheduler
+// keeps every pending event. Returns "" or which limit fired.
+std::string run_watched(const RunParams& run, std::chrono::steady_clock::time_point wall0) {
+  const sc_core::sc_time sim_limit = ns(run.max_sim_time_ms * 1e6);
+  const sc_core::sc_time slice = ns(kWatchdogSliceUs * 1e3);
+  auto sim_limit_reached = [&](const sc_core::sc_time& at) {
+    return "run.max_sim_time_ms (" + ParamScope::double_text(run.max_sim_time_ms) +
+           " ms of simulated time) reached at simulated time " + std::to_string(to_ps(at)) + " ps";
+  };
+  bool elaborated = false;
+  while (true) {
+    const double host =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+    if (host >= run.max_host_seconds) {
+      return "run.max_host_seconds (" + ParamScope::double_text(run.max_host_seconds) +
+             " s of host time) reached at simulated time " +
+             std::to_string(to_ps(sc_core::sc_time_stamp())) + " ps";
+    }
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now >= sim_limit) return sim_limit_reached(now);
+    const sc_core::sc_time left = sim_limit - now;
+    sc_core::sc_time step = left < slice ? left : slice;
+    if (elaborated) {
+      if (!sc_core::sc_pending_activity()) return "";  // starved: the caller reports the hang
+      // A slice holds at least the next event (a slice without one returns at once).
+      const sc_core::sc_time next = sc_core::sc_time_to_pending_activity();
+      if (next >= left) return sim_limit_reached(sim_limit);
+      if (next >= step) step = next + slice < left ? next + slice : left;
+    }
+    elaborated = true;
+    sc_core::sc_start(step, sc_core::SC_EXIT_ON_STARVATION);
+    if (sc_core::sc_get_status() == sc_core::SC_STOPPED || sc_core::sc_end_of_simulation_invoked())
+      return "";
+  }
+}
 
 }  // namespace
 
@@ -487,16 +551,32 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env, std::ostream* reque
   const auto wall0 = std::chrono::steady_clock::now();
   const double cpu0 = process_cpu_seconds();
   fresh_sc_context();
-  {
+  try {
     SystemModule system("system", scenario, env, out, requests_csv);
-    sc_core::sc_start();
+    const std::string limit = run_watched(scenario.run, wall0);
     out.simulated_seconds = sc_core::sc_time_stamp().to_seconds();
     system.report();
-    if (!out.ok && out.error.empty()) {
+    if (!limit.empty()) {
+      out.ok = false;
+      if (out.error.empty()) {
+        out.error = "watchdog: " + limit + "; threads still running: " + system.waiting_threads();
+      }
+    } else if (!out.ok && out.error.empty()) {
       out.error = "the simulation ran out of events at " +
                   std::to_string(to_ps(sc_core::sc_time_stamp())) +
                   " ps with threads still waiting (a hang): " + system.waiting_threads();
     }
+  } catch (const ConfigError&) {
+    throw;  // bad input found while building (the CLI exits 2)
+  } catch (const std::exception& e) {
+    // Building or running the system threw outside a simulated thread (a model's error in an
+    // SC_METHOD, a SystemC report): the run fails with what was thrown.
+    out.ok = false;
+    if (out.error.empty()) out.error = what_of(e);
+  } catch (...) {
+    out.ok = false;
+    if (out.error.empty())
+      out.error = "the simulation threw an exception that is not a std::exception";
   }
   fresh_sc_context();
   out.wall_seconds =

@@ -321,6 +321,9 @@ int sc_main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "wdsim: internal error: " << e.what() << "\n";
     return kExitSimulationError;
+  } catch (...) {  // nothing escapes sc_main: every exception ends as exit 1 with a message
+    std::cerr << "wdsim: internal error: an exception that is not a std::exception\n";
+    return kExitSimulationError;
   }
   return kExitBadInput;
 }

@@ -21,6 +21,7 @@ void AtcParams::declare(ParamScope& s) {
                "model choice");
   s.add("lookup_latency_ns", lookup_latency_ns, 2.0, "ns", "Charged on every ATC lookup", "guess",
         Range::min(0));
+  require_shape(s, "entries", entries, "ways", ways);
 }
 
 Atc::Atc(const AtcParams& p, StatsRegistry& stats, const std::string& stats_prefix,

@@ -18,9 +18,11 @@ void QmParams::declare(ParamScope& s) {
   s.add("num_qps", num_qps, 64, "queues",
         "Queue pairs this function owns (ZIP PF 64, SEC PF 256; at most QM_QNUM_V2)",
         "Linux hisi_zip pf_q_num default; QM_QNUM_V2", Range::between(1, qm::kQnumV2));
-  s.add("sqe_size_bytes", sqe_size_bytes, 128, "B",
-        "Descriptor size the engines parse; an SQC with another size is rejected",
-        "Linux zip/sec2 sqe_size", Range::between(16, 4096));
+  s.add("sqe_size_bytes", sqe_size_bytes, kSqeBytes, "B",
+        "Descriptor size the engines parse; an SQC with another size is rejected. The real QM's "
+        "SQE size is fixed per algorithm type (ZIP SQE and SEC BD 128 B, HPRE 64 B); the ZIP and "
+        "SEC engines and the runtime's UADK drivers here parse 128 B only",
+        "Linux zip/sec2 sqe_size; UADK hisi_comp/hisi_sec", Range::between(kSqeBytes, kSqeBytes));
   s.add("sq_depth", sq_depth, qm::kSqDepthDefault, "SQEs",
         "Depth of every SQ and CQ, as the function reports it in QM_QP_DEPTH_CAP (the kernel's "
         "QM driver sizes its rings by it; the register itself is not modelled)",
@@ -31,9 +33,15 @@ void QmParams::declare(ParamScope& s) {
         "Linux qm.c QM_SUPPORT_DB_ISOLATION (Kunpeng 930)");
   s.add("db_isolation_base", db_isolation_base, 0x400000, "B",
         "Offset in the mmio space where the isolated doorbell pages start (BAR4 in hardware)",
-        "model choice: past the QM and engine registers", Range::min(0x4000));
-  s.add("stream_id", stream_id, 0, "", "StreamID of every DMA this function issues",
-        "set by the system builder");
+        "model choice: past the QM and engine registers",
+        Range::between(qm::kDoorbellIntervalIsolated, kMaxDbIsolationBase));
+  s.require("db_isolation_base", db_isolation_base % qm::kDoorbellIntervalIsolated == 0,
+            "must be a multiple of 64 KiB (QM_QP_DB_INTERVAL: each queue's doorbell page is "
+            "mapped on its own), got " +
+                std::to_string(db_isolation_base));
+  s.add("stream_id", stream_id, 0, "",
+        "StreamID of every DMA this function issues; below 2^system.smmu.sid_bits",
+        "set by the system builder", Range::between(0, (1u << 16) - 1));
   s.add("msi_address", msi_address, 0, "",
         "MSI address for the EQ interrupt; 0 disables MSIs (PCI MSI capability)",
         "set by the system builder");

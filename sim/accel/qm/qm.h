@@ -93,6 +93,10 @@ struct QmParams {
   AtsEndpointParams ats_endpoint;  // keys atc.*, pri, max_page_requests, invalidate_latency_ns
 
   void declare(ParamScope& s);
+  // The one SQE size the engines (ZIP SQE, SEC BD) and the runtime's drivers parse.
+  static constexpr uint32_t kSqeBytes = 128;
+  // The isolated doorbell pages stay well inside a BAR (2 GiB).
+  static constexpr uint64_t kMaxDbIsolationBase = 1ull << 31;
   bool coalescing() const { return irq_coalesce_count > 0 || irq_coalesce_time_ns > 0; }
 };
 

@@ -5,6 +5,7 @@
 
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
+#include "sim/base/params.h"
 #include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/kernel.h"
 
@@ -53,7 +54,13 @@ HisiQmDriver::HisiQmDriver(Kernel& kernel, DmaApi& dma, InterruptController& gic
       failed_requests_(kernel.env().stats().counter(
           "host.qm_drv.failed_requests", "Kernel-queue requests failed when their queue stopped")),
       disabled_qps_(kernel.env().stats().counter(
-          "host.qm_drv.disabled_qps", "Queues disabled after a hardware error (qm_disable_qp)")) {
+          "host.qm_drv.disabled_qps", "Queues disabled after a hardware error (qm_disable_qp)")),
+      mailbox_timeouts_(kernel.env().stats().counter(
+          "host.qm_drv.mailbox_timeouts",
+          "Mailbox commands whose busy bit stayed set past host.mailbox_timeout_us")),
+      stop_failures_(kernel.env().stats().counter(
+          "host.qm_drv.stop_failures",
+          "Queues whose STOP_QP timed out (left allocated, not reused)")) {
   for (uint32_t i = 0; i < info_.num_qps; ++i) {
     qps_.push_back(std::make_unique<Qp>());
     qps_.back()->id = static_cast<uint16_t>(i);
@@ -109,18 +116,42 @@ void HisiQmDriver::mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, si
   mailbox_locked(cpu, cmd, ctx_buf_.iova, queue);
 }
 
+bool HisiQmDriver::wait_mailbox_ready(CpuContext& cpu) {
+  // qm_wait_mb_ready: poll the busy bit every cmdq_poll_interval_ns up to mailbox_timeout_us.
+  const sc_core::sc_time start = cpu.local_now();
+  const sc_core::sc_time timeout = ns(kernel_.costs().mailbox_timeout_us * 1e3);
+  while (true) {
+    const uint32_t w0 = kernel_.mmio_read32(cpu, info_.bar_pa + qm::kMailboxOffset);
+    if (!qm::mailbox_busy(static_cast<uint16_t>(w0))) return true;
+    if (cpu.local_now() - start >= timeout) return false;
+    cpu.busy(ns(kernel_.costs().cmdq_poll_interval_ns));
+  }
+}
+
 void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+  // qm_mb_nolock checks the mailbox is free before writing it; a device that always answered
+  // in time is known to be free, so the check is only made after a command timed out.
+  if (mailbox_timed_out_) {
+    if (!wait_mailbox_ready(cpu)) {
+      throw MailboxTimeout(info_.name + ": mailbox command " + std::to_string(cmd) + " for queue " +
+                           std::to_string(queue) +
+                           ": the mailbox is still busy with an earlier command (-EBUSY)");
+    }
+    mailbox_timed_out_ = false;
+  }
   qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
   // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
   kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
-  // qm_wait_mb_ready polls up to a bound; a device that never clears busy is a dead device.
-  constexpr int kMaxPolls = 100000;
-  for (int i = 0; i < kMaxPolls; ++i) {
-    const uint32_t w0 = kernel_.mmio_read32(cpu, info_.bar_pa + qm::kMailboxOffset);
-    if (!qm::mailbox_busy(static_cast<uint16_t>(w0))) return;
-    cpu.busy(ns(kernel_.costs().cmdq_poll_interval_ns));
-  }
-  throw std::runtime_error(info_.name + ": mailbox stays busy (device not responding)");
+  if (wait_mailbox_ready(cpu)) return;
+  mailbox_timed_out_ = true;
+  mailbox_timeouts_.inc();
+  kernel_.env().trace_event("host.qm_drv", "mailbox_timeout", {tf("cmd", cmd), tf("qp", queue)});
+  throw MailboxTimeout(
+      info_.name + ": mailbox command " + std::to_string(cmd) + " for queue " +
+      std::to_string(queue) + " still busy after " +
+      ParamScope::double_text(kernel_.costs().mailbox_timeout_us) +
+      " us (host.mailbox_timeout_us)" +
+      (cmd == qm::kMbCmdStopQp ? ": the queue's requests in the device did not finish" : ""));
 }
 
 uint32_t HisiQmDriver::available_qps() const {
@@ -179,11 +210,23 @@ void HisiQmDriver::start_qp(CpuContext& cpu, Qp& qp, uint32_t pasid, bool pasid_
                             {tf("qp", qp.id), tf("pasid", pasid), tf("alg", qp.alg_type)});
 }
 
-void HisiQmDriver::stop_qp(CpuContext& cpu, Qp& qp) {
-  if (!qp.started) return;
-  // hisi_qm_stop_qp: the STOP_QP mailbox command; busy until the queue drained.
-  mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);
+bool HisiQmDriver::stop_qp(CpuContext& cpu, Qp& qp) {
+  if (!qp.started) return true;
   qp.started = false;
+  // hisi_qm_stop_qp: the STOP_QP mailbox command; busy until the queue drained. A queue that
+  // does not drain is logged and left (qm_stop_qp_nolock: "Failed to drain out data"), as the
+  // release path that stops it cannot fail.
+  try {
+    mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);
+    return true;
+  } catch (const MailboxTimeout& e) {
+    qp.stop_failed = true;
+    stop_failures_.inc();
+    kernel_.env().trace_event("host.qm_drv", "stop_qp_failed", {tf("qp", qp.id)});
+    if (last_error_.empty()) last_error_ = e.what();
+    kernel_.note_error(e.what());
+    return false;
+  }
 }
 
 void HisiQmDriver::free_ring(CpuContext& cpu, DmaApi::Coherent& ring) {
@@ -194,11 +237,14 @@ void HisiQmDriver::free_ring(CpuContext& cpu, DmaApi::Coherent& ring) {
 void HisiQmDriver::release_qp(CpuContext& cpu, Qp* qp) {
   if (!qp) return;
   stop_qp(cpu, *qp);
-  if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
-  qp->ring = {};
   qp->on_event = nullptr;
   qp->on_fail = nullptr;
   qp->slot_busy = nullptr;
+  // A queue the device did not stop may still write its ring: the ring stays allocated and
+  // the queue is not handed out again (Linux keeps every queue's memory for the device's life).
+  if (qp->stop_failed) return;
+  if (qp->ring.size) dma_.free_coherent(cpu, qp->ring);
+  qp->ring = {};
   qp_used_[qp->id] = false;
 }
 
@@ -390,10 +436,7 @@ void HisiQmDriver::disable_qp(CpuContext& cpu, Qp& qp) {
                             {tf("qp", qp.id), tf("user", qp.user_queue ? 1 : 0)});
   disabled_qps_.inc();
   set_qp_disable(cpu, qp, qm::kDusStopTxWordFromEnd);
-  if (qp.started) {
-    mailbox(cpu, qm::kMbCmdStopQp, 0, qp.id);  // hisi_qm_stop_qp
-    qp.started = false;
-  }
+  stop_qp(cpu, qp);  // hisi_qm_stop_qp
   if (!qp.user_queue) fail_outstanding(cpu, qp);
   set_qp_disable(cpu, qp, qm::kDusStopRxWordFromEnd);
   // uacce_wake_up: a poller sleeping on the queue wakes and finds the stop words.

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <systemc>
 #include <vector>
@@ -46,6 +47,13 @@ namespace wdsim {
 
 class Kernel;
 class InterruptController;
+
+// A mailbox command the device did not complete within host.mailbox_timeout_us (qm_mb:
+// -EBUSY).
+class MailboxTimeout : public std::runtime_error {
+ public:
+  explicit MailboxTimeout(const std::string& what) : std::runtime_error(what) {}
+};
 
 struct HisiQmDeviceInfo {
   std::string name;       // "hisi_zip"
@@ -71,6 +79,7 @@ class HisiQmDriver {
     uint16_t id = 0;
     uint8_t alg_type = 0;
     bool started = false;
+    bool stop_failed = false;  // STOP_QP timed out: the device may still use the queue
     uint32_t pasid = 0;
     bool pasid_enabled = false;
     // Ring memory: SQ then CQ; for uacce queues also the status page (the DUS region).
@@ -102,10 +111,15 @@ class HisiQmDriver {
   // Allocates a free queue pair (lowest id first); nullptr when none is free.
   Qp* alloc_qp(uint8_t alg_type);
   // Stops the queue if started (stop_qp), frees its ring if it still has one, frees the qp.
+  // Never throws for a device that does not answer: a queue that did not stop keeps its ring
+  // and is not handed out again.
   void release_qp(CpuContext& cpu, Qp* qp);
   // hisi_qm_stop_qp: STOP_QP through the mailbox, which returns once the device drained the
-  // queue (see the header comment). Nothing for a queue not started.
-  void stop_qp(CpuContext& cpu, Qp& qp);
+  // queue (see the header comment). Nothing for a queue not started. False when the mailbox
+  // stayed busy past host.mailbox_timeout_us (traced, counted, last_error()); never throws.
+  bool stop_qp(CpuContext& cpu, Qp& qp);
+  // The first failure to stop a queue ("" if none), for the run's error report.
+  const std::string& last_error() const { return last_error_; }
   // Frees ring memory taken from a queue (alloc_ring) that outlived it (a uacce file keeps its
   // DUS ring until its mapping is gone).
   void free_ring(CpuContext& cpu, DmaApi::Coherent& ring);
@@ -153,6 +167,9 @@ class HisiQmDriver {
   void lock_mailbox(CpuContext& cpu);
   void unlock_mailbox();
   void mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue);
+  // Polls the mailbox's busy bit up to host.mailbox_timeout_us; false when it stayed set.
+  bool wait_mailbox_ready(CpuContext& cpu);
+  bool mailbox_timed_out_ = false;  // the last command timed out: check before the next
   void eq_irq(CpuContext& cpu);
   void aeq_irq(CpuContext& cpu);
   void set_qp_disable(CpuContext& cpu, const Qp& qp, uint32_t words_from_end);
@@ -187,6 +204,9 @@ class HisiQmDriver {
   Counter& stray_aeqes_;
   Counter& failed_requests_;
   Counter& disabled_qps_;
+  Counter& mailbox_timeouts_;
+  Counter& stop_failures_;
+  std::string last_error_;  // the first queue-stop failure (last_error())
 };
 
 }  // namespace wdsim

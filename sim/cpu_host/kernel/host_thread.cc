@@ -41,21 +41,21 @@ void HostThread::exit_syscall() {
 
 int HostThread::open(const std::string& path) {
   if (!enter_syscall()) return -ESRCH;
-  int r = kernel_.sys_open(process_, cpu_, path);
+  int r = in_kernel<int>([&] { return kernel_.sys_open(process_, cpu_, path); });
   exit_syscall();
   return r;
 }
 
 int HostThread::close(int fd) {
   if (!enter_syscall()) return -ESRCH;
-  int r = kernel_.sys_close(process_, cpu_, fd);
+  int r = in_kernel<int>([&] { return kernel_.sys_close(process_, cpu_, fd); });
   exit_syscall();
   return r;
 }
 
 long HostThread::ioctl(int fd, unsigned long cmd, void* arg) {
   if (!enter_syscall()) return -ESRCH;
-  long r = kernel_.sys_ioctl(process_, cpu_, fd, cmd, arg);
+  long r = in_kernel<long>([&] { return kernel_.sys_ioctl(process_, cpu_, fd, cmd, arg); });
   exit_syscall();
   return r;
 }
@@ -77,16 +77,25 @@ long HostThread::list_dir(const std::string& path, std::vector<std::string>* nam
 
 rt::VirtAddr HostThread::mmap(int fd, size_t len, int prot, uint64_t offset, int* err) {
   if (!enter_syscall()) return (*err = -ESRCH), 0;
-  uint64_t va = kernel_.sys_mmap(process_, cpu_, fd, len, prot, offset, err);
+  uint64_t va = 0;
+  const int r = in_kernel<int>([&] {
+    va = kernel_.sys_mmap(process_, cpu_, fd, len, prot, offset, err);
+    return 0;
+  });
+  if (r < 0) *err = r;
   exit_syscall();
   return va;
 }
 
 int HostThread::munmap(rt::VirtAddr va, size_t len) {
   if (!enter_syscall()) return -ESRCH;
-  int r = kernel_.sys_munmap(process_, cpu_, va, len);
+  int r = in_kernel<int>([&] { return kernel_.sys_munmap(process_, cpu_, va, len); });
   exit_syscall();
   return r;
+}
+
+void HostThread::kernel_error(const std::runtime_error& e) {
+  kernel_.note_error(name_ + ": system call failed in the kernel: " + e.what());
 }
 
 void HostThread::check_alive() const {

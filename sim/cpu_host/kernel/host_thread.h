@@ -15,6 +15,8 @@
 // for CpuContext::terminate (the kill takes effect when it returns).
 #pragma once
 
+#include <cerrno>
+#include <stdexcept>
 #include <string>
 
 #include "runtime/os_interface.h"
@@ -22,6 +24,7 @@
 #include "sim/cpu_host/cpu_scheduler.h"
 #include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/kernel/process.h"
+#include "sim/cpu_host/kernel/simulated_signal.h"
 
 namespace wdsim {
 
@@ -71,6 +74,21 @@ class HostThread : public rt::OsInterface {
  private:
   bool enter_syscall();  // false: the process is not running (no cost charged)
   void exit_syscall();
+  // Runs a system call's kernel body: a driver error (std::runtime_error, not a signal) makes
+  // the call return -EIO, as a syscall never throws, and is noted for the run's report
+  // (Kernel::note_error); so closes from runtime destructors never throw.
+  template <class R, class F>
+  R in_kernel(F body) {
+    try {
+      return body();
+    } catch (const SimulatedSignal&) {
+      throw;
+    } catch (const std::runtime_error& e) {
+      kernel_error(e);
+      return static_cast<R>(-EIO);
+    }
+  }
+  void kernel_error(const std::runtime_error& e);
   // Throws SimulatedSignal(SIGKILL) when the thread's process is no longer running.
   void check_alive() const;
   uint64_t mmio_pa(rt::VirtAddr va, size_t len);

@@ -82,7 +82,18 @@ class Kernel::FileCall {
 void Kernel::release_if_unused(OpenFile& f, SyscallContext& ctx) {
   if (f.released || f.fd_refs > 0 || f.active_calls > 0) return;
   f.released = true;
-  f.file->release(ctx);
+  // The last close cannot fail (it also runs from a destructor: FileCall): a driver error
+  // during the release is noted and the release goes on.
+  try {
+    f.file->release(ctx);
+  } catch (const std::exception& e) {
+    note_error(std::string("release of a file: ") + e.what());
+  }
+}
+
+void Kernel::note_error(const std::string& what) {
+  env_.trace_event("host.kernel", "error");
+  if (first_error_.empty()) first_error_ = what;
 }
 
 Process& Kernel::create_process(PageGranule granule) {
@@ -425,6 +436,15 @@ void Kernel::mmio_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len) {
 uint32_t Kernel::mmio_read32(CpuContext& cpu, uint64_t pa) {
   uint32_t v = 0;
   mmio_read(cpu, pa, &v, 4);
+  return v;
+}
+
+uint32_t Kernel::mmio_read32_uncharged(uint64_t pa) {
+  uint32_t v = 0;
+  sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  if (tlm_access(mmio, tlm::TLM_READ_COMMAND, pa, &v, 4, delay) != tlm::TLM_OK_RESPONSE) {
+    v = ~uint32_t{0};  // as a bus error reads
+  }
   return v;
 }
 

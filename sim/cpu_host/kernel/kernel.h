@@ -146,6 +146,9 @@ class Kernel : public sc_core::sc_module {
   void mmio_write32(CpuContext& cpu, uint64_t pa, uint32_t v) { mmio_write(cpu, pa, &v, 4); }
   void mmio_write64(CpuContext& cpu, uint64_t pa, uint64_t v) { mmio_write(cpu, pa, &v, 8); }
   uint32_t mmio_read32(CpuContext& cpu, uint64_t pa);
+  // A register read whose cost is not charged to any CPU (a driver's one-time ID register
+  // reads at probe, made before the timed boot sequence).
+  uint32_t mmio_read32_uncharged(uint64_t pa);
   uint64_t mmio_read64(CpuContext& cpu, uint64_t pa);
 
   // Cached CPU stores/loads of kernel memory (physical), charged per cache line.
@@ -161,9 +164,15 @@ class Kernel : public sc_core::sc_module {
   DmaOracle* dma_oracle() { return dma_oracle_.get(); }
   const DmaOracle* dma_oracle() const { return dma_oracle_.get(); }
   SimEnv& env() { return env_; }
+
+  // A driver error on a path that cannot fail (a file's release, a queue's stop at close):
+  // Linux logs it and goes on; the model keeps the first one so that the run reports it.
+  void note_error(const std::string& what);
+  const std::string& first_error() const { return first_error_; }
   const HostCostParams& costs() const { return costs_; }
 
  private:
+  std::string first_error_;
   // Linux struct file: shared by every fd entry that refers to it (fork), released when the
   // last of them is closed and no system call is using it any more.
   struct OpenFile {

@@ -5,6 +5,7 @@
 
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
+#include "sim/base/params.h"
 #include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/page_table.h"
@@ -14,6 +15,7 @@ namespace wdsim {
 
 namespace {
 constexpr uint64_t kPage = aarch64::kPageSize4K;
+constexpr uint32_t kQueueSizeMask = 0x1f;  // IDR1.CMDQS/EVTQS/PRIQS are 5 bits each
 
 uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
 }  // namespace
@@ -21,6 +23,9 @@ uint64_t pages_for(uint64_t bytes) { return align_up(bytes, kPage) / kPage; }
 SmmuDriver::SmmuDriver(Kernel& kernel, SmmuDriverConfig config)
     : kernel_(kernel),
       config_(config),
+      evtq_overflows_(kernel.env().stats().counter(
+          "host.smmu_drv.evtq_overflows",
+          "Event queue overflows the driver saw (the SMMU lost events: EVTQ_PROD.OVFLG)")),
       page_requests_(
           kernel.env().stats().counter("host.smmu_drv.page_requests", "PRI page requests served")),
       syncs_(kernel.env().stats().counter("host.smmu_drv.syncs", "CMD_SYNCs the driver issued")),
@@ -45,6 +50,19 @@ void SmmuDriver::reg_write64(CpuContext& cpu, uint32_t offset, uint64_t v) {
 }
 
 void SmmuDriver::probe(CpuContext& cpu, InterruptController* gic) {
+  // arm_smmu_device_hw_probe: the queue sizes the SMMU supports (IDR1). The ID registers are
+  // read once before the timed boot: the read is not charged.
+  const uint32_t idr1 = kernel_.mmio_read32_uncharged(config_.regs_pa + smmu::kRegIdr1);
+  auto field = [idr1](unsigned lo) { return static_cast<uint8_t>((idr1 >> lo) & kQueueSizeMask); };
+  config_.cmdq_log2 = std::min(config_.cmdq_log2, field(smmu::kIdr1CmdqsLo));
+  config_.evtq_log2 = std::min(config_.evtq_log2, field(smmu::kIdr1EvtqsLo));
+  if (config_.pri) config_.priq_log2 = std::min(config_.priq_log2, field(smmu::kIdr1PriqsLo));
+  if (config_.cmdq_log2 < kMinCmdqLog2) {
+    throw std::runtime_error("SMMU driver: command queue of " +
+                             std::to_string(1u << config_.cmdq_log2) +
+                             " entries (IDR1.CMDQS) not supported: it needs more than " +
+                             std::to_string(1u << (kMinCmdqLog2 - 1)));
+  }
   auto& frames = kernel_.frames();
   auto zeroed = [&](uint64_t bytes) {
     const uint64_t pa = frames.alloc_contiguous(pages_for(bytes));
@@ -395,6 +413,12 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
       kernel_.env().trace_event("host.smmu_drv", "resume",
                                 {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
     }
+    if ((prod & smmu::kQueueOverflowFlag) != evtq_ovf_acked_) {
+      // The SMMU lost events while the queue was full; acknowledging copies OVFLG into CONS.
+      evtq_overflows_.inc();
+      kernel_.env().trace_event("host.smmu_drv", "evtq_overflow");
+      evtq_ovf_acked_ = prod & smmu::kQueueOverflowFlag;
+    }
     reg_write32(cpu, smmu::kRegEvtqCons, evtq_cons_ | (prod & smmu::kQueueOverflowFlag));
     prod = reg_read32(cpu, smmu::kRegEvtqProd);
     if ((evtq_cons_ & smmu::queue_ptr_mask(log2)) == (prod & smmu::queue_ptr_mask(log2))) break;
@@ -469,11 +493,42 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   // queue lock would wedge every other submitter.
   CpuContext::Uninterruptible whole(cpu);
   const sc_core::sc_time period = ns(kernel_.costs().cmdq_poll_interval_ns);
+  const sc_core::sc_time timeout = ns(config_.poll_timeout_us * 1e3);
+  // queue_poll: kPollSpinCount polls a period apart, then delays from kPollFirstDelayNs
+  // doubling, until `timeout` from the first poll has passed.
+  struct Poll {
+    explicit Poll(const CpuContext& c) : start(c.local_now()) {}
+    sc_core::sc_time start;
+    sc_core::sc_time delay;
+    int spins = 0;
+  };
+  auto wait_more = [&](Poll& p, const char* what, uint32_t cons) {
+    if (cpu.local_now() - p.start >= timeout) {
+      throw std::runtime_error(
+          std::string("SMMU driver: ") + what + " timeout after " +
+          ParamScope::double_text(config_.poll_timeout_us) +
+          " us (host.smmu_poll_timeout_us): the SMMU did not consume its commands (PROD " +
+          std::to_string(cmdq_prod_) + ", CONS " + std::to_string(cons) + ")");
+    }
+    if (++p.spins < kPollSpinCount) {
+      cpu.busy(period);
+      return;
+    }
+    p.delay = p.delay == sc_core::SC_ZERO_TIME ? ns(kPollFirstDelayNs) : p.delay * 2;
+    cpu.busy(p.delay);
+  };
   auto check = [](uint32_t cons) {
     const uint8_t err =
         static_cast<uint8_t>(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
     if (err != smmu::kCerrorNone) {
-      throw std::runtime_error("SMMU driver: command queue error " + std::to_string(err));
+      // arm_smmu_cmdq_skip_err's messages.
+      const char* what = err == smmu::kCerrorIll   ? "CERROR_ILL: illegal command"
+                         : err == smmu::kCerrorAbt ? "CERROR_ABT: abort on command fetch"
+                         : err == smmu::kCerrorAtcInvSync
+                             ? "CERROR_ATC_INV_SYNC: ATC invalidation timed out"
+                             : "unknown CERROR";
+      throw std::runtime_error("SMMU driver: command queue error " + std::to_string(err) + " (" +
+                               what + ")");
     }
   };
   // The batch and its PROD update go in under the queue lock; batches of other submitters
@@ -482,12 +537,19 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   while (cmdq_locked_) cpu.spin_wait(cmdq_unlocked_);  // a spinlock: the waiter spins
   --cmdq_waiters_;
   cmdq_locked_ = true;
-  while (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() > entries) {
-    const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
-    check(cons);
-    cmdq_cons_seen_ = cons & mask;
-    if (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() <= entries) break;
-    cpu.busy(period);
+  Poll room(cpu);
+  try {
+    while (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() > entries) {
+      const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
+      check(cons);
+      cmdq_cons_seen_ = cons & mask;
+      if (((cmdq_prod_ - cmdq_cons_seen_) & mask) + cmds.size() <= entries) break;
+      wait_more(room, "CMDQ", cons);
+    }
+  } catch (...) {
+    cmdq_locked_ = false;  // the error is the submitter's; the lock is not kept
+    if (cmdq_waiters_ > 0) cmdq_unlocked_.notify(sc_core::SC_ZERO_TIME);
+    throw;
   }
   for (const auto& c : cmds) {
     const uint32_t idx = smmu::queue_index(cmdq_prod_, log2);
@@ -503,13 +565,14 @@ void SmmuDriver::submit(CpuContext& cpu, const std::vector<smmu::CmdWords>& cmds
   if (cmdq_waiters_ > 0) cmdq_unlocked_.notify(sc_core::SC_ZERO_TIME);
   // Wait for the SYNC: poll CMDQ_CONS until it has passed it (arm_smmu_cmdq_poll_until_sync);
   // CONS at or beyond my_end, with wrap: my_end - cons (mod 2 * entries) is 0 or > entries.
+  Poll sync(cpu);
   while (true) {
     const uint32_t cons = reg_read32(cpu, smmu::kRegCmdqCons);
     check(cons);
     cmdq_cons_seen_ = cons & mask;
     const uint32_t behind = (my_end - cmdq_cons_seen_) & mask;
     if (behind == 0 || behind > entries) break;
-    cpu.busy(period);
+    wait_more(sync, "CMD_SYNC", cons);
   }
   syncs_.inc();
 }

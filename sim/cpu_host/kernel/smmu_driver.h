@@ -49,6 +49,8 @@ struct SmmuDriverConfig {
   uint64_t regs_pa = 0;   // SMMU register page (physical)
   uint8_t sid_bits = 8;   // linear stream table of 2^sid_bits STEs
   uint8_t ssid_bits = 8;  // CD table of 2^ssid_bits CDs per device (S1CDMax)
+  // The queues the driver asks for; at probe each is cut to the SMMU's limit in IDR1 (CMDQS,
+  // EVTQS, PRIQS), as arm_smmu_device_hw_probe does.
   uint8_t cmdq_log2 = 8;  // command queue entries
   uint8_t evtq_log2 = 7;  // event queue entries
   // I/O page faults: CD.S=1 so stage-1 faults stall, and the event-queue interrupt (this
@@ -63,6 +65,9 @@ struct SmmuDriverConfig {
   // interrupt controller at probe) whose handler faults pages in and answers CMD_PRI_RESP.
   bool pri = false;
   uint8_t priq_log2 = 7;
+  // How long a wait for the command queue (room for a batch, or CONS past a CMD_SYNC) may take
+  // before the driver gives up with an error (Linux ARM_SMMU_POLL_TIMEOUT_US).
+  double poll_timeout_us = 1'000'000;
   uint32_t priq_msi_vector = 65;
   // A virtual machine: every device's STE is nested, its stage-1 output and table addresses
   // are IPAs that a hypervisor's stage-2 table (VMID 0) maps identically onto
@@ -80,6 +85,18 @@ class SmmuDriver {
   static constexpr uint64_t max_tlbi_ops(unsigned page_shift) {
     return uint64_t{1} << (page_shift - 3);
   }
+
+  // The smallest command queue the driver works with, log2: Linux's arm_smmu_device_hw_probe
+  // refuses a queue of CMDQ_BATCH_ENTRIES (BITS_PER_LONG = 64) entries or fewer.
+  static constexpr uint32_t kMinCmdqLog2 = 7;
+  // The stream and CD tables are linear, 2^bits entries each: the SMMU's SID and SSID widths
+  // are used up to these.
+  static constexpr uint32_t kMaxSidBits = 16;
+  static constexpr uint32_t kMaxSsidBits = 10;
+  // Linux queue_poll: ARM_SMMU_POLL_SPIN_COUNT polls back to back, then a udelay that starts at
+  // 1 us and doubles each time.
+  static constexpr int kPollSpinCount = 10;
+  static constexpr double kPollFirstDelayNs = 1000;
 
   SmmuDriver(Kernel& kernel, SmmuDriverConfig config);
 
@@ -106,7 +123,14 @@ class SmmuDriver {
 
   uint64_t commands_issued() const { return commands_issued_; }
 
-  // The event-queue interrupt handler: reads every new event record; a stalled fault is
+  // The queue sizes in use (log2 of the entries): the config's, cut to IDR1 at probe.
+  unsigned cmdq_log2() const { return config_.cmdq_log2; }
+  unsigned evtq_log2() const { return config_.evtq_log2; }
+  unsigned priq_log2() const { return config_.priq_log2; }
+
+  // The event-queue interrupt handler: reads every new event record; an overflow (EVTQ_PROD.OVFLG
+  // differs from EVTQ_CONS.OVFLG: the SMMU lost events) is counted, traced and acknowledged
+  // (arm_smmu_evtq_thread: "EVTQ overflow detected -- events lost"); a stalled fault is
   // handled in the bound process's mm (fault the page in if it is untouched anonymous
   // memory) and answered with CMD_RESUME retry, else abort; then EVTQ_CONS is updated.
   void evtq_irq(CpuContext& cpu);
@@ -175,6 +199,7 @@ class SmmuDriver {
   uint64_t evtq_pa_ = 0;
   uint32_t cmdq_prod_ = 0;
   uint32_t evtq_cons_ = 0;
+  uint32_t evtq_ovf_acked_ = 0;  // EVTQ_CONS.OVFLG as last written
   uint64_t priq_pa_ = 0;
   uint32_t priq_cons_ = 0;
   const Bond* find_bond(uint32_t sid, uint32_t ssid) const;
@@ -198,6 +223,7 @@ class SmmuDriver {
   // Stats, registered when the driver is built: host.smmu_drv.events.<event> by event id (ids
   // event_id_key does not name share events.unknown), page_requests, syncs, page_faults.io.
   std::array<Counter*, 256> events_by_id_{};
+  Counter& evtq_overflows_;
   Counter& page_requests_;
   Counter& syncs_;
   Counter& io_page_faults_;
