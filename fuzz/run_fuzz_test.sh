@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test of one fuzz target (fuzz.bzl): BINARY CORPUS_DIR SECONDS RSS_LIMIT_MB TIMEOUT_S MAX_LEN.
+# A libFuzzer build fuzzes for SECONDS from a copy of the corpus (new entries stay in the test's
+# scratch folder; a crashing input is saved in the test's undeclared outputs); a replay build
+# ignores the libFuzzer flags and replays the corpus.
+set -euo pipefail
+bin=$1 corpus=$2 seconds=$3 rss=$4 timeout=$5 max_len=$6
+work="${TEST_TMPDIR:-$(mktemp -d)}/corpus"
+artifacts="${TEST_UNDECLARED_OUTPUTS_DIR:-${TEST_TMPDIR:-/tmp}}/"
+mkdir -p "$work"
+cp "$corpus"/* "$work"/
+exec "$bin" -max_total_time="$seconds" -rss_limit_mb="$rss" -timeout="$timeout" \
+  -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$artifacts" "$work"
