@@ -7,7 +7,9 @@
 // bit 1 = data_mode timing.
 //
 // Invariants: the engine marks the BD done with an error_type this model defines
-// (sec_bd.h); it writes only at the BD's destination or MAC address.
+// (sec_bd.h); it writes only from the BD's destination (the source when in place) or at its
+// MAC address.
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -20,7 +22,7 @@ namespace wdsim::fuzz {
 namespace {
 
 constexpr uint64_t kBase = 0x10000000;
-constexpr size_t kMemBytes = 1u << 20;
+constexpr size_t kMemBytes = 64u << 10;
 constexpr uint64_t kKey = kBase;
 constexpr uint64_t kIv = kBase + 0x100;
 constexpr uint64_t kAKey = kBase + 0x200;
@@ -84,10 +86,25 @@ void run_one(const uint8_t* data, size_t size) {
   SecBd out;
   std::memcpy(&out, bytes, sizeof out);
 
+  if (verbose()) {
+    std::fprintf(stderr, "type %u cipher %u auth %u c_alg %u c_mode %u a_alg %u: %s\n",
+                 bd.bd_type(), bd.cipher(), bd.auth(), bd.c_alg, bd.c_mode(), bd.a_alg(),
+                 sec_error_name(out.error_type));
+    for (const auto& a : dma.log) {
+      std::fprintf(stderr, "  %s %#llx +%zu\n", a.write ? "write" : "read",
+                   static_cast<unsigned long long>(a.addr), a.len);
+    }
+    std::fprintf(stderr, "  src %#llx dst %#llx mac %#llx\n",
+                 static_cast<unsigned long long>(bd.data_src_addr),
+                 static_cast<unsigned long long>(bd.data_dst_addr),
+                 static_cast<unsigned long long>(bd.mac_addr));
+  }
   WDSIM_FUZZ_CHECK(out.done());
   WDSIM_FUZZ_CHECK(defined_error(out.error_type));
+  // The data goes to the destination, or back to the source in place (de = 0).
+  const uint64_t data_out = bd.de() == 0 ? bd.data_src_addr : bd.data_dst_addr;
   for (const auto& a : dma.log) {
-    if (a.write) WDSIM_FUZZ_CHECK(a.addr >= bd.data_dst_addr || a.addr == bd.mac_addr);
+    if (a.write) WDSIM_FUZZ_CHECK(a.addr >= data_out || a.addr == bd.mac_addr);
   }
 }
 

@@ -9,9 +9,10 @@
 //
 // Invariants: the status is one this model defines (zip_sqe.h); the engine writes only inside
 // [dst, dst + dest_avail_out) and reads only inside [src, src + input_data_length); produced
-// is at most dest_avail_out; an error status produced nothing.
+// is at most dest_avail_out; an error status (but a CRC error) produced nothing.
 #include <zlib.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ namespace wdsim::fuzz {
 namespace {
 
 constexpr uint64_t kBase = 0x10000000;
-constexpr size_t kBufferBytes = 1u << 20;  // source and destination buffers, 1 MiB each
+constexpr size_t kBufferBytes = 64u << 10;  // source and destination buffers, 64 KiB each
 constexpr uint64_t kSrc = kBase;
 constexpr uint64_t kDst = kBase + kBufferBytes;
 
@@ -90,6 +91,11 @@ void run_one(const uint8_t* data, size_t size) {
   ZipSqe out;
   std::memcpy(&out, bytes, sizeof out);
 
+  if (verbose()) {
+    std::fprintf(stderr, "op %d req_type %u status %s (%#x) consumed %u produced %u of %u\n",
+                 flags & kFlagDecompress, sqe.req_type(), zip_status_name(out.status()),
+                 out.status(), out.consumed, out.produced, sqe.dest_avail_out);
+  }
   WDSIM_FUZZ_CHECK(defined_status(out.status()));
   const uint64_t dst = sqe.dst();
   const uint64_t src_addr = sqe.src();
@@ -102,7 +108,8 @@ void run_one(const uint8_t* data, size_t size) {
                        a.len <= sqe.input_data_length - (a.addr - src_addr));
     }
   }
-  if (success(out.status())) {
+  // A trailer mismatch (CRC error) still reports the decoded bytes; other errors none.
+  if (success(out.status()) || out.status() == kZipStatusCrcError) {
     WDSIM_FUZZ_CHECK(out.produced <= sqe.dest_avail_out);
   } else {
     WDSIM_FUZZ_CHECK(out.produced == 0);
