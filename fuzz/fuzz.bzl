@@ -10,7 +10,7 @@ FUZZ_INPUT_TIMEOUT_S = 10
 # Largest input libFuzzer generates (bytes), unless a target says otherwise.
 FUZZ_MAX_LEN = 4096
 
-def wdsim_fuzz_test(name, srcs, deps, corpus, max_len = FUZZ_MAX_LEN, **kwargs):
+def wdsim_fuzz_test(name, srcs, deps, corpus, max_len = FUZZ_MAX_LEN, dict = None, **kwargs):
     """A fuzz target `name` (a test) and its binary `name_bin`.
 
     The harness (srcs) defines LLVMFuzzerTestOneInput and wdsim::fuzz::seeds() (fuzz_target.h).
@@ -24,6 +24,7 @@ def wdsim_fuzz_test(name, srcs, deps, corpus, max_len = FUZZ_MAX_LEN, **kwargs):
       deps: the model libraries the harness drives.
       corpus: folder of seed inputs, relative to this package.
       max_len: the largest input libFuzzer generates, in bytes.
+      dict: an optional libFuzzer dictionary (tokens of the input format).
       **kwargs: passed to the sh_test (size, tags, ...).
     """
     binary = name + "_bin"
@@ -47,7 +48,7 @@ def wdsim_fuzz_test(name, srcs, deps, corpus, max_len = FUZZ_MAX_LEN, **kwargs):
             str(FUZZ_RSS_LIMIT_MB),
             str(FUZZ_INPUT_TIMEOUT_S),
             str(max_len),
-        ],
-        data = [":" + binary] + native.glob([corpus + "/*"]),
+        ] + (["$(location %s)" % dict] if dict else []),
+        data = [":" + binary] + native.glob([corpus + "/*"]) + ([dict] if dict else []),
         **kwargs
     )

@@ -39,7 +39,7 @@ namespace {
 
 // Mutations the replay main runs after the corpus: enough to exercise the error paths of each
 // decoder in the normal suite in a few seconds.
-constexpr int kReplayMutations = 300;
+constexpr int kReplayMutations = 1000;
 constexpr uint64_t kReplaySeed = 0x5eed;
 constexpr size_t kMaxMutationOps = 8;
 constexpr size_t kMaxInsertBytes = 16;

@@ -22,8 +22,8 @@
 #include "sim/accel/qm/testing/flat_memory.h"
 #include "sim/accel/zip/zip_engine.h"
 #include "sim/base/sim_context.h"
-#include "sim/base/tlm_access.h"
 #include "sim/base/timing.h"
+#include "sim/base/tlm_access.h"
 
 namespace wdsim::fuzz {
 namespace {
@@ -37,10 +37,10 @@ constexpr uint64_t kSrcBase = 0x400000;
 constexpr uint64_t kDstBase = 0x800000;
 constexpr uint64_t kMsiAddress = 0xfee00000;
 constexpr uint32_t kSqeSize = 128;
-constexpr uint32_t kMaxRingDepth = 64;  // depths the structured contexts use
-constexpr uint32_t kMaxZipBytes = 4096;  // ZIP input and output lengths of structured SQEs
+constexpr uint32_t kMaxRingDepth = 64;           // depths the structured contexts use
+constexpr uint32_t kMaxZipBytes = 4096;          // ZIP input and output lengths of structured SQEs
 constexpr uint64_t kZipMaxRequestBytes = 65536;  // ZIP engine limit, to keep DMA small
-constexpr uint32_t kRegisterSpan = 0x4000;  // register BAR offsets random writes hit
+constexpr uint32_t kRegisterSpan = 0x4000;       // register BAR offsets random writes hit
 constexpr double kMailboxPollNs = 100;
 constexpr double kMemoryLatencyNs = 50;
 constexpr int kMailboxPolls = 1000;
@@ -231,8 +231,7 @@ void run_one(const uint8_t* data, size_t size) {
     if (verbose()) {
       for (const char* key : {"qm.sqes", "qm.cqes", "qm.errors", "zip.requests"}) {
         const Counter* c = b.env.stats().find_counter(key);
-        std::fprintf(stderr, "%s=%llu ", key,
-                     static_cast<unsigned long long>(c ? c->value() : 0));
+        std::fprintf(stderr, "%s=%llu ", key, static_cast<unsigned long long>(c ? c->value() : 0));
       }
       std::fprintf(stderr, "\n");
     }
@@ -249,10 +248,10 @@ std::vector<std::vector<uint8_t>> seeds() {
     s.insert(s.end(), args.begin(), args.end());
   };
   auto setup = [&](std::vector<uint8_t>& s, uint8_t qp, uint8_t alg) {
-    op(s, 0, 4, {0, 0, 4, 0, 0});                          // EQC, depth 1025
-    op(s, 0, 4, {1, 0, 4, 0, 0});                          // AEQC
-    op(s, qp, 2, {15, 0, 0, 0, 1, 0, 0, 0, 1, alg, 0});   // SQC depth 16, 128-byte SQEs
-    op(s, qp, 3, {15, 0, 0, 0, 0, 0, 0});                  // CQC depth 16
+    op(s, 0, 4, {0, 0, 4, 0, 0});                        // EQC, depth 1025
+    op(s, 0, 4, {1, 0, 4, 0, 0});                        // AEQC
+    op(s, qp, 2, {15, 0, 0, 0, 1, 0, 0, 0, 1, alg, 0});  // SQC depth 16, 128-byte SQEs
+    op(s, qp, 3, {15, 0, 0, 0, 0, 0, 0});                // CQC depth 16
   };
   std::vector<std::vector<uint8_t>> out;
   for (uint8_t flags : {uint8_t{0}, kFlagIsolation}) {

@@ -113,8 +113,7 @@ std::vector<uint8_t> seed(const SecBd& bd, size_t data_bytes) {
   v[0] = kFlagFixAddresses;
   std::memcpy(&v[1], &bd, sizeof bd);
   uint8_t* mem = &v[1 + sizeof bd];
-  for (size_t i = 0; i < v.size() - 1 - sizeof bd; ++i)
-    mem[i] = static_cast<uint8_t>(i * 31 + 7);
+  for (size_t i = 0; i < v.size() - 1 - sizeof bd; ++i) mem[i] = static_cast<uint8_t>(i * 31 + 7);
   return v;
 }
 
@@ -127,14 +126,14 @@ std::vector<std::vector<uint8_t>> seeds() {
   std::vector<std::vector<uint8_t>> s;
   s.push_back(seed(
       sec_bd_cipher(kSecCAlgAes, kSecCModeCbc, true, kKey128, kKey, kIv, kSrc, kDst, 256, 1), 256));
-  s.push_back(seed(
-      sec_bd_cipher(kSecCAlgAes, kSecCModeCtr, false, kKey256, kKey, kIv, kSrc, kDst, 100, 2),
-      100));
+  s.push_back(
+      seed(sec_bd_cipher(kSecCAlgAes, kSecCModeCtr, false, kKey256, kKey, kIv, kSrc, kDst, 100, 2),
+           100));
   s.push_back(seed(
       sec_bd_cipher(kSecCAlgAes, kSecCModeXts, true, kKey128, kKey, kIv, kSrc, kDst, 64, 3), 64));
-  s.push_back(seed(
-      sec_bd_cipher(kSecCAlgSm4, kSecCModeCbc, false, kKeySm4, kKey, kIv, kSrc, kDst, 128, 4),
-      128));
+  s.push_back(
+      seed(sec_bd_cipher(kSecCAlgSm4, kSecCModeCbc, false, kKeySm4, kKey, kIv, kSrc, kDst, 128, 4),
+           128));
   s.push_back(seed(sec_bd_digest(kSecAAlgSha256, 32, kAKey, 0, kSrc, 200, kMac, 5), 200));
   s.push_back(seed(sec_bd_digest(kSecAAlgHmacSha256, 32, kAKey, 32, kSrc, 300, kMac, 6), 300));
   s.push_back(seed(sec_bd_digest(kSecAAlgSm3, 32, kAKey, 0, kSrc, 64, kMac, 7), 64));

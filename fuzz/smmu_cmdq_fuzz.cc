@@ -157,8 +157,8 @@ void run_one(const uint8_t* data, size_t size) {
     const uint32_t gerror = h.reg_read32(smmu::kRegGerror, t);
     const uint32_t gerrorn = h.reg_read32(smmu::kRegGerrorn, t);
     const bool error_pending = ((gerror ^ gerrorn) & smmu::kGerrorCmdqErr) != 0;
-    const uint32_t cerror = static_cast<uint32_t>(
-        get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
+    const uint32_t cerror =
+        static_cast<uint32_t>(get_bits(cons, smmu::kCmdqConsErrHi, smmu::kCmdqConsErrLo));
     if (verbose()) {
       std::fprintf(stderr, "log2 %u prod %#x cons %#x gerror %#x gerrorn %#x%s\n", s.log2, prod,
                    cons, gerror, gerrorn, s.unchecked ? " (unchecked)" : "");

@@ -165,8 +165,8 @@ void run_one(const uint8_t* data, size_t size) {
   sc_core::sc_start(kSimLimit);
   if (verbose()) {
     const Counter* faults = h.env.stats().find_counter("smmu.events");
-    std::fprintf(stderr, "requests %zu/%zu translated %zu events %llu\n", done, issued,
-                 translated, static_cast<unsigned long long>(faults ? faults->value() : 0));
+    std::fprintf(stderr, "requests %zu/%zu translated %zu events %llu\n", done, issued, translated,
+                 static_cast<unsigned long long>(faults ? faults->value() : 0));
   }
 }
 
@@ -200,10 +200,10 @@ std::vector<std::vector<uint8_t>> seeds() {
       w.u64(level < 3 ? 0 : kLeafAttrs).u8(3);
     }
     for (uint8_t r = 0; r < 4; ++r) {
-      w.flag(true).u32(0);                          // stream 0
+      w.flag(true).u32(0);                         // stream 0
       w.u8(static_cast<uint8_t>(1 | 2 | r << 2));  // PASID r
-      w.flag(true).u32(0).u32(r * 64);              // VA page 0, offset
-      w.u32(63).flag(r & 1);                        // 64 bytes, read or write
+      w.flag(true).u32(0).u32(r * 64);             // VA page 0, offset
+      w.u32(63).flag(r & 1);                       // 64 bytes, read or write
     }
     out.push_back(w.bytes());
   }

@@ -139,14 +139,22 @@ std::vector<uint8_t> seed(uint8_t flags, uint8_t req_type, const std::vector<uin
 std::vector<uint8_t> text(size_t n) {
   const std::string words = "the quick brown fox jumps over the lazy dog 0123456789 ";
   std::vector<uint8_t> v(n);
-  for (size_t i = 0; i < n; ++i) v[i] = static_cast<uint8_t>(words[(i * 7 + i / 13) % words.size()]);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = static_cast<uint8_t>(words[(i * 7 + i / 13) % words.size()]);
   return v;
 }
 
-// A raw deflate stream (no zlib or gzip header: the hardware gets the stream without it).
-std::vector<uint8_t> raw_deflate(const std::vector<uint8_t>& in) {
+// A stream as the hardware takes it: zlib's output for `type` without its zlib or gzip header
+// (UADK strips it), the trailer kept.
+std::vector<uint8_t> hw_stream(uint8_t type, const std::vector<uint8_t>& in) {
+  const int bits = type == kZipReqGzip   ? MAX_WBITS + 16
+                   : type == kZipReqZlib ? MAX_WBITS
+                                         : -MAX_WBITS;
+  const size_t header = type == kZipReqGzip   ? sizeof kGzipHeader
+                        : type == kZipReqZlib ? sizeof kZlibHeader
+                                              : 0;
   z_stream z{};
-  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+  deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY);
   std::vector<uint8_t> out(deflateBound(&z, in.size()));
   z.next_in = const_cast<Bytef*>(in.data());
   z.avail_in = static_cast<uInt>(in.size());
@@ -155,6 +163,7 @@ std::vector<uint8_t> raw_deflate(const std::vector<uint8_t>& in) {
   deflate(&z, Z_FINISH);
   out.resize(z.total_out);
   deflateEnd(&z);
+  out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(header));
   return out;
 }
 
@@ -165,9 +174,10 @@ std::vector<std::vector<uint8_t>> seeds() {
   std::vector<std::vector<uint8_t>> s;
   for (uint8_t type : {kZipReqDeflate, kZipReqZlib, kZipReqGzip}) {
     s.push_back(seed(kFixed, type, text(600), 4096));
-    s.push_back(seed(kFixed | kFlagDecompress, type, raw_deflate(text(2000)), 4096));
+    s.push_back(seed(kFixed | kFlagDecompress, type, hw_stream(type, text(2000)), 4096));
   }
-  s.push_back(seed(kFixed | kFlagDecompress, kZipReqDeflate, raw_deflate(text(2000)), 100));
+  s.push_back(
+      seed(kFixed | kFlagDecompress, kZipReqDeflate, hw_stream(kZipReqDeflate, text(2000)), 100));
   s.push_back(seed(kFixed | kFlagTimingMode, kZipReqZlib, text(300), 1024));
   return s;
 }

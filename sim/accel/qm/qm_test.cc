@@ -86,8 +86,7 @@ TEST(Qm, ZeroLengthMmioAccessTouchesNoRegister) {
     for (uint64_t offset : {uint64_t{qm::kMailboxOffset}, uint64_t{qm::kDoorbellSqCqOffsetV2}}) {
       for (tlm::tlm_command cmd : {tlm::TLM_WRITE_COMMAND, tlm::TLM_READ_COMMAND}) {
         sc_time delay = sc_core::SC_ZERO_TIME;
-        EXPECT_EQ(tlm_access(b.host.socket, cmd, offset, nullptr, 0, delay),
-                  tlm::TLM_OK_RESPONSE);
+        EXPECT_EQ(tlm_access(b.host.socket, cmd, offset, nullptr, 0, delay), tlm::TLM_OK_RESPONSE);
       }
     }
     b.host.wait_ns(1000);
