@@ -179,6 +179,8 @@ void Qm::mmio_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     gp.set_response_status(tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
     return;
   }
+  // A zero-length access (a PCIe zero-length read or write) touches no register.
+  if (len == 0) return;
   if (gp.is_read()) {
     mmio_read(gp.get_address(), gp.get_data_ptr(), len);
   } else if (gp.is_write()) {

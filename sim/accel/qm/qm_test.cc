@@ -79,6 +79,23 @@ TEST(Qm, OneSqeEndToEnd) {
   EXPECT_TRUE(b->trace_has("qm msi vector=0"));
 }
 
+// A zero-length MMIO access (no data pointer) is answered and changes nothing; it used to
+// reach memcpy with a null source in the mailbox (found by //fuzz:qm_mmio_fuzz under UBSan).
+TEST(Qm, ZeroLengthMmioAccessTouchesNoRegister) {
+  auto b = run_bench(test_params(), [](Bench& b) {
+    for (uint64_t offset : {uint64_t{qm::kMailboxOffset}, uint64_t{qm::kDoorbellSqCqOffsetV2}}) {
+      for (tlm::tlm_command cmd : {tlm::TLM_WRITE_COMMAND, tlm::TLM_READ_COMMAND}) {
+        sc_time delay = sc_core::SC_ZERO_TIME;
+        EXPECT_EQ(tlm_access(b.host.socket, cmd, offset, nullptr, 0, delay), tlm::TLM_OK_RESPONSE);
+      }
+    }
+    b.host.wait_ns(1000);
+    EXPECT_EQ((b.host.read32(qm::kMailboxOffset) >> qm::kMbBusyShift) & 1, 0u);
+  });
+  EXPECT_EQ(b->counter("errors"), 0u);
+  EXPECT_FALSE(b->trace_has("qm mailbox"));
+}
+
 TEST(Qm, MailboxAsTwo64BitWritesAndBusyBit) {
   auto b = run_bench(test_params(), [](Bench& b) {
     qm::Sqc sqc = qm::make_sqc_v2(sq_base(3), 64, kSqeSize, 0, false, 3, kCopyAlg);

@@ -14,13 +14,15 @@
 #include <vector>
 
 #include "sim/base/aarch64_pte.h"
+#include "sim/base/sim_context.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/tlm_access.h"
 #include "sim/iommu/smmu.h"
 #include "sim/iommu/testing/fake_memory.h"
-#include "sim/testing/fresh_context.h"
 
 namespace wdsim::testing {
+
+using wdsim::fresh_sc_context;
 
 class SmmuDriver : public sc_core::sc_module {
  public:
