@@ -107,6 +107,11 @@ head -1 "$out/sweep/sweep.csv" | grep -q '^table,point,entries,path,size,request
 check "sweep.csv header names the table, point, swept key and the table's columns" 0 $?
 [ "$(grep -c '^compare,"point-00[01]","\(8\|32\)","doorbell","256","2",' "$out/sweep/sweep.csv")" = 2 ]
 check "sweep.csv rows: table kind, point, swept value, the compare row" 0 $?
+# report.html of the sweep: the compare metrics against the swept key, and each point's own.
+grep -q 'aria-label="mean_us against entries"' "$out/sweep/report.html"
+check "sweep report.html charts mean_us against the swept key" 0 $?
+grep -q '<h3>compare</h3>' "$out/sweep/point-000/report.html"
+check "each point writes its report.html" 0 $?
 # Two program kinds (two processes): two blocks, each with its header.
 printf 'processes:\n  - name: c\n    threads:\n      - compare: {paths: [doorbell], sizes: [256], requests: 2}\n  - name: b\n    threads:\n      - program: batch\n        batch: {sizes: [1024], depths: [1, 2], requests: 4, warmup_requests: 1}\noutput:\n  trace: false\n  chrome_trace: false\nsweep:\n  system.smmu.iotlb.entries: [8, 32]\n' >"$out/sweep2.yaml"
 "$wdsim" run "$out/sweep2.yaml" --out "$out/sweep2" >"$out/stdout" 2>"$out/stderr"

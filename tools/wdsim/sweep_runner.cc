@@ -15,6 +15,8 @@
 #include <optional>
 #include <sstream>
 
+#include "sim/system/report_html.h"
+
 extern char** environ;
 
 namespace wdsim {
@@ -228,6 +230,16 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   }
   std::ostringstream csv;
   auto short_key = [](const std::string& k) { return k.substr(k.rfind('.') + 1); };
+  // report.html: per kind, its metrics against the first swept key, a line per value of the
+  // other swept keys and of the kind's own varying columns.
+  const std::map<std::string, std::vector<std::string>> metrics = {
+      {"compare", {"mean_us", "tlb_hit_pct"}},
+      {"batch", {"kreq_per_s", "mean_us"}},
+      {"crypto", {"gbps", "mean_us"}},
+      {"uadk_sync", {"mb_per_s"}}};
+  const std::vector<std::string> own_series = {"process", "path",  "size",   "alg",
+                                               "mode",    "depth", "queues", "threads"};
+  std::vector<SweepChartSpec> charts;
   for (const auto& kind : kinds) {
     std::vector<std::string> head{"point"};
     for (const auto& a : scenario.sweep) {
@@ -266,6 +278,19 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     std::cout << "\n" << kind << ":\n";
     print(head);
     for (const auto& r : rows) print(r);
+    if (metrics.count(kind) && !scenario.sweep.empty()) {
+      SweepChartSpec c{
+          kind, head, rows, short_key(scenario.sweep[0].keys[0]), {}, metrics.at(kind)};
+      for (size_t a = 0; a < scenario.sweep.size(); ++a) {
+        for (const auto& k : scenario.sweep[a].keys) {
+          if (short_key(k) != c.x) c.series.push_back(short_key(k));
+        }
+      }
+      for (const auto& o : own_series) {
+        if (o != c.x) c.series.push_back(o);
+      }
+      charts.push_back(std::move(c));
+    }
     // sweep.csv: every kind's rows, its header line first ("table" names the kind).
     csv << "table";
     for (const auto& h : head) csv << "," << h;
@@ -277,6 +302,7 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     }
   }
   std::ofstream(req.out_dir / "sweep.csv") << csv.str();
+  std::ofstream(req.out_dir / "report.html") << sweep_report_html(scenario.name, charts);
   // The sweep's own host speed: its wall time beside the points' summed CPU time and requests
   // (each point's host_speed.json has its own figures).
   double cpu_seconds = 0;
