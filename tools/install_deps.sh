@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages wdsim builds with, when any is missing (run as root).
+# clang-14, its ASan/UBSan/libFuzzer runtimes (libclang-rt-14-dev) and lld-14 are for the
+# sanitizer and fuzz builds (--config=asan, --config=fuzz in .bazelrc).
 # A no-op on a machine that has them all.
 set -euo pipefail
 packages=(
   bazel-bootstrap g++ libsystemc-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev clang-format
+  clang-14 libclang-rt-14-dev lld-14
 )
 missing=()
 for p in "${packages[@]}"; do

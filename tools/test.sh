@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test target and ends with one line "N passed, N failed" counting test targets.
+# Runs every test target twice, built by gcc and then instrumented (clang-14, ASan + UBSan,
+# libFuzzer coverage: --config=fuzz in .bazelrc), and ends with one line "N passed, N failed"
+# counting the test targets of both runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -7,13 +9,31 @@ log=$(mktemp)
 # A disk cache outside the tree lets a fresh clone reuse earlier builds.
 cache="${WDSIM_BAZEL_DISK_CACHE:-$HOME/.cache/wdsim-ci-disk-cache}"
 mkdir -p "$cache"
-bazel test --disk_cache="$cache" --keep_going //... 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
-failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE|FLAKY)' "$log" || true)
-if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
-  failed=1  # the build broke before any test target reported
-fi
+passed=0
+failed=0
+rc=0
+# run_suite LABEL [FLAGS...]: bazel test //... with FLAGS; adds its test targets to
+# passed/failed and prints their count under LABEL.
+run_suite() {
+  local label=$1
+  shift
+  echo "== ${label}: bazel test $* //..."
+  bazel test --disk_cache="$cache" --keep_going "$@" //... 2>&1 | tee "$log"
+  local suite_rc=${PIPESTATUS[0]}
+  local p f
+  p=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log" || true)
+  f=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE|FLAKY)' "$log" || true)
+  if [ "$suite_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1  # the build broke before any test target reported
+  fi
+  echo "== ${label}: ${p} passed, ${f} failed"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  [ "$suite_rc" -eq 0 ] || rc=1
+}
+run_suite gcc
+# The one instrumented build: --config=fuzz includes --config=asan (ASan + UBSan).
+run_suite "clang-14 asan+ubsan+fuzz" --config=fuzz
 rm -f "$log"
 # One more check, counted like a test target: every C++ file is clang-formatted.
 if tools/check_format.sh; then passed=$((passed + 1)); else failed=$((failed + 1)); rc=1; fi

@@ -200,6 +200,8 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
   return 0;
 }
 
+AlgSetting::~AlgSetting() { wd_sched_rr_release(own_sched_); }
+
 void AlgSetting::uninit(const Call& call) {
   if (!inited_ || !call.bound()) return;
   stop_ctxs(call);

@@ -79,6 +79,13 @@ struct AlgTraits {
 
 class AlgSetting {
  public:
+  AlgSetting() = default;
+  AlgSetting(const AlgSetting&) = delete;
+  AlgSetting& operator=(const AlgSetting&) = delete;
+  // init2's scheduler is host memory: freed even when uninit never ran (the process ended
+  // first, or the call was no longer bound).
+  ~AlgSetting();
+
   bool inited() const { return inited_; }
   const AlgTraits& traits() const { return traits_; }
   // wd_<alg>_init: checks `config`, starts each ctx's queue, copies `sched`.

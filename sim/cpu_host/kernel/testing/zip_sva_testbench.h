@@ -337,7 +337,7 @@ inline bool run_testbench(const ZipSvaOptions& o, SimEnv& env, ZipSvaTestbench::
 class ZipQueue {
  public:
   explicit ZipQueue(HostThread& t)
-      : thread_(t), uq_(t, ZipSvaTestbench::kPage), hq_(t, rt::UserDriverCosts{}) {}
+      : uq_(t, ZipSvaTestbench::kPage), hq_(t, rt::UserDriverCosts{}) {}
   // 0, or the runtime's -errno (last_error says why).
   int open() {
     rt::UacceQueueRequest req;
@@ -373,7 +373,6 @@ class ZipQueue {
   int fd() const { return uq_.fd(); }
 
  private:
-  HostThread& thread_;
   rt::UacceQueue uq_;
   rt::HisiQmQueue hq_;
 };
