@@ -139,8 +139,16 @@ int replay(int argc, char** argv) {
   int mutations = kReplayMutations;
   if (const char* env = std::getenv("WDSIM_FUZZ_MUTATIONS")) mutations = std::atoi(env);
   std::mt19937_64 rng(kReplaySeed);
+  // WDSIM_FUZZ_DUMP=DIR writes each mutation to DIR/mutation-N before running it, so the one
+  // that fails can be kept as a regression input.
+  const char* dump = std::getenv("WDSIM_FUZZ_DUMP");
   for (int i = 0; i < mutations && !corpus.empty(); ++i) {
     const std::vector<uint8_t> v = mutate(corpus, rng);
+    if (dump) {
+      std::ofstream(std::filesystem::path(dump) / ("mutation-" + std::to_string(i)),
+                    std::ios::binary)
+          .write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size()));
+    }
     LLVMFuzzerTestOneInput(v.data(), v.size());
   }
   std::printf("replayed %zu corpus files and %d mutations: no finding\n", files.size(), mutations);

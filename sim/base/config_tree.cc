@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <sstream>
 #include <tuple>
 #include <utility>
 
@@ -160,27 +163,89 @@ void check_node(const YAML::Node& node, const std::string& base, int depth_budge
   }
 }
 
-// Parses one YAML document; a second one is an error.
+// Where the second document of `text` starts, if it has one. Documents are read one at a time
+// and never more than two: yaml-cpp's LoadAll never ends on some inputs (a lone ',' at the top
+// level makes it return empty documents forever, growing until memory runs out).
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start = mark;
+    first_node.reset();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { node(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(m);
+  }
+  void OnMapEnd() override {}
+  YAML::Mark start = YAML::Mark::null_mark();
+  std::optional<YAML::Mark> first_node;  // of the current document
+
+ private:
+  void node(const YAML::Mark& m) {
+    if (!first_node) first_node = m;
+  }
+};
+
+struct SecondDocument {
+  YAML::Mark start;       // where yaml-cpp saw it begin
+  YAML::Mark first_node;  // its first node (null_mark() when empty)
+};
+
+std::optional<SecondDocument> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  if (!parser.HandleNextDocument(counter)) return std::nullopt;
+  return SecondDocument{counter.start, counter.first_node.value_or(YAML::Mark::null_mark())};
+}
+
+// The error for a second document: at its first node, or (an empty document has none) at the
+// line of the last document marker. A document that does not begin at a marker is text
+// yaml-cpp could not read as part of the first (a stray top-level ',').
+[[noreturn]] void second_document_error(const std::string& text, const std::string& file,
+                                        const SecondDocument& d) {
+  SourceLocation at = mark_location(file, d.first_node);
+  if (at.line == 0) {
+    int line = 1;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if ((i == 0 || text[i - 1] == '\n') && text.compare(i, 3, "---") == 0) at = {file, line, 1};
+      if (text[i] == '\n') ++line;
+    }
+  }
+  const size_t pos = d.start.pos < 0 ? 0 : static_cast<size_t>(d.start.pos);
+  const bool marker = text.compare(std::min(pos, text.size()), 3, "---") == 0;
+  if (marker) {
+    config_error(at, "", "a second YAML document (after ---): a scenario is one document");
+  }
+  if (at.line == 0) at = mark_location(file, d.start);
+  config_error(at, "",
+               "text past the end of the YAML document (a stray ',' at the top level?): a "
+               "scenario is one document, a map of sections");
+}
+
+// Parses one YAML document; a second one (or text yaml-cpp reads as one) is an error.
 YAML::Node load_one_document(const std::string& text, const std::string& file) {
-  std::vector<YAML::Node> docs;
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(text);
+    if (const auto second = second_document(text)) second_document_error(text, file, *second);
+    doc = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     config_error(mark_location(file, e.mark), "", "YAML syntax error: " + e.msg);
   }
-  if (docs.size() > 1) {
-    SourceLocation at = mark_location(file, docs[1].Mark());
-    if (at.line == 0) {
-      // An empty document has no mark: the line of the last document marker.
-      int line = 1;
-      for (size_t i = 0; i < text.size(); ++i) {
-        if ((i == 0 || text[i - 1] == '\n') && text.compare(i, 3, "---") == 0) at = {file, line, 1};
-        if (text[i] == '\n') ++line;
-      }
-    }
-    config_error(at, "", "a second YAML document (after ---): a scenario is one document");
-  }
-  return docs.empty() ? YAML::Node() : docs.front();
+  return doc;
 }
 
 }  // namespace
@@ -301,14 +366,14 @@ void ConfigTree::apply_override(const std::string& assignment) {
     if (p.empty()) config_error(where, key_path, "empty component in key path");
   }
   YAML::Node value;
-  std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(value_text);
+    if (second_document(value_text)) {
+      config_error(where, key_path, "a value of more than one YAML document");
+    }
+    value = YAML::Load(value_text);
   } catch (const YAML::Exception& e) {
     config_error(where, key_path, "cannot parse value: " + e.msg);
   }
-  if (docs.size() > 1) config_error(where, key_path, "a value of more than one YAML document");
-  if (!docs.empty()) value = docs.front();
   if (value.IsNull() && !value_text.empty() && value_text != "null" && value_text != "~") {
     config_error(where, key_path, "cannot parse value");
   }

@@ -328,3 +328,24 @@ TEST(ConfigTree, AKnownSectionMayBeEmptyOrNull) {
 
 }  // namespace
 }  // namespace wdsim
+
+namespace wdsim {
+namespace {
+
+// yaml-cpp's LoadAll returns empty documents forever for a top-level ',' (found by
+// //fuzz:loader_fuzz's replay mutations: the process ran out of memory). Read as a second
+// document, located.
+TEST(ConfigTree, AStrayTopLevelCommaIsAnErrorNotAnEndlessParse) {
+  for (const char* text : {",", " ,", ",a", "\"x\",", "seed: 1\n---\n,"}) {
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("s.yaml:"), std::string::npos) << text << ": " << e;
+    EXPECT_TRUE(e.find("a second YAML document") != std::string::npos ||
+                e.find("text past the end of the YAML document") != std::string::npos)
+        << text << ": " << e;
+  }
+  EXPECT_NE(error_of("seed: 1", {"seed=,"}).find("a value of more than one YAML document"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace wdsim
