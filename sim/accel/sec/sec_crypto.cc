@@ -265,19 +265,23 @@ SecCryptoStatus sec_gcm(bool encrypt, std::span<const uint8_t> key, std::span<co
       EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key.data(), iv.data(), enc) != 1) {
     return SecCryptoStatus::kInternal;
   }
-  int n = 0;
+  int aad_n = 0;
   if (!aad.empty() &&
-      EVP_CipherUpdate(ctx.get(), nullptr, &n, aad.data(), static_cast<int>(aad.size())) != 1) {
+      EVP_CipherUpdate(ctx.get(), nullptr, &aad_n, aad.data(), static_cast<int>(aad.size())) != 1) {
     return SecCryptoStatus::kInternal;
   }
+  // The output so far: what the input's update wrote (not the AAD's count: with no input the
+  // final call writes at the start of an empty buffer).
   std::vector<uint8_t> result(in.size());
+  int n = 0;
   if (!in.empty() &&
       EVP_CipherUpdate(ctx.get(), result.data(), &n, in.data(), static_cast<int>(in.size())) != 1) {
     return SecCryptoStatus::kInternal;
   }
+  uint8_t* final_out = result.data() + n;  // n == 0 when result is empty
   int tag_len = static_cast<int>(tag.size());
   if (encrypt) {
-    if (EVP_CipherFinal_ex(ctx.get(), result.data() + n, &n) != 1 ||
+    if (EVP_CipherFinal_ex(ctx.get(), final_out, &n) != 1 ||
         EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, tag_len, tag.data()) != 1) {
       return SecCryptoStatus::kInternal;
     }
@@ -285,7 +289,7 @@ SecCryptoStatus sec_gcm(bool encrypt, std::span<const uint8_t> key, std::span<co
     if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, tag_len, tag.data()) != 1) {
       return SecCryptoStatus::kInternal;
     }
-    if (EVP_CipherFinal_ex(ctx.get(), result.data() + n, &n) != 1) {
+    if (EVP_CipherFinal_ex(ctx.get(), final_out, &n) != 1) {
       return SecCryptoStatus::kTagMismatch;
     }
   }

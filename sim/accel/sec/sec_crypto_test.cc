@@ -1,6 +1,7 @@
 #include "sim/accel/sec/sec_crypto.h"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
 #include "formats/sec/sec_bd.h"
 #include "sim/accel/sec/sec_test_vectors.h"
@@ -125,6 +126,38 @@ TEST(SecCryptoTest, AuthAlgTable) {
   EXPECT_EQ(sec_auth_alg_info(kSecAAlgHmacSm3)->block_bytes, 64u);
   EXPECT_TRUE(sec_auth_alg_info(kSecAAlgHmacSm3)->hmac);
   EXPECT_EQ(sec_auth_alg_info(kSecAAlgAesGmac), nullptr);
+}
+
+}  // namespace
+}  // namespace wdsim
+
+namespace wdsim {
+namespace {
+
+// GMAC: GCM over AAD with no data (found by //fuzz:sec_bd_fuzz under UBSan: the final call
+// was handed the AAD's byte count as an offset into the empty output). The tag equals the one
+// OpenSSL computes; decryption checks it.
+TEST(SecCryptoTest, GcmWithAadAndNoDataIsGmac) {
+  const testing::Bytes key(16, 0x42), iv(12, 0x24);
+  testing::Bytes aad(38400);
+  for (size_t i = 0; i < aad.size(); ++i) aad[i] = static_cast<uint8_t>(i * 7);
+  testing::Bytes tag(16);
+  uint8_t unused = 0;
+  ASSERT_EQ(sec_gcm(true, key, iv, aad, {}, &unused, tag), SecCryptoStatus::kOk);
+
+  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  int n = 0;
+  testing::Bytes want(16);
+  ASSERT_EQ(EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, key.data(), iv.data()), 1);
+  ASSERT_EQ(EVP_EncryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size())), 1);
+  ASSERT_EQ(EVP_EncryptFinal_ex(ctx, want.data(), &n), 1);
+  ASSERT_EQ(EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, want.data()), 1);
+  EVP_CIPHER_CTX_free(ctx);
+  EXPECT_EQ(tag, want);
+
+  EXPECT_EQ(sec_gcm(false, key, iv, aad, {}, &unused, tag), SecCryptoStatus::kOk);
+  tag[0] ^= 1;
+  EXPECT_EQ(sec_gcm(false, key, iv, aad, {}, &unused, tag), SecCryptoStatus::kTagMismatch);
 }
 
 }  // namespace
