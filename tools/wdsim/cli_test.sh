@@ -94,6 +94,9 @@ check "describe --stats-json: the stats alone, as JSON" 0 $?
 printf 'processes:\n  - threads:\n      - compare: {paths: [doorbell], sizes: [256], requests: 2}\noutput:\n  trace: false\nsweep:\n  system.smmu.iotlb.entries: [8, 32]\n' >"$out/sweep.yaml"
 "$wdsim" run "$out/sweep.yaml" --out "$out/sweep" >"$out/stdout" 2>"$out/stderr"
 check "sweep runs every point" 0 $?
+grep -q '^sweep: 1/2 points done, .* s elapsed, about .* s left$' "$out/stderr" &&
+  grep -q '^sweep: 2/2 points done, .* s elapsed, about 0 s left$' "$out/stderr"
+check "sweep progress on stderr as each point ends" 0 $?
 [ -s "$out/sweep/point-000/stats.json" ] && [ -s "$out/sweep/point-001/stats.json" ]
 check "sweep writes each point's stats" 0 $?
 [ -s "$out/sweep/point-000/summary.json" ] && [ -s "$out/sweep/point-001/summary.json" ]

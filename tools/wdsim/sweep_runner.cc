@@ -173,12 +173,30 @@ int validate_sweep(const Scenario& scenario, const SweepRequest& req) {
   return 0;
 }
 
+// Progress on stderr as each point ends (the table waits for the end): points done of the
+// total, failures, wall time so far and an estimate of what is left (the mean per point so far
+// times the points left, over the same parallelism).
+void print_progress(size_t done, size_t failed, size_t total,
+                    std::chrono::steady_clock::time_point wall0) {
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
+  const double left =
+      done > 0 ? elapsed / static_cast<double>(done) * static_cast<double>(total - done) : 0.0;
+  const std::string failures = failed ? ", " + std::to_string(failed) + " failed" : "";
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "sweep: %zu/%zu points done%s, %.1f s elapsed, about %.0f s left\n", done, total,
+                failures.c_str(), elapsed, left);
+  std::cerr << line << std::flush;
+}
+
 int run_sweep(const Scenario& scenario, const SweepRequest& req) {
   const auto points = sweep_points(scenario.sweep);
   const auto wall0 = std::chrono::steady_clock::now();
   std::vector<int> exit_codes(points.size(), -1);
   std::map<pid_t, size_t> running;
   size_t next = 0;
+  size_t finished = 0, failed = 0;
   while (next < points.size() || !running.empty()) {
     while (next < points.size() && running.size() < std::max(1u, req.jobs)) {
       const auto dir = req.out_dir / point_name(next);
@@ -199,8 +217,12 @@ int run_sweep(const Scenario& scenario, const SweepRequest& req) {
     auto it = running.find(pid);
     if (it == running.end()) continue;
     // A point killed by a signal is a simulation error (its stderr.txt says what it printed).
-    exit_codes[it->second] = WIFEXITED(status) ? WEXITSTATUS(status) : kExitSimulationError;
+    const size_t point = it->second;
+    exit_codes[point] = WIFEXITED(status) ? WEXITSTATUS(status) : kExitSimulationError;
     running.erase(it);
+    ++finished;
+    if (exit_codes[point] != 0) ++failed;
+    print_progress(finished, failed, points.size(), wall0);
   }
 
   // One block per summary table kind: a row per (point, table row), the swept values first,
