@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "formats/sec/sec_bd.h"
+#include "fuzz/engine_run.h"
 #include "fuzz/fuzz_target.h"
 #include "sim/accel/sec/sec_engine.h"
 #include "sim/accel/testing/fake_dma_port.h"
@@ -73,18 +74,8 @@ void run_one(const uint8_t* data, size_t size) {
   testing::FakeDmaPort dma(kBase, kMemBytes);
   dma.put(kBase, mem);
 
-  uint8_t bytes[sizeof(SecBd)];
-  std::memcpy(bytes, &bd, sizeof bytes);
-  EngineRequest req;
-  req.sqe = bytes;
-  req.sqe_size = sizeof bytes;
-  req.qp = 1;
-  req.sqe_index = 0;
-  req.dma = &dma;
-  sc_core::sc_time t = sc_core::SC_ZERO_TIME;
-  sec.process(req, t);
-  SecBd out;
-  std::memcpy(&out, bytes, sizeof out);
+  const SecBd out = run_descriptor(
+      bd, &dma, [&](EngineRequest& req, sc_core::sc_time& t) { sec.process(req, t); });
 
   if (verbose()) {
     std::fprintf(stderr, "type %u cipher %u auth %u c_alg %u c_mode %u a_alg %u: %s\n",

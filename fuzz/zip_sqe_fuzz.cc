@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "formats/zip/zip_sqe.h"
+#include "fuzz/engine_run.h"
 #include "fuzz/fuzz_target.h"
 #include "sim/accel/testing/fake_dma_port.h"
 #include "sim/accel/zip/zip_engine.h"
@@ -78,18 +79,9 @@ void run_one(const uint8_t* data, size_t size) {
   testing::FakeDmaPort dma(kBase, 2 * kBufferBytes);
   dma.put(kSrc, src);
 
-  uint8_t bytes[sizeof(ZipSqe)];
-  std::memcpy(bytes, &sqe, sizeof bytes);
-  EngineRequest req;
-  req.sqe = bytes;
-  req.sqe_size = sizeof bytes;
-  req.qp = 1;
-  req.sqe_index = 0;
-  req.dma = &dma;
-  sc_core::sc_time t = sc_core::SC_ZERO_TIME;
-  zip.process(req, (flags & kFlagDecompress) ? ZipOp::kDecompress : ZipOp::kCompress, t);
-  ZipSqe out;
-  std::memcpy(&out, bytes, sizeof out);
+  const ZipOp op = (flags & kFlagDecompress) ? ZipOp::kDecompress : ZipOp::kCompress;
+  const ZipSqe out = run_descriptor(
+      sqe, &dma, [&](EngineRequest& req, sc_core::sc_time& t) { zip.process(req, op, t); });
 
   if (verbose()) {
     std::fprintf(stderr, "op %d req_type %u status %s (%#x) consumed %u produced %u of %u\n",
