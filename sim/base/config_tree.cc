@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <tuple>
@@ -255,6 +256,8 @@ struct ConfigTree::Impl {
   std::map<std::string, SourceLocation> override_where;
   mutable std::set<std::string> used;
   mutable std::set<std::string> sections;
+  // Subtrees taken from an underlaid layer (a preset, an included file): key path -> its file.
+  std::map<std::string, std::string> layer_file;
 
   // Finds the node at key_path without creating anything.
   std::optional<YAML::Node> find(const std::string& key_path) const {
@@ -426,6 +429,90 @@ void ConfigTree::apply_override(const std::string& assignment) {
   impl_->override_where[key_path] = where;
 }
 
+namespace {
+
+// The file a node at key_path came from: the nearest of it and its ancestors taken from a layer,
+// else the tree's own file.
+const std::string& file_of(const std::map<std::string, std::string>& layer_file,
+                           const std::string& own_file, const std::string& key_path) {
+  if (layer_file.empty()) return own_file;
+  std::string p = key_path;
+  while (true) {
+    if (auto it = layer_file.find(p); it != layer_file.end()) return it->second;
+    const auto dot = p.rfind('.');
+    if (dot == std::string::npos) return own_file;
+    p.resize(dot);
+  }
+}
+
+}  // namespace
+
+void ConfigTree::underlay(const ConfigTree& base) {
+  auto& layer_file = impl_->layer_file;
+  const auto& base_layers = base.impl_->layer_file;
+  // Takes base's subtree at `path` (the node itself is shared, so its marks come along).
+  auto take = [&](const std::string& path) {
+    layer_file[path] = file_of(base_layers, base.file_, path);
+    const std::string under = path + ".";
+    for (auto it = base_layers.lower_bound(under);
+         it != base_layers.end() && it->first.compare(0, under.size(), under) == 0; ++it) {
+      layer_file[it->first] = it->second;
+    }
+  };
+  // Recursion is bounded: both trees are at most kConfigMaxDepth levels deep.
+  std::function<void(YAML::Node, const YAML::Node&, const std::string&)> merge =
+      [&](YAML::Node dst, const YAML::Node& src, const std::string& path) {
+        for (auto it = src.begin(); it != src.end(); ++it) {
+          const std::string k = it->first.Scalar();
+          const std::string child = path.empty() ? k : path + "." + k;
+          std::optional<YAML::Node> mine;
+          for (auto d = dst.begin(); d != dst.end(); ++d) {
+            if (d->first.IsScalar() && d->first.Scalar() == k) {
+              mine = d->second;
+              break;
+            }
+          }
+          if (!mine) {
+            dst[k] = it->second;
+            take(child);
+          } else if (mine->IsMap() && it->second.IsMap()) {
+            merge(*mine, it->second, child);
+          }
+        }
+      };
+  merge(impl_->root, base.impl_->root, "");
+}
+
+void ConfigTree::erase(const std::string& top_key) {
+  if (impl_->root.IsMap()) impl_->root.remove(top_key);
+}
+
+std::vector<std::string> ConfigTree::leaf_paths(const std::string& prefix) const {
+  std::vector<std::string> out;
+  auto start = prefix.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(prefix);
+  if (!start) return out;
+  std::vector<std::pair<YAML::Node, std::string>> stack{{*start, prefix}};
+  while (!stack.empty()) {
+    auto [n, path] = std::move(stack.back());
+    stack.pop_back();
+    if (n.IsMap() && n.size() > 0) {
+      std::vector<std::pair<YAML::Node, std::string>> children;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        const std::string k = it->first.as<std::string>("");
+        children.emplace_back(it->second, path.empty() ? k : path + "." + k);
+      }
+      for (auto c = children.rbegin(); c != children.rend(); ++c) stack.push_back(std::move(*c));
+    } else if (n.IsSequence() && n.size() > 0) {
+      for (size_t i = n.size(); i > 0; --i) {
+        stack.emplace_back(n[i - 1], path + "." + std::to_string(i - 1));
+      }
+    } else {
+      out.push_back(path);
+    }
+  }
+  return out;
+}
+
 std::optional<ConfigTree::Scalar> ConfigTree::scalar(const std::string& key_path) const {
   auto n = impl_->find(key_path);
   if (!n) return std::nullopt;
@@ -470,7 +557,7 @@ SourceLocation ConfigTree::location(const std::string& key_path) const {
     auto node = impl_->find(prefix);
     if (node) {
       auto m = node->Mark();
-      if (m.line >= 0) return {file_, m.line + 1, m.column + 1};
+      if (m.line >= 0) return {file_of(impl_->layer_file, file_, prefix), m.line + 1, m.column + 1};
     }
   }
   return {file_, 0, 0};
@@ -535,10 +622,27 @@ SourceLocation ConfigTree::literal_key_location(const std::string& map_path,
   if (map) {
     if (auto n = literal_child(*map, key)) {
       auto m = n->Mark();
-      if (m.line >= 0) return {file_, m.line + 1, m.column + 1};
+      const std::string path = map_path.empty() ? key : map_path + "." + key;
+      if (m.line >= 0) return {file_of(impl_->layer_file, file_, path), m.line + 1, m.column + 1};
     }
   }
   return location(map_path);
+}
+
+std::optional<ConfigTree::Scalar> ConfigTree::literal_key_scalar(const std::string& map_path,
+                                                                 const std::string& key) const {
+  auto map = map_path.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(map_path);
+  if (!map) return std::nullopt;
+  auto n = literal_child(*map, key);
+  if (!n) return std::nullopt;
+  Scalar s;
+  s.where = literal_key_location(map_path, key);
+  if (n->IsScalar()) {
+    s.text = n->Scalar();
+  } else if (!n->IsNull()) {
+    s.is_scalar = false;
+  }
+  return s;
 }
 
 void ConfigTree::mark_used(const std::string& key_path) const { impl_->used.insert(key_path); }

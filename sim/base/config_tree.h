@@ -44,6 +44,16 @@ class ConfigTree {
 
   const std::string& file() const { return file_; }
 
+  // Lays `base` under this tree (a preset or an included file): every key this tree does not
+  // have is taken from base, maps merging key by key at every level; a value or a list this
+  // tree has replaces base's whole. Taken keys keep their locations in base's file (and base's
+  // own layers).
+  void underlay(const ConfigTree& base);
+  // Removes a top-level key (and what is under it), if present.
+  void erase(const std::string& top_key);
+  // Every leaf key path under prefix (values and empty maps or lists), in file order.
+  std::vector<std::string> leaf_paths(const std::string& prefix) const;
+
   // A scalar at a dotted path, as text, with its location; nullopt if absent.
   struct Scalar {
     std::string text;
@@ -67,6 +77,9 @@ class ConfigTree {
   std::optional<std::vector<std::string>> literal_key_list(const std::string& map_path,
                                                            const std::string& key) const;
   SourceLocation literal_key_location(const std::string& map_path, const std::string& key) const;
+  // The scalar under the literal key `key` of the map at map_path; nullopt if absent.
+  std::optional<Scalar> literal_key_scalar(const std::string& map_path,
+                                           const std::string& key) const;
 
   // Records that a declared parameter consumed key_path (and that its ancestors exist); nothing
   // under it is checked.

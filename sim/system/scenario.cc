@@ -7,6 +7,7 @@
 
 #include "sim/cpu_host/kernel/process.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
+#include "sim/system/presets.h"
 
 namespace wdsim {
 
@@ -604,7 +605,9 @@ Scenario load_tree(const ConfigTree& tree, const std::string& name) {
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets,
                        uint64_t seed_override) {
   ConfigTree tree = ConfigTree::from_file(path);
+  resolve_layers(tree);
   for (const auto& s : sets) tree.apply_override(s);
+  finish_layers(tree);
   Scenario sc = load_tree(tree, std::filesystem::path(path).stem().string());
   if (seed_override) sc.seed = seed_override;
   return sc;
@@ -613,7 +616,9 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 Scenario load_scenario_text(const std::string& text, const std::string& name,
                             const std::vector<std::string>& sets) {
   ConfigTree tree = ConfigTree::from_string(text, name);
+  resolve_layers(tree);
   for (const auto& s : sets) tree.apply_override(s);
+  finish_layers(tree);
   return load_tree(tree, name);
 }
 

@@ -256,5 +256,20 @@ check "a sweep reruns into its folder" 0 $?
 check "a bad combination found when building exits 2" 2 $?
 [ ! -e "$out/late" ]; check "and leaves no output folder" 0 $?
 
+# Presets: describe shows each value, where it is set and its source; a scenario uses one.
+"$wdsim" describe --preset kunpeng920 >"$out/preset" 2>"$out/stderr"
+check "describe --preset kunpeng920" 0 $?
+grep -q '^    from scenarios/presets/kunpeng920.yaml:[0-9]*:[0-9]*$' "$out/preset"
+check "describe --preset names where each value is set" 0 $?
+[ "$(grep -c '^    source: ' "$out/preset")" = "$(grep -c '^    from ' "$out/preset")" ]
+check "describe --preset gives every value a source" 0 $?
+"$wdsim" describe --preset kunpeng921 >/dev/null 2>"$out/stderr"
+check "describe --preset of an unknown preset" 2 $?
+grep -q "no preset named 'kunpeng921' (built in: .*kunpeng920" "$out/stderr"
+check "names the built-in presets" 0 $?
+printf 'preset: kunpeng920\noutput: {trace: false, chrome_trace: false}\n' >"$out/kp.yaml"
+"$wdsim" run "$out/kp.yaml" --check >/dev/null 2>"$out/stderr"
+check "a scenario with preset: kunpeng920 loads" 0 $?
+
 rm -rf "$out"
 exit $fail

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
+#include "sim/system/presets.h"
 #include "sim/system/report_html.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
@@ -124,6 +126,55 @@ int describe(const std::string& block, bool stats_json) {
   }
   if (!shown.empty() && !stats.empty()) std::cout << "\n";
   if (!stats.empty()) print_stats(stats);
+  return kExitOk;
+}
+
+// A key path as describe names it: list indices become `[]` (system.devices.0.qm.x ->
+// system.devices[].qm.x).
+std::string template_path(const std::string& key_path) {
+  std::string out;
+  size_t start = 0;
+  while (start <= key_path.size()) {
+    const size_t dot = std::min(key_path.find('.', start), key_path.size());
+    const std::string part = key_path.substr(start, dot - start);
+    const bool index = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
+    if (index) {
+      out += "[]";
+    } else {
+      out += (out.empty() ? "" : ".") + part;
+    }
+    start = dot + 1;
+  }
+  return out;
+}
+
+// `wdsim describe --preset NAME [BLOCK]`: every value the preset sets (its own presets resolved),
+// its unit and the default it replaces, where it is set and its source.
+int describe_preset(const std::string& name, const std::string& block) {
+  const auto values = wdsim::preset_values(name);
+  // The preset must load as a scenario (every key known, every value in range).
+  wdsim::load_scenario_text("preset: " + name + "\n", "--preset " + name, {});
+  std::map<std::string, wdsim::ParamSpec> specs;
+  for (const auto& s : wdsim::describe_scenario()) specs.emplace(s.key_path, s);
+  size_t shown = 0;
+  std::cout << "preset " << name << ": the values it sets (every other parameter keeps its "
+            << "default: `wdsim describe`)\n";
+  for (const auto& v : values) {
+    if (!shown_for(v.key_path, block)) continue;
+    ++shown;
+    std::cout << v.key_path << " = " << v.value;
+    if (auto it = specs.find(template_path(v.key_path)); it != specs.end()) {
+      const auto& spec = it->second;
+      if (!spec.unit.empty()) std::cout << " " << spec.unit;
+      std::cout << " (default " << (spec.default_text.empty() ? "\"\"" : spec.default_text) << ")";
+    }
+    std::cout << "\n    from " << v.where.str()
+              << "\n    source: " << (v.source.empty() ? "(none given)" : v.source) << "\n";
+  }
+  if (shown == 0) {
+    std::cerr << "wdsim describe: preset " << name << " sets nothing under '" << block << "'\n";
+    return kExitBadInput;
+  }
   return kExitOk;
 }
 
@@ -275,6 +326,10 @@ int sc_main(int argc, char** argv) {
   bool stats_json = false;
   describe_cmd->add_flag("--stats-json", stats_json,
                          "Print only the stats, as a JSON list of {key, kind, unit, description}");
+  std::string describe_preset_name;
+  describe_cmd->add_option("--preset", describe_preset_name,
+                           "Print the values a built-in preset sets (scenarios/presets), where "
+                           "each is set and its source");
 
   wdsim::TraceCommands trace_commands(app);
 
@@ -311,7 +366,10 @@ int sc_main(int argc, char** argv) {
       }
       return run(scenario, sets, out_dir, seed, no_sweep, jobs, check_only);
     }
-    if (describe_cmd->parsed()) return describe(block, stats_json);
+    if (describe_cmd->parsed()) {
+      if (!describe_preset_name.empty()) return describe_preset(describe_preset_name, block);
+      return describe(block, stats_json);
+    }
     int trace_rc = kExitBadInput;
     if (trace_commands.run(&trace_rc)) return trace_rc;
   } catch (const wdsim::ConfigError& e) {
