@@ -137,5 +137,35 @@ TEST(ChromeTrace, ARunIsValidAndShowsRequestsFlowsAndCounters) {
   }
 }
 
+// The async and UADK kinds: each measured request a slice on its thread's track (batch
+// requests in flight together overlap), the warm-up ones none, and the trace still valid.
+TEST(ChromeTrace, BatchCryptoAndUadkRequestsAreSlices) {
+  const Scenario sc = load_scenario_text(
+      "system:\n  devices: [{kind: zip}, {kind: sec}]\n"
+      "processes:\n  - name: app\n    threads:\n"
+      "      - {name: b, program: batch, batch: {sizes: [4096], depths: [4], queues: [1], "
+      "requests: 12, warmup_requests: 3}}\n"
+      "      - {name: c, program: crypto, crypto: {algs: [cbc(aes)], modes: [sync, async], "
+      "sizes: [1024], requests: 5, warmup_requests: 2}}\n"
+      "  - name: other\n    threads:\n"
+      "      - {name: u, program: uadk_sync, uadk_sync: {alg: zlib, size: 4096, requests: 4, "
+      "warmup_requests: 1}}\n",
+      "kinds.yaml", {});
+  SimEnv env(sc.seed, /*trace_enabled=*/true);
+  const RunOutcome o = run_system(sc, env);
+  ASSERT_TRUE(o.ok) << o.error;
+  const json root = json::parse(env.trace().to_chrome_json());
+  const std::vector<std::string> bad = format_problems(root);
+  EXPECT_TRUE(bad.empty()) << bad.front();
+  std::map<std::pair<std::string, std::string>, int> begins;  // (track, name) -> count
+  for (const json& e : root["traceEvents"]) {
+    if (e["ph"] == "b") ++begins[{e["cat"].get<std::string>(), e["name"].get<std::string>()}];
+  }
+  EXPECT_EQ((begins[{"requests app/b", "batch 4 KiB q1.d4"}]), 12);
+  EXPECT_EQ((begins[{"requests app/c", "cbc(aes) sync 1 KiB"}]), 5);
+  EXPECT_EQ((begins[{"requests app/c", "cbc(aes) async 1 KiB"}]), 5);
+  EXPECT_EQ((begins[{"requests other/u", "zlib 4 KiB"}]), 4);
+}
+
 }  // namespace
 }  // namespace wdsim

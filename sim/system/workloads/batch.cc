@@ -117,6 +117,7 @@ class Batch : public Program {
           std::vector<std::vector<uint8_t>> inputs(depth);
           uint64_t output_bytes = 0;
           RequestLog* log = nullptr;  // set for the measured requests when output.requests
+          bool measured = false;      // the warm-up requests are not
           const std::string point = "q" + std::to_string(queues) + ".d" + std::to_string(depth);
           auto submit = [&](uint32_t slot, uint64_t i) {
             if (inputs[slot].empty()) {  // kept across an -EBUSY retry
@@ -144,10 +145,15 @@ class Batch : public Program {
               fail(t, "request " + std::to_string(i) + " status " + std::to_string(r.status));
             }
             output_bytes += r.dst_len;
+            const AsyncSlot& s = slots[slot];
             if (log) {
-              const AsyncSlot& s = slots[slot];
               log->write({t.process.name, t.name, "batch", point, size, i, s.t_submit,
                           s.t_done - s.t_submit, std::nullopt, r.dst_len, ""});
+            }
+            if (measured) {
+              trace_request(t.system.env().trace(), "requests " + t.name,
+                            "batch " + size_text(size) + " " + point, ++traced_requests_,
+                            s.t_submit, s.t_done);
             }
             if (!t.system.verify_output("", "zip", checked_++)) {
               inputs[slot].clear();
@@ -170,6 +176,7 @@ class Batch : public Program {
                     slots, nullptr);
           output_bytes = 0;
           log = t.system.request_log();
+          measured = true;
           BatchPoint pt;
           pt.size = size;
           pt.queues = queues;
@@ -212,7 +219,8 @@ class Batch : public Program {
   std::vector<BatchPoint> points_;
   std::pair<uint64_t, uint64_t> dst_{0, 0};
   uint64_t ok_ = 0;
-  uint64_t checked_ = 0;  // outputs offered to the check
+  uint64_t checked_ = 0;          // outputs offered to the check
+  uint64_t traced_requests_ = 0;  // trace.json request slices
   uint64_t failed_ = 0;
 };
 

@@ -393,8 +393,8 @@ class Compare : public Program {
         point.cpu_us.add(static_cast<double>(cpu_ps) / 1e6);
         point.output_bytes.add(static_cast<double>(out_len));
         point.stages.add(b.stages());
-        trace_request(t.system.env().trace(), "requests " + t.process.name + "/" + t.name,
-                      path + " " + size_text(size), ++traced_requests_, t0, b.stages());
+        trace_request(t.system.env().trace(), "requests " + t.name, path + " " + size_text(size),
+                      ++traced_requests_, t0, b.stages());
         if (log) {
           const std::string stages = stages_text(b.stages());
           log->write({t.process.name, t.name, "compare", path, size, i - p_.warmup_requests, t0,

@@ -104,7 +104,8 @@ class Crypto : public Program {
   std::string instance_;
   std::vector<CryptoPoint> points_;
   uint64_t ok_ = 0;
-  uint64_t checked_ = 0;  // outputs offered to the check
+  uint64_t checked_ = 0;          // outputs offered to the check
+  uint64_t traced_requests_ = 0;  // trace.json request slices
   uint64_t failed_ = 0;
 };
 
@@ -190,12 +191,20 @@ void Crypto::run(ProgramThread& t) {
         p.size = size;
         p.depth = depth;
         RequestLog* log = nullptr;  // set for the measured requests when output.requests
+        bool measured = false;      // the warm-up requests are not
         const std::string point = name + "." + mode;
         // A measured request's row: its latency, and its CPU time when it ran alone (sync).
         auto log_row = [&](uint64_t i, uint64_t submit_ps, uint64_t latency_ps,
                            std::optional<uint64_t> cpu_ps) {
           log->write({t.process.name, t.name, "crypto", point, size, i, submit_ps, latency_ps,
                       cpu_ps, a.cipher ? size : a.mac_bytes, ""});
+        };
+        // trace.json: each measured request as a slice.
+        auto trace_row = [&](uint64_t submit_ps, uint64_t done_ps) {
+          if (!measured) return;
+          trace_request(t.system.env().trace(), "requests " + t.name,
+                        name + " " + mode + " " + size_text(size), ++traced_requests_, submit_ps,
+                        done_ps);
         };
         auto prepare = [&](uint32_t slot) {
           inputs[slot] = data.next(size);
@@ -263,10 +272,9 @@ void Crypto::run(ProgramThread& t) {
           return a.cipher ? wd_cipher_poll(1, count) : wd_digest_poll(1, count);
         };
         auto complete = [&](uint32_t slot, uint64_t i) {
-          if (log) {
-            const AsyncSlot& s = slots[slot];
-            log_row(i, s.t_submit, s.t_done - s.t_submit, std::nullopt);
-          }
+          const AsyncSlot& s = slots[slot];
+          if (log) log_row(i, s.t_submit, s.t_done - s.t_submit, std::nullopt);
+          trace_row(s.t_submit, s.t_done);
           verify(slot, i);
         };
         auto run = [&](uint64_t n, LatencyStats* latency) {
@@ -284,11 +292,13 @@ void Crypto::run(ProgramThread& t) {
             const uint64_t t1 = t.os.now();
             if (latency) latency->add(t1 - t0);
             if (log) log_row(i, t0, t1 - t0, to_ps(t.os.cpu().busy_time() - cpu0));
+            trace_row(t0, t1);
             verify(0, i);
           }
         };
         run(p_.warmup_requests, nullptr);
         log = t.system.request_log();
+        measured = true;
         const uint64_t t0 = t.os.now();
         const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
         run(p_.requests, &p.latency);

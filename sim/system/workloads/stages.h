@@ -94,6 +94,13 @@ inline void trace_request(TraceSink& trace, const std::string& track, const std:
   trace.slice(track, name, id, 0, start_ps, at);
 }
 
+// trace.json: a request with no stage breakdown (the async and UADK kinds) as one async slice
+// [start, end] on `track`; requests in flight together overlap (no-op with tracing off).
+inline void trace_request(TraceSink& trace, const std::string& track, const std::string& name,
+                          uint64_t id, uint64_t start_ps, uint64_t end_ps) {
+  if (trace.enabled()) trace.slice(track, name, id, 0, start_ps, end_ps);
+}
+
 // "name=ps;name=ps;..." (the stages column of requests.csv).
 inline std::string stages_text(const Stages& stages) {
   std::string s;

@@ -233,6 +233,8 @@ class UadkSync : public Program {
           log->write({t.process.name, t.name, "uadk_sync", p_.alg, p_.size, i - p_.warmup_requests,
                       t0, t1 - t0, cpu_ps, comp ? uint64_t{creq.dst_len} : p_.size, ""});
         }
+        trace_request(t.system.env().trace(), "requests " + t.name,
+                      p_.alg + " " + size_text(p_.size), ++traced_requests_, t0, t1);
       }
       verify(t, comp, a, key, iv, input, dst, comp ? creq.dst_len : p_.size,
              comp ? creq.status : xreq.state);
@@ -301,7 +303,8 @@ class UadkSync : public Program {
   uint64_t thread_time_ps_ = 0;
   uint64_t lock_wait_ps_ = 0;
   uint64_t ok_ = 0;
-  uint64_t checked_ = 0;  // outputs offered to the check
+  uint64_t checked_ = 0;          // outputs offered to the check
+  uint64_t traced_requests_ = 0;  // trace.json request slices
   uint64_t failed_ = 0;
 };
 
