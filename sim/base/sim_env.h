@@ -32,6 +32,14 @@ class SimEnv {
     return trace_.emit(to_ps(sc_core::sc_time_stamp() + offset), component, event,
                        std::move(fields));
   }
+  // An event for trace.json only (TraceSink::view_event), at the current time plus `offset`.
+  uint64_t trace_view_event(std::string_view component, std::string_view event,
+                            std::vector<TraceField> fields = {},
+                            const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+    if (!trace_.enabled()) return 0;
+    return trace_.view_event(to_ps(sc_core::sc_time_stamp() + offset), component, event,
+                             std::move(fields));
+  }
   // A counter track's value at the current simulated time plus `offset` (trace.json only).
   void trace_counter(std::string_view track, double value,
                      const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {

@@ -31,6 +31,14 @@ uint64_t TraceSink::emit(uint64_t time_ps, std::string_view component, std::stri
   return next_seq_;
 }
 
+uint64_t TraceSink::view_event(uint64_t time_ps, std::string_view component, std::string_view event,
+                               std::vector<TraceField> fields) {
+  if (!enabled_) return 0;
+  events_.push_back(
+      {time_ps, ++next_seq_, std::string(component), std::string(event), std::move(fields), true});
+  return next_seq_;
+}
+
 std::vector<TraceSink::Event> TraceSink::sorted() const {
   std::vector<Event> out = events_;
   std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) {
@@ -42,6 +50,7 @@ std::vector<TraceSink::Event> TraceSink::sorted() const {
 std::string TraceSink::to_text() const {
   std::string out;
   for (const auto& e : sorted()) {
+    if (e.view_only) continue;
     out += std::to_string(e.time_ps);
     out += ' ';
     out += e.component;

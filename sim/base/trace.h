@@ -4,7 +4,8 @@
 // trace-event JSON for Perfetto UI: one track per component (each event a zero-length slice),
 // and, recorded only for that view (never in the canonical text): flows that tie the events of
 // one device request together (SQE fetch, engine, translations, CQE), counter tracks (queue
-// occupancy, IOTLB hits and misses, link bytes), and async slices (each measured request from
+// occupancy, IOTLB hits and misses, link bytes), events of their own (the memory access at
+// the end of a device request's flow), and async slices (each measured request from
 // submit to completion, its stages nested in it).
 // No SystemC in here: callers pass the simulated time in picoseconds.
 #pragma once
@@ -43,6 +44,11 @@ class TraceSink {
   uint64_t emit(uint64_t time_ps, std::string_view component, std::string_view event,
                 std::vector<TraceField> fields = {});
 
+  // An event for trace.json only (never in the canonical text, so goldens do not see it): e.g.
+  // the memory access that ends a device request's flow. Returns its sequence number.
+  uint64_t view_event(uint64_t time_ps, std::string_view component, std::string_view event,
+                      std::vector<TraceField> fields = {});
+
   size_t size() const { return events_.size(); }
   std::string to_text() const;
   std::string to_chrome_json() const;
@@ -68,6 +74,7 @@ class TraceSink {
     std::string component;
     std::string event;
     std::vector<TraceField> fields;
+    bool view_only = false;  // trace.json only (view_event)
   };
   struct FlowStep {
     uint64_t event_seq;

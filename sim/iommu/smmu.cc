@@ -84,6 +84,11 @@ bool Smmu::write(uint64_t pa, const void* src, size_t len, sc_time& t) {
          tlm::TLM_OK_RESPONSE;
 }
 
+namespace {
+// The trace.json track of the memory accesses behind the SMMU (host memory as devices see it).
+constexpr const char* kMemoryTrack = "memory";
+}  // namespace
+
 void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   IoAttrs* attrs = gp.get_extension<IoAttrs>();
   if (!attrs) {
@@ -167,6 +172,13 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     mem->b_transport(gp, delay);
     status = gp.get_response_status();
+    // trace.json: the memory access ends the request's flow (doorbell, fetch, engine, walks).
+    if (req.tag && env_.trace().enabled()) {
+      const uint64_t seq = env_.trace_view_event(
+          kMemoryTrack, is_write ? "dma_write" : "dma_read",
+          {tf_hex("pa", pc.pa), tf("bytes", pc.len), tf("sid", req.sid)}, delay);
+      env_.trace().flow_event(seq, TraceSink::flow_id(req.sid, req.tag));
+    }
     if (status != tlm::TLM_OK_RESPONSE) break;
   }
   gp.set_address(addr);

@@ -2,8 +2,9 @@
 // begin has its end (same category, id and name, properly nested, not before its begin);
 // zero-length slices in time order per track; each flow starts with "s", ends with "f", in time
 // order; counters carry a number. Then what a run must show: a slice per measured request with
-// its stages nested, flows that tie a request's SQE fetch, engine, translations and CQE
-// together, and the counter tracks (queue occupancy, IOTLB hits and misses, link bytes).
+// its stages nested, flows that tie a request's doorbell, SQE fetch, engine, translations,
+// memory accesses and CQE together, and the counter tracks (queue occupancy, IOTLB hits and misses,
+// link bytes).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -126,11 +127,25 @@ TEST(ChromeTrace, ARunIsValidAndShowsRequestsFlowsAndCounters) {
                                                            {"irq_wakeup", 1}}) {
     EXPECT_EQ(begins[stage], n) << stage;
   }
-  // A flow per device request, through the QM, the engine and the SMMU.
+  // A flow per device request, from its doorbell through the QM, the engine and the SMMU to
+  // the memory accesses, starting at the doorbell that rang the SQE in.
   ASSERT_EQ(flow_components.size(), 2u);
   for (const auto& [id, components] : flow_components) {
-    EXPECT_EQ(components, (std::set<std::string>{"qm", "zip", "smmu"})) << id;
+    EXPECT_EQ(components, (std::set<std::string>{"qm", "zip", "smmu", "memory"})) << id;
   }
+  std::set<double> doorbells;  // times of the QM's doorbell events
+  for (const json& e : root["traceEvents"]) {
+    if (e["ph"] == "X" && e["name"] == "doorbell" && track[e["tid"]] == "qm") {
+      doorbells.insert(e["ts"].get<double>());
+    }
+  }
+  int starts = 0;
+  for (const json& e : root["traceEvents"]) {
+    if (e["ph"] != "s") continue;
+    ++starts;
+    EXPECT_TRUE(doorbells.count(e["ts"].get<double>())) << e.dump();
+  }
+  EXPECT_EQ(starts, 2);
   for (const char* c : {"qm qp0 in flight", "smmu iotlb hits", "smmu iotlb misses",
                         "pcie.pcie_link.up bytes", "pcie.pcie_link.down bytes"}) {
     EXPECT_TRUE(counters.count(c)) << c;

@@ -275,12 +275,12 @@ void Qm::mmio_write(uint64_t offset, const unsigned char* data, unsigned len,
 // ---- Doorbells ----------------------------------------------------------------------------
 
 void Qm::doorbell(const qm::Doorbell& db, const sc_time& delay) {
-  trace("doorbell",
-        {tf("qp", db.qn), tf("cmd", db.cmd), tf("index", db.index), tf("prio", db.priority)},
-        delay);
+  const uint64_t event = trace(
+      "doorbell",
+      {tf("qp", db.qn), tf("cmd", db.cmd), tf("index", db.index), tf("prio", db.priority)}, delay);
   switch (db.cmd) {
     case qm::kDbCmdSq:
-      sq_doorbell(db, delay);
+      sq_doorbell(db, delay, event);
       return;
     case qm::kDbCmdCq:
       cq_doorbell(db, delay);
@@ -301,7 +301,7 @@ void Qm::ignore_doorbell(const qm::Doorbell& db, const char* reason, const sc_ti
   trace("doorbell_ignored", {tf("qp", db.qn), tf("cmd", db.cmd), tf("reason", reason)}, delay);
 }
 
-void Qm::sq_doorbell(const qm::Doorbell& db, const sc_time& delay) {
+void Qm::sq_doorbell(const qm::Doorbell& db, const sc_time& delay, uint64_t trace_event) {
   if (db.qn >= params_.num_qps) {
     error("doorbell_bad_queue", {tf("qp", db.qn)}, delay);
     return;
@@ -316,8 +316,10 @@ void Qm::sq_doorbell(const qm::Doorbell& db, const sc_time& delay) {
     return;
   }
   sc_time seen = sc_core::sc_time_stamp() + delay;
-  for (uint16_t slot = sq.tail; slot != db.index; slot = ring_next(slot, sq.depth))
+  for (uint16_t slot = sq.tail; slot != db.index; slot = ring_next(slot, sq.depth)) {
     sq.doorbell_time[slot] = seen;
+    sq.doorbell_event[slot] = trace_event;
+  }
   sq.tail = db.index;
   mark_ready(db.qn);
   doorbell_event_.notify(delay);

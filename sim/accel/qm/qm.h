@@ -149,7 +149,8 @@ class Qm : public sc_core::sc_module {
   void mailbox_write(uint64_t offset, const unsigned char* data, unsigned len,
                      const sc_core::sc_time& delay);
   void doorbell(const qm::Doorbell& db, const sc_core::sc_time& delay);
-  void sq_doorbell(const qm::Doorbell& db, const sc_core::sc_time& delay);
+  // trace_event: the doorbell's trace event, the first step of the flows of the SQEs it rings in.
+  void sq_doorbell(const qm::Doorbell& db, const sc_core::sc_time& delay, uint64_t trace_event);
   void cq_doorbell(const qm::Doorbell& db, const sc_core::sc_time& delay);
   void event_queue_doorbell(QmEventQueueState& q, const qm::Doorbell& db);
   void ignore_doorbell(const qm::Doorbell& db, const char* reason, const sc_core::sc_time& delay);

@@ -96,6 +96,7 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   for (uint32_t i = 0; i < count; ++i) {
     auto req = std::make_unique<InFlight>();
     req->seq = next_seq_++;
+    env_.trace().flow_event(sq.doorbell_event[sq.head], trace_flow_id(req->seq));
     env_.trace().flow_event(fetch_events[i], trace_flow_id(req->seq));
     req->qp = qp;
     req->slot = sq.head;

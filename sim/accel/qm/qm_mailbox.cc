@@ -160,6 +160,7 @@ void Qm::install_sqc(uint16_t qp, const qm::Sqc& sqc) {
   sq.tail = sq.head;
   sq.last_ready = SC_ZERO_TIME;
   sq.doorbell_time.assign(sq.depth, SC_ZERO_TIME);
+  sq.doorbell_event.assign(sq.depth, 0);
 }
 
 void Qm::install_cqc(uint16_t qp, const qm::Cqc& cqc) {

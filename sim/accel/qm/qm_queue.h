@@ -30,6 +30,7 @@ struct QmSqState {
   uint32_t in_flight = 0;  // fetched, not yet completed
   sc_core::sc_time last_ready = sc_core::SC_ZERO_TIME;  // completions retire in order
   std::vector<sc_core::sc_time> doorbell_time;          // per slot: when it was rung in
+  std::vector<uint64_t> doorbell_event;  // per slot: the trace event of that doorbell (flows)
 };
 
 // A completion queue, from its CQC.
