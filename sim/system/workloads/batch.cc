@@ -5,7 +5,12 @@
 // Throughput (requests/s, input GB/s) over the measured requests, latency per request from
 // submit to completion seen by the poll loop. Every output is inflated with system zlib and
 // compared with its input. UADK's settings are per process, so a process runs one batch
-// thread (submit and poll on it, as UADK's own tests do).
+// thread (submit and poll on it, as UADK's own tests do). Destination buffers as for
+// `compare`: populate = one buffer per slot, mapped with MAP_POPULATE once; demand = a fresh,
+// untouched mapping per request (the device's first touch of each page faults: I/O page faults
+// through the stall or PRI model), pretouch = a fresh mapping whose pages the CPU writes first
+// (CPU faults, timed, before the submit); a fresh mapping is unmapped when its request
+// completes (the unmap's invalidations are timed too).
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -32,6 +37,7 @@ struct BatchParams : ProgramParams {
   std::string format;
   std::string data;
   double poll_timeout_us;
+  std::string buffers;
 
   void declare(ParamScope& s) override {
     s.add_list("sizes", sizes, {8192}, "B", "Request sizes", "guess",
@@ -53,6 +59,13 @@ struct BatchParams : ProgramParams {
     s.add("poll_timeout_us", poll_timeout_us, 100000.0, "us",
           "How long the poll loop may see no completion before the request counts as hung", "guess",
           Range::min(0.001));
+    s.add_choice("buffers", buffers, "populate", {"populate", "demand", "pretouch"},
+                 "Destination buffers: populate = one per slot, mapped with MAP_POPULATE once; "
+                 "demand = a fresh untouched mapping per request (the device's first touch "
+                 "faults: I/O page faults); pretouch = a fresh mapping the CPU writes page by "
+                 "page before the submit (CPU faults, timed); fresh mappings are unmapped at "
+                 "completion",
+                 "Linux SVA buffer strategies");
   }
 };
 
@@ -89,8 +102,9 @@ class Batch : public Program {
     for (uint64_t size : p_.sizes) {
       const uint64_t capacity = size * 2 + 1024;  // room for incompressible data + headers
       const uint64_t src = t.map_buffer(max_depth * size, true);
-      const uint64_t dst = t.map_buffer(max_depth * capacity, true);
-      dst_ = {dst, max_depth * capacity};
+      const bool fresh_dst = p_.buffers != "populate";
+      const uint64_t dst = fresh_dst ? 0 : t.map_buffer(max_depth * capacity, true);
+      if (!fresh_dst) dst_ = {dst, max_depth * capacity};
       for (uint64_t queues : p_.queues) {
         wd_ctx_nums nums{0, static_cast<__u32>(queues)};
         wd_ctx_params params{1, &nums, nullptr, nullptr};
@@ -115,7 +129,24 @@ class Batch : public Program {
           std::vector<AsyncSlot> slots(depth);
           std::vector<wd_comp_req> reqs(depth);
           std::vector<std::vector<uint8_t>> inputs(depth);
+          std::vector<uint64_t> fresh(depth, 0);  // a slot's fresh destination (0: none)
           uint64_t output_bytes = 0;
+          // The destination of `slot`'s request: its part of the populated buffer, or a fresh
+          // mapping made (and for pretouch, touched page by page: timed) before the submit.
+          auto destination = [&](uint32_t slot) {
+            if (!fresh_dst) return dst + slot * capacity;
+            if (fresh[slot] == 0) {
+              fresh[slot] = t.map_buffer(capacity, false);
+              if (p_.buffers == "pretouch") {
+                const uint8_t zero = 0;
+                const uint64_t page = t.os.process().find_vma(fresh[slot])->page_size;
+                for (uint64_t off = 0; off < capacity; off += page) {
+                  t.os.store(fresh[slot] + off, &zero, 1);
+                }
+              }
+            }
+            return fresh[slot];
+          };
           RequestLog* log = nullptr;  // set for the measured requests when output.requests
           bool measured = false;      // the warm-up requests are not
           const std::string point = "q" + std::to_string(queues) + ".d" + std::to_string(depth);
@@ -130,7 +161,8 @@ class Batch : public Program {
             r = wd_comp_req{};
             r.src = reinterpret_cast<void*>(src + slot * size);
             r.src_len = static_cast<__u32>(size);
-            r.dst = reinterpret_cast<void*>(dst + slot * capacity);
+            const uint64_t out_va = destination(slot);  // kept across an -EBUSY retry
+            r.dst = reinterpret_cast<void*>(out_va);
             r.dst_len = static_cast<__u32>(capacity);
             r.cb = async_comp_cb;
             r.cb_param = &slots[slot];
@@ -155,13 +187,21 @@ class Batch : public Program {
                             "batch " + size_text(size) + " " + point, ++traced_requests_,
                             s.t_submit, s.t_done);
             }
+            const uint64_t out_va = reinterpret_cast<uint64_t>(r.dst);
+            // A fresh destination is unmapped once its request is done with (after the check).
+            auto release = [&] {
+              if (fresh[slot] == 0) return;
+              t.os.munmap(fresh[slot], capacity);
+              fresh[slot] = 0;
+            };
             if (!t.system.verify_output("", "zip", checked_++)) {
               inputs[slot].clear();
+              release();
               ++ok_;
               return;
             }
             std::vector<uint8_t> out(r.dst_len);
-            if (!t.os.process().read(dst + slot * capacity, out.data(), out.size())) {
+            if (!t.os.process().read(out_va, out.data(), out.size())) {
               fail(t, "output buffer unmapped");
             }
             std::string why;
@@ -170,6 +210,7 @@ class Batch : public Program {
                           " B output does not inflate to the input with system zlib: " + why);
             }
             inputs[slot].clear();
+            release();
             ++ok_;
           };
           run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll, complete,
@@ -194,7 +235,7 @@ class Batch : public Program {
         wd_comp_uninit2();
       }
       t.os.munmap(src, max_depth * size);
-      t.os.munmap(dst, max_depth * capacity);
+      if (!fresh_dst) t.os.munmap(dst, max_depth * capacity);
       dst_ = {0, 0};
     }
   }
