@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -73,6 +74,16 @@ bool write_text(const std::filesystem::path& file, const std::string& text) {
   return static_cast<bool>(out);
 }
 
+// The job's name: "wdsim-" and the scenario's name, each character outside [A-Za-z0-9._-] as
+// '_' (an #SBATCH line is not a shell line, so the name is not quoted).
+std::string slurm_job_name(const std::string& name) {
+  std::string n = "wdsim-" + name;
+  for (char& c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') c = '_';
+  }
+  return n;
+}
+
 std::string slurm_script(const std::string& name, size_t points, unsigned jobs,
                          const std::vector<std::string>& lines) {
   std::ostringstream s;
@@ -82,7 +93,7 @@ std::string slurm_script(const std::string& name, size_t points, unsigned jobs,
        "is its manifest).\n"
     << "# Each task writes its point's folder (stdout.txt, stderr.txt, status.json and the "
        "run's outputs); then: wdsim gather on this folder.\n"
-    << "#SBATCH --job-name=" << sh_quote("wdsim-" + name) << "\n"
+    << "#SBATCH --job-name=" << slurm_job_name(name) << "\n"
     << "#SBATCH --array=0-" << points - 1 << "%" << jobs << "\n"
     << "#SBATCH --ntasks=1\n"
     << "#SBATCH --output=/dev/null\n"
