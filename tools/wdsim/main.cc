@@ -4,9 +4,10 @@
 // `wdsim describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source), then every stat the default system registers when it is built (key
 // path, kind, unit, description); `--stats-json` prints the stats alone as JSON; `wdsim trace
-// diff`, `wdsim check` and `wdsim golden` compare protocol traces (trace_commands.h). Exit 0 on
-// success, 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to
-// stderr.
+// diff`, `wdsim check` and `wdsim golden` compare protocol traces (trace_commands.h); `wdsim run
+// --emit slurm|parallel` and `wdsim gather` run a sweep's points elsewhere (sweep_cluster.h). Exit
+// 0 on success, 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog)
+// to stderr.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
