@@ -4,10 +4,9 @@
 // `wdsim describe [BLOCK]` prints every parameter (key path, type, default, unit, range,
 // description, source), then every stat the default system registers when it is built (key
 // path, kind, unit, description); `--stats-json` prints the stats alone as JSON; `wdsim trace
-// diff`, `wdsim check` and `wdsim golden` compare protocol traces (trace_commands.h); `wdsim run
-// --emit slurm|parallel` and `wdsim gather` run a sweep's points elsewhere (sweep_cluster.h). Exit
-// 0 on success, 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog)
-// to stderr.
+// diff`, `wdsim check` and `wdsim golden` compare protocol traces (trace_commands.h). Exit 0 on
+// success, 2 on bad input, 1 on a simulation error. Results go to stdout, diagnostics (spdlog) to
+// stderr.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -129,55 +128,7 @@ int describe(const std::string& block, bool stats_json) {
   return kExitOk;
 }
 
-// One run (no sweep) in a prepared output folder.
-int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
-  const std::filesystem::path& out_dir = out.path();
-  spdlog::info("running {} (seed {})", sc.file, sc.seed);
-  wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
-  std::ofstream requests_csv;
-  if (sc.output.requests) {
-    requests_csv.open(out_dir / "requests.csv", std::ios::binary);
-    if (!requests_csv) {
-      std::cerr << "wdsim: cannot write " << (out_dir / "requests.csv") << "\n";
-      return kExitSimulationError;
-    }
-  }
-  wdsim::RunOutcome outcome;
-  try {
-    outcome = wdsim::run_system(sc, env, sc.output.requests ? &requests_csv : nullptr);
-  } catch (const wdsim::ConfigError& e) {
-    // A block rejected a combination of values when it was built: bad input, nothing kept.
-    std::cerr << "wdsim: " << e.what() << "\n";
-    if (requests_csv.is_open()) requests_csv.close();
-    out.discard();
-    return kExitBadInput;
-  }
-  if (sc.output.requests) requests_csv.close();
-  bool written = (!sc.output.requests || static_cast<bool>(requests_csv)) &&
-                 write_file(out_dir / "stats.json", env.stats().to_json()) &&
-                 write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
-                 write_file(out_dir / "summary.json", wdsim::summary_json(outcome));
-  if (sc.output.trace)
-    written = written && write_file(out_dir / "trace.txt", env.trace().to_text());
-  if (sc.output.chrome_trace) {
-    written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
-  }
-  written = written && write_file(out_dir / "report.html", wdsim::report_html(sc, outcome));
-  // Host speed varies run to run, so it stays out of the byte-compared files.
-  written = written && write_file(out_dir / "host_speed.json", wdsim::host_speed_json(outcome));
-  if (!written) {
-    std::cerr << "wdsim: cannot write outputs in " << out_dir << "\n";
-    return kExitSimulationError;
-  }
-  if (!outcome.ok) {
-    std::cerr << "wdsim: simulation error: " << outcome.error << "\n";
-    return kExitSimulationError;
-  }
-  std::cout << wdsim::format_summary(sc, outcome);
-  std::cout << "\noutputs in " << out_dir.string() << " (" << outcome.report.measured_requests
-            << " requests in " << outcome.host_cpu_seconds << " s of host CPU time)\n";
-  return kExitOk;
-}
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out);
 
 int run(const std::string& scenario_path, const std::vector<std::string>& sets,
         const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs,
@@ -234,6 +185,56 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   }
   if (no_sweep) wdsim::write_point_status(out->path(), rc, started);
   return rc;
+}
+
+// One run (no sweep) in a prepared output folder.
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
+  const std::filesystem::path& out_dir = out.path();
+  spdlog::info("running {} (seed {})", sc.file, sc.seed);
+  wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
+  std::ofstream requests_csv;
+  if (sc.output.requests) {
+    requests_csv.open(out_dir / "requests.csv", std::ios::binary);
+    if (!requests_csv) {
+      std::cerr << "wdsim: cannot write " << (out_dir / "requests.csv") << "\n";
+      return kExitSimulationError;
+    }
+  }
+  wdsim::RunOutcome outcome;
+  try {
+    outcome = wdsim::run_system(sc, env, sc.output.requests ? &requests_csv : nullptr);
+  } catch (const wdsim::ConfigError& e) {
+    // A block rejected a combination of values when it was built: bad input, nothing kept.
+    std::cerr << "wdsim: " << e.what() << "\n";
+    if (requests_csv.is_open()) requests_csv.close();
+    out.discard();
+    return kExitBadInput;
+  }
+  if (sc.output.requests) requests_csv.close();
+  bool written = (!sc.output.requests || static_cast<bool>(requests_csv)) &&
+                 write_file(out_dir / "stats.json", env.stats().to_json()) &&
+                 write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
+                 write_file(out_dir / "summary.json", wdsim::summary_json(outcome));
+  if (sc.output.trace)
+    written = written && write_file(out_dir / "trace.txt", env.trace().to_text());
+  if (sc.output.chrome_trace) {
+    written = written && write_file(out_dir / "trace.json", env.trace().to_chrome_json());
+  }
+  written = written && write_file(out_dir / "report.html", wdsim::report_html(sc, outcome));
+  // Host speed varies run to run, so it stays out of the byte-compared files.
+  written = written && write_file(out_dir / "host_speed.json", wdsim::host_speed_json(outcome));
+  if (!written) {
+    std::cerr << "wdsim: cannot write outputs in " << out_dir << "\n";
+    return kExitSimulationError;
+  }
+  if (!outcome.ok) {
+    std::cerr << "wdsim: simulation error: " << outcome.error << "\n";
+    return kExitSimulationError;
+  }
+  std::cout << wdsim::format_summary(sc, outcome);
+  std::cout << "\noutputs in " << out_dir.string() << " (" << outcome.report.measured_requests
+            << " requests in " << outcome.host_cpu_seconds << " s of host CPU time)\n";
+  return kExitOk;
 }
 
 }  // namespace
@@ -298,6 +299,7 @@ int sc_main(int argc, char** argv) {
                    "then `wdsim gather OUT`")
       ->expected(1, 2);
 
+  // `run --emit` and `gather`: a sweep's points run by Slurm or GNU parallel (sweep_cluster.h).
   auto* gather_cmd = app.add_subcommand(
       "gather",
       "Gather the points of a sweep written by `run --emit` (and run elsewhere) into the sweep "
