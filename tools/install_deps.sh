@@ -2,12 +2,15 @@
 # Installs the Debian 12 packages wdsim builds with, when any is missing (run as root).
 # clang-14, its ASan/UBSan/libFuzzer runtimes (libclang-rt-14-dev) and lld-14 are for the
 # sanitizer and fuzz builds (--config=asan, --config=fuzz in .bazelrc).
+# GNU parallel, slurm-wlm and munge run sweeps the way a cluster would (wdsim run --emit, the
+# cluster tests and tools/slurm_localhost.sh); chromium renders report.html for
+# //tools:report_screenshot_test.
 # A no-op on a machine that has them all.
 set -euo pipefail
 packages=(
   bazel-bootstrap g++ libsystemc-dev libfmt-dev libspdlog-dev libgtest-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev zlib1g-dev libssl-dev clang-format
-  clang-14 libclang-rt-14-dev lld-14
+  clang-14 libclang-rt-14-dev lld-14 parallel slurm-wlm munge chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -30,6 +30,7 @@
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
 #include "tools/wdsim/out_dir.h"
+#include "tools/wdsim/sweep_cluster.h"
 #include "tools/wdsim/sweep_runner.h"
 #include "tools/wdsim/trace_commands.h"
 
@@ -178,9 +179,11 @@ int describe_preset(const std::string& name, const std::string& block) {
   return kExitOk;
 }
 
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out);
+
 int run(const std::string& scenario_path, const std::vector<std::string>& sets,
         const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs,
-        bool check_only) {
+        bool check_only, const std::string& emit) {
   wdsim::Scenario sc;
   try {
     sc = wdsim::load_scenario(scenario_path, sets, seed);
@@ -192,6 +195,12 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
                                              ? std::filesystem::path("wdsim_out") / sc.name
                                              : std::filesystem::path(out_dir_arg);
   const bool sweep = !sc.sweep.empty() && !no_sweep;
+  if (!emit.empty() && !sweep) {
+    std::cerr << "wdsim: --emit " << emit << ": " << sc.file
+              << (no_sweep ? " is run with --no-sweep" : " has no sweep: section")
+              << ", so there are no points to emit\n";
+    return kExitBadInput;
+  }
   wdsim::SweepRequest req{scenario_path, sets, seed, out_path, jobs};
   // Every point of a sweep loads before anything is written or run.
   if (sweep) {
@@ -210,11 +219,28 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     std::cerr << "wdsim: --out: " << why << "\n";
     return kExitBadInput;
   }
-  const std::filesystem::path& out_dir = out->path();
+  if (!emit.empty()) return wdsim::emit_sweep(sc, req, emit);
   if (sweep) {
     spdlog::info("sweeping {} over {} points", sc.file, wdsim::sweep_points(sc.sweep).size());
     return wdsim::run_sweep(sc, req);
   }
+  // A sweep point's run (--no-sweep) leaves its exit code in status.json, however it was
+  // launched, for `wdsim gather`.
+  const double started = wdsim::unix_seconds_now();
+  int rc = kExitSimulationError;
+  try {
+    rc = run_point(sc, *out);
+  } catch (...) {
+    if (no_sweep) wdsim::write_point_status(out->path(), kExitSimulationError, started);
+    throw;
+  }
+  if (no_sweep) wdsim::write_point_status(out->path(), rc, started);
+  return rc;
+}
+
+// One run (no sweep) in a prepared output folder.
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
+  const std::filesystem::path& out_dir = out.path();
   spdlog::info("running {} (seed {})", sc.file, sc.seed);
   wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
   std::ofstream requests_csv;
@@ -232,7 +258,7 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
     // A block rejected a combination of values when it was built: bad input, nothing kept.
     std::cerr << "wdsim: " << e.what() << "\n";
     if (requests_csv.is_open()) requests_csv.close();
-    out->discard();
+    out.discard();
     return kExitBadInput;
   }
   if (sc.output.requests) requests_csv.close();
@@ -316,6 +342,22 @@ int sc_main(int argc, char** argv) {
                     "and write nothing");
   run_cmd->add_option("--jobs", jobs, "Sweep points run at once (each its own process)")
       ->check(CLI::Range(1u, 256u));
+  std::vector<std::string> emit;
+  run_cmd
+      ->add_option("--emit", emit,
+                   "slurm|parallel [OUT]: write a Slurm job-array script or a GNU parallel job "
+                   "list of the sweep's points and its manifest in OUT (or --out), run nothing; "
+                   "then `wdsim gather OUT`")
+      ->expected(1, 2);
+
+  // `run --emit` and `gather`: a sweep's points run by Slurm or GNU parallel (sweep_cluster.h).
+  auto* gather_cmd = app.add_subcommand(
+      "gather",
+      "Gather the points of a sweep written by `run --emit` (and run elsewhere) into the sweep "
+      "table, sweep.csv, report.html and host_speed.json; exit 1 if any is missing or failed");
+  std::string gather_dir;
+  gather_cmd->add_option("out", gather_dir, "The sweep's output folder (OUT of --emit)")
+      ->required();
 
   auto* describe_cmd = app.add_subcommand(
       "describe",
@@ -364,12 +406,26 @@ int sc_main(int argc, char** argv) {
           return kExitBadInput;
         }
       }
-      return run(scenario, sets, out_dir, seed, no_sweep, jobs, check_only);
+      if (!emit.empty()) {
+        if (emit[0] != "slurm" && emit[0] != "parallel") {
+          std::cerr << "wdsim: --emit " << emit[0] << ": not slurm or parallel\n";
+          return kExitBadInput;
+        }
+        if (emit.size() == 2 && !out_dir.empty() && out_dir != emit[1]) {
+          std::cerr << "wdsim: --emit " << emit[0] << " " << emit[1] << " and --out " << out_dir
+                    << " name two folders\n";
+          return kExitBadInput;
+        }
+        if (emit.size() == 2) out_dir = emit[1];
+      }
+      return run(scenario, sets, out_dir, seed, no_sweep, jobs, check_only,
+                 emit.empty() ? std::string() : emit[0]);
     }
     if (describe_cmd->parsed()) {
       if (!describe_preset_name.empty()) return describe_preset(describe_preset_name, block);
       return describe(block, stats_json);
     }
+    if (gather_cmd->parsed()) return wdsim::gather_sweep(gather_dir);
     int trace_rc = kExitBadInput;
     if (trace_commands.run(&trace_rc)) return trace_rc;
   } catch (const wdsim::ConfigError& e) {

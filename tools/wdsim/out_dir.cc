@@ -9,10 +9,12 @@ namespace wdsim {
 
 namespace {
 
-// Every file `wdsim run` writes in an output folder (a sweep point's folder too).
-constexpr std::array<std::string_view, 11> kOutputFiles = {
-    "stats.json",      "stats.csv",    "summary.json", "trace.txt",  "trace.json", "report.html",
-    "host_speed.json", "requests.csv", "sweep.csv",    "stdout.txt", "stderr.txt"};
+// Every file `wdsim run` writes in an output folder (a sweep point's folder too), and those of
+// `--emit` (sweep_cluster.h): the manifest, the script and each point's status.json.
+constexpr std::array<std::string_view, 15> kOutputFiles = {
+    "stats.json",  "stats.csv",       "summary.json", "trace.txt",    "trace.json",
+    "report.html", "host_speed.json", "requests.csv", "sweep.csv",    "stdout.txt",
+    "stderr.txt",  "status.json",     "sweep.json",   "sweep.sbatch", "parallel_jobs.txt"};
 
 bool is_point_folder_name(const std::string& name) {
   constexpr std::string_view kPrefix = "point-";
