@@ -156,6 +156,13 @@ class CpuContext {
   // end with waiters it must preempt first (returns zero).
   sc_core::sc_time run_step(const sc_core::sc_time& want);
   void end_run_wait();
+  // The event a sleep or spin with a deadline waits on (with its other events) instead of a
+  // timed wait: a timed wait that ends by an event leaves its cancelled timeout in SystemC's
+  // timed-event queue until its time comes (a poll's timeout: seconds away), so with one per
+  // request the queue grew with the run and every event cost log(requests). deadline_ stays
+  // armed at the earliest deadline asked for; a later deadline keeps it and re-arms when it
+  // fires (a spurious wake the loops already handle). Host speed only: no result changes.
+  const sc_core::sc_event& deadline_event(const sc_core::sc_time& deadline);
   // Terminated, and not inside an uninterruptible section.
   bool kill_now() const { return killed_ && uninterruptible_ == 0; }
   // On entry to busy/sleep/spin_wait: throws the first time after terminate(); true when the
@@ -187,6 +194,9 @@ class CpuContext {
   sc_core::sc_time slice_end_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time quantum_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time pending_ = sc_core::SC_ZERO_TIME;  // deferred CPU work not yet waited for
+  sc_core::sc_event deadline_;
+  bool deadline_armed_ = false;
+  sc_core::sc_time deadline_at_ = sc_core::SC_ZERO_TIME;  // when deadline_ fires, if armed
   std::function<void()> resume_hook_;
 };
 
