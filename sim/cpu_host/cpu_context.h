@@ -77,6 +77,19 @@ class CpuContext {
   void sync() {
     if (pending_ > sc_core::SC_ZERO_TIME) busy(sc_core::SC_ZERO_TIME);
   }
+  // Before a read of state other processes change (queue memory a device writes, a lock word):
+  // syncs, unless nothing else in the simulation can run before the thread's own time (no
+  // activity pending now, the next timed event later than local_now()). Then the read sees
+  // now what it would see then, and the deferred work stays deferred for the next sync: the
+  // same results without the wait.
+  void sync_for_read() {
+    if (pending_ == sc_core::SC_ZERO_TIME) return;
+    if (!killed_ && !sc_core::sc_pending_activity_at_current_time() &&
+        sc_core::sc_time_to_pending_activity() > pending_) {
+      return;
+    }
+    sync();
+  }
   // The thread's own time: simulated time plus the deferred work.
   sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() + pending_; }
   const sc_core::sc_time& pending() const { return pending_; }
