@@ -21,8 +21,9 @@
 // by at most the quantum. Every other call (busy, sleep, spin_wait) first applies what was
 // deferred, so the thread's waits, its core's slices and its CPU time stay exactly as if each
 // step had been a wait; the caller syncs before anything others can observe (HostThread: MMIO,
-// system calls, polls, loads of device-shared memory, locks). local_now() is the thread's own
-// time. Without a quantum (the default: boot, IRQ and kernel contexts) defer is busy.
+// system calls, polls, loads of device-shared memory, locks; reads go through sync_for_read, which
+// skips the wait when nothing else could run before the thread's own time). local_now() is the
+// thread's own time. Without a quantum (the default: boot, IRQ and kernel contexts) defer is busy.
 //
 // Not modelled here: what the thread computes (callers pass the cost), caches and the cost of
 // refilling them after a switch (only context_switch_ns), CPU frequency.

@@ -488,5 +488,34 @@ TEST(CpuContext, DeadlinesEndExactlyWhateverWasArmedBefore) {
   EXPECT_EQ(fourth_at, us(2016));
 }
 
+// sync_for_read skips the wait while nothing else can run before the thread's own time, and
+// waits (applying every deferred step) as soon as something could.
+TEST(CpuContext, SyncForReadWaitsOnlyWhenSomethingElseCouldRunFirst) {
+  testing::fresh_sc_context();
+  sc_time skipped_at, pending_after_skip, synced_at, pending_after_sync, busy_after_sync;
+  run_threads({
+      [&] {
+        CpuContext cpu;
+        cpu.set_quantum(us(10));
+        sc_core::wait(ns(1));  // the other thread has started its 5 us wait
+        cpu.defer(us(2));
+        cpu.sync_for_read();  // own time 2.001 us, nothing else before 5 us: no wait
+        skipped_at = now();
+        pending_after_skip = cpu.pending();
+        cpu.defer(us(4));
+        cpu.sync_for_read();  // own time 6.001 us, the other thread wakes at 5 us: waits
+        synced_at = now();
+        pending_after_sync = cpu.pending();
+        busy_after_sync = cpu.busy_time();
+      },
+      [&] { sc_core::wait(us(5)); },
+  });
+  EXPECT_EQ(skipped_at, ns(1));
+  EXPECT_EQ(pending_after_skip, us(2));
+  EXPECT_EQ(synced_at, us(6) + ns(1));
+  EXPECT_EQ(pending_after_sync, sc_core::SC_ZERO_TIME);
+  EXPECT_EQ(busy_after_sync, us(6));
+}
+
 }  // namespace
 }  // namespace wdsim
