@@ -49,6 +49,8 @@ size_t TimingServer::upper_bound(const sc_time& t) const {
 }
 
 sc_time TimingServer::earliest_start(const sc_time& arrival, const sc_time& service) const {
+  // After every booking (the usual case: arrivals in time order): starts at once.
+  if (head_ == booked_.size() || arrival >= booked_.back().end) return arrival;
   sc_time t = arrival;
   size_t i = upper_bound(t);
   if (i > head_ && booked_[i - 1].end > t) t = booked_[i - 1].end;  // inside a booked interval
@@ -83,10 +85,15 @@ sc_time TimingServer::serve(const sc_time& arrival, const sc_time& service) {
   if (service > sc_core::SC_ZERO_TIME) {
     // Insert [start, end), merging with an interval that ends at start or begins at end.
     auto first = booked_.begin() + static_cast<std::ptrdiff_t>(head_);
-    const size_t pos = static_cast<size_t>(
-        std::lower_bound(first, booked_.end(), start,
-                         [](const Interval& i, const sc_time& v) { return i.start < v; }) -
-        booked_.begin());
+    // At the back (the usual case) without a search.
+    const size_t pos =
+        head_ == booked_.size() || booked_.back().start < start
+            ? booked_.size()
+            : static_cast<size_t>(std::lower_bound(first, booked_.end(), start,
+                                                   [](const Interval& i, const sc_time& v) {
+                                                     return i.start < v;
+                                                   }) -
+                                  booked_.begin());
     const bool with_prev = pos > head_ && booked_[pos - 1].end == start;
     const bool with_next = pos < booked_.size() && booked_[pos].start == end;
     if (with_prev && with_next) {

@@ -91,7 +91,11 @@ bool CpuContext::sleep_impl(const sc_time& timeout, const sc_core::sc_event& e,
     sc_core::sc_event_or_list events = e | wake_;
     if (also) events = events | *also;
     if (has_deadline) {
-      sc_core::wait(deadline - now(), events);
+      if (now() < deadline) {
+        sc_core::wait(events | deadline_event(deadline));
+      } else {
+        sc_core::wait(SC_ZERO_TIME, events);  // a zero timeout: one delta cycle
+      }
     } else {
       sc_core::wait(events);
     }
@@ -147,8 +151,10 @@ bool CpuContext::spin_impl(const sc_time& timeout, const sc_core::sc_event& e,
     if (also) events = events | *also;
     if (step == forever()) {
       sc_core::wait(events);
+    } else if (has_deadline && start + step == deadline) {
+      sc_core::wait(events | deadline_event(deadline));
     } else {
-      sc_core::wait(step, events);
+      sc_core::wait(step, events);  // a slice end: it passes unless the event comes first
     }
     waited = true;
     in_run_wait_ = false;
@@ -172,6 +178,17 @@ void CpuContext::spin_wait(const sc_core::sc_event& e) {
 bool CpuContext::spin_wait(const sc_core::sc_event& e, const sc_core::sc_event& also,
                            const sc_time& timeout) {
   return spin_impl(timeout, e, &also, /*has_deadline=*/true);
+}
+
+const sc_core::sc_event& CpuContext::deadline_event(const sc_time& deadline) {
+  const sc_time t = now();
+  if (deadline_armed_ && deadline_at_ <= t) deadline_armed_ = false;  // it has fired
+  if (!deadline_armed_ || deadline < deadline_at_) {
+    deadline_.notify(deadline - t);  // replaces a later pending notification
+    deadline_armed_ = true;
+    deadline_at_ = deadline;
+  }
+  return deadline_;
 }
 
 void CpuContext::release() {

@@ -21,8 +21,9 @@
 // by at most the quantum. Every other call (busy, sleep, spin_wait) first applies what was
 // deferred, so the thread's waits, its core's slices and its CPU time stay exactly as if each
 // step had been a wait; the caller syncs before anything others can observe (HostThread: MMIO,
-// system calls, polls, loads of device-shared memory, locks). local_now() is the thread's own
-// time. Without a quantum (the default: boot, IRQ and kernel contexts) defer is busy.
+// system calls, polls, loads of device-shared memory, locks; reads go through sync_for_read, which
+// skips the wait when nothing else could run before the thread's own time). local_now() is the
+// thread's own time. Without a quantum (the default: boot, IRQ and kernel contexts) defer is busy.
 //
 // Not modelled here: what the thread computes (callers pass the cost), caches and the cost of
 // refilling them after a switch (only context_switch_ns), CPU frequency.
@@ -76,6 +77,19 @@ class CpuContext {
   // Applies the deferred work (one busy); local time becomes simulated time.
   void sync() {
     if (pending_ > sc_core::SC_ZERO_TIME) busy(sc_core::SC_ZERO_TIME);
+  }
+  // Before a read of state other processes change (queue memory a device writes, a lock word):
+  // syncs, unless nothing else in the simulation can run before the thread's own time (no
+  // activity pending now, the next timed event later than local_now()). Then the read sees
+  // now what it would see then, and the deferred work stays deferred for the next sync: the
+  // same results without the wait.
+  void sync_for_read() {
+    if (pending_ == sc_core::SC_ZERO_TIME) return;
+    if (!killed_ && !sc_core::sc_pending_activity_at_current_time() &&
+        sc_core::sc_time_to_pending_activity() > pending_) {
+      return;
+    }
+    sync();
   }
   // The thread's own time: simulated time plus the deferred work.
   sc_core::sc_time local_now() const { return sc_core::sc_time_stamp() + pending_; }
@@ -156,6 +170,13 @@ class CpuContext {
   // end with waiters it must preempt first (returns zero).
   sc_core::sc_time run_step(const sc_core::sc_time& want);
   void end_run_wait();
+  // The event a sleep or spin with a deadline waits on (with its other events) instead of a
+  // timed wait: a timed wait that ends by an event leaves its cancelled timeout in SystemC's
+  // timed-event queue until its time comes (a poll's timeout: seconds away), so with one per
+  // request the queue grew with the run and every event cost log(requests). deadline_ stays
+  // armed at the earliest deadline asked for; a later deadline keeps it and re-arms when it
+  // fires (a spurious wake the loops already handle). Host speed only: no result changes.
+  const sc_core::sc_event& deadline_event(const sc_core::sc_time& deadline);
   // Terminated, and not inside an uninterruptible section.
   bool kill_now() const { return killed_ && uninterruptible_ == 0; }
   // On entry to busy/sleep/spin_wait: throws the first time after terminate(); true when the
@@ -187,6 +208,9 @@ class CpuContext {
   sc_core::sc_time slice_end_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time quantum_ = sc_core::SC_ZERO_TIME;
   sc_core::sc_time pending_ = sc_core::SC_ZERO_TIME;  // deferred CPU work not yet waited for
+  sc_core::sc_event deadline_;
+  bool deadline_armed_ = false;
+  sc_core::sc_time deadline_at_ = sc_core::SC_ZERO_TIME;  // when deadline_ fires, if armed
   std::function<void()> resume_hook_;
 };
 

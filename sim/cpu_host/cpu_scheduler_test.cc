@@ -449,5 +449,73 @@ TEST(CpuContext, UnattachedBusySleepSpinAndTerminate) {
   EXPECT_EQ(killed_at, us(7));
 }
 
+// Deadlines of sleeps and spins share one event per context that stays armed at the earliest
+// deadline asked for (cpu_context.h): an earlier deadline than the armed one, a later one, and
+// a wake-up at the stale armed time must each end exactly as a timed wait would, and a
+// spinner's CPU time must not count the stale wake-up twice.
+TEST(CpuContext, DeadlinesEndExactlyWhateverWasArmedBefore) {
+  testing::fresh_sc_context();
+  StatsRegistry stats;
+  CpuScheduler sched(config(1, us(3000), ns(1200)), stats);
+  sc_core::sc_event e, never;
+  bool first = false, second = true, third = true, fourth = true;
+  sc_time second_at, third_at, fourth_at;
+  run_threads({
+      [&] {
+        CpuContext cpu;
+        cpu.attach(&sched, "poller");
+        first = cpu.spin_wait(e, us(1000));    // woken at 1 us; its deadline stays armed
+        second = cpu.spin_wait(never, us(5));  // earlier than the armed deadline: re-armed
+        second_at = now();
+        third = cpu.sleep(never, us(2000));  // later: the armed 1001 us wake is spurious
+        third_at = now();
+        fourth = cpu.spin_wait(never, us(10));
+        fourth_at = now();
+        EXPECT_EQ(cpu.stats().busy, us(1) + us(5) + us(10));
+        EXPECT_EQ(cpu.stats().sleeping, us(2000));
+      },
+      [&] {
+        sc_core::wait(us(1));
+        e.notify();
+      },
+  });
+  EXPECT_TRUE(first);
+  EXPECT_FALSE(second);
+  EXPECT_EQ(second_at, us(6));
+  EXPECT_FALSE(third);
+  EXPECT_EQ(third_at, us(2006));
+  EXPECT_FALSE(fourth);
+  EXPECT_EQ(fourth_at, us(2016));
+}
+
+// sync_for_read skips the wait while nothing else can run before the thread's own time, and
+// waits (applying every deferred step) as soon as something could.
+TEST(CpuContext, SyncForReadWaitsOnlyWhenSomethingElseCouldRunFirst) {
+  testing::fresh_sc_context();
+  sc_time skipped_at, pending_after_skip, synced_at, pending_after_sync, busy_after_sync;
+  run_threads({
+      [&] {
+        CpuContext cpu;
+        cpu.set_quantum(us(10));
+        sc_core::wait(ns(1));  // the other thread has started its 5 us wait
+        cpu.defer(us(2));
+        cpu.sync_for_read();  // own time 2.001 us, nothing else before 5 us: no wait
+        skipped_at = now();
+        pending_after_skip = cpu.pending();
+        cpu.defer(us(4));
+        cpu.sync_for_read();  // own time 6.001 us, the other thread wakes at 5 us: waits
+        synced_at = now();
+        pending_after_sync = cpu.pending();
+        busy_after_sync = cpu.busy_time();
+      },
+      [&] { sc_core::wait(us(5)); },
+  });
+  EXPECT_EQ(skipped_at, ns(1));
+  EXPECT_EQ(pending_after_skip, us(2));
+  EXPECT_EQ(synced_at, us(6) + ns(1));
+  EXPECT_EQ(pending_after_sync, sc_core::SC_ZERO_TIME);
+  EXPECT_EQ(busy_after_sync, us(6));
+}
+
 }  // namespace
 }  // namespace wdsim

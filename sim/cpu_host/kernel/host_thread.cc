@@ -109,7 +109,7 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
   check_alive();
   const Vma* vma = process_.find_vma(va);
   // The queue memory a device writes (CQEs, status words): read at the thread's own time.
-  if (vma && vma->kind == VmaKind::kDeviceDus) cpu_.sync();
+  if (vma && vma->kind == VmaKind::kDeviceDus) cpu_.sync_for_read();
   if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.read(va, dst, len)) {
     check_alive();  // a torn-down process: SIGKILL, not SIGSEGV
@@ -215,7 +215,8 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
   const sc_core::sc_event& wake = watch ? written : kernel_.memory().write_event();
   bool ok = false;
   while (true) {
-    check_alive();  // killed while polling: SIGKILL
+    check_alive();         // killed while polling: SIGKILL
+    cpu_.sync_for_read();  // the poll reads at the next poll boundary (deferred below)
     if (!process_.read(va, buf.data(), len)) {
       throw SimulatedSignal(name_ + ": poll of unmapped address", SIGSEGV, va, name_);
     }
@@ -223,17 +224,17 @@ bool HostThread::poll_memory(rt::VirtAddr va, size_t len,
       ok = true;
       break;
     }
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = cpu_.local_now();
     if (now >= deadline) break;
     // Spin until memory is written, the process is signalled or the timeout, then on to the
     // next poll boundary.
     cpu_.spin_wait(wake, kernel_.signal_event(), deadline - now);
-    const uint64_t elapsed = to_ps(sc_core::sc_time_stamp() - start);
+    const uint64_t elapsed = to_ps(cpu_.local_now() - start);
     const uint64_t boundary = (elapsed + poll_interval - 1) / poll_interval * poll_interval;
-    if (boundary > elapsed) cpu_.busy(ps(boundary - elapsed));
+    if (boundary > elapsed) cpu_.defer(ps(boundary - elapsed));
   }
   // The iteration that saw the change costs one poll; the spinning before it was busy too.
-  cpu_.busy(one_poll);
+  cpu_.defer(one_poll);
   return ok;
 }
 

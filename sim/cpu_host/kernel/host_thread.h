@@ -49,7 +49,7 @@ class HostThread : public rt::OsInterface {
   void barrier() override;
   void compute(rt::Picoseconds cost) override;
   rt::Picoseconds now() override;
-  void sync_time() override { cpu_.sync(); }
+  void sync_time() override { cpu_.sync_for_read(); }
   bool poll_memory(rt::VirtAddr va, size_t len, const std::function<bool(const uint8_t*)>& ready,
                    rt::Picoseconds poll_interval, rt::Picoseconds timeout) override;
   int wait_interrupt(int fd, rt::Picoseconds timeout) override;

@@ -57,7 +57,8 @@ struct PollHarness : sc_core::sc_module {
     HostThread t(kernel, process, "poller");
     ok = t.poll_memory(
         va, 4, [](const uint8_t* b) { return b[0] == 0x5a; }, 50'000, 10'000'000);
-    seen_at = sc_core::sc_time_stamp();
+    // The thread's own time: the poll leaves its last step deferred (temporal decoupling).
+    seen_at = t.cpu().local_now();
     cpu = t.cpu().busy_time();
     timed_out = !t.poll_memory(
         va + 4, 4, [](const uint8_t* b) { return b[0] == 1; }, 50'000, 1'000'000);
@@ -120,8 +121,10 @@ struct ScheduledPollHarness : sc_core::sc_module {
     HostThread t(kernel, process, "poller", &sched);
     ok = t.poll_memory(
         va, 4, [](const uint8_t* b) { return b[0] == 0x5a; }, 50'000, 10'000'000);
-    seen_at = sc_core::sc_time_stamp();
+    // The thread's own time: the poll leaves its last step deferred (temporal decoupling).
+    seen_at = t.cpu().local_now();
     cpu = t.cpu().busy_time();
+    t.cpu().sync();  // the thread ends at its own time, as a scenario's threads do
   }
   void compute() {
     HostThread t(kernel, process, "compute", &sched);

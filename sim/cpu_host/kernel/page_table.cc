@@ -175,7 +175,14 @@ bool PageTable::subtree_empty(uint64_t table, unsigned level) const {
   return true;
 }
 
+void PageTable::forget_walks() const {
+  if (!walk_cache_used_) return;
+  for (CachedWalk& c : walk_cache_) c.page = ~uint64_t{0};
+  walk_cache_used_ = false;
+}
+
 void PageTable::free_subtree(uint64_t table, unsigned level) {
+  forget_walks();
   const uint64_t entries = granule_size() / kDescBytes;
   if (level < kLeafLevel) {
     for (uint64_t i = 0; i < entries; ++i) {
@@ -192,6 +199,7 @@ void PageTable::map(uint64_t va, uint64_t pa, uint64_t size, PtePerms perms) {
 }
 
 void PageTable::map(uint64_t va, uint64_t pa, uint64_t size, PtePerms perms, uint64_t page_size) {
+  forget_walks();
   if (!supports_page_size(page_size)) {
     throw std::invalid_argument("PageTable::map: page size " + hex(page_size) +
                                 " is neither the granule nor a block size of it");
@@ -252,10 +260,12 @@ size_t PageTable::for_each_leaf(const char* what, uint64_t va, uint64_t size, Fn
 }
 
 size_t PageTable::unmap(uint64_t va, uint64_t size) {
+  forget_walks();
   return for_each_leaf("unmap", va, size, [&](const Walk& w) { mem_.write64(w.slot, 0); });
 }
 
 size_t PageTable::protect(uint64_t va, uint64_t size, PtePerms perms) {
+  forget_walks();
   return for_each_leaf("protect", va, size, [&](const Walk& w) {
     const uint64_t out = w.desc & pte::output_addr_mask(pte::level_shift(granule_shift(), w.level));
     mem_.write64(
@@ -265,6 +275,13 @@ size_t PageTable::protect(uint64_t va, uint64_t size, PtePerms perms) {
 
 std::optional<Translation> PageTable::translate(uint64_t va) const {
   if (va >= kVaLimit) return std::nullopt;
+  const uint64_t page = va >> granule_shift();
+  CachedWalk& cached = walk_cache_[page % kWalkCacheSize];
+  if (cached.page == page) {
+    Translation t = cached.leaf;
+    t.pa |= va & (t.page_size - 1);
+    return t;
+  }
   const Walk w = walk(va, kLeafLevel);
   if ((w.desc & pte::kDescValid) == 0) return std::nullopt;
   if (w.level == kLeafLevel) {
@@ -279,6 +296,10 @@ std::optional<Translation> PageTable::translate(uint64_t va) const {
   t.descriptor = w.desc;
   t.level = w.level;
   t.page_size = 1ull << shift;
+  cached.page = page;
+  cached.leaf = t;
+  cached.leaf.pa &= ~(t.page_size - 1);
+  walk_cache_used_ = true;
   return t;
 }
 

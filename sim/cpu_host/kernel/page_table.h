@@ -40,6 +40,7 @@
 // is the caller's job).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -138,6 +139,10 @@ class PageTable {
   size_t protect(uint64_t va, uint64_t size, PtePerms perms);
 
   // Software walk: the translation of va, or nullopt when unmapped, PROT_NONE or va >= 2^48.
+  // Successful walks are remembered per granule page (a host-speed cache, not a model of a TLB:
+  // it costs no simulated time and changes no result) until the next map, unmap or protect; the
+  // tables change only through those calls (the SMMU model has no hardware Access-flag or dirty
+  // updates, and the tables sit in kernel frames no device mapping reaches).
   std::optional<Translation> translate(uint64_t va) const;
 
   // Tables in use (each one granule of memory), the root included.
@@ -171,6 +176,18 @@ class PageTable {
   template <typename Fn>
   size_t for_each_leaf(const char* what, uint64_t va, uint64_t size, Fn fn);
   uint64_t new_table();
+  // Forgets every remembered walk (the tables are about to change).
+  void forget_walks() const;
+
+  // Host-speed cache of successful walks, direct-mapped by granule page number (kWalkCacheSize
+  // entries: enough for the handful of pages a request touches: SQ, CQ, status word, buffers).
+  static constexpr size_t kWalkCacheSize = 64;
+  struct CachedWalk {
+    uint64_t page = ~uint64_t{0};  // va >> granule_shift(); ~0: empty
+    Translation leaf;              // pa: of the leaf's first byte
+  };
+  mutable std::array<CachedWalk, kWalkCacheSize> walk_cache_{};
+  mutable bool walk_cache_used_ = false;
 
   PhysicalMemory& mem_;
   FrameAllocator& frames_;

@@ -406,5 +406,30 @@ TEST(PageTableGranule, TablesAreGranuleAlignedOnAnUnalignedAllocator) {
   EXPECT_EQ(frames.alloc(), 0x101000u);
 }
 
+// translate() remembers walks per granule page (page_table.h): every change through map, unmap
+// and protect must be seen by the next translate of a page walked before, and pages that share
+// a cache slot (64 pages apart) must not answer for each other.
+TEST(PageTable, TranslateSeesEveryChangeAfterARememberedWalk) {
+  Fixture f;
+  PageTable pt(*f.mem, *f.frames);
+  constexpr uint64_t kAlias = kVa + 64 * 4096;  // same slot of the walk cache
+  pt.map(kVa, kPa, 4096, PtePerms{});
+  ASSERT_TRUE(pt.translate(kVa + 0x10));
+  EXPECT_EQ(pt.translate(kVa + 0x10)->pa, kPa + 0x10);  // remembered
+  EXPECT_EQ(pt.translate(kVa + 0xff8)->pa, kPa + 0xff8);
+  EXPECT_FALSE(pt.translate(kAlias));  // not mapped, whatever the slot holds
+  pt.map(kAlias, kPa + 0x10000, 4096, PtePerms{});
+  EXPECT_EQ(pt.translate(kAlias + 8)->pa, kPa + 0x10008);
+  EXPECT_EQ(pt.translate(kVa + 8)->pa, kPa + 8);
+  PtePerms ro;
+  ro.write = false;
+  pt.protect(kVa, 4096, ro);
+  EXPECT_FALSE(pt.translate(kVa)->perms.write);
+  pt.unmap(kVa, 4096);
+  EXPECT_FALSE(pt.translate(kVa));
+  pt.map(kVa, kPa + 0x20000, 4096, PtePerms{});
+  EXPECT_EQ(pt.translate(kVa + 4)->pa, kPa + 0x20004);
+}
+
 }  // namespace
 }  // namespace wdsim
