@@ -136,6 +136,26 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
       nums[t] = t < params->op_type_num ? params->ctx_set_num[t] : wd_ctx_nums{0, 0};
     }
   }
+  return init_with_nums(call, traits, fn, alg, sched_type, nums, nullptr, poll_ctx);
+}
+
+int AlgSetting::init_env(const Call& call, const AlgTraits& traits, const char* alg,
+                         const std::vector<wd_ctx_nums>& nums, wd_sched* user_sched,
+                         int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
+  const std::string fn = std::string("wd_") + traits.name + "_env_init";
+  if (!call.bound()) return -WD_EINVAL;
+  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
+  if (nums.size() != traits.op_type_num) return call.fail(-WD_EINVAL, fn + ": bad ctx numbers");
+  return init_with_nums(call, traits, fn, alg, SCHED_POLICY_RR, nums, user_sched, poll_ctx);
+}
+
+int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
+                               const char* alg, uint32_t sched_type,
+                               const std::vector<wd_ctx_nums>& nums, wd_sched* user_sched,
+                               int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
+  uint32_t total = 0;
+  for (const wd_ctx_nums& n : nums) total += n.sync_ctx_num + n.async_ctx_num;
+  if (total == 0) return call.fail(-WD_EINVAL, fn + ": no ctxs asked for");
   std::vector<UacceDeviceInfo> devs;
   int ret = list_usable_devices(call, alg, &devs);
   if (ret < 0) return ret;
@@ -171,31 +191,33 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
     }
   }
   wd_sched* sched =
-      wd_sched_rr_alloc(static_cast<uint8_t>(sched_type), traits.op_type_num, 1, poll_ctx);
+      user_sched ? user_sched
+                 : wd_sched_rr_alloc(static_cast<uint8_t>(sched_type), traits.op_type_num, 1,
+                                     poll_ctx);
   if (!sched) {
     release_all();
     return call.fail(-WD_EINVAL, fn + ": cannot allocate the scheduler");
   }
   // One region per (mode, type): the ctxs were requested grouped that way.
   uint32_t pos = 0;
-  for (uint8_t t = 0; t < traits.op_type_num; ++t) {
+  for (uint8_t t = 0; t < traits.op_type_num && !user_sched; ++t) {
     for (uint8_t mode = 0; mode < CTX_MODE_MAX; ++mode) {
       const uint32_t n = mode == CTX_MODE_SYNC ? nums[t].sync_ctx_num : nums[t].async_ctx_num;
       if (n == 0) continue;
-      sched_params p{0, t, mode, pos, pos + n - 1};
+      sched_params p{0, t, mode, pos, pos + n - 1, 0};
       wd_sched_rr_instance(sched, &p);
       pos += n;
     }
   }
-  wd_ctx_config config{static_cast<uint32_t>(ctxs.size()), ctxs.data(), nullptr};
+  wd_ctx_config config{static_cast<uint32_t>(ctxs.size()), ctxs.data(), nullptr, nullptr};
   ret = init(call, traits, &config, sched);
   if (ret < 0) {
-    wd_sched_rr_release(sched);
+    if (!user_sched) wd_sched_rr_release(sched);
     release_all();
     return ret;
   }
   from_init2_ = true;
-  own_sched_ = sched;
+  own_sched_ = user_sched ? nullptr : sched;
   for (const wd_ctx& c : ctxs) own_ctxs_.push_back(c.ctx);
   return 0;
 }
