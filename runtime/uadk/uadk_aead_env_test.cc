@@ -115,8 +115,8 @@ class UadkAeadEnvTest : public ::testing::Test {
   Bytes get(void* p, size_t len) { return read(reinterpret_cast<VirtAddr>(p), len); }
 
   // One GCM request through `h` with `in` (AAD || text) from `src`; results at dst and mac.
-  wd_aead_req gcm_req(bool enc, void* src, void* dst, void* mac, void* iv, size_t aad,
-                      size_t text, uint16_t mac_bytes) {
+  wd_aead_req gcm_req(bool enc, void* src, void* dst, void* mac, void* iv, size_t aad, size_t text,
+                      uint16_t mac_bytes) {
     wd_aead_req req{};
     req.op_type = enc ? WD_CIPHER_ENCRYPTION_DIGEST : WD_CIPHER_DECRYPTION_DIGEST;
     req.src = src;
@@ -162,8 +162,8 @@ TEST_F(UadkAeadEnvTest, GcmSyncMatchesOpenSslAndRejectsABadTag) {
       ASSERT_EQ(wd_aead_set_authsize(h, tag_len), 0);
       Bytes src = aad;
       src.insert(src.end(), pt.begin(), pt.end());
-      wd_aead_req req = gcm_req(true, put(src), room(src.size()), room(16), put(iv), aad.size(),
-                                pt.size(), 16);
+      wd_aead_req req =
+          gcm_req(true, put(src), room(src.size()), room(16), put(iv), aad.size(), pt.size(), 16);
       ASSERT_EQ(wd_do_aead_sync(h, &req), 0) << process_.last_error();
       EXPECT_EQ(req.state, 0);
       // The BD carries GCM in the cipher fields, as the hardware reads it.
@@ -383,6 +383,18 @@ TEST_F(UadkAeadEnvTest, BmmPoolAllocFreeCountsAndBacksAGcmRequest) {
 
   // The blocks are simulated process memory: a GCM request runs on them.
   ASSERT_EQ(wd_aead_init2(const_cast<char*>("gcm(aes)"), SCHED_POLICY_RR, TASK_HW), 0);
+  // init2 listed its two ctxs (1 sync + 1 async) for wd_find_ctx, each handed out once.
+  const handle_t c1 = wd_find_ctx("gcm");
+  const handle_t c2 = wd_find_ctx("gcm(aes)");
+  EXPECT_NE(c1, 0u);
+  EXPECT_NE(c2, 0u);
+  EXPECT_NE(c1, c2);
+  EXPECT_EQ(wd_find_ctx("gcm"), 0u);
+  EXPECT_EQ(wd_find_ctx("zlib"), 0u);
+  void* ctx_pool = wd_mempool_alloc(c1, &setup);
+  ASSERT_NE(ctx_pool, nullptr);
+  EXPECT_EQ(wd_get_dev_id(ctx_pool), 0u);  // hisi_sec2-0
+  wd_mempool_free(c1, ctx_pool);
   wd_aead_sess_setup ss{};
   ss.calg = WD_CIPHER_AES;
   ss.cmode = WD_CIPHER_GCM;
@@ -406,6 +418,7 @@ TEST_F(UadkAeadEnvTest, BmmPoolAllocFreeCountsAndBacksAGcmRequest) {
   EXPECT_EQ(get(mac, 16), tag);
   wd_aead_free_sess(h);
   wd_aead_uninit2();
+  EXPECT_EQ(wd_insert_ctx_list(c1, const_cast<char*>("gcm(aes)")), -WD_EINVAL);  // released
   wd_mempool_free(0, pool);
   EXPECT_EQ(wd_get_bufsize(pool), 0u);  // gone
 
@@ -428,6 +441,57 @@ TEST_F(UadkAeadEnvTest, BmmPoolAllocFreeCountsAndBacksAGcmRequest) {
 
   setup.align_size = 48;  // not a power of two
   EXPECT_EQ(wd_mempool_alloc(0, &setup), nullptr);
+  EXPECT_EQ(os_.access_faults(), 0u);
+}
+
+TEST_F(UadkAeadEnvTest, SvaMempoolAndBlockpool) {
+  EXPECT_TRUE(WD_IS_ERR(wd_mempool_create(0, 0)));
+  EXPECT_EQ(WD_HANDLE_ERR(wd_mempool_create(4096, 1)), -WD_EINVAL);
+  handle_t mp = wd_mempool_create(10 * 4096 - 100, -1);  // rounds up to 10 blocks
+  ASSERT_FALSE(WD_IS_ERR(mp)) << process_.last_error();
+  struct wd_mempool_stats ms {};
+  wd_mempool_stats(mp, &ms);
+  EXPECT_EQ(ms.blk_size, 4096u);
+  EXPECT_EQ(ms.blk_num, 10u);
+  EXPECT_EQ(ms.free_blk_num, 10u);
+  EXPECT_EQ(ms.page_type, WD_NORMAL_PAGE);
+
+  // 6 blocks of 3000 B take 18000 B: a run of 5 mempool blocks (20480 B).
+  handle_t bp = wd_blockpool_create(mp, 3000, 6);
+  ASSERT_FALSE(WD_IS_ERR(bp)) << process_.last_error();
+  EXPECT_EQ(WD_HANDLE_ERR(wd_blockpool_create(mp, 64, 1)), -WD_EBUSY);  // one per mempool
+  wd_mempool_stats(mp, &ms);
+  EXPECT_EQ(ms.free_blk_num, 5u);
+  EXPECT_EQ(ms.blk_usage_rate, 50u);
+  std::vector<void*> got;
+  for (int i = 0; i < 6; ++i) {
+    void* b = wd_block_alloc(bp);
+    ASSERT_NE(b, nullptr);
+    const Bytes data = pattern(3000, static_cast<uint8_t>(i));
+    os_.dev_write(reinterpret_cast<VirtAddr>(b), data.data(), data.size());  // real memory
+    got.push_back(b);
+  }
+  EXPECT_EQ(wd_block_alloc(bp), nullptr);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(get(got[i], 3000), pattern(3000, static_cast<uint8_t>(i)));
+  struct wd_blockpool_stats bs {};
+  wd_blockpool_stats(bp, &bs);
+  EXPECT_EQ(bs.block_size, 3000u);
+  EXPECT_EQ(bs.block_num, 6u);
+  EXPECT_EQ(bs.free_block_num, 0u);
+  EXPECT_EQ(bs.block_usage_rate, 100u);
+  EXPECT_EQ(bs.mem_waste_rate, (20480u - 18000u) * 100u / 20480u);
+  wd_block_free(bp, got[4]);
+  wd_blockpool_stats(bp, &bs);
+  EXPECT_EQ(bs.free_block_num, 1u);
+  EXPECT_EQ(wd_block_alloc(bp), got[4]);
+  wd_mempool_destroy(mp);  // refused while the blockpool lives
+  wd_mempool_stats(mp, &ms);
+  EXPECT_EQ(ms.blk_num, 10u);
+  wd_blockpool_destroy(bp);
+  wd_mempool_stats(mp, &ms);
+  EXPECT_EQ(ms.free_blk_num, 10u);
+  EXPECT_EQ(WD_HANDLE_ERR(wd_blockpool_create(mp, 4096, 11)), -WD_ENOMEM);  // too big
+  wd_mempool_destroy(mp);
   EXPECT_EQ(os_.access_faults(), 0u);
 }
 

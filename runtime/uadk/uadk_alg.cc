@@ -190,10 +190,9 @@ int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const 
       }
     }
   }
-  wd_sched* sched =
-      user_sched ? user_sched
-                 : wd_sched_rr_alloc(static_cast<uint8_t>(sched_type), traits.op_type_num, 1,
-                                     poll_ctx);
+  wd_sched* sched = user_sched ? user_sched
+                               : wd_sched_rr_alloc(static_cast<uint8_t>(sched_type),
+                                                   traits.op_type_num, 1, poll_ctx);
   if (!sched) {
     release_all();
     return call.fail(-WD_EINVAL, fn + ": cannot allocate the scheduler");
@@ -218,6 +217,8 @@ int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const 
   }
   from_init2_ = true;
   own_sched_ = user_sched ? nullptr : sched;
+  // The ctxs wd_find_ctx hands to a no-SVA program's wd_mempool_alloc (UADK wd_alg_attrs_init).
+  for (const wd_ctx& c : ctxs) call.lib().mem_ctx_list.push_back(MemCtxNode{c.ctx, alg, false});
   for (const wd_ctx& c : ctxs) own_ctxs_.push_back(c.ctx);
   return 0;
 }

@@ -2,6 +2,8 @@
 // process, or over memory from the user's wd_mm_ops. The free list and counters are the
 // library's own bookkeeping (host memory); the blocks are the simulated process's memory,
 // handed out as virtual addresses cast to pointers, as every buffer of this API.
+// Also wd.h's SVA mempool / blockpool (UADK wd_mempool.c): a mempool of 4 KiB blocks, one
+// blockpool per mempool on a contiguous run of them.
 #include <string>
 #include <vector>
 
@@ -16,10 +18,10 @@ namespace {
 constexpr uint32_t kDefaultBlockAlign = 8;
 
 struct BmmPool {
-  VirtAddr base = 0;         // first block
-  uint64_t map_len = 0;      // bytes mapped (0 when the memory is the user's)
-  uint32_t block_size = 0;   // as asked
-  uint32_t block_stride = 0; // block_size rounded up to the alignment
+  VirtAddr base = 0;          // first block
+  uint64_t map_len = 0;       // bytes mapped (0 when the memory is the user's)
+  uint32_t block_size = 0;    // as asked
+  uint32_t block_stride = 0;  // block_size rounded up to the alignment
   uint32_t block_num = 0;
   std::vector<uint32_t> free_list;  // block indexes, taken from the back
   std::vector<bool> taken;
@@ -103,8 +105,8 @@ void* wd_mempool_alloc(handle_t h_ctx, struct wd_mempool_setup* setup) {
     const uint64_t page = call.proc().config().page_size;
     pool->map_len = (bytes + page - 1) / page * page;
     int err = 0;
-    pool->base = call.os().mmap(-1, pool->map_len, wdsim::rt::kProtRead | wdsim::rt::kProtWrite,
-                                0, &err);
+    pool->base =
+        call.os().mmap(-1, pool->map_len, wdsim::rt::kProtRead | wdsim::rt::kProtWrite, 0, &err);
     if (pool->base == 0) {
       call.fail(err < 0 ? err : -WD_ENOMEM, "wd_mempool_alloc: cannot map the pool");
       return nullptr;
@@ -210,11 +212,236 @@ __u32 wd_get_bufsize(void* pool) {
   return p ? p->block_size : 0;
 }
 
+handle_t wd_find_ctx(const char* alg_name) {
+  u::Call call;
+  if (!call.bound() || !alg_name) return 0;
+  // The first unused ctx whose algorithm names alg_name (the model has one NUMA node).
+  for (u::MemCtxNode& n : call.lib().mem_ctx_list) {
+    if (!n.used && n.alg.find(alg_name) != std::string::npos) {
+      n.used = true;
+      return n.ctx;
+    }
+  }
+  return 0;
+}
+
+void wd_remove_ctx_list(void) {
+  u::Call call;
+  if (call.bound()) call.lib().mem_ctx_list.clear();
+}
+
+int wd_insert_ctx_list(handle_t h_ctx, char* alg_name) {
+  u::Call call;
+  if (!call.bound() || !alg_name || !u::find_ctx(call.lib(), h_ctx)) return -WD_EINVAL;
+  call.lib().mem_ctx_list.push_back(u::MemCtxNode{h_ctx, alg_name, false});
+  return 0;
+}
+
 __u32 wd_get_dev_id(void* pool) {
   u::Call call;
   if (!call.bound()) return 0;
   u::BmmPool* p = u::pool_of(call.lib(), pool);
   return p ? p->dev_id : 0;
+}
+
+}  // extern "C"
+
+// ---------------- wd.h: the SVA mempool and blockpool ----------------
+
+namespace wdsim::rt::uadk {
+
+namespace {
+
+// A mempool's block: UADK's WD_MEMPOOL_BLOCK_SIZE (wd_mempool.c), 4 KiB.
+constexpr uint64_t kMempoolBlockBytes = 4096;
+constexpr unsigned long kPercent = 100;
+
+struct Mempool {
+  VirtAddr base = 0;
+  uint64_t map_len = 0;
+  std::vector<bool> used;  // per 4 KiB block
+  uint64_t free_blocks = 0;
+  void* blockpool = nullptr;  // the one blockpool on it
+};
+
+struct Blockpool {
+  Mempool* mp = nullptr;
+  uint64_t first = 0;  // first mempool block of its run
+  uint64_t run = 0;    // mempool blocks in the run
+  uint64_t block_size = 0;
+  uint64_t block_num = 0;
+  std::vector<uint64_t> free_list;  // block indexes, taken from the back
+  std::vector<bool> taken;
+};
+
+Mempool* mempool_of(Library& lib, handle_t h) {
+  auto it = lib.mempools.find(h);
+  return it == lib.mempools.end() ? nullptr : static_cast<Mempool*>(it->second.get());
+}
+
+Blockpool* blockpool_of(Library& lib, handle_t h) {
+  auto it = lib.blockpools.find(h);
+  return it == lib.blockpools.end() ? nullptr : static_cast<Blockpool*>(it->second.get());
+}
+
+handle_t err_handle(int err) { return static_cast<handle_t>(static_cast<intptr_t>(err)); }
+
+}  // namespace
+
+void MempoolDeleter::operator()(void* p) const { delete static_cast<Mempool*>(p); }
+void BlockpoolDeleter::operator()(void* p) const { delete static_cast<Blockpool*>(p); }
+
+}  // namespace wdsim::rt::uadk
+
+extern "C" {
+
+handle_t wd_mempool_create(size_t size, int node) {
+  u::Call call;
+  if (!call.bound()) return u::err_handle(-WD_EINVAL);
+  if (size == 0 || (node != -1 && node != 0)) {
+    call.fail(-WD_EINVAL, "wd_mempool_create: size 0 or a NUMA node other than 0");
+    return u::err_handle(-WD_EINVAL);
+  }
+  const uint64_t blocks = (size + u::kMempoolBlockBytes - 1) / u::kMempoolBlockBytes;
+  auto mp = std::make_unique<u::Mempool>();
+  mp->map_len = blocks * u::kMempoolBlockBytes;
+  int err = 0;
+  mp->base = call.os().mmap(-1, mp->map_len, wdsim::rt::kProtRead | wdsim::rt::kProtWrite, 0, &err);
+  if (mp->base == 0) {
+    call.fail(-WD_ENOMEM, "wd_mempool_create: cannot map " + std::to_string(mp->map_len));
+    return u::err_handle(-WD_ENOMEM);
+  }
+  mp->used.assign(blocks, false);
+  mp->free_blocks = blocks;
+  const handle_t h = reinterpret_cast<handle_t>(mp.get());
+  call.lib().mempools[h] = u::MempoolPtr(mp.release());
+  return h;
+}
+
+void wd_mempool_destroy(handle_t mempool) {
+  u::Call call;
+  if (!call.bound()) return;
+  u::Mempool* mp = u::mempool_of(call.lib(), mempool);
+  if (!mp) return;
+  if (mp->blockpool) {
+    call.fail(-WD_EBUSY, "wd_mempool_destroy: its blockpool is still there");
+    return;
+  }
+  call.os().munmap(mp->base, mp->map_len);
+  call.lib().mempools.erase(mempool);
+}
+
+void wd_mempool_stats(handle_t mempool, struct wd_mempool_stats* stats) {
+  u::Call call;
+  if (!call.bound() || !stats) return;
+  u::Mempool* mp = u::mempool_of(call.lib(), mempool);
+  if (!mp) return;
+  const uint64_t page = call.proc().config().page_size;
+  stats->page_type = WD_NORMAL_PAGE;
+  stats->page_size = page;
+  stats->page_num = (mp->map_len + page - 1) / page;
+  stats->blk_size = u::kMempoolBlockBytes;
+  stats->blk_num = mp->used.size();
+  stats->free_blk_num = mp->free_blocks;
+  stats->blk_usage_rate = (stats->blk_num - stats->free_blk_num) * u::kPercent / stats->blk_num;
+}
+
+handle_t wd_blockpool_create(handle_t mempool, size_t block_size, size_t block_num) {
+  u::Call call;
+  if (!call.bound()) return u::err_handle(-WD_EINVAL);
+  u::Mempool* mp = u::mempool_of(call.lib(), mempool);
+  if (!mp || block_size == 0 || block_num == 0) {
+    call.fail(-WD_EINVAL, "wd_blockpool_create: bad mempool or block size/number 0");
+    return u::err_handle(-WD_EINVAL);
+  }
+  if (mp->blockpool) {
+    call.fail(-WD_EBUSY, "wd_blockpool_create: the mempool already has a blockpool");
+    return u::err_handle(-WD_EBUSY);
+  }
+  const uint64_t bytes = uint64_t{block_size} * block_num;
+  const uint64_t run = (bytes + u::kMempoolBlockBytes - 1) / u::kMempoolBlockBytes;
+  // First fit: the lowest run of `run` free mempool blocks.
+  uint64_t first = 0, len = 0;
+  for (uint64_t i = 0; i < mp->used.size() && len < run; ++i) {
+    if (mp->used[i]) {
+      len = 0;
+      first = i + 1;
+    } else {
+      ++len;
+    }
+  }
+  if (len < run) {
+    call.fail(-WD_ENOMEM, "wd_blockpool_create: no run of " + std::to_string(run) +
+                              " free 4 KiB blocks in the mempool");
+    return u::err_handle(-WD_ENOMEM);
+  }
+  auto bp = std::make_unique<u::Blockpool>();
+  bp->mp = mp;
+  bp->first = first;
+  bp->run = run;
+  bp->block_size = block_size;
+  bp->block_num = block_num;
+  bp->taken.assign(block_num, false);
+  for (uint64_t i = block_num; i > 0; --i) bp->free_list.push_back(i - 1);
+  for (uint64_t i = first; i < first + run; ++i) mp->used[i] = true;
+  mp->free_blocks -= run;
+  const handle_t h = reinterpret_cast<handle_t>(bp.get());
+  mp->blockpool = bp.get();
+  call.lib().blockpools[h] = u::BlockpoolPtr(bp.release());
+  return h;
+}
+
+void wd_blockpool_destroy(handle_t blkpool) {
+  u::Call call;
+  if (!call.bound()) return;
+  u::Blockpool* bp = u::blockpool_of(call.lib(), blkpool);
+  if (!bp) return;
+  for (uint64_t i = bp->first; i < bp->first + bp->run; ++i) bp->mp->used[i] = false;
+  bp->mp->free_blocks += bp->run;
+  bp->mp->blockpool = nullptr;
+  call.lib().blockpools.erase(blkpool);
+}
+
+void* wd_block_alloc(handle_t blkpool) {
+  u::Call call;
+  if (!call.bound()) return nullptr;
+  u::Blockpool* bp = u::blockpool_of(call.lib(), blkpool);
+  if (!bp || bp->free_list.empty()) return nullptr;
+  const uint64_t i = bp->free_list.back();
+  bp->free_list.pop_back();
+  bp->taken[i] = true;
+  return reinterpret_cast<void*>(bp->mp->base + bp->first * u::kMempoolBlockBytes +
+                                 i * bp->block_size);
+}
+
+void wd_block_free(handle_t blkpool, void* addr) {
+  u::Call call;
+  if (!call.bound()) return;
+  u::Blockpool* bp = u::blockpool_of(call.lib(), blkpool);
+  if (!bp) return;
+  const wdsim::rt::VirtAddr start = bp->mp->base + bp->first * u::kMempoolBlockBytes;
+  const wdsim::rt::VirtAddr va = u::va_of(addr);
+  if (va < start || (va - start) % bp->block_size != 0 ||
+      (va - start) / bp->block_size >= bp->block_num || !bp->taken[(va - start) / bp->block_size]) {
+    call.fail(-WD_EINVAL, "wd_block_free: not a taken block of the blockpool");
+    return;
+  }
+  const uint64_t i = (va - start) / bp->block_size;
+  bp->taken[i] = false;
+  bp->free_list.push_back(i);
+}
+
+void wd_blockpool_stats(handle_t blkpool, struct wd_blockpool_stats* stats) {
+  u::Call call;
+  if (!call.bound() || !stats) return;
+  u::Blockpool* bp = u::blockpool_of(call.lib(), blkpool);
+  if (!bp) return;
+  const uint64_t size = bp->run * u::kMempoolBlockBytes;
+  stats->block_size = bp->block_size;
+  stats->block_num = bp->block_num;
+  stats->free_block_num = bp->free_list.size();
+  stats->block_usage_rate = (bp->block_num - bp->free_list.size()) * u::kPercent / bp->block_num;
+  stats->mem_waste_rate = (size - bp->block_size * bp->block_num) * u::kPercent / size;
 }
 
 }  // extern "C"

@@ -327,8 +327,8 @@ extern "C" {
 int wd_comp_env_init(struct wd_sched* sched) {
   u::Call call;
   if (!call.bound()) return -WD_EINVAL;
-  return u::env_init(call, call.lib().comp, call.lib().comp_env, u::kCompTraits, kCompEnv,
-                     nullptr, sched, u::comp_poll_ctx);
+  return u::env_init(call, call.lib().comp, call.lib().comp_env, u::kCompTraits, kCompEnv, nullptr,
+                     sched, u::comp_poll_ctx);
 }
 
 void wd_comp_env_uninit(void) {

@@ -83,8 +83,9 @@ int env_init(const Call& call, AlgSetting& s, EnvTable& table, const AlgTraits& 
     poll_en = value == "1";
   }
   if (poll_en) {
-    return call.fail(-WD_EINVAL, poll_var + "=1: this library starts no poll threads; leave it "
-                                            "0 and poll with wd_" +
+    return call.fail(-WD_EINVAL, poll_var +
+                                     "=1: this library starts no poll threads; leave it "
+                                     "0 and poll with wd_" +
                                      traits.name + "_poll");
   }
   std::vector<wd_ctx_nums> nums;

@@ -185,6 +185,22 @@ struct BmmPoolDeleter {
   void operator()(void* p) const;
 };
 using BmmPoolPtr = std::unique_ptr<void, BmmPoolDeleter>;
+// wd.h's SVA mempools and blockpools by handle (types in uadk_bmm.cc).
+struct MempoolDeleter {
+  void operator()(void* p) const;
+};
+struct BlockpoolDeleter {
+  void operator()(void* p) const;
+};
+using MempoolPtr = std::unique_ptr<void, MempoolDeleter>;
+using BlockpoolPtr = std::unique_ptr<void, BlockpoolDeleter>;
+
+// One ctx of wd_bmm's ctx list (wd_insert_ctx_list, wd_find_ctx).
+struct MemCtxNode {
+  handle_t ctx = 0;
+  std::string alg;
+  bool used = false;
+};
 
 struct Library {
   std::map<handle_t, std::unique_ptr<WdCtx>> ctxs;  // live ctxs by handle
@@ -196,6 +212,9 @@ struct Library {
   std::map<handle_t, void*> ctx_priv;                      // wd_ctx_set_priv
   EnvTable comp_env, cipher_env, digest_env, aead_env;     // the env-init calls' tables
   std::map<void*, BmmPoolPtr> bmm_pools;                   // wd_mempool_alloc
+  std::map<handle_t, BlockpoolPtr> blockpools;             // wd_blockpool_create
+  std::map<handle_t, MempoolPtr> mempools;                 // wd_mempool_create
+  std::vector<MemCtxNode> mem_ctx_list;                    // init2/env ctxs by algorithm
   ~Library();
 };
 

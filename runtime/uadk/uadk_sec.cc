@@ -605,8 +605,7 @@ int wd_aead_get_authsize(handle_t h_sess) {
 int wd_aead_get_maxauthsize(handle_t h_sess) {
   u::Call call;
   if (!call.bound()) return -WD_EINVAL;
-  return u::find_session(call.lib(), h_sess, u::SessKind::kAead) ? u::kGcmMaxAuthBytes
-                                                                   : -WD_EINVAL;
+  return u::find_session(call.lib(), h_sess, u::SessKind::kAead) ? u::kGcmMaxAuthBytes : -WD_EINVAL;
 }
 
 int wd_do_aead_sync(handle_t h_sess, struct wd_aead_req* req) {
@@ -663,8 +662,8 @@ int sec_ctx_num_init(const SecEnv& e, uint32_t node, uint32_t type, uint32_t num
   return u::env_ctx_num_init(call, e.setting(call.lib()), call.lib().*e.table, *e.traits, *e.env,
                              node, type, num, mode, e.poll_ctx);
 }
-int sec_get_env_param(const SecEnv& e, uint32_t node, uint32_t type, uint32_t mode,
-                      uint32_t* num, uint8_t* is_enable) {
+int sec_get_env_param(const SecEnv& e, uint32_t node, uint32_t type, uint32_t mode, uint32_t* num,
+                      uint8_t* is_enable) {
   u::Call call;
   if (!call.bound()) return -WD_EINVAL;
   return u::env_get_param(call, call.lib().*e.table, node, type, mode, num, is_enable);

@@ -128,6 +128,7 @@ void release_ctx(const Call& call, handle_t h) {
     }
   }
   lib.ctx_priv.erase(h);
+  std::erase_if(lib.mem_ctx_list, [h](const MemCtxNode& n) { return n.ctx == h; });
   call.proc().add_released_lock_wait(ctx->lock.wait_ps());
   ctx->qm.reset();
   ctx->uacce->rebind_os(call.os());

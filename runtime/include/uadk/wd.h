@@ -11,9 +11,10 @@
  * calling thread bound with wd_runtime_bind_os(); buffers passed to the library are virtual
  * addresses of the simulated process, cast to pointers.
  *
- * Declared types without calls here: the SVA memory pools (wd_mempool_create,
- * wd_blockpool_*), wd_ctx_mmap_qfr, wd_create_device_nodemask and wd_get_alg_cap are not
- * provided (their statistics structs are); NUMA: the model has one node, numa_id 0.
+ * Not provided: wd_ctx_mmap_qfr / wd_ctx_unmap_qfr, wd_create_device_nodemask /
+ * wd_free_device_nodemask and wd_get_alg_cap / wd_release_alg_cap (struct wd_capability is
+ * declared). NUMA: the model has one node, numa_id 0. <numa.h> is included when the system
+ * has it (libnuma-dev), as UADK's wd.h does; otherwise struct bitmask is only declared.
  * WD_ERR / WD_INFO / WD_DEBUG print to stderr (UADK sends them to syslog unless WD_NO_LOG).
  */
 #ifndef __WD_H
@@ -30,12 +31,17 @@
 #include <unistd.h>
 #include <asm/types.h>
 #include "uacce.h"
+#if defined(__has_include)
+#if __has_include(<numa.h>)
+#include <numa.h>
+#endif
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* libnuma's node mask (UADK includes <numa.h>; the model has one NUMA node). */
+/* libnuma's node mask (the model has one NUMA node). */
 struct bitmask;
 
 #define PATH_STR_SIZE		256
@@ -255,24 +261,43 @@ enum wd_page_type {
 	WD_NORMAL_PAGE,
 };
 
-/* Statistics of a UADK SVA mempool / blockpool (the pools themselves are not provided). */
+/*
+ * The SVA memory pools. A mempool is @size bytes of the process's memory (rounded up to whole
+ * 4 KiB blocks; in the simulator one anonymous mapping of the simulated process), a
+ * blockpool takes a contiguous run of a mempool's 4 KiB blocks and hands them out as
+ * @block_num blocks of @block_size bytes (one blockpool per mempool at a time, as UADK).
+ * Creation returns the handle or, on failure, an error handle (WD_IS_ERR, WD_HANDLE_ERR:
+ * -WD_EINVAL bad arguments, -WD_EBUSY the mempool already has a blockpool, -WD_ENOMEM no
+ * memory). @node is the NUMA node: -1 or 0 (the model has one node).
+ */
 struct wd_mempool_stats {
-	enum wd_page_type page_type;
+	enum wd_page_type page_type;	/* WD_NORMAL_PAGE in the simulator */
 	unsigned long page_size;
 	unsigned long page_num;
-	unsigned long blk_size;
+	unsigned long blk_size;		/* 4096 */
 	unsigned long blk_num;
 	unsigned long free_blk_num;
-	unsigned long blk_usage_rate;
+	unsigned long blk_usage_rate;	/* percent of blocks taken by blockpools */
 };
 
 struct wd_blockpool_stats {
 	unsigned long block_size;
 	unsigned long block_num;
 	unsigned long free_block_num;
-	unsigned long block_usage_rate;
-	unsigned long mem_waste_rate;
+	unsigned long block_usage_rate;	/* percent of blocks allocated */
+	unsigned long mem_waste_rate;	/* percent of the taken mempool memory no block uses */
 };
+
+/* wd_block_alloc() - One block of the blockpool, NULL when none is free. */
+void *wd_block_alloc(handle_t blkpool);
+void wd_block_free(handle_t blkpool, void *addr);
+handle_t wd_blockpool_create(handle_t mempool, size_t block_size, size_t block_num);
+/* wd_blockpool_destroy() - Give the blockpool's memory back to its mempool. */
+void wd_blockpool_destroy(handle_t blkpool);
+handle_t wd_mempool_create(size_t size, int node);
+void wd_mempool_destroy(handle_t mempool);
+void wd_mempool_stats(handle_t mempool, struct wd_mempool_stats *stats);
+void wd_blockpool_stats(handle_t blkpool, struct wd_blockpool_stats *stats);
 
 /* wd_clone_dev() - A malloc'ed copy of @dev (free it with free()), NULL on failure. */
 struct uacce_dev *wd_clone_dev(struct uacce_dev *dev);

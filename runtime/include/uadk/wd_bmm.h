@@ -12,8 +12,8 @@
  * through the SMMU). setup->ops (the user's own memory) is used when ops.alloc is set: the
  * pool then takes its memory from ops.alloc(ops.usr, size) and maps with ops.iova_map.
  *
- * Not provided: wd_find_ctx / wd_insert_ctx_list / wd_remove_ctx_list (UADK's ctx list by
- * algorithm name).
+ * The ctx list: wd_<alg>_init2 and the env inits add each ctx they open under their algorithm
+ * name; wd_find_ctx() hands each out once (for the h_ctx of wd_mempool_alloc).
  */
 #ifndef _WD_SVA_BMM_H
 #define _WD_SVA_BMM_H
@@ -50,6 +50,12 @@ int wd_get_free_num(void *pool, __u32 *free_num);
 int wd_get_fail_num(void *pool, __u32 *fail_num);
 /* Block size of the pool (0 for a bad pool). */
 __u32 wd_get_bufsize(void *pool);
+/* wd_find_ctx() - An unused listed ctx whose algorithm name contains @alg_name, or 0. */
+handle_t wd_find_ctx(const char *alg_name);
+/* wd_remove_ctx_list() - Empty the list. */
+void wd_remove_ctx_list(void);
+/* wd_insert_ctx_list() - List @h_ctx under @alg_name; 0 or -WD_EINVAL (not a ctx). */
+int wd_insert_ctx_list(handle_t h_ctx, char *alg_name);
 /* The instance number of the pool's ctx's device ("hisi_sec2-3": 3; 0 for h_ctx 0). */
 __u32 wd_get_dev_id(void *pool);
 

@@ -23,6 +23,9 @@ int compat_bmm(void)
 	int (*f_get_fail_num)(void *, __u32 *) = wd_get_fail_num;
 	__u32 (*f_get_bufsize)(void *) = wd_get_bufsize;
 	__u32 (*f_get_dev_id)(void *) = wd_get_dev_id;
+	handle_t (*f_find_ctx)(const char *) = wd_find_ctx;
+	void (*f_remove_ctx_list)(void) = wd_remove_ctx_list;
+	int (*f_insert_ctx_list)(handle_t, char *) = wd_insert_ctx_list;
 	struct wd_mempool_setup setup = { .block_size = 4096, .block_num = 4, .align_size = 64 };
 
 	USE_FN(n, f_pool_alloc);
@@ -35,6 +38,9 @@ int compat_bmm(void)
 	USE_FN(n, f_get_fail_num);
 	USE_FN(n, f_get_bufsize);
 	USE_FN(n, f_get_dev_id);
+	USE_FN(n, f_find_ctx);
+	USE_FN(n, f_remove_ctx_list);
+	USE_FN(n, f_insert_ctx_list);
 	/* Unbound (no simulated process): no pool, and the queries refuse a bad pool. */
 	if (wd_mempool_alloc(0, &setup) || wd_get_free_num(&setup, &num) != -WD_EINVAL)
 		return -1;

@@ -228,6 +228,14 @@ int compat_wd(void)
 	void (*f_get_version)(void) = wd_get_version;
 	bool (*f_need_debug)(void) = wd_need_debug;
 	bool (*f_need_info)(void) = wd_need_info;
+	void *(*f_block_alloc)(handle_t) = wd_block_alloc;
+	void (*f_block_free)(handle_t, void *) = wd_block_free;
+	handle_t (*f_blockpool_create)(handle_t, size_t, size_t) = wd_blockpool_create;
+	void (*f_blockpool_destroy)(handle_t) = wd_blockpool_destroy;
+	handle_t (*f_mempool_create)(size_t, int) = wd_mempool_create;
+	void (*f_mempool_destroy)(handle_t) = wd_mempool_destroy;
+	void (*f_mempool_stats)(handle_t, struct wd_mempool_stats *) = wd_mempool_stats;
+	void (*f_blockpool_stats)(handle_t, struct wd_blockpool_stats *) = wd_blockpool_stats;
 	char path[] = "/dev/hisi_zip-3";
 	char *name;
 	struct uacce_dev dev;
@@ -262,6 +270,14 @@ int compat_wd(void)
 	USE_FN(n, f_get_version);
 	USE_FN(n, f_need_debug);
 	USE_FN(n, f_need_info);
+	USE_FN(n, f_block_alloc);
+	USE_FN(n, f_block_free);
+	USE_FN(n, f_blockpool_create);
+	USE_FN(n, f_blockpool_destroy);
+	USE_FN(n, f_mempool_create);
+	USE_FN(n, f_mempool_destroy);
+	USE_FN(n, f_mempool_stats);
+	USE_FN(n, f_blockpool_stats);
 
 	/* The macros and inline helpers as a program uses them. */
 	if (ARRAY_SIZE(buf) != 7 || !likely(n > 0) || unlikely(n < 0))
@@ -307,5 +323,8 @@ int compat_wd(void)
 	wd_add_dev_to_list(&head, &tail);
 	if (head.next != &tail)
 		return -8;
+	/* Unbound: the pools report an error handle. */
+	if (!WD_IS_ERR(wd_mempool_create(4096, 0)))
+		return -9;
 	return n;
 }
