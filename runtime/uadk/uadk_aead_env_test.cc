@@ -495,5 +495,41 @@ TEST_F(UadkAeadEnvTest, SvaMempoolAndBlockpool) {
   EXPECT_EQ(os_.access_faults(), 0u);
 }
 
+TEST_F(UadkAeadEnvTest, AlgCapListsEachDeviceAlgorithmAndMmapQfrMapsRegions) {
+  wd_capability* caps = wd_get_alg_cap();
+  ASSERT_NE(caps, nullptr);
+  std::vector<std::string> seen;
+  for (wd_capability* c = caps; c; c = c->next) {
+    seen.push_back(std::string(c->drv_name) + "/" + c->alg_name);
+    EXPECT_TRUE(c->available);
+    EXPECT_EQ(c->calc_type, UADK_ALG_HW);
+  }
+  wd_release_alg_cap(caps);
+  const std::vector<std::string> want = {"hisi_sec2/gcm(aes)", "hisi_sec2/cbc(aes)",
+                                         "hisi_sec2/sha256",   "hisi_zip/zlib",
+                                         "hisi_zip/gzip",      "hisi_zip/deflate"};
+  EXPECT_EQ(seen, want);
+
+  uacce_dev* dev = wd_get_accel_dev("zlib");
+  ASSERT_NE(dev, nullptr);
+  handle_t h = wd_request_ctx(dev);
+  std::free(dev);
+  ASSERT_NE(h, 0u);
+  const size_t maps = os_.mapping_count();
+  void* mmio = wd_ctx_mmap_qfr(h, UACCE_QFRT_MMIO);
+  void* dus = wd_ctx_mmap_qfr(h, UACCE_QFRT_DUS);
+  EXPECT_NE(mmio, nullptr);
+  EXPECT_NE(dus, nullptr);
+  EXPECT_EQ(wd_ctx_mmap_qfr(h, UACCE_QFRT_MMIO), mmio);  // mapped once
+  EXPECT_EQ(wd_ctx_mmap_qfr(h, UACCE_QFRT_SS), nullptr);
+  EXPECT_EQ(os_.mapping_count(), maps + 2);
+  EXPECT_EQ(wd_ctx_get_region_size(h, UACCE_QFRT_DUS), 151552u);
+  wd_ctx_unmap_qfr(h, UACCE_QFRT_MMIO);
+  EXPECT_EQ(os_.mapping_count(), maps + 1);
+  wd_release_ctx(h);  // unmaps the DUS mapping too
+  EXPECT_EQ(os_.mapping_count(), maps);
+  EXPECT_EQ(os_.open_fd_count(), 0u);
+}
+
 }  // namespace
 }  // namespace wdsim::rt

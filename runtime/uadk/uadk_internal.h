@@ -41,6 +41,12 @@ class Call {
   UadkProcess* proc_;
 };
 
+// A region wd_ctx_mmap_qfr mapped itself (the queue was not started).
+struct QfrMapping {
+  VirtAddr va = 0;
+  uint64_t len = 0;
+};
+
 // A ctx (wd_request_ctx): one uacce fd; its queue is started by the algorithm init.
 struct WdCtx {
   std::string api;  // C strings handed out by wd_ctx_get_api / wd_ctx_get_dev_name
@@ -49,6 +55,7 @@ struct WdCtx {
   std::unique_ptr<HisiQmQueue> qm;  // set while an algorithm runs on the ctx
   SimSpinLock lock;                 // wd_ctx_internal.lock: held across a sync request
   int numa_id = 0;
+  QfrMapping qfr[2];  // wd_ctx_mmap_qfr's own mappings of MMIO and DUS
 };
 
 // One slot of a ctx's async message pool.

@@ -11,9 +11,7 @@
  * calling thread bound with wd_runtime_bind_os(); buffers passed to the library are virtual
  * addresses of the simulated process, cast to pointers.
  *
- * Not provided: wd_ctx_mmap_qfr / wd_ctx_unmap_qfr, wd_create_device_nodemask /
- * wd_free_device_nodemask and wd_get_alg_cap / wd_release_alg_cap (struct wd_capability is
- * declared). NUMA: the model has one node, numa_id 0. <numa.h> is included when the system
+ * Not provided: wd_create_device_nodemask / wd_free_device_nodemask (libnuma). NUMA: the model has one node, numa_id 0. <numa.h> is included when the system
  * has it (libnuma-dev), as UADK's wd.h does; otherwise struct bitmask is only declared.
  * WD_ERR / WD_INFO / WD_DEBUG print to stderr (UADK sends them to syslog unless WD_NO_LOG).
  */
@@ -223,6 +221,13 @@ int wd_ctx_set_priv(handle_t h_ctx, void *priv);
 void *wd_ctx_get_priv(handle_t h_ctx);
 char *wd_ctx_get_api(handle_t h_ctx);
 /*
+ * wd_ctx_mmap_qfr() - The base of the ctx's @qfrt region (MMIO or DUS): the queue's own mapping
+ * once an algorithm started it, else a mapping of the ctx's fd this call makes (undone by
+ * wd_ctx_unmap_qfr or the ctx's release). NULL for UACCE_QFRT_SS (no static share: SVA only).
+ */
+void *wd_ctx_mmap_qfr(handle_t h_ctx, enum uacce_qfrt qfrt);
+void wd_ctx_unmap_qfr(handle_t h_ctx, enum uacce_qfrt qfrt);
+/*
  * wd_ctx_wait() - Sleep until the ctx's device raises its interrupt (epoll on the fd), at
  * most @ms milliseconds. Return > 0 on an event, 0 on timeout, < 0 on error.
  */
@@ -323,6 +328,14 @@ struct wd_capability {
 
 	struct wd_capability *next;
 };
+
+/*
+ * wd_get_alg_cap() - One node per (algorithm, driver) the system's devices offer, in device
+ * order: drv_name is the device name without its instance ("hisi_sec2"), available true,
+ * calc_type UADK_ALG_HW, priority 100 (UADK's hardware drivers). Free with wd_release_alg_cap.
+ */
+struct wd_capability *wd_get_alg_cap(void);
+void wd_release_alg_cap(struct wd_capability *head);
 
 #ifdef __cplusplus
 }

@@ -15,7 +15,7 @@ struct compat_case {
 int main(void)
 {
 	static const struct compat_case cases[] = {
-		{ "wd.h", compat_wd, 35 },
+		{ "wd.h", compat_wd, 39 },
 		{ "wd_alg_common.h + wd_sched.h", compat_alg_common, 6 },
 		{ "wd_comp.h", compat_comp, 19 },
 		{ "wd_cipher.h", compat_cipher, 17 },

@@ -238,6 +238,10 @@ int compat_wd(void)
 	void (*f_mempool_destroy)(handle_t) = wd_mempool_destroy;
 	void (*f_mempool_stats)(handle_t, struct wd_mempool_stats *) = wd_mempool_stats;
 	void (*f_blockpool_stats)(handle_t, struct wd_blockpool_stats *) = wd_blockpool_stats;
+	void *(*f_ctx_mmap_qfr)(handle_t, enum uacce_qfrt) = wd_ctx_mmap_qfr;
+	void (*f_ctx_unmap_qfr)(handle_t, enum uacce_qfrt) = wd_ctx_unmap_qfr;
+	struct wd_capability *(*f_get_alg_cap)(void) = wd_get_alg_cap;
+	void (*f_release_alg_cap)(struct wd_capability *) = wd_release_alg_cap;
 	char path[] = "/dev/hisi_zip-3";
 	char *name;
 	struct uacce_dev dev;
@@ -280,6 +284,10 @@ int compat_wd(void)
 	USE_FN(n, f_mempool_destroy);
 	USE_FN(n, f_mempool_stats);
 	USE_FN(n, f_blockpool_stats);
+	USE_FN(n, f_ctx_mmap_qfr);
+	USE_FN(n, f_ctx_unmap_qfr);
+	USE_FN(n, f_get_alg_cap);
+	USE_FN(n, f_release_alg_cap);
 
 	/* The macros and inline helpers as a program uses them. */
 	if (ARRAY_SIZE(buf) != 7 || !likely(n > 0) || unlikely(n < 0))
