@@ -282,6 +282,45 @@ TEST_F(UadkAeadEnvTest, EnvInitHonoursCtxNumAndGcmAsyncPolls) {
   EXPECT_EQ(wd_aead_get_env_param(0, 0, CTX_MODE_SYNC, &num, &poll_en), -WD_EINVAL);
 }
 
+TEST_F(UadkAeadEnvTest, CapCtxMsgNumBoundsTheAsyncPool) {
+  // init2 with cap: 2 messages per async ctx; a third request in flight is -WD_EBUSY.
+  wd_ctx_nums nums{0, 1};
+  wd_cap_config cap{2, 0};
+  wd_ctx_params params{1, &nums, nullptr, &cap};
+  ASSERT_EQ(wd_aead_init2_(const_cast<char*>("gcm(aes)"), SCHED_POLICY_RR, TASK_HW, &params), 0)
+      << process_.last_error();
+  wd_aead_sess_setup setup{};
+  setup.calg = WD_CIPHER_AES;
+  setup.cmode = WD_CIPHER_GCM;
+  handle_t h = wd_aead_alloc_sess(&setup);
+  ASSERT_NE(h, 0u);
+  ASSERT_EQ(wd_aead_set_ckey(h, static_cast<const __u8*>(put(pattern(16, 1))), 16), 0);
+  // Hold completions: the fake device completes an SQE when its doorbell rings, so the
+  // requests stay in the pool until polled.
+  Done done;
+  std::vector<wd_aead_req> reqs;
+  for (int i = 0; i < 3; ++i) {
+    reqs.push_back(
+        gcm_req(true, put(pattern(32, 2)), room(32), room(16), put(pattern(12, 3)), 16, 16, 16));
+  }
+  for (auto& r : reqs) {
+    r.cb = aead_cb;
+    r.cb_param = &done;
+  }
+  EXPECT_EQ(wd_do_aead_async(h, &reqs[0]), 0);
+  EXPECT_EQ(wd_do_aead_async(h, &reqs[1]), 0);
+  EXPECT_EQ(wd_do_aead_async(h, &reqs[2]), -WD_EBUSY);
+  __u32 count = 0;
+  ASSERT_EQ(wd_aead_poll(2, &count), 0);
+  EXPECT_EQ(count, 2u);
+  EXPECT_EQ(wd_do_aead_async(h, &reqs[2]), 0);  // room again
+  ASSERT_EQ(wd_aead_poll(1, &count), 0);
+  EXPECT_EQ(done.calls, 3);
+  wd_aead_free_sess(h);
+  wd_aead_uninit2();
+  EXPECT_EQ(os_.open_fd_count(), 0u);
+}
+
 TEST_F(UadkAeadEnvTest, EnvInitDefaultsCtxNumInitAndRefusals) {
   // Unset: UADK's defaults (comp: one ctx of each mode and type; cipher: 2 sync, 2 async).
   ASSERT_EQ(wd_comp_env_init(nullptr), 0) << process_.last_error();

@@ -133,12 +133,14 @@ class AlgSetting {
   int start_ctxs(const Call& call);
   int init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
                      const char* alg, uint32_t sched_type, const std::vector<wd_ctx_nums>& nums,
-                     wd_sched* user_sched, int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
+                     wd_sched* user_sched, wd_cap_config* cap,
+                     int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
   void stop_ctxs(const Call& call);
 
   bool inited_ = false;
   bool from_init2_ = false;
   bool epoll_en_ = false;
+  uint32_t ctx_msg_num_ = 0;  // wd_ctx_config.cap->ctx_msg_num (0: the queue depth)
   AlgTraits traits_{};
   std::vector<CtxEntry> ctxs_;
   wd_sched sched_{};
