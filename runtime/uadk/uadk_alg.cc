@@ -54,7 +54,10 @@ int AlgSetting::start_ctxs(const Call& call) {
       return call.fail(
           ret, std::string("wd_") + traits_.name + "_init: ctx " + std::to_string(i) + ": " + why);
     }
-    e.pool.assign(ctx->qm->sq_depth(), AsyncSlot{});
+    // The async message pool: wd_ctx_config.cap->ctx_msg_num messages when given (at most the
+    // queue depth: a message is an SQE in flight), else one per SQ slot.
+    const uint32_t depth = ctx->qm->sq_depth();
+    e.pool.assign(ctx_msg_num_ ? std::min(ctx_msg_num_, depth) : depth, AsyncSlot{});
     e.pool_next = 0;
   }
   return 0;
@@ -83,6 +86,7 @@ int AlgSetting::init(const Call& call, const AlgTraits& traits, const wd_ctx_con
   traits_ = traits;
   int ret = read_epoll_en(call, traits.epoll_env, &epoll_en_);
   if (ret < 0) return ret;
+  ctx_msg_num_ = config->cap ? config->cap->ctx_msg_num : 0;
   std::vector<CtxEntry> entries;
   for (uint32_t i = 0; i < config->ctx_num; ++i) {
     const wd_ctx& c = config->ctxs[i];
@@ -136,6 +140,28 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
       nums[t] = t < params->op_type_num ? params->ctx_set_num[t] : wd_ctx_nums{0, 0};
     }
   }
+  return init_with_nums(call, traits, fn, alg, sched_type, nums, nullptr,
+                        params ? params->cap : nullptr, poll_ctx);
+}
+
+int AlgSetting::init_env(const Call& call, const AlgTraits& traits, const char* alg,
+                         const std::vector<wd_ctx_nums>& nums, wd_sched* user_sched,
+                         int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
+  const std::string fn = std::string("wd_") + traits.name + "_env_init";
+  if (!call.bound()) return -WD_EINVAL;
+  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
+  if (nums.size() != traits.op_type_num) return call.fail(-WD_EINVAL, fn + ": bad ctx numbers");
+  return init_with_nums(call, traits, fn, alg, SCHED_POLICY_RR, nums, user_sched, nullptr,
+                        poll_ctx);
+}
+
+int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
+                               const char* alg, uint32_t sched_type,
+                               const std::vector<wd_ctx_nums>& nums, wd_sched* user_sched,
+                               wd_cap_config* cap, int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
+  uint32_t total = 0;
+  for (const wd_ctx_nums& n : nums) total += n.sync_ctx_num + n.async_ctx_num;
+  if (total == 0) return call.fail(-WD_EINVAL, fn + ": no ctxs asked for");
   std::vector<UacceDeviceInfo> devs;
   int ret = list_usable_devices(call, alg, &devs);
   if (ret < 0) return ret;
@@ -170,32 +196,35 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
       }
     }
   }
-  wd_sched* sched =
-      wd_sched_rr_alloc(static_cast<uint8_t>(sched_type), traits.op_type_num, 1, poll_ctx);
+  wd_sched* sched = user_sched ? user_sched
+                               : wd_sched_rr_alloc(static_cast<uint8_t>(sched_type),
+                                                   traits.op_type_num, 1, poll_ctx);
   if (!sched) {
     release_all();
     return call.fail(-WD_EINVAL, fn + ": cannot allocate the scheduler");
   }
   // One region per (mode, type): the ctxs were requested grouped that way.
   uint32_t pos = 0;
-  for (uint8_t t = 0; t < traits.op_type_num; ++t) {
+  for (uint8_t t = 0; t < traits.op_type_num && !user_sched; ++t) {
     for (uint8_t mode = 0; mode < CTX_MODE_MAX; ++mode) {
       const uint32_t n = mode == CTX_MODE_SYNC ? nums[t].sync_ctx_num : nums[t].async_ctx_num;
       if (n == 0) continue;
-      sched_params p{0, t, mode, pos, pos + n - 1};
+      sched_params p{0, t, mode, pos, pos + n - 1, 0};
       wd_sched_rr_instance(sched, &p);
       pos += n;
     }
   }
-  wd_ctx_config config{static_cast<uint32_t>(ctxs.size()), ctxs.data(), nullptr};
+  wd_ctx_config config{static_cast<uint32_t>(ctxs.size()), ctxs.data(), nullptr, cap};
   ret = init(call, traits, &config, sched);
   if (ret < 0) {
-    wd_sched_rr_release(sched);
+    if (!user_sched) wd_sched_rr_release(sched);
     release_all();
     return ret;
   }
   from_init2_ = true;
-  own_sched_ = sched;
+  own_sched_ = user_sched ? nullptr : sched;
+  // The ctxs wd_find_ctx hands to a no-SVA program's wd_mempool_alloc (UADK wd_alg_attrs_init).
+  for (const wd_ctx& c : ctxs) call.lib().mem_ctx_list.push_back(MemCtxNode{c.ctx, alg, false});
   for (const wd_ctx& c : ctxs) own_ctxs_.push_back(c.ctx);
   return 0;
 }
@@ -215,6 +244,7 @@ void AlgSetting::uninit(const Call& call) {
   own_sched_ = nullptr;
   from_init2_ = false;
   epoll_en_ = false;
+  ctx_msg_num_ = 0;
   inited_ = false;
 }
 

@@ -227,7 +227,7 @@ handle_t wd_comp_alloc_sess(struct wd_comp_sess_setup* setup) {
   sess->comp_lv = setup->comp_lv;
   sess->win_sz = setup->win_sz;
   sess->op_type = setup->op_type;
-  sched_params own{-1, static_cast<__u8>(setup->op_type), 0, 0, 0};
+  sched_params own{-1, static_cast<__u8>(setup->op_type), 0, 0, 0, 0};
   void* param = setup->sched_param ? setup->sched_param : &own;
   call.rebind();
   handle_t key = s.sched().sched_init(s.sched().h_sched_ctx, param);
@@ -308,6 +308,46 @@ int wd_comp_poll(__u32 expt, __u32* count) {
   }
   call.rebind();
   return s.sched().poll_policy(s.sched().h_sched_ctx, expt, count);
+}
+
+}  // extern "C"
+
+namespace u = wdsim::rt::uadk;
+
+namespace {
+const char* const kCompEnvNames[2][2] = {{"sync-comp", "sync-decomp"},
+                                         {"async-comp", "async-decomp"}};
+const wdsim::rt::uadk::EnvAlg kCompEnv{
+    "WD_COMP", "zlib", "sync-comp:1@0,sync-decomp:1@0,async-comp:1@0,async-decomp:1@0",
+    kCompEnvNames};
+}  // namespace
+
+extern "C" {
+
+int wd_comp_env_init(struct wd_sched* sched) {
+  u::Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  return u::env_init(call, call.lib().comp, call.lib().comp_env, u::kCompTraits, kCompEnv, nullptr,
+                     sched, u::comp_poll_ctx);
+}
+
+void wd_comp_env_uninit(void) {
+  u::Call call;
+  if (call.bound()) u::env_uninit(call, call.lib().comp, call.lib().comp_env);
+}
+
+int wd_comp_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode) {
+  u::Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  return u::env_ctx_num_init(call, call.lib().comp, call.lib().comp_env, u::kCompTraits, kCompEnv,
+                             node, type, num, mode, u::comp_poll_ctx);
+}
+
+void wd_comp_ctx_num_uninit(void) { wd_comp_env_uninit(); }
+
+int wd_comp_get_env_param(__u32 node, __u32 type, __u32 mode, __u32* num, __u8* is_enable) {
+  u::Call call;
+  return u::env_get_param(call, call.lib().comp_env, node, type, mode, num, is_enable);
 }
 
 }  // extern "C"

@@ -463,7 +463,7 @@ TEST_F(UadkCompTest, UnboundOrUninitialisedCallsFailWithoutCrashing) {
   EXPECT_EQ(wd_comp_poll_ctx(0, 1, &count), -WD_EINVAL);
   EXPECT_EQ(wd_do_comp_strm(0, &req), -WD_EINVAL);
   wd_comp_uninit();  // nothing to undo
-  wd_ctx_config config{0, nullptr, nullptr};
+  wd_ctx_config config{0, nullptr, nullptr, nullptr};
   EXPECT_EQ(wd_comp_init(&config, nullptr), -WD_EINVAL);
 }
 

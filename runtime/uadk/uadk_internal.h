@@ -41,6 +41,12 @@ class Call {
   UadkProcess* proc_;
 };
 
+// A region wd_ctx_mmap_qfr mapped itself (the queue was not started).
+struct QfrMapping {
+  VirtAddr va = 0;
+  uint64_t len = 0;
+};
+
 // A ctx (wd_request_ctx): one uacce fd; its queue is started by the algorithm init.
 struct WdCtx {
   std::string api;  // C strings handed out by wd_ctx_get_api / wd_ctx_get_dev_name
@@ -49,6 +55,7 @@ struct WdCtx {
   std::unique_ptr<HisiQmQueue> qm;  // set while an algorithm runs on the ctx
   SimSpinLock lock;                 // wd_ctx_internal.lock: held across a sync request
   int numa_id = 0;
+  QfrMapping qfr[2];  // wd_ctx_mmap_qfr's own mappings of MMIO and DUS
 };
 
 // One slot of a ctx's async message pool.
@@ -95,6 +102,12 @@ class AlgSetting {
   int init2(const Call& call, const AlgTraits& traits, const char* alg, uint32_t sched_type,
             int task_type, const wd_ctx_params* params,
             int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
+  // wd_<alg>_env_init / wd_<alg>_ctx_num_init: as init2 with the ctx numbers of each
+  // (type, mode) in `nums` (op type major), and `user_sched` (nullptr: an RR scheduler of its
+  // own, as init2's).
+  int init_env(const Call& call, const AlgTraits& traits, const char* alg,
+               const std::vector<wd_ctx_nums>& nums, wd_sched* user_sched,
+               int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
   // wd_<alg>_uninit (and uninit2: also releases what init2 created).
   void uninit(const Call& call);
 
@@ -118,11 +131,16 @@ class AlgSetting {
 
  private:
   int start_ctxs(const Call& call);
+  int init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
+                     const char* alg, uint32_t sched_type, const std::vector<wd_ctx_nums>& nums,
+                     wd_sched* user_sched, wd_cap_config* cap,
+                     int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
   void stop_ctxs(const Call& call);
 
   bool inited_ = false;
   bool from_init2_ = false;
   bool epoll_en_ = false;
+  uint32_t ctx_msg_num_ = 0;  // wd_ctx_config.cap->ctx_msg_num (0: the queue depth)
   AlgTraits traits_{};
   std::vector<CtxEntry> ctxs_;
   wd_sched sched_{};
@@ -130,8 +148,40 @@ class AlgSetting {
   std::vector<handle_t> own_ctxs_;  // init2's ctxs
 };
 
+// What the env-init calls (wd_<alg>_env_init, wd_<alg>_ctx_num_init) of one algorithm read.
+struct EnvAlg {
+  const char* prefix;           // "WD_COMP": WD_COMP_CTX_NUM, WD_COMP_ASYNC_POLL_EN
+  const char* dev_alg;          // algorithm the devices must support ("zlib")
+  const char* default_ctx_num;  // the table's value when the variable is unset
+  // Section names by [mode][op type]: "sync-comp", ... (one op type: "sync", "async").
+  const char* const (*names)[2];
+};
+
+// The ctx numbers an env init used, for wd_<alg>_get_env_param.
+struct EnvTable {
+  bool valid = false;
+  std::vector<wd_ctx_nums> nums;  // by op type
+  bool async_poll_en = false;
+};
+
+// Parses an env value ("sync-comp:2@0,async-comp:1@0") into ctx numbers per op type.
+int parse_ctx_num(const Call& call, const EnvAlg& env, uint8_t op_type_num,
+                  const std::string& value, std::vector<wd_ctx_nums>* nums);
+// wd_<alg>_env_init (explicit == nullptr: from the environment) / wd_<alg>_ctx_num_init
+// (explicit: those numbers).
+int env_init(const Call& call, AlgSetting& s, EnvTable& table, const AlgTraits& traits,
+             const EnvAlg& env, const std::vector<wd_ctx_nums>* explicit_nums, wd_sched* sched,
+             int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
+// wd_<alg>_ctx_num_init: one region of `num` ctxs of (type, mode) on `node`.
+int env_ctx_num_init(const Call& call, AlgSetting& s, EnvTable& table, const AlgTraits& traits,
+                     const EnvAlg& env, uint32_t node, uint32_t type, uint32_t num, uint8_t mode,
+                     int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
+void env_uninit(const Call& call, AlgSetting& s, EnvTable& table);
+int env_get_param(const Call& call, const EnvTable& table, uint32_t node, uint32_t type,
+                  uint32_t mode, uint32_t* num, uint8_t* is_enable);
+
 // A session of any algorithm; its address is its handle.
-enum class SessKind { kComp, kCipher, kDigest };
+enum class SessKind { kComp, kCipher, kDigest, kAead };
 struct SessBase {
   explicit SessBase(SessKind k) : kind(k) {}
   virtual ~SessBase() = default;
@@ -139,12 +189,41 @@ struct SessBase {
   void* sched_key = nullptr;  // from sched_init (malloc'ed, freed with free() as UADK does)
 };
 
+// wd_bmm pools by handle (the pool type lives in uadk_bmm.cc).
+struct BmmPoolDeleter {
+  void operator()(void* p) const;
+};
+using BmmPoolPtr = std::unique_ptr<void, BmmPoolDeleter>;
+// wd.h's SVA mempools and blockpools by handle (types in uadk_bmm.cc).
+struct MempoolDeleter {
+  void operator()(void* p) const;
+};
+struct BlockpoolDeleter {
+  void operator()(void* p) const;
+};
+using MempoolPtr = std::unique_ptr<void, MempoolDeleter>;
+using BlockpoolPtr = std::unique_ptr<void, BlockpoolDeleter>;
+
+// One ctx of wd_bmm's ctx list (wd_insert_ctx_list, wd_find_ctx).
+struct MemCtxNode {
+  handle_t ctx = 0;
+  std::string alg;
+  bool used = false;
+};
+
 struct Library {
   std::map<handle_t, std::unique_ptr<WdCtx>> ctxs;  // live ctxs by handle
   AlgSetting comp;
   AlgSetting cipher;
   AlgSetting digest;
+  AlgSetting aead;
   std::map<handle_t, std::unique_ptr<SessBase>> sessions;  // live sessions by handle
+  std::map<handle_t, void*> ctx_priv;                      // wd_ctx_set_priv
+  EnvTable comp_env, cipher_env, digest_env, aead_env;     // the env-init calls' tables
+  std::map<void*, BmmPoolPtr> bmm_pools;                   // wd_mempool_alloc
+  std::map<handle_t, BlockpoolPtr> blockpools;             // wd_blockpool_create
+  std::map<handle_t, MempoolPtr> mempools;                 // wd_mempool_create
+  std::vector<MemCtxNode> mem_ctx_list;                    // init2/env ctxs by algorithm
   ~Library();
 };
 

@@ -13,6 +13,10 @@ namespace wdsim::rt::uadk {
 namespace {
 
 constexpr int kSchedModeNum = 2;  // SCHED_MODE_SYNC, SCHED_MODE_ASYNC
+// NUMA regions a scheduler may have (UADK wd_sched.c MAX_NUMA_NUM).
+constexpr uint16_t kMaxNumaNum = 4;
+// Passes poll_policy makes over the async regions before giving up (UADK MAX_POLL_TIMES).
+constexpr uint32_t kMaxPollTimes = 1000;
 
 struct SchedRegion {
   uint32_t begin = 0;
@@ -128,7 +132,7 @@ int poll_policy(handle_t h_sched_ctx, uint32_t expect, uint32_t* count) {
     *count += polled;
     return ret == -WD_EAGAIN ? 0 : ret;
   }
-  for (uint32_t loop = 1; loop < MAX_POLL_TIMES; ++loop) {
+  for (uint32_t loop = 1; loop < kMaxPollTimes; ++loop) {
     for (uint16_t n = 0; n < s->numa_num;) {
       if (!s->numa_valid[n]) {
         ++n;
@@ -176,8 +180,11 @@ int wd_sched_rr_instance(const struct wd_sched* sched, struct sched_params* para
 
 struct wd_sched* wd_sched_rr_alloc(__u8 sched_type, __u8 type_num, __u16 numa_num,
                                    user_poll_func func) {
-  if (sched_type >= SCHED_POLICY_BUTT || type_num == 0) return nullptr;
-  if (numa_num == 0 || numa_num > MAX_NUMA_NUM) return nullptr;
+  // SCHED_POLICY_DEV (ctxs by sched_params.dev_id) is not provided.
+  if (sched_type >= SCHED_POLICY_BUTT || sched_type == SCHED_POLICY_DEV || type_num == 0) {
+    return nullptr;
+  }
+  if (numa_num == 0 || numa_num > wdsim::rt::uadk::kMaxNumaNum) return nullptr;
   auto* s = new SchedCtx;
   s->policy = sched_type;
   s->type_num = type_num;

@@ -199,10 +199,10 @@ TEST_F(UadkSecTest, CipherAsyncSm4XtsThroughUserConfigMatchesOpenSsl) {
     ctxs[i].ctx_mode = i == 0 ? CTX_MODE_SYNC : CTX_MODE_ASYNC;
   }
   free(dev);
-  wd_ctx_config config{3, ctxs, nullptr};
+  wd_ctx_config config{3, ctxs, nullptr, nullptr};
   wd_sched* sched = wd_sched_rr_alloc(SCHED_POLICY_RR, 1, 1, cipher_poll_func);
-  sched_params sync_region{0, 0, CTX_MODE_SYNC, 0, 0};
-  sched_params async_region{0, 0, CTX_MODE_ASYNC, 1, 2};
+  sched_params sync_region{0, 0, CTX_MODE_SYNC, 0, 0, 0};
+  sched_params async_region{0, 0, CTX_MODE_ASYNC, 1, 2, 0};
   ASSERT_EQ(wd_sched_rr_instance(sched, &sync_region), 0);
   ASSERT_EQ(wd_sched_rr_instance(sched, &async_region), 0);
   ASSERT_EQ(wd_cipher_init(&config, sched), 0) << process_.last_error();

@@ -1,4 +1,6 @@
 // wd.h: device discovery and ctxs (UADK wd.c: wd_get_accel_list, wd_request_ctx, ...).
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -8,6 +10,11 @@
 namespace wdsim::rt::uadk {
 
 namespace {
+
+// The UADK release whose public headers runtime/include/uadk/ follows.
+constexpr const char* kUadkApiVersion = "2.10";
+// wd_capability.priority of a hardware driver (UADK drv/hisi_*.c: .priority = 100).
+constexpr int kHwDriverPriority = 100;
 
 void copy_str(char* dst, size_t cap, const std::string& s) {
   std::strncpy(dst, s.c_str(), cap - 1);
@@ -118,11 +125,17 @@ void release_ctx(const Call& call, handle_t h) {
   WdCtx* ctx = find_ctx(lib, h);
   if (!ctx) return;
   // A ctx released while an algorithm still uses it: forget it there too.
-  for (AlgSetting* alg : {&lib.comp, &lib.cipher, &lib.digest}) {
+  for (AlgSetting* alg : {&lib.comp, &lib.cipher, &lib.digest, &lib.aead}) {
     for (uint32_t i = 0; i < alg->ctx_num(); ++i) {
       if (alg->entry(i).ctx == ctx) alg->entry(i).ctx = nullptr;
     }
   }
+  lib.ctx_priv.erase(h);
+  for (QfrMapping& m : ctx->qfr) {
+    if (m.va) call.os().munmap(m.va, m.len);
+    m = QfrMapping{};
+  }
+  std::erase_if(lib.mem_ctx_list, [h](const MemCtxNode& n) { return n.ctx == h; });
   call.proc().add_released_lock_wait(ctx->lock.wait_ps());
   ctx->qm.reset();
   ctx->uacce->rebind_os(call.os());
@@ -284,6 +297,162 @@ struct uacce_dev* wd_find_dev_by_numa(struct uacce_dev_list* list, int numa_id) 
     }
   }
   return best;
+}
+
+int wd_ctx_set_priv(handle_t h_ctx, void* priv) {
+  Call call;
+  if (!call.bound() || !wdsim::rt::uadk::find_ctx(call.lib(), h_ctx)) return -WD_EINVAL;
+  call.lib().ctx_priv[h_ctx] = priv;
+  return 0;
+}
+
+void* wd_ctx_get_priv(handle_t h_ctx) {
+  Call call;
+  if (!call.bound()) return nullptr;
+  auto it = call.lib().ctx_priv.find(h_ctx);
+  return it == call.lib().ctx_priv.end() ? nullptr : it->second;
+}
+
+char* wd_get_accel_name(char* dev_path, int no_apdx) {
+  if (!dev_path || (no_apdx != 0 && no_apdx != 1)) return nullptr;
+  std::string path(dev_path);
+  const size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty()) return nullptr;
+  if (no_apdx == 1) {
+    // "hisi_zip-0" -> "hisi_zip": drop the "-<n>" instance suffix.
+    const size_t dash = name.rfind('-');
+    if (dash == std::string::npos || dash == 0) return nullptr;
+    name.resize(dash);
+  }
+  char* out = static_cast<char*>(std::malloc(name.size() + 1));
+  if (out) std::memcpy(out, name.c_str(), name.size() + 1);
+  return out;
+}
+
+int wd_ctx_set_io_cmd(handle_t h_ctx, unsigned long cmd, void* arg) {
+  Call call;
+  if (!call.bound()) return -WD_EINVAL;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx || !ctx->uacce->is_open()) return -WD_EINVAL;
+  const long ret = call.os().ioctl(ctx->uacce->fd(), cmd, arg);
+  return ret < 0 ? static_cast<int>(ret) : 0;
+}
+
+unsigned long wd_ctx_get_region_size(handle_t h_ctx, enum uacce_qfrt qfrt) {
+  Call call;
+  if (!call.bound()) return 0;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx) return 0;
+  if (qfrt == UACCE_QFRT_MMIO) return ctx->uacce->mmio_size();
+  if (qfrt == UACCE_QFRT_DUS) return ctx->uacce->dus_size();
+  return 0;  // no static-share region: the model's devices all use SVA
+}
+
+struct uacce_dev* wd_clone_dev(struct uacce_dev* dev) {
+  if (!dev) return nullptr;
+  auto* copy = static_cast<uacce_dev*>(std::malloc(sizeof(uacce_dev)));
+  if (copy) std::memcpy(copy, dev, sizeof(uacce_dev));
+  return copy;
+}
+
+void wd_add_dev_to_list(struct uacce_dev_list* head, struct uacce_dev_list* node) {
+  if (!head || !node) return;
+  while (head->next) head = head->next;
+  head->next = node;
+}
+
+void wd_get_version(void) {
+  std::printf("wdsim UADK-compatible runtime, API of UADK %s\n", wdsim::rt::uadk::kUadkApiVersion);
+}
+
+bool wd_need_debug(void) {
+  Call call;
+  std::string v;
+  return call.bound() && call.proc().get_env("WD_LOG_LEVEL", &v) && v == "debug";
+}
+
+bool wd_need_info(void) {
+  Call call;
+  std::string v;
+  return call.bound() && call.proc().get_env("WD_LOG_LEVEL", &v) && (v == "debug" || v == "info");
+}
+
+void* wd_ctx_mmap_qfr(handle_t h_ctx, enum uacce_qfrt qfrt) {
+  Call call;
+  if (!call.bound()) return nullptr;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx || !ctx->uacce->is_open() || (qfrt != UACCE_QFRT_MMIO && qfrt != UACCE_QFRT_DUS)) {
+    return nullptr;  // no static-share region: the model's devices all use SVA
+  }
+  // A started queue has both regions mapped already (hisi_qm_alloc_qp did it).
+  if (ctx->uacce->started()) {
+    return reinterpret_cast<void*>(qfrt == UACCE_QFRT_MMIO ? ctx->uacce->mmio_base()
+                                                           : ctx->uacce->dus_base());
+  }
+  wdsim::rt::uadk::QfrMapping& m = ctx->qfr[qfrt];
+  if (m.va) return reinterpret_cast<void*>(m.va);
+  m.len = qfrt == UACCE_QFRT_MMIO ? ctx->uacce->mmio_size() : ctx->uacce->dus_size();
+  int err = 0;
+  m.va = call.os().mmap(ctx->uacce->fd(), m.len, wdsim::rt::kProtRead | wdsim::rt::kProtWrite,
+                        uint64_t{qfrt} * call.proc().config().page_size, &err);
+  if (m.va == 0) {
+    call.fail(err < 0 ? err : -WD_ENOMEM, "wd_ctx_mmap_qfr: mmap failed");
+    return nullptr;
+  }
+  return reinterpret_cast<void*>(m.va);
+}
+
+void wd_ctx_unmap_qfr(handle_t h_ctx, enum uacce_qfrt qfrt) {
+  Call call;
+  if (!call.bound()) return;
+  WdCtx* ctx = wdsim::rt::uadk::find_ctx(call.lib(), h_ctx);
+  if (!ctx || (qfrt != UACCE_QFRT_MMIO && qfrt != UACCE_QFRT_DUS)) return;
+  wdsim::rt::uadk::QfrMapping& m = ctx->qfr[qfrt];
+  if (m.va) call.os().munmap(m.va, m.len);
+  m = wdsim::rt::uadk::QfrMapping{};
+}
+
+struct wd_capability* wd_get_alg_cap(void) {
+  Call call;
+  if (!call.bound()) return nullptr;
+  std::vector<UacceDeviceInfo> devs;
+  if (UacceQueue::list_devices(call.os(), &devs) < 0) return nullptr;
+  wd_capability* head = nullptr;
+  wd_capability** tail = &head;
+  std::vector<std::pair<std::string, std::string>> seen;  // (alg, driver), discovery order
+  for (const UacceDeviceInfo& d : devs) {
+    const size_t dash = d.name.rfind('-');
+    const std::string drv = dash == std::string::npos ? d.name : d.name.substr(0, dash);
+    for (const std::string& alg : d.algorithms) {
+      if (alg.empty() || alg.size() >= CRYPTO_MAX_ALG_NAME || drv.size() >= CRYPTO_MAX_ALG_NAME) {
+        continue;
+      }
+      if (std::find(seen.begin(), seen.end(), std::make_pair(alg, drv)) != seen.end()) continue;
+      seen.emplace_back(alg, drv);
+      auto* cap = static_cast<wd_capability*>(std::calloc(1, sizeof(wd_capability)));
+      if (!cap) {
+        wd_release_alg_cap(head);
+        return nullptr;
+      }
+      std::memcpy(cap->alg_name, alg.c_str(), alg.size() + 1);
+      std::memcpy(cap->drv_name, drv.c_str(), drv.size() + 1);
+      cap->available = true;
+      cap->priority = wdsim::rt::uadk::kHwDriverPriority;
+      cap->calc_type = UADK_ALG_HW;
+      *tail = cap;
+      tail = &cap->next;
+    }
+  }
+  return head;
+}
+
+void wd_release_alg_cap(struct wd_capability* head) {
+  while (head) {
+    wd_capability* next = head->next;
+    std::free(head);
+    head = next;
+  }
 }
 
 }  // extern "C"

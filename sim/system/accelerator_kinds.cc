@@ -68,7 +68,8 @@ class SecKind : public AcceleratorKind {
  public:
   std::string name() const override { return "sec"; }
   std::string description() const override {
-    return "HiSilicon SEC: AES/SM4 ciphers, SHA/SM3/MD5 digests and HMACs (Linux hisi_sec2)";
+    return "HiSilicon SEC: AES/SM4 ciphers, AES-GCM, SHA/SM3/MD5 digests and HMACs (Linux "
+           "hisi_sec2)";
   }
   std::string uacce_prefix() const override { return "hisi_sec2"; }
   std::string driver_name() const override { return "hisi_sec2"; }
@@ -76,7 +77,7 @@ class SecKind : public AcceleratorKind {
     return "ecb(aes)\ncbc(aes)\nctr(aes)\nxts(aes)\necb(sm4)\ncbc(sm4)\nctr(sm4)\nxts(sm4)\n"
            "sha1\nsha224\nsha256\nsha384\nsha512\nsm3\nmd5\nsha512-224\nsha512-256\n"
            "hmac(sha1)\nhmac(sha224)\nhmac(sha256)\nhmac(sha384)\nhmac(sha512)\nhmac(sm3)\n"
-           "hmac(md5)";
+           "hmac(md5)\ngcm(aes)";
   }
   std::string qm_component() const override { return "sec_qm"; }
   std::string engine_component() const override { return "sec"; }

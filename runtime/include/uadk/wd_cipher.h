@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * wdsim's UADK-compatible symmetric cipher API: the names, types and shapes of Linaro UADK's
- * include/wd_cipher.h (v2) for AES and SM4 in ECB, CBC, CTR and XTS on HiSilicon SEC queues
+ * wdsim's UADK-compatible symmetric cipher API: the names, types and shapes of Linaro UADK
+ * 2.10's include/wd_cipher.h for AES and SM4 in ECB, CBC, CTR and XTS on HiSilicon SEC queues
  * (type 2 BDs). In the simulator src, dst, iv and the key given to wd_cipher_set_key are
  * virtual addresses of the simulated process cast to pointers; see runtime/uadk/wd_runtime.h.
  *
@@ -11,26 +11,27 @@
 #ifndef __WD_CIPHER_H
 #define __WD_CIPHER_H
 
-#include "wd.h"
+#include <dlfcn.h>
+#include <asm/types.h>
 #include "wd_alg_common.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define AES_KEYSIZE_128		16
-#define AES_KEYSIZE_192		24
-#define AES_KEYSIZE_256		32
 #define AES_BLOCK_SIZE		16
 #define GCM_IV_SIZE		12
 #define DES3_BLOCK_SIZE		8
-#define MAX_CIPHER_KEY_SIZE	64
 #define MAX_IV_SIZE		AES_BLOCK_SIZE
+
+enum {
+	CTX_TYPE_ENCRYPT = 0,
+	CTX_TYPE_DECRYPT,
+};
 
 enum wd_cipher_op_type {
 	WD_CIPHER_ENCRYPTION,
 	WD_CIPHER_DECRYPTION,
-	WD_CIPHER_OP_TYPE_MAX,
 };
 
 enum wd_cipher_alg {
@@ -61,6 +62,8 @@ struct wd_cipher_sess_setup {
 	enum wd_cipher_alg alg;
 	enum wd_cipher_mode mode;
 	void *sched_param;
+	struct wd_mm_ops mm_ops;	/* used when mm_type is UADK_MEM_USER */
+	enum wd_mem_type mm_type;
 };
 
 struct wd_cipher_req;
@@ -109,6 +112,17 @@ int wd_do_cipher_sync(handle_t h_sess, struct wd_cipher_req *req);
 int wd_do_cipher_async(handle_t h_sess, struct wd_cipher_req *req);
 int wd_cipher_poll_ctx(__u32 idx, __u32 expt, __u32 *count);
 int wd_cipher_poll(__u32 expt, __u32 *count);
+
+/*
+ * Environment initialisation as wd_comp_env_init() (wd_comp.h), with WD_CIPHER_CTX_NUM
+ * ("sync:N@node,async:N@node"; unset: "sync:2@0,async:2@0"), WD_CIPHER_ASYNC_POLL_EN and
+ * devices supporting "cbc(aes)". @type of the ctx_num/env_param calls must be 0.
+ */
+int wd_cipher_env_init(struct wd_sched *sched);
+void wd_cipher_env_uninit(void);
+int wd_cipher_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode);
+void wd_cipher_ctx_num_uninit(void);
+int wd_cipher_get_env_param(__u32 node, __u32 type, __u32 mode, __u32 *num, __u8 *is_enable);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * wdsim's UADK-compatible compression API: the names, types and shapes of Linaro UADK's
- * include/wd_comp.h (v2). Stateless (block) requests on flat buffers for deflate, zlib and
+ * wdsim's UADK-compatible compression API: the names, types and shapes of Linaro UADK
+ * 2.10's include/wd_comp.h. Stateless (block) requests on flat buffers for deflate, zlib and
  * gzip, sync and async, on HiSilicon ZIP queues; programs written against UADK's wd_comp.h
  * for these calls compile against this header with only the include path changed.
  *
@@ -17,7 +17,6 @@
 #ifndef __WD_COMP_H
 #define __WD_COMP_H
 
-#include "wd.h"
 #include "wd_alg_common.h"
 
 #ifdef __cplusplus
@@ -108,6 +107,20 @@ struct wd_comp_sess_setup {
 	enum wd_comp_winsz_type win_sz;
 	enum wd_comp_op_type op_type;
 	void *sched_param;
+	struct wd_mm_ops mm_ops;	/* used when mm_type is UADK_MEM_USER */
+	enum wd_mem_type mm_type;
+};
+
+/* struct wd_lz77_zstd_data - lz77_zstd output layout (lz77_zstd is not provided). */
+struct wd_lz77_zstd_data {
+	void *literals_start;
+	void *sequences_start;
+	__u32 lit_num;
+	__u32 seq_num;
+	__u32 lit_length_overflow_cnt;
+	__u32 lit_length_overflow_pos;
+	void *freq;
+	__u32 blk_type;
 };
 
 /*
@@ -152,6 +165,22 @@ int wd_do_comp_async(handle_t h_sess, struct wd_comp_req *req);
 int wd_comp_poll_ctx(__u32 idx, __u32 expt, __u32 *count);
 /* wd_comp_poll() - Poll through the scheduler's poll_policy. */
 int wd_comp_poll(__u32 expt, __u32 *count);
+
+/*
+ * Environment initialisation (UADK's wd_comp_env_init): requests and starts ctxs as
+ * WD_COMP_CTX_NUM says ("sync-comp:N@node,sync-decomp:N@node,async-comp:N@node,
+ * async-decomp:N@node"; unset: one of each on node 0) on the devices that support "zlib",
+ * and uses @sched, or (NULL) an RR scheduler of its own. WD_COMP_ASYNC_POLL_EN=1 (UADK's own
+ * poll threads) is refused: this library starts no threads, the caller polls.
+ * wd_comp_ctx_num_init() does the same with one region, @num ctxs of (@type, @mode) on
+ * @node, instead of the environment. wd_comp_get_env_param() reads back the ctx number of
+ * (@node, @type, @mode) and whether the internal poll is enabled.
+ */
+int wd_comp_env_init(struct wd_sched *sched);
+void wd_comp_env_uninit(void);
+int wd_comp_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode);
+void wd_comp_ctx_num_uninit(void);
+int wd_comp_get_env_param(__u32 node, __u32 type, __u32 mode, __u32 *num, __u8 *is_enable);
 
 #ifdef __cplusplus
 }
