@@ -4,7 +4,8 @@
 
 namespace wdsim {
 
-PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env)
+PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env,
+                     const std::string &what)
     : sc_module(name), upstream("upstream") {
   for (uint32_t i = 0; i < ports; ++i) {
     const std::string port_name = "port" + std::to_string(i);
@@ -12,7 +13,7 @@ PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env)
     ports_.back()->register_b_transport(this, &PcieFanIn::b_transport, static_cast<int>(i));
     requests_.push_back(
         &env.stats().counter(std::string("pcie.") + basename() + "." + port_name + ".requests",
-                             "Upstream requests that entered through this port"));
+                             what));
   }
 }
 

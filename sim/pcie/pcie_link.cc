@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "sim/pcie/ats.h"
+
 namespace wdsim {
 
 using sc_core::sc_time;
@@ -92,17 +94,35 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, S
       device_mmio("device_mmio"),
       params_(params),
       up_(make_direction(env, std::string("pcie.") + basename() + ".up")),
-      down_(make_direction(env, std::string("pcie.") + basename() + ".down")) {
+      down_(make_direction(env, std::string("pcie.") + basename() + ".down")),
+      up_messages_(env.stats().counter(std::string("pcie.") + basename() + ".up.messages",
+                                       "ATS/PRI message TLPs sent upstream")),
+      down_messages_(env.stats().counter(std::string("pcie.") + basename() + ".down.messages",
+                                         "ATS/PRI message TLPs sent downstream")),
+      up_answers_(env.stats().counter(
+          std::string("pcie.") + basename() + ".up.answers",
+          "Upstream TLPs answering a downstream ATS message (Invalidate Completions)")),
+      down_answers_(env.stats().counter(
+          std::string("pcie.") + basename() + ".down.answers",
+          "Downstream TLPs answering an upstream ATS message (Translation Completions)")) {
   params_.validate();
   device_dma.register_b_transport(this, &PcieLink::upstream_b_transport);
   host_mmio.register_b_transport(this, &PcieLink::downstream_b_transport);
 }
 
 void PcieLink::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND && gp.get_extension<AtsMessage>()) {
+    carry_message(up_, down_, up_messages_, down_answers_, *host_dma.operator->(), gp, delay);
+    return;
+  }
   carry(up_, down_, host_dma, gp, delay);
 }
 
 void PcieLink::downstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND && gp.get_extension<AtsMessage>()) {
+    carry_message(down_, up_, down_messages_, up_answers_, *device_mmio.operator->(), gp, delay);
+    return;
+  }
   carry(down_, up_, device_mmio, gp, delay);
 }
 

@@ -27,11 +27,18 @@
 // Max_Payload_Size and Max_Read_Request_Size 128..4096 B in powers of two; a memory request
 // with a 64-bit address has a 4 DW (16 B) header, a completion a 3 DW (12 B) header.
 //
+//   ATS/PRI messages (a TLM_IGNORE_COMMAND payload with an AtsMessage, sim/pcie/ats.h): one
+//                    request TLP of tlp_overhead_bytes + its data (sim/pcie/ats_tlp.h) +
+//                    pasid_prefix_bytes when it carries a PASID, + hop; a Translation Request
+//                    is answered by a completion (completion_overhead_bytes + 8 B entry), an
+//                    Invalidate Request by an Invalidate Completion message (tlp_overhead_bytes)
+//                    on the other direction, + hop; Page Requests and PRG Responses are posted.
+//
 // Does not model: DLLPs (ACK/NAK, flow-control updates) and the credit back-pressure they
-// carry, ECRC, TLP prefixes (the PASID prefix's 4 bytes), the read completion boundary,
-// replay, link training and power states, relaxed ordering, switches, ATS, and any address
-// translation (addresses pass through unchanged). Posted writes do not see back-pressure
-// from the host side.
+// carry, ECRC, the PASID prefix on DMA requests (only on ATS/PRI messages), the read
+// completion boundary, replay, link training and power states, relaxed ordering, and any
+// address translation (addresses pass through unchanged). Posted writes do not see
+// back-pressure from the host side.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -57,6 +64,7 @@ struct PcieLinkParams {
   uint32_t completion_overhead_bytes;
   double hop_latency_ns;
   bool posted_writes;
+  uint32_t pasid_prefix_bytes;
 
   void declare(ParamScope& s) {
     s.add("generation", generation, 4, "", "PCIe generation 1..5 (2.5/5/8/16/32 GT/s per lane)",
@@ -89,6 +97,9 @@ struct PcieLinkParams {
           "A write completes for its initiator when its last TLP is sent (PCIe posted "
           "semantics); false: when the far side has completed it",
           "PCIe Base Spec: memory writes are posted", Range::any());
+    s.add("pasid_prefix_bytes", pasid_prefix_bytes, 4u, "B",
+          "Wire bytes of the PASID TLP prefix on an ATS/PRI message that carries a PASID",
+          "PCIe Base Spec 6.0 6.20: the PASID prefix is 1 DW", Range::between(0, 16));
   }
 
   // Throws ConfigError unless lanes is 1/2/4/8/16 and the sizes are powers of two in range.
@@ -110,7 +121,8 @@ class PcieLink : public sc_core::sc_module {
   tlm_utils::simple_target_socket<PcieLink> host_mmio;
   tlm_utils::simple_initiator_socket<PcieLink> device_mmio;
 
-  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire).
+  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire), and
+  // .{up,down}.{messages,answers} (ATS/PRI message TLPs, and the completions they got back).
   PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env);
 
   // Number of TLPs needed to move `bytes` with at most `max_bytes` per TLP (at least one).
@@ -142,6 +154,10 @@ class PcieLink : public sc_core::sc_module {
 
   void upstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void downstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  // ATS/PRI messages (sim/pcie/ats.h, sim/pcie/ats_tlp.h): pcie_link_messages.cc.
+  void carry_message(Direction& request_dir, Direction& answer_dir, Counter& messages,
+                     Counter& answers, tlm::tlm_fw_transport_if<>& out,
+                     tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   template <class Socket>
   void carry(Direction& request_dir, Direction& completion_dir, Socket& out,
              tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -149,6 +165,11 @@ class PcieLink : public sc_core::sc_module {
   PcieLinkParams params_;
   Direction up_;
   Direction down_;
+  // ATS/PRI message TLPs and the TLPs that answer them, per direction.
+  Counter& up_messages_;
+  Counter& down_messages_;
+  Counter& up_answers_;
+  Counter& down_answers_;
 };
 
 }  // namespace wdsim
