@@ -1,0 +1,270 @@
+// ATS/PRI messages over links and switches, the integrated port, the function port and the ID
+// router, against hand-computed formulas.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "sim/base/timing.h"
+#include "sim/base/tlm_access.h"
+#include "sim/pcie/ats.h"
+#include "sim/pcie/ats_tlp.h"
+#include "sim/pcie/integrated_port.h"
+#include "sim/pcie/pcie_function_port.h"
+#include "sim/pcie/pcie_id_router.h"
+#include "sim/pcie/pcie_link.h"
+#include "sim/pcie/pcie_switch.h"
+#include "sim/pcie/pcie_test_util.h"
+#include "sim/testing/fresh_context.h"
+
+namespace wdsim {
+namespace {
+
+using sc_core::sc_time;
+using sc_core::SC_ZERO_TIME;
+
+PcieLinkParams gen3_x4() {
+  PcieLinkParams p = default_params<PcieLinkParams>();
+  p.generation = 3;
+  p.lanes = 4;
+  p.tlp_overhead_bytes = 24;
+  p.completion_overhead_bytes = 20;
+  p.pasid_prefix_bytes = 4;
+  p.hop_latency_ns = 150;
+  return p;
+}
+
+// Gen3 x4: one byte takes 130 / (4 x 128) ns.
+double wire_ps(double bytes) { return bytes * 1040000.0 / 4096.0; }
+
+// Each serialization rounds up to a whole ps.
+double ceil_ps(double ps) { return std::ceil(ps); }
+
+void expect_ps(const sc_time& t, double expected_ps) {
+  EXPECT_NEAR(static_cast<double>(to_ps(t)), expected_ps, 2.0);
+}
+
+// Sends one message with `kind` (PASID `ssv`) through `socket`; returns the delay.
+template <class Socket>
+sc_time send(Socket& socket, AtsMsgKind kind, bool ssv, uint32_t sid = 0,
+             tlm::tlm_response_status* status = nullptr) {
+  AtsMessage m;
+  m.kind = kind;
+  m.sid = sid;
+  m.ssv = ssv;
+  m.ssid = ssv ? 1 : 0;
+  tlm::tlm_generic_payload gp;
+  gp.set_command(tlm::TLM_IGNORE_COMMAND);
+  gp.set_address(0x1000);
+  gp.set_data_length(0);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  gp.set_extension(&m);
+  sc_time d = SC_ZERO_TIME;
+  socket->b_transport(gp, d);
+  gp.clear_extension(&m);
+  if (status) *status = gp.get_response_status();
+  return d;
+}
+
+struct LinkFixture {
+  SimEnv env;
+  std::unique_ptr<testing::Initiator> device;
+  std::unique_ptr<testing::Initiator> host_side;
+  std::unique_ptr<PcieLink> link;
+  std::unique_ptr<testing::RecordingTarget> iommu;
+  std::unique_ptr<testing::RecordingTarget> endpoint;
+  LinkFixture() {
+    wdsim::testing::fresh_sc_context();
+    device = std::make_unique<testing::Initiator>("device");
+    host_side = std::make_unique<testing::Initiator>("host_side");
+    link = std::make_unique<PcieLink>("link0", gen3_x4(), env);
+    iommu = std::make_unique<testing::RecordingTarget>("iommu");
+    endpoint = std::make_unique<testing::RecordingTarget>("endpoint");
+    iommu->service = ns(300);
+    endpoint->service = ns(100);
+    device->socket.bind(link->device_dma);
+    link->host_dma.bind(iommu->socket);
+    host_side->socket.bind(link->host_mmio);
+    link->device_mmio.bind(endpoint->socket);
+    sc_core::sc_start(SC_ZERO_TIME);
+  }
+  uint64_t stat(const std::string& key) {
+    const Counter* c = env.stats().find_counter("pcie.link0." + key);
+    return c ? c->value() : ~0ull;
+  }
+};
+
+TEST(PcieLinkMessages, TranslationRequestRoundTripWithPasid) {
+  LinkFixture f;
+  // Request: 24 B + 4 B prefix; completion: 20 B + 8 B entry.
+  const double with_pasid = ceil_ps(wire_ps(28)) + 150e3 + 300e3 + ceil_ps(wire_ps(28)) + 150e3;
+  expect_ps(send(f.device->socket, AtsMsgKind::kTranslationRequest, true), with_pasid);
+  EXPECT_EQ(f.stat("up.messages"), 1u);
+  EXPECT_EQ(f.stat("down.answers"), 1u);
+  EXPECT_EQ(f.stat("up.bytes"), 28u);
+  EXPECT_EQ(f.stat("down.bytes"), 28u);
+}
+
+TEST(PcieLinkMessages, TranslationRequestWithoutPasidHasNoPrefix) {
+  LinkFixture g;
+  const double without = ceil_ps(wire_ps(24)) + 150e3 + 300e3 + ceil_ps(wire_ps(28)) + 150e3;
+  expect_ps(send(g.device->socket, AtsMsgKind::kTranslationRequest, false), without);
+  EXPECT_EQ(g.stat("up.bytes"), 24u);
+}
+
+TEST(PcieLinkMessages, PostedPageRequestEndsWhenSentAndTheFarSideSeesItAfterTheHop) {
+  LinkFixture f;
+  expect_ps(send(f.device->socket, AtsMsgKind::kPageRequest, true), ceil_ps(wire_ps(28)));
+  expect_ps(f.iommu->arrival_delay, ceil_ps(wire_ps(28)) + 150e3);
+  EXPECT_EQ(f.stat("down.answers"), 0u);
+}
+
+TEST(PcieLinkMessages, InvalidationGoesDownAndItsCompletionComesBackUp) {
+  LinkFixture f;
+  // Invalidate Request: 24 B + 8 B data + 4 B prefix; Invalidate Completion: 24 B.
+  const double expected = ceil_ps(wire_ps(36)) + 150e3 + 100e3 + ceil_ps(wire_ps(24)) + 150e3;
+  expect_ps(send(f.host_side->socket, AtsMsgKind::kInvalidation, true), expected);
+  EXPECT_EQ(f.stat("down.messages"), 1u);
+  EXPECT_EQ(f.stat("up.answers"), 1u);
+  EXPECT_EQ(f.stat("down.payload_bytes"), kInvalidateRequestDataBytes);
+  // A PRG Response is posted.
+  const sc_time prg = send(f.host_side->socket, AtsMsgKind::kPrgResponse, true);
+  EXPECT_LT(prg, ns(150));
+}
+
+// endpoint -> link -> [switch -> link] x n -> root (the IOMMU): an ATS round trip through n
+// switches costs, per link, both serializations and two hops; per switch two traversals.
+sc_time ats_round_trip_through(uint32_t n_switches) {
+  wdsim::testing::fresh_sc_context();
+  SimEnv env;
+  PcieSwitchParams sp = default_params<PcieSwitchParams>();
+  sp.downstream_ports = 1;
+  sp.hop_latency_ns = 120;
+  sp.bandwidth_gbytes_per_s = 8;
+  auto device = std::make_unique<testing::Initiator>("device");
+  std::vector<std::unique_ptr<PcieLink>> links;
+  std::vector<std::unique_ptr<PcieSwitch>> switches;
+  std::vector<std::unique_ptr<testing::RecordingTarget>> unused;
+  auto iommu = std::make_unique<testing::RecordingTarget>("iommu");
+  iommu->service = ns(300);
+  links.push_back(std::make_unique<PcieLink>("l0", gen3_x4(), env));
+  device->socket.bind(links[0]->device_dma);
+  for (uint32_t i = 0; i < n_switches; ++i) {
+    switches.push_back(
+        std::make_unique<PcieSwitch>(("s" + std::to_string(i)).c_str(), sp, env));
+    links.back()->host_dma.bind(switches.back()->down_in(0));
+    switches.back()->down_out(0).bind(links.back()->host_mmio);
+    links.push_back(
+        std::make_unique<PcieLink>(("l" + std::to_string(i + 1)).c_str(), gen3_x4(), env));
+    switches.back()->up_out.bind(links.back()->device_dma);
+    links.back()->device_mmio.bind(switches.back()->up_in);
+  }
+  links.back()->host_dma.bind(iommu->socket);
+  // The device side of l0 and the host side of the last link stay unbound for MMIO: bind
+  // stand-ins.
+  auto cpu = std::make_unique<testing::Initiator>("cpu");
+  auto regs = std::make_unique<testing::RecordingTarget>("regs");
+  cpu->socket.bind(links.back()->host_mmio);
+  links[0]->device_mmio.bind(regs->socket);
+  sc_core::sc_start(SC_ZERO_TIME);
+  return send(device->socket, AtsMsgKind::kTranslationRequest, true);
+}
+
+TEST(PcieFabric, AtsRoundTripThroughNSwitchesFollowsTheFormula) {
+  const double per_link = ceil_ps(wire_ps(28)) + 150e3 + ceil_ps(wire_ps(28)) + 150e3;
+  // Per switch: request (0 data) and completion (8 B at 8 B/ns = 1 ns) traversals.
+  const double per_switch = 120e3 + 1e3 + 120e3;
+  for (uint32_t n : {0u, 1u, 2u}) {
+    expect_ps(ats_round_trip_through(n), 300e3 + (n + 1) * per_link + n * per_switch);
+  }
+}
+
+TEST(IntegratedPort, FixedLatencyEachWayAndPostedWritesEndAtOnce) {
+  wdsim::testing::fresh_sc_context();
+  SimEnv env;
+  IntegratedPortParams p = default_params<IntegratedPortParams>();
+  p.latency_ns = 40;
+  auto dev = std::make_unique<testing::Initiator>("dev");
+  auto cpu = std::make_unique<testing::Initiator>("cpu");
+  auto port = std::make_unique<IntegratedPort>("rcie", p, env);
+  auto host = std::make_unique<testing::RecordingTarget>("host");
+  auto regs = std::make_unique<testing::RecordingTarget>("regs");
+  host->service = ns(100);
+  regs->service = ns(10);
+  dev->socket.bind(port->device_dma);
+  port->host_dma.bind(host->socket);
+  cpu->socket.bind(port->host_mmio);
+  port->device_mmio.bind(regs->socket);
+  sc_core::sc_start(SC_ZERO_TIME);
+  std::vector<uint8_t> data(4096);
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(dev->socket, tlm::TLM_READ_COMMAND, 0x1000, data.data(), 4096, d);
+  EXPECT_EQ(host->arrival_delay, ns(40));
+  EXPECT_EQ(d, ns(180));  // 40 + 100 + 40: no serialization, whatever the size
+  d = SC_ZERO_TIME;
+  tlm_access(dev->socket, tlm::TLM_WRITE_COMMAND, 0x1000, data.data(), 4096, d);
+  EXPECT_EQ(host->arrival_delay, ns(40));
+  EXPECT_EQ(d, SC_ZERO_TIME);  // posted
+  // A Translation Request crosses twice; an MMIO read down and back.
+  EXPECT_EQ(send(dev->socket, AtsMsgKind::kTranslationRequest, true), ns(180));
+  uint32_t v = 0;
+  d = SC_ZERO_TIME;
+  tlm_access(cpu->socket, tlm::TLM_READ_COMMAND, 0x10, &v, 4, d);
+  EXPECT_EQ(d, ns(90));
+  EXPECT_EQ(env.stats().find_counter("pcie.rcie.up.requests")->value(), 3u);
+  EXPECT_EQ(env.stats().find_counter("pcie.rcie.down.requests")->value(), 1u);
+}
+
+TEST(PcieFunctionPort, MergesDmaAndMessagesUpAndSplitsMessagesFromMmioDown) {
+  wdsim::testing::fresh_sc_context();
+  auto qm = std::make_unique<testing::Initiator>("qm");
+  auto ats = std::make_unique<testing::Initiator>("ats");
+  auto link = std::make_unique<testing::Initiator>("link_down");
+  auto port = std::make_unique<PcieFunctionPort>("fn");
+  auto up = std::make_unique<testing::RecordingTarget>("up");
+  auto mmio = std::make_unique<testing::RecordingTarget>("mmio");
+  auto msgs = std::make_unique<testing::RecordingTarget>("msgs");
+  qm->socket.bind(port->dma_in);
+  ats->socket.bind(port->msg_in);
+  port->to_link.bind(up->socket);
+  link->socket.bind(port->from_link);
+  port->mmio_out.bind(mmio->socket);
+  port->msg_out.bind(msgs->socket);
+  sc_core::sc_start(SC_ZERO_TIME);
+  uint32_t v = 0;
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(qm->socket, tlm::TLM_WRITE_COMMAND, 0x1000, &v, 4, d);
+  send(ats->socket, AtsMsgKind::kPageRequest, true);
+  EXPECT_EQ(up->calls, 2);
+  tlm_access(link->socket, tlm::TLM_READ_COMMAND, 0x10, &v, 4, d);
+  send(link->socket, AtsMsgKind::kInvalidation, true);
+  EXPECT_EQ(mmio->calls, 1);
+  EXPECT_EQ(msgs->calls, 1);
+}
+
+TEST(PcieIdRouter, SendsEachMessageDownThePortOfItsRequester) {
+  wdsim::testing::fresh_sc_context();
+  SimEnv env;
+  auto smmu = std::make_unique<testing::Initiator>("smmu");
+  auto router = std::make_unique<PcieIdRouter>("router", 2, env);
+  auto a = std::make_unique<testing::RecordingTarget>("a");
+  auto b = std::make_unique<testing::RecordingTarget>("b");
+  smmu->socket.bind(router->from_iommu);
+  router->port(0).bind(a->socket);
+  router->port(1).bind(b->socket);
+  router->add_requester(0, 4);
+  router->add_requester(1, 5);
+  sc_core::sc_start(SC_ZERO_TIME);
+  send(smmu->socket, AtsMsgKind::kPrgResponse, true, 5);
+  EXPECT_EQ(a->calls, 0);
+  EXPECT_EQ(b->calls, 1);
+  tlm::tlm_response_status status{};
+  send(smmu->socket, AtsMsgKind::kInvalidation, true, 6, &status);
+  EXPECT_EQ(status, tlm::TLM_ADDRESS_ERROR_RESPONSE);
+  EXPECT_EQ(env.stats().find_counter("pcie.router.unrouted")->value(), 1u);
+  EXPECT_EQ(env.stats().find_counter("pcie.router.port1.messages")->value(), 1u);
+}
+
+}  // namespace
+}  // namespace wdsim
