@@ -25,13 +25,13 @@
 namespace wdsim {
 
 struct AtsTlpShape {
-  uint32_t request_data_bytes = 0;  // data payload of the request TLP
-  bool answered = false;            // non-posted: a TLP comes back the other way
+  uint32_t request_data_bytes = 0;    // data payload of the request TLP
+  bool answered = false;              // non-posted: a TLP comes back the other way
   bool answer_is_completion = false;  // the answer is a completion (3 DW) rather than a Msg
   uint32_t answer_data_bytes = 0;     // data payload of the answer
 };
 
-inline constexpr uint32_t kTranslationEntryBytes = 8;     // 10.2.3: one 2 DW entry
+inline constexpr uint32_t kTranslationEntryBytes = 8;       // 10.2.3: one 2 DW entry
 inline constexpr uint32_t kInvalidateRequestDataBytes = 8;  // 10.3.1: 2 DW
 inline constexpr uint32_t kPasidPrefixBytes = 4;            // 6.20: 1 DW
 

@@ -52,8 +52,7 @@ class IntegratedPort : public sc_core::sc_module {
   void upstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void downstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   template <class Socket>
-  void carry(Counter& requests, Socket& out, tlm::tlm_generic_payload& gp,
-             sc_core::sc_time& delay);
+  void carry(Counter& requests, Socket& out, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
 
   IntegratedPortParams params_;
   Counter& up_requests_;

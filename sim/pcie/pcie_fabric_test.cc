@@ -151,8 +151,7 @@ sc_time ats_round_trip_through(uint32_t n_switches) {
   links.push_back(std::make_unique<PcieLink>("l0", gen3_x4(), env));
   device->socket.bind(links[0]->device_dma);
   for (uint32_t i = 0; i < n_switches; ++i) {
-    switches.push_back(
-        std::make_unique<PcieSwitch>(("s" + std::to_string(i)).c_str(), sp, env));
+    switches.push_back(std::make_unique<PcieSwitch>(("s" + std::to_string(i)).c_str(), sp, env));
     links.back()->host_dma.bind(switches.back()->down_in(0));
     switches.back()->down_out(0).bind(links.back()->host_mmio);
     links.push_back(

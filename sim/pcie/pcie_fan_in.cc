@@ -11,9 +11,8 @@ PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env,
     const std::string port_name = "port" + std::to_string(i);
     ports_.push_back(std::make_unique<TargetSocket>(port_name.c_str()));
     ports_.back()->register_b_transport(this, &PcieFanIn::b_transport, static_cast<int>(i));
-    requests_.push_back(
-        &env.stats().counter(std::string("pcie.") + basename() + "." + port_name + ".requests",
-                             what));
+    requests_.push_back(&env.stats().counter(
+        std::string("pcie.") + basename() + "." + port_name + ".requests", what));
   }
 }
 

@@ -56,7 +56,8 @@ struct PcieSwitchParams {
           Range::between(0, 1e6));
     s.add("bandwidth_gbytes_per_s", bandwidth_gbytes_per_s, 64.0, "GB/s",
           "Internal fabric bandwidth per direction shared by every port",
-          "guess: enough for two Gen4 x16 ports at once (2 x 31.5 GB/s)", Range::between(0.001, 1e4));
+          "guess: enough for two Gen4 x16 ports at once (2 x 31.5 GB/s)",
+          Range::between(0.001, 1e4));
     s.add("peer_to_peer", peer_to_peer, false, "",
           "Route upstream requests whose address falls in another downstream port's window to "
           "that port (no ACS redirect); off: every upstream request goes to the upstream port",
@@ -71,7 +72,7 @@ class PcieSwitch : public sc_core::sc_module {
   using PortTargetSocket = tlm_utils::simple_target_socket_tagged_optional<PcieSwitch>;
   using InitiatorSocket = tlm_utils::simple_initiator_socket_tagged_optional<PcieSwitch>;
 
-  TargetSocket up_in;                                  // downstream traffic from the upstream link
+  TargetSocket up_in;  // downstream traffic from the upstream link
   tlm_utils::simple_initiator_socket<PcieSwitch> up_out;  // upstream traffic to the upstream link
 
   // Stats: pcie.<basename>.{up,down}.{requests,bytes} and pcie.<basename>.port<i>.requests

@@ -70,9 +70,9 @@ TEST(PcieSwitch, UpstreamWriteCrossesTheFabricOnceAndKeepsItsAttributes) {
   attrs.pasid = 3;
   attrs.pasid_valid = true;
   sc_time d = SC_ZERO_TIME;
-  EXPECT_EQ(tlm_access(f.devs[1]->socket, tlm::TLM_WRITE_COMMAND, 0x900000, data.data(), 4096, d,
-                       &attrs),
-            tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(
+      tlm_access(f.devs[1]->socket, tlm::TLM_WRITE_COMMAND, 0x900000, data.data(), 4096, d, &attrs),
+      tlm::TLM_OK_RESPONSE);
   // The host sees it after 4096 B / 8 B/ns = 512 ns on the fabric + 100 ns hop.
   EXPECT_EQ(f.host->arrival_delay, ns(612));
   EXPECT_EQ(d, ns(622));  // + the host's own 10 ns (a posted write's end is the link's business)

@@ -19,9 +19,8 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
                                      "Upstream reads sent to the IOMMU")),
       dma_writes_(env.stats().counter(std::string("pcie.") + basename() + ".dma_writes",
                                       "Upstream writes sent to the IOMMU")),
-      msi_writes_(
-          env.stats().counter(std::string("pcie.") + basename() + ".msi_writes",
-                              "Writes to the MSI window sent to the interrupt controller")),
+      msi_writes_(env.stats().counter(std::string("pcie.") + basename() + ".msi_writes",
+                                      "Writes to the MSI window sent to the interrupt controller")),
       ats_messages_(env.stats().counter(std::string("pcie.") + basename() + ".ats_messages",
                                         "ATS/PRI requests sent to the IOMMU's ATS port")) {
   from_link.register_b_transport(this, &RootComplex::b_transport);

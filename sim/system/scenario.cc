@@ -301,8 +301,8 @@ void check_attachments(const ParamScope& s, const std::vector<PcieSwitchSpec>& s
   for (const DeviceSpec& d : devices) {
     const std::string at = "devices." + std::to_string(d.index) + ".attach.";
     if (d.attach.root_port && !d.attach.integrated) {
-      take_root_port(*d.attach.root_port, at + "root_port", "system.devices." +
-                                                                std::to_string(d.index));
+      take_root_port(*d.attach.root_port, at + "root_port",
+                     "system.devices." + std::to_string(d.index));
     }
     if (d.attach.switch_name.empty()) continue;
     auto sw = std::find_if(switches.begin(), switches.end(),

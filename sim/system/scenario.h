@@ -74,7 +74,7 @@ struct SystemParams {
   HostCostParams host;
   SmmuParams smmu;
   PcieLinkParams pcie;  // every device's link (and a switch's upstream link unless it says)
-  IntegratedPortParams integrated;        // pcie.integrated: integrated endpoints
+  IntegratedPortParams integrated;       // pcie.integrated: integrated endpoints
   std::vector<PcieSwitchSpec> switches;  // pcie.switches
   RootComplexParams root_complex;
   RuntimeCostParams runtime;        // the runtime's costs, .costs

@@ -185,8 +185,8 @@ void bind_device_side(PcieFunctionPort& port, Attach& attach) {
 void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
   if (attachments_.size() > 1) {
     // Several attachments: merge their upstream traffic into the root complex.
-    fan_in_ = std::make_unique<PcieFanIn>("pcie_fan_in",
-                                          static_cast<uint32_t>(attachments_.size()), env_);
+    fan_in_ = std::make_unique<PcieFanIn>("pcie_fan_in", static_cast<uint32_t>(attachments_.size()),
+                                          env_);
     fan_in_->upstream.bind(rc.from_link);
   }
   // ATS: one path from the root complex to the SMMU, one ID router back down.

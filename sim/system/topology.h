@@ -78,8 +78,8 @@ struct AcceleratorFunction {
   const AcceleratorKind* kind = nullptr;
   uint32_t number_in_kind = 0;
   uint64_t bar_pa = 0;
-  std::unique_ptr<PcieLink> link;                // null for an integrated endpoint
-  std::unique_ptr<IntegratedPort> integrated;    // only for an integrated endpoint
+  std::unique_ptr<PcieLink> link;               // null for an integrated endpoint
+  std::unique_ptr<IntegratedPort> integrated;   // only for an integrated endpoint
   std::unique_ptr<PcieFunctionPort> pcie_port;  // DMA + ATS up, MMIO + messages down
   std::unique_ptr<Qm> qm;
   std::unique_ptr<EngineInstance> engine;
@@ -100,11 +100,11 @@ struct SwitchNode {
 
 // What ends at the root complex (see the header comment).
 struct Attachment {
-  std::string name;                // component-style name: "root_port0", "integrated1"
-  uint32_t root_port = 0;          // for a link (not integrated)
-  int function = -1;               // a device's own link / integrated port (index), or
-  int switch_node = -1;            // a switch (index into switches)
-  std::vector<uint32_t> below;     // indices of the functions behind it
+  std::string name;                 // component-style name: "root_port0", "integrated1"
+  uint32_t root_port = 0;           // for a link (not integrated)
+  int function = -1;                // a device's own link / integrated port (index), or
+  int switch_node = -1;             // a switch (index into switches)
+  std::vector<uint32_t> below;      // indices of the functions behind it
   std::unique_ptr<PcieFanIn> down;  // merges the host-side sources when there are several
 };
 
