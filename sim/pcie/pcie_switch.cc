@@ -68,20 +68,23 @@ PcieSwitch::PcieSwitch(sc_core::sc_module_name name, const PcieSwitchParams& par
   }
 }
 
-void PcieSwitch::add_window(uint32_t port, uint64_t base, uint64_t size) {
-  windows_.push_back({base, size, port});
+void PcieSwitch::add_window(uint32_t port, uint64_t base, uint64_t size, bool endpoint) {
+  windows_.push_back({base, size, port, endpoint});
 }
 
 void PcieSwitch::add_requester(uint32_t port, uint32_t stream_id) {
   requesters_.emplace_back(stream_id, port);
 }
 
-std::optional<uint32_t> PcieSwitch::port_of_address(uint64_t addr, uint64_t len) const {
+const PcieSwitch::Window* PcieSwitch::window_of(uint64_t addr, uint64_t len) const {
   for (const Window& w : windows_) {
-    if (addr >= w.base && addr - w.base < w.size && len <= w.size - (addr - w.base)) {
-      return w.port;
-    }
+    if (addr >= w.base && addr - w.base < w.size && len <= w.size - (addr - w.base)) return &w;
   }
+  return nullptr;
+}
+
+std::optional<uint32_t> PcieSwitch::port_of_address(uint64_t addr, uint64_t len) const {
+  if (const Window* w = window_of(addr, len)) return w->port;
   return std::nullopt;
 }
 
@@ -116,11 +119,14 @@ void PcieSwitch::upstream_b_transport(int port, tlm::tlm_generic_payload& gp, sc
   port_requests_[static_cast<size_t>(port)]->inc();
   if (params_.peer_to_peer && gp.get_extension<AtsMessage>() == nullptr &&
       gp.get_command() != tlm::TLM_IGNORE_COMMAND) {
-    if (auto peer = port_of_address(gp.get_address(), gp.get_data_length());
-        peer && *peer != static_cast<uint32_t>(port)) {
-      // Peer-to-peer: in at one downstream port, out at another; answers come back the same
-      // way through the fabric.
-      carry(up_, down_, *down_out_[*peer], gp, delay);
+    const uint64_t addr = gp.get_address();
+    if (const Window* peer = window_of(addr, gp.get_data_length());
+        peer && peer->port != static_cast<uint32_t>(port)) {
+      // Peer-to-peer: in at one downstream port, out at another (the peer sees an offset into
+      // its BAR); answers come back the same way through the fabric.
+      if (peer->endpoint) gp.set_address(addr - peer->base);
+      carry(up_, down_, *down_out_[peer->port], gp, delay);
+      gp.set_address(addr);
       return;
     }
   }
@@ -128,18 +134,21 @@ void PcieSwitch::upstream_b_transport(int port, tlm::tlm_generic_payload& gp, sc
 }
 
 void PcieSwitch::downstream_b_transport(int, tlm::tlm_generic_payload& gp, sc_time& delay) {
-  std::optional<uint32_t> port;
   if (const AtsMessage* m = gp.get_extension<AtsMessage>()) {
-    port = port_of_requester(m->sid);
-  } else {
-    port = port_of_address(gp.get_address(), gp.get_data_length());
-  }
-  if (!port) {
-    unrouted_.inc();
-    gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    if (auto port = port_of_requester(m->sid)) {
+      carry(down_, up_, *down_out_[*port], gp, delay);
+      return;
+    }
+  } else if (const uint64_t addr = gp.get_address();
+             const Window* w = window_of(addr, gp.get_data_length())) {
+    // The endpoint decodes its BAR: it sees the offset into the window.
+    if (w->endpoint) gp.set_address(addr - w->base);
+    carry(down_, up_, *down_out_[w->port], gp, delay);
+    gp.set_address(addr);
     return;
   }
-  carry(down_, up_, *down_out_[*port], gp, delay);
+  unrouted_.inc();
+  gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
 }
 
 }  // namespace wdsim

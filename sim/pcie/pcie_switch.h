@@ -2,7 +2,8 @@
 // transaction-level costs. Upstream traffic (DMA, MSI, ATS/PRI requests) enters at a downstream
 // port's `down_in` and leaves at `up_out`, or, with peer_to_peer, at the downstream port whose
 // memory window holds the address. Downstream traffic enters at `up_in`: memory requests (MMIO)
-// are routed by address to the downstream port whose window holds it, ATS/PRI messages
+// are routed by address to the downstream port whose window holds it (the endpoint then sees
+// the offset into its window, as a BAR decode does), ATS/PRI messages
 // (sim/pcie/ats.h, ID-routed) by the requester's StreamID; anything else is answered with
 // TLM_ADDRESS_ERROR_RESPONSE (an Unsupported Request).
 //
@@ -84,8 +85,10 @@ class PcieSwitch : public sc_core::sc_module {
   InitiatorSocket& down_out(uint32_t port) { return *down_out_.at(port); }
 
   // Routing, set up while the system is built: a memory window behind a downstream port (its
-  // endpoint's BAR) and a requester (StreamID) behind it.
-  void add_window(uint32_t port, uint64_t base, uint64_t size);
+  // endpoint's BAR, in host physical addresses) and a requester (StreamID) behind it.
+  // `endpoint`: the port leads to the endpoint itself, which sees offsets into the window;
+  // false: to another switch, which sees the host address.
+  void add_window(uint32_t port, uint64_t base, uint64_t size, bool endpoint = true);
   void add_requester(uint32_t port, uint32_t stream_id);
   // The downstream port a memory address / a StreamID routes to, if any.
   std::optional<uint32_t> port_of_address(uint64_t addr, uint64_t len) const;
@@ -108,8 +111,10 @@ class PcieSwitch : public sc_core::sc_module {
     uint64_t base;
     uint64_t size;
     uint32_t port;
+    bool endpoint;
   };
   static Direction make_direction(SimEnv& env, const std::string& prefix);
+  const Window* window_of(uint64_t addr, uint64_t len) const;
 
   void upstream_b_transport(int port, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void downstream_b_transport(int, tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

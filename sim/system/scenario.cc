@@ -130,7 +130,9 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
         "The switch (system.pcie.switches[].name) whose downstream port the device's link ends "
         "at; empty: a root port",
         "PCIe Base Spec 6.0 1.3.3 (switches)");
-  a.add("port", d.attach.port, 0u, "", "The switch's downstream port the device's link ends at",
+  a.add("port", d.attach.port, 0u, "",
+        "The switch's downstream port the device's link ends at (ignored without attach.switch, "
+        "so that a sweep can move a device between a root port and a switch)",
         "PCIe Base Spec 6.0 1.3.3 (switches)",
         Range::between(0, PcieSwitchParams::kMaxDownstreamPorts - 1));
   if (!e.describing()) {
@@ -139,8 +141,6 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
     a.require("root_port", !d.attach.root_port || d.attach.switch_name.empty(),
               "a device behind a switch reaches the root port of its switch (give the switch's "
               "root_port instead)");
-    a.require("port", !given(a, "port") || !d.attach.switch_name.empty(),
-              "attach.port is a switch's downstream port: name the switch (attach.switch)");
   }
   // StreamID and MSI vectors follow from the position unless given.
   if (!given(q, "stream_id")) d.qm.stream_id = index;
@@ -252,6 +252,19 @@ PcieSwitchSpec load_switch(ParamScope e, size_t index, const PcieLinkParams& bas
         "PCIe Base Spec 6.0 1.3.3 (a switch's upstream port)",
         Range::between(0, PcieAttach::kMaxRootPorts - 1));
   if (given(e, "root_port")) w.root_port = root_port;
+  e.add("switch", w.parent, "", "",
+        "The switch (listed before this one) whose downstream port this switch's upstream link "
+        "ends at; empty: a root port",
+        "PCIe Base Spec 6.0 1.3.3 (switches below switches)");
+  e.add("port", w.parent_port, 0u, "", "That switch's downstream port",
+        "PCIe Base Spec 6.0 1.3.3 (switches)",
+        Range::between(0, PcieSwitchParams::kMaxDownstreamPorts - 1));
+  if (!e.describing()) {
+    e.require("root_port", !w.root_port || w.parent.empty(),
+              "a switch below a switch reaches the root port of the switch above it");
+    e.require("port", !given(e, "port") || !w.parent.empty(),
+              "port is the downstream port of the switch above: name it (switch)");
+  }
   w.params.declare(e);
   w.link = inherit_link(base, e.sub("link"));
   return w;
@@ -297,7 +310,28 @@ void check_attachments(const ParamScope& s, const std::vector<PcieSwitchSpec>& s
                      "switch " + switches[i].name);
     }
   }
-  std::map<std::pair<std::string, uint32_t>, uint32_t> switch_ports;
+  std::map<std::pair<std::string, uint32_t>, std::string> switch_ports;  // -> who
+  for (size_t i = 0; i < switches.size(); ++i) {
+    const PcieSwitchSpec& w = switches[i];
+    if (w.parent.empty()) continue;
+    const std::string at = "pcie.switches." + std::to_string(i) + ".";
+    auto up = std::find_if(switches.begin(), switches.begin() + static_cast<std::ptrdiff_t>(i),
+                           [&](const PcieSwitchSpec& x) { return x.name == w.parent; });
+    if (up == switches.begin() + static_cast<std::ptrdiff_t>(i)) {
+      fail(at + "switch",
+           "no switch named " + w.parent + " listed before this one in system.pcie.switches");
+    }
+    if (w.parent_port >= up->params.downstream_ports) {
+      fail(at + "port", "switch " + up->name + " has " +
+                            std::to_string(up->params.downstream_ports) +
+                            " downstream ports (downstream_ports)");
+    }
+    if (auto [it, fresh] = switch_ports.emplace(std::pair{up->name, w.parent_port}, w.name);
+        !fresh) {
+      fail(at + "port", "port " + std::to_string(w.parent_port) + " of switch " + up->name +
+                            " is also " + it->second + "'s");
+    }
+  }
   for (const DeviceSpec& d : devices) {
     const std::string at = "devices." + std::to_string(d.index) + ".attach.";
     if (d.attach.root_port && !d.attach.integrated) {
@@ -315,10 +349,11 @@ void check_attachments(const ParamScope& s, const std::vector<PcieSwitchSpec>& s
                             std::to_string(sw->params.downstream_ports) +
                             " downstream ports (downstream_ports)");
     }
-    if (auto [it, fresh] = switch_ports.emplace(std::pair{sw->name, d.attach.port}, d.index);
+    if (auto [it, fresh] = switch_ports.emplace(std::pair{sw->name, d.attach.port},
+                                                "system.devices." + std::to_string(d.index));
         !fresh) {
       fail(at + "port", "port " + std::to_string(d.attach.port) + " of switch " + sw->name +
-                            " is also system.devices." + std::to_string(it->second) + "'s");
+                            " is also " + it->second + "'s");
     }
   }
 }

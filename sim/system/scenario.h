@@ -45,10 +45,12 @@ struct PcieAttach {
 };
 
 // One entry of `system.pcie.switches`: a switch whose upstream link (`link`, defaults from
-// system.pcie) ends at a root port.
+// system.pcie) ends at a root port, or at a downstream port of a switch listed before it.
 struct PcieSwitchSpec {
   std::string name;
   std::optional<uint32_t> root_port;
+  std::string parent;        // `switch`: the switch above it; empty: a root port
+  uint32_t parent_port = 0;  // `port`: that switch's downstream port
   PcieSwitchParams params;
   PcieLinkParams link;
   SourceLocation where;

@@ -74,7 +74,18 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
     f->view.timing_only = d.engine->timing_only();
     functions_.push_back(std::move(f));
   }
+  // Switches with a device behind them (through any switch below); the others carry nothing
+  // and are not built.
+  std::set<std::string> used;
+  for (const DeviceSpec& d : params.devices) {
+    for (std::string name = d.attach.switch_name; !name.empty() && used.insert(name).second;) {
+      auto up = std::find_if(params.switches.begin(), params.switches.end(),
+                             [&](const PcieSwitchSpec& w) { return w.name == name; });
+      name = up == params.switches.end() ? "" : up->parent;
+    }
+  }
   for (const PcieSwitchSpec& w : params.switches) {
+    if (!used.count(w.name)) continue;
     auto node = std::make_unique<SwitchNode>();
     node->spec = &w;
     node->sw = std::make_unique<PcieSwitch>(w.name.c_str(), w.params, env);
@@ -84,14 +95,31 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
   build_attachments();
 }
 
+int Topology::switch_index(const std::string& name) const {
+  for (size_t i = 0; i < switches_.size(); ++i) {
+    if (switches_[i]->spec->name == name) return static_cast<int>(i);
+  }
+  return -1;  // the scenario rejected unknown switch names
+}
+
 void Topology::build_attachments() {
-  auto switch_index = [&](const std::string& name) {
-    for (size_t i = 0; i < switches_.size(); ++i) {
-      if (switches_[i]->spec->name == name) return static_cast<int>(i);
+  for (auto& w : switches_) {
+    if (!w->spec->parent.empty()) w->parent = switch_index(w->spec->parent);
+  }
+  auto root_of = [&](int w) {
+    while (switches_[static_cast<size_t>(w)]->parent >= 0) {
+      w = switches_[static_cast<size_t>(w)]->parent;
     }
-    return -1;  // the scenario rejected unknown switch names
+    return w;
   };
-  // Attachments in device order, a switch at its first device.
+  for (size_t i = 0; i < functions_.size(); ++i) {
+    const std::string& name = functions_[i]->spec->attach.switch_name;
+    for (int w = name.empty() ? -1 : switch_index(name); w >= 0;
+         w = switches_[static_cast<size_t>(w)]->parent) {
+      switches_[static_cast<size_t>(w)]->below.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  // Attachments in device order, a root switch at its first device.
   std::vector<int> switch_attachment(switches_.size(), -1);
   for (size_t i = 0; i < functions_.size(); ++i) {
     const PcieAttach& at = functions_[i]->spec->attach;
@@ -103,18 +131,17 @@ void Topology::build_attachments() {
       attachments_.push_back(std::move(a));
       continue;
     }
-    const int sw = switch_index(at.switch_name);
-    if (switch_attachment[static_cast<size_t>(sw)] < 0) {
+    const size_t root = static_cast<size_t>(root_of(switch_index(at.switch_name)));
+    if (switch_attachment[root] < 0) {
       Attachment a;
-      a.switch_node = sw;
-      switch_attachment[static_cast<size_t>(sw)] = static_cast<int>(attachments_.size());
+      a.switch_node = static_cast<int>(root);
+      switch_attachment[root] = static_cast<int>(attachments_.size());
       attachments_.push_back(std::move(a));
     }
-    attachments_[static_cast<size_t>(switch_attachment[static_cast<size_t>(sw)])].below.push_back(
-        fi);
+    attachments_[static_cast<size_t>(switch_attachment[root])].below.push_back(fi);
   }
   for (size_t w = 0; w < switches_.size(); ++w) {
-    if (switch_attachment[w] >= 0) continue;
+    if (switch_attachment[w] >= 0 || switches_[w]->parent >= 0) continue;
     Attachment a;
     a.switch_node = static_cast<int>(w);
     attachments_.push_back(std::move(a));
@@ -136,12 +163,9 @@ void Topology::build_attachments() {
     return next_free;
   };
   uint32_t integrated = 0;
-  for (const auto& f : functions_) {
-    const PcieAttach& at = f->spec->attach;
-    if (!at.switch_name.empty()) continue;
-    Attachment& a = *std::find_if(attachments_.begin(), attachments_.end(), [&](const auto& x) {
-      return x.function >= 0 && functions_[static_cast<size_t>(x.function)].get() == f.get();
-    });
+  for (Attachment& a : attachments_) {
+    if (a.function < 0) continue;
+    const PcieAttach& at = functions_[static_cast<size_t>(a.function)]->spec->attach;
     if (at.integrated) {
       a.name = "integrated" + std::to_string(integrated++);
     } else {
@@ -149,12 +173,10 @@ void Topology::build_attachments() {
       a.name = "root_port" + std::to_string(a.root_port);
     }
   }
-  for (size_t w = 0; w < switches_.size(); ++w) {
-    for (Attachment& a : attachments_) {
-      if (a.switch_node != static_cast<int>(w)) continue;
-      a.root_port = pick(switches_[w]->spec->root_port);
-      a.name = "root_port" + std::to_string(a.root_port);
-    }
+  for (Attachment& a : attachments_) {
+    if (a.switch_node < 0) continue;
+    a.root_port = pick(switches_[static_cast<size_t>(a.switch_node)]->spec->root_port);
+    a.name = "root_port" + std::to_string(a.root_port);
   }
 }
 
@@ -164,8 +186,11 @@ std::vector<HostBus::WindowSpec> Topology::host_windows() const {
   std::vector<HostBus::WindowSpec> w{
       {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true}};
   for (const auto& f : functions_) {
+    // Behind a switch the bus passes host addresses (the switch routes by them and hands the
+    // endpoint its BAR offset); otherwise the bus hands the offset itself.
+    const bool offset = f->spec->attach.switch_name.empty();
     w.push_back({numbered(f->kind->qm_component(), f->number_in_kind) + "_bar", f->bar_pa,
-                 qm_bar_window_size(f->spec->qm), true});
+                 qm_bar_window_size(f->spec->qm), offset});
   }
   return w;
 }
@@ -266,18 +291,39 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
       continue;
     }
     SwitchNode& w = *switches_[static_cast<size_t>(a.switch_node)];
-    w.sw->up_out.bind(w.link->device_dma);
-    w.link->device_mmio.bind(w.sw->up_in);
     bind_host_side(w.link->host_dma, w.link->host_mmio);
-    for (uint32_t fi : a.below) {
-      AcceleratorFunction& f = *functions_[fi];
-      const uint32_t port = f.spec->attach.port;
-      bind_device_side(*f.pcie_port, *f.link);
-      f.link->host_dma.bind(w.sw->down_in(port));
-      w.sw->down_out(port).bind(f.link->host_mmio);
-      w.sw->add_window(port, f.bar_pa, qm_bar_window_size(f.spec->qm));
-      if (f.qm->ats_endpoint()) w.sw->add_requester(port, f.spec->qm.stream_id);
-    }
+    bind_switch(static_cast<size_t>(a.switch_node));
+  }
+}
+
+void Topology::bind_switch(size_t wi) {
+  SwitchNode& w = *switches_[wi];
+  w.sw->up_out.bind(w.link->device_dma);
+  w.link->device_mmio.bind(w.sw->up_in);
+  // What a downstream port leads to claims the windows and requesters of every function
+  // behind it.
+  auto claim = [&](uint32_t port, uint32_t fi, bool endpoint) {
+    const AcceleratorFunction& f = *functions_[fi];
+    w.sw->add_window(port, f.bar_pa, qm_bar_window_size(f.spec->qm), endpoint);
+    if (f.spec->qm.ats) w.sw->add_requester(port, f.spec->qm.stream_id);
+  };
+  for (uint32_t fi : w.below) {
+    AcceleratorFunction& f = *functions_[fi];
+    if (f.spec->attach.switch_name != w.spec->name) continue;  // behind a switch below
+    const uint32_t port = f.spec->attach.port;
+    bind_device_side(*f.pcie_port, *f.link);
+    f.link->host_dma.bind(w.sw->down_in(port));
+    w.sw->down_out(port).bind(f.link->host_mmio);
+    claim(port, fi, true);
+  }
+  for (size_t ci = 0; ci < switches_.size(); ++ci) {
+    SwitchNode& c = *switches_[ci];
+    if (c.parent != static_cast<int>(wi)) continue;
+    const uint32_t port = c.spec->parent_port;
+    c.link->host_dma.bind(w.sw->down_in(port));
+    w.sw->down_out(port).bind(c.link->host_mmio);
+    for (uint32_t fi : c.below) claim(port, fi, false);
+    bind_switch(ci);
   }
 }
 

@@ -4,7 +4,8 @@
 // endpoint), its PcieFunctionPort, QM and engine (through the entry's AcceleratorKind), gives
 // it a BAR window on the host bus, and after the kernel is up its QM driver, uacce device (and
 // for zip the syscall path's device). For each switch it builds the PcieSwitch and its upstream
-// link. Every index and address is computed here:
+// link (a switch with no device behind it carries nothing and is not built). Every index and
+// address is computed here:
 //   BAR           AddressMap::kQmBarBase + index * AddressMap::kQmBarStride
 //   host window   index + 1 (window 0 is the SMMU's registers)
 //   root ports    the one the scenario gives (attach.root_port, switches[].root_port), else
@@ -96,6 +97,8 @@ struct SwitchNode {
   const PcieSwitchSpec* spec = nullptr;
   std::unique_ptr<PcieSwitch> sw;
   std::unique_ptr<PcieLink> link;
+  int parent = -1;              // the switch above (index into switches), -1: a root port
+  std::vector<uint32_t> below;  // the functions behind it, through any switch below it
 };
 
 // What ends at the root complex (see the header comment).
@@ -134,6 +137,9 @@ class Topology {
 
  private:
   void build_attachments();
+  int switch_index(const std::string& name) const;
+  // Binds switch w's upstream link to it and everything below it to its downstream ports.
+  void bind_switch(size_t w);
 
   const SystemParams& params_;
   SimEnv& env_;
