@@ -10,6 +10,7 @@
 #include "sim/base/tlm_access.h"
 #include "sim/pcie/ats.h"
 #include "sim/pcie/ats_tlp.h"
+#include "sim/pcie/flow_control.h"
 #include "sim/pcie/integrated_port.h"
 #include "sim/pcie/pcie_function_port.h"
 #include "sim/pcie/pcie_id_router.h"
@@ -112,6 +113,63 @@ TEST(PcieLinkEfficiency, PayloadEfficiencyOfMaxPayloadSize) {
   p.max_payload_bytes = 512;
   const double e512 = 65536.0 / to_ps(PcieLink::tlp_wire_time(bytes, p));
   EXPECT_NEAR(e512 / e128, (512.0 / 536.0) / (128.0 / 152.0), 1e-4);
+}
+
+// A receiver with few posted credits throttles its sender: with C data credits (16 B each) and
+// writes of MPS bytes, at most C x 16 B are outstanding per round trip (serialization + hop +
+// the far side's time + update_fc_latency), so throughput is C x 16 B / round trip when that is
+// below the link's rate.
+TEST(PcieFlowControl, CreditStarvedWritesRunAtCreditsPerRoundTrip) {
+  PcieLinkParams p = gen3_x4();
+  p.max_payload_bytes = 256;
+  p.flow_control.posted_data = 32;  // 512 B: two 256 B writes outstanding
+  p.flow_control.update_fc_latency_ns = 100;
+  wdsim::testing::fresh_sc_context();
+  SimEnv env;
+  auto dev = std::make_unique<testing::Initiator>("dev");
+  auto link = std::make_unique<PcieLink>("link0", p, env);
+  auto host = std::make_unique<testing::RecordingTarget>("host");
+  auto cpu = std::make_unique<testing::Initiator>("cpu");
+  auto regs = std::make_unique<testing::RecordingTarget>("regs");
+  host->service = ns(300);
+  dev->socket.bind(link->device_dma);
+  link->host_dma.bind(host->socket);
+  cpu->socket.bind(link->host_mmio);
+  link->device_mmio.bind(regs->socket);
+  sc_core::sc_start(SC_ZERO_TIME);
+  std::vector<uint8_t> data(256, 1);
+  const int n = 20;
+  sc_time last_sent;
+  for (int i = 0; i < n; ++i) {
+    sc_time d = SC_ZERO_TIME;  // every write offered at time 0
+    tlm_access(dev->socket, tlm::TLM_WRITE_COMMAND, 0x1000, data.data(), 256, d);
+    last_sent = d;
+  }
+  // One write holds its 16 credits from its start to wire + hop + 300 ns + 100 ns; two fit.
+  const double wire = ceil_ps(wire_ps(256 + 24));
+  const double round_trip = wire + 150e3 + 300e3 + 100e3;
+  // Writes go in pairs: pair k starts at k x round_trip (the second of a pair after the
+  // first's wire time); the last (n = 20: pair 9, second) is sent at 9 x rt + 2 x wire.
+  expect_ps(last_sent, 9 * round_trip + 2 * wire);
+  const Counter* stalls = env.stats().find_counter("pcie.link0.up.credit_stalls");
+  ASSERT_NE(stalls, nullptr);
+  EXPECT_EQ(stalls->value(), static_cast<uint64_t>(n - 2));
+  // Throughput: 512 B per round trip, far below the 3.94 GB/s link.
+  const double gbytes_per_s = n * 256.0 / (to_ps(last_sent) / 1e3);
+  EXPECT_NEAR(gbytes_per_s, 512.0 / (round_trip / 1e3), 0.1);
+  EXPECT_LT(gbytes_per_s, p.bytes_per_ns() / 3);
+}
+
+TEST(PcieFlowControl, InfiniteCreditsChangeNothing) {
+  PcieLinkParams p = gen3_x4();
+  EXPECT_FALSE(p.flow_control.any());
+  CreditGate g(0, 0);
+  EXPECT_EQ(g.earliest(ns(5), 100, 1000), ns(5));
+  CreditGate limited(2, 0);
+  limited.hold(ns(0), ns(100), 2, 0);
+  EXPECT_EQ(limited.earliest(ns(10), 1, 0), ns(100));
+  // More than the limit: waits until nothing else holds credits, then goes alone.
+  EXPECT_EQ(limited.earliest(ns(10), 5, 0), ns(100));
 }
 
 TEST(PcieLinkMessages, TranslationRequestRoundTripWithPasid) {

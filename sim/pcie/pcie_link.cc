@@ -104,7 +104,9 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, S
           "Upstream TLPs answering a downstream ATS message (Invalidate Completions)")),
       down_answers_(env.stats().counter(
           std::string("pcie.") + basename() + ".down.answers",
-          "Downstream TLPs answering an upstream ATS message (Translation Completions)")) {
+          "Downstream TLPs answering an upstream ATS message (Translation Completions)")),
+      up_fc_(params_.flow_control, env.stats(), std::string("pcie.") + basename() + ".up"),
+      down_fc_(params_.flow_control, env.stats(), std::string("pcie.") + basename() + ".down") {
   params_.validate();
   device_dma.register_b_transport(this, &PcieLink::upstream_b_transport);
   host_mmio.register_b_transport(this, &PcieLink::downstream_b_transport);
@@ -136,21 +138,27 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
 
   if (gp.is_write()) {
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
+    LinkCredits& fc = credits_of(request_dir);
+    const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
     const sc_time sent =
-        request_dir.send(arrival, n, len + n * params_.tlp_overhead_bytes, len, params_);
+        request_dir.send(start, n, len + n * params_.tlp_overhead_bytes, len, params_);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time far_done = now + far_delay;
+    fc.release(FcType::kPosted, start, far_done, n, len);
     const sc_time done = params_.posted_writes ? std::max(sent, now) : far_done;
     delay = done - now;
     return;
   }
   if (gp.is_read()) {
     const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
+    LinkCredits& req_fc = credits_of(request_dir);
+    const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
     const sc_time sent = request_dir.send(
-        arrival, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+        start, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+    req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     const sc_time now = sc_core::sc_time_stamp();
@@ -158,8 +166,11 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     // A failed read comes back as one completion without data (UR/CA status).
     const uint64_t data = gp.is_response_ok() ? len : 0;
     const uint64_t n_cpl = tlp_count(data, params_.max_payload_bytes);
+    LinkCredits& cpl_fc = credits_of(completion_dir);
+    const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
     const sc_time cpl_sent = completion_dir.send(
-        far_done, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+        cpl_start, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+    cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
     delay = cpl_sent + hop - now;
     return;
   }

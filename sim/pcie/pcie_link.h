@@ -34,11 +34,16 @@
 //                    Invalidate Request by an Invalidate Completion message (tlp_overhead_bytes)
 //                    on the other direction, + hop; Page Requests and PRG Responses are posted.
 //
-// Does not model: DLLPs (ACK/NAK, flow-control updates) and the credit back-pressure they
-// carry, ECRC, the PASID prefix on DMA requests (only on ATS/PRI messages), the read
-// completion boundary, replay, link training and power states, relaxed ordering, and any
-// address translation (addresses pass through unchanged). Posted writes do not see
-// back-pressure from the host side.
+//   flow control:    with flow_control.* limits (flow_control.h) a write waits for posted
+//                    credits (held until the far side completed it + update_fc_latency_ns), a
+//                    read's requests for non-posted credits (until they reach the far side), its
+//                    completions for completion credits (until they reach the requester). One
+//                    transaction takes all its credits at once.
+//
+// Does not model: DLLPs (ACK/NAK, UpdateFC) on the wire, ECRC, the PASID prefix on DMA requests
+// (only on ATS/PRI messages), the read completion boundary, replay, link training and power states,
+// relaxed ordering, and any address translation (addresses pass through unchanged). Posted writes
+// do not see back-pressure from the host side.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -52,6 +57,7 @@
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
+#include "sim/pcie/flow_control.h"
 
 namespace wdsim {
 
@@ -65,6 +71,7 @@ struct PcieLinkParams {
   double hop_latency_ns;
   bool posted_writes;
   uint32_t pasid_prefix_bytes;
+  PcieFlowControlParams flow_control;  // flow_control.*: credits per type (0: infinite)
 
   void declare(ParamScope& s) {
     s.add("generation", generation, 4, "", "PCIe generation 1..5 (2.5/5/8/16/32 GT/s per lane)",
@@ -100,6 +107,8 @@ struct PcieLinkParams {
     s.add("pasid_prefix_bytes", pasid_prefix_bytes, 4u, "B",
           "Wire bytes of the PASID TLP prefix on an ATS/PRI message that carries a PASID",
           "PCIe Base Spec 6.0 6.20: the PASID prefix is 1 DW", Range::between(0, 16));
+    ParamScope fc = s.sub("flow_control");
+    flow_control.declare(fc);
   }
 
   // Throws ConfigError unless lanes is 1/2/4/8/16 and the sizes are powers of two in range.
@@ -121,7 +130,8 @@ class PcieLink : public sc_core::sc_module {
   tlm_utils::simple_target_socket<PcieLink> host_mmio;
   tlm_utils::simple_initiator_socket<PcieLink> device_mmio;
 
-  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire), and
+  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire),
+  // .{up,down}.{credit_stalls,credit_stall_ps} (waits for the receiver's credits), and
   // .{up,down}.{messages,answers} (ATS/PRI message TLPs, and the completions they got back).
   PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env);
 
@@ -170,6 +180,10 @@ class PcieLink : public sc_core::sc_module {
   Counter& down_messages_;
   Counter& up_answers_;
   Counter& down_answers_;
+  // Flow-control credits of each direction's receiver (flow_control.h); unlimited by default.
+  LinkCredits up_fc_;
+  LinkCredits down_fc_;
+  LinkCredits& credits_of(const Direction& d) { return &d == &up_ ? up_fc_ : down_fc_; }
 };
 
 }  // namespace wdsim

@@ -223,6 +223,18 @@ PcieLinkParams inherit_link(const PcieLinkParams& base, ParamScope l) {
   if (given(l, "hop_latency_ns")) p.hop_latency_ns = own.hop_latency_ns;
   if (given(l, "posted_writes")) p.posted_writes = own.posted_writes;
   if (given(l, "pasid_prefix_bytes")) p.pasid_prefix_bytes = own.pasid_prefix_bytes;
+  PcieFlowControlParams& fc = p.flow_control;
+  const PcieFlowControlParams& own_fc = own.flow_control;
+  if (given(l, "flow_control.posted_header")) fc.posted_header = own_fc.posted_header;
+  if (given(l, "flow_control.posted_data")) fc.posted_data = own_fc.posted_data;
+  if (given(l, "flow_control.nonposted_header")) fc.nonposted_header = own_fc.nonposted_header;
+  if (given(l, "flow_control.completion_header")) {
+    fc.completion_header = own_fc.completion_header;
+  }
+  if (given(l, "flow_control.completion_data")) fc.completion_data = own_fc.completion_data;
+  if (given(l, "flow_control.update_fc_latency_ns")) {
+    fc.update_fc_latency_ns = own_fc.update_fc_latency_ns;
+  }
   return p;
 }
 
