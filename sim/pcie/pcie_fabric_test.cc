@@ -172,6 +172,49 @@ TEST(PcieFlowControl, InfiniteCreditsChangeNothing) {
   EXPECT_EQ(limited.earliest(ns(10), 5, 0), ns(100));
 }
 
+// Read latency with splitting: requests split at MRRS, completions at MPS and, with a read
+// completion boundary, at RCB multiples (an unaligned read needs one more completion).
+TEST(PcieLinkReads, CompletionsSplitAtMpsAndTheReadCompletionBoundary) {
+  PcieLinkParams p = gen3_x4();
+  p.max_payload_bytes = 256;
+  EXPECT_EQ(PcieLink::completion_count(0x1010, 1024, p), 4u);  // RCB off: ceil(1024 / 256)
+  p.read_completion_boundary_bytes = 64;
+  EXPECT_EQ(PcieLink::completion_count(0x1000, 1024, p), 4u);  // aligned: no change
+  // 0x1010: the first completion ends at 0x1100 (240 B), then 256, 256, 256, 16.
+  EXPECT_EQ(PcieLink::completion_count(0x1010, 1024, p), 5u);
+  EXPECT_EQ(PcieLink::completion_count(0x1010, 16, p), 1u);
+  EXPECT_EQ(PcieLink::completion_count(0x1030, 100, p), 1u);  // fits before 0x1100
+  EXPECT_EQ(PcieLink::completion_count(0x10f0, 64, p), 1u);   // ends before 0x11c0
+  // 0x10f0 + 512 B: 208 B to 0x11c0 (the last 64 B multiple within 256 B), 256, 48.
+  EXPECT_EQ(PcieLink::completion_count(0x10f0, 512, p), 3u);
+  p.read_completion_boundary_bytes = 128;
+  EXPECT_EQ(PcieLink::completion_count(0x1010, 1024, p), 5u);
+  EXPECT_EQ(PcieLink::completion_count(0x1000, 0, p), 1u);
+
+  // The latency of a 1 KiB read at 0x1010 on an idle link with RCB 64: 2 requests (MRRS 512)
+  // up, hop, 300 ns, 5 completions (20 B each) + 1024 B down, hop.
+  std::vector<uint8_t> buf(1024);
+  PcieLinkParams q = gen3_x4();
+  q.read_completion_boundary_bytes = 64;
+  wdsim::testing::fresh_sc_context();
+  SimEnv env;
+  auto dev = std::make_unique<testing::Initiator>("dev2");
+  auto link = std::make_unique<PcieLink>("link2", q, env);
+  auto host = std::make_unique<testing::RecordingTarget>("host2");
+  auto cpu = std::make_unique<testing::Initiator>("cpu2");
+  auto regs = std::make_unique<testing::RecordingTarget>("regs2");
+  host->service = ns(300);
+  dev->socket.bind(link->device_dma);
+  link->host_dma.bind(host->socket);
+  cpu->socket.bind(link->host_mmio);
+  link->device_mmio.bind(regs->socket);
+  sc_core::sc_start(SC_ZERO_TIME);
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(dev->socket, tlm::TLM_READ_COMMAND, 0x1010, buf.data(), 1024, d);
+  expect_ps(d, ceil_ps(wire_ps(2 * 24)) + 150e3 + 300e3 + ceil_ps(wire_ps(1024 + 5 * 20)) + 150e3);
+  EXPECT_EQ(env.stats().find_counter("pcie.link2.down.tlps")->value(), 5u);
+}
+
 TEST(PcieLinkMessages, TranslationRequestRoundTripWithPasid) {
   LinkFixture f;
   // Request: 24 B + 4 B prefix; completion: 20 B + 8 B entry.

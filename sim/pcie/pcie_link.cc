@@ -62,6 +62,16 @@ sc_time PcieLink::read_request_wire_time(uint64_t read_bytes, const PcieLinkPara
   return transfer_time(wire, p.bytes_per_ns());
 }
 
+uint64_t PcieLink::completion_count(uint64_t addr, uint64_t bytes, const PcieLinkParams& p) {
+  const uint64_t mps = p.max_payload_bytes;
+  const uint64_t rcb = p.read_completion_boundary_bytes;
+  if (rcb == 0 || bytes == 0 || addr % rcb == 0) return tlp_count(bytes, mps);
+  // The first completion ends at the last RCB multiple within MPS of addr; the rest start
+  // aligned (MPS is a multiple of the RCB).
+  const uint64_t first = std::min(bytes, (addr + mps) / rcb * rcb - addr);
+  return 1 + (bytes > first ? tlp_count(bytes - first, mps) : 0);
+}
+
 sc_time PcieLink::completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
       read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_overhead_bytes;
@@ -165,7 +175,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const sc_time far_done = now + far_delay;
     // A failed read comes back as one completion without data (UR/CA status).
     const uint64_t data = gp.is_response_ok() ? len : 0;
-    const uint64_t n_cpl = tlp_count(data, params_.max_payload_bytes);
+    const uint64_t n_cpl = completion_count(gp.get_address(), data, params_);
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
     const sc_time cpl_sent = completion_dir.send(

@@ -14,8 +14,9 @@
 //   read:            ceil(len / max_read_request) header-only request TLPs (tlp_overhead_bytes
 //                    each) on the request direction, + hop; the far side's own delay; then
 //                    ceil(len / max_payload) completions with data (completion_overhead_bytes
-//                    each) on the other direction, + hop. A failed read returns one completion
-//                    without data.
+//                    each; one more when read_completion_boundary_bytes is set and the read is
+//                    not aligned to it: completion_count()) on the other direction, + hop. A failed
+//                    read returns one completion without data.
 //   wire time:       bytes_on_wire * 8 / (GT/s * lanes * encoding efficiency), i.e.
 //                    bytes_on_wire / bytes_per_ns(), rounded up to a whole ps.
 //   A zero-length access still costs one TLP.
@@ -71,6 +72,7 @@ struct PcieLinkParams {
   double hop_latency_ns;
   bool posted_writes;
   uint32_t pasid_prefix_bytes;
+  uint32_t read_completion_boundary_bytes;
   PcieFlowControlParams flow_control;  // flow_control.*: credits per type (0: infinite)
 
   void declare(ParamScope& s) {
@@ -107,6 +109,16 @@ struct PcieLinkParams {
     s.add("pasid_prefix_bytes", pasid_prefix_bytes, 4u, "B",
           "Wire bytes of the PASID TLP prefix on an ATS/PRI message that carries a PASID",
           "PCIe Base Spec 6.0 6.20: the PASID prefix is 1 DW", Range::between(0, 16));
+    s.add("read_completion_boundary_bytes", read_completion_boundary_bytes, 0u, "B",
+          "Read Completion Boundary: a read's completions end on multiples of it (so a read not "
+          "aligned to it needs one more completion); 0: split at max_payload_bytes only",
+          "PCIe Base Spec 6.0 2.3.1.1 (RCB 64 B for root ports, 64 or 128 B for endpoints); 0 "
+          "keeps the model as before",
+          Range::between(0, 128));
+    s.require("read_completion_boundary_bytes",
+              read_completion_boundary_bytes == 0 || read_completion_boundary_bytes == 64 ||
+                  read_completion_boundary_bytes == 128,
+              "must be 0 (off), 64 or 128");
     ParamScope fc = s.sub("flow_control");
     flow_control.declare(fc);
   }
@@ -143,6 +155,10 @@ class PcieLink : public sc_core::sc_module {
   static sc_core::sc_time read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
   // Serialization time of the completions returning `read_bytes` (0: one completion, no data).
   static sc_core::sc_time completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
+  // Completions of a read of `bytes` at `addr`: at most max_payload_bytes each, and with a read
+  // completion boundary the first ends at the last RCB multiple within max_payload_bytes of
+  // `addr` (PCIe Base Spec 6.0 2.3.1.1); at least one.
+  static uint64_t completion_count(uint64_t addr, uint64_t bytes, const PcieLinkParams& p);
 
   const PcieLinkParams& params() const { return params_; }
   const TimingServer& upstream() const { return up_.server; }
