@@ -12,9 +12,10 @@
 // An endpoint that is not ATS-capable simply never sends them; the SMMU tolerates unbound
 // sockets.
 //
-// Not modelled: routing them through the PCIe link and root complex (a system binds the
-// endpoint's sockets to the SMMU's directly, sim/system/topology.cc, so they cost no link time),
-// message TLP sizes, Stop Markers, translations larger than 4 KiB.
+// In a system they cross the fabric like any TLP (sim/system/topology.cc, docs/pcie.md): up
+// the device's link and switches to the root complex's to_ats, down from the SMMU through a
+// PcieIdRouter; sizes in sim/pcie/ats_tlp.h. Not modelled: Stop Markers, translations larger
+// than 4 KiB.
 //
 // Facts: PCIe Base 6.0 ch. 10 (ATS, PRI), Arm IHI 0070 ch. 8 (PRI) and 3.9 (ATS).
 #pragma once

@@ -4,15 +4,15 @@
 
 namespace wdsim {
 
-PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env)
+PcieFanIn::PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env,
+                     const std::string &what)
     : sc_module(name), upstream("upstream") {
   for (uint32_t i = 0; i < ports; ++i) {
     const std::string port_name = "port" + std::to_string(i);
     ports_.push_back(std::make_unique<TargetSocket>(port_name.c_str()));
     ports_.back()->register_b_transport(this, &PcieFanIn::b_transport, static_cast<int>(i));
-    requests_.push_back(
-        &env.stats().counter(std::string("pcie.") + basename() + "." + port_name + ".requests",
-                             "Upstream requests that entered through this port"));
+    requests_.push_back(&env.stats().counter(
+        std::string("pcie.") + basename() + "." + port_name + ".requests", what));
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <systemc>
 #include <tlm>
 #include <vector>
@@ -30,8 +31,10 @@ class PcieFanIn : public sc_core::sc_module {
 
   tlm_utils::simple_initiator_socket<PcieFanIn> upstream;  // to RootComplex::from_link
 
-  // Stats: pcie.<basename>.port<i>.requests.
-  PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env);
+  // Stats: pcie.<basename>.port<i>.requests, described as `what` (a fan-in may merge the
+  // host-side sources of one link's downstream traffic too: MMIO windows and messages).
+  PcieFanIn(sc_core::sc_module_name name, uint32_t ports, SimEnv &env,
+            const std::string &what = "Upstream requests that entered through this port");
 
   uint32_t ports() const { return static_cast<uint32_t>(ports_.size()); }
   // The target socket of port i (bind a PcieLink::host_dma to it).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "sim/pcie/ats.h"
+
 namespace wdsim {
 
 using sc_core::sc_time;
@@ -60,6 +62,16 @@ sc_time PcieLink::read_request_wire_time(uint64_t read_bytes, const PcieLinkPara
   return transfer_time(wire, p.bytes_per_ns());
 }
 
+uint64_t PcieLink::completion_count(uint64_t addr, uint64_t bytes, const PcieLinkParams& p) {
+  const uint64_t mps = p.max_payload_bytes;
+  const uint64_t rcb = p.read_completion_boundary_bytes;
+  if (rcb == 0 || bytes == 0 || addr % rcb == 0) return tlp_count(bytes, mps);
+  // The first completion ends at the last RCB multiple within MPS of addr; the rest start
+  // aligned (MPS is a multiple of the RCB).
+  const uint64_t first = std::min(bytes, (addr + mps) / rcb * rcb - addr);
+  return 1 + (bytes > first ? tlp_count(bytes - first, mps) : 0);
+}
+
 sc_time PcieLink::completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
       read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_overhead_bytes;
@@ -92,17 +104,37 @@ PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, S
       device_mmio("device_mmio"),
       params_(params),
       up_(make_direction(env, std::string("pcie.") + basename() + ".up")),
-      down_(make_direction(env, std::string("pcie.") + basename() + ".down")) {
+      down_(make_direction(env, std::string("pcie.") + basename() + ".down")),
+      up_messages_(env.stats().counter(std::string("pcie.") + basename() + ".up.messages",
+                                       "ATS/PRI message TLPs sent upstream")),
+      down_messages_(env.stats().counter(std::string("pcie.") + basename() + ".down.messages",
+                                         "ATS/PRI message TLPs sent downstream")),
+      up_answers_(env.stats().counter(
+          std::string("pcie.") + basename() + ".up.answers",
+          "Upstream TLPs answering a downstream ATS message (Invalidate Completions)")),
+      down_answers_(env.stats().counter(
+          std::string("pcie.") + basename() + ".down.answers",
+          "Downstream TLPs answering an upstream ATS message (Translation Completions)")),
+      up_fc_(params_.flow_control, env.stats(), std::string("pcie.") + basename() + ".up"),
+      down_fc_(params_.flow_control, env.stats(), std::string("pcie.") + basename() + ".down") {
   params_.validate();
   device_dma.register_b_transport(this, &PcieLink::upstream_b_transport);
   host_mmio.register_b_transport(this, &PcieLink::downstream_b_transport);
 }
 
 void PcieLink::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND && gp.get_extension<AtsMessage>()) {
+    carry_message(up_, down_, up_messages_, down_answers_, *host_dma.operator->(), gp, delay);
+    return;
+  }
   carry(up_, down_, host_dma, gp, delay);
 }
 
 void PcieLink::downstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND && gp.get_extension<AtsMessage>()) {
+    carry_message(down_, up_, down_messages_, up_answers_, *device_mmio.operator->(), gp, delay);
+    return;
+  }
   carry(down_, up_, device_mmio, gp, delay);
 }
 
@@ -116,30 +148,39 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
 
   if (gp.is_write()) {
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
+    LinkCredits& fc = credits_of(request_dir);
+    const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
     const sc_time sent =
-        request_dir.send(arrival, n, len + n * params_.tlp_overhead_bytes, len, params_);
+        request_dir.send(start, n, len + n * params_.tlp_overhead_bytes, len, params_);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time far_done = now + far_delay;
+    fc.release(FcType::kPosted, start, far_done, n, len);
     const sc_time done = params_.posted_writes ? std::max(sent, now) : far_done;
     delay = done - now;
     return;
   }
   if (gp.is_read()) {
     const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
+    LinkCredits& req_fc = credits_of(request_dir);
+    const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
     const sc_time sent = request_dir.send(
-        arrival, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+        start, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+    req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time far_done = now + far_delay;
     // A failed read comes back as one completion without data (UR/CA status).
     const uint64_t data = gp.is_response_ok() ? len : 0;
-    const uint64_t n_cpl = tlp_count(data, params_.max_payload_bytes);
+    const uint64_t n_cpl = completion_count(gp.get_address(), data, params_);
+    LinkCredits& cpl_fc = credits_of(completion_dir);
+    const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
     const sc_time cpl_sent = completion_dir.send(
-        far_done, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+        cpl_start, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+    cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
     delay = cpl_sent + hop - now;
     return;
   }

@@ -14,8 +14,9 @@
 //   read:            ceil(len / max_read_request) header-only request TLPs (tlp_overhead_bytes
 //                    each) on the request direction, + hop; the far side's own delay; then
 //                    ceil(len / max_payload) completions with data (completion_overhead_bytes
-//                    each) on the other direction, + hop. A failed read returns one completion
-//                    without data.
+//                    each; one more when read_completion_boundary_bytes is set and the read is
+//                    not aligned to it: completion_count()) on the other direction, + hop. A failed
+//                    read returns one completion without data.
 //   wire time:       bytes_on_wire * 8 / (GT/s * lanes * encoding efficiency), i.e.
 //                    bytes_on_wire / bytes_per_ns(), rounded up to a whole ps.
 //   A zero-length access still costs one TLP.
@@ -27,11 +28,23 @@
 // Max_Payload_Size and Max_Read_Request_Size 128..4096 B in powers of two; a memory request
 // with a 64-bit address has a 4 DW (16 B) header, a completion a 3 DW (12 B) header.
 //
-// Does not model: DLLPs (ACK/NAK, flow-control updates) and the credit back-pressure they
-// carry, ECRC, TLP prefixes (the PASID prefix's 4 bytes), the read completion boundary,
-// replay, link training and power states, relaxed ordering, switches, ATS, and any address
-// translation (addresses pass through unchanged). Posted writes do not see back-pressure
-// from the host side.
+//   ATS/PRI messages (a TLM_IGNORE_COMMAND payload with an AtsMessage, sim/pcie/ats.h): one
+//                    request TLP of tlp_overhead_bytes + its data (sim/pcie/ats_tlp.h) +
+//                    pasid_prefix_bytes when it carries a PASID, + hop; a Translation Request
+//                    is answered by a completion (completion_overhead_bytes + 8 B entry), an
+//                    Invalidate Request by an Invalidate Completion message (tlp_overhead_bytes)
+//                    on the other direction, + hop; Page Requests and PRG Responses are posted.
+//
+//   flow control:    with flow_control.* limits (flow_control.h) a write waits for posted
+//                    credits (held until the far side completed it + update_fc_latency_ns), a
+//                    read's requests for non-posted credits (until they reach the far side), its
+//                    completions for completion credits (until they reach the requester). One
+//                    transaction takes all its credits at once.
+//
+// Does not model: DLLPs (ACK/NAK, UpdateFC) on the wire, ECRC, the PASID prefix on DMA requests
+// (only on ATS/PRI messages), the read completion boundary, replay, link training and power states,
+// relaxed ordering, and any address translation (addresses pass through unchanged). Posted writes
+// do not see back-pressure from the host side.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -45,6 +58,7 @@
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
+#include "sim/pcie/flow_control.h"
 
 namespace wdsim {
 
@@ -57,6 +71,9 @@ struct PcieLinkParams {
   uint32_t completion_overhead_bytes;
   double hop_latency_ns;
   bool posted_writes;
+  uint32_t pasid_prefix_bytes;
+  uint32_t read_completion_boundary_bytes;
+  PcieFlowControlParams flow_control;  // flow_control.*: credits per type (0: infinite)
 
   void declare(ParamScope& s) {
     s.add("generation", generation, 4, "", "PCIe generation 1..5 (2.5/5/8/16/32 GT/s per lane)",
@@ -89,6 +106,21 @@ struct PcieLinkParams {
           "A write completes for its initiator when its last TLP is sent (PCIe posted "
           "semantics); false: when the far side has completed it",
           "PCIe Base Spec: memory writes are posted", Range::any());
+    s.add("pasid_prefix_bytes", pasid_prefix_bytes, 4u, "B",
+          "Wire bytes of the PASID TLP prefix on an ATS/PRI message that carries a PASID",
+          "PCIe Base Spec 6.0 6.20: the PASID prefix is 1 DW", Range::between(0, 16));
+    s.add("read_completion_boundary_bytes", read_completion_boundary_bytes, 0u, "B",
+          "Read Completion Boundary: a read's completions end on multiples of it (so a read not "
+          "aligned to it needs one more completion); 0: split at max_payload_bytes only",
+          "PCIe Base Spec 6.0 2.3.1.1 (RCB 64 B for root ports, 64 or 128 B for endpoints); 0 "
+          "keeps the model as before",
+          Range::between(0, 128));
+    s.require("read_completion_boundary_bytes",
+              read_completion_boundary_bytes == 0 || read_completion_boundary_bytes == 64 ||
+                  read_completion_boundary_bytes == 128,
+              "must be 0 (off), 64 or 128");
+    ParamScope fc = s.sub("flow_control");
+    flow_control.declare(fc);
   }
 
   // Throws ConfigError unless lanes is 1/2/4/8/16 and the sizes are powers of two in range.
@@ -110,7 +142,9 @@ class PcieLink : public sc_core::sc_module {
   tlm_utils::simple_target_socket<PcieLink> host_mmio;
   tlm_utils::simple_initiator_socket<PcieLink> device_mmio;
 
-  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire).
+  // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire),
+  // .{up,down}.{credit_stalls,credit_stall_ps} (waits for the receiver's credits), and
+  // .{up,down}.{messages,answers} (ATS/PRI message TLPs, and the completions they got back).
   PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env);
 
   // Number of TLPs needed to move `bytes` with at most `max_bytes` per TLP (at least one).
@@ -121,6 +155,10 @@ class PcieLink : public sc_core::sc_module {
   static sc_core::sc_time read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
   // Serialization time of the completions returning `read_bytes` (0: one completion, no data).
   static sc_core::sc_time completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p);
+  // Completions of a read of `bytes` at `addr`: at most max_payload_bytes each, and with a read
+  // completion boundary the first ends at the last RCB multiple within max_payload_bytes of
+  // `addr` (PCIe Base Spec 6.0 2.3.1.1); at least one.
+  static uint64_t completion_count(uint64_t addr, uint64_t bytes, const PcieLinkParams& p);
 
   const PcieLinkParams& params() const { return params_; }
   const TimingServer& upstream() const { return up_.server; }
@@ -142,6 +180,10 @@ class PcieLink : public sc_core::sc_module {
 
   void upstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void downstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+  // ATS/PRI messages (sim/pcie/ats.h, sim/pcie/ats_tlp.h): pcie_link_messages.cc.
+  void carry_message(Direction& request_dir, Direction& answer_dir, Counter& messages,
+                     Counter& answers, tlm::tlm_fw_transport_if<>& out,
+                     tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   template <class Socket>
   void carry(Direction& request_dir, Direction& completion_dir, Socket& out,
              tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -149,6 +191,15 @@ class PcieLink : public sc_core::sc_module {
   PcieLinkParams params_;
   Direction up_;
   Direction down_;
+  // ATS/PRI message TLPs and the TLPs that answer them, per direction.
+  Counter& up_messages_;
+  Counter& down_messages_;
+  Counter& up_answers_;
+  Counter& down_answers_;
+  // Flow-control credits of each direction's receiver (flow_control.h); unlimited by default.
+  LinkCredits up_fc_;
+  LinkCredits down_fc_;
+  LinkCredits& credits_of(const Direction& d) { return &d == &up_ ? up_fc_ : down_fc_; }
 };
 
 }  // namespace wdsim

@@ -4,6 +4,7 @@
 
 #include "sim/base/io_attrs.h"
 #include "sim/base/timing.h"
+#include "sim/pcie/ats.h"
 
 namespace wdsim {
 
@@ -12,14 +13,16 @@ RootComplex::RootComplex(sc_core::sc_module_name name, const RootComplexParams& 
       from_link("from_link"),
       to_iommu("to_iommu"),
       to_msi("to_msi"),
+      to_ats("to_ats"),
       params_(params),
       dma_reads_(env.stats().counter(std::string("pcie.") + basename() + ".dma_reads",
                                      "Upstream reads sent to the IOMMU")),
       dma_writes_(env.stats().counter(std::string("pcie.") + basename() + ".dma_writes",
                                       "Upstream writes sent to the IOMMU")),
-      msi_writes_(
-          env.stats().counter(std::string("pcie.") + basename() + ".msi_writes",
-                              "Writes to the MSI window sent to the interrupt controller")) {
+      msi_writes_(env.stats().counter(std::string("pcie.") + basename() + ".msi_writes",
+                                      "Writes to the MSI window sent to the interrupt controller")),
+      ats_messages_(env.stats().counter(std::string("pcie.") + basename() + ".ats_messages",
+                                        "ATS/PRI requests sent to the IOMMU's ATS port")) {
   from_link.register_b_transport(this, &RootComplex::b_transport);
 }
 
@@ -38,6 +41,15 @@ bool RootComplex::is_msi(const tlm::tlm_generic_payload& gp) const {
 
 void RootComplex::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
   delay += ns(params_.latency_ns);
+  if (gp.get_command() == tlm::TLM_IGNORE_COMMAND && gp.get_extension<AtsMessage>()) {
+    if (to_ats.size() == 0) {
+      gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+      return;
+    }
+    ats_messages_.inc();
+    to_ats->b_transport(gp, delay);
+    return;
+  }
   if (is_msi(gp)) {
     msi_writes_.inc();
     to_msi->b_transport(gp, delay);

@@ -13,9 +13,12 @@
 // sends MSIs without a PASID), so SVA buffers at user addresses inside the window still go to
 // the SMMU.
 //
-// Does not model: peer-to-peer routing, ATS/PRI messages (sim/pcie/ats.h; a system binds the
-// endpoint to the SMMU directly), config space, multiple root ports, ordering between reads and
-// posted writes, or any queueing in the root complex (a fixed traversal latency only).
+// ATS/PRI requests from endpoints (sim/pcie/ats.h) go to `to_ats` after the same traversal
+// latency; the IOMMU's messages to endpoints go down through a PcieIdRouter (pcie_id_router.h).
+//
+// Does not model: peer-to-peer routing between root ports, config space, ordering between
+// reads and posted writes, or any queueing in the root complex (a fixed traversal latency
+// only). Root ports are the ports of the fan-in (pcie_fan_in.h) and share nothing else.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -58,8 +61,11 @@ class RootComplex : public sc_core::sc_module {
   tlm_utils::simple_target_socket<RootComplex> from_link;    // from PcieLink::host_dma
   tlm_utils::simple_initiator_socket<RootComplex> to_iommu;  // DMA to the SMMU
   tlm_utils::simple_initiator_socket<RootComplex> to_msi;    // MSI writes to the interrupt ctrl
+  // ATS/PRI requests (a payload with an AtsMessage) to the IOMMU's ATS port (Smmu::ats); may
+  // stay unbound when no endpoint is ATS-capable (a message is then an Unsupported Request).
+  tlm_utils::simple_initiator_socket_optional<RootComplex> to_ats;
 
-  // Stats: pcie.<basename>.dma_reads, .dma_writes, .msi_writes.
+  // Stats: pcie.<basename>.dma_reads, .dma_writes, .msi_writes, .ats_messages.
   RootComplex(sc_core::sc_module_name name, const RootComplexParams& params, SimEnv& env);
 
   // True when this request is an MSI (see the header comment).
@@ -73,6 +79,7 @@ class RootComplex : public sc_core::sc_module {
   Counter& dma_reads_;
   Counter& dma_writes_;
   Counter& msi_writes_;
+  Counter& ats_messages_;
 };
 
 }  // namespace wdsim

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,13 +22,39 @@
 #include "sim/cpu_host/host_costs.h"
 #include "sim/cpu_host/physical_memory.h"
 #include "sim/iommu/smmu_params.h"
+#include "sim/pcie/integrated_port.h"
 #include "sim/pcie/pcie_link.h"
+#include "sim/pcie/pcie_switch.h"
 #include "sim/pcie/root_complex.h"
 #include "sim/system/accelerator_kind.h"
 #include "sim/system/program.h"
 #include "sim/system/runtime_cost_params.h"
 
 namespace wdsim {
+
+// Where a device attaches in the PCIe fabric (`system.devices[].attach`, docs/pcie.md): its own
+// link to a root port (the default), its own link to a downstream port of a switch, or no link
+// (a root-complex integrated endpoint).
+struct PcieAttach {
+  static constexpr uint32_t kMaxRootPorts = 64;
+  bool integrated = false;
+  std::optional<uint32_t> root_port;  // given; otherwise the topology picks a free one
+  std::string switch_name;            // empty: not behind a switch
+  uint32_t port = 0;                  // the switch's downstream port
+  SourceLocation where;
+};
+
+// One entry of `system.pcie.switches`: a switch whose upstream link (`link`, defaults from
+// system.pcie) ends at a root port, or at a downstream port of a switch listed before it.
+struct PcieSwitchSpec {
+  std::string name;
+  std::optional<uint32_t> root_port;
+  std::string parent;        // `switch`: the switch above it; empty: a root port
+  uint32_t parent_port = 0;  // `port`: that switch's downstream port
+  PcieSwitchParams params;
+  PcieLinkParams link;
+  SourceLocation where;
+};
 
 // One accelerator function of `system.devices`: a QM with the engine of its kind behind it,
 // on a PCIe link of its own. Indices, StreamIDs, MSI vectors and BAR windows not given are
@@ -37,6 +64,7 @@ struct DeviceSpec {
   std::string kind;    // an AcceleratorKind name: "zip", "sec"
   std::string name;    // the uacce device name: <kind prefix>-<n>, n counting that kind
   QmParams qm;
+  PcieAttach attach;
   std::shared_ptr<const EngineParams> engine;  // the kind's engine parameters
   SourceLocation where;
 };
@@ -47,7 +75,9 @@ struct SystemParams {
   HostBusParams host_bus;
   HostCostParams host;
   SmmuParams smmu;
-  PcieLinkParams pcie;  // every device's link
+  PcieLinkParams pcie;  // every device's link (and a switch's upstream link unless it says)
+  IntegratedPortParams integrated;       // pcie.integrated: integrated endpoints
+  std::vector<PcieSwitchSpec> switches;  // pcie.switches
   RootComplexParams root_complex;
   RuntimeCostParams runtime;        // the runtime's costs, .costs
   std::vector<DeviceSpec> devices;  // at least one; default one zip function

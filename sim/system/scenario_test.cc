@@ -27,8 +27,9 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 }
 
 TEST(ScenarioLoader, AcceptsTheShippedScenarios) {
-  for (const char* f : {"syscall_vs_doorbell", "golden/two_requests", "batch_depth", "crypto_mix",
-                        "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested"}) {
+  for (const char* f :
+       {"syscall_vs_doorbell", "golden/two_requests", "batch_depth", "crypto_mix",
+        "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested", "pcie_fabric"}) {
     EXPECT_NO_THROW(load_scenario(std::string("scenarios/") + f + ".yaml", {}, 0)) << f;
   }
 }

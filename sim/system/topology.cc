@@ -1,6 +1,8 @@
 #include "sim/system/topology.h"
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include "sim/cpu_host/interrupt_controller.h"
 #include "sim/cpu_host/kernel/dma_api.h"
@@ -42,8 +44,15 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
     QmParams qp = d.qm;
     if (qp.msi_address == 0) qp.msi_address = params.root_complex.msi_base;
     const uint32_t n = f->number_in_kind;
-    f->link = std::make_unique<PcieLink>(numbered(f->kind->link_component(), n).c_str(),
-                                         params.pcie, env);
+    if (d.attach.integrated) {
+      f->integrated = std::make_unique<IntegratedPort>(
+          numbered(f->kind->link_component(), n).c_str(), params.integrated, env);
+    } else {
+      f->link = std::make_unique<PcieLink>(numbered(f->kind->link_component(), n).c_str(),
+                                           params.pcie, env);
+    }
+    f->pcie_port = std::make_unique<PcieFunctionPort>(
+        (numbered(f->kind->qm_component(), n) + "_pcie_port").c_str());
     f->qm = std::make_unique<Qm>(numbered(f->kind->qm_component(), n).c_str(), qp, env);
     f->engine = f->kind->build(numbered(f->kind->engine_component(), n), *d.engine, env, *f->qm);
     // A queue's slots get their records the first time one of its SQEs completes.
@@ -65,6 +74,110 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
     f->view.timing_only = d.engine->timing_only();
     functions_.push_back(std::move(f));
   }
+  // Switches with a device behind them (through any switch below); the others carry nothing
+  // and are not built.
+  std::set<std::string> used;
+  for (const DeviceSpec& d : params.devices) {
+    for (std::string name = d.attach.switch_name; !name.empty() && used.insert(name).second;) {
+      auto up = std::find_if(params.switches.begin(), params.switches.end(),
+                             [&](const PcieSwitchSpec& w) { return w.name == name; });
+      name = up == params.switches.end() ? "" : up->parent;
+    }
+  }
+  for (const PcieSwitchSpec& w : params.switches) {
+    if (!used.count(w.name)) continue;
+    auto node = std::make_unique<SwitchNode>();
+    node->spec = &w;
+    node->sw = std::make_unique<PcieSwitch>(w.name.c_str(), w.params, env);
+    node->link = std::make_unique<PcieLink>((w.name + "_link").c_str(), w.link, env);
+    switches_.push_back(std::move(node));
+  }
+  build_attachments();
+}
+
+int Topology::switch_index(const std::string& name) const {
+  for (size_t i = 0; i < switches_.size(); ++i) {
+    if (switches_[i]->spec->name == name) return static_cast<int>(i);
+  }
+  return -1;  // the scenario rejected unknown switch names
+}
+
+void Topology::build_attachments() {
+  for (auto& w : switches_) {
+    if (!w->spec->parent.empty()) w->parent = switch_index(w->spec->parent);
+  }
+  auto root_of = [&](int w) {
+    while (switches_[static_cast<size_t>(w)]->parent >= 0) {
+      w = switches_[static_cast<size_t>(w)]->parent;
+    }
+    return w;
+  };
+  for (size_t i = 0; i < functions_.size(); ++i) {
+    const std::string& name = functions_[i]->spec->attach.switch_name;
+    for (int w = name.empty() ? -1 : switch_index(name); w >= 0;
+         w = switches_[static_cast<size_t>(w)]->parent) {
+      switches_[static_cast<size_t>(w)]->below.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  // Attachments in device order, a root switch at its first device.
+  std::vector<int> switch_attachment(switches_.size(), -1);
+  for (size_t i = 0; i < functions_.size(); ++i) {
+    const PcieAttach& at = functions_[i]->spec->attach;
+    const uint32_t fi = static_cast<uint32_t>(i);
+    if (at.switch_name.empty()) {
+      Attachment a;
+      a.function = static_cast<int>(i);
+      a.below.push_back(fi);
+      attachments_.push_back(std::move(a));
+      continue;
+    }
+    const size_t root = static_cast<size_t>(root_of(switch_index(at.switch_name)));
+    if (switch_attachment[root] < 0) {
+      Attachment a;
+      a.switch_node = static_cast<int>(root);
+      switch_attachment[root] = static_cast<int>(attachments_.size());
+      attachments_.push_back(std::move(a));
+    }
+    attachments_[static_cast<size_t>(switch_attachment[root])].below.push_back(fi);
+  }
+  for (size_t w = 0; w < switches_.size(); ++w) {
+    if (switch_attachment[w] >= 0 || switches_[w]->parent >= 0) continue;
+    Attachment a;
+    a.switch_node = static_cast<int>(w);
+    attachments_.push_back(std::move(a));
+  }
+  // Root ports: the given ones first, then the lowest free one, in device then switch order.
+  std::set<uint32_t> taken;
+  for (const auto& f : functions_) {
+    const PcieAttach& at = f->spec->attach;
+    if (at.root_port && !at.integrated && at.switch_name.empty()) taken.insert(*at.root_port);
+  }
+  for (const auto& w : switches_) {
+    if (w->spec->root_port) taken.insert(*w->spec->root_port);
+  }
+  uint32_t next_free = 0;
+  auto pick = [&](const std::optional<uint32_t>& given) {
+    if (given) return *given;
+    while (taken.count(next_free)) ++next_free;
+    taken.insert(next_free);
+    return next_free;
+  };
+  uint32_t integrated = 0;
+  for (Attachment& a : attachments_) {
+    if (a.function < 0) continue;
+    const PcieAttach& at = functions_[static_cast<size_t>(a.function)]->spec->attach;
+    if (at.integrated) {
+      a.name = "integrated" + std::to_string(integrated++);
+    } else {
+      a.root_port = pick(at.root_port);
+      a.name = "root_port" + std::to_string(a.root_port);
+    }
+  }
+  for (Attachment& a : attachments_) {
+    if (a.switch_node < 0) continue;
+    a.root_port = pick(switches_[static_cast<size_t>(a.switch_node)]->spec->root_port);
+    a.name = "root_port" + std::to_string(a.root_port);
+  }
 }
 
 Topology::~Topology() = default;
@@ -73,35 +186,144 @@ std::vector<HostBus::WindowSpec> Topology::host_windows() const {
   std::vector<HostBus::WindowSpec> w{
       {"smmu_regs", AddressMap::kSmmuRegs, AddressMap::kSmmuRegsSize, true}};
   for (const auto& f : functions_) {
+    // Behind a switch the bus passes host addresses (the switch routes by them and hands the
+    // endpoint its BAR offset); otherwise the bus hands the offset itself.
+    const bool offset = f->spec->attach.switch_name.empty();
     w.push_back({numbered(f->kind->qm_component(), f->number_in_kind) + "_bar", f->bar_pa,
-                 qm_bar_window_size(f->spec->qm), true});
+                 qm_bar_window_size(f->spec->qm), offset});
   }
   return w;
 }
 
+namespace {
+
+// Binds a function's port to the device side of its link or integrated port (both have the
+// same sockets).
+template <class Attach>
+void bind_device_side(PcieFunctionPort& port, Attach& attach) {
+  port.to_link.bind(attach.device_dma);
+  attach.device_mmio.bind(port.from_link);
+}
+
+}  // namespace
+
 void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
-  if (functions_.size() > 1) {
-    // Several functions, one root port: merge their upstream traffic.
-    fan_in_ =
-        std::make_unique<PcieFanIn>("pcie_fan_in", static_cast<uint32_t>(functions_.size()), env_);
+  if (attachments_.size() > 1) {
+    // Several attachments: merge their upstream traffic into the root complex.
+    fan_in_ = std::make_unique<PcieFanIn>("pcie_fan_in", static_cast<uint32_t>(attachments_.size()),
+                                          env_);
     fan_in_->upstream.bind(rc.from_link);
   }
-  for (size_t i = 0; i < functions_.size(); ++i) {
-    AcceleratorFunction& f = *functions_[i];
-    if (fan_in_) {
-      f.link->host_dma.bind(fan_in_->port(static_cast<uint32_t>(i)));
-    } else {
-      f.link->host_dma.bind(rc.from_link);
+  // ATS: one path from the root complex to the SMMU, one ID router back down.
+  std::vector<int> router_port(attachments_.size(), -1);
+  uint32_t router_ports = 0;
+  for (size_t a = 0; a < attachments_.size(); ++a) {
+    for (uint32_t fi : attachments_[a].below) {
+      if (functions_[fi]->qm->ats_endpoint() && router_port[a] < 0) {
+        router_port[a] = static_cast<int>(router_ports++);
+      }
     }
-    f.qm->dma.bind(f.link->device_dma);
-    f.link->device_mmio.bind(f.qm->mmio);
-    bus.window(i + 1).bind(f.link->host_mmio);
+  }
+  if (router_ports > 0) {
+    id_router_ = std::make_unique<PcieIdRouter>("pcie_id_router", router_ports, env_);
+    rc.to_ats.bind(smmu.ats);
+    smmu.ats_inv_pri.bind(id_router_->from_iommu);
+  }
+  // Each function: its models to its function port.
+  for (auto& fp : functions_) {
+    AcceleratorFunction& f = *fp;
+    f.qm->dma.bind(f.pcie_port->dma_in);
+    f.pcie_port->mmio_out.bind(f.qm->mmio);
     if (AtsEndpoint* ep = f.qm->ats_endpoint()) {
-      // ATS messages bypass the link timing: the endpoint talks to the SMMU directly. The
-      // SMMU has one ATS port, so one ATS endpoint per system.
-      ep->ats.bind(smmu.ats);
-      smmu.ats_inv_pri.bind(ep->from_smmu);
+      ep->ats.bind(f.pcie_port->msg_in);
+      f.pcie_port->msg_out.bind(ep->from_smmu);
     }
+  }
+  for (size_t ai = 0; ai < attachments_.size(); ++ai) {
+    Attachment& a = attachments_[ai];
+    // Upstream end: the root complex, through the fan-in when there are several.
+    // Host-side sources: the BAR windows of the devices behind it, and the ID router.
+    const uint32_t sources =
+        static_cast<uint32_t>(a.below.size()) + (router_port[ai] >= 0 ? 1u : 0u);
+    if (sources > 1) {
+      a.down = std::make_unique<PcieFanIn>((a.name + "_down").c_str(), sources, env_,
+                                           "Downstream requests (MMIO, messages) from this source");
+    }
+    auto bind_host_side = [&](auto& host_dma, auto& host_mmio) {
+      if (fan_in_) {
+        host_dma.bind(fan_in_->port(static_cast<uint32_t>(ai)));
+      } else {
+        host_dma.bind(rc.from_link);
+      }
+      uint32_t source = 0;
+      for (uint32_t fi : a.below) {
+        if (a.down) {
+          bus.window(fi + 1).bind(a.down->port(source++));
+        } else {
+          bus.window(fi + 1).bind(host_mmio);
+        }
+      }
+      if (router_port[ai] >= 0) {
+        auto& out = id_router_->port(static_cast<uint32_t>(router_port[ai]));
+        if (a.down) {
+          out.bind(a.down->port(source++));
+        } else {
+          out.bind(host_mmio);
+        }
+        for (uint32_t fi : a.below) {
+          if (functions_[fi]->qm->ats_endpoint()) {
+            id_router_->add_requester(static_cast<uint32_t>(router_port[ai]),
+                                      functions_[fi]->spec->qm.stream_id);
+          }
+        }
+      }
+      if (a.down) a.down->upstream.bind(host_mmio);
+    };
+    if (a.function >= 0) {
+      AcceleratorFunction& f = *functions_[static_cast<size_t>(a.function)];
+      if (f.link) {
+        bind_device_side(*f.pcie_port, *f.link);
+        bind_host_side(f.link->host_dma, f.link->host_mmio);
+      } else {
+        bind_device_side(*f.pcie_port, *f.integrated);
+        bind_host_side(f.integrated->host_dma, f.integrated->host_mmio);
+      }
+      continue;
+    }
+    SwitchNode& w = *switches_[static_cast<size_t>(a.switch_node)];
+    bind_host_side(w.link->host_dma, w.link->host_mmio);
+    bind_switch(static_cast<size_t>(a.switch_node));
+  }
+}
+
+void Topology::bind_switch(size_t wi) {
+  SwitchNode& w = *switches_[wi];
+  w.sw->up_out.bind(w.link->device_dma);
+  w.link->device_mmio.bind(w.sw->up_in);
+  // What a downstream port leads to claims the windows and requesters of every function
+  // behind it.
+  auto claim = [&](uint32_t port, uint32_t fi, bool endpoint) {
+    const AcceleratorFunction& f = *functions_[fi];
+    w.sw->add_window(port, f.bar_pa, qm_bar_window_size(f.spec->qm), endpoint);
+    if (f.spec->qm.ats) w.sw->add_requester(port, f.spec->qm.stream_id);
+  };
+  for (uint32_t fi : w.below) {
+    AcceleratorFunction& f = *functions_[fi];
+    if (f.spec->attach.switch_name != w.spec->name) continue;  // behind a switch below
+    const uint32_t port = f.spec->attach.port;
+    bind_device_side(*f.pcie_port, *f.link);
+    f.link->host_dma.bind(w.sw->down_in(port));
+    w.sw->down_out(port).bind(f.link->host_mmio);
+    claim(port, fi, true);
+  }
+  for (size_t ci = 0; ci < switches_.size(); ++ci) {
+    SwitchNode& c = *switches_[ci];
+    if (c.parent != static_cast<int>(wi)) continue;
+    const uint32_t port = c.spec->parent_port;
+    c.link->host_dma.bind(w.sw->down_in(port));
+    w.sw->down_out(port).bind(c.link->host_mmio);
+    for (uint32_t fi : c.below) claim(port, fi, false);
+    bind_switch(ci);
   }
 }
 

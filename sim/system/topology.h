@@ -1,12 +1,28 @@
-// The topology builder: turns `system.devices` into accelerator functions. For each entry it
-// builds the function's PCIe link, QM and engine (through the entry's AcceleratorKind), gives
-// it a BAR window on the host bus and a port on the root port's fan-in, and after the kernel is
-// up its QM driver, uacce device (and for zip the syscall path's device). Every index and
-// address is computed here from the entry's position:
+// The topology builder: turns `system.devices` and `system.pcie.switches` into accelerator
+// functions and the PCIe fabric between them and the root complex. For each device entry it
+// builds the function's PCIe attachment (its own link, or an IntegratedPort for an integrated
+// endpoint), its PcieFunctionPort, QM and engine (through the entry's AcceleratorKind), gives
+// it a BAR window on the host bus, and after the kernel is up its QM driver, uacce device (and
+// for zip the syscall path's device). For each switch it builds the PcieSwitch and its upstream
+// link (a switch with no device behind it carries nothing and is not built). Every index and
+// address is computed here:
 //   BAR           AddressMap::kQmBarBase + index * AddressMap::kQmBarStride
 //   host window   index + 1 (window 0 is the SMMU's registers)
-//   fan-in port   index (no fan-in when there is one device: its link goes straight to the
-//                 root complex)
+//   root ports    the one the scenario gives (attach.root_port, switches[].root_port), else
+//                 the lowest one nothing else takes, in device order then switch order
+//   attachments   what ends at the root complex: a device's own link to a root port, an
+//                 integrated endpoint, a switch's upstream link; in device order, a switch at
+//                 the position of its first device (switches with no device last)
+//   fan-in port   the attachment's position (no fan-in when there is one attachment: it goes
+//                 straight to the root complex). The default (every device on its own link)
+//                 is fan-in port = device index.
+//   host side     each attachment's downstream sources (the BAR windows of the devices behind
+//                 it, and the ID router's port when one of them is an ATS endpoint) are merged
+//                 by a fan-in "<attachment>_down" when there are several
+//   ATS/PRI       an ATS endpoint's messages go through its function port and its path (links,
+//                 switch) to the root complex's to_ats (Smmu::ats); the SMMU's messages to
+//                 endpoints (ats_inv_pri) go to a PcieIdRouter that sends each down the
+//                 attachment behind which its StreamID sits
 //   StreamID, MSI vectors: the entry's qm.stream_id / qm.msi_data (defaults index, 2 * index;
 //                 conflicts were rejected when the scenario was loaded)
 //   components    the kind's names for its first device ("qm", "zip", "pcie_link"), with the
@@ -24,8 +40,12 @@
 #include "sim/accel/qm/qm.h"
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/host_bus.h"
+#include "sim/pcie/integrated_port.h"
 #include "sim/pcie/pcie_fan_in.h"
+#include "sim/pcie/pcie_function_port.h"
+#include "sim/pcie/pcie_id_router.h"
 #include "sim/pcie/pcie_link.h"
+#include "sim/pcie/pcie_switch.h"
 #include "sim/system/program.h"
 #include "sim/system/scenario.h"
 
@@ -59,7 +79,9 @@ struct AcceleratorFunction {
   const AcceleratorKind* kind = nullptr;
   uint32_t number_in_kind = 0;
   uint64_t bar_pa = 0;
-  std::unique_ptr<PcieLink> link;
+  std::unique_ptr<PcieLink> link;               // null for an integrated endpoint
+  std::unique_ptr<IntegratedPort> integrated;   // only for an integrated endpoint
+  std::unique_ptr<PcieFunctionPort> pcie_port;  // DMA + ATS up, MMIO + messages down
   std::unique_ptr<Qm> qm;
   std::unique_ptr<EngineInstance> engine;
   std::unique_ptr<HisiQmDriver> driver;
@@ -70,6 +92,25 @@ struct AcceleratorFunction {
   DeviceView view;
 };
 
+// One PCIe switch and its upstream link.
+struct SwitchNode {
+  const PcieSwitchSpec* spec = nullptr;
+  std::unique_ptr<PcieSwitch> sw;
+  std::unique_ptr<PcieLink> link;
+  int parent = -1;              // the switch above (index into switches), -1: a root port
+  std::vector<uint32_t> below;  // the functions behind it, through any switch below it
+};
+
+// What ends at the root complex (see the header comment).
+struct Attachment {
+  std::string name;                 // component-style name: "root_port0", "integrated1"
+  uint32_t root_port = 0;           // for a link (not integrated)
+  int function = -1;                // a device's own link / integrated port (index), or
+  int switch_node = -1;             // a switch (index into switches)
+  std::vector<uint32_t> below;      // indices of the functions behind it
+  std::unique_ptr<PcieFanIn> down;  // merges the host-side sources when there are several
+};
+
 class Topology {
  public:
   Topology(const SystemParams& params, SimEnv& env);
@@ -77,8 +118,9 @@ class Topology {
 
   // Host bus windows: the SMMU's registers, then one BAR per function.
   std::vector<HostBus::WindowSpec> host_windows() const;
-  // Binds each function's link upstream (to the root complex, through a fan-in when there
-  // are several), its BAR window on the bus, and ATS endpoints to the SMMU.
+  // Binds the fabric: each function's port, link or integrated port, switches and their
+  // links, the fan-in into the root complex, the host bus windows, and ATS/PRI message paths
+  // (root complex <-> SMMU, ID router).
   void bind(RootComplex& rc, HostBus& bus, Smmu& smmu);
   // StreamIDs of the ATS endpoints (for the SMMU driver's STEs).
   std::vector<uint32_t> ats_stream_ids() const;
@@ -89,13 +131,23 @@ class Topology {
 
   std::vector<std::unique_ptr<AcceleratorFunction>>& functions() { return functions_; }
   const std::vector<DeviceView>& views() const { return views_; }
+  const std::vector<std::unique_ptr<SwitchNode>>& switches() const { return switches_; }
+  const std::vector<Attachment>& attachments() const { return attachments_; }
   const AcceleratorFunction* find(const std::string& name) const;
 
  private:
+  void build_attachments();
+  int switch_index(const std::string& name) const;
+  // Binds switch w's upstream link to it and everything below it to its downstream ports.
+  void bind_switch(size_t w);
+
   const SystemParams& params_;
   SimEnv& env_;
   std::vector<std::unique_ptr<AcceleratorFunction>> functions_;
+  std::vector<std::unique_ptr<SwitchNode>> switches_;
+  std::vector<Attachment> attachments_;
   std::unique_ptr<PcieFanIn> fan_in_;
+  std::unique_ptr<PcieIdRouter> id_router_;
   std::vector<DeviceView> views_;
 };
 

@@ -6,7 +6,8 @@
 // index) and wait for the PRG Response, then ask again (up to max_page_requests times). The DMA
 // itself then goes out with IoAttrs.ats_translated and the physical address.
 //
-// Sockets: `ats` (initiator) binds to Smmu::ats (directly in a system: sim/system/topology.cc);
+// Sockets: `ats` (initiator) reaches Smmu::ats (in a system through the device's
+// PcieFunctionPort, link, switches and root complex: sim/system/topology.cc);
 // `from_smmu` (target) is bound from Smmu::ats_inv_pri: Invalidate Requests invalidate the
 // ATC and complete after invalidate_latency_ns; PRG Responses wake the waiting translate().
 // translate() may wait(): call it from an SC_THREAD.

@@ -1,0 +1,47 @@
+// PcieIdRouter: the root complex's downstream side for ID-routed messages. ATS Invalidate
+// Requests and PRG Responses from the IOMMU (Smmu::ats_inv_pri) carry the endpoint's StreamID
+// (its Requester ID); the router sends each down the root port behind which that requester
+// sits (`port(i)`, bound to the root port's link host side). A StreamID no port claims is
+// answered with TLM_ADDRESS_ERROR_RESPONSE (the SMMU then sees the message fail).
+//
+// Costs nothing (the links and switches on the way book their time). Facts: PCIe Base
+// Specification 6.0 2.2.4.2 (ID routing by bus/device/function), Arm IHI 0070 (SMMUv3
+// StreamID = PCIe RID for a PCIe endpoint).
+#pragma once
+
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <utility>
+#include <vector>
+
+#include "sim/base/sim_env.h"
+
+namespace wdsim {
+
+class PcieIdRouter : public sc_core::sc_module {
+ public:
+  using InitiatorSocket = tlm_utils::simple_initiator_socket_tagged<PcieIdRouter>;
+
+  tlm_utils::simple_target_socket<PcieIdRouter> from_iommu;
+
+  // Stats: pcie.<basename>.port<i>.messages, .unrouted.
+  PcieIdRouter(sc_core::sc_module_name name, uint32_t ports, SimEnv& env);
+
+  InitiatorSocket& port(uint32_t i) { return *ports_.at(i); }
+  void add_requester(uint32_t port, uint32_t stream_id);
+
+ private:
+  void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+
+  std::vector<std::unique_ptr<InitiatorSocket>> ports_;
+  std::vector<Counter*> messages_;
+  Counter& unrouted_;
+  std::vector<std::pair<uint32_t, uint32_t>> requesters_;  // (stream id, port)
+};
+
+}  // namespace wdsim
