@@ -72,11 +72,38 @@ void AlgSetting::stop_ctxs(const Call& call) {
   }
 }
 
+int AlgSetting::begin_init(const Call& call, const std::string& fn) {
+  if (initing_) {
+    if (!init_wait_) init_wait_ = call.os().new_wait_point();
+    uint64_t polls = 0;
+    if (!call.os().spin_until(
+            init_wait_.get(), [this] { return !initing_; }, kInitSleepPs, kInitRetryTimeoutPs,
+            &polls)) {
+      return call.fail(-WD_ETIMEDOUT, fn + ": another thread's initialisation did not end");
+    }
+  }
+  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
+  initing_ = true;
+  return 0;
+}
+
+void AlgSetting::end_init() {
+  initing_ = false;
+  if (init_wait_) init_wait_->notify();
+}
+
 int AlgSetting::init(const Call& call, const AlgTraits& traits, const wd_ctx_config* config,
                      const wd_sched* sched) {
   const std::string fn = std::string("wd_") + traits.name + "_init";
   if (!call.bound()) return -WD_EINVAL;
-  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
+  if (const int ret = begin_init(call, fn); ret < 0) return ret;
+  const int ret = init_ctxs(call, traits, fn, config, sched);
+  end_init();
+  return ret;
+}
+
+int AlgSetting::init_ctxs(const Call& call, const AlgTraits& traits, const std::string& fn,
+                          const wd_ctx_config* config, const wd_sched* sched) {
   if (!config || !config->ctxs || config->ctx_num == 0) {
     return call.fail(-WD_EINVAL, fn + ": no ctxs");
   }
@@ -125,7 +152,16 @@ int AlgSetting::init2(const Call& call, const AlgTraits& traits, const char* alg
                       int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
   const std::string fn = std::string("wd_") + traits.name + "_init2";
   if (!call.bound()) return -WD_EINVAL;
-  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
+  if (const int ret = begin_init(call, fn); ret < 0) return ret;
+  const int ret = init2_body(call, traits, fn, alg, sched_type, task_type, params, poll_ctx);
+  end_init();
+  return ret;
+}
+
+int AlgSetting::init2_body(const Call& call, const AlgTraits& traits, const std::string& fn,
+                           const char* alg, uint32_t sched_type, int task_type,
+                           const wd_ctx_params* params,
+                           int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
   if (!alg || sched_type >= SCHED_POLICY_BUTT || task_type < 0 || task_type >= TASK_MAX_TYPE) {
     return call.fail(-WD_EINVAL, fn + ": bad parameters");
   }
@@ -149,10 +185,13 @@ int AlgSetting::init_env(const Call& call, const AlgTraits& traits, const char* 
                          int (*poll_ctx)(uint32_t, uint32_t, uint32_t*)) {
   const std::string fn = std::string("wd_") + traits.name + "_env_init";
   if (!call.bound()) return -WD_EINVAL;
-  if (inited_) return call.fail(-WD_EEXIST, fn + ": already initialised");
-  if (nums.size() != traits.op_type_num) return call.fail(-WD_EINVAL, fn + ": bad ctx numbers");
-  return init_with_nums(call, traits, fn, alg, SCHED_POLICY_RR, nums, user_sched, nullptr,
-                        poll_ctx);
+  if (const int ret = begin_init(call, fn); ret < 0) return ret;
+  const int ret = nums.size() != traits.op_type_num
+                      ? call.fail(-WD_EINVAL, fn + ": bad ctx numbers")
+                      : init_with_nums(call, traits, fn, alg, SCHED_POLICY_RR, nums, user_sched,
+                                       nullptr, poll_ctx);
+  end_init();
+  return ret;
 }
 
 int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
@@ -215,7 +254,7 @@ int AlgSetting::init_with_nums(const Call& call, const AlgTraits& traits, const 
     }
   }
   wd_ctx_config config{static_cast<uint32_t>(ctxs.size()), ctxs.data(), nullptr, cap};
-  ret = init(call, traits, &config, sched);
+  ret = init_ctxs(call, traits, fn, &config, sched);
   if (ret < 0) {
     if (!user_sched) wd_sched_rr_release(sched);
     release_all();

@@ -95,6 +95,11 @@ class AlgSetting {
 
   bool inited() const { return inited_; }
   const AlgTraits& traits() const { return traits_; }
+  // The init entry points below start as UADK's wd_alg_try_init: while another thread of the
+  // process is initialising the same algorithm they wait for it to end (UADK sleeps
+  // WD_INIT_SLEEP_UTIME at a time for at most WD_INIT_RETRY_TIMEOUT; here the waiter spins on
+  // the status word, holding its core, since OsInterface has no sleep), then fail with
+  // -WD_EEXIST when it succeeded.
   // wd_<alg>_init: checks `config`, starts each ctx's queue, copies `sched`.
   int init(const Call& call, const AlgTraits& traits, const wd_ctx_config* config,
            const wd_sched* sched);
@@ -130,6 +135,16 @@ class AlgSetting {
   bool epoll_en() const { return epoll_en_; }
 
  private:
+  // UADK wd_util.c: WD_INIT_SLEEP_UTIME 1000 us, WD_INIT_RETRY_TIMEOUT 3 (US2S: us >> 20).
+  static constexpr Picoseconds kInitSleepPs = 1000ull * 1000 * 1000;
+  static constexpr Picoseconds kInitRetryTimeoutPs = (3ull << 20) * 1000 * 1000;
+  int begin_init(const Call& call, const std::string& fn);
+  void end_init();
+  int init_ctxs(const Call& call, const AlgTraits& traits, const std::string& fn,
+                const wd_ctx_config* config, const wd_sched* sched);
+  int init2_body(const Call& call, const AlgTraits& traits, const std::string& fn, const char* alg,
+                 uint32_t sched_type, int task_type, const wd_ctx_params* params,
+                 int (*poll_ctx)(uint32_t, uint32_t, uint32_t*));
   int start_ctxs(const Call& call);
   int init_with_nums(const Call& call, const AlgTraits& traits, const std::string& fn,
                      const char* alg, uint32_t sched_type, const std::vector<wd_ctx_nums>& nums,
@@ -138,6 +153,8 @@ class AlgSetting {
   void stop_ctxs(const Call& call);
 
   bool inited_ = false;
+  bool initing_ = false;  // UADK's WD_INITING: an init entry point is running
+  std::unique_ptr<OsInterface::WaitPoint> init_wait_;  // notified when it ends
   bool from_init2_ = false;
   bool epoll_en_ = false;
   uint32_t ctx_msg_num_ = 0;  // wd_ctx_config.cap->ctx_msg_num (0: the queue depth)

@@ -85,6 +85,13 @@ sim run.max_host_seconds=0 "watchdog: run.max_host_seconds (0 s of host time) re
 sim system.smmu.cmdq.sync_cost_ns=1e12 system.host.smmu_poll_timeout_us=1000 \
   "SMMU driver: CMD_SYNC timeout after 1000 us"
 sim system.devices.0.zip.setup_latency_ns=2000000000 "app/main: "
+# Two doorbell compare entries of one process at once: UADK's wd_comp state is per process, so
+# the second's wd_comp_init2 waits for the first's and fails with -WD_EEXIST (it once crashed
+# the simulator while the first was still initialising).
+sim processes.0.threads.1.name=b processes.0.threads.1.program=compare \
+  "processes.0.threads.1.compare.paths=[doorbell]" processes.0.threads.1.compare.requests=1 \
+  processes.0.threads.1.compare.warmup_requests=0 \
+  "app/b: doorbell path: wd_comp init failed (-17) (wd_comp_init2: already initialised)"
 
 rm -rf "$out"
 exit $fail
