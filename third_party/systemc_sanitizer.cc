@@ -1,7 +1,8 @@
 // What libsystemc needs under AddressSanitizer, compiled into every binary that links
 // //third_party:systemc, so an instrumented wdsim or test needs no extra file or variable:
-// LeakSanitizer suppressions and the main thread's stack bounds at exit. Without ASan this
-// file is empty.
+// LeakSanitizer suppressions, the main thread's stack bounds at exit and before every throw on
+// the main stack, and no stale poison on re-used coroutine stacks (docs/reliability.md).
+// Without ASan this file is empty.
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define WDSIM_LSAN_SUPPRESSIONS 1
@@ -14,6 +15,7 @@
 #ifdef WDSIM_LSAN_SUPPRESSIONS
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 
 #include <cstddef>
@@ -97,5 +99,19 @@ extern "C" void* __cxa_allocate_exception(size_t size) noexcept {
   if (!next) std::abort();
   if (on_main_stack()) restore_main_stack_bounds();
   return next(size);
+}
+// libsystemc unmaps a coroutine stack when its thread's process is deleted. A thread still
+// suspended in wait() is never unwound, so its frames' poison (redzones, out-of-scope locals)
+// stays in ASan's shadow of that range, and clang-14's ASan does not clear the shadow of
+// unmapped memory. A later coroutine stack mapped at the same address starts with that stale
+// poison: ASan lays out a new frame assuming the shadow is clear and writes only its redzones
+// and scoped locals, so a plain local or temporary placed on stale poison is reported on its
+// first write. Whatever is unmapped through `munmap` is unpoisoned first.
+extern "C" int munmap(void* addr, size_t length) noexcept {
+  using Unmap = int (*)(void*, size_t) noexcept;
+  static const auto next = reinterpret_cast<Unmap>(dlsym(RTLD_NEXT, "munmap"));
+  if (!next) std::abort();
+  if (addr != nullptr && length != 0) __asan_unpoison_memory_region(addr, length);
+  return next(addr, length);
 }
 #endif

@@ -3,12 +3,21 @@
 // leaves ASan believing the main stack is the last coroutine's, and ASan then refuses to clear
 // it; a frame that ASan does not lay out itself (code built without ASan: libsystemc,
 // libstdc++) placed there later is reported as a stack-buffer-overflow on its first write.
-// Built without ASan the test runs the same code and checks the simulation and the exception.
+// Built without ASan the tests run the same code and check the simulation, the exception and
+// the mappings.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 
 #include <cstddef>
 #include <stdexcept>
 #include <systemc>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WDSIM_TEST_ASAN 1
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
 
 #include "sim/testing/fresh_context.h"
 
@@ -63,6 +72,28 @@ TEST(SanitizerStack, AThrowOnTheMainStackAfterThreadsRanLeavesNoStalePoison) {
   fresh_sc_context();
   EXPECT_THROW(throw_from_deep_frames(kThrowDepth), std::runtime_error);
   EXPECT_EQ(uninstrumented_frame(), kLocalBytes);
+}
+
+// A coroutine stack that is unmapped and mapped again at the same address (what libsystemc does
+// for the threads of one simulation after another) starts with no poison: the shadow of what
+// `munmap` unmaps is cleared (third_party/systemc_sanitizer.cc).
+TEST(SanitizerStack, MemoryMappedAgainAtTheSameAddressStartsUnpoisoned) {
+  constexpr size_t kBytes = 64 * 1024;
+  void* first = mmap(nullptr, kBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(first, MAP_FAILED);
+#ifdef WDSIM_TEST_ASAN
+  __asan_poison_memory_region(first, kBytes);  // as a dead thread's frames leave it
+  ASSERT_TRUE(__asan_address_is_poisoned(first));
+#endif
+  ASSERT_EQ(munmap(first, kBytes), 0);
+  void* again = mmap(first, kBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  ASSERT_EQ(again, first);
+#ifdef WDSIM_TEST_ASAN
+  EXPECT_EQ(__asan_region_is_poisoned(again, kBytes), nullptr);
+#endif
+  EXPECT_EQ(write_through(static_cast<volatile char*>(again), kBytes), kBytes);
+  munmap(again, kBytes);
 }
 
 }  // namespace
