@@ -1,7 +1,7 @@
 """wdsim_fuzz_test: one fuzz harness, built as a libFuzzer target or as a corpus replay test."""
 
 # Seconds of libFuzzer per target when the suite runs under --config=fuzz.
-FUZZ_SECONDS = 45
+FUZZ_SECONDS = 20
 
 # libFuzzer's limits for one target: resident memory (MB) and time for one input (s).
 FUZZ_RSS_LIMIT_MB = 2048

@@ -37,13 +37,6 @@ bool verbose() {
 
 namespace {
 
-// Mutations the replay main runs after the corpus: enough to exercise the error paths of each
-// decoder in the normal suite in a few seconds.
-constexpr int kReplayMutations = 1000;
-constexpr uint64_t kReplaySeed = 0x5eed;
-constexpr size_t kMaxMutationOps = 8;
-constexpr size_t kMaxInsertBytes = 16;
-
 void set_aside_first_context() {
   static bool done = false;
   if (done) return;
@@ -53,6 +46,13 @@ void set_aside_first_context() {
 }
 
 #ifndef WDSIM_LIBFUZZER
+
+// Mutations the replay main runs after the corpus: enough to exercise the error paths of each
+// decoder in the normal suite in a few seconds.
+constexpr int kReplayMutations = 1000;
+constexpr uint64_t kReplaySeed = 0x5eed;
+constexpr size_t kMaxMutationOps = 8;
+constexpr size_t kMaxInsertBytes = 16;
 
 std::vector<uint8_t> read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

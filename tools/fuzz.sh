@@ -17,7 +17,9 @@ seconds="${2:-600}"
 jobs="${WDSIM_FUZZ_JOBS:-$(( ($(nproc) + 1) / 2 ))}"
 work="${WDSIM_FUZZ_WORK:-/tmp/wdsim-fuzz}"
 startup=(${WDSIM_FUZZ_BAZEL_STARTUP:-})
-cache=(--disk_cache="${WDSIM_BAZEL_DISK_CACHE:-$HOME/.cache/wdsim-bazel-disk}")
+# --symlink_prefix=/: no bazel-* links in the tree, which with another output base would point a
+# later plain `bazel test //...` into this one's external repositories.
+cache=(--disk_cache="${WDSIM_BAZEL_DISK_CACHE:-$HOME/.cache/wdsim-ci-disk-cache}" --symlink_prefix=/)
 
 if [ "$target" = all ]; then
   targets=$(ls fuzz/corpus)

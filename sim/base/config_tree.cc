@@ -10,8 +10,10 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -34,7 +36,7 @@ std::vector<std::string> split_path(const std::string& key_path) {
   return parts;
 }
 
-bool parse_index(const std::string& s, size_t* out) {
+bool parse_index(std::string_view s, size_t* out) {
   if (s.empty() || s.size() > 9) return false;
   size_t v = 0;
   for (char c : s) {
@@ -259,31 +261,83 @@ struct ConfigTree::Impl {
   // Subtrees taken from an underlaid layer (a preset, an included file): key path -> its file.
   std::map<std::string, std::string> layer_file;
 
-  // Finds the node at key_path without creating anything.
-  std::optional<YAML::Node> find(const std::string& key_path) const {
-    std::vector<YAML::Node> chain;
-    chain.push_back(root);
-    for (const auto& part : split_path(key_path)) {
-      const YAML::Node& n = chain.back();
+  // An index of the tree for lookups, built lazily along the paths looked up: each map's keys
+  // are indexed the first time a lookup passes through it, so a lookup costs one ordered-map
+  // search per component instead of a scan of every key of every map on its path. Anything
+  // that changes the tree must call invalidate_index() first.
+  struct Index {
+    explicit Index(YAML::Node n) : node(std::move(n)) {}
+    YAML::Node node;
+    bool built = false;
+    std::map<std::string, std::unique_ptr<Index>, std::less<>> keys;  // a map's entries
+    std::vector<std::unique_ptr<Index>> elements;  // a sequence's, each made when first used
+  };
+  mutable std::unique_ptr<Index> index;
+
+  void invalidate_index() { index.reset(); }
+
+  // The child of `at` named by one key path component; nullptr if there is none.
+  static Index* child(Index* at, std::string_view part) {
+    const YAML::Node& n = at->node;
+    if (!at->built) {
+      at->built = true;
       if (n.IsMap()) {
-        bool found = false;
+        // The first of equal keys, as a scan in file order finds (the parser refuses
+        // duplicates; this keeps lookups the same whatever the tree holds).
         for (auto it = n.begin(); it != n.end(); ++it) {
-          if (it->first.IsScalar() && it->first.Scalar() == part) {
-            chain.push_back(it->second);
-            found = true;
-            break;
-          }
+          if (!it->first.IsScalar()) continue;
+          auto [k, fresh] = at->keys.try_emplace(it->first.Scalar());
+          if (fresh) k->second = std::make_unique<Index>(it->second);
         }
-        if (!found) return std::nullopt;
       } else if (n.IsSequence()) {
-        size_t idx = 0;
-        if (!parse_index(part, &idx) || idx >= n.size()) return std::nullopt;
-        chain.push_back(n[idx]);
-      } else {
-        return std::nullopt;
+        at->elements.resize(n.size());
       }
     }
-    return chain.back();
+    if (n.IsMap()) {
+      auto k = at->keys.find(part);
+      return k == at->keys.end() ? nullptr : k->second.get();
+    }
+    if (n.IsSequence()) {
+      size_t idx = 0;
+      if (!parse_index(part, &idx) || idx >= at->elements.size()) return nullptr;
+      auto& e = at->elements[idx];
+      if (!e) e = std::make_unique<Index>(n[idx]);
+      return e.get();
+    }
+    return nullptr;
+  }
+
+  // The nodes on key_path that exist, from the root: chain[0] is the root and chain[i] the
+  // node of the first i components; it stops at the first component that is absent.
+  void walk(const std::string& key_path, std::vector<const YAML::Node*>* chain) const {
+    if (!index) index = std::make_unique<Index>(root);
+    Index* at = index.get();
+    chain->push_back(&at->node);
+    if (key_path.empty()) return;
+    size_t begin = 0;
+    while (true) {
+      const size_t dot = key_path.find('.', begin);
+      const size_t end = dot == std::string::npos ? key_path.size() : dot;
+      at = child(at, std::string_view(key_path).substr(begin, end - begin));
+      if (!at) return;
+      chain->push_back(&at->node);
+      if (dot == std::string::npos) return;
+      begin = dot + 1;
+    }
+  }
+
+  // Number of components of key_path (as split_path counts them).
+  static size_t components(const std::string& key_path) {
+    if (key_path.empty()) return 0;
+    return 1 + static_cast<size_t>(std::count(key_path.begin(), key_path.end(), '.'));
+  }
+
+  // Finds the node at key_path without creating anything.
+  std::optional<YAML::Node> find(const std::string& key_path) const {
+    std::vector<const YAML::Node*> chain;
+    walk(key_path, &chain);
+    if (chain.size() != components(key_path) + 1) return std::nullopt;
+    return *chain.back();
   }
 };
 
@@ -381,6 +435,7 @@ void ConfigTree::apply_override(const std::string& assignment) {
     config_error(where, key_path, "cannot parse value");
   }
   check_node(value, key_path, kConfigMaxDepth - static_cast<int>(parts.size()), file_, where);
+  impl_->invalidate_index();
   // Walk and create maps as needed. YAML::Node is a handle, so assignment writes through.
   std::vector<YAML::Node> chain{impl_->root};
   bool new_list = false;  // chain.back() is a list this override just created
@@ -448,6 +503,7 @@ const std::string& file_of(const std::map<std::string, std::string>& layer_file,
 }  // namespace
 
 void ConfigTree::underlay(const ConfigTree& base) {
+  impl_->invalidate_index();
   auto& layer_file = impl_->layer_file;
   const auto& base_layers = base.impl_->layer_file;
   // Takes base's subtree at `path` (the node itself is shared, so its marks come along).
@@ -484,6 +540,7 @@ void ConfigTree::underlay(const ConfigTree& base) {
 }
 
 void ConfigTree::erase(const std::string& top_key) {
+  impl_->invalidate_index();
   if (impl_->root.IsMap()) impl_->root.remove(top_key);
 }
 
@@ -549,16 +606,20 @@ SourceLocation ConfigTree::location(const std::string& key_path) const {
     auto node = impl_->find(key_path);
     if (node && node->Mark().line < 0) return d->second;
   }
-  // Otherwise the deepest existing node's mark.
-  auto parts = split_path(key_path);
-  for (size_t n = parts.size(); n > 0; --n) {
-    std::string prefix;
-    for (size_t i = 0; i < n; ++i) prefix += (i ? "." : "") + parts[i];
-    auto node = impl_->find(prefix);
-    if (node) {
-      auto m = node->Mark();
-      if (m.line >= 0) return {file_of(impl_->layer_file, file_, prefix), m.line + 1, m.column + 1};
+  // Otherwise the deepest existing node's mark (the root's does not count), in the file of the
+  // layer it came from.
+  std::vector<const YAML::Node*> chain;
+  impl_->walk(key_path, &chain);
+  for (size_t n = chain.size(); n > 1; --n) {
+    const auto m = chain[n - 1]->Mark();
+    if (m.line < 0) continue;
+    // The key path of chain[n - 1]: its first n - 1 components.
+    size_t end = 0;
+    for (size_t c = 0; c < n - 1; ++c) {
+      end = key_path.find('.', c == 0 ? 0 : end + 1);
+      if (end == std::string::npos) end = key_path.size();
     }
+    return {file_of(impl_->layer_file, file_, key_path.substr(0, end)), m.line + 1, m.column + 1};
   }
   return {file_, 0, 0};
 }

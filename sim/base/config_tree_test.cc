@@ -347,5 +347,33 @@ TEST(ConfigTree, AStrayTopLevelCommaIsAnErrorNotAnEndlessParse) {
             std::string::npos);
 }
 
+// Lookups go through an index of the tree built as they pass (ConfigTree::Impl::find): every
+// override must be seen by the lookups after it, whichever paths were looked up before.
+TEST(ConfigTree, LookupsSeeEveryOverride) {
+  auto t = ConfigTree::from_string("a:\n  b: 1\n  c: {d: 2}\nl:\n  - x: 1\n  - x: 2\n", "s.yaml");
+  ASSERT_EQ(t.scalar("a.b")->text, "1");
+  ASSERT_EQ(t.scalar("a.c.d")->text, "2");
+  ASSERT_EQ(t.scalar("l.1.x")->text, "2");
+  EXPECT_FALSE(t.has("l.2"));
+  EXPECT_FALSE(t.has("a.e"));
+  EXPECT_EQ(t.location("a.c.d").str(), "s.yaml:3:10");
+  t.apply_override("a.b=5");
+  EXPECT_EQ(t.scalar("a.b")->text, "5");
+  t.apply_override("a.e=6");
+  EXPECT_EQ(t.scalar("a.e")->text, "6");
+  t.apply_override("l.2.x=3");
+  EXPECT_EQ(t.sequence_size("l"), 3u);
+  EXPECT_EQ(t.scalar("l.2.x")->text, "3");
+  t.apply_override("a.c=7");  // a section replaced by a value: nothing is left below it
+  EXPECT_EQ(t.scalar("a.c")->text, "7");
+  EXPECT_FALSE(t.has("a.c.d"));
+  EXPECT_EQ(t.location("a.c.d").str(), "--set a.c=7");
+  // An empty or numeric component on a map, or a word on a list, names nothing.
+  EXPECT_FALSE(t.has("a..b"));
+  EXPECT_FALSE(t.has("a.0"));
+  EXPECT_FALSE(t.has("l.x"));
+  EXPECT_FALSE(t.has("l.01x"));
+}
+
 }  // namespace
 }  // namespace wdsim

@@ -147,8 +147,8 @@ void ParamScope::add_list(std::string_view name, std::vector<uint64_t>& field,
   ParamSpec spec{key_path(name),           ParamType::kUintList, "",    std::string(unit),
                  std::string(description), std::string(source),  range, {}};
   field = default_value;
-  spec.default_text = list_text(field, [](uint64_t x) { return std::to_string(x); });
   if (describe_out_) {
+    spec.default_text = list_text(field, [](uint64_t x) { return std::to_string(x); });
     describe_out_->push_back(spec);
     return;
   }
@@ -172,8 +172,8 @@ void ParamScope::add_list(std::string_view name, std::vector<std::string>& field
       key_path(name),           ParamType::kStringList, "",           "",
       std::string(description), std::string(source),    Range::any(), std::move(choices)};
   field = default_value;
-  spec.default_text = list_text(field, [](const std::string& x) { return x; });
   if (describe_out_) {
+    spec.default_text = list_text(field, [](const std::string& x) { return x; });
     describe_out_->push_back(spec);
     return;
   }

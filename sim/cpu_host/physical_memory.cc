@@ -16,7 +16,6 @@ PhysicalMemory::PhysicalMemory(sc_core::sc_module_name name, const DramParams& p
     : sc_module(name),
       socket("socket"),
       params_(params),
-      env_(env),
       channels_(params.channels),
       reads_(env.stats().counter("mem.reads", "TLM reads served by physical memory")),
       writes_(env.stats().counter("mem.writes", "TLM writes served by physical memory")),

@@ -166,7 +166,6 @@ class PhysicalMemory : public sc_core::sc_module {
   void fire_write_notifications();  // SC_METHOD
 
   DramParams params_;
-  SimEnv& env_;
   std::vector<TimingServer> channels_;
   // Page contents by page number, in two levels (a directory of 512-page blocks), so a lookup
   // is two indexings: no tree walk per access. Unwritten pages read as zero.

@@ -32,7 +32,7 @@ bool same_tag(const WalkCacheTag& a, const WalkCacheTag& b) {
 
 WalkCache::WalkCache(const WalkCacheParams& p, StatsRegistry& stats,
                      const std::string& stats_prefix, std::mt19937_64 rng)
-    : enabled_(p.enabled), lookup_latency_(ns(p.lookup_latency_ns)), stats_(stats) {
+    : enabled_(p.enabled), lookup_latency_(ns(p.lookup_latency_ns)) {
   const uint32_t entries[kLevels] = {p.l0_entries, p.l1_entries, p.l2_entries};
   for (unsigned l = 0; l < kLevels; ++l) {
     levels_[l] = std::make_unique<Level>(

@@ -84,7 +84,6 @@ class WalkCache {
 
   bool enabled_;
   sc_core::sc_time lookup_latency_;
-  StatsRegistry& stats_;
   std::array<std::unique_ptr<Level>, kLevels> levels_;
 };
 

@@ -189,7 +189,9 @@ class Qm : public sc_core::sc_module {
 
   IoAttrs ring_attrs(uint64_t tag) const;
   void error(const char* what, std::vector<TraceField> fields, const sc_core::sc_time& offset);
-  // Returns the event's sequence number (TraceSink::flow_event), 0 with tracing off.
+  // Returns the event's sequence number (TraceSink::flow_event), 0 with tracing off. (SystemC's
+  // own sc_object::trace(sc_trace_file*), for VCD waveforms, stays visible beside it.)
+  using sc_core::sc_module::trace;
   uint64_t trace(const char* event, std::vector<TraceField> fields, const sc_core::sc_time& offset);
   // trace.json only: the flow of request `seq` (its fetch, engine, translations, CQE), and the
   // queue's requests in flight as a counter track.

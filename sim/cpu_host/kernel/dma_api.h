@@ -65,7 +65,6 @@ class DmaApi {
     sc_core::sc_time queued_at;
   };
   std::vector<Deferred> flush_queue_;
-  uint64_t next_iova_ = kIovaBase;
   Counter& maps_;
   Counter& unmaps_;
   Counter& deferred_flushes_;

@@ -278,7 +278,7 @@ class SvaSystem : public sc_core::sc_module {
  public:
   using Body = std::function<void(SvaSystem&, CpuContext&)>;
   SvaSystem(sc_core::sc_module_name name, SimEnv& env, bool oracle, Body body)
-      : sc_module(name), env_(env), body_(std::move(body)) {
+      : sc_module(name), body_(std::move(body)) {
     memory_ = std::make_unique<PhysicalMemory>("memory", dram(), env);
     frames_ = std::make_unique<FrameAllocator>(kFramesBase, dram().size_bytes - kFramesBase);
     smmu_ = std::make_unique<Smmu>("smmu", default_params<SmmuParams>(), env);
@@ -310,7 +310,6 @@ class SvaSystem : public sc_core::sc_module {
   const Smmu& smmu() const { return *smmu_; }
 
  private:
-  SimEnv& env_;
   Body body_;
   std::unique_ptr<PhysicalMemory> memory_;
   std::unique_ptr<FrameAllocator> frames_;
