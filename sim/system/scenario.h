@@ -175,6 +175,14 @@ Scenario load_scenario_text(const std::string& text, const std::string& name,
 // "timing"): system.devices.<i>.<kind>.data_mode=<mode> for each (wdsim run --data-mode).
 std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode);
 
+// The `sweep:` section of a loaded tree (sweep.cc): each key must be a declared parameter;
+// each point is checked later by loading the scenario with its --set values.
+std::vector<SweepAxis> load_sweep(const ConfigTree& tree);
+
+// A key path as `describe` names it: list indices become `[]` ("processes.0.count" ->
+// "processes[].count", "system.devices.0.qm.ats" -> "system.devices[].qm.ats").
+std::string describe_key_path(const std::string& key);
+
 // The points of a sweep: the cartesian product of the axes, first axis outermost, each as
 // the --set assignments that make it.
 std::vector<std::vector<std::string>> sweep_points(const std::vector<SweepAxis>& axes);

@@ -130,25 +130,6 @@ int describe(const std::string& block, bool stats_json) {
   return kExitOk;
 }
 
-// A key path as describe names it: list indices become `[]` (system.devices.0.qm.x ->
-// system.devices[].qm.x).
-std::string template_path(const std::string& key_path) {
-  std::string out;
-  size_t start = 0;
-  while (start <= key_path.size()) {
-    const size_t dot = std::min(key_path.find('.', start), key_path.size());
-    const std::string part = key_path.substr(start, dot - start);
-    const bool index = !part.empty() && part.find_first_not_of("0123456789") == std::string::npos;
-    if (index) {
-      out += "[]";
-    } else {
-      out += (out.empty() ? "" : ".") + part;
-    }
-    start = dot + 1;
-  }
-  return out;
-}
-
 // `wdsim describe --preset NAME [BLOCK]`: every value the preset sets (its own presets resolved),
 // its unit and the default it replaces, where it is set and its source.
 int describe_preset(const std::string& name, const std::string& block) {
@@ -164,7 +145,7 @@ int describe_preset(const std::string& name, const std::string& block) {
     if (!shown_for(v.key_path, block)) continue;
     ++shown;
     std::cout << v.key_path << " = " << v.value;
-    if (auto it = specs.find(template_path(v.key_path)); it != specs.end()) {
+    if (auto it = specs.find(wdsim::describe_key_path(v.key_path)); it != specs.end()) {
       const auto& spec = it->second;
       if (!spec.unit.empty()) std::cout << " " << spec.unit;
       std::cout << " (default " << (spec.default_text.empty() ? "\"\"" : spec.default_text) << ")";
