@@ -4,12 +4,13 @@
 // (done_flag & 1) && error_type == 0 (parse_cipher_bd2 / parse_digest_bd2); otherwise the
 // request's state is WD_IN_EPARA. Session keys live in a page of the simulated process
 // (UADK's sess->key, which the BD points at).
+#include "runtime/uadk/uadk_sec.h"
+
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "formats/sec/sec_bd.h"
-#include "runtime/include/uadk/wd_aead.h"
 #include "runtime/include/uadk/wd_cipher.h"
 #include "runtime/include/uadk/wd_digest.h"
 #include "runtime/include/uadk/wd_sched.h"
@@ -21,51 +22,19 @@ namespace {
 
 uint16_t sec_qc_type(uint8_t op_type) { return op_type; }
 
+constexpr uint32_t kSecKeyBufBytes = 256;  // > MAX_CIPHER_KEY_SIZE and MAX_HMAC_KEY_SIZE
+
+}  // namespace
+
 const AlgTraits kCipherTraits{"cipher", "WD_CIPHER_EPOLL_EN", sizeof(SecBd), 1, sec_qc_type};
 const AlgTraits kDigestTraits{"digest", "WD_DIGEST_EPOLL_EN", sizeof(SecBd), 1, sec_qc_type};
 const AlgTraits kAeadTraits{"aead", "WD_AEAD_EPOLL_EN", sizeof(SecBd), 1, sec_qc_type};
 
-// GCM tag lengths wd_aead_set_authsize accepts (UADK wd_aead.c: 8..16) and the default.
-constexpr uint16_t kGcmMinAuthBytes = 8;
-constexpr uint16_t kGcmMaxAuthBytes = 16;
-
-constexpr uint32_t kSecKeyBufBytes = 256;  // > MAX_CIPHER_KEY_SIZE and MAX_HMAC_KEY_SIZE
-
-struct SecSess : SessBase {
-  explicit SecSess(SessKind k) : SessBase(k) {}
-  ~SecSess() override = default;
-  VirtAddr key_va = 0;  // kSecKeyBufBytes in the simulated process
-  uint64_t key_map_len = 0;
-  uint32_t key_bytes = 0;
-  uint16_t next_sync_tag = 1;
-  // Cipher.
-  uint8_t c_alg = 0;
-  uint8_t c_mode = 0;
-  uint8_t key_code = 0;
-  // Digest.
-  uint8_t a_alg = 0;
-  uint32_t mac_full_bytes = 0;
-  bool hmac = false;
-  // AEAD.
-  uint16_t auth_bytes = kGcmMaxAuthBytes;
-};
-
-// What differs between cipher and digest in the shared flows below.
-struct SecOps {
-  const char* name;  // "cipher" / "digest"
-  SessKind kind;
-  AlgSetting& (*setting)(Library& lib);
-  // Checks the request and builds its BD.
-  int (*build)(const Call& call, SecSess& sess, void* req, uint16_t tag, SecBd* bd);
-  // Writes the result fields into the request.
-  void (*finish)(const SecBd& resp, void* req, uint32_t state);
-  bool (*has_cb)(const void* req);
-  void (*call_cb)(void* req);
-};
-
 AlgSetting& cipher_setting(Library& lib) { return lib.cipher; }
 AlgSetting& digest_setting(Library& lib) { return lib.digest; }
 AlgSetting& aead_setting(Library& lib) { return lib.aead; }
+
+namespace {
 
 int sec_alloc_key_buf(const Call& call, SecSess* sess) {
   int err = 0;
@@ -73,6 +42,8 @@ int sec_alloc_key_buf(const Call& call, SecSess* sess) {
   sess->key_va = call.os().mmap(-1, sess->key_map_len, kProtRead | kProtWrite, 0, &err);
   return sess->key_va == 0 ? (err < 0 ? err : -WD_ENOMEM) : 0;
 }
+
+}  // namespace
 
 handle_t sec_alloc_sess(const Call& call, AlgSetting& s, std::unique_ptr<SecSess> sess,
                         void* sched_param) {
@@ -112,6 +83,8 @@ int sec_set_key(SessKind kind, handle_t h, const uint8_t* key, uint32_t len,
   return 0;
 }
 
+namespace {
+
 int pick(const Call& call, const SecOps& ops, SecSess& sess, uint8_t mode, uint32_t* idx) {
   AlgSetting& s = ops.setting(call.lib());
   call.rebind();
@@ -127,6 +100,8 @@ uint32_t parse_state(const Call& call, const SecOps& ops, const SecBd& resp) {
                               sec_error_name(resp.error_type));
   return WD_IN_EPARA;
 }
+
+}  // namespace
 
 int sec_sync(const SecOps& ops, handle_t h, void* req) {
   Call call;
@@ -209,6 +184,8 @@ int sec_poll(const SecOps& ops, uint32_t expt, uint32_t* count) {
   call.rebind();
   return s.sched().poll_policy(s.sched().h_sched_ctx, expt, count);
 }
+
+namespace {
 
 // ---------------- cipher ----------------
 
@@ -316,53 +293,6 @@ void digest_call_cb(void* r) {
 const SecOps kDigestOps{"digest",      SessKind::kDigest, digest_setting, digest_build,
                         digest_finish, digest_has_cb,     digest_call_cb};
 
-// ---------------- aead (AES-GCM) ----------------
-
-bool aead_key_valid(SecSess& sess, uint32_t len) {
-  const int code = sec_c_key_code(kSecCAlgAes, len);
-  if (code < 0) return false;
-  sess.key_code = static_cast<uint8_t>(code);
-  return true;
-}
-
-int aead_build(const Call& call, SecSess& sess, void* r, uint16_t tag, SecBd* bd) {
-  auto* req = static_cast<wd_aead_req*>(r);
-  auto bad = [&](const std::string& why) { return call.fail(-WD_EINVAL, "wd_aead: " + why); };
-  if (sess.key_bytes == 0) return bad("no cipher key set");
-  if (req->op_type != WD_CIPHER_ENCRYPTION_DIGEST && req->op_type != WD_CIPHER_DECRYPTION_DIGEST) {
-    return bad("GCM takes op_type WD_CIPHER_ENCRYPTION_DIGEST or WD_CIPHER_DECRYPTION_DIGEST");
-  }
-  if (req->data_fmt != WD_FLAT_BUF) return bad("SGL not supported");
-  if (req->msg_state != AEAD_MSG_BLOCK) return bad("stream mode (msg_state) not supported");
-  if (!req->src || !req->dst || !req->mac || !req->iv) return bad("no src, dst, mac or iv");
-  if (req->iv_bytes != GCM_IV_SIZE) return bad("iv_bytes must be 12 for GCM");
-  if (req->mac_bytes < sess.auth_bytes) return bad("mac_bytes < authsize");
-  const uint64_t total = uint64_t{req->in_bytes} + req->assoc_bytes;
-  if (total == 0 || total > kSecMaxDataLen) return bad("bad in_bytes + assoc_bytes");
-  if (req->out_bytes < total) return bad("out_bytes < in_bytes + assoc_bytes");
-  *bd = sec_bd_gcm(req->op_type == WD_CIPHER_ENCRYPTION_DIGEST, sess.key_code, sess.key_va,
-                   va_of(req->iv), va_of(req->src), va_of(req->dst), req->assoc_bytes,
-                   req->in_bytes, va_of(req->mac), static_cast<uint8_t>(sess.auth_bytes), tag);
-  call.charge_ns(call.proc().config().costs.sqe_build_ns);
-  return 0;
-}
-
-void aead_finish(const SecBd& resp, void* r, uint32_t state) {
-  auto* req = static_cast<wd_aead_req*>(r);
-  // A tag mismatch on decryption is a failed request too (the BD's icv field).
-  if (state == 0 && resp.icv() == kSecIcvError) state = WD_IN_EPARA;
-  req->state = static_cast<uint16_t>(state);
-}
-
-bool aead_has_cb(const void* r) { return static_cast<const wd_aead_req*>(r)->cb != nullptr; }
-void aead_call_cb(void* r) {
-  auto* req = static_cast<wd_aead_req*>(r);
-  if (req->cb) req->cb(req, req->cb_param);
-}
-
-const SecOps kAeadOps{"aead",      SessKind::kAead, aead_setting, aead_build,
-                      aead_finish, aead_has_cb,     aead_call_cb};
-
 }  // namespace
 
 int cipher_poll_ctx(uint32_t idx, uint32_t expt, uint32_t* count) {
@@ -371,10 +301,6 @@ int cipher_poll_ctx(uint32_t idx, uint32_t expt, uint32_t* count) {
 int digest_poll_ctx(uint32_t idx, uint32_t expt, uint32_t* count) {
   return sec_poll_ctx(kDigestOps, idx, expt, count);
 }
-int aead_poll_ctx(uint32_t idx, uint32_t expt, uint32_t* count) {
-  return sec_poll_ctx(kAeadOps, idx, expt, count);
-}
-
 }  // namespace wdsim::rt::uadk
 
 namespace u = wdsim::rt::uadk;
@@ -529,177 +455,37 @@ int wd_digest_poll(__u32 expt, __u32* count) { return u::sec_poll(u::kDigestOps,
 
 }  // extern "C"
 
-// ---------------- aead ----------------
-
-extern "C" {
-
-int wd_aead_init(struct wd_ctx_config* config, struct wd_sched* sched) {
-  u::Call call;
-  return call.lib().aead.init(call, u::kAeadTraits, config, sched);
-}
-
-void wd_aead_uninit(void) {
-  u::Call call;
-  if (call.bound()) call.lib().aead.uninit(call);
-}
-
-int wd_aead_init2_(char* alg, __u32 sched_type, int task_type, struct wd_ctx_params* ctx_params) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  const std::string name = alg ? alg : "";
-  if (name != "gcm(aes)") {
-    return call.fail(-WD_EINVAL, "wd_aead_init2: '" + name + "' not supported (gcm(aes) is)");
-  }
-  return call.lib().aead.init2(call, u::kAeadTraits, alg, sched_type, task_type, ctx_params,
-                               u::aead_poll_ctx);
-}
-
-void wd_aead_uninit2(void) { wd_aead_uninit(); }
-
-handle_t wd_aead_alloc_sess(struct wd_aead_sess_setup* setup) {
-  u::Call call;
-  if (!call.bound() || !setup) return 0;
-  u::AlgSetting& s = call.lib().aead;
-  if (!s.inited()) return call.fail(0, "wd_aead_alloc_sess: not initialised");
-  if (setup->calg != WD_CIPHER_AES || setup->cmode != WD_CIPHER_GCM) {
-    return call.fail(0, "wd_aead_alloc_sess: only AES-GCM is supported");
-  }
-  auto sess = std::make_unique<u::SecSess>(u::SessKind::kAead);
-  sess->c_alg = wdsim::kSecCAlgAes;
-  sess->c_mode = wdsim::kSecCModeGcm;
-  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param);
-}
-
-void wd_aead_free_sess(handle_t h_sess) { u::sec_free_sess(u::SessKind::kAead, h_sess); }
-
-int wd_aead_set_ckey(handle_t h_sess, const __u8* key, __u16 key_len) {
-  return u::sec_set_key(u::SessKind::kAead, h_sess, key, key_len, u::aead_key_valid);
-}
-
-int wd_aead_set_akey(handle_t /*h_sess*/, const __u8* /*key*/, __u16 /*key_len*/) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  return call.fail(-WD_EINVAL, "wd_aead_set_akey: GCM has no authentication key");
-}
-
-int wd_aead_set_authsize(handle_t h_sess, __u16 authsize) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  auto* sess = static_cast<u::SecSess*>(u::find_session(call.lib(), h_sess, u::SessKind::kAead));
-  if (!sess) return call.fail(-WD_EINVAL, "wd_aead_set_authsize: bad session");
-  if (authsize < u::kGcmMinAuthBytes || authsize > u::kGcmMaxAuthBytes) {
-    return call.fail(-WD_EINVAL,
-                     "wd_aead_set_authsize: GCM tag " + std::to_string(authsize) + " not 8..16");
-  }
-  sess->auth_bytes = authsize;
-  return 0;
-}
-
-int wd_aead_get_authsize(handle_t h_sess) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  auto* sess = static_cast<u::SecSess*>(u::find_session(call.lib(), h_sess, u::SessKind::kAead));
-  return sess ? sess->auth_bytes : -WD_EINVAL;
-}
-
-int wd_aead_get_maxauthsize(handle_t h_sess) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  return u::find_session(call.lib(), h_sess, u::SessKind::kAead) ? u::kGcmMaxAuthBytes : -WD_EINVAL;
-}
-
-int wd_do_aead_sync(handle_t h_sess, struct wd_aead_req* req) {
-  return u::sec_sync(u::kAeadOps, h_sess, req);
-}
-
-int wd_do_aead_async(handle_t h_sess, struct wd_aead_req* req) {
-  return u::sec_async(u::kAeadOps, h_sess, req);
-}
-
-int wd_aead_poll_ctx(__u32 idx, __u32 expt, __u32* count) {
-  return u::aead_poll_ctx(idx, expt, count);
-}
-
-int wd_aead_poll(__u32 expt, __u32* count) { return u::sec_poll(u::kAeadOps, expt, count); }
-
-}  // extern "C"
-
-// ---------------- env init (cipher, digest, aead) ----------------
+// ---------------- env init (cipher, digest) ----------------
 
 namespace {
-const char* const kSecEnvNames[2][2] = {{"sync", nullptr}, {"async", nullptr}};
-const u::EnvAlg kCipherEnv{"WD_CIPHER", "cbc(aes)", "sync:2@0,async:2@0", kSecEnvNames};
-const u::EnvAlg kDigestEnv{"WD_DIGEST", "sha256", "sync:2@0,async:2@0", kSecEnvNames};
-const u::EnvAlg kAeadEnv{"WD_AEAD", "gcm(aes)", "sync:2@0,async:2@0", kSecEnvNames};
-
-struct SecEnv {
-  u::AlgSetting& (*setting)(u::Library& lib);
-  u::EnvTable u::Library::*table;
-  const u::AlgTraits* traits;
-  const u::EnvAlg* env;
-  int (*poll_ctx)(uint32_t, uint32_t, uint32_t*);
-};
-const SecEnv kCipherSecEnv{u::cipher_setting, &u::Library::cipher_env, &u::kCipherTraits,
-                           &kCipherEnv, u::cipher_poll_ctx};
-const SecEnv kDigestSecEnv{u::digest_setting, &u::Library::digest_env, &u::kDigestTraits,
-                           &kDigestEnv, u::digest_poll_ctx};
-const SecEnv kAeadSecEnv{u::aead_setting, &u::Library::aead_env, &u::kAeadTraits, &kAeadEnv,
-                         u::aead_poll_ctx};
-
-int sec_env_init(const SecEnv& e, wd_sched* sched) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  return u::env_init(call, e.setting(call.lib()), call.lib().*e.table, *e.traits, *e.env, nullptr,
-                     sched, e.poll_ctx);
-}
-void sec_env_uninit(const SecEnv& e) {
-  u::Call call;
-  if (call.bound()) u::env_uninit(call, e.setting(call.lib()), call.lib().*e.table);
-}
-int sec_ctx_num_init(const SecEnv& e, uint32_t node, uint32_t type, uint32_t num, uint8_t mode) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  return u::env_ctx_num_init(call, e.setting(call.lib()), call.lib().*e.table, *e.traits, *e.env,
-                             node, type, num, mode, e.poll_ctx);
-}
-int sec_get_env_param(const SecEnv& e, uint32_t node, uint32_t type, uint32_t mode, uint32_t* num,
-                      uint8_t* is_enable) {
-  u::Call call;
-  if (!call.bound()) return -WD_EINVAL;
-  return u::env_get_param(call, call.lib().*e.table, node, type, mode, num, is_enable);
-}
+const u::EnvAlg kCipherEnv{"WD_CIPHER", "cbc(aes)", "sync:2@0,async:2@0", u::kSecEnvNames};
+const u::EnvAlg kDigestEnv{"WD_DIGEST", "sha256", "sync:2@0,async:2@0", u::kSecEnvNames};
+const u::SecEnv kCipherSecEnv{u::cipher_setting, &u::Library::cipher_env, &u::kCipherTraits,
+                              &kCipherEnv, u::cipher_poll_ctx};
+const u::SecEnv kDigestSecEnv{u::digest_setting, &u::Library::digest_env, &u::kDigestTraits,
+                              &kDigestEnv, u::digest_poll_ctx};
 }  // namespace
 
 extern "C" {
 
-int wd_cipher_env_init(struct wd_sched* sched) { return sec_env_init(kCipherSecEnv, sched); }
-void wd_cipher_env_uninit(void) { sec_env_uninit(kCipherSecEnv); }
+int wd_cipher_env_init(struct wd_sched* sched) { return u::sec_env_init(kCipherSecEnv, sched); }
+void wd_cipher_env_uninit(void) { u::sec_env_uninit(kCipherSecEnv); }
 int wd_cipher_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode) {
-  return sec_ctx_num_init(kCipherSecEnv, node, type, num, mode);
+  return u::sec_ctx_num_init(kCipherSecEnv, node, type, num, mode);
 }
-void wd_cipher_ctx_num_uninit(void) { sec_env_uninit(kCipherSecEnv); }
+void wd_cipher_ctx_num_uninit(void) { u::sec_env_uninit(kCipherSecEnv); }
 int wd_cipher_get_env_param(__u32 node, __u32 type, __u32 mode, __u32* num, __u8* is_enable) {
-  return sec_get_env_param(kCipherSecEnv, node, type, mode, num, is_enable);
+  return u::sec_get_env_param(kCipherSecEnv, node, type, mode, num, is_enable);
 }
 
-int wd_digest_env_init(struct wd_sched* sched) { return sec_env_init(kDigestSecEnv, sched); }
-void wd_digest_env_uninit(void) { sec_env_uninit(kDigestSecEnv); }
+int wd_digest_env_init(struct wd_sched* sched) { return u::sec_env_init(kDigestSecEnv, sched); }
+void wd_digest_env_uninit(void) { u::sec_env_uninit(kDigestSecEnv); }
 int wd_digest_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode) {
-  return sec_ctx_num_init(kDigestSecEnv, node, type, num, mode);
+  return u::sec_ctx_num_init(kDigestSecEnv, node, type, num, mode);
 }
-void wd_digest_ctx_num_uninit(void) { sec_env_uninit(kDigestSecEnv); }
+void wd_digest_ctx_num_uninit(void) { u::sec_env_uninit(kDigestSecEnv); }
 int wd_digest_get_env_param(__u32 node, __u32 type, __u32 mode, __u32* num, __u8* is_enable) {
-  return sec_get_env_param(kDigestSecEnv, node, type, mode, num, is_enable);
-}
-
-int wd_aead_env_init(struct wd_sched* sched) { return sec_env_init(kAeadSecEnv, sched); }
-void wd_aead_env_uninit(void) { sec_env_uninit(kAeadSecEnv); }
-int wd_aead_ctx_num_init(__u32 node, __u32 type, __u32 num, __u8 mode) {
-  return sec_ctx_num_init(kAeadSecEnv, node, type, num, mode);
-}
-void wd_aead_ctx_num_uninit(void) { sec_env_uninit(kAeadSecEnv); }
-int wd_aead_get_env_param(__u32 node, __u32 type, __u32 mode, __u32* num, __u8* is_enable) {
-  return sec_get_env_param(kAeadSecEnv, node, type, mode, num, is_enable);
+  return u::sec_get_env_param(kDigestSecEnv, node, type, mode, num, is_enable);
 }
 
 }  // extern "C"
