@@ -152,6 +152,34 @@ class SystemView {
   // completed there), or nullptr if that slot has not completed yet.
   virtual const SqeRecord* sqe_record(const std::string& device, uint16_t qp,
                                       uint16_t sqe_index) const = 0;
+  // A new simulated thread of `process` running `body` from now (on its own SC_THREAD with a
+  // HostThread, `stack_bytes` of stack, 0 = SystemC's default), counted as one of `program`'s
+  // threads: the process ends when its last thread has. The returned thread lives as long as the
+  // run. A ProgramError, signal or termination in `body` is handled as for the entry's threads.
+  virtual SpawnedThread& spawn_thread(ProcessView& process, Program& program, std::string name,
+                                      uint64_t stack_bytes,
+                                      std::function<void(ProgramThread&)> body) = 0;
+  // exit_group(exit_code) from a thread of `process`: every thread of it is told to stop (the
+  // caller too: its next wait throws ThreadTerminated) and the kernel tears it down.
+  virtual void exit_process(ProcessView& process, int exit_code) = 0;
+  // `wdsim exec`'s command line (empty program: not run by `wdsim exec`).
+  virtual const ExecCommand& exec_command() const = 0;
+};
+
+// A thread a program started while it runs (pthread_create under `wdsim exec`).
+class SpawnedThread {
+ public:
+  virtual ~SpawnedThread() = default;
+  virtual bool ended() const = 0;
+  // Notified when the thread has ended.
+  virtual const sc_core::sc_event& ended_event() const = 0;
+};
+
+// The program `wdsim exec` runs (its command line after `--`): what an `exec` thread entry that
+// names no program of its own runs.
+struct ExecCommand {
+  std::string program;            // path of the shared object `wdsim cc` built
+  std::vector<std::string> args;  // argv[1..]
 };
 
 // A simulated process as programs see it.
@@ -235,6 +263,11 @@ struct ProgramKind {
   std::function<std::unique_ptr<Program>(const ProgramParams&, const ProgramSetup&)> make;
   // Every Program of this kind in the run (in process, entry order), never empty.
   std::function<void(const std::vector<const Program*>&, RunReport&)> report;
+  // The stack of each of its threads (0 = SystemC's default), and whether its processes' address
+  // spaces mirror the host's (Process::enable_host_mirror: the program's own pointers are the
+  // simulated process's virtual addresses). Set after program_kind() by kinds that need them.
+  uint64_t thread_stack_bytes = 0;
+  bool host_mirror = false;
 };
 
 // A kind whose parameters are `Params` and whose Program is `Prog(const Params&, const

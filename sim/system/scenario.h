@@ -158,6 +158,9 @@ struct Scenario {
   std::vector<EventSpec> events;
   OutputParams output;
   RunParams run;
+  // Not from the file: the program `wdsim exec` runs (what `exec` entries without a program of
+  // their own run).
+  ExecCommand exec;
 
   void declare(ParamScope& s);
   // The instance names of a process entry: "app" for count 1, "app.0".."app.N-1" otherwise.

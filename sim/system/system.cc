@@ -46,6 +46,12 @@ std::string signal_name(int signo) {
       return "SIGSEGV";
     case SIGBUS:
       return "SIGBUS";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
     default:
       return "signal " + std::to_string(signo);
   }
@@ -65,14 +71,20 @@ std::string what_of(const std::exception& e) {
 
 struct ProcessRec;
 
-struct ThreadRec {
+struct ThreadRec : SpawnedThread {
   ProcessRec* proc = nullptr;
   const ThreadSpec* spec = nullptr;
   Program* program = nullptr;
   uint32_t index = 0;
   std::string name;
   std::unique_ptr<HostThread> host;
-  bool ended = false;
+  bool ended_ = false;
+  // A thread the program started (SystemView::spawn_thread): it runs `body`, from now.
+  std::function<void(ProgramThread&)> body;
+  sc_core::sc_event ended_event_;
+
+  bool ended() const override { return ended_; }
+  const sc_core::sc_event& ended_event() const override { return ended_event_; }
 };
 
 struct ProcessRec {
@@ -134,7 +146,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     std::string names;
     for (const auto& pr : processes_) {
       for (const auto& t : pr->threads) {
-        if (!t->ended) names += (names.empty() ? "" : ", ") + t->name;
+        if (!t->ended_) names += (names.empty() ? "" : ", ") + t->name;
       }
     }
     return names.empty() && !booted_ ? "none yet (the system was booting)" : names;
@@ -154,6 +166,33 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     if (!f || qp >= f->records.size() || sqe_index >= f->records[qp].size()) return nullptr;
     return f->record_valid[qp][sqe_index] ? &f->records[qp][sqe_index] : nullptr;
   }
+
+  SpawnedThread& spawn_thread(ProcessView& process, Program& program, std::string name,
+                              uint64_t stack_bytes,
+                              std::function<void(ProgramThread&)> body) override {
+    ProcessRec& pr = rec_of(process);
+    const ThreadSpec* spec = nullptr;
+    for (size_t i = 0; i < pr.programs.size(); ++i) {
+      if (pr.programs[i].get() == &program) spec = &pr.spec->threads[i];
+    }
+    if (!spec) throw std::logic_error("spawn_thread: the program is not one of the process's");
+    auto t = std::make_unique<ThreadRec>();
+    t->proc = &pr;
+    t->spec = spec;
+    t->program = &program;
+    t->index = static_cast<uint32_t>(pr.threads.size());
+    t->name = pr.name + "/" + name;
+    t->body = std::move(body);
+    ThreadRec& r = *t;
+    pr.threads.push_back(std::move(t));
+    ++pr.live_threads;
+    spawn(r, stack_bytes);
+    return r;
+  }
+  void exit_process(ProcessView& process, int exit_code) override {
+    kill(rec_of(process), 0, exit_code);
+  }
+  const ExecCommand& exec_command() const override { return sc_.exec; }
 
   // Called after the simulation: every program kind reports over its programs.
   void report() {
@@ -182,6 +221,9 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       } else {
         o.end = "exited " + std::to_string(pr->exit_code);
       }
+      o.ended = pr->ended;
+      o.signal = pr->signal;
+      o.exit_code = pr->exit_code;
       for (const auto& prog : pr->programs) {
         o.requests_ok += prog->requests_ok();
         o.requests_failed += prog->requests_failed();
@@ -291,19 +333,34 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     processes_.push_back(std::move(pr));
     if (r.threads.empty()) end_process(r);
     for (auto& t : r.threads) {
-      // SystemC object names take no '/' or '.'.
-      std::string sc_name = t->name;
-      std::replace_if(
-          sc_name.begin(), sc_name.end(), [](char c) { return c == '/' || c == '.'; }, '_');
-      sc_core::sc_spawn(sc_bind(&SystemModule::thread_body, this, t.get()), sc_name.c_str());
+      spawn(*t, find_program_kind(t->spec->program)->thread_stack_bytes);
     }
     return r;
+  }
+
+  void spawn(ThreadRec& t, uint64_t stack_bytes) {
+    // SystemC object names take no '/' or '.'.
+    std::string sc_name = t.name;
+    std::replace_if(
+        sc_name.begin(), sc_name.end(), [](char c) { return c == '/' || c == '.'; }, '_');
+    sc_core::sc_spawn_options opts;
+    if (stack_bytes) opts.set_stack_size(static_cast<int>(stack_bytes));
+    sc_core::sc_spawn(sc_bind(&SystemModule::thread_body, this, &t), sc_name.c_str(), &opts);
+  }
+
+  ProcessRec& rec_of(const ProcessView& view) {
+    for (auto& pr : processes_) {
+      if (&pr->view == &view) return *pr;
+    }
+    throw std::logic_error("no process record for " + view.name);
   }
 
   void thread_body(ThreadRec* t) {
     ProcessRec& pr = *t->proc;
     const sc_core::sc_time start = boot_done_ + ns(t->spec->start_us * 1e3);
-    if (start > sc_core::sc_time_stamp()) sc_core::wait(start - sc_core::sc_time_stamp());
+    if (!t->body && start > sc_core::sc_time_stamp()) {
+      sc_core::wait(start - sc_core::sc_time_stamp());
+    }
     t->host =
         std::make_unique<HostThread>(machine_.kernel(), *pr.process, t->name, &machine_.cores());
     HostThread& host = *t->host;
@@ -314,7 +371,11 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     if (!pr.ended && !pr.dying && pr.process->alive()) {
       try {
         bind();
-        t->program->run(pt);
+        if (t->body) {
+          t->body(pt);
+        } else {
+          t->program->run(pt);
+        }
         host.cpu().sync();  // the thread ends at its own time
       } catch (const ThreadTerminated&) {
         // Killed with its process: nothing more to do.
@@ -342,7 +403,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     }
     rt::wd_runtime_bind(nullptr, nullptr);
     host.cpu().release();  // a thread that has ended gives its core up
-    t->ended = true;
+    t->ended_ = true;
+    t->ended_event_.notify(sc_core::SC_ZERO_TIME);
     if (--pr.live_threads == 0) {
       pr.threads_done.notify(sc_core::SC_ZERO_TIME);
       end_process(pr);
@@ -363,7 +425,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       pr.exit_code = exit_code;
     }
     for (auto& t : pr.threads) {
-      if (!t->ended && t->host) t->host->cpu().terminate();
+      if (!t->ended_ && t->host) t->host->cpu().terminate();
     }
     CpuContext cpu;
     pr.tearing_down = true;
@@ -390,7 +452,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     for (auto& pr : processes_) {
       pr->dying = true;
       for (auto& t : pr->threads) {
-        if (!t->ended && t->host) t->host->cpu().terminate();
+        if (!t->ended_ && t->host) t->host->cpu().terminate();
       }
     }
     while (live_processes_ > 0) sc_core::wait(process_ended_);

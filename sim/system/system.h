@@ -30,6 +30,9 @@ struct ProcessOutcome {
   uint64_t requests_ok = 0;
   uint64_t requests_failed = 0;
   std::string first_error;  // the first failed request or signal, if any
+  bool ended = false;       // the process exited or was killed
+  int signal = 0;           // the signal that killed it (0: it exited)
+  int exit_code = 0;        // its exit code, when it exited
 };
 
 // What the programs did with their outputs (output.verify).

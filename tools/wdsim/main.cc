@@ -29,6 +29,7 @@
 #include "sim/system/report_html.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
+#include "tools/wdsim/exec_headers.h"
 #include "tools/wdsim/out_dir.h"
 #include "tools/wdsim/sweep_cluster.h"
 #include "tools/wdsim/sweep_runner.h"
@@ -160,7 +161,8 @@ int describe_preset(const std::string& name, const std::string& block) {
   return kExitOk;
 }
 
-int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out);
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out,
+              std::ostream& summary = std::cout, wdsim::RunOutcome* result = nullptr);
 
 int run(const std::string& scenario_path, const std::vector<std::string>& sets,
         const std::string& out_dir_arg, uint64_t seed, bool no_sweep, unsigned jobs,
@@ -219,8 +221,10 @@ int run(const std::string& scenario_path, const std::vector<std::string>& sets,
   return rc;
 }
 
-// One run (no sweep) in a prepared output folder.
-int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
+// One run (no sweep) in a prepared output folder; the summary goes to `summary`, the outcome to
+// `*result` when asked.
+int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out, std::ostream& summary,
+              wdsim::RunOutcome* result) {
   const std::filesystem::path& out_dir = out.path();
   spdlog::info("running {} (seed {})", sc.file, sc.seed);
   wdsim::SimEnv env(sc.seed, sc.output.trace || sc.output.chrome_trace);
@@ -243,6 +247,7 @@ int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
     return kExitBadInput;
   }
   if (sc.output.requests) requests_csv.close();
+  if (result) *result = outcome;
   bool written = (!sc.output.requests || static_cast<bool>(requests_csv)) &&
                  write_file(out_dir / "stats.json", env.stats().to_json()) &&
                  write_file(out_dir / "stats.csv", env.stats().to_csv()) &&
@@ -263,10 +268,87 @@ int run_point(const wdsim::Scenario& sc, const wdsim::OutDir& out) {
     std::cerr << "wdsim: simulation error: " << outcome.error << "\n";
     return kExitSimulationError;
   }
-  std::cout << wdsim::format_summary(sc, outcome);
-  std::cout << "\noutputs in " << out_dir.string() << " (" << outcome.report.measured_requests
-            << " requests in " << outcome.host_cpu_seconds << " s of host CPU time)\n";
+  summary << wdsim::format_summary(sc, outcome);
+  summary << "\noutputs in " << out_dir.string() << " (" << outcome.report.measured_requests
+          << " requests in " << outcome.host_cpu_seconds << " s of host CPU time)\n";
   return kExitOk;
+}
+
+// `wdsim exec`'s own exit codes (the program's status passes through otherwise), as env(1) and
+// shells use them: wdsim failed (bad input, a simulation error), the program cannot be loaded,
+// the program is not there.
+constexpr int kExecFailed = 125;
+constexpr int kExecCannotLoad = 126;
+constexpr int kExecNotFound = 127;
+
+// `wdsim exec SCENARIO [--set ...] [--out DIR] -- PROGRAM [ARGS...]`: the program runs in every
+// `exec` thread entry of the scenario that names no program of its own; stdout is the program's,
+// wdsim's summary goes to stderr. Exits with the first exec process's status (128 + the signal
+// when a signal killed it).
+int exec_program(const std::string& scenario_path, const std::vector<std::string>& sets,
+                 const std::string& out_dir_arg, uint64_t seed,
+                 const std::vector<std::string>& command) {
+  if (command.empty()) {
+    std::cerr << "wdsim exec: no program: wdsim exec SCENARIO [--set k=v] -- PROGRAM [ARGS...]\n";
+    return kExecFailed;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(command[0], ec)) {
+    std::cerr << "wdsim exec: " << command[0] << ": no such program file (build it with `wdsim cc "
+              << "prog.c -o prog.so`)\n";
+    return kExecNotFound;
+  }
+  wdsim::Scenario sc;
+  try {
+    sc = wdsim::load_scenario(scenario_path, sets, seed);
+  } catch (const wdsim::ConfigError& e) {
+    std::cerr << "wdsim exec: " << e.what() << "\n";
+    return kExecFailed;
+  }
+  bool has_exec = false;
+  for (const auto& p : sc.processes) {
+    for (const auto& t : p.threads) has_exec = has_exec || t.program == "exec";
+  }
+  if (!has_exec) {
+    std::cerr << "wdsim exec: " << sc.file << " has no thread entry `exec:` to run the program "
+              << "in (scenarios/exec.yaml shows one)\n";
+    return kExecFailed;
+  }
+  if (!sc.sweep.empty()) {
+    std::cerr << "wdsim exec: " << sc.file << " has a sweep: section; exec runs one point\n";
+    return kExecFailed;
+  }
+  sc.exec.program = std::filesystem::absolute(command[0]).string();
+  sc.exec.args.assign(command.begin() + 1, command.end());
+  const std::filesystem::path out_path = out_dir_arg.empty()
+                                             ? std::filesystem::path("wdsim_out") / sc.name
+                                             : std::filesystem::path(out_dir_arg);
+  std::string why;
+  const std::optional<wdsim::OutDir> out = wdsim::OutDir::prepare(out_path, &why);
+  if (!out) {
+    std::cerr << "wdsim exec: --out: " << why << "\n";
+    return kExecFailed;
+  }
+  wdsim::RunOutcome outcome;
+  const int rc = run_point(sc, *out, std::cerr, &outcome);
+  if (rc != kExitOk) {
+    const bool load_failed = outcome.error.find("exec: cannot load") != std::string::npos ||
+                             outcome.error.find("has no main") != std::string::npos;
+    return load_failed ? kExecCannotLoad : kExecFailed;
+  }
+  // The first process that ran an exec entry gives the status.
+  for (size_t i = 0, k = 0; i < sc.processes.size(); ++i) {
+    const auto names = wdsim::Scenario::instance_names(sc.processes[i]);
+    bool runs_exec = false;
+    for (const auto& t : sc.processes[i].threads) runs_exec = runs_exec || t.program == "exec";
+    for (size_t j = 0; j < names.size(); ++j, ++k) {
+      if (!runs_exec || k >= outcome.processes.size()) continue;
+      const wdsim::ProcessOutcome& p = outcome.processes[k];
+      if (!p.ended) return kExecFailed;
+      return p.signal ? 128 + p.signal : p.exit_code;
+    }
+  }
+  return kExecFailed;
 }
 
 }  // namespace
@@ -354,8 +436,65 @@ int sc_main(int argc, char** argv) {
                            "Print the values a built-in preset sets (scenarios/presets), where "
                            "each is set and its source");
 
+  auto* exec_cmd = app.add_subcommand(
+      "exec",
+      "Run your own program (built by `wdsim cc`) as a simulated process: wdsim exec SCENARIO "
+      "[--set k=v] [--out DIR] -- PROGRAM [ARGS...]; its stdin, stdout and exit status pass "
+      "through, wdsim's summary goes to stderr");
+  std::string exec_scenario;
+  std::vector<std::string> exec_sets;
+  std::string exec_out;
+  std::string exec_seed_text;
+  exec_cmd->add_option("scenario", exec_scenario, "Scenario file with an `exec:` thread entry")
+      ->required();
+  exec_cmd->add_option("--set", exec_sets, "Override a value: key.path=value (repeatable)");
+  exec_cmd->add_option("--out", exec_out, "Output directory (default wdsim_out/<scenario>)");
+  exec_cmd->add_option("--seed", exec_seed_text, "Seed (replaces the scenario's)");
+
+  auto* cc_cmd = app.add_subcommand(
+      "cc",
+      "Build a program for `wdsim exec`: wdsim cc SRC.c... -o PROG.so [CFLAGS...] runs $CC (or "
+      "cc) with UADK's headers and wdsim.h on the include path, as a shared object linked to "
+      "wdsim's simulated pthread, clock and sleep calls");
+  std::string cc_headers;
+  cc_cmd->add_option("--headers", cc_headers,
+                     "Only write the headers into this directory (use -I DIR -I DIR/uadk)");
+  cc_cmd->allow_extras();
+
   wdsim::TraceCommands trace_commands(app);
 
+  // `wdsim exec ... -- PROGRAM ARGS`: what follows -- is the program's, not wdsim's.
+  std::vector<std::string> exec_command;
+  if (argc > 1 && std::string(argv[1]) == "exec") {
+    for (int i = 2; i < argc; ++i) {
+      if (std::string(argv[i]) == "--") {
+        exec_command.assign(argv + i + 1, argv + argc);
+        argc = i;
+        break;
+      }
+    }
+  }
+  // `wdsim cc ...`: every argument but --headers goes to the compiler.
+  if (argc > 1 && std::string(argv[1]) == "cc") {
+    std::vector<std::string> cc_args;
+    std::string headers;
+    for (int i = 2; i < argc; ++i) {
+      const std::string a = argv[i];
+      if (a == "--headers" && i + 1 < argc) {
+        headers = argv[++i];
+      } else if (a == "--help" || a == "-h") {
+        std::cout << cc_cmd->help();
+        return kExitOk;
+      } else {
+        cc_args.push_back(a);
+      }
+    }
+    if (cc_args.empty() && headers.empty()) {
+      std::cerr << "wdsim cc: nothing to build: wdsim cc SRC.c... -o PROG.so [CFLAGS...]\n";
+      return kExitBadInput;
+    }
+    return wdsim::cc_command(cc_args, headers);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -407,6 +546,16 @@ int sc_main(int argc, char** argv) {
       return describe(block, stats_json);
     }
     if (gather_cmd->parsed()) return wdsim::gather_sweep(gather_dir);
+    if (exec_cmd->parsed()) {
+      uint64_t seed = 0;
+      if (!exec_seed_text.empty()) {
+        if (auto why = wdsim::parse_uint_text(exec_seed_text, &seed); why || seed == 0) {
+          std::cerr << "wdsim exec: --seed " << exec_seed_text << ": not a seed\n";
+          return kExecFailed;
+        }
+      }
+      return exec_program(exec_scenario, exec_sets, exec_out, seed, exec_command);
+    }
     int trace_rc = kExitBadInput;
     if (trace_commands.run(&trace_rc)) return trace_rc;
   } catch (const wdsim::ConfigError& e) {

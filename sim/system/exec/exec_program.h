@@ -1,0 +1,171 @@
+// Program kind `exec`: the user's own program (a shared object built by `wdsim cc`) run as a
+// simulated process. Its main runs on a simulated thread; the threads it creates with
+// pthread_create are simulated threads of the same process; its mutexes, condition variables,
+// spin locks, sleeps and clocks run on simulated time (posix_shim.cc: `wdsim cc` links the
+// program with -Wl,--wrap for each of them, so its calls land here); its UADK calls are the
+// runtime's (runtime/uadk), bound to the calling simulated thread. The process's address space
+// mirrors the host's (Process::enable_host_mirror): the program's own pointers (malloc, stack,
+// static, mmap) are the simulated process's virtual addresses, so the device's DMA reads and
+// writes the very buffers the program allocated, and an address the program has not mapped
+// faults as on real hardware.
+//
+// Time. The program's own instructions are not simulated: each call it makes into the simulated
+// OS (every wrapped call) charges `cpu_ns_per_call`, and `wdsim_compute_ns(n)` (wdsim.h)
+// charges n ns where the user says the program computes. Sleeps last their time plus the
+// kernel's timer slack (hrtimers fire at the end of the slack range: Linux's default
+// timer_slack_ns is 50 us); blocking waits (join, a contended mutex, a condition variable)
+// charge the context switch away and the wake-up as the host's sleep_ns and wakeup_ns.
+//
+// Not modelled: fork/exec/signals/signal handlers inside the program; the program's own
+// instructions, caches and TLB; file I/O timing (read/write on real fds cost nothing); process
+// isolation between several instances (they share the host's heap: each instance has its own copy
+// of the program's globals, but one instance's pointer is valid in another's simulated space);
+// rwlocks, barriers, semaphores (not wrapped: they work on the host, so one that blocks stalls
+// the whole simulation). A busy loop on memory that only another simulated thread changes must
+// call something that takes simulated time (sched_yield, usleep, a UADK poll), or it spins
+// forever: the simulation does not advance inside the program's own instructions.
+#pragma once
+
+#include <csetjmp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/system/program.h"
+
+namespace wdsim::exec {
+
+class ExecProgram;
+
+// One simulated thread running the program's code (its main or a pthread_create start routine).
+struct ExecThread {
+  ExecProgram* program = nullptr;
+  ProgramThread* thread = nullptr;  // set while the thread runs
+  uint64_t id = 0;                  // the pthread_t the program sees (1: main)
+  SpawnedThread* spawned = nullptr;  // nullptr for main
+  void* (*start)(void*) = nullptr;
+  void* arg = nullptr;
+  void* retval = nullptr;
+  bool detached = false;
+  // A hardware fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL) in the program's code jumps back here.
+  sigjmp_buf fault_jump;
+  bool fault_armed = false;
+  int fault_signo = 0;
+  uint64_t fault_addr = 0;
+};
+
+// Thrown by the wrapped exit()/_exit()/pthread_exit() and caught at the thread's top: not a
+// std::exception, so handlers of simulation errors do not take it.
+struct ProgramExit {
+  int code;
+};
+struct ThreadExit {
+  void* retval;
+};
+// Thrown by the wrapped abort() and a failed assert(): the process dies of SIGABRT.
+struct ProgramAbort {};
+
+struct ExecParams : ProgramParams {
+  std::string program;
+  std::vector<std::string> args;
+  double cpu_ns_per_call;
+  double timer_slack_ns;
+  uint64_t stack_bytes;
+  double realtime_epoch_s;
+  void declare(ParamScope& s) override;
+};
+
+// What one synchronization object of the program is, in simulated time (keyed by its address).
+struct SimMutex {
+  uint64_t owner = 0;  // ExecThread id, 0 = free
+  uint32_t depth = 0;  // recursive mutexes
+  int type = 0;        // PTHREAD_MUTEX_NORMAL / RECURSIVE / ERRORCHECK
+  uint32_t waiters = 0;
+  sc_core::sc_event released;
+};
+struct SimCond {
+  uint32_t waiters = 0;
+  uint32_t tokens = 0;  // wake-ups granted by signal/broadcast, not yet taken
+  sc_core::sc_event signalled;
+};
+struct SimSpin {
+  bool locked = false;
+  sc_core::sc_event released;
+};
+
+class ExecProgram : public Program {
+ public:
+  ExecProgram(const ExecParams& p, const ProgramSetup& setup);
+  ~ExecProgram() override;
+  void run(ProgramThread& t) override;
+  uint64_t requests_ok() const override { return 0; }
+  uint64_t requests_failed() const override { return 0; }
+
+  const ExecParams& params() const { return p_; }
+  const ProgramSetup& setup() const { return setup_; }
+  // The simulated thread running now, or nullptr if the caller is not one of an exec program's.
+  static ExecThread* current();
+
+  // What posix_shim.cc does on the program's behalf (each on the calling thread `self`).
+  uint64_t create_thread(ExecThread& self, void* (*start)(void*), void* arg);
+  int join_thread(ExecThread& self, uint64_t id, void** retval);
+  int detach_thread(uint64_t id);
+  SimMutex& mutex(const void* addr);
+  void forget_mutex(const void* addr) { mutexes_.erase(addr); }
+  SimCond& cond(const void* addr);
+  void forget_cond(const void* addr) { conds_.erase(addr); }
+  SimSpin& spin(const void* addr);
+  void forget_spin(const void* addr) { spins_.erase(addr); }
+  // The host's blocking sleep (futex wait): the switch away, the wait, the wake-up. Returns
+  // false on timeout (`timeout_ps` 0: none).
+  bool block(ExecThread& self, const sc_core::sc_event& e, uint64_t timeout_ps);
+  // Charges the per-call CPU cost and re-binds the UADK runtime to the calling thread.
+  void enter_call(ExecThread& self);
+  // The host's view of a range the program unmapped, remapped or re-protected.
+  void host_range_changed(ExecThread& self, uint64_t va, uint64_t len);
+
+  // For the report.
+  struct Figures {
+    int exit_code = 0;
+    int signal = 0;
+    bool exited = false;
+    uint64_t threads = 0;
+    uint64_t calls = 0;
+    uint64_t blocks = 0;  // blocking waits (join, mutex, condition variable, sleep)
+    uint64_t run_ps = 0;  // main's start to the process's exit
+    uint64_t cpu_ps = 0;  // the threads' CPU time
+  };
+  const Figures& figures() const { return figures_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void run_main(ProgramThread& t, ExecThread& self);
+  // Runs `body` on `self` with the fault jump armed; returns the signal (0 = none).
+  template <class F>
+  int guarded(ExecThread& self, F body);
+  void thread_ended(ExecThread& self);
+
+  ExecParams p_;
+  ProgramSetup setup_;
+  std::string path_;  // the program's shared object
+  void* handle_ = nullptr;
+  int (*main_)(int, char**, char**) = nullptr;
+  std::string image_copy_;  // a private copy of the shared object for this instance, if any
+  ProgramThread* main_thread_ = nullptr;
+  std::map<uint64_t, std::unique_ptr<ExecThread>> threads_;  // by id
+  uint64_t next_id_ = 1;
+  // Lookups by the object's address only (never iterated), so the order is never observed.
+  std::unordered_map<const void*, std::unique_ptr<SimMutex>> mutexes_;
+  std::unordered_map<const void*, std::unique_ptr<SimCond>> conds_;
+  std::unordered_map<const void*, std::unique_ptr<SimSpin>> spins_;
+  Figures figures_;
+  uint64_t start_ps_ = 0;
+};
+
+// Simulated time of the calling thread, in ps.
+uint64_t now_ps(ExecThread& self);
+
+}  // namespace wdsim::exec

@@ -1,0 +1,448 @@
+// The C library and pthread calls of a program run by `wdsim exec`, on simulated time. `wdsim cc`
+// links the program with -Wl,--wrap=NAME for every name in kWrappedCalls (wrapped_calls.h), so
+// the program's own calls to NAME go to __wrap_NAME here, exported by the wdsim executable
+// (-rdynamic). Called from anywhere but an exec program's simulated thread (a constructor of the
+// program run by the host, an atexit handler at the host's exit), each does what the C library
+// would (the real call).
+//
+// Semantics follow POSIX and glibc where the program can observe them: return codes (EBUSY,
+// EPERM, EDEADLK, ETIMEDOUT, ESRCH), recursive and error-checking mutex types, CLOCK_* ids. A
+// normal mutex locked twice by its owner returns EDEADLK instead of deadlocking the simulation.
+// errno is the host's, shared by the simulated threads (they switch only inside these calls and
+// UADK calls). Sources: POSIX.1-2017 (pthread_mutex_lock, pthread_cond_wait, clock_gettime,
+// nanosleep), the glibc manual, Linux clock_gettime(2) and timer slack (prctl(2)).
+#include <malloc.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/system/exec/exec_program.h"
+
+using wdsim::exec::ExecProgram;
+using wdsim::exec::ExecThread;
+
+namespace {
+
+constexpr uint64_t kPsPerNs = 1000;
+constexpr uint64_t kNsPerS = 1'000'000'000ull;
+constexpr uint64_t kNsPerUs = 1000;
+// glibc malloc chunk header (malloc/malloc.c): the size word before the user pointer, its flag
+// bits, and the chunk's start two words before the pointer; a chunk it mmapped has IS_MMAPPED and
+// its prev_size word holds the mapping's offset before the chunk.
+constexpr size_t kChunkIsMmapped = 0x2;
+constexpr size_t kChunkFlagBits = 0x7;
+
+// The calling exec thread, with its call entered (cost charged, runtime bound).
+ExecThread* enter() {
+  ExecThread* self = ExecProgram::current();
+  if (self) self->program->enter_call(*self);
+  return self;
+}
+
+uint64_t timespec_ns(const timespec& ts) {
+  return static_cast<uint64_t>(ts.tv_sec) * kNsPerS + static_cast<uint64_t>(ts.tv_nsec);
+}
+timespec ns_timespec(uint64_t ns) {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(ns / kNsPerS);
+  ts.tv_nsec = static_cast<long>(ns % kNsPerS);
+  return ts;
+}
+
+uint64_t realtime_ns(ExecThread& self) {
+  return static_cast<uint64_t>(self.program->params().realtime_epoch_s * 1e9) +
+         wdsim::exec::now_ps(self) / kPsPerNs;
+}
+
+// Sleeps for `ns` plus the timer slack. Returns at once for 0.
+void sleep_ns(ExecThread& self, uint64_t ns) {
+  static sc_core::sc_event never;  // nothing notifies it: the sleep ends by its timeout
+  if (ns == 0) return;
+  const uint64_t total_ps =
+      ns * kPsPerNs + static_cast<uint64_t>(self.program->params().timer_slack_ns * 1e3);
+  self.thread->os.cpu().sync();
+  const uint64_t end = wdsim::exec::now_ps(self) + total_ps;
+  for (uint64_t now = wdsim::exec::now_ps(self); now < end; now = wdsim::exec::now_ps(self)) {
+    self.program->block(self, never, end - now);
+  }
+}
+
+// A mutex's type from its attributes (the real attribute object: it is not wrapped).
+int mutex_type(const pthread_mutexattr_t* attr) {
+  int type = PTHREAD_MUTEX_NORMAL;
+  if (attr) pthread_mutexattr_gettype(attr, &type);
+  return type;
+}
+
+int lock_mutex(ExecThread& self, pthread_mutex_t* m, bool try_only) {
+  wdsim::exec::SimMutex& s = self.program->mutex(m);
+  if (s.owner == self.id) {
+    if (s.type == PTHREAD_MUTEX_RECURSIVE) {
+      ++s.depth;
+      return 0;
+    }
+    return try_only ? EBUSY : EDEADLK;
+  }
+  if (s.owner != 0 && try_only) return EBUSY;
+  self.thread->os.cpu().sync();
+  while (s.owner != 0) {
+    ++s.waiters;
+    self.program->block(self, s.released, 0);
+    --s.waiters;
+  }
+  s.owner = self.id;
+  s.depth = 1;
+  return 0;
+}
+
+int unlock_mutex(ExecThread& self, pthread_mutex_t* m) {
+  wdsim::exec::SimMutex& s = self.program->mutex(m);
+  if (s.owner != self.id) return EPERM;
+  if (--s.depth > 0) return 0;
+  s.owner = 0;
+  if (s.waiters) s.released.notify(sc_core::SC_ZERO_TIME);
+  return 0;
+}
+
+int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
+  if (const int rc = unlock_mutex(self, m)) return rc;
+  wdsim::exec::SimCond& s = self.program->cond(c);
+  ++s.waiters;
+  int rc = 0;
+  self.thread->os.cpu().sync();
+  while (s.tokens == 0) {
+    uint64_t timeout_ps = 0;
+    if (abstime) {
+      // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
+      const uint64_t want = timespec_ns(*abstime);
+      const uint64_t now = realtime_ns(self);
+      if (want <= now) {
+        rc = ETIMEDOUT;
+        break;
+      }
+      timeout_ps = (want - now) * kPsPerNs;
+    }
+    if (!self.program->block(self, s.signalled, timeout_ps) && abstime && s.tokens == 0) {
+      rc = ETIMEDOUT;
+      break;
+    }
+  }
+  if (rc == 0) --s.tokens;
+  --s.waiters;
+  lock_mutex(self, m, false);
+  return rc;
+}
+
+// A chunk glibc mmapped is unmapped by free/realloc: the simulated kernel is told first.
+void before_chunk_release(ExecThread& self, void* p) {
+  if (!p) return;
+  const size_t* words = static_cast<const size_t*>(p);
+  const size_t size_word = words[-1];
+  if (!(size_word & kChunkIsMmapped)) return;
+  const size_t offset = words[-2];
+  const uint64_t chunk = reinterpret_cast<uint64_t>(p) - 2 * sizeof(size_t);
+  self.program->host_range_changed(self, chunk - offset, (size_word & ~kChunkFlagBits) + offset);
+}
+
+}  // namespace
+
+extern "C" {
+
+#define WDSIM_EXPORT __attribute__((visibility("default")))
+
+WDSIM_EXPORT void wdsim_compute_ns(unsigned long long ns) {
+  ExecThread* self = ExecProgram::current();
+  if (self) self->thread->os.compute(static_cast<wdsim::rt::Picoseconds>(ns * kPsPerNs));
+}
+
+// Threads.
+WDSIM_EXPORT int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                                       void* (*start)(void*), void* arg) {
+  ExecThread* self = enter();
+  if (!self) return pthread_create(thread, attr, start, arg);
+  *thread = static_cast<pthread_t>(self->program->create_thread(*self, start, arg));
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_join(pthread_t thread, void** retval) {
+  ExecThread* self = enter();
+  if (!self) return pthread_join(thread, retval);
+  return self->program->join_thread(*self, static_cast<uint64_t>(thread), retval);
+}
+WDSIM_EXPORT int __wrap_pthread_detach(pthread_t thread) {
+  ExecThread* self = enter();
+  if (!self) return pthread_detach(thread);
+  return self->program->detach_thread(static_cast<uint64_t>(thread));
+}
+WDSIM_EXPORT pthread_t __wrap_pthread_self(void) {
+  ExecThread* self = ExecProgram::current();
+  return self ? static_cast<pthread_t>(self->id) : pthread_self();
+}
+WDSIM_EXPORT int __wrap_pthread_equal(pthread_t a, pthread_t b) { return a == b; }
+WDSIM_EXPORT void __wrap_pthread_exit(void* retval) {
+  ExecThread* self = enter();
+  if (!self) pthread_exit(retval);
+  if (self->id == 1) throw wdsim::exec::ProgramExit{0};  // main's pthread_exit: treated as exit
+  throw wdsim::exec::ThreadExit{retval};
+}
+WDSIM_EXPORT int __wrap_sched_yield(void) {
+  ExecThread* self = enter();
+  if (!self) return sched_yield();
+  self->thread->os.cpu().sync();
+  return 0;
+}
+
+// Mutexes.
+WDSIM_EXPORT int __wrap_pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
+  ExecThread* self = enter();
+  if (!self) return pthread_mutex_init(m, attr);
+  self->program->forget_mutex(m);
+  self->program->mutex(m).type = mutex_type(attr);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_mutex_destroy(pthread_mutex_t* m) {
+  ExecThread* self = enter();
+  if (!self) return pthread_mutex_destroy(m);
+  if (self->program->mutex(m).owner != 0) return EBUSY;
+  self->program->forget_mutex(m);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_mutex_lock(pthread_mutex_t* m) {
+  ExecThread* self = enter();
+  return self ? lock_mutex(*self, m, false) : pthread_mutex_lock(m);
+}
+WDSIM_EXPORT int __wrap_pthread_mutex_trylock(pthread_mutex_t* m) {
+  ExecThread* self = enter();
+  return self ? lock_mutex(*self, m, true) : pthread_mutex_trylock(m);
+}
+WDSIM_EXPORT int __wrap_pthread_mutex_unlock(pthread_mutex_t* m) {
+  ExecThread* self = enter();
+  return self ? unlock_mutex(*self, m) : pthread_mutex_unlock(m);
+}
+
+// Condition variables.
+WDSIM_EXPORT int __wrap_pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* attr) {
+  ExecThread* self = enter();
+  if (!self) return pthread_cond_init(c, attr);
+  self->program->forget_cond(c);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_cond_destroy(pthread_cond_t* c) {
+  ExecThread* self = enter();
+  if (!self) return pthread_cond_destroy(c);
+  if (self->program->cond(c).waiters) return EBUSY;
+  self->program->forget_cond(c);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
+  ExecThread* self = enter();
+  return self ? cond_wait(*self, c, m, nullptr) : pthread_cond_wait(c, m);
+}
+WDSIM_EXPORT int __wrap_pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_t* m,
+                                               const timespec* abstime) {
+  ExecThread* self = enter();
+  return self ? cond_wait(*self, c, m, abstime) : pthread_cond_timedwait(c, m, abstime);
+}
+WDSIM_EXPORT int __wrap_pthread_cond_signal(pthread_cond_t* c) {
+  ExecThread* self = enter();
+  if (!self) return pthread_cond_signal(c);
+  wdsim::exec::SimCond& s = self->program->cond(c);
+  if (s.waiters > s.tokens) {
+    ++s.tokens;
+    s.signalled.notify(sc_core::SC_ZERO_TIME);
+  }
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_cond_broadcast(pthread_cond_t* c) {
+  ExecThread* self = enter();
+  if (!self) return pthread_cond_broadcast(c);
+  wdsim::exec::SimCond& s = self->program->cond(c);
+  if (s.waiters > s.tokens) {
+    s.tokens = s.waiters;
+    s.signalled.notify(sc_core::SC_ZERO_TIME);
+  }
+  return 0;
+}
+
+// Spin locks: a waiter spins on its core (CPU time) until the holder releases.
+WDSIM_EXPORT int __wrap_pthread_spin_init(pthread_spinlock_t* l, int pshared) {
+  ExecThread* self = enter();
+  if (!self) return pthread_spin_init(l, pshared);
+  self->program->forget_spin(const_cast<const pthread_spinlock_t*>(l));
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_spin_destroy(pthread_spinlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_spin_destroy(l);
+  self->program->forget_spin(const_cast<const pthread_spinlock_t*>(l));
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_spin_lock(l);
+  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  while (s.locked) self->thread->os.cpu().spin_wait(s.released);
+  s.locked = true;
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_spin_trylock(pthread_spinlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_spin_trylock(l);
+  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  if (s.locked) return EBUSY;
+  s.locked = true;
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_spin_unlock(pthread_spinlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_spin_unlock(l);
+  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  s.locked = false;
+  s.released.notify(sc_core::SC_ZERO_TIME);
+  return 0;
+}
+
+// Clocks and sleeps.
+WDSIM_EXPORT int __wrap_clock_gettime(clockid_t clk, timespec* ts) {
+  ExecThread* self = enter();
+  if (!self) return clock_gettime(clk, ts);
+  uint64_t ns = 0;
+  switch (clk) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+      ns = realtime_ns(*self);
+      break;
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME:
+      ns = wdsim::exec::now_ps(*self) / kPsPerNs;
+      break;
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID:
+      // The calling thread's CPU time (the process's threads are not summed).
+      ns = static_cast<uint64_t>(self->thread->os.cpu().busy_time().to_seconds() * 1e9);
+      break;
+    default:
+      errno = EINVAL;
+      return -1;
+  }
+  if (ts) *ts = ns_timespec(ns);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_gettimeofday(timeval* tv, void* tz) {
+  ExecThread* self = enter();
+  if (!self) return gettimeofday(tv, static_cast<struct timezone*>(tz));
+  const uint64_t ns = realtime_ns(*self);
+  if (tv) {
+    tv->tv_sec = static_cast<time_t>(ns / kNsPerS);
+    tv->tv_usec = static_cast<suseconds_t>((ns % kNsPerS) / kNsPerUs);
+  }
+  return 0;
+}
+WDSIM_EXPORT time_t __wrap_time(time_t* out) {
+  ExecThread* self = enter();
+  if (!self) return time(out);
+  const time_t t = static_cast<time_t>(realtime_ns(*self) / kNsPerS);
+  if (out) *out = t;
+  return t;
+}
+WDSIM_EXPORT clock_t __wrap_clock(void) {
+  ExecThread* self = enter();
+  if (!self) return clock();
+  return static_cast<clock_t>(self->thread->os.cpu().busy_time().to_seconds() * CLOCKS_PER_SEC);
+}
+WDSIM_EXPORT int __wrap_nanosleep(const timespec* req, timespec* rem) {
+  ExecThread* self = enter();
+  if (!self) return nanosleep(req, rem);
+  if (!req || req->tv_nsec < 0 || req->tv_nsec >= static_cast<long>(kNsPerS) || req->tv_sec < 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  sleep_ns(*self, timespec_ns(*req));
+  if (rem) *rem = timespec{};
+  return 0;
+}
+WDSIM_EXPORT int __wrap_clock_nanosleep(clockid_t clk, int flags, const timespec* req,
+                                        timespec* rem) {
+  ExecThread* self = enter();
+  if (!self) return clock_nanosleep(clk, flags, req, rem);
+  if (!req) return EINVAL;
+  uint64_t ns = timespec_ns(*req);
+  if (flags & TIMER_ABSTIME) {
+    const uint64_t now = clk == CLOCK_REALTIME ? realtime_ns(*self)
+                                               : wdsim::exec::now_ps(*self) / kPsPerNs;
+    ns = ns > now ? ns - now : 0;
+  }
+  sleep_ns(*self, ns);
+  if (rem) *rem = timespec{};
+  return 0;
+}
+WDSIM_EXPORT int __wrap_usleep(useconds_t us) {
+  ExecThread* self = enter();
+  if (!self) return usleep(us);
+  sleep_ns(*self, static_cast<uint64_t>(us) * kNsPerUs);
+  return 0;
+}
+WDSIM_EXPORT unsigned int __wrap_sleep(unsigned int s) {
+  ExecThread* self = enter();
+  if (!self) return sleep(s);
+  sleep_ns(*self, static_cast<uint64_t>(s) * kNsPerS);
+  return 0;
+}
+
+// Process exit and aborts.
+WDSIM_EXPORT void __wrap_exit(int code) {
+  ExecThread* self = enter();
+  if (!self) exit(code);
+  throw wdsim::exec::ProgramExit{code};
+}
+WDSIM_EXPORT void __wrap__exit(int code) {
+  ExecThread* self = enter();
+  if (!self) _exit(code);
+  throw wdsim::exec::ProgramExit{code};
+}
+WDSIM_EXPORT void __wrap_abort(void) {
+  ExecThread* self = enter();
+  if (!self) abort();
+  std::fflush(nullptr);
+  throw wdsim::exec::ProgramAbort{};
+}
+WDSIM_EXPORT void __wrap___assert_fail(const char* assertion, const char* file, unsigned int line,
+                                       const char* function) {
+  std::fprintf(stderr, "%s:%u: %s: Assertion `%s' failed.\n", file, line, function, assertion);
+  __wrap_abort();
+  abort();  // not reached
+}
+
+// Memory the program unmaps or re-protects: the simulated kernel drops its mirror of the range
+// (and the device's translations of it) first.
+WDSIM_EXPORT int __wrap_munmap(void* addr, size_t len) {
+  ExecThread* self = enter();
+  if (self) self->program->host_range_changed(*self, reinterpret_cast<uint64_t>(addr), len);
+  return munmap(addr, len);
+}
+WDSIM_EXPORT int __wrap_mprotect(void* addr, size_t len, int prot) {
+  ExecThread* self = enter();
+  if (self) self->program->host_range_changed(*self, reinterpret_cast<uint64_t>(addr), len);
+  return mprotect(addr, len, prot);
+}
+WDSIM_EXPORT void __wrap_free(void* p) {
+  ExecThread* self = ExecProgram::current();
+  if (self) before_chunk_release(*self, p);
+  free(p);
+}
+WDSIM_EXPORT void* __wrap_realloc(void* p, size_t size) {
+  ExecThread* self = ExecProgram::current();
+  if (self) before_chunk_release(*self, p);
+  return realloc(p, size);
+}
+
+}  // extern "C"
