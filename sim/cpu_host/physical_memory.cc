@@ -38,27 +38,73 @@ PhysicalMemory::PhysicalMemory(sc_core::sc_module_name name, const DramParams& p
   dont_initialize();
 }
 
-PhysicalMemory::Page& PhysicalMemory::page_for_write(uint64_t page_number) {
+uint8_t* PhysicalMemory::page_for_write(uint64_t page_number) {
   auto& block = blocks_[page_number / kPagesPerBlock];
   if (!block) block = std::make_unique<PageBlock>();
-  std::unique_ptr<Page>& page = (*block)[page_number % kPagesPerBlock];
-  if (!page) {
-    page = std::make_unique<Page>();
-    page->fill(0);
+  const uint64_t i = page_number % kPagesPerBlock;
+  if (!block->data[i]) {
+    block->owned[i] = std::make_unique<Page>();
+    block->owned[i]->fill(0);
+    block->data[i] = block->owned[i]->data();
     ++resident_pages_;
   }
-  return *page;
+  return block->data[i];
+}
+
+uint64_t PhysicalMemory::alias_page_number(uint64_t pa, const char* what) const {
+  if (pa % kPageSize != 0 || !in_range(pa, kPageSize)) {
+    throw std::invalid_argument(std::string("PhysicalMemory::") + what +
+                                ": pa is not a 4 KiB frame of memory: pa=" + std::to_string(pa));
+  }
+  return pa / kPageSize;
+}
+
+void PhysicalMemory::alias_host_page(uint64_t pa, uint8_t* host_page) {
+  const uint64_t n = alias_page_number(pa, "alias_host_page");
+  if (host_page == nullptr || reinterpret_cast<uintptr_t>(host_page) % kPageSize != 0) {
+    throw std::invalid_argument("PhysicalMemory::alias_host_page: host page not 4 KiB-aligned");
+  }
+  if (is_host_aliased(pa)) {
+    throw std::invalid_argument("PhysicalMemory::alias_host_page: frame already aliased: pa=" +
+                                std::to_string(pa));
+  }
+  auto& block = blocks_[n / kPagesPerBlock];
+  if (!block) block = std::make_unique<PageBlock>();
+  const uint64_t i = n % kPagesPerBlock;
+  if (block->owned[i]) {  // the frame's earlier contents are dropped
+    block->owned[i].reset();
+    --resident_pages_;
+  }
+  block->data[i] = host_page;
+  ++aliased_pages_;
+}
+
+void PhysicalMemory::unalias_host_page(uint64_t pa) {
+  const uint64_t n = alias_page_number(pa, "unalias_host_page");
+  if (!is_host_aliased(pa)) {
+    throw std::invalid_argument("PhysicalMemory::unalias_host_page: frame not aliased: pa=" +
+                                std::to_string(pa));
+  }
+  blocks_[n / kPagesPerBlock]->data[n % kPagesPerBlock] = nullptr;
+  --aliased_pages_;
+}
+
+bool PhysicalMemory::is_host_aliased(uint64_t pa) const {
+  if (!in_range(pa, 1)) return false;
+  const uint64_t n = pa / kPageSize;
+  const auto& block = blocks_[n / kPagesPerBlock];
+  return block && block->data[n % kPagesPerBlock] && !block->owned[n % kPagesPerBlock];
 }
 
 void PhysicalMemory::copy_out(uint64_t pa, uint8_t* dst, size_t len) const {
   while (len > 0) {
     const uint64_t offset = pa % kPageSize;
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(len, kPageSize - offset));
-    const Page* page = find_page(pa / kPageSize);
+    const uint8_t* page = find_page(pa / kPageSize);
     if (!page) {
       std::memset(dst, 0, chunk);
     } else {
-      std::memcpy(dst, page->data() + offset, chunk);
+      std::memcpy(dst, page + offset, chunk);
     }
     pa += chunk;
     dst += chunk;
@@ -70,7 +116,7 @@ void PhysicalMemory::copy_in(uint64_t pa, const uint8_t* src, size_t len) {
   while (len > 0) {
     const uint64_t offset = pa % kPageSize;
     const size_t chunk = static_cast<size_t>(std::min<uint64_t>(len, kPageSize - offset));
-    std::memcpy(page_for_write(pa / kPageSize).data() + offset, src, chunk);
+    std::memcpy(page_for_write(pa / kPageSize) + offset, src, chunk);
     pa += chunk;
     src += chunk;
     len -= chunk;

@@ -17,6 +17,12 @@
 // write_event() is notified at the completion time, so a poller that sleeps on it wakes no
 // earlier than the write finishes.
 //
+// Host-backed frames: the kernel model may give a frame the storage of a host page
+// (alias_host_page, for a process that mirrors the simulator's own address space: see
+// kernel/host_mirror.h). Every access to it, functional or TLM (CPU, DMA, debug), reads and writes
+// that host memory directly; unaliasing leaves the frame reading as zero. The page directory holds
+// one storage pointer per frame either way, so an access costs the same lookup.
+//
 // Device accesses: a TLM access carrying the IoAttrs extension (device DMA the SMMU forwards with
 // the device's own payload) is shown to the DeviceAccessObserver, if one is set, when its data
 // moves; the SMMU's own reads and writes (tables, queues, MSIs) carry no IoAttrs and are not.
@@ -146,8 +152,21 @@ class PhysicalMemory : public sc_core::sc_module {
     return static_cast<size_t>((pa / params_.interleave_bytes) % params_.channels);
   }
   const TimingServer& channel(size_t i) const { return channels_.at(i); }
-  // Pages touched by a write so far (sparse storage footprint).
+  // Pages touched by a write so far (sparse storage footprint; host-backed frames not counted).
   size_t resident_pages() const { return resident_pages_; }
+
+  // From now on the frame at `pa` is stored in the host page `host_page` (4 KiB, which the caller
+  // keeps mapped until unalias_host_page): reads and writes of the frame, by any path, are reads
+  // and writes of that host memory. Whatever the frame held before is dropped. A pa or host_page
+  // that is not 4 KiB-aligned, a pa beyond memory, or a frame already aliased is a simulator bug:
+  // std::invalid_argument.
+  void alias_host_page(uint64_t pa, uint8_t* host_page);
+  // Ends the alias of the frame at `pa`, which then reads as zero again. A frame that is not
+  // aliased (or a pa not 4 KiB-aligned or beyond memory) is a simulator bug: std::invalid_argument.
+  void unalias_host_page(uint64_t pa);
+  bool is_host_aliased(uint64_t pa) const;
+  // Frames aliased to host pages now.
+  size_t aliased_pages() const { return aliased_pages_; }
 
  private:
   void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
@@ -167,17 +186,25 @@ class PhysicalMemory : public sc_core::sc_module {
 
   DramParams params_;
   std::vector<TimingServer> channels_;
-  // Page contents by page number, in two levels (a directory of 512-page blocks), so a lookup
-  // is two indexings: no tree walk per access. Unwritten pages read as zero.
+  // Page storage by page number, in two levels (a directory of 512-page blocks), so a lookup
+  // is two indexings: no tree walk per access. `data` is where each page's bytes are (nullptr:
+  // never written, reads as zero): the page's own storage in `owned`, or a host page (aliased,
+  // `owned` empty).
   static constexpr uint64_t kPagesPerBlock = 512;
-  using PageBlock = std::array<std::unique_ptr<Page>, kPagesPerBlock>;
-  const Page* find_page(uint64_t page_number) const {
+  struct PageBlock {
+    std::array<uint8_t*, kPagesPerBlock> data{};
+    std::array<std::unique_ptr<Page>, kPagesPerBlock> owned;
+  };
+  const uint8_t* find_page(uint64_t page_number) const {
     const auto& block = blocks_[page_number / kPagesPerBlock];
-    return block ? (*block)[page_number % kPagesPerBlock].get() : nullptr;
+    return block ? block->data[page_number % kPagesPerBlock] : nullptr;
   }
-  Page& page_for_write(uint64_t page_number);
+  uint8_t* page_for_write(uint64_t page_number);
+  // The frame number of an alias_host_page / unalias_host_page argument (checks it).
+  uint64_t alias_page_number(uint64_t pa, const char* what) const;
   std::vector<std::unique_ptr<PageBlock>> blocks_;
   size_t resident_pages_ = 0;
+  size_t aliased_pages_ = 0;
   DeviceAccessObserver* observer_ = nullptr;
   sc_core::sc_event write_event_;
   sc_core::sc_event next_notify_;  // fires at the earliest pending notification time

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <tlm_utils/simple_initiator_socket.h>
 
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -183,6 +185,91 @@ TEST(PhysicalMemory, WriteEventFiresAtEveryCompletionTime) {
   EXPECT_EQ(wakeups[0], ns(117));
   EXPECT_EQ(wakeups[1], ns(617));
   EXPECT_EQ(wakeups[2], ns(1001));
+}
+
+// A 4 KiB-aligned host page (the storage a kernel model gives a mirrored frame).
+struct HostPage {
+  uint8_t* bytes = static_cast<uint8_t*>(std::aligned_alloc(4096, 4096));
+  HostPage() { std::memset(bytes, 0, 4096); }
+  ~HostPage() { std::free(bytes); }
+};
+
+TEST(PhysicalMemory, AliasedFrameReadsAndWritesTheHostPage) {
+  Fixture f;
+  sc_core::sc_start(SC_ZERO_TIME);
+  HostPage host;
+  const uint64_t pa = 5 * 4096;
+  f.mem->write64(pa + 8, 0xdeadull);  // owned contents before the alias are dropped
+  ASSERT_EQ(f.mem->resident_pages(), 1u);
+  f.mem->alias_host_page(pa, host.bytes);
+  EXPECT_TRUE(f.mem->is_host_aliased(pa + 100));
+  EXPECT_FALSE(f.mem->is_host_aliased(pa + 4096));
+  EXPECT_EQ(f.mem->aliased_pages(), 1u);
+  EXPECT_EQ(f.mem->resident_pages(), 0u);
+  EXPECT_EQ(f.mem->read64(pa + 8), 0u);  // the host page's zeros, not the old 0xdead
+
+  // The host writes; functional and TLM reads (a DMA read) see it.
+  std::memcpy(host.bytes + 100, "host bytes", 10);
+  char back[10] = {};
+  f.mem->read(pa + 100, back, sizeof back);
+  EXPECT_EQ(std::memcmp(back, "host bytes", 10), 0);
+  char dma[10] = {};
+  sc_time d = SC_ZERO_TIME;
+  ASSERT_EQ(f.access(tlm::TLM_READ_COMMAND, pa + 100, dma, sizeof dma, d), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(std::memcmp(dma, "host bytes", 10), 0);
+  EXPECT_EQ(d, ns(100 + 2.5));  // timing as any frame: 10 B at 4 GB/s + latency
+
+  // Functional, TLM and debug writes land in host memory.
+  f.mem->write64(pa, 0x0102030405060708ull);
+  EXPECT_EQ(host.bytes[0], 0x08);
+  EXPECT_EQ(host.bytes[7], 0x01);
+  uint8_t w[4] = {0xa1, 0xa2, 0xa3, 0xa4};
+  ASSERT_EQ(f.access(tlm::TLM_WRITE_COMMAND, pa + 4092, w, 4, d), tlm::TLM_OK_RESPONSE);
+  EXPECT_EQ(std::memcmp(host.bytes + 4092, w, 4), 0);
+  tlm::tlm_generic_payload gp;
+  uint8_t dbg[2] = {0x5a, 0x5b};
+  gp.set_command(tlm::TLM_WRITE_COMMAND);
+  gp.set_address(pa + 200);
+  gp.set_data_ptr(dbg);
+  gp.set_data_length(2);
+  gp.set_streaming_width(2);
+  EXPECT_EQ(f.cpu->socket->transport_dbg(gp), 2u);
+  EXPECT_EQ(host.bytes[200], 0x5a);
+  EXPECT_EQ(host.bytes[201], 0x5b);
+
+  // An access spanning the aliased frame and an owned one splits at the page boundary.
+  uint8_t span[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  f.mem->write(pa + 4096 - 4, span, 8);
+  EXPECT_EQ(std::memcmp(host.bytes + 4092, span, 4), 0);
+  EXPECT_EQ(f.mem->resident_pages(), 1u);  // the next frame got owned storage
+  uint8_t span_back[8] = {};
+  f.mem->read(pa + 4096 - 4, span_back, 8);
+  EXPECT_EQ(std::memcmp(span_back, span, 8), 0);
+
+  // Unaliased: the frame reads as zero again and the host page keeps what was written.
+  f.mem->unalias_host_page(pa);
+  EXPECT_FALSE(f.mem->is_host_aliased(pa));
+  EXPECT_EQ(f.mem->aliased_pages(), 0u);
+  EXPECT_EQ(f.mem->read64(pa), 0u);
+  EXPECT_EQ(host.bytes[0], 0x08);
+  // A write now goes to owned storage, not to the host page.
+  f.mem->write64(pa + 200, 0);
+  EXPECT_EQ(host.bytes[200], 0x5a);
+}
+
+TEST(PhysicalMemory, AliasMisuseIsInvalidArgument) {
+  Fixture f;
+  HostPage host;
+  EXPECT_THROW(f.mem->alias_host_page(4096 + 8, host.bytes), std::invalid_argument);
+  EXPECT_THROW(f.mem->alias_host_page(4096, host.bytes + 8), std::invalid_argument);
+  EXPECT_THROW(f.mem->alias_host_page(4096, nullptr), std::invalid_argument);
+  EXPECT_THROW(f.mem->alias_host_page(f.mem->size(), host.bytes), std::invalid_argument);
+  EXPECT_THROW(f.mem->unalias_host_page(4096), std::invalid_argument);  // not aliased
+  f.mem->alias_host_page(4096, host.bytes);
+  EXPECT_THROW(f.mem->alias_host_page(4096, host.bytes), std::invalid_argument);
+  EXPECT_THROW(f.mem->unalias_host_page(4096 + 1), std::invalid_argument);
+  f.mem->unalias_host_page(4096);
+  EXPECT_THROW(f.mem->unalias_host_page(4096), std::invalid_argument);
 }
 
 }  // namespace

@@ -110,7 +110,10 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
   const Vma* vma = process_.find_vma(va);
   // The queue memory a device writes (CQEs, status words): read at the thread's own time.
   if (vma && vma->kind == VmaKind::kDeviceDus) cpu_.sync_for_read();
-  if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
+  if (vma || process_.host_mirror()) {
+    kernel_.handle_cpu_fault(process_, cpu_, va, len);
+    vma = process_.find_vma(va);  // a host-mirrored process may have one now
+  }
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.read(va, dst, len)) {
     check_alive();  // a torn-down process: SIGKILL, not SIGSEGV
     throw SimulatedSignal(name_ + ": load from unmapped address (SIGSEGV in the simulated process)",
@@ -123,7 +126,10 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
 void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
   check_alive();
   const Vma* vma = process_.find_vma(va);
-  if (vma) kernel_.handle_cpu_fault(process_, cpu_, va, len);
+  if (vma || process_.host_mirror()) {
+    kernel_.handle_cpu_fault(process_, cpu_, va, len);
+    vma = process_.find_vma(va);  // a host-mirrored process may have one now
+  }
   if (!vma || vma->kind == VmaKind::kDeviceMmio || !process_.write(va, src, len)) {
     check_alive();  // a torn-down process: SIGKILL, not SIGSEGV
     throw SimulatedSignal(name_ + ": store to unmapped address (SIGSEGV in the simulated process)",

@@ -96,9 +96,11 @@ void Kernel::note_error(const std::string& what) {
   if (first_error_.empty()) first_error_ = what;
 }
 
-Process& Kernel::create_process(PageGranule granule) {
+Process& Kernel::create_process(PageGranule granule, HostAddressSpace* mirror) {
   const int pid = next_pid();
-  processes_.push_back(std::make_unique<Process>(pid, memory_, frames_, granule));
+  auto process = std::make_unique<Process>(pid, memory_, frames_, granule);
+  if (mirror) process->enable_host_mirror(*mirror);
+  processes_.push_back(std::move(process));
   ProcessRecord& r = records_[pid];
   r.pid = pid;
   r.created = sc_core::sc_time_stamp();
@@ -232,6 +234,24 @@ int Kernel::sys_munmap(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
   const uint64_t start = vma->start;
   const uint64_t length = vma->length;
   return p.munmap(va, len, [&] { notify_invalidate(p, cpu, start, length); }) ? 0 : -EINVAL;
+}
+
+uint64_t Kernel::host_range_changed(Process& p, CpuContext& cpu, uint64_t va, uint64_t len) {
+  HostAddressSpace* host = p.host_mirror();
+  if (!host) return 0;
+  host->invalidate();
+  uint64_t dropped = 0;
+  const std::vector<uint64_t> starts = p.host_mirror_vmas_in(va, len);
+  for (uint64_t start : starts) {
+    const Vma* vma = p.find_vma(start);
+    const uint64_t length = vma->length;
+    for (uint64_t f : vma->frames) dropped += f ? 1 : 0;
+    p.munmap(start, length, [&] { notify_invalidate(p, cpu, start, length); });
+  }
+  env_.trace_event("host.kernel", "host_range_changed",
+                   {tf("pid", p.pid()), tf_hex("va", va), tf_hex("len", len),
+                    tf("vmas", starts.size()), tf("pages", dropped)});
+  return dropped;
 }
 
 int Kernel::sys_mprotect(Process& p, CpuContext& cpu, uint64_t va, uint64_t len, bool writable) {

@@ -24,6 +24,9 @@
 // mappings) and shares every open file with the child (the fd table is duplicated, as
 // copy_files/dup_fd do); the child has no SVA bond until it opens a device itself. A file's
 // release runs when its last fd is closed and no system call is still using it (fput).
+// Host-mirrored processes (`wdsim exec`, process.h): create_process with a HostAddressSpace; the
+// I/O and CPU page-fault paths map the host's pages on demand through Process::fault_in, and
+// host_range_changed is how the kernel learns that the program changed its host mappings.
 // Not modelled: signal handlers and masks, zombies and wait(2) (the record
 // stands in for the status), vfork/clone flags, exec.
 #pragma once
@@ -85,8 +88,21 @@ class Kernel : public sc_core::sc_module {
   ~Kernel() override;
 
   // A process whose address space uses `granule` pages (Linux fixes one PAGE_SIZE for the
-  // whole kernel; the model lets each process choose, the kernel's own tables stay 4K).
-  Process& create_process(PageGranule granule = PageGranule::k4K);
+  // whole kernel; the model lets each process choose, the kernel's own tables stay 4K). With
+  // `mirror` (which must outlive the process) it mirrors that host address space
+  // (Process::enable_host_mirror: 4K granule only, std::invalid_argument otherwise).
+  Process& create_process(PageGranule granule = PageGranule::k4K,
+                          HostAddressSpace* mirror = nullptr);
+  // A host-mirrored process's program unmapped, remapped or re-protected [va, va + len) on the
+  // host (munmap, mprotect, free of an mmapped chunk, a thread's stack release). Every
+  // kHostMirror mapping overlapping the range is dropped as munmap drops a mapping (its PTEs
+  // cleared, the mm notifiers told, so IOTLB/ATC entries go, then its frames unaliased and
+  // freed), and the HostAddressSpace's cached table is forgotten: a later access faults in from
+  // the host's new state (an address now unmapped faults as on real hardware). A whole mapping
+  // goes even if the range covers part of it (its other pages fault in again). Costs nothing of
+  // its own (the caller charges the system call; the notifiers charge their invalidations).
+  // Returns the pages that were mapped and are now dropped; 0 for a process without a mirror.
+  uint64_t host_range_changed(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);
 
   void register_device(const std::string& dev_path, CharDevice* device);
   void add_sysfs(const std::string& path, std::function<std::string()> value);

@@ -1,6 +1,8 @@
 #include "sim/cpu_host/kernel/process.h"
 
 #include <algorithm>
+#include <iterator>
+#include <optional>
 #include <stdexcept>
 
 #include "sim/base/bits.h"
@@ -82,6 +84,14 @@ void Process::end_exit(ProcessState final_state, int exit_code, int signo) {
 
 void Process::free_frames(const Vma &vma) {
   for (uint64_t page : vma.lent_pages) frames_.unlend(page, pid_);
+  if (vma.kind == VmaKind::kHostMirror) {
+    for (uint64_t f : vma.frames) {
+      if (!f) continue;
+      memory_.unalias_host_page(f);
+      frames_.free(f);
+    }
+    return;
+  }
   if (vma.kind != VmaKind::kAnonymous) return;
   for (uint64_t f : vma.frames) {
     if (f) frames_.free_contiguous(f, static_cast<size_t>(vma.page_size / kFrame));
@@ -91,7 +101,11 @@ void Process::free_frames(const Vma &vma) {
 uint64_t Process::reserve(uint64_t length, uint64_t align) {
   const uint64_t va = align_up(next_va_, align);
   // A guard granule between mappings, so an overrun faults instead of landing in a neighbour.
-  next_va_ = va + align_up(length, align) + granule_size();
+  const uint64_t next = va + align_up(length, align) + granule_size();
+  if (host_ && next > kMmapBase + kSimulatedWindowBytes) {
+    throw std::runtime_error("the simulated-only VA window of a host-mirrored process is full");
+  }
+  next_va_ = next;
   return va;
 }
 
@@ -121,14 +135,79 @@ uint64_t Process::mmap_anonymous(uint64_t length, bool populate, uint64_t page_s
 
 bool Process::is_untouched_anonymous(uint64_t va) const {
   const Vma *vma = find_vma(va);
-  return vma && vma->kind == VmaKind::kAnonymous &&
+  return vma && (vma->kind == VmaKind::kAnonymous || vma->kind == VmaKind::kHostMirror) &&
          vma->frames[(va - vma->start) / vma->page_size] == 0;
 }
 
+void Process::enable_host_mirror(HostAddressSpace &host) {
+  if (granule() != PageGranule::k4K) {
+    throw std::invalid_argument("enable_host_mirror: host mirroring needs the 4K granule");
+  }
+  if (!vmas_.empty()) throw std::invalid_argument("enable_host_mirror: the process has mappings");
+  host_ = &host;
+}
+
+std::vector<uint64_t> Process::host_mirror_vmas_in(uint64_t va, uint64_t length) const {
+  std::vector<uint64_t> out;
+  for (auto it = vmas_.begin(); it != vmas_.end() && it->first < va + length; ++it) {
+    const Vma &v = it->second;
+    if (v.kind == VmaKind::kHostMirror && va < v.start + v.length) out.push_back(v.start);
+  }
+  return out;
+}
+
+bool Process::map_host_page(Vma &vma, uint64_t index) {
+  const uint64_t page = vma.start + index * kFrame;
+  // The host's word on the page now (the cached table unless invalidated since).
+  if (!host_->region_of(page)) return false;
+  const uint64_t frame = frames_.alloc(pid_);
+  memory_.alias_host_page(frame, reinterpret_cast<uint8_t *>(page));  // not zeroed: host data
+  vma.frames[index] = frame;
+  PtePerms perms;
+  perms.write = vma.writable;
+  page_table_.map(page, frame, kFrame, perms);
+  return true;
+}
+
+bool Process::fault_in_host(uint64_t va) {
+  const uint64_t page = align_down(va, kFrame);
+  const uint64_t window_end = kMmapBase + kSimulatedWindowBytes;
+  if (page >= (uint64_t{1} << PageTable::kVaBits)) return false;
+  if (page >= kMmapBase && page < window_end) return false;  // simulated-only
+  const std::optional<HostRegion> region = host_->region_of(page);
+  if (!region) return false;
+  uint64_t lo = std::max(region->start, align_down(page, kHostMirrorChunkBytes));
+  uint64_t hi =
+      std::min(region->end, align_down(page, kHostMirrorChunkBytes) + kHostMirrorChunkBytes);
+  hi = std::min(hi, uint64_t{1} << PageTable::kVaBits);
+  // Not into the simulated-only window, nor over a neighbouring VMA.
+  if (page < kMmapBase) hi = std::min(hi, kMmapBase);
+  if (page >= window_end) lo = std::max(lo, window_end);
+  auto next = vmas_.upper_bound(page);
+  if (next != vmas_.end()) hi = std::min(hi, next->first);
+  if (next != vmas_.begin()) {
+    const Vma &prev = std::prev(next)->second;
+    lo = std::max(lo, prev.start + prev.length);
+  }
+  Vma vma;
+  vma.start = lo;
+  vma.length = hi - lo;
+  vma.page_size = kFrame;
+  vma.kind = VmaKind::kHostMirror;
+  vma.frames.assign(vma.length / kFrame, 0);
+  vma.writable = region->writable;
+  vma.host_writable = region->writable;
+  Vma &mine = vmas_[vma.start] = std::move(vma);
+  return map_host_page(mine, (page - lo) / kFrame);
+}
+
 bool Process::fault_in(uint64_t va) {
-  if (!is_untouched_anonymous(va)) return false;
+  if (!is_untouched_anonymous(va)) {
+    return host_ && !find_vma(va) && fault_in_host(va);
+  }
   Vma &vma = vmas_.at(find_vma(va)->start);
   const uint64_t index = (va - vma.start) / vma.page_size;
+  if (vma.kind == VmaKind::kHostMirror) return map_host_page(vma, index);
   const uint64_t frame =
       frames_.alloc_aligned(static_cast<size_t>(vma.page_size / kFrame), vma.page_size, pid_);
   static const PhysicalMemory::Page kZeroPage{};
@@ -146,6 +225,8 @@ bool Process::protect(uint64_t va, uint64_t length, bool writable) {
   const Vma *found = find_vma(va);
   if (!found || va + length > found->start + found->length) return false;
   Vma &vma = vmas_.at(found->start);
+  // A mirrored page is no more writable than the host page behind it.
+  if (vma.kind == VmaKind::kHostMirror) writable = writable && vma.host_writable;
   vma.writable = writable;
   PtePerms perms;
   perms.write = writable;
@@ -234,12 +315,13 @@ std::vector<uint64_t> Process::vmas_of_fd(int fd) const {
 std::vector<Vma> Process::device_mappings() const {
   std::vector<Vma> out;
   for (const auto &[va, vma] : vmas_) {
-    if (vma.kind != VmaKind::kAnonymous) out.push_back(vma);
+    if (vma.kind == VmaKind::kDeviceMmio || vma.kind == VmaKind::kDeviceDus) out.push_back(vma);
   }
   return out;
 }
 
 std::unique_ptr<Process> Process::fork(int child_pid, ForkCopyStats *stats) const {
+  if (host_) throw std::runtime_error("fork of a host-mirrored process is not modelled");
   auto child = std::make_unique<Process>(child_pid, memory_, frames_, granule());
   child->parent_pid_ = pid_;
   child->next_va_ = next_va_;  // the child's later mmaps land where the parent's would
@@ -299,6 +381,8 @@ bool Process::write(uint64_t va, const void *src, size_t len) {
   while (len > 0) {
     auto t = page_table_.translate(va);
     if (!t) return false;
+    // A read-only host page: writing it would fault in the simulator itself.
+    if (!t->perms.write && host_ && memory_.is_host_aliased(t->pa)) return false;
     const size_t chunk = std::min<uint64_t>(len, t->page_size - (va & (t->page_size - 1)));
     memory_.write(t->pa, in, chunk);
     va += chunk;

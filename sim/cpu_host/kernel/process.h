@@ -36,6 +36,24 @@
 // Not modelled: transparent huge pages (khugepaged, splitting), partial unmaps, mremap,
 // page-cache-backed mappings, copy-on-write, VM_WIPEONFORK (uacce sets it too; VM_DONTCOPY
 // already drops the mapping).
+//
+// Host mirroring (`wdsim exec`, enable_host_mirror): the process is the simulator's own host
+// process seen through a simulated page table, so a device given the program's pointers DMAs
+// into the very buffers the program allocated. fault_in on an address no VMA covers asks the
+// HostAddressSpace (host_mirror.h): if the host has it readable, a kHostMirror VMA is made there
+// (the host region clipped to the kHostMirrorChunkBytes-aligned chunk around the address and to
+// the neighbouring VMAs) and the page is mapped: a frame owned by the pid (so the DMA ownership
+// oracle holds) whose storage is the host page at the same VA (PhysicalMemory::alias_host_page),
+// never zeroed, writable iff the host region is. Later pages of that VMA are demand-faulted the
+// same way; an address the host has not mapped (or has PROT_NONE, as the simulated-only window
+// from kMmapBase) faults as on real hardware (fault_in returns false). Physical addresses are
+// the frame allocator's, so they depend on the order of faults only, never on host addresses.
+// Unmapping a mirrored page unaliases its frame and frees it. A CPU write through the model to
+// a read-only mirrored page fails (write() returns false) instead of touching the host page.
+// Not modelled there: copy-on-write and fork (fork() throws), 16K/64K granules, huge pages, the
+// program's own writes reaching write watches (PhysicalMemory::WriteWatch sees the model's
+// writes only), and host changes behind the kernel's back: a host munmap, mprotect or mremap is
+// known only when the kernel is told (Kernel::host_range_changed).
 #pragma once
 
 #include <cstdint>
@@ -47,12 +65,15 @@
 #include <vector>
 
 #include "sim/cpu_host/kernel/frame_allocator.h"
+#include "sim/cpu_host/kernel/host_mirror.h"
 #include "sim/cpu_host/kernel/page_table.h"
 #include "sim/cpu_host/physical_memory.h"
 
 namespace wdsim {
 
-enum class VmaKind { kAnonymous, kDeviceMmio, kDeviceDus };
+// kHostMirror: host memory of a host-mirrored process (see the header comment), demand-paged
+// like anonymous memory, 4 KiB pages.
+enum class VmaKind { kAnonymous, kDeviceMmio, kDeviceDus, kHostMirror };
 
 struct Vma {
   uint64_t start = 0;      // aligned to page_size
@@ -60,10 +81,13 @@ struct Vma {
   uint64_t page_size = 0;  // bytes of each page: the process's granule or a huge page size
   VmaKind kind = VmaKind::kAnonymous;
   // Physical address of each page (anonymous: the first frame of an owned, page-aligned run of
-  // page_size / 4 KiB frames, 0 = not yet touched; device: the granule-aligned window mapped).
+  // page_size / 4 KiB frames, 0 = not yet touched; host mirror: the owned frame aliased to the
+  // host page, 0 = not yet touched; device: the granule-aligned window mapped).
   std::vector<uint64_t> frames;
   int owner_fd = -1;  // device mappings: the fd they came from
   bool writable = true;
+  // kHostMirror: whether the host region is writable (protect() grants no more than that).
+  bool host_writable = true;
   // kDeviceDus: the kernel's 4 KiB pages given to mmap_physical, lent to the process while
   // mapped (FrameAllocator::lend), so a device may write them for its PASID.
   std::vector<uint64_t> lent_pages;
@@ -96,6 +120,12 @@ class Process {
  public:
   // The user mmap area starts here (well inside a 48-bit VA space, aligned to 1 GiB).
   static constexpr uint64_t kMmapBase = 0x10'0000'0000ull;
+  // A host-mirrored process's mappings stay in [kMmapBase, kMmapBase + this), which the host
+  // keeps PROT_NONE (HostAddressSpace::reserve_window).
+  static constexpr uint64_t kSimulatedWindowBytes = HostAddressSpace::kSimulatedWindowBytes;
+  // A kHostMirror VMA covers at most this aligned chunk of a host region (2 MiB, guess: one
+  // last-level table's span, so a buffer of a few pages is one VMA and a large heap several).
+  static constexpr uint64_t kHostMirrorChunkBytes = 2ull << 20;
 
   Process(int pid, PhysicalMemory &memory, FrameAllocator &frames,
           PageGranule granule = PageGranule::k4K);
@@ -127,12 +157,21 @@ class Process {
   // to the page size and the length rounded up to it. Returns the VA. Throws std::runtime_error
   // when populating runs out of frames.
   uint64_t mmap_anonymous(uint64_t length, bool populate = true, uint64_t page_size = 0);
-  // Gives the page holding va a zeroed frame run if it is an untouched anonymous page. Returns true
+  // Gives the page holding va a zeroed frame run if it is an untouched anonymous page; in a
+  // host-mirrored process also maps an untouched host page (see the header comment). Returns true
   // if it did (a page fault was handled), false if the page was present or va is not in an
-  // anonymous mapping.
+  // anonymous mapping (nor, mirrored, readable on the host).
   bool fault_in(uint64_t va);
-  // Whether va is in an anonymous mapping whose page has no frame yet.
+  // Whether va is in an anonymous (or host-mirror) mapping whose page has no frame yet.
   bool is_untouched_anonymous(uint64_t va) const;
+
+  // Makes this process mirror `host` (see the header comment); `host` must outlive it. Only
+  // with the 4K granule and before any mapping exists: std::invalid_argument otherwise.
+  void enable_host_mirror(HostAddressSpace &host);
+  // The mirrored host address space; nullptr for an ordinary process.
+  HostAddressSpace *host_mirror() const { return host_; }
+  // The starts of the kHostMirror mappings overlapping [va, va + length), in VA order.
+  std::vector<uint64_t> host_mirror_vmas_in(uint64_t va, uint64_t length) const;
   // mprotect on whole pages (of the mapping's page size) of one mapping: a range that covers part
   // of a huge page changes the whole huge page (Linux would split it). false if no mapping covers
   // the range.
@@ -158,11 +197,12 @@ class Process {
 
   // The child's address space (see the header comment): a new Process `child_pid` whose parent
   // is this one. Throws std::runtime_error when frames run out (the partial child frees what it
-  // took when destroyed).
+  // took when destroyed), and for a host-mirrored process ("fork of a host-mirrored process is
+  // not modelled").
   std::unique_ptr<Process> fork(int child_pid, ForkCopyStats *stats) const;
 
   // Functional access to the process's memory (the CPU's view), leaf by leaf through the page
-  // table. Returns false if any page is unmapped.
+  // table. Returns false if any page is unmapped (write: or is a read-only host-mirrored page).
   bool read(uint64_t va, void *dst, size_t len) const;
   bool write(uint64_t va, const void *src, size_t len);
   std::optional<uint64_t> translate(uint64_t va) const;
@@ -170,8 +210,14 @@ class Process {
  private:
   // A fresh VA range of `length` bytes aligned to `align`, followed by a guard granule.
   uint64_t reserve(uint64_t length, uint64_t align);
-  // Frees an unmapped VMA's anonymous frames and ends the lending of its DUS pages.
+  // Frees an unmapped VMA's anonymous frames (host mirror: unaliased first) and ends the lending
+  // of its DUS pages.
   void free_frames(const Vma &vma);
+  // fault_in of a host-mirrored process at a VA no VMA covers: a kHostMirror VMA there.
+  bool fault_in_host(uint64_t va);
+  // Maps page `index` of a kHostMirror VMA onto its host page, if the host still has it.
+  bool map_host_page(Vma &vma, uint64_t index);
+  HostAddressSpace *host_ = nullptr;
   int pid_;
   int parent_pid_ = -1;
   ProcessState state_ = ProcessState::kRunning;
