@@ -32,6 +32,7 @@
 
 namespace wdsim {
 
+class HostAddressSpace;
 class HostThread;
 class Kernel;
 class Process;
@@ -121,6 +122,26 @@ class RequestLog {
   uint64_t rows_ = 0;
 };
 
+// A thread a program started while it runs (pthread_create under `wdsim exec`).
+class SpawnedThread {
+ public:
+  virtual ~SpawnedThread() = default;
+  virtual bool ended() const = 0;
+  // Notified when the thread has ended.
+  virtual const sc_core::sc_event& ended_event() const = 0;
+};
+
+// The program `wdsim exec` runs (its command line after `--`): what an `exec` thread entry that
+// names no program of its own runs.
+struct ExecCommand {
+  std::string program;            // path of the shared object `wdsim cc` built
+  std::vector<std::string> args;  // argv[1..]
+};
+
+class Program;
+struct ProcessView;
+struct ProgramThread;
+
 // The built system, as programs may use it.
 class SystemView {
  public:
@@ -164,22 +185,9 @@ class SystemView {
   virtual void exit_process(ProcessView& process, int exit_code) = 0;
   // `wdsim exec`'s command line (empty program: not run by `wdsim exec`).
   virtual const ExecCommand& exec_command() const = 0;
-};
-
-// A thread a program started while it runs (pthread_create under `wdsim exec`).
-class SpawnedThread {
- public:
-  virtual ~SpawnedThread() = default;
-  virtual bool ended() const = 0;
-  // Notified when the thread has ended.
-  virtual const sc_core::sc_event& ended_event() const = 0;
-};
-
-// The program `wdsim exec` runs (its command line after `--`): what an `exec` thread entry that
-// names no program of its own runs.
-struct ExecCommand {
-  std::string program;            // path of the shared object `wdsim cc` built
-  std::vector<std::string> args;  // argv[1..]
+  // The host address space host-mirrored processes mirror (ProgramKind::host_mirror), or
+  // nullptr when the run has none.
+  virtual HostAddressSpace* host_address_space() = 0;
 };
 
 // A simulated process as programs see it.
@@ -268,6 +276,9 @@ struct ProgramKind {
   // simulated process's virtual addresses). Set after program_kind() by kinds that need them.
   uint64_t thread_stack_bytes = 0;
   bool host_mirror = false;
+  // Whether its programs measure requests (a run where every kind does and none was measured
+  // is an error); false for kinds that are not request loops (the user's own program).
+  bool measures_requests = true;
 };
 
 // A kind whose parameters are `Params` and whose Program is `Prog(const Params&, const

@@ -13,6 +13,7 @@
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/base/sim_context.h"
 #include "sim/cpu_host/cpu_scheduler.h"
+#include "sim/cpu_host/kernel/host_mirror.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/simulated_signal.h"
@@ -193,6 +194,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     kill(rec_of(process), 0, exit_code);
   }
   const ExecCommand& exec_command() const override { return sc_.exec; }
+  HostAddressSpace* host_address_space() override { return host_space_.get(); }
 
   // Called after the simulation: every program kind reports over its programs.
   void report() {
@@ -304,7 +306,18 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     const uint64_t page_size = forked ? 0 : spec.page_size;
     const ProcessPageSize ps =
         process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
-    r.process = forked ? forked : &machine_.kernel().create_process(ps.granule);
+    bool mirror = false;
+    for (const ThreadSpec& ts : spec.threads) mirror = mirror || find_program_kind(ts.program)->host_mirror;
+    HostAddressSpace* host_space = nullptr;
+    if (mirror && !forked) {
+      if (!host_space_) {
+        // The simulated kernel's own mappings (queues, doorbells) stay out of the host's way.
+        host_space_ = std::make_unique<HostAddressSpace>();
+        host_space_->reserve_window(Process::kMmapBase, HostAddressSpace::kSimulatedWindowBytes);
+      }
+      host_space = host_space_.get();
+    }
+    r.process = forked ? forked : &machine_.kernel().create_process(ps.granule, host_space);
     rt::UadkProcessConfig cfg;
     cfg.costs = sc_.system.runtime.costs;
     cfg.page_size = r.process->granule_size();
@@ -555,6 +568,9 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   const Scenario& sc_;
   SimEnv& env_;
   RunOutcome& out_;
+  // What host-mirrored processes mirror (created with the first): declared before the machine,
+  // so it outlives the kernel's processes.
+  std::unique_ptr<HostAddressSpace> host_space_;
   Machine machine_;  // the blocks, built before this module's processes
   OutputCheck output_check_;
   std::unique_ptr<RequestLog> request_log_;  // output.requests
@@ -645,7 +661,14 @@ RunOutcome run_system(const Scenario& scenario, SimEnv& env, std::ostream* reque
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   out.host_cpu_seconds = process_cpu_seconds() - cpu0;
   out.peak_rss_bytes = peak_rss_bytes();
-  if (out.ok && out.report.measured_requests == 0) {
+  // A run of kinds that all measure requests must have measured some (`exec` measures none).
+  bool measuring = true;
+  for (const ProcessSpec& p : scenario.processes) {
+    for (const ThreadSpec& t : p.threads) {
+      measuring = measuring && find_program_kind(t.program)->measures_requests;
+    }
+  }
+  if (out.ok && measuring && out.report.measured_requests == 0) {
     out.error = "the workload measured no request";
   }
   if (!out.error.empty()) out.ok = false;

@@ -26,8 +26,9 @@ bool write_exec_headers(const std::string& dir, std::string* why) {
     return false;
   }
   for (const EmbeddedHeader& h : exec_headers()) {
-    const auto path = h.name == "wdsim.h" ? std::filesystem::path(dir) / h.name
-                                          : std::filesystem::path(dir) / "uadk" / h.name;
+    const bool ours = h.name == "wdsim.h" || h.name == "wdsim_glue.c";
+    const auto path = ours ? std::filesystem::path(dir) / h.name
+                           : std::filesystem::path(dir) / "uadk" / h.name;
     std::ofstream out(path, std::ios::binary);
     out << h.text;
     if (!out) {
@@ -64,6 +65,7 @@ int cc_command(const std::vector<std::string>& args, const std::string& headers_
   std::vector<std::string> argv = {cc,   "-fPIC",   "-shared", "-fexceptions", "-pthread",
                                    "-I", dir,       "-I",      dir + "/uadk"};
   argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back(dir + "/wdsim_glue.c");
   std::string wraps = "-Wl";
   for (std::string_view name : exec::kWrappedCalls) wraps += ",--wrap=" + std::string(name);
   argv.push_back(wraps);

@@ -181,7 +181,9 @@ bool ExecProgram::block(ExecThread& self, const sc_core::sc_event& e, uint64_t t
 
 void ExecProgram::host_range_changed(ExecThread& self, uint64_t va, uint64_t len) {
   Process* process = self.thread->process.process;
-  if (process && process->alive()) self.thread->system.kernel().host_range_changed(*process, va, len);
+  if (process && process->alive()) {
+    self.thread->system.kernel().host_range_changed(*process, self.thread->os.cpu(), va, len);
+  }
 }
 
 SimMutex& ExecProgram::mutex(const void* addr) {
@@ -372,10 +374,11 @@ void ExecProgram::thread_ended(ExecThread& th) {
   // SystemC frees the thread's stack once it has ended: the device must no longer reach it.
   int marker = 0;
   Process* process = t.process.process;
-  if (process && process->alive()) {
-    if (auto region = t.system.kernel().host_address_space().region_of(
-            reinterpret_cast<uint64_t>(&marker))) {
-      t.system.kernel().host_range_changed(*process, region->start, region->end - region->start);
+  HostAddressSpace* host = t.system.host_address_space();
+  if (process && process->alive() && host) {
+    if (auto region = host->region_of(reinterpret_cast<uint64_t>(&marker))) {
+      t.system.kernel().host_range_changed(*process, t.os.cpu(), region->start,
+                                           region->end - region->start);
     }
   }
   th.thread = nullptr;
@@ -439,6 +442,7 @@ ProgramKind make_exec_kind() {
       "", 1, report_exec);
   k.thread_stack_bytes = 8u << 20;
   k.host_mirror = true;
+  k.measures_requests = false;
   return k;
 }
 

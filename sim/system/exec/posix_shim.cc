@@ -141,6 +141,11 @@ int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const tim
   return rc;
 }
 
+// A spin lock's identity (pthread_spinlock_t is a volatile int).
+const void* spin_key(pthread_spinlock_t* l) {
+  return reinterpret_cast<const void*>(const_cast<int*>(l));
+}
+
 // A chunk glibc mmapped is unmapped by free/realloc: the simulated kernel is told first.
 void before_chunk_release(ExecThread& self, void* p) {
   if (!p) return;
@@ -164,8 +169,9 @@ WDSIM_EXPORT void wdsim_compute_ns(unsigned long long ns) {
 }
 
 // Threads.
-WDSIM_EXPORT int __wrap_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
-                                       void* (*start)(void*), void* arg) {
+// Reached through wdsim_glue.c's __wrap_pthread_create (libgcc.a has a symbol of that name).
+WDSIM_EXPORT int wdsim_pthread_create(pthread_t* thread, const pthread_attr_t* attr,
+                                      void* (*start)(void*), void* arg) {
   ExecThread* self = enter();
   if (!self) return pthread_create(thread, attr, start, arg);
   *thread = static_cast<pthread_t>(self->program->create_thread(*self, start, arg));
@@ -275,19 +281,19 @@ WDSIM_EXPORT int __wrap_pthread_cond_broadcast(pthread_cond_t* c) {
 WDSIM_EXPORT int __wrap_pthread_spin_init(pthread_spinlock_t* l, int pshared) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_init(l, pshared);
-  self->program->forget_spin(const_cast<const pthread_spinlock_t*>(l));
+  self->program->forget_spin(spin_key(l));
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_spin_destroy(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_destroy(l);
-  self->program->forget_spin(const_cast<const pthread_spinlock_t*>(l));
+  self->program->forget_spin(spin_key(l));
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_lock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
   while (s.locked) self->thread->os.cpu().spin_wait(s.released);
   s.locked = true;
   return 0;
@@ -295,7 +301,7 @@ WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
 WDSIM_EXPORT int __wrap_pthread_spin_trylock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_trylock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
   if (s.locked) return EBUSY;
   s.locked = true;
   return 0;
@@ -303,7 +309,7 @@ WDSIM_EXPORT int __wrap_pthread_spin_trylock(pthread_spinlock_t* l) {
 WDSIM_EXPORT int __wrap_pthread_spin_unlock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_unlock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(const_cast<const pthread_spinlock_t*>(l));
+  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
   s.locked = false;
   s.released.notify(sc_core::SC_ZERO_TIME);
   return 0;
