@@ -10,7 +10,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <sys/personality.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -466,6 +471,17 @@ int sc_main(int argc, char** argv) {
   // `wdsim exec ... -- PROGRAM ARGS`: what follows -- is the program's, not wdsim's.
   std::vector<std::string> exec_command;
   if (argc > 1 && std::string(argv[1]) == "exec") {
+    // The program's pointers are simulated virtual addresses (in traces, in the page tables):
+    // without address-space randomization they are the same every run, so two runs of a
+    // program give byte-identical outputs. wdsim re-executes itself once without it.
+    const int persona = personality(0xffffffff);
+    if (persona != -1 && !(persona & ADDR_NO_RANDOMIZE)) {
+      if (personality(static_cast<unsigned long>(persona) | ADDR_NO_RANDOMIZE) != -1) {
+        execv("/proc/self/exe", argv);
+      }
+      std::cerr << "wdsim exec: cannot turn address-space randomization off ("
+                << std::strerror(errno) << "): addresses in traces vary from run to run\n";
+    }
     for (int i = 2; i < argc; ++i) {
       if (std::string(argv[i]) == "--") {
         exec_command.assign(argv + i + 1, argv + argc);

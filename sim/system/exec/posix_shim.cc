@@ -146,9 +146,22 @@ const void* spin_key(pthread_spinlock_t* l) {
   return reinterpret_cast<const void*>(const_cast<int*>(l));
 }
 
-// A chunk glibc mmapped is unmapped by free/realloc: the simulated kernel is told first.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kGlibcMalloc = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kGlibcMalloc = false;
+#else
+constexpr bool kGlibcMalloc = true;
+#endif
+#else
+constexpr bool kGlibcMalloc = true;
+#endif
+
+// A chunk glibc mmapped is unmapped by free/realloc: the simulated kernel is told first. (Under
+// AddressSanitizer malloc is ASan's, whose chunks have no such header: nothing is told.)
 void before_chunk_release(ExecThread& self, void* p) {
-  if (!p) return;
+  if (!kGlibcMalloc || !p) return;
   const size_t* words = static_cast<const size_t*>(p);
   const size_t size_word = words[-1];
   if (!(size_word & kChunkIsMmapped)) return;
