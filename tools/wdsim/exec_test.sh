@@ -68,6 +68,13 @@ check "and the kernel aborts the stalled access" 0 $?
 grep -A2 '"page_faults": {' "$out/m/stats.json" | grep -qE '"io": [1-9]'
 check "the device's faults on the program's buffers are I/O page faults" 0 $?
 
+# UADK's environment variables come from wdsim exec's environment: two sync compression ctxs
+# and one decompression ctx (and none else) open three queues.
+WD_COMP_CTX_NUM="sync-comp:2@0,sync-decomp:1@0" "$wdsim" exec "$scenario" --out "$out/env" -- "$out/memory.so" \
+  >/dev/null 2>&1
+check "WD_COMP_CTX_NUM opens its ctxs" 0 $?
+check "three queues opened" 3 "$(grep -c 'host.uacce open' "$out/env/trace.txt")"
+
 # Several instances: each has its own globals.
 "$wdsim" exec "$scenario" --set processes.0.count=2 --out "$out/two" -- "$out/threads.so" \
   >"$out/two.txt" 2>/dev/null

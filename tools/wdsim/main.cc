@@ -323,7 +323,7 @@ int exec_program(const std::string& scenario_path, const std::vector<std::string
     std::cerr << "wdsim exec: " << sc.file << " has a sweep: section; exec runs one point\n";
     return kExecFailed;
   }
-  sc.exec.program = std::filesystem::absolute(command[0]).string();
+  sc.exec.program = std::filesystem::absolute(command[0]).lexically_normal().string();
   sc.exec.args.assign(command.begin() + 1, command.end());
   const std::filesystem::path out_path = out_dir_arg.empty()
                                              ? std::filesystem::path("wdsim_out") / sc.name
