@@ -32,6 +32,8 @@
 
 #define DEFAULT_BLOCK		(128 * 1024)
 #define MAX_BLOCK		(8 * 1024 * 1024)	/* UADK HZ_MAX_SIZE: one request */
+/* Input per compression request: its output, even incompressible, stays within MAX_BLOCK. */
+#define MAX_COMP_BLOCK		(MAX_BLOCK - 4096)
 #define DEFAULT_DEPTH		4
 #define MAX_DEPTH		64
 #define GZIP_HEADER_SIZE	10
@@ -80,7 +82,7 @@ static void usage(void)
 		"  -b BLOCK  bytes per request and gzip member, 1..%d (default %d)\n"
 		"  -q DEPTH  requests in flight, 1..%d (default %d)\n"
 		"  -l LEVEL  compression level 1..15 (default 8)\n",
-		MAX_BLOCK, DEFAULT_BLOCK, MAX_DEPTH, DEFAULT_DEPTH);
+		MAX_COMP_BLOCK, DEFAULT_BLOCK, MAX_DEPTH, DEFAULT_DEPTH);
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -538,7 +540,7 @@ int main(int argc, char *argv[])
 			decompress = 1;
 			break;
 		case 'b':
-			if (parse_uint(optarg, 1, MAX_BLOCK, &block)) {
+			if (parse_uint(optarg, 1, MAX_COMP_BLOCK, &block)) {
 				fprintf(stderr, "zip_async: bad block size '%s'\n", optarg);
 				return 2;
 			}

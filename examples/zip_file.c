@@ -31,6 +31,8 @@
 
 #define DEFAULT_BLOCK		(128 * 1024)
 #define MAX_BLOCK		(8 * 1024 * 1024)	/* UADK HZ_MAX_SIZE: one request */
+/* Input per compression request: its output, even incompressible, stays within MAX_BLOCK. */
+#define MAX_COMP_BLOCK		(MAX_BLOCK - 4096)
 #define GZIP_HEADER_SIZE	10
 #define GZIP_FLG_OFFSET		3
 #define FIRST_OUT_SIZE		(256 * 1024)		/* first decompression buffer */
@@ -52,7 +54,7 @@ static void usage(void)
 		"  -d        decompress instead\n"
 		"  -b BLOCK  bytes per request and gzip member, 1..%d (default %d)\n"
 		"  -l LEVEL  compression level 1..15 (default 8)\n",
-		MAX_BLOCK, DEFAULT_BLOCK);
+		MAX_COMP_BLOCK, DEFAULT_BLOCK);
 }
 
 static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
@@ -297,7 +299,7 @@ int main(int argc, char *argv[])
 			decompress = 1;
 			break;
 		case 'b':
-			if (parse_uint(optarg, 1, MAX_BLOCK, &block)) {
+			if (parse_uint(optarg, 1, MAX_COMP_BLOCK, &block)) {
 				fprintf(stderr, "zip_file: bad block size '%s'\n", optarg);
 				return 2;
 			}
