@@ -40,7 +40,10 @@ std::string compare(const std::string& kv) { return "processes.0.threads.0.compa
 TEST(TimingMode, EveryShippedScenarioRunsWithEveryDeviceTimingOnly) {
   std::vector<std::string> files;
   for (const auto& e : std::filesystem::directory_iterator("scenarios")) {
-    if (e.path().extension() == ".yaml") files.push_back(e.path().string());
+    // exec.yaml is the system of `wdsim exec`: it runs only with a user's program.
+    if (e.path().extension() == ".yaml" && e.path().filename() != "exec.yaml") {
+      files.push_back(e.path().string());
+    }
   }
   std::sort(files.begin(), files.end());
   ASSERT_GE(files.size(), 10u);
