@@ -307,7 +307,8 @@ class SystemModule : public sc_core::sc_module, public SystemView {
     const ProcessPageSize ps =
         process_page_size(page_size ? page_size : 4096).value_or(ProcessPageSize{});
     bool mirror = false;
-    for (const ThreadSpec& ts : spec.threads) mirror = mirror || find_program_kind(ts.program)->host_mirror;
+    for (const ThreadSpec& ts : spec.threads)
+      mirror = mirror || find_program_kind(ts.program)->host_mirror;
     HostAddressSpace* host_space = nullptr;
     if (mirror && !forked) {
       if (!host_space_) {

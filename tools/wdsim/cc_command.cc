@@ -27,8 +27,8 @@ bool write_exec_headers(const std::string& dir, std::string* why) {
   }
   for (const EmbeddedHeader& h : exec_headers()) {
     const bool ours = h.name == "wdsim.h" || h.name == "wdsim_glue.c";
-    const auto path = ours ? std::filesystem::path(dir) / h.name
-                           : std::filesystem::path(dir) / "uadk" / h.name;
+    const auto path =
+        ours ? std::filesystem::path(dir) / h.name : std::filesystem::path(dir) / "uadk" / h.name;
     std::ofstream out(path, std::ios::binary);
     out << h.text;
     if (!out) {
@@ -62,8 +62,8 @@ int cc_command(const std::vector<std::string>& args, const std::string& headers_
   }
   const char* cc_env = std::getenv("CC");
   const std::string cc = cc_env && *cc_env ? cc_env : "cc";
-  std::vector<std::string> argv = {cc,   "-fPIC",   "-shared", "-fexceptions", "-pthread",
-                                   "-I", dir,       "-I",      dir + "/uadk"};
+  std::vector<std::string> argv = {cc,   "-fPIC", "-shared", "-fexceptions", "-pthread",
+                                   "-I", dir,     "-I",      dir + "/uadk"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back(dir + "/wdsim_glue.c");
   std::string wraps = "-Wl";

@@ -66,8 +66,8 @@ void on_fault(int signo, siginfo_t* info, void* context) {
   ExecThread* self = ExecProgram::current();
   Dl_info where{};
   const uint64_t pc = fault_pc(context);
-  const bool in_wdsim =
-      pc == 0 || (dladdr(reinterpret_cast<void*>(pc), &where) && where.dli_fbase == wdsim_image_base());
+  const bool in_wdsim = pc == 0 || (dladdr(reinterpret_cast<void*>(pc), &where) &&
+                                    where.dli_fbase == wdsim_image_base());
   if (self && self->fault_armed && !in_wdsim) {
     self->fault_signo = signo;
     self->fault_addr = reinterpret_cast<uint64_t>(info->si_addr);
@@ -237,8 +237,7 @@ void ExecProgram::run(ProgramThread& t) {
     const int fd = mkstemp(tmpl);
     if (fd < 0) throw ProgramError("exec: cannot make a copy of " + path_ + ": " + strerror(errno));
     close(fd);
-    std::filesystem::copy_file(path_, tmpl, std::filesystem::copy_options::overwrite_existing,
-                               ec);
+    std::filesystem::copy_file(path_, tmpl, std::filesystem::copy_options::overwrite_existing, ec);
     if (ec) throw ProgramError("exec: cannot copy " + path_ + ": " + ec.message());
     image_copy_ = load_path = tmpl;
   }
@@ -259,9 +258,7 @@ void ExecProgram::run(ProgramThread& t) {
     }
   }
   // The program's constructors run now, on this simulated thread.
-  int signo = guarded(self, [&] {
-    handle_ = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  });
+  int signo = guarded(self, [&] { handle_ = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL); });
   if (signo == 0 && !handle_) {
     running().erase(current_process_key());
     const char* why = dlerror();
@@ -409,14 +406,14 @@ namespace {
 void report_exec(const std::vector<const Program*>& programs, RunReport& out) {
   SummaryTable table;
   table.name = "exec";
-  table.columns = {"process", "program", "end", "threads", "calls", "blocking waits", "run us",
-                   "cpu us"};
+  table.columns = {"process", "program",        "end",    "threads",
+                   "calls",   "blocking waits", "run us", "cpu us"};
   std::ostringstream text;
   text << "exec: the user's programs\n";
   for (const Program* p : programs) {
     const auto& e = static_cast<const ExecProgram&>(*p);
     const auto& f = e.figures();
-    const std::string end = f.signal ? signal_text(f.signal)
+    const std::string end = f.signal   ? signal_text(f.signal)
                             : f.exited ? "exit " + std::to_string(f.exit_code)
                                        : "running";
     char run_us[32], cpu_us[32];
@@ -425,9 +422,9 @@ void report_exec(const std::vector<const Program*>& programs, RunReport& out) {
     table.rows.push_back({e.setup().instance, std::filesystem::path(e.path()).filename().string(),
                           end, std::to_string(f.threads + 1), std::to_string(f.calls),
                           std::to_string(f.blocks), run_us, cpu_us});
-    text << "  " << e.setup().instance << ": " << e.path() << ": " << end << ", "
-         << f.threads + 1 << " thread(s), " << f.calls << " calls, " << f.blocks
-         << " blocking waits, " << run_us << " us simulated, " << cpu_us << " us CPU\n";
+    text << "  " << e.setup().instance << ": " << e.path() << ": " << end << ", " << f.threads + 1
+         << " thread(s), " << f.calls << " calls, " << f.blocks << " blocking waits, " << run_us
+         << " us simulated, " << cpu_us << " us CPU\n";
   }
   out.text += text.str();
   out.tables.push_back(std::move(table));

@@ -43,8 +43,8 @@ class ExecProgram;
 // One simulated thread running the program's code (its main or a pthread_create start routine).
 struct ExecThread {
   ExecProgram* program = nullptr;
-  ProgramThread* thread = nullptr;  // set while the thread runs
-  uint64_t id = 0;                  // the pthread_t the program sees (1: main)
+  ProgramThread* thread = nullptr;   // set while the thread runs
+  uint64_t id = 0;                   // the pthread_t the program sees (1: main)
   SpawnedThread* spawned = nullptr;  // nullptr for main
   void* (*start)(void*) = nullptr;
   void* arg = nullptr;

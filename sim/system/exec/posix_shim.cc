@@ -396,8 +396,8 @@ WDSIM_EXPORT int __wrap_clock_nanosleep(clockid_t clk, int flags, const timespec
   if (!req) return EINVAL;
   uint64_t ns = timespec_ns(*req);
   if (flags & TIMER_ABSTIME) {
-    const uint64_t now = clk == CLOCK_REALTIME ? realtime_ns(*self)
-                                               : wdsim::exec::now_ps(*self) / kPsPerNs;
+    const uint64_t now =
+        clk == CLOCK_REALTIME ? realtime_ns(*self) : wdsim::exec::now_ps(*self) / kPsPerNs;
     ns = ns > now ? ns - now : 0;
   }
   sleep_ns(*self, ns);
