@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/base/sim_env.h"
@@ -210,6 +211,48 @@ TEST(HostMirror, VmasAreClippedToTheChunkAndTheirNeighbours) {
   EXPECT_EQ(m.frames->free_count(), free_before + 2);
   EXPECT_EQ(raw[chunk - addr(raw) + 5], 9);
   munmap(raw, 2 * k2M);
+}
+
+TEST(HostMirror, UnmapHostRangeDropsThePagesInRangeAndSplitsTheMapping) {
+  HostAddressSpace host;
+  Mirrored m(host);
+  uint8_t* map = static_cast<uint8_t*>(
+      mmap(nullptr, 4 * k4K, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_TRUE(m.fault_range(addr(map), 4 * k4K));
+  const uint64_t pa1 = *m.p->translate(addr(map + k4K));
+  std::vector<std::pair<uint64_t, uint64_t>> told;
+  // The program unmaps pages 1 and 2 (given unaligned: rounded out to whole pages).
+  ASSERT_EQ(munmap(map + k4K, 2 * k4K), 0);
+  host.invalidate();
+  EXPECT_EQ(m.p->unmap_host_range(addr(map + k4K + 10), 2 * k4K - 20,
+                                  [&](uint64_t s, uint64_t l) { told.emplace_back(s, l); }),
+            2u);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0], std::make_pair(addr(map + k4K), 2 * k4K));
+  EXPECT_TRUE(m.frames->is_free(pa1));
+  EXPECT_FALSE(m.mem->is_host_aliased(pa1));
+  // Pages 0 and 3 stay mapped, each in what is left of the mapping.
+  EXPECT_TRUE(m.p->translate(addr(map)).has_value());
+  EXPECT_TRUE(m.p->translate(addr(map + 3 * k4K)).has_value());
+  EXPECT_EQ(m.p->find_vma(addr(map + k4K)), nullptr);
+  EXPECT_EQ(m.p->find_vma(addr(map))->start + m.p->find_vma(addr(map))->length, addr(map + k4K));
+  EXPECT_EQ(m.p->find_vma(addr(map + 3 * k4K))->start, addr(map + 3 * k4K));
+  EXPECT_EQ(m.p->host_mirror_vmas_in(addr(map), 4 * k4K).size(), 2u);
+  // The unmapped pages fault as on real hardware; when the host maps them again they mirror again.
+  EXPECT_FALSE(m.p->fault_in(addr(map + k4K)));
+  ASSERT_EQ(
+      mmap(map + k4K, 2 * k4K, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0),
+      static_cast<void*>(map + k4K));
+  EXPECT_TRUE(m.p->fault_in(addr(map + 2 * k4K)));
+  EXPECT_FALSE(m.p->page_table().translate(addr(map + 2 * k4K))->perms.write);  // now read-only
+  // A range with nothing mirrored drops nothing and calls nobody.
+  told.clear();
+  EXPECT_EQ(m.p->unmap_host_range(Process::kMmapBase, k4K,
+                                  [&](uint64_t s, uint64_t l) { told.emplace_back(s, l); }),
+            0u);
+  EXPECT_TRUE(told.empty());
+  munmap(map, 4 * k4K);
 }
 
 TEST(HostMirror, PhysicalAddressesDependOnFaultOrderOnly) {
