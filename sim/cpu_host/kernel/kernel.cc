@@ -240,17 +240,12 @@ uint64_t Kernel::host_range_changed(Process& p, CpuContext& cpu, uint64_t va, ui
   HostAddressSpace* host = p.host_mirror();
   if (!host) return 0;
   host->invalidate();
-  uint64_t dropped = 0;
-  const std::vector<uint64_t> starts = p.host_mirror_vmas_in(va, len);
-  for (uint64_t start : starts) {
-    const Vma* vma = p.find_vma(start);
-    const uint64_t length = vma->length;
-    for (uint64_t f : vma->frames) dropped += f ? 1 : 0;
-    p.munmap(start, length, [&] { notify_invalidate(p, cpu, start, length); });
-  }
+  const size_t vmas = p.host_mirror_vmas_in(va, len).size();
+  const uint64_t dropped = p.unmap_host_range(
+      va, len, [&](uint64_t start, uint64_t length) { notify_invalidate(p, cpu, start, length); });
   env_.trace_event("host.kernel", "host_range_changed",
-                   {tf("pid", p.pid()), tf_hex("va", va), tf_hex("len", len),
-                    tf("vmas", starts.size()), tf("pages", dropped)});
+                   {tf("pid", p.pid()), tf_hex("va", va), tf_hex("len", len), tf("vmas", vmas),
+                    tf("pages", dropped)});
   return dropped;
 }
 

@@ -94,12 +94,11 @@ class Kernel : public sc_core::sc_module {
   Process& create_process(PageGranule granule = PageGranule::k4K,
                           HostAddressSpace* mirror = nullptr);
   // A host-mirrored process's program unmapped, remapped or re-protected [va, va + len) on the
-  // host (munmap, mprotect, free of an mmapped chunk, a thread's stack release). Every
-  // kHostMirror mapping overlapping the range is dropped as munmap drops a mapping (its PTEs
-  // cleared, the mm notifiers told, so IOTLB/ATC entries go, then its frames unaliased and
+  // host (munmap, mprotect, free of an mmapped chunk, a thread's stack release). The mirrored
+  // pages in the range are dropped as munmap drops pages (Process::unmap_host_range: PTEs
+  // cleared, the mm notifiers told, so IOTLB/ATC entries go, then the frames unaliased and
   // freed), and the HostAddressSpace's cached table is forgotten: a later access faults in from
-  // the host's new state (an address now unmapped faults as on real hardware). A whole mapping
-  // goes even if the range covers part of it (its other pages fault in again). Costs nothing of
+  // the host's new state (an address now unmapped faults as on real hardware). Costs nothing of
   // its own (the caller charges the system call; the notifiers charge their invalidations).
   // Returns the pages that were mapped and are now dropped; 0 for a process without a mirror.
   uint64_t host_range_changed(Process& p, CpuContext& cpu, uint64_t va, uint64_t len);

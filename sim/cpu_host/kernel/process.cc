@@ -156,6 +156,36 @@ std::vector<uint64_t> Process::host_mirror_vmas_in(uint64_t va, uint64_t length)
   return out;
 }
 
+uint64_t Process::unmap_host_range(uint64_t va, uint64_t length,
+                                   const std::function<void(uint64_t, uint64_t)> &before_free) {
+  const uint64_t lo = align_down(va, kFrame);
+  const uint64_t hi = align_up(va + length, kFrame);
+  uint64_t dropped = 0;
+  for (uint64_t start : host_mirror_vmas_in(lo, hi - lo)) {
+    auto node = vmas_.extract(start);
+    const Vma whole = std::move(node.mapped());
+    const uint64_t end = whole.start + whole.length;
+    const uint64_t cut_lo = std::max(lo, whole.start);
+    const uint64_t cut_hi = std::min(hi, end);
+    auto part = [&](uint64_t from, uint64_t to) {
+      Vma v = whole;
+      v.start = from;
+      v.length = to - from;
+      v.frames.assign(whole.frames.begin() + static_cast<ptrdiff_t>((from - whole.start) / kFrame),
+                      whole.frames.begin() + static_cast<ptrdiff_t>((to - whole.start) / kFrame));
+      return v;
+    };
+    const Vma cut = part(cut_lo, cut_hi);
+    page_table_.unmap(cut.start, cut.length);
+    if (before_free) before_free(cut.start, cut.length);
+    for (uint64_t f : cut.frames) dropped += f ? 1 : 0;
+    free_frames(cut);
+    if (whole.start < cut_lo) vmas_[whole.start] = part(whole.start, cut_lo);
+    if (cut_hi < end) vmas_[cut_hi] = part(cut_hi, end);
+  }
+  return dropped;
+}
+
 bool Process::map_host_page(Vma &vma, uint64_t index) {
   const uint64_t page = vma.start + index * kFrame;
   // The host's word on the page now (the cached table unless invalidated since).

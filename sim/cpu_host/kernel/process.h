@@ -172,6 +172,13 @@ class Process {
   HostAddressSpace *host_mirror() const { return host_; }
   // The starts of the kHostMirror mappings overlapping [va, va + length), in VA order.
   std::vector<uint64_t> host_mirror_vmas_in(uint64_t va, uint64_t length) const;
+  // Drops the mirrored pages of [va, va + length) (rounded out to 4 KiB) as munmap does: for
+  // each kHostMirror mapping overlapping it, the overlapping part's page-table entries are
+  // cleared, before_free(start, length) is called with that part (the mm notifiers), then its
+  // frames are unaliased and freed; what lies outside the range stays mapped (the mapping is
+  // split). Other kinds of mapping in the range are left alone. Returns the pages dropped.
+  uint64_t unmap_host_range(uint64_t va, uint64_t length,
+                            const std::function<void(uint64_t, uint64_t)> &before_free = {});
   // mprotect on whole pages (of the mapping's page size) of one mapping: a range that covers part
   // of a huge page changes the whole huge page (Linux would split it). false if no mapping covers
   // the range.

@@ -175,9 +175,10 @@ class Hostile : public Program {
     for (Process* p : other_processes(t)) {
       for (uint64_t start : p->mapping_starts()) {
         const Vma* v = p->find_vma(start);
-        const std::string kind = v->kind == VmaKind::kAnonymous   ? "victim_anon"
-                                 : v->kind == VmaKind::kDeviceDus ? "victim_ring"
-                                                                  : "victim_mmio";
+        const std::string kind = v->kind == VmaKind::kAnonymous    ? "victim_anon"
+                                 : v->kind == VmaKind::kDeviceDus  ? "victim_ring"
+                                 : v->kind == VmaKind::kHostMirror ? "victim_host_mirror"
+                                                                   : "victim_mmio";
         std::vector<uint64_t> pages = {v->start};
         if (v->length > v->page_size) pages.push_back(v->start + v->length - v->page_size);
         for (uint64_t at : pages) {

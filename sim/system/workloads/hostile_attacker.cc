@@ -273,6 +273,8 @@ std::string Attacker::own_kind(uint64_t va) const {
       return "own_mmio";
     case VmaKind::kDeviceDus:
       return "own_ring";
+    case VmaKind::kHostMirror:
+      return "own_host_mirror";
   }
   return "own_other";
 }
