@@ -258,11 +258,18 @@ void ExecProgram::run(ProgramThread& t) {
     }
   }
   // The program's constructors run now, on this simulated thread.
-  int signo = guarded(self, [&] { handle_ = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL); });
+  // The loader's message is copied at once: the next dl call may free its buffer.
+  std::string load_error;
+  int signo = guarded(self, [&] {
+    handle_ = dlopen(load_path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle_) {
+      const char* why = dlerror();
+      load_error = why ? why : "unknown error";
+    }
+  });
   if (signo == 0 && !handle_) {
     running().erase(current_process_key());
-    const char* why = dlerror();
-    throw ProgramError("exec: cannot load " + path_ + ": " + (why ? why : "unknown error"));
+    throw ProgramError("exec: cannot load " + path_ + ": " + load_error);
   }
   if (signo == 0) {
     main_ = reinterpret_cast<int (*)(int, char**, char**)>(dlsym(handle_, "main"));
