@@ -377,12 +377,9 @@ void ExecProgram::thread_ended(ExecThread& th) {
   figures_.cpu_ps += static_cast<uint64_t>(t.os.cpu().busy_time().to_seconds() * kPsPerS);
   // SystemC frees the thread's stack once it has ended: the device must no longer reach it.
   int marker = 0;
-  Process* process = t.process.process;
-  HostAddressSpace* host = t.system.host_address_space();
-  if (process && process->alive() && host) {
+  if (HostAddressSpace* host = t.system.host_address_space()) {
     if (auto region = host->region_of(reinterpret_cast<uint64_t>(&marker))) {
-      t.system.kernel().host_range_changed(*process, t.os.cpu(), region->start,
-                                           region->end - region->start);
+      host_range_changed(th, region->start, region->end - region->start);
     }
   }
   th.thread = nullptr;

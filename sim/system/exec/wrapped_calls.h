@@ -2,12 +2,11 @@
 // (-Wl,--wrap=NAME: the program's calls to NAME go to __wrap_NAME, posix_shim.cc).
 #pragma once
 
-#include <array>
 #include <string_view>
 
 namespace wdsim::exec {
 
-inline constexpr std::array<std::string_view, 39> kWrappedCalls = {
+inline constexpr std::string_view kWrappedCalls[] = {
     "pthread_create",
     "pthread_join",
     "pthread_detach",
