@@ -233,7 +233,9 @@ TEST(VirtioNet, ReceivesIntoPostedChainsAndDropsWithoutBuffers) {
     EXPECT_EQ(b.mem->seen[i].stream_id, kSid);
     const bool msi = b.mem->addrs[i] == kMsiAddr;
     EXPECT_EQ(b.mem->seen[i].pasid_valid, !msi) << i;
-    if (!msi) EXPECT_EQ(b.mem->seen[i].pasid, kPasid);
+    if (!msi) {
+      EXPECT_EQ(b.mem->seen[i].pasid, kPasid);
+    }
   }
   EXPECT_EQ(b.mem->msi_writes, 4u);
   EXPECT_EQ(b.mem->get<uint32_t>(kMsiAddr), 0x41u);

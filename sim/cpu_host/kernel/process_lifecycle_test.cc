@@ -396,7 +396,9 @@ TEST_P(MunmapUnderRequest, InvalidatesBeforeReturningAndTheRequestFailsWithoutTo
     // Before munmap returned: the SMMU's TLB entries for dst are gone (and the device's ATC
     // entries, CMD_ATC_INV completing before the SYNC).
     EXPECT_GT(tb.counter("smmu.iotlb.invalidated"), iotlb_before);
-    if (ats) EXPECT_GT(tb.counter("qm.ats.atc.invalidated"), atc_before);
+    if (ats) {
+      EXPECT_GT(tb.counter("qm.ats.atc.invalidated"), atc_before);
+    }
     EXPECT_EQ(tb.counter("qm.cqes"), 1u);  // request 2 is still in flight
     // Another process takes the freed frames and fills them.
     Process& b = k.create_process();

@@ -28,6 +28,7 @@
 
 #include <csetjmp>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -86,9 +87,15 @@ struct SimMutex {
   uint32_t waiters = 0;
   sc_core::sc_event released;
 };
+// One thread blocked in pthread_cond_wait (on its stack while it waits).
+struct SimCondWaiter {
+  bool woken = false;  // set by signal/broadcast; the waiter then leaves the queue itself
+};
+// A condition variable: its waiters in arrival order. signal wakes the oldest, broadcast every
+// one queued at the time of the call; a wake-up belongs to the waiter it was given to, so a
+// thread that starts waiting later cannot take it.
 struct SimCond {
-  uint32_t waiters = 0;
-  uint32_t tokens = 0;  // wake-ups granted by signal/broadcast, not yet taken
+  std::deque<SimCondWaiter*> waiters;
   sc_core::sc_event signalled;
 };
 struct SimSpin {

@@ -18,6 +18,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -115,10 +116,22 @@ int unlock_mutex(ExecThread& self, pthread_mutex_t* m) {
 int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
   if (const int rc = unlock_mutex(self, m)) return rc;
   wdsim::exec::SimCond& s = self.program->cond(c);
-  ++s.waiters;
+  wdsim::exec::SimCondWaiter me;
+  s.waiters.push_back(&me);
+  // Leaves the queue however the wait ends (timeout, or the thread unwound by a kill); a woken
+  // waiter was already taken off it by the waker.
+  struct Dequeue {
+    wdsim::exec::SimCond& s;
+    wdsim::exec::SimCondWaiter& me;
+    ~Dequeue() {
+      if (me.woken) return;
+      const auto it = std::find(s.waiters.begin(), s.waiters.end(), &me);
+      if (it != s.waiters.end()) s.waiters.erase(it);
+    }
+  } dequeue{s, me};
   int rc = 0;
   self.thread->os.cpu().sync();
-  while (s.tokens == 0) {
+  while (!me.woken) {
     uint64_t timeout_ps = 0;
     if (abstime) {
       // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
@@ -130,15 +143,20 @@ int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const tim
       }
       timeout_ps = (want - now) * kPsPerNs;
     }
-    if (!self.program->block(self, s.signalled, timeout_ps) && abstime && s.tokens == 0) {
-      rc = ETIMEDOUT;
-      break;
-    }
+    self.program->block(self, s.signalled, timeout_ps);
   }
-  if (rc == 0) --s.tokens;
-  --s.waiters;
   lock_mutex(self, m, false);
-  return rc;
+  return me.woken ? 0 : rc;
+}
+
+// Wakes the oldest waiter of `s` (all of them if `all`).
+void wake_cond(wdsim::exec::SimCond& s, bool all) {
+  if (s.waiters.empty()) return;
+  do {
+    s.waiters.front()->woken = true;
+    s.waiters.pop_front();
+  } while (all && !s.waiters.empty());
+  s.signalled.notify(sc_core::SC_ZERO_TIME);
 }
 
 // A spin lock's identity (pthread_spinlock_t is a volatile int).
@@ -250,13 +268,15 @@ WDSIM_EXPORT int __wrap_pthread_mutex_unlock(pthread_mutex_t* m) {
 WDSIM_EXPORT int __wrap_pthread_cond_init(pthread_cond_t* c, const pthread_condattr_t* attr) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_init(c, attr);
+  // Re-initializing a condition variable threads wait on: POSIX's optional EBUSY.
+  if (!self->program->cond(c).waiters.empty()) return EBUSY;
   self->program->forget_cond(c);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_cond_destroy(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_destroy(c);
-  if (self->program->cond(c).waiters) return EBUSY;
+  if (!self->program->cond(c).waiters.empty()) return EBUSY;
   self->program->forget_cond(c);
   return 0;
 }
@@ -272,21 +292,13 @@ WDSIM_EXPORT int __wrap_pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_
 WDSIM_EXPORT int __wrap_pthread_cond_signal(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_signal(c);
-  wdsim::exec::SimCond& s = self->program->cond(c);
-  if (s.waiters > s.tokens) {
-    ++s.tokens;
-    s.signalled.notify(sc_core::SC_ZERO_TIME);
-  }
+  wake_cond(self->program->cond(c), false);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_cond_broadcast(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_broadcast(c);
-  wdsim::exec::SimCond& s = self->program->cond(c);
-  if (s.waiters > s.tokens) {
-    s.tokens = s.waiters;
-    s.signalled.notify(sc_core::SC_ZERO_TIME);
-  }
+  wake_cond(self->program->cond(c), true);
   return 0;
 }
 

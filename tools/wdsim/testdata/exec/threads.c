@@ -15,6 +15,9 @@ static long counter;
 static long spin_counter;
 static int queue_items;
 static int consumed;
+static pthread_cond_t go_cv = PTHREAD_COND_INITIALIZER;
+static int go_waiting;
+static int go_woke;
 
 static long long now_ns(clockid_t clk) {
   struct timespec ts;
@@ -47,6 +50,29 @@ static void* consumer(void* arg) {
     pthread_mutex_unlock(&mu);
   }
   return NULL;
+}
+
+/* Waits once on go_cv (no predicate): only a wake-up given to it ends the wait. */
+static void* go_waiter(void* arg) {
+  (void)arg;
+  pthread_mutex_lock(&mu);
+  go_waiting = 1;
+  pthread_cond_wait(&go_cv, &mu);
+  go_woke = 1;
+  pthread_mutex_unlock(&mu);
+  return NULL;
+}
+
+/* CLOCK_REALTIME now + `ns`, for pthread_cond_timedwait. */
+static struct timespec deadline_in(long ns) {
+  struct timespec d;
+  clock_gettime(CLOCK_REALTIME, &d);
+  d.tv_nsec += ns;
+  while (d.tv_nsec >= 1000000000L) {
+    d.tv_sec++;
+    d.tv_nsec -= 1000000000L;
+  }
+  return d;
 }
 
 int main(void) {
@@ -87,13 +113,7 @@ int main(void) {
   printf("consumed=%d\n", consumed);
 
   /* A timed wait nobody signals ends with ETIMEDOUT at its deadline (CLOCK_REALTIME). */
-  struct timespec deadline;
-  clock_gettime(CLOCK_REALTIME, &deadline);
-  deadline.tv_nsec += 500000; /* 500 us */
-  if (deadline.tv_nsec >= 1000000000L) {
-    deadline.tv_sec++;
-    deadline.tv_nsec -= 1000000000L;
-  }
+  struct timespec deadline = deadline_in(500000); /* 500 us */
   pthread_mutex_lock(&mu);
   int rc = pthread_cond_timedwait(&cv, &mu, &deadline);
   pthread_mutex_unlock(&mu);
@@ -105,6 +125,26 @@ int main(void) {
   printf("trylock_held=%s\n", (pthread_mutex_lock(&mu), pthread_mutex_trylock(&mu) == EBUSY)
                                   ? "EBUSY" : "other");
   pthread_mutex_unlock(&mu);
+
+  /* A broadcast wakes the threads waiting at the time; a thread that starts waiting after it
+   * (here main itself, at once) cannot take their wake-up: it times out, and they run. */
+  pthread_t g;
+  pthread_create(&g, NULL, go_waiter, NULL);
+  for (;;) {
+    pthread_mutex_lock(&mu);
+    int waiting = go_waiting;
+    pthread_mutex_unlock(&mu);
+    if (waiting) break;
+    usleep(10);
+  }
+  pthread_mutex_lock(&mu);
+  pthread_cond_broadcast(&go_cv);
+  struct timespec late_deadline = deadline_in(100000); /* 100 us */
+  int late_rc = pthread_cond_timedwait(&go_cv, &mu, &late_deadline);
+  pthread_mutex_unlock(&mu);
+  pthread_join(g, NULL);
+  printf("broadcast_woke=%d late_waiter=%s\n", go_woke,
+         late_rc == ETIMEDOUT ? "ETIMEDOUT" : "other");
   printf("self=%lu\n", (unsigned long)pthread_self());
   return 0;
 }
