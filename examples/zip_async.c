@@ -488,7 +488,15 @@ static int decompress_stream(FILE *in)
 			if (submit(h_sess, &s) || wait_done(&s))
 				goto out;
 			s.busy = 0;
-			if (s.req.status != WD_EAGAIN)
+			/*
+			 * No room: WD_EAGAIN when the last block had none; stateless hardware
+			 * reports a member that ran out of room before its last block as a bad
+			 * request (WD_IN_EPARA), which bad data also gives, so retry both with
+			 * twice the room up to one request's limit.
+			 */
+			if (s.req.status != WD_EAGAIN && s.req.status != WD_IN_EPARA)
+				break;
+			if (s.req.status == WD_IN_EPARA && s.dst_size >= MAX_BLOCK)
 				break;
 			if (s.dst_size >= MAX_BLOCK) {
 				WD_ERR("zip_async: gzip member at byte %zu inflates to over %d bytes "

@@ -244,7 +244,15 @@ static int decompress_stream(FILE *in)
 				WD_ERR("zip_file: wd_do_comp_sync failed (ret = %d)!\n", ret);
 				goto out;
 			}
-			if (req.status != WD_EAGAIN)
+			/*
+			 * No room: WD_EAGAIN when the last block had none; stateless hardware
+			 * reports a member that ran out of room before its last block as a bad
+			 * request (WD_IN_EPARA), which bad data also gives, so retry both with
+			 * twice the room up to one request's limit.
+			 */
+			if (req.status != WD_EAGAIN && req.status != WD_IN_EPARA)
+				break;
+			if (req.status == WD_IN_EPARA && out_size >= MAX_BLOCK)
 				break;
 			/* The member inflates to more than the buffer: retry with twice as much. */
 			if (out_size >= MAX_BLOCK) {

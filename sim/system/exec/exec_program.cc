@@ -163,20 +163,32 @@ void ExecProgram::enter_call(ExecThread& self) {
   }
 }
 
-bool ExecProgram::block(ExecThread& self, const sc_core::sc_event& e, uint64_t timeout_ps) {
+bool ExecProgram::block_until(ExecThread& self, const sc_core::sc_event& e, uint64_t deadline_ps,
+                              const std::function<bool()>& ready) {
   CpuContext& cpu = self.thread->os.cpu();
-  ++figures_.blocks;
   const HostCostParams& costs = self.thread->system.host_costs();
-  bool woke = true;
-  if (timeout_ps) {
-    woke = cpu.sleep(e, sc_core::sc_time(static_cast<double>(timeout_ps), sc_core::SC_PS));
-  } else {
-    cpu.sleep(e);
+  const sc_core::sc_time switch_and_wakeup((costs.sleep_ns + costs.wakeup_ns) * kPsPerNs,
+                                           sc_core::SC_PS);
+  // Spend what the thread has charged so far first: another thread may release what this one
+  // waits for during that time, and `e` notified then would not wake a sleep begun after it.
+  cpu.sync();
+  while (!ready()) {
+    const uint64_t now = now_ps(self);
+    if (deadline_ps && now >= deadline_ps) return false;
+    ++figures_.blocks;
+    if (deadline_ps) {
+      cpu.sleep(e, sc_core::sc_time(static_cast<double>(deadline_ps - now), sc_core::SC_PS));
+    } else {
+      cpu.sleep(e);
+    }
+    // The switch away and the wake-up, charged once the thread runs again.
+    cpu.defer(switch_and_wakeup);
+    self.thread->bind_runtime();
+    if (ready()) return true;
+    if (deadline_ps && now_ps(self) >= deadline_ps) return false;
+    cpu.sync();  // woken for nothing (another thread got there first): check again
   }
-  // The switch away and the wake-up, charged once the thread runs again.
-  cpu.defer(sc_core::sc_time((costs.sleep_ns + costs.wakeup_ns) * kPsPerNs, sc_core::SC_PS));
-  self.thread->bind_runtime();
-  return woke;
+  return true;
 }
 
 void ExecProgram::host_range_changed(ExecThread& self, uint64_t va, uint64_t len) {
@@ -391,7 +403,7 @@ int ExecProgram::join_thread(ExecThread& self, uint64_t id, void** retval) {
   ExecThread& th = *it->second;
   if (th.detached) return EINVAL;
   if (&th == &self) return EDEADLK;
-  while (!th.spawned->ended()) block(self, th.spawned->ended_event(), 0);
+  block_until(self, th.spawned->ended_event(), 0, [&th] { return th.spawned->ended(); });
   if (retval) *retval = th.retval;
   th.detached = true;  // joined: a second join is EINVAL
   return 0;

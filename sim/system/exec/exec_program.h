@@ -29,6 +29,7 @@
 #include <csetjmp>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -126,9 +127,12 @@ class ExecProgram : public Program {
   void forget_cond(const void* addr) { conds_.erase(addr); }
   SimSpin& spin(const void* addr);
   void forget_spin(const void* addr) { spins_.erase(addr); }
-  // The host's blocking sleep (futex wait): the switch away, the wait, the wake-up. Returns
-  // false on timeout (`timeout_ps` 0: none).
-  bool block(ExecThread& self, const sc_core::sc_event& e, uint64_t timeout_ps);
+  // The host's blocking sleep (futex wait) until `ready()` holds: each time the thread sleeps
+  // (woken by `e`) it pays the switch away and the wake-up. `ready` is checked after the thread's
+  // pending CPU time is spent, so a change made meanwhile is never missed. Returns false if the
+  // simulated time reached `deadline_ps` first (0: no deadline).
+  bool block_until(ExecThread& self, const sc_core::sc_event& e, uint64_t deadline_ps,
+                   const std::function<bool()>& ready);
   // Charges the per-call CPU cost and re-binds the UADK runtime to the calling thread.
   void enter_call(ExecThread& self);
   // The host's view of a range the program unmapped, remapped or re-protected.

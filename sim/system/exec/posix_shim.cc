@@ -71,9 +71,7 @@ void sleep_ns(ExecThread& self, uint64_t ns) {
       ns * kPsPerNs + static_cast<uint64_t>(self.program->params().timer_slack_ns * 1e3);
   self.thread->os.cpu().sync();
   const uint64_t end = wdsim::exec::now_ps(self) + total_ps;
-  for (uint64_t now = wdsim::exec::now_ps(self); now < end; now = wdsim::exec::now_ps(self)) {
-    self.program->block(self, never, end - now);
-  }
+  self.program->block_until(self, never, end, [] { return false; });
 }
 
 // A mutex's type from its attributes (the real attribute object: it is not wrapped).
@@ -93,12 +91,9 @@ int lock_mutex(ExecThread& self, pthread_mutex_t* m, bool try_only) {
     return try_only ? EBUSY : EDEADLK;
   }
   if (s.owner != 0 && try_only) return EBUSY;
-  self.thread->os.cpu().sync();
-  while (s.owner != 0) {
-    ++s.waiters;
-    self.program->block(self, s.released, 0);
-    --s.waiters;
-  }
+  ++s.waiters;
+  self.program->block_until(self, s.released, 0, [&s] { return s.owner == 0; });
+  --s.waiters;
   s.owner = self.id;
   s.depth = 1;
   return 0;
@@ -129,24 +124,20 @@ int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const tim
       if (it != s.waiters.end()) s.waiters.erase(it);
     }
   } dequeue{s, me};
-  int rc = 0;
-  self.thread->os.cpu().sync();
-  while (!me.woken) {
-    uint64_t timeout_ps = 0;
-    if (abstime) {
-      // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
-      const uint64_t want = timespec_ns(*abstime);
-      const uint64_t now = realtime_ns(self);
-      if (want <= now) {
-        rc = ETIMEDOUT;
-        break;
-      }
-      timeout_ps = (want - now) * kPsPerNs;
-    }
-    self.program->block(self, s.signalled, timeout_ps);
+  uint64_t deadline_ps = 0;
+  if (abstime) {
+    // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
+    const uint64_t want = timespec_ns(*abstime);
+    const uint64_t now = realtime_ns(self);
+    deadline_ps = wdsim::exec::now_ps(self) + (want > now ? (want - now) * kPsPerNs : 0);
   }
+  bool woken = false;  // a deadline already past: ETIMEDOUT without waiting
+  if (!abstime || deadline_ps > wdsim::exec::now_ps(self)) {
+    woken = self.program->block_until(self, s.signalled, deadline_ps, [&me] { return me.woken; });
+  }
+  const int rc = woken ? 0 : ETIMEDOUT;
   lock_mutex(self, m, false);
-  return me.woken ? 0 : rc;
+  return rc;
 }
 
 // Wakes the oldest waiter of `s` (all of them if `all`).
@@ -247,7 +238,8 @@ WDSIM_EXPORT int __wrap_pthread_mutex_init(pthread_mutex_t* m, const pthread_mut
 WDSIM_EXPORT int __wrap_pthread_mutex_destroy(pthread_mutex_t* m) {
   ExecThread* self = enter();
   if (!self) return pthread_mutex_destroy(m);
-  if (self->program->mutex(m).owner != 0) return EBUSY;
+  const wdsim::exec::SimMutex& s = self->program->mutex(m);
+  if (s.owner != 0 || s.waiters != 0) return EBUSY;
   self->program->forget_mutex(m);
   return 0;
 }
@@ -319,7 +311,10 @@ WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_lock(l);
   wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
-  while (s.locked) self->thread->os.cpu().spin_wait(s.released);
+  // The pending CPU time first, then the check (an unlock meanwhile is seen, not missed).
+  for (self->thread->os.cpu().sync(); s.locked; self->thread->os.cpu().sync()) {
+    self->thread->os.cpu().spin_wait(s.released);
+  }
   s.locked = true;
   return 0;
 }
