@@ -61,7 +61,12 @@ UadkProcess* wd_runtime_bound_process() { return t_process; }
 
 namespace uadk {
 
-Call::Call() : os_(t_os), proc_(t_process) {}
+Call::Call() : os_(t_os), proc_(t_process) {
+  if (os_ && proc_ && proc_->call_hook()) {
+    proc_->call_hook()();
+    rebind();  // the hook may have let other threads run and bind theirs
+  }
+}
 
 Call::~Call() { rebind(); }
 

@@ -28,6 +28,7 @@
 // uadk_tool do with their poll threads.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,6 +83,12 @@ class UadkProcess {
   Picoseconds ctx_lock_wait_ps() const;
   void add_released_lock_wait(Picoseconds ps) { released_lock_wait_ps_ += ps; }
 
+  // Not UADK: called as each wd_* call that takes the binding enters, on the calling thread (for
+  // example to charge the CPU time of the caller's own code since its previous call, as
+  // `wdsim exec` does). None by default.
+  void set_call_hook(std::function<void()> hook) { call_hook_ = std::move(hook); }
+  const std::function<void()>& call_hook() const { return call_hook_; }
+
   // The last synchronous request the thread running on `os` sent (nullptr before its first).
   const SyncRequestRecord* last_sync_request(const OsInterface* os) const;
   void record_sync_request(const OsInterface* os, const SyncRequestRecord& r);
@@ -93,6 +100,7 @@ class UadkProcess {
   std::unique_ptr<uadk::Library> lib_;
   Picoseconds released_lock_wait_ps_ = 0;
   std::map<const OsInterface*, SyncRequestRecord> last_sync_;
+  std::function<void()> call_hook_;
 };
 
 // Binds the calling thread to `os` and the default UadkProcess.

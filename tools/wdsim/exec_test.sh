@@ -56,6 +56,15 @@ done
 # The device and the program's own buffers.
 "$wdsim" exec "$scenario" --out "$out/m" -- "$out/memory.so" >"$out/m.txt" 2>"$out/m.err"
 check "memory exit" 0 $?
+# UADK calls charge exec.cpu_ns_per_call like wrapped calls: 1 us per call adds 5 us to the CPU
+# time of four requests and the clock call that ends the interval.
+cpu_of() {  # cpu_of CPU_NS_PER_CALL: the program's four_requests_cpu_ns
+  "$wdsim" exec "$scenario" --set processes.0.threads.0.exec.cpu_ns_per_call="$1" \
+    --out "$out/mc$1" -- "$out/memory.so" 2>/dev/null | sed -n 's/^four_requests_cpu_ns=//p'
+}
+c0=$(cpu_of 0)
+c1000=$(cpu_of 1000)
+check "each UADK call charges cpu_ns_per_call" 5000 "$((c1000 - c0))"
 for kind in malloc stack static mmap; do
   grep -q "^$kind: ok" "$out/m.txt"; check "device round trip of a $kind buffer" 0 $?
 done

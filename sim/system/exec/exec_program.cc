@@ -238,6 +238,10 @@ void ExecProgram::run(ProgramThread& t) {
         "`wdsim exec` command line");
   }
   install_fault_handlers();
+  // A UADK call charges the program's code since its previous call, as a wrapped call does.
+  t.process.uadk->set_call_hook([] {
+    if (ExecThread* self = current()) self->program->enter_call(*self);
+  });
   // Each process instance gets its own copy of the program's globals: the dynamic loader loads
   // a path once, so instances after the first load a private copy of the file.
   static std::map<std::string, uint32_t> loaded;  // canonical path -> instances loaded
