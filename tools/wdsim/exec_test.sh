@@ -37,12 +37,19 @@ check "mutex, spin lock, join values" "counter=9 spin_counter=9 joined=90" \
   "$(grep ^counter "$out/t1.txt")"
 check "condition variable" "consumed=4" "$(grep consumed "$out/t1.txt")"
 check "timed wait ends at its deadline" "timedwait=ETIMEDOUT late_ns=0" \
-  "$(grep timedwait "$out/t1.txt")"
+  "$(grep ^timedwait "$out/t1.txt")"
 check "broadcast wakes only the threads already waiting" \
   "broadcast_woke=1 late_waiter=ETIMEDOUT" "$(grep broadcast_woke "$out/t1.txt")"
+check "semaphores: posts, trywait, timedwait at its deadline" \
+  "sem_taken=3 value=0 trywait=EAGAIN timedwait=ETIMEDOUT late_ns=0" "$(grep sem_taken "$out/t1.txt")"
+check "barrier: one serial thread, all leave after the last arrives" \
+  "barrier_serial=1 left_after_last_arrival=1" "$(grep barrier_serial "$out/t1.txt")"
+check "rwlock: shared readers, a writer waits, the owner's relock" \
+  "rwlock: second_reader=0 trywrlock=EBUSY writer_waited=1 writer_done=1 relock=EDEADLK" \
+  "$(grep rwlock: "$out/t1.txt")"
 check "trylock of a held mutex" "trylock_held=EBUSY" "$(grep trylock "$out/t1.txt")"
 check "main is thread 1" "self=1" "$(grep self= "$out/t1.txt")"
-grep -q "6 thread(s)" "$out/t0.err"; check "summary on stderr counts the threads" 0 $?
+grep -q "11 thread(s)" "$out/t0.err"; check "summary on stderr counts the threads" 0 $?
 [ -s "$out/t1/stats.json" ] && [ -s "$out/t1/trace.txt" ]; check "outputs written" 0 $?
 
 # Determinism: the same run twice.

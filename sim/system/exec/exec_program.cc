@@ -198,22 +198,6 @@ void ExecProgram::host_range_changed(ExecThread& self, uint64_t va, uint64_t len
   }
 }
 
-SimMutex& ExecProgram::mutex(const void* addr) {
-  auto& m = mutexes_[addr];
-  if (!m) m = std::make_unique<SimMutex>();
-  return *m;
-}
-SimCond& ExecProgram::cond(const void* addr) {
-  auto& c = conds_[addr];
-  if (!c) c = std::make_unique<SimCond>();
-  return *c;
-}
-SimSpin& ExecProgram::spin(const void* addr) {
-  auto& s = spins_[addr];
-  if (!s) s = std::make_unique<SimSpin>();
-  return *s;
-}
-
 template <class F>
 int ExecProgram::guarded(ExecThread& self, F body) {
   if (sigsetjmp(self.fault_jump, 1) != 0) return self.fault_signo;

@@ -20,10 +20,10 @@
 // instructions, caches and TLB; file I/O timing (read/write on real fds cost nothing); process
 // isolation between several instances (they share the host's heap: each instance has its own copy
 // of the program's globals, but one instance's pointer is valid in another's simulated space);
-// rwlocks, barriers, semaphores (not wrapped: they work on the host, so one that blocks stalls
-// the whole simulation). A busy loop on memory that only another simulated thread changes must
-// call something that takes simulated time (sched_yield, usleep, a UADK poll), or it spins
-// forever: the simulation does not advance inside the program's own instructions.
+// timed rwlock waits and process-shared objects (not wrapped or not shared: a host call that
+// blocks stalls the whole simulation). A busy loop on memory that only another simulated thread
+// changes must call something that takes simulated time (sched_yield, usleep, a UADK poll), or it
+// spins forever: the simulation does not advance inside the program's own instructions.
 #pragma once
 
 #include <csetjmp>
@@ -103,6 +103,42 @@ struct SimSpin {
   bool locked = false;
   sc_core::sc_event released;
 };
+// A semaphore (sem_t): its count; waiters take it in no particular order, as POSIX allows.
+struct SimSemaphore {
+  uint32_t value = 0;
+  uint32_t waiters = 0;
+  sc_core::sc_event posted;
+};
+// A barrier: `count` threads meet; each round is a generation.
+struct SimBarrier {
+  uint32_t count = 0;
+  uint32_t arrived = 0;
+  uint64_t generation = 0;
+  sc_core::sc_event opened;
+};
+// A read-write lock, preferring readers as glibc's default (PTHREAD_RWLOCK_PREFER_READER_NP).
+struct SimRwLock {
+  uint32_t readers = 0;
+  uint64_t writer = 0;  // ExecThread id, 0 = none
+  uint32_t waiters = 0;
+  sc_core::sc_event released;
+};
+// The program's objects of one kind, by address, made on first use (a statically initialized
+// object, PTHREAD_*_INITIALIZER, is first seen when it is used). Lookups only, never iterated, so
+// the hash order is never observed.
+template <class T>
+class SyncObjects {
+ public:
+  T& at(const void* addr) {
+    auto& p = objects_[addr];
+    if (!p) p = std::make_unique<T>();
+    return *p;
+  }
+  void forget(const void* addr) { objects_.erase(addr); }
+
+ private:
+  std::unordered_map<const void*, std::unique_ptr<T>> objects_;
+};
 
 class ExecProgram : public Program {
  public:
@@ -121,12 +157,12 @@ class ExecProgram : public Program {
   uint64_t create_thread(ExecThread& self, void* (*start)(void*), void* arg);
   int join_thread(ExecThread& self, uint64_t id, void** retval);
   int detach_thread(uint64_t id);
-  SimMutex& mutex(const void* addr);
-  void forget_mutex(const void* addr) { mutexes_.erase(addr); }
-  SimCond& cond(const void* addr);
-  void forget_cond(const void* addr) { conds_.erase(addr); }
-  SimSpin& spin(const void* addr);
-  void forget_spin(const void* addr) { spins_.erase(addr); }
+  SyncObjects<SimMutex>& mutexes() { return mutexes_; }
+  SyncObjects<SimCond>& conds() { return conds_; }
+  SyncObjects<SimSpin>& spins() { return spins_; }
+  SyncObjects<SimSemaphore>& semaphores() { return semaphores_; }
+  SyncObjects<SimBarrier>& barriers() { return barriers_; }
+  SyncObjects<SimRwLock>& rwlocks() { return rwlocks_; }
   // The host's blocking sleep (futex wait) until `ready()` holds: each time the thread sleeps
   // (woken by `e`) it pays the switch away and the wake-up. `ready` is checked after the thread's
   // pending CPU time is spent, so a change made meanwhile is never missed. Returns false if the
@@ -168,10 +204,12 @@ class ExecProgram : public Program {
   ProgramThread* main_thread_ = nullptr;
   std::map<uint64_t, std::unique_ptr<ExecThread>> threads_;  // by id
   uint64_t next_id_ = 1;
-  // Lookups by the object's address only (never iterated), so the order is never observed.
-  std::unordered_map<const void*, std::unique_ptr<SimMutex>> mutexes_;
-  std::unordered_map<const void*, std::unique_ptr<SimCond>> conds_;
-  std::unordered_map<const void*, std::unique_ptr<SimSpin>> spins_;
+  SyncObjects<SimMutex> mutexes_;
+  SyncObjects<SimCond> conds_;
+  SyncObjects<SimSpin> spins_;
+  SyncObjects<SimSemaphore> semaphores_;
+  SyncObjects<SimBarrier> barriers_;
+  SyncObjects<SimRwLock> rwlocks_;
   Figures figures_;
   uint64_t start_ps_ = 0;
 };

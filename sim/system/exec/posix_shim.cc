@@ -14,6 +14,7 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
+#include <semaphore.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -82,7 +83,7 @@ int mutex_type(const pthread_mutexattr_t* attr) {
 }
 
 int lock_mutex(ExecThread& self, pthread_mutex_t* m, bool try_only) {
-  wdsim::exec::SimMutex& s = self.program->mutex(m);
+  wdsim::exec::SimMutex& s = self.program->mutexes().at(m);
   if (s.owner == self.id) {
     if (s.type == PTHREAD_MUTEX_RECURSIVE) {
       ++s.depth;
@@ -100,7 +101,7 @@ int lock_mutex(ExecThread& self, pthread_mutex_t* m, bool try_only) {
 }
 
 int unlock_mutex(ExecThread& self, pthread_mutex_t* m) {
-  wdsim::exec::SimMutex& s = self.program->mutex(m);
+  wdsim::exec::SimMutex& s = self.program->mutexes().at(m);
   if (s.owner != self.id) return EPERM;
   if (--s.depth > 0) return 0;
   s.owner = 0;
@@ -108,9 +109,16 @@ int unlock_mutex(ExecThread& self, pthread_mutex_t* m) {
   return 0;
 }
 
+// A CLOCK_REALTIME deadline as simulated time (now if it has passed).
+uint64_t realtime_deadline_ps(ExecThread& self, const timespec& abstime) {
+  const uint64_t want = timespec_ns(abstime);
+  const uint64_t now = realtime_ns(self);
+  return wdsim::exec::now_ps(self) + (want > now ? (want - now) * kPsPerNs : 0);
+}
+
 int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const timespec* abstime) {
   if (const int rc = unlock_mutex(self, m)) return rc;
-  wdsim::exec::SimCond& s = self.program->cond(c);
+  wdsim::exec::SimCond& s = self.program->conds().at(c);
   wdsim::exec::SimCondWaiter me;
   s.waiters.push_back(&me);
   // Leaves the queue however the wait ends (timeout, or the thread unwound by a kill); a woken
@@ -124,13 +132,8 @@ int cond_wait(ExecThread& self, pthread_cond_t* c, pthread_mutex_t* m, const tim
       if (it != s.waiters.end()) s.waiters.erase(it);
     }
   } dequeue{s, me};
-  uint64_t deadline_ps = 0;
-  if (abstime) {
-    // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
-    const uint64_t want = timespec_ns(*abstime);
-    const uint64_t now = realtime_ns(self);
-    deadline_ps = wdsim::exec::now_ps(self) + (want > now ? (want - now) * kPsPerNs : 0);
-  }
+  // Condition variables default to CLOCK_REALTIME (pthread_condattr_setclock not modelled).
+  const uint64_t deadline_ps = abstime ? realtime_deadline_ps(self, *abstime) : 0;
   bool woken = false;  // a deadline already past: ETIMEDOUT without waiting
   if (!abstime || deadline_ps > wdsim::exec::now_ps(self)) {
     woken = self.program->block_until(self, s.signalled, deadline_ps, [&me] { return me.woken; });
@@ -231,16 +234,16 @@ WDSIM_EXPORT int __wrap_sched_yield(void) {
 WDSIM_EXPORT int __wrap_pthread_mutex_init(pthread_mutex_t* m, const pthread_mutexattr_t* attr) {
   ExecThread* self = enter();
   if (!self) return pthread_mutex_init(m, attr);
-  self->program->forget_mutex(m);
-  self->program->mutex(m).type = mutex_type(attr);
+  self->program->mutexes().forget(m);
+  self->program->mutexes().at(m).type = mutex_type(attr);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_mutex_destroy(pthread_mutex_t* m) {
   ExecThread* self = enter();
   if (!self) return pthread_mutex_destroy(m);
-  const wdsim::exec::SimMutex& s = self->program->mutex(m);
+  const wdsim::exec::SimMutex& s = self->program->mutexes().at(m);
   if (s.owner != 0 || s.waiters != 0) return EBUSY;
-  self->program->forget_mutex(m);
+  self->program->mutexes().forget(m);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_mutex_lock(pthread_mutex_t* m) {
@@ -261,15 +264,15 @@ WDSIM_EXPORT int __wrap_pthread_cond_init(pthread_cond_t* c, const pthread_conda
   ExecThread* self = enter();
   if (!self) return pthread_cond_init(c, attr);
   // Re-initializing a condition variable threads wait on: POSIX's optional EBUSY.
-  if (!self->program->cond(c).waiters.empty()) return EBUSY;
-  self->program->forget_cond(c);
+  if (!self->program->conds().at(c).waiters.empty()) return EBUSY;
+  self->program->conds().forget(c);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_cond_destroy(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_destroy(c);
-  if (!self->program->cond(c).waiters.empty()) return EBUSY;
-  self->program->forget_cond(c);
+  if (!self->program->conds().at(c).waiters.empty()) return EBUSY;
+  self->program->conds().forget(c);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_cond_wait(pthread_cond_t* c, pthread_mutex_t* m) {
@@ -284,13 +287,13 @@ WDSIM_EXPORT int __wrap_pthread_cond_timedwait(pthread_cond_t* c, pthread_mutex_
 WDSIM_EXPORT int __wrap_pthread_cond_signal(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_signal(c);
-  wake_cond(self->program->cond(c), false);
+  wake_cond(self->program->conds().at(c), false);
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_cond_broadcast(pthread_cond_t* c) {
   ExecThread* self = enter();
   if (!self) return pthread_cond_broadcast(c);
-  wake_cond(self->program->cond(c), true);
+  wake_cond(self->program->conds().at(c), true);
   return 0;
 }
 
@@ -298,19 +301,19 @@ WDSIM_EXPORT int __wrap_pthread_cond_broadcast(pthread_cond_t* c) {
 WDSIM_EXPORT int __wrap_pthread_spin_init(pthread_spinlock_t* l, int pshared) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_init(l, pshared);
-  self->program->forget_spin(spin_key(l));
+  self->program->spins().forget(spin_key(l));
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_spin_destroy(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_destroy(l);
-  self->program->forget_spin(spin_key(l));
+  self->program->spins().forget(spin_key(l));
   return 0;
 }
 WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_lock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
+  wdsim::exec::SimSpin& s = self->program->spins().at(spin_key(l));
   // The pending CPU time first, then the check (an unlock meanwhile is seen, not missed).
   for (self->thread->os.cpu().sync(); s.locked; self->thread->os.cpu().sync()) {
     self->thread->os.cpu().spin_wait(s.released);
@@ -321,7 +324,7 @@ WDSIM_EXPORT int __wrap_pthread_spin_lock(pthread_spinlock_t* l) {
 WDSIM_EXPORT int __wrap_pthread_spin_trylock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_trylock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
+  wdsim::exec::SimSpin& s = self->program->spins().at(spin_key(l));
   if (s.locked) return EBUSY;
   s.locked = true;
   return 0;
@@ -329,9 +332,186 @@ WDSIM_EXPORT int __wrap_pthread_spin_trylock(pthread_spinlock_t* l) {
 WDSIM_EXPORT int __wrap_pthread_spin_unlock(pthread_spinlock_t* l) {
   ExecThread* self = enter();
   if (!self) return pthread_spin_unlock(l);
-  wdsim::exec::SimSpin& s = self->program->spin(spin_key(l));
+  wdsim::exec::SimSpin& s = self->program->spins().at(spin_key(l));
   s.locked = false;
   s.released.notify(sc_core::SC_ZERO_TIME);
+  return 0;
+}
+
+// Semaphores (sem_t, unnamed): the calls return -1 and set errno, as the C library's do.
+WDSIM_EXPORT int __wrap_sem_init(sem_t* sem, int pshared, unsigned value) {
+  ExecThread* self = enter();
+  if (!self) return sem_init(sem, pshared, value);
+  if (value > SEM_VALUE_MAX) {
+    errno = EINVAL;
+    return -1;
+  }
+  self->program->semaphores().forget(sem);
+  self->program->semaphores().at(sem).value = value;
+  return 0;
+}
+WDSIM_EXPORT int __wrap_sem_destroy(sem_t* sem) {
+  ExecThread* self = enter();
+  if (!self) return sem_destroy(sem);
+  if (self->program->semaphores().at(sem).waiters) {
+    errno = EBUSY;  // POSIX leaves it undefined; glibc does not check
+    return -1;
+  }
+  self->program->semaphores().forget(sem);
+  return 0;
+}
+namespace {
+int sem_take(ExecThread& self, sem_t* sem, const timespec* abstime, bool try_only) {
+  wdsim::exec::SimSemaphore& s = self.program->semaphores().at(sem);
+  if (s.value == 0 && try_only) {
+    errno = EAGAIN;
+    return -1;
+  }
+  if (abstime && (abstime->tv_nsec < 0 || abstime->tv_nsec >= static_cast<long>(kNsPerS))) {
+    errno = EINVAL;
+    return -1;
+  }
+  const uint64_t deadline_ps = abstime ? realtime_deadline_ps(self, *abstime) : 0;
+  bool got = s.value > 0;
+  if (!got && (!abstime || deadline_ps > wdsim::exec::now_ps(self))) {
+    ++s.waiters;
+    got = self.program->block_until(self, s.posted, deadline_ps, [&s] { return s.value > 0; });
+    --s.waiters;
+  }
+  if (!got) {
+    errno = ETIMEDOUT;
+    return -1;
+  }
+  --s.value;
+  return 0;
+}
+}  // namespace
+WDSIM_EXPORT int __wrap_sem_wait(sem_t* sem) {
+  ExecThread* self = enter();
+  return self ? sem_take(*self, sem, nullptr, false) : sem_wait(sem);
+}
+WDSIM_EXPORT int __wrap_sem_trywait(sem_t* sem) {
+  ExecThread* self = enter();
+  return self ? sem_take(*self, sem, nullptr, true) : sem_trywait(sem);
+}
+WDSIM_EXPORT int __wrap_sem_timedwait(sem_t* sem, const timespec* abstime) {
+  ExecThread* self = enter();
+  return self ? sem_take(*self, sem, abstime, false) : sem_timedwait(sem, abstime);
+}
+WDSIM_EXPORT int __wrap_sem_post(sem_t* sem) {
+  ExecThread* self = enter();
+  if (!self) return sem_post(sem);
+  wdsim::exec::SimSemaphore& s = self->program->semaphores().at(sem);
+  if (s.value == SEM_VALUE_MAX) {
+    errno = EOVERFLOW;
+    return -1;
+  }
+  ++s.value;
+  if (s.waiters) s.posted.notify(sc_core::SC_ZERO_TIME);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_sem_getvalue(sem_t* sem, int* value) {
+  ExecThread* self = enter();
+  if (!self) return sem_getvalue(sem, value);
+  *value = static_cast<int>(self->program->semaphores().at(sem).value);
+  return 0;
+}
+
+// Barriers.
+WDSIM_EXPORT int __wrap_pthread_barrier_init(pthread_barrier_t* b,
+                                             const pthread_barrierattr_t* attr, unsigned count) {
+  ExecThread* self = enter();
+  if (!self) return pthread_barrier_init(b, attr, count);
+  if (count == 0) return EINVAL;
+  self->program->barriers().forget(b);
+  self->program->barriers().at(b).count = count;
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_barrier_destroy(pthread_barrier_t* b) {
+  ExecThread* self = enter();
+  if (!self) return pthread_barrier_destroy(b);
+  if (self->program->barriers().at(b).arrived) return EBUSY;
+  self->program->barriers().forget(b);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_barrier_wait(pthread_barrier_t* b) {
+  ExecThread* self = enter();
+  if (!self) return pthread_barrier_wait(b);
+  wdsim::exec::SimBarrier& s = self->program->barriers().at(b);
+  if (s.count == 0) return EINVAL;  // never initialized
+  if (++s.arrived == s.count) {
+    s.arrived = 0;
+    ++s.generation;
+    s.opened.notify(sc_core::SC_ZERO_TIME);
+    return PTHREAD_BARRIER_SERIAL_THREAD;
+  }
+  const uint64_t mine = s.generation;
+  self->program->block_until(*self, s.opened, 0, [&s, mine] { return s.generation != mine; });
+  return 0;
+}
+
+// Read-write locks (readers preferred, as glibc's default).
+WDSIM_EXPORT int __wrap_pthread_rwlock_init(pthread_rwlock_t* l, const pthread_rwlockattr_t* attr) {
+  ExecThread* self = enter();
+  if (!self) return pthread_rwlock_init(l, attr);
+  self->program->rwlocks().forget(l);
+  return 0;
+}
+WDSIM_EXPORT int __wrap_pthread_rwlock_destroy(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_rwlock_destroy(l);
+  const wdsim::exec::SimRwLock& s = self->program->rwlocks().at(l);
+  if (s.readers || s.writer || s.waiters) return EBUSY;
+  self->program->rwlocks().forget(l);
+  return 0;
+}
+namespace {
+int rwlock_take(ExecThread& self, pthread_rwlock_t* l, bool write, bool try_only) {
+  wdsim::exec::SimRwLock& s = self.program->rwlocks().at(l);
+  if (s.writer == self.id) return EDEADLK;  // glibc's answer for the write lock's owner
+  const auto free_for_me = [&s, write] { return s.writer == 0 && (!write || s.readers == 0); };
+  if (!free_for_me()) {
+    if (try_only) return EBUSY;
+    ++s.waiters;
+    self.program->block_until(self, s.released, 0, free_for_me);
+    --s.waiters;
+  }
+  if (write) {
+    s.writer = self.id;
+  } else {
+    ++s.readers;
+  }
+  return 0;
+}
+}  // namespace
+WDSIM_EXPORT int __wrap_pthread_rwlock_rdlock(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  return self ? rwlock_take(*self, l, false, false) : pthread_rwlock_rdlock(l);
+}
+WDSIM_EXPORT int __wrap_pthread_rwlock_tryrdlock(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  return self ? rwlock_take(*self, l, false, true) : pthread_rwlock_tryrdlock(l);
+}
+WDSIM_EXPORT int __wrap_pthread_rwlock_wrlock(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  return self ? rwlock_take(*self, l, true, false) : pthread_rwlock_wrlock(l);
+}
+WDSIM_EXPORT int __wrap_pthread_rwlock_trywrlock(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  return self ? rwlock_take(*self, l, true, true) : pthread_rwlock_trywrlock(l);
+}
+WDSIM_EXPORT int __wrap_pthread_rwlock_unlock(pthread_rwlock_t* l) {
+  ExecThread* self = enter();
+  if (!self) return pthread_rwlock_unlock(l);
+  wdsim::exec::SimRwLock& s = self->program->rwlocks().at(l);
+  if (s.writer == self->id) {
+    s.writer = 0;
+  } else if (s.readers > 0) {
+    --s.readers;  // a reader's own count is not tracked per thread (glibc does not either)
+  } else {
+    return EPERM;
+  }
+  if (s.waiters && s.writer == 0 && s.readers == 0) s.released.notify(sc_core::SC_ZERO_TIME);
   return 0;
 }
 

@@ -2,6 +2,7 @@
  * simulated time. Prints figures tools/wdsim/exec_test.sh checks against formulas. */
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -60,6 +61,39 @@ static void* go_waiter(void* arg) {
   pthread_cond_wait(&go_cv, &mu);
   go_woke = 1;
   pthread_mutex_unlock(&mu);
+  return NULL;
+}
+
+static sem_t items;
+static int sem_taken;
+static void* sem_consumer(void* arg) {
+  (void)arg;
+  for (int i = 0; i < 3; i++) {
+    sem_wait(&items);
+    sem_taken++;
+  }
+  return NULL;
+}
+
+/* Three threads arrive at a barrier at different times; each notes when it left. */
+static pthread_barrier_t barrier;
+static long long left_at[3];
+static int serial_threads;
+static void* barrier_member(void* arg) {
+  long i = (long)arg;
+  usleep((useconds_t)(10 * (i + 1)));
+  if (pthread_barrier_wait(&barrier) == PTHREAD_BARRIER_SERIAL_THREAD) serial_threads++;
+  left_at[i] = now_ns(CLOCK_MONOTONIC);
+  return NULL;
+}
+
+static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+static int writer_done;
+static void* writer(void* arg) {
+  (void)arg;
+  pthread_rwlock_wrlock(&rw);
+  writer_done = 1;
+  pthread_rwlock_unlock(&rw);
   return NULL;
 }
 
@@ -145,6 +179,61 @@ int main(void) {
   pthread_join(g, NULL);
   printf("broadcast_woke=%d late_waiter=%s\n", go_woke,
          late_rc == ETIMEDOUT ? "ETIMEDOUT" : "other");
+
+  /* Semaphores: posts wake a waiting consumer; an empty one is EAGAIN to trywait and ETIMEDOUT
+   * to timedwait at its deadline. */
+  sem_init(&items, 0, 0);
+  pthread_t sc;
+  pthread_create(&sc, NULL, sem_consumer, NULL);
+  for (int i = 0; i < 3; i++) {
+    usleep(10);
+    sem_post(&items);
+  }
+  pthread_join(sc, NULL);
+  int sem_value = -1;
+  sem_getvalue(&items, &sem_value);
+  int try_rc = sem_trywait(&items);
+  int try_errno = errno;
+  struct timespec sem_deadline = deadline_in(200000); /* 200 us */
+  int timed_rc = sem_timedwait(&items, &sem_deadline);
+  int timed_errno = errno;
+  struct timespec sem_after;
+  clock_gettime(CLOCK_REALTIME, &sem_after);
+  long long sem_late = ((long long)sem_after.tv_sec - sem_deadline.tv_sec) * 1000000000LL +
+                       (sem_after.tv_nsec - sem_deadline.tv_nsec);
+  printf("sem_taken=%d value=%d trywait=%s timedwait=%s late_ns=%lld\n", sem_taken, sem_value,
+         try_rc == -1 && try_errno == EAGAIN ? "EAGAIN" : "other",
+         timed_rc == -1 && timed_errno == ETIMEDOUT ? "ETIMEDOUT" : "other", sem_late);
+  sem_destroy(&items);
+
+  /* A barrier of three: one serial thread, and nobody leaves before the last one arrived. */
+  pthread_barrier_init(&barrier, NULL, 3);
+  pthread_t bt[3];
+  long long barrier_start = now_ns(CLOCK_MONOTONIC);
+  for (long i = 0; i < 3; i++) pthread_create(&bt[i], NULL, barrier_member, (void*)i);
+  for (int i = 0; i < 3; i++) pthread_join(bt[i], NULL);
+  int after_last = 1;
+  for (int i = 0; i < 3; i++) after_last &= left_at[i] - barrier_start >= 30000;
+  printf("barrier_serial=%d left_after_last_arrival=%d\n", serial_threads, after_last);
+  pthread_barrier_destroy(&barrier);
+
+  /* A read-write lock: readers share it, a writer waits for them. */
+  pthread_rwlock_rdlock(&rw);
+  int second_reader = pthread_rwlock_tryrdlock(&rw);
+  int try_writer = pthread_rwlock_trywrlock(&rw);
+  pthread_t wt;
+  pthread_create(&wt, NULL, writer, NULL);
+  usleep(50);
+  int writer_waited = !writer_done;
+  pthread_rwlock_unlock(&rw);
+  pthread_rwlock_unlock(&rw);
+  pthread_join(wt, NULL);
+  pthread_rwlock_wrlock(&rw);
+  int relock = pthread_rwlock_wrlock(&rw);
+  pthread_rwlock_unlock(&rw);
+  printf("rwlock: second_reader=%d trywrlock=%s writer_waited=%d writer_done=%d relock=%s\n",
+         second_reader, try_writer == EBUSY ? "EBUSY" : "other", writer_waited, writer_done,
+         relock == EDEADLK ? "EDEADLK" : "other");
   printf("self=%lu\n", (unsigned long)pthread_self());
   return 0;
 }
