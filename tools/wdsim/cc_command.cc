@@ -62,8 +62,11 @@ int cc_command(const std::vector<std::string>& args, const std::string& headers_
   }
   const char* cc_env = std::getenv("CC");
   const std::string cc = cc_env && *cc_env ? cc_env : "cc";
-  std::vector<std::string> argv = {cc,   "-fPIC", "-shared", "-fexceptions", "-pthread",
-                                   "-I", dir,     "-I",      dir + "/uadk"};
+  // -fsanitize-coverage=trace-pc: a call per basic block, which `wdsim exec` counts as the
+  // program's own CPU time (exec.ns_per_block).
+  std::vector<std::string> argv = {
+      cc,   "-fPIC", "-shared", "-fexceptions", "-pthread", "-fsanitize-coverage=trace-pc",
+      "-I", dir,     "-I",      dir + "/uadk"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back(dir + "/wdsim_glue.c");
   std::string wraps = "-Wl";

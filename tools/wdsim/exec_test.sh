@@ -15,7 +15,7 @@ fail=0
 check() {  # check NAME EXPECTED ACTUAL
   if [ "$2" != "$3" ]; then echo "FAIL: $1: got '$3', expected '$2'"; fail=1; else echo "ok: $1"; fi
 }
-for p in threads memory exits; do
+for p in threads memory exits spin; do
   "$wdsim" cc "$testdata/$p.c" -o "$out/$p.so" -O1 -Wall -Wextra -Werror
   check "wdsim cc $p.c" 0 $?
 done
@@ -23,7 +23,7 @@ done
 # Threads and time. Costs 0 and no slack: a 100 us sleep is 100 us; with the default 50 us
 # slack it is 150 us.
 zero="--set processes.0.threads.0.exec.cpu_ns_per_call=0 --set system.host.sleep_ns=0 \
---set system.host.wakeup_ns=0"
+--set system.host.wakeup_ns=0 --set processes.0.threads.0.exec.ns_per_block=0"
 # shellcheck disable=SC2086
 "$wdsim" exec "$scenario" $zero --set processes.0.threads.0.exec.timer_slack_ns=0 \
   --out "$out/t0" -- "$out/threads.so" >"$out/t0.txt" 2>"$out/t0.err"
@@ -51,6 +51,23 @@ check "trylock of a held mutex" "trylock_held=EBUSY" "$(grep trylock "$out/t1.tx
 check "main is thread 1" "self=1" "$(grep self= "$out/t1.txt")"
 grep -q "11 thread(s)" "$out/t0.err"; check "summary on stderr counts the threads" 0 $?
 [ -s "$out/t1/stats.json" ] && [ -s "$out/t1/trace.txt" ]; check "outputs written" 0 $?
+
+# The program's own code: basic blocks at exec.ns_per_block each. A loop of 100,000 iterations
+# is at least one block each, and its CPU time scales with the parameter; a loop polling an
+# atomic another thread sets, with no call in it, ends.
+loop_ns() {  # loop_ns NS_PER_BLOCK: the program's loop_cpu_ns
+  "$wdsim" exec "$scenario" --set processes.0.threads.0.exec.cpu_ns_per_call=0 \
+    --set processes.0.threads.0.exec.ns_per_block="$1" --out "$out/s$1" -- "$out/spin.so" \
+    >"$out/s$1.txt" 2>"$out/s$1.err"
+  sed -n 's/^loop_cpu_ns=//p' "$out/s$1.txt"
+}
+l1=$(loop_ns 1)
+l2=$(loop_ns 2)
+check "a polling loop with no call ends" "poll_loop_ended=1" "$(grep poll_loop "$out/s1.txt")"
+[ "${l1:-0}" -ge 100000 ] && [ "${l1:-0}" -lt 1000000 ]
+check "100,000 iterations at 1 ns per block: 0.1 to 1 ms ($l1 ns)" 0 $?
+check "CPU time scales with ns_per_block" "$((2 * ${l1:-0}))" "${l2:-0}"
+grep -q "code blocks" "$out/s1.err"; check "the summary counts code blocks" 0 $?
 
 # Determinism: the same run twice.
 "$wdsim" exec "$scenario" --out "$out/d1" -- "$out/threads.so" >"$out/d1.txt" 2>/dev/null

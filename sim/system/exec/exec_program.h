@@ -74,6 +74,8 @@ struct ExecParams : ProgramParams {
   std::string program;
   std::vector<std::string> args;
   double cpu_ns_per_call;
+  double ns_per_block;
+  uint64_t slice_blocks;
   double timer_slack_ns;
   uint64_t stack_bytes;
   double realtime_epoch_s;
@@ -169,8 +171,12 @@ class ExecProgram : public Program {
   // simulated time reached `deadline_ps` first (0: no deadline).
   bool block_until(ExecThread& self, const sc_core::sc_event& e, uint64_t deadline_ps,
                    const std::function<bool()>& ready);
-  // Charges the per-call CPU cost and re-binds the UADK runtime to the calling thread.
+  // Charges the per-call CPU cost and the program's basic blocks since the last charge, and
+  // re-binds the UADK runtime to the calling thread.
   void enter_call(ExecThread& self);
+  // The program's code ran `slice_blocks` basic blocks without a call: charge them and let
+  // simulated time catch up (so a loop waiting on memory another thread writes ends).
+  void end_slice(ExecThread& self);
   // The host's view of a range the program unmapped, remapped or re-protected.
   void host_range_changed(ExecThread& self, uint64_t va, uint64_t len);
 
@@ -181,9 +187,10 @@ class ExecProgram : public Program {
     bool exited = false;
     uint64_t threads = 0;
     uint64_t calls = 0;
-    uint64_t blocks = 0;  // blocking waits (join, mutex, condition variable, sleep)
-    uint64_t run_ps = 0;  // main's start to the process's exit
-    uint64_t cpu_ps = 0;  // the threads' CPU time
+    uint64_t blocks = 0;       // blocking waits (join, mutex, condition variable, sleep)
+    uint64_t code_blocks = 0;  // basic blocks of the program's own code that ran
+    uint64_t run_ps = 0;       // main's start to the process's exit
+    uint64_t cpu_ps = 0;       // the threads' CPU time
   };
   const Figures& figures() const { return figures_; }
   const std::string& path() const { return path_; }
@@ -216,5 +223,10 @@ class ExecProgram : public Program {
 
 // Simulated time of the calling thread, in ps.
 uint64_t now_ps(ExecThread& self);
+// The basic blocks the program's code has run since the last call (counted by the
+// -fsanitize-coverage=trace-pc hook in posix_shim.cc), and resets the count.
+uint64_t take_code_blocks();
+// The count at which the hook ends a slice (ExecParams::slice_blocks of the running thread).
+void set_slice_blocks(uint64_t n);
 
 }  // namespace wdsim::exec

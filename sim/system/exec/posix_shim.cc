@@ -43,6 +43,12 @@ constexpr size_t kChunkIsMmapped = 0x2;
 constexpr size_t kChunkFlagBits = 0x7;
 
 // The calling exec thread, with its call entered (cost charged, runtime bound).
+// Basic blocks of the program's code since the last call (all simulated threads share the count:
+// they switch only inside calls, and each call takes the count, so it is always the running
+// thread's), and the count at which the hook ends a slice.
+uint64_t g_code_blocks = 0;
+uint64_t g_slice_blocks = UINT64_MAX;
+
 ExecThread* enter() {
   ExecThread* self = ExecProgram::current();
   if (self) self->program->enter_call(*self);
@@ -336,6 +342,17 @@ WDSIM_EXPORT int __wrap_pthread_spin_unlock(pthread_spinlock_t* l) {
   s.locked = false;
   s.released.notify(sc_core::SC_ZERO_TIME);
   return 0;
+}
+
+// -fsanitize-coverage=trace-pc (`wdsim cc`): the compiler calls this at every basic block of the
+// program's code. Every slice_blocks blocks without a call, the thread's time catches up.
+WDSIM_EXPORT void __sanitizer_cov_trace_pc(void) {
+  if (++g_code_blocks < g_slice_blocks) return;
+  if (ExecThread* self = ExecProgram::current()) {
+    self->program->end_slice(*self);
+  } else {
+    g_code_blocks = 0;  // the host running the program's code (a constructor, atexit)
+  }
 }
 
 // Semaphores (sem_t, unnamed): the calls return -1 and set errno, as the C library's do.
@@ -652,3 +669,12 @@ WDSIM_EXPORT void* __wrap_realloc(void* p, size_t size) {
 }
 
 }  // extern "C"
+
+namespace wdsim::exec {
+uint64_t take_code_blocks() {
+  const uint64_t n = g_code_blocks;
+  g_code_blocks = 0;
+  return n;
+}
+void set_slice_blocks(uint64_t n) { g_slice_blocks = n; }
+}  // namespace wdsim::exec
