@@ -428,6 +428,9 @@ struct wd_capability* wd_get_alg_cap(void) {
       if (alg.empty() || alg.size() >= CRYPTO_MAX_ALG_NAME || drv.size() >= CRYPTO_MAX_ALG_NAME) {
         continue;
       }
+      // A class name of the device's sysfs list (hisi_sec2's cipher/digest/aead) is no
+      // algorithm: UADK lists its drivers' algorithms here, the names after it.
+      if (alg == "cipher" || alg == "digest" || alg == "aead") continue;
       if (std::find(seen.begin(), seen.end(), std::make_pair(alg, drv)) != seen.end()) continue;
       seen.emplace_back(alg, drv);
       auto* cap = static_cast<wd_capability*>(std::calloc(1, sizeof(wd_capability)));

@@ -61,9 +61,11 @@ class ZipKind : public AcceleratorKind {
   }
 };
 
-// The SEC function's algorithms attribute lists the UADK names the runtime's
-// wd_cipher_init2 / wd_digest_init2 look up (the runtime matches names exactly; Linux's
-// hisi_sec2 shows the classes "cipher\ndigest\naead" and UADK maps names to classes).
+// The SEC function's algorithms attribute: first the classes Linux's hisi_sec2 shows
+// ("cipher\ndigest\naead", sec_main.c), which UADK looks devices up by (wd_util.c
+// wd_get_alg_type maps "cbc(aes)" to "cipher" before wd_get_accel_list, and programs such as
+// uadk_tool's test_sec ask for "cipher" themselves); then the algorithm names, which the
+// runtime's lower layers (UacceQueue, the built-in workloads) match exactly.
 class SecKind : public AcceleratorKind {
  public:
   std::string name() const override { return "sec"; }
@@ -74,7 +76,8 @@ class SecKind : public AcceleratorKind {
   std::string uacce_prefix() const override { return "hisi_sec2"; }
   std::string driver_name() const override { return "hisi_sec2"; }
   std::string algorithms() const override {
-    return "ecb(aes)\ncbc(aes)\nctr(aes)\nxts(aes)\necb(sm4)\ncbc(sm4)\nctr(sm4)\nxts(sm4)\n"
+    return "cipher\ndigest\naead\n"
+           "ecb(aes)\ncbc(aes)\nctr(aes)\nxts(aes)\necb(sm4)\ncbc(sm4)\nctr(sm4)\nxts(sm4)\n"
            "sha1\nsha224\nsha256\nsha384\nsha512\nsm3\nmd5\nsha512-224\nsha512-256\n"
            "hmac(sha1)\nhmac(sha224)\nhmac(sha256)\nhmac(sha384)\nhmac(sha512)\nhmac(sm3)\n"
            "hmac(md5)\ngcm(aes)";
