@@ -149,6 +149,57 @@ TEST(NicSystem, TwoRunsAreByteIdentical) {
   EXPECT_NE(a.find("rx_drop"), std::string::npos);  // the run exercises drops too
 }
 
+TEST(NicSystem, AKilledReceiverFreesTheDeviceForTheNextProcess) {
+  SimEnv env(1);
+  const RunOutcome o = run(R"(
+system:
+  devices:
+    - kind: nic
+      nic: {rx_packets: 2000, rx_rate_mpps: 0.25}
+processes:
+  - name: rx
+    threads:
+      - program: nic_rx
+        nic_rx: {packets: 2000}
+  - name: late
+    threads:
+      - program: nic_rx
+        start_us: 2000
+        nic_rx: {packets: 100, idle_timeout_us: 100}
+events:
+  - {at_us: 1000, action: kill, process: rx}
+output: {trace: true, chrome_trace: false}
+)",
+                           env);
+  ASSERT_TRUE(o.ok) << o.error;
+  ASSERT_EQ(o.processes.size(), 2u);
+  EXPECT_EQ(o.processes[0].signal, 9);  // SIGKILL
+  EXPECT_GT(o.processes[0].requests_ok, 0u);
+  EXPECT_EQ(o.processes[1].requests_ok, 100u);
+  // The kill's release reset the device and unbound the first PASID; the second process got
+  // the device and its own binding, and every packet it took was the source's.
+  EXPECT_EQ(counter(env, "host.virtio_net-0.opens"), 2u);
+  EXPECT_EQ(counter(env, "host.virtio_net-0.opens_busy"), 0u);
+  EXPECT_EQ(counter(env, "nic.errors"), 0u);
+  const std::string trace = env.trace().to_text();
+  EXPECT_NE(trace.find("sva_bind sid=" + std::to_string(kNicSid) + " pid=101"), std::string::npos);
+  // What neither took was dropped while no queue was set up: the packets offered until the
+  // late process's last one (its sequence number + 1: its received + drops) all are counted.
+  const SummaryTable* table = nullptr;
+  for (const auto& t : o.report.tables) table = t.name == "nic_rx" ? &t : table;
+  ASSERT_NE(table, nullptr);
+  ASSERT_EQ(table->rows.size(), 2u);
+  const auto col = [&](const char* name) {
+    for (size_t c = 0; c < table->columns.size(); ++c) {
+      if (table->columns[c] == name) return std::stoull(table->rows[1].at(c));
+    }
+    ADD_FAILURE() << name;
+    return 0ull;
+  };
+  EXPECT_EQ(counter(env, "nic.rx.packets") + counter(env, "nic.rx.drops_no_buffer"),
+            col("received") + col("drops"));
+}
+
 TEST(NicSystem, BadInputIsALocatedError) {
   auto error_of = [](const std::string& yaml) -> std::string {
     try {

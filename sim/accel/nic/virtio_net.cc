@@ -72,6 +72,7 @@ bool VirtioNet::running() const {
 }
 
 void VirtioNet::reset() {
+  ++resets_;
   status_ = 0;
   driver_features_ = 0;
   device_feature_select_ = driver_feature_select_ = 0;
@@ -359,8 +360,11 @@ bool VirtioNet::put_used(Queue& q, uint16_t head, uint32_t len, sc_time& t, bool
     // A loosely-timed write lands in memory when it is issued: publishing the index only once
     // the writes before it are done keeps a driver that reads the index (not only one that
     // polls it) from seeing the packet before its data has arrived.
+    const uint64_t resets = resets_;
     wait(t);
     t = SC_ZERO_TIME;
+    // A reset meanwhile (the driver's release) took the queue away: the packet is lost.
+    if (resets != resets_ || !running()) return false;
   }
   const uint16_t idx = static_cast<uint16_t>(q.used_idx + 1);
   if (!dma_write(q, q.device + vio::kUsedIdxOffset, &idx, 2, t)) {

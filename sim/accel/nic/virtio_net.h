@@ -195,6 +195,7 @@ class VirtioNet : public sc_core::sc_module {
   std::string component_;
   PayloadSource payload_;
   sc_core::sc_time scheduled_arrival_ = sc_core::SC_ZERO_TIME;
+  uint64_t resets_ = 0;  // device resets so far (a receive that waited checks for one)
   TxSink tx_sink_;
   std::mt19937_64 rng_;
 

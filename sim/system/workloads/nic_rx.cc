@@ -189,6 +189,7 @@ class NicRx : public Program {
           log->write(row);
         }
         os.compute(to_ps(ns(p_.per_packet_ns)));
+        cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;  // so far (a killed run keeps it)
         // The buffer goes back on the available ring.
         const uint16_t head = e.id;
         os.store(ring + RxRingLayout::avail(n) + vio::kAvailRingOffset + 2ull * (avail_idx % n),
