@@ -61,7 +61,9 @@ struct NicRxParams : ProgramParams {
     s.require("buffers", buffers <= queue_size, "at most queue_size buffers");
     s.add("buffer_bytes", buffer_bytes, 2048u, "B",
           "Bytes of each receive buffer (the 12-byte virtio_net_hdr, then the packet)",
-          "guess: a 2 KiB buffer holds an MTU-1500 frame", Range::between(28, 65536 + 12));
+          "guess: a 2 KiB buffer holds an MTU-1500 frame",
+          Range::between(sizeof(vio::NetHdr) + nic_traffic::kHeaderBytes,
+                         65536 + sizeof(vio::NetHdr)));
     s.add_choice("mode", mode, "poll", {"poll", "interrupt"},
                  "How the program waits for packets: busy-poll the used index (no receive "
                  "interrupts), or sleep until the receive MSI",
