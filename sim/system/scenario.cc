@@ -78,14 +78,15 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   d.where = where_of(e);
   if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add_choice("kind", d.kind, "zip", names_of_accelerator_kinds(),
-               "The accelerator function's kind: its engine, driver and uacce device",
+               "The device's kind: a QM function's engine, driver and uacce device (zip, sec), "
+               "or a whole device with its own driver (nic, docs/nic.md)",
                "DESIGN.md (system layer)");
   const AcceleratorKind* kind = e.describing() ? kind_for_describe : find_accelerator_kind(d.kind);
   if (e.describing()) d.kind = kind->name();
   const uint32_t n = per_kind ? (*per_kind)[d.kind]++ : 0;
   e.add("name", d.name, kind->uacce_prefix() + "-" + std::to_string(n), "",
-        "The uacce device name (/dev/<name>, /sys/class/uacce/<name>); default "
-        "<driver>-<n>, n counting the devices of this kind",
+        "The uacce device name (/dev/<name>, /sys/class/uacce/<name>), or a whole device's "
+        "driver node (/dev/<name>); default <driver>-<n>, n counting the devices of this kind",
         "Linux uacce: the parent driver's name and an id");
   // A whole device (a kind without a QM) has no `qm:` key: its QM parameters stay at their
   // defaults and only the StreamID and MSI vectors below are used.
