@@ -471,9 +471,22 @@ void ConfigTree::mark_section(const std::string& key_path) const {
 }
 
 std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) const {
+  return unused_keys_where(prefix, nullptr);
+}
+
+std::vector<std::string> ConfigTree::unused_keys_where(const std::string& prefix,
+                                                       std::vector<SourceLocation>* where) const {
   std::vector<std::string> out;
   auto start = prefix.empty() ? std::optional<YAML::Node>(impl_->root) : impl_->find(prefix);
   if (!start) return out;
+  // The node's own mark, for a key whose path does not lead back to it (a key with a dot in it).
+  auto mark = [&](const YAML::Node& n, const std::string& path) {
+    if (!where) return;
+    const auto m = n.Mark();
+    where->push_back(m.line < 0 ? SourceLocation{file_, 0, 0}
+                                : SourceLocation{file_of(impl_->layer_file, file_, path),
+                                                 m.line + 1, m.column + 1});
+  };
   // Depth-first in file order with an explicit stack (the tree's depth and size were bounded
   // when it was parsed).
   std::vector<std::pair<YAML::Node, std::string>> stack{{*start, prefix}};
@@ -483,7 +496,10 @@ std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) cons
     if (!path.empty() && impl_->used.count(path)) continue;
     const bool section = impl_->sections.count(path) > 0;
     if (n.IsMap()) {
-      if (n.size() == 0 && !path.empty() && !section) out.push_back(path);
+      if (n.size() == 0 && !path.empty() && !section) {
+        out.push_back(path);
+        mark(n, path);
+      }
       std::vector<std::pair<YAML::Node, std::string>> children;
       for (auto it = n.begin(); it != n.end(); ++it) {
         std::string k = it->first.as<std::string>("");
@@ -496,13 +512,15 @@ std::vector<std::string> ConfigTree::unused_keys(const std::string& prefix) cons
       }
     } else if (!(section && n.IsNull())) {  // `system:` with nothing under it is empty
       out.push_back(path);
+      mark(n, path);
     }
   }
   return out;
 }
 
 void ConfigTree::check_all_used(const std::string& prefix) const {
-  auto unused = unused_keys(prefix);
+  std::vector<SourceLocation> where;
+  auto unused = unused_keys_where(prefix, &where);
   if (unused.empty()) return;
   const std::string& key = unused.front();
   if (impl_->sections.count(key)) {
@@ -510,7 +528,10 @@ void ConfigTree::check_all_used(const std::string& prefix) const {
     config_error(location(key), key,
                  "expected a section (a map of parameters), got '" + (s ? s->text : "") + "'");
   }
-  config_error(location(key), key, "unknown key");
+  // A key with a dot in its name: its path does not lead back to it, its node's mark does.
+  SourceLocation at = location(key);
+  if (!has(key) && where.front().line > 0) at = where.front();
+  config_error(at, key, "unknown key");
 }
 
 }  // namespace wdsim

@@ -93,6 +93,12 @@ class ConfigTree {
   void check_all_used(const std::string& prefix) const;
 
  private:
+  // unused_keys, with each key's own node location in `where` (if not null).
+  std::vector<std::string> unused_keys_where(const std::string& prefix,
+                                             std::vector<SourceLocation>* where) const;
+
+ public:
+ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string file_;

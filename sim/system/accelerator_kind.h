@@ -1,12 +1,20 @@
 // Accelerator kinds: what the topology builder needs to know of each `kind` a
-// `system.devices` entry may name (today zip and sec; a NIC plugs in the same way). A kind
-// declares its engine's parameters, builds the engine and attaches it behind the function's
-// QM, and names the function's uacce device, its sysfs algorithms and its components. Kinds
-// register by name at static-initialisation time (accelerator_kinds.cc).
+// `system.devices` entry may name. Two shapes:
+//  - a QM function (zip, sec): the kind declares its engine's parameters, builds the engine
+//    and attaches it behind the function's QM, and names the function's uacce device, its
+//    sysfs algorithms and its components; the kernel side is the QM driver and uacce;
+//  - a whole device (nic): has_qm() is false; the kind declares the device's parameters
+//    (under the entry's `<kind>:` key, there is no `qm:` key), builds the device model
+//    (build_device: a DMA initiator and a BAR target the topology attaches to the fabric)
+//    and its kernel driver (build_driver), and names its StreamID.
+// Kinds register by name at static-initialisation time (accelerator_kinds.cc, nic_kind.cc).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tlm>
 #include <vector>
 
 #include "sim/base/params.h"
@@ -14,8 +22,12 @@
 
 namespace wdsim {
 
+class CpuContext;
+class InterruptController;
+class Kernel;
 class Qm;
 class QmEngine;
+class SmmuDriver;
 
 // A kind's engine parameters, declared under the device entry's `<kind>:` key.
 class EngineParams {
@@ -25,12 +37,45 @@ class EngineParams {
   // Whether the engine only models timing (data_mode: timing): its output bytes are not the
   // data, so programs do not verify them.
   virtual bool timing_only() const = 0;
+  // A whole device's StreamID when its parameters name one (nullopt: the entry's position, as
+  // for qm.stream_id).
+  virtual std::optional<uint32_t> stream_id() const { return std::nullopt; }
 };
 
 // A built engine; owns whatever the kind made.
 class EngineInstance {
  public:
   virtual ~EngineInstance() = default;
+};
+
+// A whole device (a kind without a QM), as the topology attaches it: `dma` goes up its PCIe
+// function port, the BAR window (bar_size bytes) comes down to `mmio`.
+class DeviceInstance {
+ public:
+  virtual ~DeviceInstance() = default;
+  virtual tlm::tlm_initiator_socket<>& dma() = 0;
+  virtual tlm::tlm_target_socket<>& mmio() = 0;
+  virtual uint64_t bar_size() const = 0;
+};
+
+// What a whole device's kernel driver is given.
+struct DeviceDriverContext {
+  Kernel& kernel;
+  InterruptController& gic;
+  SmmuDriver& smmu;
+  std::string name;        // the device entry's name: its /dev node
+  uint64_t bar_pa = 0;     // the BAR's host physical address
+  uint32_t stream_id = 0;  // at the SMMU
+  uint64_t msi_address = 0;
+  uint32_t msi_data = 0;  // its vectors: msi_data and msi_data + 1
+};
+
+// A whole device's kernel driver: probed at boot; programs reach it through dev_path().
+class DeviceDriver {
+ public:
+  virtual ~DeviceDriver() = default;
+  virtual void probe(CpuContext& cpu) = 0;
+  virtual std::string dev_path() const = 0;
 };
 
 class AcceleratorKind {
@@ -59,6 +104,27 @@ class AcceleratorKind {
   virtual std::unique_ptr<EngineInstance> build(const std::string& component,
                                                 const EngineParams& params, SimEnv& env,
                                                 Qm& qm) const = 0;
+
+  // Whole devices (see the header comment). has_qm() false: qm_component() names the device's
+  // own component (its stats and trace prefix), engine_component() is not used, the entry's
+  // `<kind>.data_mode` does not exist (has_data_mode), and the two below build it.
+  virtual bool has_qm() const { return true; }
+  virtual bool has_data_mode() const { return true; }
+  // The key (under the device entry) that gives the StreamID, for error messages.
+  virtual std::string stream_id_key() const { return "qm.stream_id"; }
+  // `component` names its stats and trace; `device` is the entry's name.
+  virtual std::unique_ptr<DeviceInstance> build_device(const std::string& component,
+                                                       const std::string& device,
+                                                       const EngineParams& params,
+                                                       uint32_t stream_id, SimEnv& env) const {
+    (void)component, (void)device, (void)params, (void)stream_id, (void)env;
+    return nullptr;
+  }
+  virtual std::unique_ptr<DeviceDriver> build_driver(const DeviceDriverContext& ctx,
+                                                     const EngineParams& params) const {
+    (void)ctx, (void)params;
+    return nullptr;
+  }
 };
 
 // Registers a kind (at static-initialisation time); returns true.

@@ -78,16 +78,20 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   d.where = where_of(e);
   if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add_choice("kind", d.kind, "zip", names_of_accelerator_kinds(),
-               "The accelerator function's kind: its engine, driver and uacce device",
+               "The device's kind: a QM function's engine, driver and uacce device (zip, sec), "
+               "or a whole device with its own driver (nic, docs/nic.md)",
                "DESIGN.md (system layer)");
   const AcceleratorKind* kind = e.describing() ? kind_for_describe : find_accelerator_kind(d.kind);
   if (e.describing()) d.kind = kind->name();
   const uint32_t n = per_kind ? (*per_kind)[d.kind]++ : 0;
   e.add("name", d.name, kind->uacce_prefix() + "-" + std::to_string(n), "",
-        "The uacce device name (/dev/<name>, /sys/class/uacce/<name>); default "
-        "<driver>-<n>, n counting the devices of this kind",
+        "The uacce device name (/dev/<name>, /sys/class/uacce/<name>), or a whole device's "
+        "driver node (/dev/<name>); default <driver>-<n>, n counting the devices of this kind",
         "Linux uacce: the parent driver's name and an id");
-  ParamScope q = e.sub("qm");
+  // A whole device (a kind without a QM) has no `qm:` key: its QM parameters stay at their
+  // defaults and only the StreamID and MSI vectors below are used.
+  ConfigTree no_qm;
+  ParamScope q = kind->has_qm() ? e.sub("qm") : ParamScope::load("unused.qm", &no_qm);
   d.qm.declare(q);
   ParamScope a = e.sub("attach");
   d.attach.where = where_of(a);
@@ -124,6 +128,7 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   auto engine = kind->make_params();
   ParamScope en = e.sub(kind->name());
   engine->declare(en);
+  if (auto sid = engine->stream_id()) d.qm.stream_id = *sid;
   d.engine = std::move(engine);
   if (!e.describing()) {
     e.require("qm.ats", kind->ats_capable() || !d.qm.ats,
@@ -166,7 +171,8 @@ void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
       clash("name", "name " + d.name, it->second);
     }
     if (auto [it, fresh] = sids.emplace(d.qm.stream_id, d.index); !fresh) {
-      clash("qm.stream_id", "StreamID " + std::to_string(d.qm.stream_id), it->second);
+      clash(find_accelerator_kind(d.kind)->stream_id_key().c_str(),
+            "StreamID " + std::to_string(d.qm.stream_id), it->second);
     }
     if (d.qm.ats) {
       if (ats_device) clash("qm.ats", "the SMMU's one ATS port", *ats_device);
@@ -372,8 +378,9 @@ void SystemParams::declare(ParamScope& s) {
   const uint32_t sid_bits = std::min(smmu.sid_bits, SmmuDriver::kMaxSidBits);
   for (const DeviceSpec& d : devices) {
     const std::string at = "devices." + std::to_string(d.index) + ".qm.";
-    s.require_any({at + "stream_id", "smmu.sid_bits"},
-                  uint64_t{d.qm.stream_id} < (uint64_t{1} << sid_bits),
+    const std::string sid_key =
+        "devices." + std::to_string(d.index) + "." + find_accelerator_kind(d.kind)->stream_id_key();
+    s.require_any({sid_key, "smmu.sid_bits"}, uint64_t{d.qm.stream_id} < (uint64_t{1} << sid_bits),
                   "StreamID " + std::to_string(d.qm.stream_id) + " of system.devices." +
                       std::to_string(d.index) + " does not fit the stream table of 2^" +
                       std::to_string(sid_bits) + " entries (smmu.sid_bits, at most " +
@@ -431,6 +438,7 @@ void RunParams::declare(ParamScope& s) {
 std::vector<std::string> data_mode_sets(const Scenario& s, const std::string& mode) {
   std::vector<std::string> sets;
   for (const DeviceSpec& d : s.system.devices) {
+    if (!find_accelerator_kind(d.kind)->has_data_mode()) continue;
     sets.push_back("system.devices." + std::to_string(d.index) + "." + d.kind +
                    ".data_mode=" + mode);
   }

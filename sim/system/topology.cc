@@ -31,6 +31,25 @@ std::string numbered(const std::string& base, uint32_t n) {
   return n == 0 ? base : base + std::to_string(n);
 }
 
+// The host window onto a function's BAR: a QM's, or a whole device's own size.
+uint64_t bar_window_size(const AcceleratorFunction& f) {
+  return f.device ? f.device->bar_size() : qm_bar_window_size(f.spec->qm);
+}
+
+// A function's DMA initiator and BAR target, whichever model it is.
+tlm::tlm_initiator_socket<>& function_dma(AcceleratorFunction& f) {
+  if (f.device) return f.device->dma();
+  return f.qm->dma;
+}
+tlm::tlm_target_socket<>& function_mmio(AcceleratorFunction& f) {
+  if (f.device) return f.device->mmio();
+  return f.qm->mmio;
+}
+
+AtsEndpoint* ats_endpoint_of(const AcceleratorFunction& f) {
+  return f.qm ? f.qm->ats_endpoint() : nullptr;
+}
+
 }  // namespace
 
 Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), env_(env) {
@@ -53,6 +72,14 @@ Topology::Topology(const SystemParams& params, SimEnv& env) : params_(params), e
     }
     f->pcie_port = std::make_unique<PcieFunctionPort>(
         (numbered(f->kind->qm_component(), n) + "_pcie_port").c_str());
+    if (!f->kind->has_qm()) {
+      f->device = f->kind->build_device(numbered(f->kind->qm_component(), n), d.name, *d.engine,
+                                        d.qm.stream_id, env);
+      f->view.name = d.name;
+      f->view.kind = d.kind;
+      functions_.push_back(std::move(f));
+      continue;
+    }
     f->qm = std::make_unique<Qm>(numbered(f->kind->qm_component(), n).c_str(), qp, env);
     f->engine = f->kind->build(numbered(f->kind->engine_component(), n), *d.engine, env, *f->qm);
     // A queue's slots get their records the first time one of its SQEs completes.
@@ -190,7 +217,7 @@ std::vector<HostBus::WindowSpec> Topology::host_windows() const {
     // endpoint its BAR offset); otherwise the bus hands the offset itself.
     const bool offset = f->spec->attach.switch_name.empty();
     w.push_back({numbered(f->kind->qm_component(), f->number_in_kind) + "_bar", f->bar_pa,
-                 qm_bar_window_size(f->spec->qm), offset});
+                 bar_window_size(*f), offset});
   }
   return w;
 }
@@ -219,7 +246,7 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
   uint32_t router_ports = 0;
   for (size_t a = 0; a < attachments_.size(); ++a) {
     for (uint32_t fi : attachments_[a].below) {
-      if (functions_[fi]->qm->ats_endpoint() && router_port[a] < 0) {
+      if (ats_endpoint_of(*functions_[fi]) && router_port[a] < 0) {
         router_port[a] = static_cast<int>(router_ports++);
       }
     }
@@ -232,9 +259,9 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
   // Each function: its models to its function port.
   for (auto& fp : functions_) {
     AcceleratorFunction& f = *fp;
-    f.qm->dma.bind(f.pcie_port->dma_in);
-    f.pcie_port->mmio_out.bind(f.qm->mmio);
-    if (AtsEndpoint* ep = f.qm->ats_endpoint()) {
+    function_dma(f).bind(f.pcie_port->dma_in);
+    f.pcie_port->mmio_out.bind(function_mmio(f));
+    if (AtsEndpoint* ep = ats_endpoint_of(f)) {
       ep->ats.bind(f.pcie_port->msg_in);
       f.pcie_port->msg_out.bind(ep->from_smmu);
     }
@@ -271,7 +298,7 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
           out.bind(host_mmio);
         }
         for (uint32_t fi : a.below) {
-          if (functions_[fi]->qm->ats_endpoint()) {
+          if (ats_endpoint_of(*functions_[fi])) {
             id_router_->add_requester(static_cast<uint32_t>(router_port[ai]),
                                       functions_[fi]->spec->qm.stream_id);
           }
@@ -304,7 +331,7 @@ void Topology::bind_switch(size_t wi) {
   // behind it.
   auto claim = [&](uint32_t port, uint32_t fi, bool endpoint) {
     const AcceleratorFunction& f = *functions_[fi];
-    w.sw->add_window(port, f.bar_pa, qm_bar_window_size(f.spec->qm), endpoint);
+    w.sw->add_window(port, f.bar_pa, bar_window_size(f), endpoint);
     if (f.spec->qm.ats) w.sw->add_requester(port, f.spec->qm.stream_id);
   };
   for (uint32_t fi : w.below) {
@@ -341,6 +368,20 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
   for (auto& fp : functions_) {
     AcceleratorFunction& f = *fp;
     const QmParams& q = f.spec->qm;
+    if (f.device) {
+      DeviceDriverContext ctx{kernel,
+                              gic,
+                              smmu,
+                              f.spec->name,
+                              f.bar_pa,
+                              q.stream_id,
+                              q.msi_address ? q.msi_address : params_.root_complex.msi_base,
+                              q.msi_data};
+      f.device_driver = f.kind->build_driver(ctx, *f.spec->engine);
+      f.view.dev_path = f.device_driver->dev_path();
+      views_.push_back(f.view);
+      continue;
+    }
     HisiQmDeviceInfo info;
     info.name = f.kind->driver_name();
     info.bar_pa = f.bar_pa;
@@ -370,7 +411,11 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
 void Topology::probe(CpuContext& boot, SmmuDriver& smmu, DmaApi& dma, uint16_t dma_asid) {
   for (auto& f : functions_) {
     smmu.attach_device(boot, f->spec->qm.stream_id, dma.domain(), dma_asid);
-    f->driver->probe(boot);
+    if (f->device_driver) {
+      f->device_driver->probe(boot);
+    } else {
+      f->driver->probe(boot);
+    }
   }
 }
 

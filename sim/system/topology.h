@@ -27,6 +27,9 @@
 //                 conflicts were rejected when the scenario was loaded)
 //   components    the kind's names for its first device ("qm", "zip", "pcie_link"), with the
 //                 device's number within its kind appended for the others ("qm1", "zip1")
+// A whole device (a kind without a QM, e.g. nic) is attached the same way (its BAR window of
+// the device's size, its StreamID from the kind's parameters) and gets the kind's own driver
+// instead of a QM driver and uacce device.
 // It also keeps each function's per-SQE completion records ([qp][sqe slot], the last SQE
 // completed in each slot), so a request's stage breakdown is exact with many requests in
 // flight on many queues.
@@ -82,8 +85,10 @@ struct AcceleratorFunction {
   std::unique_ptr<PcieLink> link;               // null for an integrated endpoint
   std::unique_ptr<IntegratedPort> integrated;   // only for an integrated endpoint
   std::unique_ptr<PcieFunctionPort> pcie_port;  // DMA + ATS up, MMIO + messages down
-  std::unique_ptr<Qm> qm;
-  std::unique_ptr<EngineInstance> engine;
+  std::unique_ptr<Qm> qm;                       // null for a whole device (kind without a QM)
+  std::unique_ptr<EngineInstance> engine;       // null for a whole device
+  std::unique_ptr<DeviceInstance> device;       // only for a whole device
+  std::unique_ptr<DeviceDriver> device_driver;  // its kernel driver
   std::unique_ptr<HisiQmDriver> driver;
   std::unique_ptr<UacceDevice> uacce;
   std::unique_ptr<ZipSyncDevice> zip_sync;
@@ -124,9 +129,10 @@ class Topology {
   void bind(RootComplex& rc, HostBus& bus, Smmu& smmu);
   // StreamIDs of the ATS endpoints (for the SMMU driver's STEs).
   std::vector<uint32_t> ats_stream_ids() const;
-  // The kernel side: one QM driver and uacce device per function (+ the syscall device).
+  // The kernel side: one QM driver and uacce device per QM function (+ the syscall device),
+  // the kind's driver for a whole device.
   void build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& gic, SmmuDriver& smmu);
-  // Boot: attach each function to the kernel's DMA domain, probe its QM driver.
+  // Boot: attach each function to the kernel's DMA domain, probe its driver.
   void probe(CpuContext& boot, SmmuDriver& smmu, DmaApi& dma, uint16_t dma_asid);
 
   std::vector<std::unique_ptr<AcceleratorFunction>>& functions() { return functions_; }

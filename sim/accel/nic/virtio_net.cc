@@ -72,6 +72,7 @@ bool VirtioNet::running() const {
 }
 
 void VirtioNet::reset() {
+  ++resets_;
   status_ = 0;
   driver_features_ = 0;
   device_feature_select_ = driver_feature_select_ = 0;
@@ -347,13 +348,23 @@ bool VirtioNet::next_chain(Queue& q, Chain* chain, bool* empty, sc_time& t) {
   return true;
 }
 
-bool VirtioNet::put_used(Queue& q, uint16_t head, uint32_t len, sc_time& t) {
+bool VirtioNet::put_used(Queue& q, uint16_t head, uint32_t len, sc_time& t, bool sync) {
   const vio::VirtqUsedElem e{head, len};
   const uint64_t slot = vio::kUsedRingOffset + 8ull * (q.used_idx % q.size);
   // The element first, then the index that publishes it.
   if (!dma_write(q, q.device + slot, &e, sizeof e, t)) {
     fail("dma_fault", t);
     return false;
+  }
+  if (sync && t > SC_ZERO_TIME) {
+    // A loosely-timed write lands in memory when it is issued: publishing the index only once
+    // the writes before it are done keeps a driver that reads the index (not only one that
+    // polls it) from seeing the packet before its data has arrived.
+    const uint64_t resets = resets_;
+    wait(t);
+    t = SC_ZERO_TIME;
+    // A reset meanwhile (the driver's release) took the queue away: the packet is lost.
+    if (resets != resets_ || !running()) return false;
   }
   const uint16_t idx = static_cast<uint16_t>(q.used_idx + 1);
   if (!dma_write(q, q.device + vio::kUsedIdxOffset, &idx, 2, t)) {
@@ -482,7 +493,7 @@ bool VirtioNet::receive(uint64_t seq, const std::vector<uint8_t>& payload, sc_ti
     off += n;
   }
   ++q.last_avail;
-  if (!put_used(q, chain.head, static_cast<uint32_t>(need), t)) return false;
+  if (!put_used(q, chain.head, static_cast<uint32_t>(need), t, /*sync=*/true)) return false;
   rx_packets_.inc();
   rx_bytes_.inc(payload.size());
   env_.trace_event(component_, "rx_packet",
@@ -506,6 +517,7 @@ void VirtioNet::rx_thread() {
     in_burst += ns((size + kEthernetWireOverheadBytes) * 8.0 / params_.line_rate_gbps);
     const sc_time arrival = start + burst_period * static_cast<double>(burst) + in_burst;
     if (arrival > sc_core::sc_time_stamp()) wait(arrival - sc_core::sc_time_stamp());
+    scheduled_arrival_ = arrival;
     std::vector<uint8_t> payload;
     if (payload_) {
       payload = payload_(seq, size);

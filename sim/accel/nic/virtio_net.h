@@ -30,9 +30,12 @@
 //
 // Timing: every ring and buffer access is a DMA through `dma` (its annotated delay is the path's:
 // PCIe, SMMU, memory), plus `per_packet_ns` of device work per packet; a thread waits once per
-// packet. Not modelled: packed rings, indirect descriptors (rejected), mergeable receive buffers,
-// multiple queue pairs, the control queue, offloads, the physical layer beyond a line rate,
-// legacy and INTx interrupts (the ISR byte is kept, no wire).
+// packet, and on receive once more before it writes the used index (so the index is not in
+// memory before the buffer writes are done; the index write itself is visible at its issue, one
+// DMA write's latency early for a reader that loads it rather than polls it). Not modelled: packed
+// rings, indirect descriptors (rejected), mergeable receive buffers, multiple queue pairs, the
+// control queue, offloads, the physical layer beyond a line rate, legacy and INTx interrupts (the
+// ISR byte is kept, no wire).
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -137,6 +140,9 @@ class VirtioNet : public sc_core::sc_module {
   VirtioNet(sc_core::sc_module_name name, const VirtioNetParams& params, SimEnv& env);
 
   void set_payload_source(PayloadSource source) { payload_ = std::move(source); }
+  // While the payload source runs: when that packet arrived at the device by the traffic
+  // source's schedule (the device may take it later, when it is still busy with earlier ones).
+  const sc_core::sc_time& scheduled_arrival() const { return scheduled_arrival_; }
   void set_tx_sink(TxSink sink) { tx_sink_ = std::move(sink); }
   uint8_t device_status() const { return status_; }
   uint64_t offered_features() const;
@@ -177,7 +183,8 @@ class VirtioNet : public sc_core::sc_module {
   bool dma_write(const Queue& q, uint64_t addr, const void* src, size_t len, sc_core::sc_time& t);
   // The available chain at q.last_avail, if any (nullopt-like: returns false); sets `empty`.
   bool next_chain(Queue& q, Chain* chain, bool* empty, sc_core::sc_time& t);
-  bool put_used(Queue& q, uint16_t head, uint32_t len, sc_core::sc_time& t);
+  // `sync` (receive, on the rx thread): waits out `t` between the element and the index.
+  bool put_used(Queue& q, uint16_t head, uint32_t len, sc_core::sc_time& t, bool sync = false);
   // Sends the queue's interrupt if the driver wants one and moderation allows it now.
   void maybe_interrupt(Queue& q, sc_core::sc_time& t, bool timer_fired);
   void send_msi(uint16_t vector, sc_core::sc_time& t);
@@ -187,6 +194,8 @@ class VirtioNet : public sc_core::sc_module {
   SimEnv& env_;
   std::string component_;
   PayloadSource payload_;
+  sc_core::sc_time scheduled_arrival_ = sc_core::SC_ZERO_TIME;
+  uint64_t resets_ = 0;  // device resets so far (a receive that waited checks for one)
   TxSink tx_sink_;
   std::mt19937_64 rng_;
 

@@ -45,6 +45,13 @@ struct Memory : sc_core::sc_module {
   std::vector<uint8_t> bytes = std::vector<uint8_t>(kMemBytes);
   std::vector<IoAttrs> seen;
   std::vector<uint64_t> addrs;
+  // Per write: its address, when its bytes are in memory (the simulated time of the call: a
+  // loosely-timed write lands at once) and when it is done (+ its annotated delay + kMemoryNs).
+  struct Write {
+    uint64_t addr;
+    sc_time visible, done;
+  };
+  std::vector<Write> writes;
   uint32_t msi_writes = 0;
   explicit Memory(sc_core::sc_module_name n) : sc_module(n) {
     socket.register_b_transport(this, &Memory::b_transport);
@@ -61,6 +68,8 @@ struct Memory : sc_core::sc_module {
     if (a == kMsiAddr) ++msi_writes;
     uint8_t* m = &bytes[a - kMemBase];
     if (gp.is_write()) {
+      const sc_time now = sc_core::sc_time_stamp();
+      writes.push_back({a, now, now + delay + ns(kMemoryNs)});
       std::memcpy(m, gp.get_data_ptr(), len);
     } else {
       std::memcpy(gp.get_data_ptr(), m, len);
@@ -242,6 +251,33 @@ TEST(VirtioNet, ReceivesIntoPostedChainsAndDropsWithoutBuffers) {
   EXPECT_EQ(b.stat("interrupts"), 4u);
   EXPECT_EQ(b.r<uint8_t>(VirtioNet::kIsrOffset), 1);  // a queue interrupt, then cleared
   EXPECT_EQ(b.r<uint8_t>(VirtioNet::kIsrOffset), 0);
+}
+
+// A loosely-timed write is in memory from its issue: the used index, which publishes a packet,
+// is written (in simulated time, not only in annotated time) once the packet's writes are done.
+TEST(VirtioNet, UsedIndexIsWrittenAfterThePacketsWritesAreDone) {
+  VirtioNetParams p = params();
+  p.rx_packets = 3;
+  p.rx_rate_mpps = 1;
+  p.rx_sizes = {1500};
+  Bench b(p);
+  ASSERT_TRUE(b.negotiate(kFeatures));
+  b.setup_queue(vio::kNetRxQueue, 8, kDesc, kAvail, kUsed, vio::kNoVector);
+  b.post_rx(8, 2048);
+  b.driver_ok();
+  sc_core::sc_start(ns(10000));
+  ASSERT_EQ(b.mem->get<uint16_t>(kUsed + vio::kUsedIdxOffset), 3u);
+  int published = 0;
+  sc_time last_done = SC_ZERO_TIME;
+  for (const auto& wr : b.mem->writes) {
+    if (wr.addr == kUsed + vio::kUsedIdxOffset) {
+      EXPECT_GE(wr.visible, last_done);  // the buffer and the used element are done
+      ++published;
+    } else {
+      last_done = std::max(last_done, wr.done);
+    }
+  }
+  EXPECT_EQ(published, 3);
 }
 
 TEST(VirtioNet, TrafficSourceKeepsItsRateAndBursts) {
