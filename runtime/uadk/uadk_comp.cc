@@ -231,7 +231,8 @@ handle_t wd_comp_alloc_sess(struct wd_comp_sess_setup* setup) {
   void* param = setup->sched_param ? setup->sched_param : &own;
   call.rebind();
   handle_t key = s.sched().sched_init(s.sched().h_sched_ctx, param);
-  if (!key || WD_IS_ERR(key)) return call.fail(0, "wd_comp_alloc_sess: sched_init failed");
+  // UADK fails only on WD_IS_ERR: a scheduler of the user's may key every session 0.
+  if (WD_IS_ERR(key)) return call.fail(0, "wd_comp_alloc_sess: sched_init failed");
   sess->sched_key = reinterpret_cast<void*>(key);
   return wdsim::rt::uadk::add_session(call.lib(), std::move(sess));
 }

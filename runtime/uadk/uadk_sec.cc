@@ -51,7 +51,7 @@ handle_t sec_alloc_sess(const Call& call, AlgSetting& s, std::unique_ptr<SecSess
   sched_params own{-1, 0, 0, 0, 0, 0};
   call.rebind();
   handle_t key = s.sched().sched_init(s.sched().h_sched_ctx, sched_param ? sched_param : &own);
-  if (!key || WD_IS_ERR(key)) {
+  if (WD_IS_ERR(key)) {  // as UADK: a user scheduler may key every session 0
     call.os().munmap(sess->key_va, sess->key_map_len);
     return call.fail(0, "sched_init failed");
   }
