@@ -320,5 +320,46 @@ TEST_F(UadkSecTest, DigestAndHmacKnownAnswersSyncAndAsync) {
   EXPECT_EQ(os_.access_faults(), 0u);
 }
 
+// A scheduler of the program's own, as uadk_tool's test_sec has: one ctx, and sched_init keys
+// every session 0. UADK fails a session only when sched_init returns WD_IS_ERR, so 0 is a key.
+handle_t zero_key_init(handle_t, void*) { return 0; }
+__u32 first_ctx(handle_t, void*, const int) { return 0; }
+int no_poll(handle_t, __u32, __u32*) { return 0; }
+
+TEST_F(UadkSecTest, UserSchedulerKeyingEverySessionZero) {
+  uacce_dev* dev = wd_get_accel_dev("sha256");
+  ASSERT_NE(dev, nullptr);
+  wd_ctx ctx{};
+  ctx.ctx = wd_request_ctx(dev);
+  ASSERT_NE(ctx.ctx, 0u);
+  ctx.op_type = 0;
+  ctx.ctx_mode = CTX_MODE_SYNC;
+  free(dev);
+  wd_ctx_config config{1, &ctx, nullptr, nullptr};
+  wd_sched sched{};
+  sched.name = "single";
+  sched.sched_init = zero_key_init;
+  sched.pick_next_ctx = first_ctx;
+  sched.poll_policy = no_poll;
+  ASSERT_EQ(wd_digest_init(&config, &sched), 0) << process_.last_error();
+  wd_digest_sess_setup setup{};
+  setup.alg = WD_DIGEST_SHA256;
+  setup.mode = WD_DIGEST_NORMAL;
+  handle_t sha = wd_digest_alloc_sess(&setup);
+  ASSERT_NE(sha, 0u) << process_.last_error();
+  wd_digest_req req{};
+  req.in = put({'a', 'b', 'c'});
+  req.in_bytes = 3;
+  req.out = room(32);
+  req.out_bytes = WD_DIGEST_SHA256_LEN;
+  req.out_buf_bytes = 32;
+  ASSERT_EQ(wd_do_digest_sync(sha, &req), 0) << process_.last_error();
+  EXPECT_EQ(get(req.out, 32),
+            hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  wd_digest_free_sess(sha);
+  wd_digest_uninit();
+  wd_release_ctx(ctx.ctx);
+}
+
 }  // namespace
 }  // namespace wdsim::rt
