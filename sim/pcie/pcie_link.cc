@@ -19,8 +19,8 @@ constexpr uint64_t kReadRequestPayload = 0;
 }  // namespace
 
 void PcieLinkParams::validate() const {
-  if (generation < 1 || generation > 5) {
-    throw ConfigError("pcie: generation must be 1..5, got " + std::to_string(generation));
+  if (generation < 1 || generation > kMaxGeneration) {
+    throw ConfigError("pcie: generation must be 1..6, got " + std::to_string(generation));
   }
   if (lanes > 16 || !is_power_of_two(lanes)) {
     throw ConfigError("pcie: lanes must be 1, 2, 4, 8 or 16, got " + std::to_string(lanes));
@@ -37,13 +37,15 @@ void PcieLinkParams::validate() const {
 }
 
 double PcieLinkParams::gigatransfers_per_s() const {
-  static constexpr double kGtPerLane[] = {2.5, 5.0, 8.0, 16.0, 32.0};
-  const uint32_t g = std::clamp<uint32_t>(generation, 1, 5);
+  static constexpr double kGtPerLane[kMaxGeneration] = {2.5, 5.0, 8.0, 16.0, 32.0, 64.0};
+  const uint32_t g = std::clamp<uint32_t>(generation, 1, kMaxGeneration);
   return kGtPerLane[g - 1];
 }
 
 double PcieLinkParams::encoding_efficiency() const {
-  return generation <= 2 ? 8.0 / 10.0 : 128.0 / 130.0;
+  if (generation <= 2) return 8.0 / 10.0;
+  if (generation <= 5) return 128.0 / 130.0;
+  return 1.0;  // PAM4 with 1b/1b encoding: the flit's FEC and CRC are in flit_efficiency()
 }
 
 uint64_t PcieLink::tlp_count(uint64_t bytes, uint64_t max_bytes) {
@@ -52,13 +54,13 @@ uint64_t PcieLink::tlp_count(uint64_t bytes, uint64_t max_bytes) {
 
 sc_time PcieLink::tlp_wire_time(uint64_t payload_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
-      payload_bytes + tlp_count(payload_bytes, p.max_payload_bytes) * p.tlp_overhead_bytes;
+      payload_bytes + tlp_count(payload_bytes, p.max_payload_bytes) * p.request_tlp_overhead();
   return transfer_time(wire, p.bytes_per_ns());
 }
 
 sc_time PcieLink::read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire = tlp_count(read_bytes, p.max_read_request_bytes) *
-                        (kReadRequestPayload + p.tlp_overhead_bytes);
+                        (kReadRequestPayload + p.request_tlp_overhead());
   return transfer_time(wire, p.bytes_per_ns());
 }
 
@@ -74,7 +76,7 @@ uint64_t PcieLink::completion_count(uint64_t addr, uint64_t bytes, const PcieLin
 
 sc_time PcieLink::completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
-      read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_overhead_bytes;
+      read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_tlp_overhead();
   return transfer_time(wire, p.bytes_per_ns());
 }
 
@@ -151,7 +153,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
     const sc_time sent =
-        request_dir.send(start, n, len + n * params_.tlp_overhead_bytes, len, params_);
+        request_dir.send(start, n, len + n * params_.request_tlp_overhead(), len, params_);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
@@ -167,7 +169,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
     const sc_time sent = request_dir.send(
-        start, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+        start, n_req, n_req * (kReadRequestPayload + params_.request_tlp_overhead()), 0, params_);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
@@ -179,7 +181,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
     const sc_time cpl_sent = completion_dir.send(
-        cpl_start, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+        cpl_start, n_cpl, data + n_cpl * params_.completion_tlp_overhead(), data, params_);
     cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
     delay = cpl_sent + hop - now;
     return;

@@ -17,8 +17,14 @@
 //                    each; one more when read_completion_boundary_bytes is set and the read is
 //                    not aligned to it: completion_count()) on the other direction, + hop. A failed
 //                    read returns one completion without data.
-//   wire time:       bytes_on_wire * 8 / (GT/s * lanes * encoding efficiency), i.e.
-//                    bytes_on_wire / bytes_per_ns(), rounded up to a whole ps.
+//   wire time:       bytes_on_wire * 8 / (GT/s * lanes * encoding efficiency * flit efficiency),
+//                    i.e. bytes_on_wire / bytes_per_ns(), rounded up to a whole ps. The flit
+//                    efficiency is 1 for generations 1-5 and 236/256 in FLIT mode (generation
+//                    6), where TLP bytes are packed back to back into 256 B flits as a stream.
+//   overheads:       request_tlp_overhead() / completion_tlp_overhead(): tlp_overhead_bytes and
+//                    completion_overhead_bytes (framing + header + LCRC) for generations 1-5;
+//                    flit_tlp_overhead_bytes / flit_completion_overhead_bytes (the header only)
+//                    in FLIT mode.
 //   A zero-length access still costs one TLP.
 //   The far side's response status comes back even for posted writes (a real device would
 //   not see it), so device models can report DMA faults.
@@ -27,6 +33,14 @@
 // 8b/10b encoding for generations 1-2, 128b/130b for 3-5; link widths x1, x2, x4, x8, x16;
 // Max_Payload_Size and Max_Read_Request_Size 128..4096 B in powers of two; a memory request
 // with a 64-bit address has a 4 DW (16 B) header, a completion a 3 DW (12 B) header.
+// Generation 6 (PCIe Base Spec 6.0; from public summaries of it, the spec itself unread):
+// 64 GT/s per lane with PAM4 signalling and 1b/1b encoding, always in FLIT mode; a flit is
+// 256 B: 236 B of TLP bytes, 6 B of DLP (data link payload: ACK/NAK and flow-control updates),
+// 8 B CRC and 6 B FEC; TLPs are packed into flits and may span them; there is no per-TLP STP
+// framing token and no LCRC (the flit's CRC covers it), and the FLIT-mode header of a 64-bit
+// memory request is a 4 DW header base (a completion 3 DW), a PASID riding in a 1 DW OHC-A1.
+// Unverified: the exact section numbers, and whether FLIT-mode completion headers are always
+// 3 DW.
 //
 //   ATS/PRI messages (a TLM_IGNORE_COMMAND payload with an AtsMessage, sim/pcie/ats.h): one
 //                    request TLP of tlp_overhead_bytes + its data (sim/pcie/ats_tlp.h) +
@@ -42,9 +56,10 @@
 //                    transaction takes all its credits at once.
 //
 // Does not model: DLLPs (ACK/NAK, UpdateFC) on the wire, ECRC, the PASID prefix on DMA requests
-// (only on ATS/PRI messages), the read completion boundary, replay, link training and power states,
-// relaxed ordering, and any address translation (addresses pass through unchanged). Posted writes
-// do not see back-pressure from the host side.
+// (only on ATS/PRI messages), replay, link training and power states, FLIT mode below
+// generation 6, flit granularity (a lone TLP pays its own bytes, not a whole flit), ordered sets
+// (SKP), relaxed ordering, and any address translation (addresses pass through unchanged).
+// Posted writes do not see back-pressure from the host side.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -69,6 +84,8 @@ struct PcieLinkParams {
   uint32_t max_read_request_bytes;
   uint32_t tlp_overhead_bytes;
   uint32_t completion_overhead_bytes;
+  uint32_t flit_tlp_overhead_bytes;
+  uint32_t flit_completion_overhead_bytes;
   double hop_latency_ns;
   bool posted_writes;
   uint32_t pasid_prefix_bytes;
@@ -76,8 +93,9 @@ struct PcieLinkParams {
   PcieFlowControlParams flow_control;  // flow_control.*: credits per type (0: infinite)
 
   void declare(ParamScope& s) {
-    s.add("generation", generation, 4, "", "PCIe generation 1..5 (2.5/5/8/16/32 GT/s per lane)",
-          "Kunpeng 920 root ports are PCIe 4.0 (Huawei product brief)", Range::between(1, 5));
+    s.add("generation", generation, 4, "",
+          "PCIe generation 1..6 (2.5/5/8/16/32/64 GT/s per lane; 6 runs in FLIT mode)",
+          "Kunpeng 920 root ports are PCIe 4.0 (Huawei product brief)", Range::between(1, 6));
     s.add("lanes", lanes, 16, "lanes", "Link width: 1, 2, 4, 8 or 16", "guess",
           Range::between(1, 16));
     s.require("lanes", (lanes & (lanes - 1)) == 0, "must be 1, 2, 4, 8 or 16");
@@ -99,6 +117,15 @@ struct PcieLinkParams {
     s.add("completion_overhead_bytes", completion_overhead_bytes, 20, "B",
           "Wire bytes per completion TLP besides data: 4 framing + 12 header (3 DW) + 4 LCRC",
           "PCIe Base Spec completion format", Range::between(0, 256));
+    s.add("flit_tlp_overhead_bytes", flit_tlp_overhead_bytes, 16u, "B",
+          "FLIT mode (generation 6): bytes per request TLP besides data: the 4 DW header base "
+          "(no framing token, no LCRC; the flit's CRC and FEC are in flit_efficiency)",
+          "PCIe Base Spec 6.0 FLIT mode TLP format (from public summaries; unverified)",
+          Range::between(0, 256));
+    s.add("flit_completion_overhead_bytes", flit_completion_overhead_bytes, 12u, "B",
+          "FLIT mode (generation 6): bytes per completion TLP besides data: the 3 DW header base",
+          "PCIe Base Spec 6.0 FLIT mode TLP format (from public summaries; unverified)",
+          Range::between(0, 256));
     s.add("hop_latency_ns", hop_latency_ns, 150.0, "ns",
           "One-way latency of the link after serialization (PHY, data link layer, flight)",
           "guess: typical PCIe port-to-port latency is 100-200 ns", Range::between(0, 1e6));
@@ -123,14 +150,35 @@ struct PcieLinkParams {
     flow_control.declare(fc);
   }
 
-  // Throws ConfigError unless lanes is 1/2/4/8/16 and the sizes are powers of two in range.
+  // FLIT mode (PCIe Base Spec 6.0): 256 B flits, of which 236 B carry TLP bytes.
+  static constexpr uint32_t kFlitBytes = 256;
+  static constexpr uint32_t kFlitTlpBytes = 236;
+  static constexpr uint32_t kMaxGeneration = 6;
+
+  // Throws ConfigError unless generation is 1..6, lanes is 1/2/4/8/16 and the sizes are powers
+  // of two in range.
   void validate() const;
   double gigatransfers_per_s() const;  // per lane
-  double encoding_efficiency() const;  // 8/10 or 128/130
-  // Raw data rate of the link in one direction, bytes per ns (= GB/s).
-  double bytes_per_ns() const {
+  double encoding_efficiency() const;  // 8/10, 128/130, or 1 (PAM4 1b/1b, generation 6)
+  // Generation 6 links always run in FLIT mode (lower generations in non-FLIT mode here).
+  bool flit_mode() const { return generation >= 6; }
+  // Share of the line rate that carries TLP bytes: 236/256 in FLIT mode, else 1.
+  double flit_efficiency() const {
+    return flit_mode() ? static_cast<double>(kFlitTlpBytes) / kFlitBytes : 1.0;
+  }
+  // Bytes besides data of one request TLP (memory request, message) and one completion.
+  uint32_t request_tlp_overhead() const {
+    return flit_mode() ? flit_tlp_overhead_bytes : tlp_overhead_bytes;
+  }
+  uint32_t completion_tlp_overhead() const {
+    return flit_mode() ? flit_completion_overhead_bytes : completion_overhead_bytes;
+  }
+  // Data rate of the link in one direction after encoding, bytes per ns (= GB/s).
+  double raw_bytes_per_ns() const {
     return gigatransfers_per_s() * lanes * encoding_efficiency() / 8.0;
   }
+  // Rate of TLP bytes in one direction (the raw rate less the flits' DLP/CRC/FEC bytes).
+  double bytes_per_ns() const { return raw_bytes_per_ns() * flit_efficiency(); }
 };
 
 class PcieLink : public sc_core::sc_module {

@@ -19,7 +19,7 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
   const uint64_t prefix = m.ssv ? params_.pasid_prefix_bytes : 0;
   messages.inc();
   const sc_time sent = request_dir.send(
-      entry_now + delay, 1, params_.tlp_overhead_bytes + shape.request_data_bytes + prefix,
+      entry_now + delay, 1, params_.request_tlp_overhead() + shape.request_data_bytes + prefix,
       shape.request_data_bytes, params_);
   sc_time far_delay = sent + hop - entry_now;
   out.b_transport(gp, far_delay);
@@ -32,8 +32,8 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
     return;
   }
   answers.inc();
-  const uint64_t overhead =
-      shape.answer_is_completion ? params_.completion_overhead_bytes : params_.tlp_overhead_bytes;
+  const uint64_t overhead = shape.answer_is_completion ? params_.completion_tlp_overhead()
+                                                       : params_.request_tlp_overhead();
   const sc_time answered = answer_dir.send(far_done, 1, overhead + shape.answer_data_bytes,
                                            shape.answer_data_bytes, params_);
   delay = answered + hop - now;

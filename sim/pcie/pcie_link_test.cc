@@ -97,6 +97,53 @@ TEST(PcieLinkParams, WireTimeFormula) {
   expect_ps(PcieLink::completion_wire_time(0, p), gen3_x4_ps(20));
 }
 
+// Generation 6 (FLIT mode): 64 GT/s x 16 lanes, PAM4 1b/1b: 128 GB/s raw per direction, of
+// which 236/256 carry TLP bytes (118 GB/s); a request TLP costs its 16 B header base only.
+TEST(PcieLinkParams, Gen6FlitModeRateAndOverhead) {
+  PcieLinkParams p = default_params<PcieLinkParams>();
+  p.generation = 6;
+  p.lanes = 16;
+  p.max_payload_bytes = 256;
+  EXPECT_NO_THROW(p.validate());
+  EXPECT_TRUE(p.flit_mode());
+  EXPECT_DOUBLE_EQ(p.raw_bytes_per_ns(), 64.0 * 16 / 8);  // 128 GB/s
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), 128.0 * 236 / 256);  // 118 GB/s
+  EXPECT_EQ(p.request_tlp_overhead(), 16u);
+  EXPECT_EQ(p.completion_tlp_overhead(), 12u);
+  // A 64 KiB posted write at MPS 256: 256 TLPs of 256 + 16 B = 69632 TLP bytes, which fill
+  // 69632 / 236 = 295.05 flits of 256 B at 128 B/ns: 69632 x 256 / 236 / 128 = 590.10 ns.
+  const double expected_ps = 65536.0 / 256 * (256 + 16) * 256 / 236 / 128 * 1000;
+  expect_ps(PcieLink::tlp_wire_time(65536, p), expected_ps);
+  // A 4 KiB read's completions: 16 x (256 + 12 B); its requests: 8 x 16 B at MRRS 512.
+  expect_ps(PcieLink::completion_wire_time(4096, p), (4096 + 16 * 12) / p.bytes_per_ns() * 1000);
+  expect_ps(PcieLink::read_request_wire_time(4096, p), 8 * 16 / p.bytes_per_ns() * 1000);
+  // Generation 5 is not FLIT mode: 32 GT/s x 16 x 128/130, 24 B per request TLP.
+  p.generation = 5;
+  EXPECT_FALSE(p.flit_mode());
+  EXPECT_EQ(p.request_tlp_overhead(), 24u);
+  EXPECT_EQ(p.completion_tlp_overhead(), 20u);
+  EXPECT_DOUBLE_EQ(p.bytes_per_ns(), p.raw_bytes_per_ns());
+  p.generation = 7;
+  EXPECT_THROW(p.validate(), ConfigError);
+}
+
+TEST(PcieLink, Gen6PostedWriteOnTheLink) {
+  PcieLinkParams p = default_params<PcieLinkParams>();
+  p.generation = 6;
+  p.lanes = 16;
+  p.max_payload_bytes = 256;
+  p.hop_latency_ns = 150;
+  LinkFixture f(p);
+  std::vector<uint8_t> buf(65536, 1);
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x10000, buf.data(), 65536, d);
+  const double wire_ps = 65536.0 / 256 * (256 + 16) * 256 / 236 / 128 * 1000;  // 590.10 ns
+  expect_ps(d, wire_ps);
+  expect_ps(f.host->arrival_delay, wire_ps + 150000);
+  EXPECT_EQ(f.stat("up.tlps"), 256u);
+  EXPECT_EQ(f.stat("up.bytes"), 256u * (256 + 16));
+}
+
 TEST(PcieLink, PostedWriteCompletesWhenSent) {
   LinkFixture f;
   std::vector<uint8_t> buf(4096, 1);

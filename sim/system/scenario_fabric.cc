@@ -28,6 +28,12 @@ PcieLinkParams inherit_link(const PcieLinkParams& base, ParamScope l) {
   if (given(l, "completion_overhead_bytes")) {
     p.completion_overhead_bytes = own.completion_overhead_bytes;
   }
+  if (given(l, "flit_tlp_overhead_bytes")) {
+    p.flit_tlp_overhead_bytes = own.flit_tlp_overhead_bytes;
+  }
+  if (given(l, "flit_completion_overhead_bytes")) {
+    p.flit_completion_overhead_bytes = own.flit_completion_overhead_bytes;
+  }
   if (given(l, "hop_latency_ns")) p.hop_latency_ns = own.hop_latency_ns;
   if (given(l, "posted_writes")) p.posted_writes = own.posted_writes;
   if (given(l, "pasid_prefix_bytes")) p.pasid_prefix_bytes = own.pasid_prefix_bytes;
