@@ -90,12 +90,40 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
 }
 
 PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
-  return Direction{TimingServer{},
-                   env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
-                   env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
-                   env.stats().counter(prefix + ".payload_bytes", "Data bytes carried"),
-                   env.trace(),
-                   prefix + " bytes"};
+  return Direction{
+      TimingServer{},
+      env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
+      env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
+      env.stats().counter(prefix + ".payload_bytes", "Data bytes carried"),
+      env.trace(),
+      prefix + " bytes",
+      env.stats().counter(prefix + ".dllps", "ACK and UpdateFC DLLPs sent in this direction"),
+      env.stats().counter(prefix + ".dllp_bytes", "Wire bytes of those DLLPs")};
+}
+
+sc_time PcieLink::send(Direction& d, const sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
+                       uint64_t payload) {
+  const sc_time sent = d.send(arrival, n_tlps, wire_bytes, payload, params_);
+  const uint64_t every = params_.ack_coalesce_tlps;
+  if (every != 0) {
+    const uint64_t before = d.tlps_received;
+    d.tlps_received += n_tlps;
+    const uint64_t acks = d.tlps_received / every - before / every;
+    if (acks != 0) send_dllps(other(d), sent + ns(params_.hop_latency_ns), acks);
+  }
+  return sent;
+}
+
+void PcieLink::send_dllps(Direction& d, const sc_time& at, uint64_t count) {
+  if (params_.flit_mode() || params_.dllp_bytes == 0) return;
+  const uint64_t wire = count * params_.dllp_bytes;
+  d.dllps.inc(count);
+  d.dllp_bytes.inc(wire);
+  d.server.serve(at, transfer_time(wire, params_.bytes_per_ns()));
+}
+
+void PcieLink::send_update_fc(Direction& d, FcType type, const sc_time& freed) {
+  if (credits_of(d).limited(type)) send_dllps(other(d), freed, 1);
 }
 
 PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env)
@@ -152,14 +180,14 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
-    const sc_time sent =
-        request_dir.send(start, n, len + n * params_.request_tlp_overhead(), len, params_);
+    const sc_time sent = send(request_dir, start, n, len + n * params_.request_tlp_overhead(), len);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time far_done = now + far_delay;
     fc.release(FcType::kPosted, start, far_done, n, len);
+    send_update_fc(request_dir, FcType::kPosted, far_done);
     const sc_time done = params_.posted_writes ? std::max(sent, now) : far_done;
     delay = done - now;
     return;
@@ -168,9 +196,10 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
-    const sc_time sent = request_dir.send(
-        start, n_req, n_req * (kReadRequestPayload + params_.request_tlp_overhead()), 0, params_);
+    const sc_time sent = send(request_dir, start, n_req,
+                              n_req * (kReadRequestPayload + params_.request_tlp_overhead()), 0);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
+    send_update_fc(request_dir, FcType::kNonPosted, sent + hop);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     const sc_time now = sc_core::sc_time_stamp();
@@ -180,9 +209,10 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_cpl = completion_count(gp.get_address(), data, params_);
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
-    const sc_time cpl_sent = completion_dir.send(
-        cpl_start, n_cpl, data + n_cpl * params_.completion_tlp_overhead(), data, params_);
+    const sc_time cpl_sent = send(completion_dir, cpl_start, n_cpl,
+                                  data + n_cpl * params_.completion_tlp_overhead(), data);
     cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
+    send_update_fc(completion_dir, FcType::kCompletion, cpl_sent + hop);
     delay = cpl_sent + hop - now;
     return;
   }

@@ -49,14 +49,23 @@
 //                    Invalidate Request by an Invalidate Completion message (tlp_overhead_bytes)
 //                    on the other direction, + hop; Page Requests and PRG Responses are posted.
 //
+//   DLLPs:           the receiver of TLPs sends one ACK DLLP per ack_coalesce_tlps TLPs it has
+//                    received, and one UpdateFC DLLP each time it frees the credits of a
+//                    transaction of a limited type (none for infinite credits), on the other
+//                    direction, dllp_bytes each: the ACK when the TLPs reach it (sent + hop),
+//                    the UpdateFC when it frees the credits. They take that direction's wire
+//                    time (so they slow its own TLPs) but no credits. In FLIT mode DLLPs ride in
+//                    every flit's DLP bytes (already in flit_efficiency), so they cost nothing.
+//
 //   flow control:    with flow_control.* limits (flow_control.h) a write waits for posted
 //                    credits (held until the far side completed it + update_fc_latency_ns), a
 //                    read's requests for non-posted credits (until they reach the far side), its
 //                    completions for completion credits (until they reach the requester). One
 //                    transaction takes all its credits at once.
 //
-// Does not model: DLLPs (ACK/NAK, UpdateFC) on the wire, ECRC, the PASID prefix on DMA requests
-// (only on ATS/PRI messages), replay, link training and power states, FLIT mode below
+// Does not model: NAKs and replay, the ACK latency timer (ACKs are counted per TLP, not timed),
+// ECRC, the PASID prefix on DMA requests
+// (only on ATS/PRI messages), link training and power states, FLIT mode below
 // generation 6, flit granularity (a lone TLP pays its own bytes, not a whole flit), ordered sets
 // (SKP), relaxed ordering, and any address translation (addresses pass through unchanged).
 // Posted writes do not see back-pressure from the host side.
@@ -90,6 +99,8 @@ struct PcieLinkParams {
   bool posted_writes;
   uint32_t pasid_prefix_bytes;
   uint32_t read_completion_boundary_bytes;
+  uint32_t dllp_bytes;
+  uint32_t ack_coalesce_tlps;
   PcieFlowControlParams flow_control;  // flow_control.*: credits per type (0: infinite)
 
   void declare(ParamScope& s) {
@@ -146,6 +157,17 @@ struct PcieLinkParams {
               read_completion_boundary_bytes == 0 || read_completion_boundary_bytes == 64 ||
                   read_completion_boundary_bytes == 128,
               "must be 0 (off), 64 or 128");
+    s.add("dllp_bytes", dllp_bytes, 8u, "B",
+          "Wire bytes of one DLLP (ACK, UpdateFC) outside FLIT mode: 6 B DLLP + 2 B framing (in "
+          "FLIT mode DLLPs ride in the flits' DLP bytes and cost nothing extra)",
+          "PCIe Base Spec DLLP format (4 B + 16-bit CRC) and Gen3 SDP framing token; Intel AN 456 "
+          "and AN 708: DLLPs are two dwords",
+          Range::between(0, 64));
+    s.add("ack_coalesce_tlps", ack_coalesce_tlps, 4u, "TLPs",
+          "The receiver sends one ACK DLLP per this many TLPs received (0: no ACK DLLPs)",
+          "guess: controllers ACK each TLP when idle and merge pending ACKs while busy (Efinix "
+          "PCIe controller guide, 'Aggregating ACK DLLPs'; the spec's AckNak_Latency_Timer)",
+          Range::between(0, 4096));
     ParamScope fc = s.sub("flow_control");
     flow_control.declare(fc);
   }
@@ -191,6 +213,7 @@ class PcieLink : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<PcieLink> device_mmio;
 
   // Stats: pcie.<basename>.{up,down}.{tlps,bytes,payload_bytes} (bytes = on the wire),
+  // .{up,down}.{dllps,dllp_bytes} (ACK and UpdateFC DLLPs sent in that direction),
   // .{up,down}.{credit_stalls,credit_stall_ps} (waits for the receiver's credits), and
   // .{up,down}.{messages,answers} (ATS/PRI message TLPs, and the completions they got back).
   PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env);
@@ -218,13 +241,27 @@ class PcieLink : public sc_core::sc_module {
     Counter& tlps;
     Counter& bytes;
     Counter& payload_bytes;
-    TraceSink& trace;   // trace.json's counter track of the bytes sent (with tracing on)
-    std::string track;  // "pcie.<link>.up bytes"
+    TraceSink& trace;            // trace.json's counter track of the bytes sent (with tracing on)
+    std::string track;           // "pcie.<link>.up bytes"
+    Counter& dllps;              // ACK and UpdateFC DLLPs sent in this direction
+    Counter& dllp_bytes;         // their wire bytes
+    uint64_t tlps_received = 0;  // by the far side, for its ACKs (ack_coalesce_tlps)
     // Books `tlps` TLPs totalling `wire_bytes` arriving at `arrival`; returns when sent.
     sc_core::sc_time send(const sc_core::sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
                           uint64_t payload, const PcieLinkParams& p);
   };
   static Direction make_direction(SimEnv& env, const std::string& prefix);
+
+  Direction& other(const Direction& d) { return &d == &up_ ? down_ : up_; }
+  // Sends TLPs on `d` (Direction::send) and the ACK DLLPs the far side owes for them on the
+  // other direction when they reach it; returns when the TLPs are sent.
+  sc_core::sc_time send(Direction& d, const sc_core::sc_time& arrival, uint64_t n_tlps,
+                        uint64_t wire_bytes, uint64_t payload);
+  // Books `count` DLLPs on `d` at `at` (nothing in FLIT mode or with dllp_bytes 0).
+  void send_dllps(Direction& d, const sc_core::sc_time& at, uint64_t count);
+  // The UpdateFC DLLP of the receiver of `d` freeing credits of `type` at `freed` (sent on the
+  // other direction; only for a type with finite credits).
+  void send_update_fc(Direction& d, FcType type, const sc_core::sc_time& freed);
 
   void upstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
   void downstream_b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -144,6 +144,108 @@ TEST(PcieLink, Gen6PostedWriteOnTheLink) {
   EXPECT_EQ(f.stat("up.bytes"), 256u * (256 + 16));
 }
 
+// Saturating both directions with 256 B posted writes, issued in turn (up, down, up, ...), all
+// at time 0 with no hop and no far-side time: each direction carries its own TLPs (280 B) and,
+// from the other direction, one 8 B ACK DLLP per ack_coalesce_tlps of its TLPs. The k-th ACK
+// lands right after the (k N)-th TLP, so the last of K TLPs leaves at K T + (K / N - 1) d, and
+// the payload throughput is 256 / (280 + 8 / N) of the TLP-byte rate instead of 256 / 280.
+struct DuplexResult {
+  sc_time last_up_sent;
+  sc_time last_down_sent;
+};
+DuplexResult duplex_writes(LinkFixture& f, int writes) {
+  f.host->service = SC_ZERO_TIME;
+  std::vector<uint8_t> buf(256, 1);
+  DuplexResult r;
+  for (int i = 0; i < writes; ++i) {
+    sc_time up = SC_ZERO_TIME, down = SC_ZERO_TIME;
+    tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 256, up);
+    tlm_access(f.cpu->socket, tlm::TLM_WRITE_COMMAND, 0x2000, buf.data(), 256, down);
+    r.last_up_sent = up;
+    r.last_down_sent = down;
+  }
+  return r;
+}
+
+TEST(PcieLinkDllp, AckDllpsTakeTheOtherDirectionsWireTime) {
+  constexpr int kWrites = 64;
+  constexpr int kEvery = 4;
+  PcieLinkParams p = gen3_x4();
+  p.hop_latency_ns = 0;
+  p.ack_coalesce_tlps = kEvery;
+  LinkFixture f(p);
+  const DuplexResult r = duplex_writes(f, kWrites);
+  const double tlp_ps = std::ceil(gen3_x4_ps(256 + 24));  // 71.094 ns, booked in whole ps
+  const double dllp_ps = std::ceil(gen3_x4_ps(8));        // 2.032 ns
+  const double expected = kWrites * tlp_ps + (kWrites / kEvery - 1) * dllp_ps;
+  EXPECT_EQ(static_cast<double>(to_ps(r.last_up_sent)), expected);
+  EXPECT_EQ(static_cast<double>(to_ps(r.last_down_sent)), expected);
+  EXPECT_EQ(f.stat("up.dllps"), 16u);  // the ACKs of the 64 downstream TLPs
+  EXPECT_EQ(f.stat("down.dllps"), 16u);
+  EXPECT_EQ(f.stat("down.dllp_bytes"), 16u * 8);
+  EXPECT_EQ(f.stat("up.tlps"), 64u);  // DLLPs are not TLPs
+  // The throughput reduction: 256 / (280 + 8 / 4) against 256 / 280, i.e. 0.71 %.
+  const double payload_gbps = kWrites * 256 / (expected / 1000);
+  const double ideal_gbps = 256.0 / 280 * p.bytes_per_ns();
+  EXPECT_NEAR(payload_gbps / ideal_gbps, 280.0 / (280 + 8.0 / kEvery), 0.001);
+}
+
+TEST(PcieLinkDllp, NoAckDllpsWhenOffOrInFlitMode) {
+  PcieLinkParams p = gen3_x4();
+  p.hop_latency_ns = 0;
+  p.ack_coalesce_tlps = 0;
+  {
+    LinkFixture f(p);
+    const DuplexResult r = duplex_writes(f, 64);
+    EXPECT_EQ(static_cast<double>(to_ps(r.last_up_sent)), 64 * std::ceil(gen3_x4_ps(280)));
+    EXPECT_EQ(f.stat("down.dllps"), 0u);
+  }
+  p.ack_coalesce_tlps = 1;
+  p.generation = 6;  // ACKs ride in the flits' DLP bytes
+  p.lanes = 16;
+  LinkFixture f(p);
+  const DuplexResult r = duplex_writes(f, 64);
+  const double tlp_ps = std::ceil((256 + 16) / p.bytes_per_ns() * 1000);
+  EXPECT_NEAR(static_cast<double>(to_ps(r.last_up_sent)), 64 * tlp_ps, 64.0);
+  EXPECT_EQ(f.stat("down.dllps"), 0u);
+  EXPECT_EQ(f.stat("up.dllps"), 0u);
+}
+
+// With finite posted credits the receiver returns them with an UpdateFC DLLP on the other
+// direction when it has completed the write: a downstream write arriving just then waits for it.
+TEST(PcieLinkDllp, UpdateFcDllpPerCreditReturnOfALimitedType) {
+  PcieLinkParams p = gen3_x4();
+  p.hop_latency_ns = 0;
+  p.ack_coalesce_tlps = 0;
+  p.flow_control.posted_header = 64;  // plenty: no credit stall, only the DLLPs
+  p.flow_control.posted_data = 4096;
+  {
+    LinkFixture f(p);
+    f.host->service = SC_ZERO_TIME;
+    f.regs->service = SC_ZERO_TIME;
+    std::vector<uint8_t> buf(256, 1);
+    const double tlp_ps = std::ceil(gen3_x4_ps(280));
+    const double dllp_ps = std::ceil(gen3_x4_ps(8));
+    sc_time up = SC_ZERO_TIME;
+    tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 256, up);
+    EXPECT_EQ(static_cast<double>(to_ps(up)), tlp_ps);
+    EXPECT_EQ(f.stat("down.dllps"), 1u);  // UpdateFC-P for the upstream write
+    // A downstream write arriving when that DLLP starts waits for it; the same limits apply
+    // downstream, so its credits come back up in an UpdateFC too.
+    sc_time down = up;
+    tlm_access(f.cpu->socket, tlm::TLM_WRITE_COMMAND, 0x2000, buf.data(), 256, down);
+    EXPECT_EQ(static_cast<double>(to_ps(down)), tlp_ps + dllp_ps + tlp_ps);
+    EXPECT_EQ(f.stat("up.dllps"), 1u);
+    EXPECT_EQ(f.stat("up.credit_stalls"), 0u);
+  }
+  // Infinite credits (the default): no UpdateFC at all.
+  LinkFixture g(gen3_x4());
+  std::vector<uint8_t> buf(256, 1);
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(g.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 256, d);
+  EXPECT_EQ(g.stat("down.dllps"), 0u);
+}
+
 TEST(PcieLink, PostedWriteCompletesWhenSent) {
   LinkFixture f;
   std::vector<uint8_t> buf(4096, 1);

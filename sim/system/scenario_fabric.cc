@@ -40,6 +40,8 @@ PcieLinkParams inherit_link(const PcieLinkParams& base, ParamScope l) {
   if (given(l, "read_completion_boundary_bytes")) {
     p.read_completion_boundary_bytes = own.read_completion_boundary_bytes;
   }
+  if (given(l, "dllp_bytes")) p.dllp_bytes = own.dllp_bytes;
+  if (given(l, "ack_coalesce_tlps")) p.ack_coalesce_tlps = own.ack_coalesce_tlps;
   PcieFlowControlParams& fc = p.flow_control;
   const PcieFlowControlParams& own_fc = own.flow_control;
   if (given(l, "flow_control.posted_header")) fc.posted_header = own_fc.posted_header;
