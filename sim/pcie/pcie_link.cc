@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "sim/base/io_attrs.h"
 #include "sim/pcie/ats.h"
 
 namespace wdsim {
@@ -175,12 +176,17 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
   const uint64_t len = gp.get_data_length();
   const sc_time entry_now = sc_core::sc_time_stamp();
   const sc_time arrival = entry_now + delay;
+  // A request carrying a PASID has the PASID TLP prefix on each of its request TLPs (in FLIT
+  // mode the same 1 DW as OHC-A1); completions carry none.
+  const IoAttrs* attrs = gp.get_extension<IoAttrs>();
+  const uint64_t request_overhead = params_.request_tlp_overhead() +
+                                    (attrs && attrs->pasid_valid ? params_.pasid_prefix_bytes : 0);
 
   if (gp.is_write()) {
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
-    const sc_time sent = send(request_dir, start, n, len + n * params_.request_tlp_overhead(), len);
+    const sc_time sent = send(request_dir, start, n, len + n * request_overhead, len);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
@@ -196,8 +202,8 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
-    const sc_time sent = send(request_dir, start, n_req,
-                              n_req * (kReadRequestPayload + params_.request_tlp_overhead()), 0);
+    const sc_time sent =
+        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     send_update_fc(request_dir, FcType::kNonPosted, sent + hop);
     sc_time far_delay = sent + hop - entry_now;

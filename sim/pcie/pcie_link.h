@@ -6,6 +6,8 @@
 // pass through untouched.
 //
 // Costs (one TimingServer per direction, first come first served):
+//   PASID prefix:    a DMA read or write whose IoAttrs carries a valid PASID adds
+//                    pasid_prefix_bytes to each of its request TLPs (not to the completions).
 //   write (posted):  ceil(len / max_payload) TLPs of up to max_payload bytes, each carrying
 //                    tlp_overhead_bytes, serialized on the request direction; the far side sees
 //                    it hop_latency_ns after the last byte is sent. With posted_writes the
@@ -64,11 +66,10 @@
 //                    transaction takes all its credits at once.
 //
 // Does not model: NAKs and replay, the ACK latency timer (ACKs are counted per TLP, not timed),
-// ECRC, the PASID prefix on DMA requests
-// (only on ATS/PRI messages), link training and power states, FLIT mode below
-// generation 6, flit granularity (a lone TLP pays its own bytes, not a whole flit), ordered sets
-// (SKP), relaxed ordering, and any address translation (addresses pass through unchanged).
-// Posted writes do not see back-pressure from the host side.
+// ECRC, link training and power states, FLIT mode below generation 6, flit granularity (a lone TLP
+// pays its own bytes, not a whole flit), ordered sets (SKP), relaxed ordering, and any address
+// translation (addresses pass through unchanged). Posted writes do not see back-pressure from the
+// host side.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -145,8 +146,11 @@ struct PcieLinkParams {
           "semantics); false: when the far side has completed it",
           "PCIe Base Spec: memory writes are posted", Range::any());
     s.add("pasid_prefix_bytes", pasid_prefix_bytes, 4u, "B",
-          "Wire bytes of the PASID TLP prefix on an ATS/PRI message that carries a PASID",
-          "PCIe Base Spec 6.0 6.20: the PASID prefix is 1 DW", Range::between(0, 16));
+          "Wire bytes of the PASID TLP prefix on each request TLP that carries a PASID (DMA "
+          "reads and writes with a valid PASID, ATS/PRI messages); completions carry none",
+          "PCIe Base Spec 6.0 6.20: the PASID E2E TLP prefix is 1 DW (in FLIT mode the PASID "
+          "rides in the 1 DW OHC-A1)",
+          Range::between(0, 16));
     s.add("read_completion_boundary_bytes", read_completion_boundary_bytes, 0u, "B",
           "Read Completion Boundary: a read's completions end on multiples of it (so a read not "
           "aligned to it needs one more completion); 0: split at max_payload_bytes only",

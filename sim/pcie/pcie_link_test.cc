@@ -246,6 +246,56 @@ TEST(PcieLinkDllp, UpdateFcDllpPerCreditReturnOfALimitedType) {
   EXPECT_EQ(g.stat("down.dllps"), 0u);
 }
 
+// The PASID TLP prefix (PCIe Base Spec 6.0 6.20, 1 DW) on each request TLP of a DMA with a
+// valid PASID; completions carry none. ACK DLLPs are off to compare TLP bytes alone.
+tlm::tlm_response_status tagged_access(LinkFixture& f, tlm::tlm_command cmd, uint64_t addr,
+                                       uint8_t* data, uint32_t len, bool pasid_valid, sc_time& d) {
+  tlm::tlm_generic_payload gp;
+  gp.set_command(cmd);
+  gp.set_address(addr);
+  gp.set_data_ptr(data);
+  gp.set_data_length(len);
+  gp.set_streaming_width(len);
+  gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  IoAttrs attrs;
+  attrs.pasid = 5;
+  attrs.pasid_valid = pasid_valid;
+  gp.set_extension(&attrs);
+  f.device->socket->b_transport(gp, d);
+  gp.clear_extension(&attrs);
+  return gp.get_response_status();
+}
+
+TEST(PcieLink, PasidPrefixOnEachRequestTlpOfATaggedDma) {
+  PcieLinkParams p = gen3_x4();
+  p.ack_coalesce_tlps = 0;
+  std::vector<uint8_t> buf(4096, 1);
+  for (const bool tagged : {false, true}) {
+    LinkFixture f(p);
+    const uint32_t prefix = tagged ? 4 : 0;
+    // A 4 KiB write: 16 TLPs (MPS 256) of 24 (+ 4) B + data.
+    sc_time w = SC_ZERO_TIME;
+    ASSERT_EQ(tagged_access(f, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 4096, tagged, w),
+              tlm::TLM_OK_RESPONSE);
+    expect_ps(w, gen3_x4_ps(4096 + 16 * (24 + prefix)));  // 1137.5 ns, tagged 1153.75 ns
+    EXPECT_EQ(f.stat("up.bytes"), 4096u + 16 * (24 + prefix));
+    // A 4 KiB read, after the write has left: 8 requests (MRRS 512) of 24 (+ 4) B up, the host's
+    // 100 ns, 16 completions of 20 B + data down (no prefix), two hops.
+    sc_time r = w;
+    ASSERT_EQ(tagged_access(f, tlm::TLM_READ_COMMAND, 0x3000, buf.data(), 4096, tagged, r),
+              tlm::TLM_OK_RESPONSE);
+    expect_ps(r - w, gen3_x4_ps(8 * (24 + prefix)) + 150000 + 100000 + gen3_x4_ps(4096 + 16 * 20) +
+                         150000);
+    EXPECT_EQ(f.stat("up.bytes"), 4096u + 16 * (24 + prefix) + 8 * (24 + prefix));
+    EXPECT_EQ(f.stat("down.bytes"), 4096u + 16 * 20);
+  }
+  // A payload without IoAttrs (e.g. a bare test initiator) carries no prefix either.
+  LinkFixture f(p);
+  sc_time d = SC_ZERO_TIME;
+  tlm_access(f.device->socket, tlm::TLM_WRITE_COMMAND, 0x1000, buf.data(), 256, d);
+  EXPECT_EQ(f.stat("up.bytes"), 256u + 24);
+}
+
 TEST(PcieLink, PostedWriteCompletesWhenSent) {
   LinkFixture f;
   std::vector<uint8_t> buf(4096, 1);
