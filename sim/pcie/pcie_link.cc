@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "sim/base/io_attrs.h"
 #include "sim/pcie/ats.h"
@@ -87,7 +88,18 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
   bytes.inc(wire_bytes);
   payload_bytes.inc(payload);
   if (trace.enabled()) trace.counter(to_ps(arrival), track, static_cast<double>(bytes.value()));
-  return server.serve(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
+  // DLLPs that fall due while these TLPs are on the wire go out between them: they lengthen
+  // this job. Those due before it started went out on an idle wire or within a TLP booked
+  // earlier (not lengthened after the fact), and cost nothing.
+  const sc_time start = server.earliest_start(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
+  const sc_time end = start + transfer_time(wire_bytes, p.bytes_per_ns());
+  uint64_t dllp_wire = 0;
+  std::erase_if(owed_dllps, [&](const OwedDllps& o) {
+    if (o.due > end) return false;
+    if (o.due >= start) dllp_wire += o.bytes;
+    return true;
+  });
+  return server.serve(arrival, transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns()));
 }
 
 PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
@@ -120,7 +132,7 @@ void PcieLink::send_dllps(Direction& d, const sc_time& at, uint64_t count) {
   const uint64_t wire = count * params_.dllp_bytes;
   d.dllps.inc(count);
   d.dllp_bytes.inc(wire);
-  d.server.serve(at, transfer_time(wire, params_.bytes_per_ns()));
+  d.owed_dllps.push_back({at, wire});
 }
 
 void PcieLink::send_update_fc(Direction& d, FcType type, const sc_time& freed) {

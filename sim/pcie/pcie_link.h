@@ -55,9 +55,12 @@
 //                    received, and one UpdateFC DLLP each time it frees the credits of a
 //                    transaction of a limited type (none for infinite credits), on the other
 //                    direction, dllp_bytes each: the ACK when the TLPs reach it (sent + hop),
-//                    the UpdateFC when it frees the credits. They take that direction's wire
-//                    time (so they slow its own TLPs) but no credits. In FLIT mode DLLPs ride in
-//                    every flit's DLP bytes (already in flit_efficiency), so they cost nothing.
+//                    the UpdateFC when it frees the credits. A DLLP due while that direction
+//                    sends a TLP job booked after it lengthens that job (it goes out between
+//                    its TLPs), so DLLPs slow a direction's own TLPs; one due on an idle wire,
+//                    or during a job booked before it was known, costs nothing. No credits. In FLIT
+//                    mode DLLPs ride in every flit's DLP bytes (already in flit_efficiency), so
+//                    they cost nothing.
 //
 //   flow control:    with flow_control.* limits (flow_control.h) a write waits for posted
 //                    credits (held until the far side completed it + update_fc_latency_ns), a
@@ -79,6 +82,7 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
@@ -250,6 +254,14 @@ class PcieLink : public sc_core::sc_module {
     Counter& dllps;              // ACK and UpdateFC DLLPs sent in this direction
     Counter& dllp_bytes;         // their wire bytes
     uint64_t tlps_received = 0;  // by the far side, for its ACKs (ack_coalesce_tlps)
+    // DLLPs this direction owes, by when they fall due: the next TLP job on the wire at that
+    // time carries them (a DLLP booked on its own ahead of time would split the timeline and
+    // push a long TLP job past it).
+    struct OwedDllps {
+      sc_core::sc_time due;
+      uint64_t bytes;
+    };
+    std::vector<OwedDllps> owed_dllps;
     // Books `tlps` TLPs totalling `wire_bytes` arriving at `arrival`; returns when sent.
     sc_core::sc_time send(const sc_core::sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
                           uint64_t payload, const PcieLinkParams& p);
@@ -261,7 +273,7 @@ class PcieLink : public sc_core::sc_module {
   // other direction when they reach it; returns when the TLPs are sent.
   sc_core::sc_time send(Direction& d, const sc_core::sc_time& arrival, uint64_t n_tlps,
                         uint64_t wire_bytes, uint64_t payload);
-  // Books `count` DLLPs on `d` at `at` (nothing in FLIT mode or with dllp_bytes 0).
+  // Owes `count` DLLPs on `d` due at `at` (nothing in FLIT mode or with dllp_bytes 0).
   void send_dllps(Direction& d, const sc_core::sc_time& at, uint64_t count);
   // The UpdateFC DLLP of the receiver of `d` freeing credits of `type` at `freed` (sent on the
   // other direction; only for a type with finite credits).
