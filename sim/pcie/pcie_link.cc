@@ -91,7 +91,9 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
   // DLLPs that fall due while these TLPs are on the wire go out between them: they lengthen
   // this job. Those due before it started went out on an idle wire or within a TLP booked
   // earlier (not lengthened after the fact), and cost nothing.
-  const sc_time start = server.earliest_start(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
+  const sc_time service = transfer_time(wire_bytes, p.bytes_per_ns());
+  const sc_time booked = order.arrival_for(server, arrival, service);
+  const sc_time start = server.earliest_start(booked, service);
   const sc_time end = start + transfer_time(wire_bytes, p.bytes_per_ns());
   uint64_t dllp_wire = 0;
   std::erase_if(owed_dllps, [&](const OwedDllps& o) {
@@ -99,7 +101,7 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
     if (o.due >= start) dllp_wire += o.bytes;
     return true;
   });
-  return server.serve(arrival, transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns()));
+  return server.serve(booked, transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns()));
 }
 
 PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
@@ -115,8 +117,9 @@ PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& pre
 }
 
 sc_time PcieLink::send(Direction& d, const sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
-                       uint64_t payload) {
+                       uint64_t payload, bool posted) {
   const sc_time sent = d.send(arrival, n_tlps, wire_bytes, payload, params_);
+  if (posted) d.order.posted(arrival, sent);
   const uint64_t every = params_.ack_coalesce_tlps;
   if (every != 0) {
     const uint64_t before = d.tlps_received;
@@ -198,7 +201,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
-    const sc_time sent = send(request_dir, start, n, len + n * request_overhead, len);
+    const sc_time sent = send(request_dir, start, n, len + n * request_overhead, len, true);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
@@ -215,7 +218,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
     const sc_time sent =
-        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0);
+        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0, false);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     send_update_fc(request_dir, FcType::kNonPosted, sent + hop);
     sc_time far_delay = sent + hop - entry_now;
@@ -228,7 +231,7 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
     const sc_time cpl_sent = send(completion_dir, cpl_start, n_cpl,
-                                  data + n_cpl * params_.completion_tlp_overhead(), data);
+                                  data + n_cpl * params_.completion_tlp_overhead(), data, false);
     cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
     send_update_fc(completion_dir, FcType::kCompletion, cpl_sent + hop);
     delay = cpl_sent + hop - now;

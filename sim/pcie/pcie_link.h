@@ -5,7 +5,7 @@
 // forwarded as is: address, data, byte enables and the IoAttrs extension (stream id, PASID)
 // pass through untouched.
 //
-// Costs (one TimingServer per direction, first come first served):
+// Costs (one TimingServer per direction, in arrival order; see ordering below):
 //   PASID prefix:    a DMA read or write whose IoAttrs carries a valid PASID adds
 //                    pasid_prefix_bytes to each of its request TLPs (not to the completions).
 //   write (posted):  ceil(len / max_payload) TLPs of up to max_payload bytes, each carrying
@@ -62,6 +62,10 @@
 //                    mode DLLPs ride in every flit's DLP bytes (already in flit_efficiency), so
 //                    they cost nothing.
 //
+//   ordering:        no TLP passes an earlier posted TLP on one direction (posted_order.h: the
+//                    direction's gap-filling server would otherwise let a short job start in a
+//                    gap before a long one that arrived earlier).
+//
 //   flow control:    with flow_control.* limits (flow_control.h) a write waits for posted
 //                    credits (held until the far side completed it + update_fc_latency_ns), a
 //                    read's requests for non-posted credits (until they reach the far side), its
@@ -88,6 +92,7 @@
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
 #include "sim/pcie/flow_control.h"
+#include "sim/pcie/posted_order.h"
 
 namespace wdsim {
 
@@ -262,6 +267,7 @@ class PcieLink : public sc_core::sc_module {
       uint64_t bytes;
     };
     std::vector<OwedDllps> owed_dllps;
+    PostedOrder order;  // nothing passes an earlier posted TLP (posted_order.h)
     // Books `tlps` TLPs totalling `wire_bytes` arriving at `arrival`; returns when sent.
     sc_core::sc_time send(const sc_core::sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
                           uint64_t payload, const PcieLinkParams& p);
@@ -271,8 +277,9 @@ class PcieLink : public sc_core::sc_module {
   Direction& other(const Direction& d) { return &d == &up_ ? down_ : up_; }
   // Sends TLPs on `d` (Direction::send) and the ACK DLLPs the far side owes for them on the
   // other direction when they reach it; returns when the TLPs are sent.
+  // `posted`: memory writes and posted messages, which later TLPs may not pass.
   sc_core::sc_time send(Direction& d, const sc_core::sc_time& arrival, uint64_t n_tlps,
-                        uint64_t wire_bytes, uint64_t payload);
+                        uint64_t wire_bytes, uint64_t payload, bool posted);
   // Owes `count` DLLPs on `d` due at `at` (nothing in FLIT mode or with dllp_bytes 0).
   void send_dllps(Direction& d, const sc_core::sc_time& at, uint64_t count);
   // The UpdateFC DLLP of the receiver of `d` freeing credits of `type` at `freed` (sent on the

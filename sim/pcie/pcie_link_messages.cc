@@ -20,7 +20,7 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
   messages.inc();
   const sc_time sent = send(request_dir, entry_now + delay, 1,
                             params_.request_tlp_overhead() + shape.request_data_bytes + prefix,
-                            shape.request_data_bytes);
+                            shape.request_data_bytes, m.kind != AtsMsgKind::kTranslationRequest);
   sc_time far_delay = sent + hop - entry_now;
   out.b_transport(gp, far_delay);
   const sc_time now = sc_core::sc_time_stamp();
@@ -34,8 +34,8 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
   answers.inc();
   const uint64_t overhead = shape.answer_is_completion ? params_.completion_tlp_overhead()
                                                        : params_.request_tlp_overhead();
-  const sc_time answered =
-      send(answer_dir, far_done, 1, overhead + shape.answer_data_bytes, shape.answer_data_bytes);
+  const sc_time answered = send(answer_dir, far_done, 1, overhead + shape.answer_data_bytes,
+                                shape.answer_data_bytes, !shape.answer_is_completion);
   delay = answered + hop - now;
 }
 
