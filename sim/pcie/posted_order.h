@@ -31,15 +31,24 @@ class PostedOrder {
   sc_core::sc_time arrival_for(const TimingServer& server, const sc_core::sc_time& arrival,
                                const sc_core::sc_time& service) const {
     sc_core::sc_time floor = sc_core::SC_ZERO_TIME;
-    for (const Job& j : jobs_) {
-      if (j.arrival <= arrival) floor = std::max(floor, j.end);
+    if (arrival >= latest_) {
+      // In arrival order (the usual case): every posted job qualifies. The latest end among
+      // them (forgotten ones included: they ended before the horizon, so before `arrival`, and
+      // cannot hold it) is kept as they come.
+      floor = latest_end_;
+    } else {
+      for (const Job& j : jobs_) {
+        if (j.arrival <= arrival) floor = std::max(floor, j.end);
+      }
     }
+    if (floor <= arrival) return arrival;  // nothing posted is still on the wire
     return server.earliest_start(arrival, service) < floor ? floor : arrival;
   }
   // A posted job that arrived at `arrival` leaves at `end`.
   void posted(const sc_core::sc_time& arrival, const sc_core::sc_time& end) {
     jobs_.push_back({arrival, end});
     latest_ = std::max(latest_, arrival);
+    latest_end_ = std::max(latest_end_, end);
     if (jobs_.size() > kPruneAt && latest_ > ns(TimingServer::kReorderHorizonNs)) {
       const sc_core::sc_time cut = latest_ - ns(TimingServer::kReorderHorizonNs);
       std::erase_if(jobs_, [&](const Job& j) { return j.end < cut; });
@@ -53,7 +62,8 @@ class PostedOrder {
     sc_core::sc_time end;
   };
   std::vector<Job> jobs_;
-  sc_core::sc_time latest_ = sc_core::SC_ZERO_TIME;
+  sc_core::sc_time latest_ = sc_core::SC_ZERO_TIME;      // the latest arrival
+  sc_core::sc_time latest_end_ = sc_core::SC_ZERO_TIME;  // the latest end of any posted job
 };
 
 }  // namespace wdsim
