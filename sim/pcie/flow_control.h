@@ -8,8 +8,9 @@
 // throttles its sender. A limit of 0 is infinite (the spec's "infinite credits" advertisement,
 // which endpoints must use for completions); with every limit 0 nothing changes.
 //
-// Does not model: the UpdateFC DLLPs' own wire time (pcie_link.h's dllp share is separate),
-// credit-limit negotiation at link training, per-VC credits, and credits on ATS/PRI messages.
+// The UpdateFC DLLPs' own wire time is PcieLink's (pcie_link.h: one DLLP per credit return of a
+// limited type). Does not model: credit-limit negotiation at link training, per-VC credits, and
+// credits on ATS/PRI messages.
 #pragma once
 
 #include <cstdint>
@@ -97,6 +98,9 @@ struct LinkCredits {
                            uint64_t payload);
   void release(FcType type, const sc_core::sc_time& start, const sc_core::sc_time& freed,
                uint64_t n_tlps, uint64_t payload);
+  // Whether `type` has finite credits (so the receiver sends UpdateFC DLLPs for it; with an
+  // infinite advertisement it sends none, PCIe Base Spec 6.0 2.6.1).
+  bool limited(FcType type) { return gate(type).limited(); }
 
   sc_core::sc_time update_latency;
   CreditGate posted;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
+#include "sim/base/io_attrs.h"
 #include "sim/pcie/ats.h"
 
 namespace wdsim {
@@ -19,8 +21,8 @@ constexpr uint64_t kReadRequestPayload = 0;
 }  // namespace
 
 void PcieLinkParams::validate() const {
-  if (generation < 1 || generation > 5) {
-    throw ConfigError("pcie: generation must be 1..5, got " + std::to_string(generation));
+  if (generation < 1 || generation > kMaxGeneration) {
+    throw ConfigError("pcie: generation must be 1..6, got " + std::to_string(generation));
   }
   if (lanes > 16 || !is_power_of_two(lanes)) {
     throw ConfigError("pcie: lanes must be 1, 2, 4, 8 or 16, got " + std::to_string(lanes));
@@ -37,13 +39,15 @@ void PcieLinkParams::validate() const {
 }
 
 double PcieLinkParams::gigatransfers_per_s() const {
-  static constexpr double kGtPerLane[] = {2.5, 5.0, 8.0, 16.0, 32.0};
-  const uint32_t g = std::clamp<uint32_t>(generation, 1, 5);
+  static constexpr double kGtPerLane[kMaxGeneration] = {2.5, 5.0, 8.0, 16.0, 32.0, 64.0};
+  const uint32_t g = std::clamp<uint32_t>(generation, 1, kMaxGeneration);
   return kGtPerLane[g - 1];
 }
 
 double PcieLinkParams::encoding_efficiency() const {
-  return generation <= 2 ? 8.0 / 10.0 : 128.0 / 130.0;
+  if (generation <= 2) return 8.0 / 10.0;
+  if (generation <= 5) return 128.0 / 130.0;
+  return 1.0;  // PAM4 with 1b/1b encoding: the flit's FEC and CRC are in flit_efficiency()
 }
 
 uint64_t PcieLink::tlp_count(uint64_t bytes, uint64_t max_bytes) {
@@ -52,13 +56,13 @@ uint64_t PcieLink::tlp_count(uint64_t bytes, uint64_t max_bytes) {
 
 sc_time PcieLink::tlp_wire_time(uint64_t payload_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
-      payload_bytes + tlp_count(payload_bytes, p.max_payload_bytes) * p.tlp_overhead_bytes;
+      payload_bytes + tlp_count(payload_bytes, p.max_payload_bytes) * p.request_tlp_overhead();
   return transfer_time(wire, p.bytes_per_ns());
 }
 
 sc_time PcieLink::read_request_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire = tlp_count(read_bytes, p.max_read_request_bytes) *
-                        (kReadRequestPayload + p.tlp_overhead_bytes);
+                        (kReadRequestPayload + p.request_tlp_overhead());
   return transfer_time(wire, p.bytes_per_ns());
 }
 
@@ -74,7 +78,7 @@ uint64_t PcieLink::completion_count(uint64_t addr, uint64_t bytes, const PcieLin
 
 sc_time PcieLink::completion_wire_time(uint64_t read_bytes, const PcieLinkParams& p) {
   const uint64_t wire =
-      read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_overhead_bytes;
+      read_bytes + tlp_count(read_bytes, p.max_payload_bytes) * p.completion_tlp_overhead();
   return transfer_time(wire, p.bytes_per_ns());
 }
 
@@ -84,16 +88,58 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
   bytes.inc(wire_bytes);
   payload_bytes.inc(payload);
   if (trace.enabled()) trace.counter(to_ps(arrival), track, static_cast<double>(bytes.value()));
-  return server.serve(arrival, transfer_time(wire_bytes, p.bytes_per_ns()));
+  // DLLPs that fall due while these TLPs are on the wire go out between them: they lengthen
+  // this job. Those due before it started went out on an idle wire or within a TLP booked
+  // earlier (not lengthened after the fact), and cost nothing.
+  const sc_time service = transfer_time(wire_bytes, p.bytes_per_ns());
+  const sc_time booked = order.arrival_for(server, arrival, service);
+  const sc_time start = server.earliest_start(booked, service);
+  const sc_time end = start + transfer_time(wire_bytes, p.bytes_per_ns());
+  uint64_t dllp_wire = 0;
+  std::erase_if(owed_dllps, [&](const OwedDllps& o) {
+    if (o.due > end) return false;
+    if (o.due >= start) dllp_wire += o.bytes;
+    return true;
+  });
+  return server.serve(booked, transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns()));
 }
 
 PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
-  return Direction{TimingServer{},
-                   env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
-                   env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
-                   env.stats().counter(prefix + ".payload_bytes", "Data bytes carried"),
-                   env.trace(),
-                   prefix + " bytes"};
+  return Direction{
+      TimingServer{},
+      env.stats().counter(prefix + ".tlps", "TLPs sent in this direction"),
+      env.stats().counter(prefix + ".bytes", "Bytes on the wire (incl. overhead)"),
+      env.stats().counter(prefix + ".payload_bytes", "Data bytes carried"),
+      env.trace(),
+      prefix + " bytes",
+      env.stats().counter(prefix + ".dllps", "ACK and UpdateFC DLLPs sent in this direction"),
+      env.stats().counter(prefix + ".dllp_bytes", "Wire bytes of those DLLPs")};
+}
+
+sc_time PcieLink::send(Direction& d, const sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
+                       uint64_t payload, bool posted) {
+  const sc_time sent = d.send(arrival, n_tlps, wire_bytes, payload, params_);
+  if (posted) d.order.posted(arrival, sent);
+  const uint64_t every = params_.ack_coalesce_tlps;
+  if (every != 0) {
+    const uint64_t before = d.tlps_received;
+    d.tlps_received += n_tlps;
+    const uint64_t acks = d.tlps_received / every - before / every;
+    if (acks != 0) send_dllps(other(d), sent + ns(params_.hop_latency_ns), acks);
+  }
+  return sent;
+}
+
+void PcieLink::send_dllps(Direction& d, const sc_time& at, uint64_t count) {
+  if (params_.flit_mode() || params_.dllp_bytes == 0) return;
+  const uint64_t wire = count * params_.dllp_bytes;
+  d.dllps.inc(count);
+  d.dllp_bytes.inc(wire);
+  d.owed_dllps.push_back({at, wire});
+}
+
+void PcieLink::send_update_fc(Direction& d, FcType type, const sc_time& freed) {
+  if (credits_of(d).limited(type)) send_dllps(other(d), freed, 1);
 }
 
 PcieLink::PcieLink(sc_core::sc_module_name name, const PcieLinkParams& params, SimEnv& env)
@@ -145,19 +191,24 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
   const uint64_t len = gp.get_data_length();
   const sc_time entry_now = sc_core::sc_time_stamp();
   const sc_time arrival = entry_now + delay;
+  // A request carrying a PASID has the PASID TLP prefix on each of its request TLPs (in FLIT
+  // mode the same 1 DW as OHC-A1); completions carry none.
+  const IoAttrs* attrs = gp.get_extension<IoAttrs>();
+  const uint64_t request_overhead = params_.request_tlp_overhead() +
+                                    (attrs && attrs->pasid_valid ? params_.pasid_prefix_bytes : 0);
 
   if (gp.is_write()) {
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
-    const sc_time sent =
-        request_dir.send(start, n, len + n * params_.tlp_overhead_bytes, len, params_);
+    const sc_time sent = send(request_dir, start, n, len + n * request_overhead, len, true);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
     const sc_time now = sc_core::sc_time_stamp();
     const sc_time far_done = now + far_delay;
     fc.release(FcType::kPosted, start, far_done, n, len);
+    send_update_fc(request_dir, FcType::kPosted, far_done);
     const sc_time done = params_.posted_writes ? std::max(sent, now) : far_done;
     delay = done - now;
     return;
@@ -166,9 +217,10 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_req = tlp_count(len, params_.max_read_request_bytes);
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
-    const sc_time sent = request_dir.send(
-        start, n_req, n_req * (kReadRequestPayload + params_.tlp_overhead_bytes), 0, params_);
+    const sc_time sent =
+        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0, false);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
+    send_update_fc(request_dir, FcType::kNonPosted, sent + hop);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     const sc_time now = sc_core::sc_time_stamp();
@@ -178,9 +230,10 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_cpl = completion_count(gp.get_address(), data, params_);
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
-    const sc_time cpl_sent = completion_dir.send(
-        cpl_start, n_cpl, data + n_cpl * params_.completion_overhead_bytes, data, params_);
+    const sc_time cpl_sent = send(completion_dir, cpl_start, n_cpl,
+                                  data + n_cpl * params_.completion_tlp_overhead(), data, false);
     cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
+    send_update_fc(completion_dir, FcType::kCompletion, cpl_sent + hop);
     delay = cpl_sent + hop - now;
     return;
   }

@@ -18,9 +18,9 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
   const sc_time entry_now = sc_core::sc_time_stamp();
   const uint64_t prefix = m.ssv ? params_.pasid_prefix_bytes : 0;
   messages.inc();
-  const sc_time sent = request_dir.send(
-      entry_now + delay, 1, params_.tlp_overhead_bytes + shape.request_data_bytes + prefix,
-      shape.request_data_bytes, params_);
+  const sc_time sent = send(request_dir, entry_now + delay, 1,
+                            params_.request_tlp_overhead() + shape.request_data_bytes + prefix,
+                            shape.request_data_bytes, m.kind != AtsMsgKind::kTranslationRequest);
   sc_time far_delay = sent + hop - entry_now;
   out.b_transport(gp, far_delay);
   const sc_time now = sc_core::sc_time_stamp();
@@ -32,10 +32,10 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
     return;
   }
   answers.inc();
-  const uint64_t overhead =
-      shape.answer_is_completion ? params_.completion_overhead_bytes : params_.tlp_overhead_bytes;
-  const sc_time answered = answer_dir.send(far_done, 1, overhead + shape.answer_data_bytes,
-                                           shape.answer_data_bytes, params_);
+  const uint64_t overhead = shape.answer_is_completion ? params_.completion_tlp_overhead()
+                                                       : params_.request_tlp_overhead();
+  const sc_time answered = send(answer_dir, far_done, 1, overhead + shape.answer_data_bytes,
+                                shape.answer_data_bytes, !shape.answer_is_completion);
   delay = answered + hop - now;
 }
 

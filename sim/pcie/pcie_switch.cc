@@ -33,11 +33,13 @@ Crossing crossing_of(const tlm::tlm_generic_payload& gp) {
 }  // namespace
 
 sc_time PcieSwitch::Direction::cross(const sc_time& arrival, uint64_t data_bytes,
-                                     const PcieSwitchParams& p) {
+                                     const PcieSwitchParams& p, bool posted) {
   requests.inc();
   bytes.inc(data_bytes);
-  return server.serve(arrival, transfer_time(data_bytes, p.bandwidth_gbytes_per_s)) +
-         ns(p.hop_latency_ns);
+  const sc_time service = transfer_time(data_bytes, p.bandwidth_gbytes_per_s);
+  const sc_time end = server.serve(order.arrival_for(server, arrival, service), service);
+  if (posted) order.posted(arrival, end);
+  return end + ns(p.hop_latency_ns);
 }
 
 PcieSwitch::Direction PcieSwitch::make_direction(SimEnv& env, const std::string& prefix) {
@@ -100,7 +102,8 @@ void PcieSwitch::carry(Direction& req, Direction& ans, Socket& out, tlm::tlm_gen
                        sc_time& delay) {
   const sc_time entry_now = sc_core::sc_time_stamp();
   const Crossing before = crossing_of(gp);
-  const sc_time across = req.cross(entry_now + delay, before.request_data, params_);
+  const sc_time across =
+      req.cross(entry_now + delay, before.request_data, params_, !before.answered);
   sc_time far_delay = across - entry_now;
   out->b_transport(gp, far_delay);
   const sc_time now = sc_core::sc_time_stamp();
@@ -112,7 +115,7 @@ void PcieSwitch::carry(Direction& req, Direction& ans, Socket& out, tlm::tlm_gen
     return;
   }
   const Crossing after = crossing_of(gp);  // a failed read answers without data
-  delay = ans.cross(far_done, after.answer_data, params_) - now;
+  delay = ans.cross(far_done, after.answer_data, params_, false) - now;
 }
 
 void PcieSwitch::upstream_b_transport(int port, tlm::tlm_generic_payload& gp, sc_time& delay) {

@@ -36,6 +36,7 @@
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
 #include "sim/base/timing.h"
+#include "sim/pcie/posted_order.h"
 
 namespace wdsim {
 
@@ -104,8 +105,10 @@ class PcieSwitch : public sc_core::sc_module {
     Counter& requests;
     Counter& bytes;
     // Books `bytes` of data crossing at `arrival`; returns when they are across (+ hop).
+    PostedOrder order;  // nothing passes an earlier posted request (posted_order.h)
+    // `posted`: a write or posted message, which later requests may not pass.
     sc_core::sc_time cross(const sc_core::sc_time& arrival, uint64_t data_bytes,
-                           const PcieSwitchParams& p);
+                           const PcieSwitchParams& p, bool posted);
   };
   struct Window {
     uint64_t base;

@@ -28,12 +28,20 @@ PcieLinkParams inherit_link(const PcieLinkParams& base, ParamScope l) {
   if (given(l, "completion_overhead_bytes")) {
     p.completion_overhead_bytes = own.completion_overhead_bytes;
   }
+  if (given(l, "flit_tlp_overhead_bytes")) {
+    p.flit_tlp_overhead_bytes = own.flit_tlp_overhead_bytes;
+  }
+  if (given(l, "flit_completion_overhead_bytes")) {
+    p.flit_completion_overhead_bytes = own.flit_completion_overhead_bytes;
+  }
   if (given(l, "hop_latency_ns")) p.hop_latency_ns = own.hop_latency_ns;
   if (given(l, "posted_writes")) p.posted_writes = own.posted_writes;
   if (given(l, "pasid_prefix_bytes")) p.pasid_prefix_bytes = own.pasid_prefix_bytes;
   if (given(l, "read_completion_boundary_bytes")) {
     p.read_completion_boundary_bytes = own.read_completion_boundary_bytes;
   }
+  if (given(l, "dllp_bytes")) p.dllp_bytes = own.dllp_bytes;
+  if (given(l, "ack_coalesce_tlps")) p.ack_coalesce_tlps = own.ack_coalesce_tlps;
   PcieFlowControlParams& fc = p.flow_control;
   const PcieFlowControlParams& own_fc = own.flow_control;
   if (given(l, "flow_control.posted_header")) fc.posted_header = own_fc.posted_header;
