@@ -411,6 +411,43 @@ struct LoggingMemory : sc_core::sc_module {
   }
 };
 
+// Two devices, each on its own link into a two-port switch, the switch's upstream link into a
+// LoggingMemory, and a CPU initiator above it.
+struct TwoDevicesBehindASwitch {
+  TwoDevicesBehindASwitch(const PcieLinkParams& p, const PcieSwitchParams& sp) {
+    wdsim::testing::fresh_sc_context();
+    env = std::make_unique<SimEnv>();
+    sw = std::make_unique<PcieSwitch>("sw", sp, *env);
+    uplink = std::make_unique<PcieLink>("uplink", p, *env);
+    memory = std::make_unique<LoggingMemory>("memory");
+    cpu = std::make_unique<testing::Initiator>("cpu");
+    for (uint32_t i = 0; i < 2; ++i) {
+      const std::string n = std::to_string(i);
+      devs.push_back(std::make_unique<testing::Initiator>(("dev" + n).c_str()));
+      links.push_back(std::make_unique<PcieLink>(("link" + n).c_str(), p, *env));
+      bars.push_back(std::make_unique<testing::RecordingTarget>(("bar" + n).c_str()));
+      devs[i]->socket.bind(links[i]->device_dma);
+      links[i]->host_dma.bind(sw->down_in(i));
+      sw->down_out(i).bind(links[i]->host_mmio);
+      links[i]->device_mmio.bind(bars[i]->socket);
+      sw->add_window(i, 0x100000 * (i + 1), 0x100000);
+    }
+    sw->up_out.bind(uplink->device_dma);
+    uplink->device_mmio.bind(sw->up_in);
+    uplink->host_dma.bind(memory->socket);
+    cpu->socket.bind(uplink->host_mmio);
+    sc_core::sc_start(SC_ZERO_TIME);
+  }
+  std::unique_ptr<SimEnv> env;
+  std::unique_ptr<PcieSwitch> sw;
+  std::unique_ptr<PcieLink> uplink;
+  std::unique_ptr<LoggingMemory> memory;
+  std::unique_ptr<testing::Initiator> cpu;
+  std::vector<std::unique_ptr<testing::Initiator>> devs;
+  std::vector<std::unique_ptr<PcieLink>> links;
+  std::vector<std::unique_ptr<testing::RecordingTarget>> bars;
+};
+
 // PCIe ordering (PCIe Base Spec 6.0 2.4.1, table 2-39: a posted request may not pass a posted
 // request): a device writes its data, then the CQE announcing it, then its MSI, each as soon as
 // the previous one has been sent (posted). Through its link, a switch shared with a second
@@ -427,31 +464,9 @@ TEST(PcieOrdering, CqeNeverVisibleBeforeItsDataEvenUnderCreditStarvation) {
     }
     PcieSwitchParams sp = default_params<PcieSwitchParams>();
     sp.downstream_ports = 2;
-    wdsim::testing::fresh_sc_context();
-    SimEnv env;
-    std::vector<std::unique_ptr<testing::Initiator>> devs;
-    std::vector<std::unique_ptr<PcieLink>> links;
-    std::vector<std::unique_ptr<testing::RecordingTarget>> bars;
-    auto sw = std::make_unique<PcieSwitch>("sw", sp, env);
-    auto uplink = std::make_unique<PcieLink>("uplink", p, env);
-    auto memory = std::make_unique<LoggingMemory>("memory");
-    for (uint32_t i = 0; i < 2; ++i) {
-      const std::string n = std::to_string(i);
-      devs.push_back(std::make_unique<testing::Initiator>(("dev" + n).c_str()));
-      links.push_back(std::make_unique<PcieLink>(("link" + n).c_str(), p, env));
-      bars.push_back(std::make_unique<testing::RecordingTarget>(("bar" + n).c_str()));
-      devs[i]->socket.bind(links[i]->device_dma);
-      links[i]->host_dma.bind(sw->down_in(i));
-      sw->down_out(i).bind(links[i]->host_mmio);
-      links[i]->device_mmio.bind(bars[i]->socket);
-      sw->add_window(i, 0x100000 * (i + 1), 0x100000);
-    }
-    sw->up_out.bind(uplink->device_dma);
-    uplink->device_mmio.bind(sw->up_in);
-    uplink->host_dma.bind(memory->socket);
-    auto cpu = std::make_unique<testing::Initiator>("cpu");
-    cpu->socket.bind(uplink->host_mmio);
-    sc_core::sc_start(SC_ZERO_TIME);
+    TwoDevicesBehindASwitch f(p, sp);
+    auto& devs = f.devs;
+    auto& memory = f.memory;
 
     constexpr uint64_t kData = 0x10000000, kFlood = 0x20000000, kCqe = 0x30000000;
     constexpr uint64_t kMsi = 0x8000000;
@@ -484,7 +499,7 @@ TEST(PcieOrdering, CqeNeverVisibleBeforeItsDataEvenUnderCreditStarvation) {
     const std::vector<uint64_t> issued = {kData,          kData + 0x1000, kData + 0x2000,
                                           kData + 0x3000, kCqe,           kMsi};
     EXPECT_EQ(order, issued);
-    const Counter* stalls = env.stats().find_counter("pcie.link0.up.credit_stalls");
+    const Counter* stalls = f.env->stats().find_counter("pcie.link0.up.credit_stalls");
     ASSERT_NE(stalls, nullptr);
     if (starved) {
       EXPECT_GT(stalls->value(), 0u);  // the credits did throttle the device
@@ -502,31 +517,9 @@ TEST(PcieOrdering, ShortPostedWriteDoesNotPassALongOneIntoAGapOnASharedLink) {
   const PcieLinkParams p = gen3_x4();
   PcieSwitchParams sp = default_params<PcieSwitchParams>();
   sp.downstream_ports = 2;
-  wdsim::testing::fresh_sc_context();
-  SimEnv env;
-  std::vector<std::unique_ptr<testing::Initiator>> devs;
-  std::vector<std::unique_ptr<PcieLink>> links;
-  std::vector<std::unique_ptr<testing::RecordingTarget>> bars;
-  auto sw = std::make_unique<PcieSwitch>("sw", sp, env);
-  auto uplink = std::make_unique<PcieLink>("uplink", p, env);
-  auto memory = std::make_unique<LoggingMemory>("memory");
-  auto cpu = std::make_unique<testing::Initiator>("cpu");
-  for (uint32_t i = 0; i < 2; ++i) {
-    const std::string n = std::to_string(i);
-    devs.push_back(std::make_unique<testing::Initiator>(("dev" + n).c_str()));
-    links.push_back(std::make_unique<PcieLink>(("link" + n).c_str(), p, env));
-    bars.push_back(std::make_unique<testing::RecordingTarget>(("bar" + n).c_str()));
-    devs[i]->socket.bind(links[i]->device_dma);
-    links[i]->host_dma.bind(sw->down_in(i));
-    sw->down_out(i).bind(links[i]->host_mmio);
-    links[i]->device_mmio.bind(bars[i]->socket);
-    sw->add_window(i, 0x100000 * (i + 1), 0x100000);
-  }
-  sw->up_out.bind(uplink->device_dma);
-  uplink->device_mmio.bind(sw->up_in);
-  uplink->host_dma.bind(memory->socket);
-  cpu->socket.bind(uplink->host_mmio);
-  sc_core::sc_start(SC_ZERO_TIME);
+  TwoDevicesBehindASwitch f(p, sp);
+  auto& devs = f.devs;
+  auto& memory = f.memory;
 
   std::vector<uint8_t> buf(4096, 1);
   // dev1's 256 B write, offered at 1.3 us, is booked first: it holds the uplink from about
