@@ -111,6 +111,87 @@ TEST(AtsSystem, DevicePageFaultsAreServedByPri) {
   EXPECT_EQ(counter(env, "smmu.pri.auto_responses"), 0u);
 }
 
+// Two ZIP functions, both ATS endpoints, each used by its own process: UADK picks the device
+// with the most available queues, so b, starting after a opened its queue on hisi_zip-0 (as in
+// system_test's TwoZipDevicesEachServeTheirOwnProcess), opens one of hisi_zip-1. Populated,
+// reused buffers: repeat accesses hit the ATC; the munmap at exit invalidates them. `where`
+// attaches both: on root ports 0 and 1, or at ports 0 and 1 of one switch.
+std::string two_ats_devices(const std::string &where) {
+  const std::string attach0 = where == "switch" ? "{switch: sw0, port: 0}" : "{root_port: 0}";
+  const std::string attach1 = where == "switch" ? "{switch: sw0, port: 1}" : "{root_port: 1}";
+  return "system:\n"
+         "  pcie: {switches: [{name: sw0, downstream_ports: 2}]}\n"
+         "  devices:\n"
+         "    - {kind: zip, qm: {ats: true}, attach: " +
+         attach0 +
+         "}\n"
+         "    - {kind: zip, qm: {ats: true}, attach: " +
+         attach1 +
+         "}\n"
+         "processes:\n"
+         "  - name: a\n"
+         "    threads: [{name: main, program: compare, compare: {paths: [doorbell], sizes: "
+         "[16384], requests: 4, warmup_requests: 0, buffers: populate}}]\n"
+         "  - name: b\n"
+         "    threads: [{name: main, start_us: 10, program: compare, compare: {paths: "
+         "[doorbell], sizes: [16384], requests: 4, warmup_requests: 0, buffers: populate}}]\n"
+         "output: {trace: true, chrome_trace: false}\n";
+}
+
+TEST(AtsSystem, TwoAtsEndpointsEachGetTheirTranslationsAndInvalidations) {
+  for (const std::string where : {"root_ports", "switch"}) {
+    SCOPED_TRACE(where);
+    SimEnv env(1);
+    RunOutcome o = run_system(load_scenario_text(two_ats_devices(where), "two_ats.yaml", {}), env);
+    ASSERT_TRUE(o.ok) << o.error;
+    uint64_t requests = 0, invalidations = 0;
+    for (const char *qm : {"qm", "qm1"}) {
+      const std::string p = std::string(qm) + ".ats.";
+      SCOPED_TRACE(qm);
+      // Each device translates through its own ATC: every miss one Translation Request, and
+      // repeat accesses to a page hit.
+      const uint64_t tr = counter(env, p + "translation_requests");
+      EXPECT_GT(tr, 0u);
+      EXPECT_EQ(counter(env, p + "atc.misses"), tr);
+      EXPECT_GT(counter(env, p + "atc.hits"), 0u);
+      EXPECT_EQ(counter(env, p + "translation_failures"), 0u);
+      // The munmap at exit invalidates that process's pages in its own device's ATC.
+      const uint64_t inv = counter(env, p + "invalidate_requests");
+      EXPECT_GT(inv, 0u);
+      EXPECT_GT(counter(env, p + "atc.invalidated"), 0u);
+      requests += tr;
+      invalidations += inv;
+    }
+    EXPECT_EQ(counter(env, "smmu.ats.translation_requests"), requests);
+    EXPECT_EQ(counter(env, "pcie.root_complex.ats_messages"), requests);
+    // Every CMD_ATC_INV reached the endpoint of its StreamID (an endpoint refuses another's
+    // StreamID, and the SMMU would count the failure), none timed out or was unrouted.
+    EXPECT_EQ(invalidations, counter(env, "smmu.cmds.atc_inv"));
+    EXPECT_EQ(counter(env, "smmu.ats.atc_inv_unrouted"), 0u);
+    EXPECT_EQ(counter(env, "smmu.ats.atc_inv_timeouts"), 0u);
+    EXPECT_EQ(counter(env, "pcie.pcie_id_router.unrouted"), 0u);
+    if (where == "root_ports") {
+      // One ID-router port per root port: each carries its device's invalidations.
+      EXPECT_EQ(counter(env, "pcie.pcie_id_router.port0.messages"),
+                counter(env, "qm.ats.invalidate_requests"));
+      EXPECT_EQ(counter(env, "pcie.pcie_id_router.port1.messages"),
+                counter(env, "qm1.ats.invalidate_requests"));
+    } else {
+      // Behind one switch: its downstream ports route the messages by requester.
+      EXPECT_EQ(counter(env, "pcie.sw0.unrouted"), 0u);
+      EXPECT_EQ(counter(env, "pcie.pcie_link.up.answers"),
+                counter(env, "qm.ats.invalidate_requests"));
+      EXPECT_EQ(counter(env, "pcie.pcie_link1.up.answers"),
+                counter(env, "qm1.ats.invalidate_requests"));
+    }
+    // Determinism: the same scenario and seed give the same trace.
+    SimEnv again(1);
+    ASSERT_TRUE(
+        run_system(load_scenario_text(two_ats_devices(where), "two_ats.yaml", {}), again).ok);
+    EXPECT_EQ(env.trace().to_text(), again.trace().to_text());
+  }
+}
+
 TEST(AtsSystem, PriWithoutAtsIsAConfigErrorNamingTheKey) {
   try {
     load_scenario_text("system:\n  host:\n    iopf: pri\n", "bad.yaml", {});

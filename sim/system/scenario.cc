@@ -160,7 +160,6 @@ void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
   std::map<std::string, uint32_t> names;
   std::map<uint32_t, uint32_t> sids;
   std::map<uint32_t, uint32_t> vectors;
-  std::optional<uint32_t> ats_device;
   for (const DeviceSpec& d : *out) {
     const std::string at = "system.devices." + std::to_string(d.index);
     auto clash = [&](const char* key, const std::string& what, uint32_t other) {
@@ -173,10 +172,6 @@ void load_devices(ParamScope s, std::vector<DeviceSpec>* out) {
     if (auto [it, fresh] = sids.emplace(d.qm.stream_id, d.index); !fresh) {
       clash(find_accelerator_kind(d.kind)->stream_id_key().c_str(),
             "StreamID " + std::to_string(d.qm.stream_id), it->second);
-    }
-    if (d.qm.ats) {
-      if (ats_device) clash("qm.ats", "the SMMU's one ATS port", *ats_device);
-      ats_device = d.index;
     }
     // The EQ uses msi_data, the AEQ msi_data + 1.
     for (uint32_t v : {d.qm.msi_data, d.qm.msi_data + 1}) {
