@@ -56,7 +56,9 @@ PcieSwitch::PcieSwitch(sc_core::sc_module_name name, const PcieSwitchParams& par
       up_(make_direction(env, std::string("pcie.") + basename() + ".up")),
       down_(make_direction(env, std::string("pcie.") + basename() + ".down")),
       unrouted_(env.stats().counter(std::string("pcie.") + basename() + ".unrouted",
-                                    "Downstream requests no downstream port claims (UR)")) {
+                                    "Downstream requests no downstream port claims (UR)")),
+      redirected_(env.stats().counter(std::string("pcie.") + basename() + ".redirected",
+                                      "Peer requests sent up to the root complex (ACS redirect)")) {
   up_in.register_b_transport(this, &PcieSwitch::downstream_b_transport, 0);
   for (uint32_t i = 0; i < params_.downstream_ports; ++i) {
     const std::string port = "port" + std::to_string(i);
@@ -120,11 +122,17 @@ void PcieSwitch::carry(Direction& req, Direction& ans, Socket& out, tlm::tlm_gen
 
 void PcieSwitch::upstream_b_transport(int port, tlm::tlm_generic_payload& gp, sc_time& delay) {
   port_requests_[static_cast<size_t>(port)]->inc();
-  if (params_.peer_to_peer && gp.get_extension<AtsMessage>() == nullptr &&
+  if ((params_.peer_to_peer || params_.acs_redirect) && gp.get_extension<AtsMessage>() == nullptr &&
       gp.get_command() != tlm::TLM_IGNORE_COMMAND) {
     const uint64_t addr = gp.get_address();
     if (const Window* peer = window_of(addr, gp.get_data_length());
         peer && peer->port != static_cast<uint32_t>(port)) {
+      if (params_.acs_redirect) {
+        // ACS P2P Request Redirect: up to the root complex, which routes it back down.
+        redirected_.inc();
+        carry(up_, down_, up_out, gp, delay);
+        return;
+      }
       // Peer-to-peer: in at one downstream port, out at another (the peer sees an offset into
       // its BAR); answers come back the same way through the fabric.
       if (peer->endpoint) gp.set_address(addr - peer->base);

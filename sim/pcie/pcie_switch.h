@@ -1,9 +1,11 @@
 // PcieSwitch: a PCIe switch with one upstream port and `downstream_ports` downstream ports, as
 // transaction-level costs. Upstream traffic (DMA, MSI, ATS/PRI requests) enters at a downstream
 // port's `down_in` and leaves at `up_out`, or, with peer_to_peer, at the downstream port whose
-// memory window holds the address. Downstream traffic enters at `up_in`: memory requests (MMIO)
-// are routed by address to the downstream port whose window holds it (the endpoint then sees
-// the offset into its window, as a BAR decode does), ATS/PRI messages
+// memory window holds the address. With acs_redirect (ACS P2P Request Redirect) such a peer
+// request goes up instead, and the root complex routes it back down to the peer's BAR
+// (RootComplex::to_peer); it is counted as `redirected`. Downstream traffic enters at `up_in`:
+// memory requests (MMIO) are routed by address to the downstream port whose window holds it (the
+// endpoint then sees the offset into its window, as a BAR decode does), ATS/PRI messages
 // (sim/pcie/ats.h, ID-routed) by the requester's StreamID; anything else is answered with
 // TLM_ADDRESS_ERROR_RESPONSE (an Unsupported Request).
 //
@@ -15,11 +17,14 @@
 //
 // Facts: PCIe Base Specification 6.0 ch. 7.5.1.3 (a switch is a set of virtual PCI-to-PCI
 // bridges: address routing through each downstream port's memory base/limit window, ID routing
-// by bus number, peer-to-peer between downstream ports when ACS does not redirect it).
+// by bus number, peer-to-peer between downstream ports when ACS does not redirect it), 6.12.1.2
+// and 7.7.8 (ACS P2P Request Redirect: peer requests are sent upstream; the root complex or
+// the switch upstream decides whether they may go on to the peer).
 //
 // Does not model: flow-control credits inside the switch, per-port queueing (only the shared
-// fabric), ACS redirection, multicast, configuration requests, store-and-forward versus cut-
-// through (one latency for either).
+// fabric), ACS P2P Completion Redirect, Egress Control and Source Validation (only Request
+// Redirect, switch-wide rather than per port), multicast, configuration requests, store-and-forward
+// versus cut- through (one latency for either).
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -45,6 +50,7 @@ struct PcieSwitchParams {
   double hop_latency_ns;
   double bandwidth_gbytes_per_s;
   bool peer_to_peer;
+  bool acs_redirect;
 
   static constexpr uint32_t kMaxDownstreamPorts = 32;
 
@@ -64,6 +70,14 @@ struct PcieSwitchParams {
           "Route upstream requests whose address falls in another downstream port's window to "
           "that port (no ACS redirect); off: every upstream request goes to the upstream port",
           "PCIe Base Spec 6.0 7.5.1.3 (bridge windows), 6.12 (ACS)", Range::any());
+    s.add("acs_redirect", acs_redirect, false, "",
+          "ACS P2P Request Redirect on every downstream port: a request whose address falls in "
+          "another downstream port's window goes up to the root complex, which routes it back "
+          "down to that BAR (not translated by the SMMU)",
+          "PCIe Base Spec 6.0 6.12.1.2, 7.7.8.2 (ACS P2P Request Redirect)", Range::any());
+    s.require_any({"acs_redirect", "peer_to_peer"}, !(acs_redirect && peer_to_peer),
+                  "acs_redirect sends peer requests up to the root complex, peer_to_peer "
+                  "straight across the switch: turn one of them off");
   }
 };
 
@@ -78,7 +92,8 @@ class PcieSwitch : public sc_core::sc_module {
   tlm_utils::simple_initiator_socket<PcieSwitch> up_out;  // upstream traffic to the upstream link
 
   // Stats: pcie.<basename>.{up,down}.{requests,bytes} and pcie.<basename>.port<i>.requests
-  // (upstream requests that entered at port i), .unrouted (downstream requests no port claims).
+  // (upstream requests that entered at port i), .unrouted (downstream requests no port claims),
+  // .redirected (peer requests sent up by acs_redirect).
   PcieSwitch(sc_core::sc_module_name name, const PcieSwitchParams& params, SimEnv& env);
 
   uint32_t ports() const { return static_cast<uint32_t>(down_in_.size()); }
@@ -133,6 +148,7 @@ class PcieSwitch : public sc_core::sc_module {
   std::vector<std::unique_ptr<InitiatorSocket>> down_out_;
   std::vector<Counter*> port_requests_;
   Counter& unrouted_;
+  Counter& redirected_;
   std::vector<Window> windows_;
   std::vector<std::pair<uint32_t, uint32_t>> requesters_;  // (stream id, port)
 };

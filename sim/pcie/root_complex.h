@@ -16,9 +16,18 @@
 // ATS/PRI requests from endpoints (sim/pcie/ats.h) go to `to_ats` after the same traversal
 // latency; the IOMMU's messages to endpoints go down through a PcieIdRouter (pcie_id_router.h).
 //
-// Does not model: peer-to-peer routing between root ports, config space, ordering between
-// reads and posted writes, or any queueing in the root complex (a fixed traversal latency
-// only). Root ports are the ports of the fan-in (pcie_fan_in.h) and share nothing else.
+// Peer requests redirected by a switch's ACS (PcieSwitch acs_redirect): a memory request whose
+// whole range falls in a peer window (add_peer_window: a BAR behind such a switch) goes to
+// `to_peer` (the PcieIdRouter, which sends it down the root port of that BAR) after the same
+// traversal latency, with its address unchanged. Simplification: it is not translated by the
+// SMMU, even with a PASID (on hardware ACS redirect exists so that the IOMMU sees and may
+// translate or block P2P traffic; here the address is taken as the BAR's physical address, as
+// with an identity or bypass mapping).
+//
+// Does not model: peer-to-peer routing between root ports for requests no ACS redirected, config
+// space, ordering between reads and posted writes, or any queueing in the root complex (a fixed
+// traversal latency only). Root ports are the ports of the fan-in (pcie_fan_in.h) and share nothing
+// else.
 #pragma once
 
 #include <tlm_utils/simple_initiator_socket.h>
@@ -27,6 +36,8 @@
 #include <cstdint>
 #include <systemc>
 #include <tlm>
+#include <utility>
+#include <vector>
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
@@ -64,12 +75,19 @@ class RootComplex : public sc_core::sc_module {
   // ATS/PRI requests (a payload with an AtsMessage) to the IOMMU's ATS port (Smmu::ats); may
   // stay unbound when no endpoint is ATS-capable (a message is then an Unsupported Request).
   tlm_utils::simple_initiator_socket_optional<RootComplex> to_ats;
+  // Redirected peer requests back down (PcieIdRouter::from_root_complex); may stay unbound when
+  // no switch redirects (then there are no peer windows).
+  tlm_utils::simple_initiator_socket_optional<RootComplex> to_peer;
 
-  // Stats: pcie.<basename>.dma_reads, .dma_writes, .msi_writes, .ats_messages.
+  // Stats: pcie.<basename>.dma_reads, .dma_writes, .msi_writes, .ats_messages, .peer_requests.
   RootComplex(sc_core::sc_module_name name, const RootComplexParams& params, SimEnv& env);
 
   // True when this request is an MSI (see the header comment).
   bool is_msi(const tlm::tlm_generic_payload& gp) const;
+  // A BAR window [base, base + size) behind a switch with ACS redirect: requests to it go to
+  // `to_peer`.
+  void add_peer_window(uint64_t base, uint64_t size);
+  bool is_peer(const tlm::tlm_generic_payload& gp) const;
   const RootComplexParams& params() const { return params_; }
 
  private:
@@ -80,6 +98,8 @@ class RootComplex : public sc_core::sc_module {
   Counter& dma_writes_;
   Counter& msi_writes_;
   Counter& ats_messages_;
+  Counter& peer_requests_;
+  std::vector<std::pair<uint64_t, uint64_t>> peer_windows_;  // (base, size)
 };
 
 }  // namespace wdsim

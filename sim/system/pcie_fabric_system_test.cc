@@ -147,6 +147,30 @@ TEST(PcieFabricSystem, BadAttachmentsAreLocatedErrors) {
   EXPECT_EQ(sc.system.switches[0].link.lanes, 4u);
   EXPECT_EQ(sc.system.switches[0].link.generation, 3u);
   EXPECT_EQ(sc.system.pcie.generation, 4u);
+  // ACS redirect and direct peer-to-peer contradict each other: refused at the switch's keys.
+  const std::string both =
+      error_of("system: {pcie: {switches: [{name: s, peer_to_peer: true, acs_redirect: true}]}}\n");
+  EXPECT_NE(both.find("system.pcie.switches.0.acs_redirect"), std::string::npos) << both;
+  EXPECT_NE(both.find("turn one of them off"), std::string::npos) << both;
+}
+
+// ACS redirect on both switches wires the root complex's peer route back down (through the ID
+// router) but changes nothing for a workload without peer-to-peer traffic: the same latency
+// as without it, no peer request, and the device's requests still reach the SMMU.
+TEST(PcieFabricSystem, AcsRedirectChangesNothingWithoutPeerTraffic) {
+  SimEnv off_env(1), on_env(1);
+  RunOutcome off = run({"system.devices.0.attach.switch=sw1"}, off_env);
+  RunOutcome on =
+      run({"system.devices.0.attach.switch=sw1", "system.pcie.switches.0.acs_redirect=true",
+           "system.pcie.switches.1.acs_redirect=true"},
+          on_env);
+  ASSERT_TRUE(off.ok && on.ok) << off.error << on.error;
+  EXPECT_EQ(mean_latency_ns(on_env, 4096), mean_latency_ns(off_env, 4096));
+  EXPECT_EQ(counter(on_env, "pcie.root_complex.peer_requests"), 0u);
+  EXPECT_EQ(counter(on_env, "pcie.sw0.redirected") + counter(on_env, "pcie.sw1.redirected"), 0u);
+  EXPECT_EQ(counter(on_env, "pcie.root_complex.dma_writes"),
+            counter(off_env, "pcie.root_complex.dma_writes"));
+  EXPECT_NE(on_env.stats().find_counter("pcie.pcie_id_router.port0.peer_requests"), nullptr);
 }
 
 }  // namespace

@@ -241,21 +241,35 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
                                           env_);
     fan_in_->upstream.bind(rc.from_link);
   }
-  // ATS: one path from the root complex to the SMMU, one ID router back down.
+  // ATS: one path from the root complex to the SMMU, one ID router back down. The router also
+  // takes peer requests a switch's ACS redirected up to the root complex back down to the BARs
+  // of the functions behind such a switch (`peer`).
+  std::vector<bool> peer(functions_.size(), false);
+  for (const auto& w : switches_) {
+    if (!w->sw->params().acs_redirect) continue;
+    for (uint32_t fi : w->below) peer[fi] = true;
+  }
+  const bool any_peer = std::find(peer.begin(), peer.end(), true) != peer.end();
   std::vector<int> router_port(attachments_.size(), -1);
   uint32_t router_ports = 0;
+  bool any_ats = false;
   for (size_t a = 0; a < attachments_.size(); ++a) {
     for (uint32_t fi : attachments_[a].below) {
-      if (ats_endpoint_of(*functions_[fi]) && router_port[a] < 0) {
+      const bool ats = ats_endpoint_of(*functions_[fi]) != nullptr;
+      any_ats = any_ats || ats;
+      if ((ats || peer[fi]) && router_port[a] < 0) {
         router_port[a] = static_cast<int>(router_ports++);
       }
     }
   }
   if (router_ports > 0) {
     id_router_ = std::make_unique<PcieIdRouter>("pcie_id_router", router_ports, env_);
+  }
+  if (any_ats) {
     rc.to_ats.bind(smmu.ats);
     smmu.ats_inv_pri.bind(id_router_->from_iommu);
   }
+  if (any_peer) rc.to_peer.bind(id_router_->from_root_complex);
   // Each function: its models to its function port.
   for (auto& fp : functions_) {
     AcceleratorFunction& f = *fp;
@@ -298,9 +312,12 @@ void Topology::bind(RootComplex& rc, HostBus& bus, Smmu& smmu) {
           out.bind(host_mmio);
         }
         for (uint32_t fi : a.below) {
-          if (ats_endpoint_of(*functions_[fi])) {
-            id_router_->add_requester(static_cast<uint32_t>(router_port[ai]),
-                                      functions_[fi]->spec->qm.stream_id);
+          const AcceleratorFunction& f = *functions_[fi];
+          const uint32_t port = static_cast<uint32_t>(router_port[ai]);
+          if (ats_endpoint_of(f)) id_router_->add_requester(port, f.spec->qm.stream_id);
+          if (peer[fi]) {
+            id_router_->add_window(port, f.bar_pa, bar_window_size(f));
+            rc.add_peer_window(f.bar_pa, bar_window_size(f));
           }
         }
       }
