@@ -76,11 +76,11 @@ struct LinkFixture {
   std::unique_ptr<PcieLink> link;
   std::unique_ptr<testing::RecordingTarget> iommu;
   std::unique_ptr<testing::RecordingTarget> endpoint;
-  LinkFixture() {
+  explicit LinkFixture(const PcieLinkParams& params = gen3_x4()) {
     wdsim::testing::fresh_sc_context();
     device = std::make_unique<testing::Initiator>("device");
     host_side = std::make_unique<testing::Initiator>("host_side");
-    link = std::make_unique<PcieLink>("link0", gen3_x4(), env);
+    link = std::make_unique<PcieLink>("link0", params, env);
     iommu = std::make_unique<testing::RecordingTarget>("iommu");
     endpoint = std::make_unique<testing::RecordingTarget>("endpoint");
     iommu->service = ns(300);
@@ -239,6 +239,37 @@ TEST(PcieLinkMessages, PostedPageRequestEndsWhenSentAndTheFarSideSeesItAfterTheH
   expect_ps(send(f.device->socket, AtsMsgKind::kPageRequest, true), ceil_ps(wire_ps(28)));
   expect_ps(f.iommu->arrival_delay, ceil_ps(wire_ps(28)) + 150e3);
   EXPECT_EQ(f.stat("down.answers"), 0u);
+}
+
+// A PRI storm on a receiver with one posted header credit: each Page Request holds it from its
+// start until the far side is done with it (wire + hop + the IOMMU's 300 ns) plus the UpdateFC
+// latency, so the requests, all offered at time 0, go one per round trip.
+TEST(PcieLinkMessages, PageRequestsWaitForPostedCredits) {
+  PcieLinkParams p = gen3_x4();
+  p.flow_control.posted_header = 1;
+  p.flow_control.update_fc_latency_ns = 100;
+  LinkFixture f(p);
+  const double wire = ceil_ps(wire_ps(28));
+  const double round_trip = wire + 150e3 + 300e3 + 100e3;
+  for (int i = 0; i < 3; ++i) {
+    expect_ps(send(f.device->socket, AtsMsgKind::kPageRequest, true), i * round_trip + wire);
+  }
+  EXPECT_EQ(f.stat("up.credit_stalls"), 2u);
+}
+
+// A Translation Request takes a non-posted header credit, given back once the receiver has it
+// (wire + hop) plus the UpdateFC latency: a second request offered at time 0 starts then.
+TEST(PcieLinkMessages, TranslationRequestsWaitForNonPostedCredits) {
+  PcieLinkParams p = gen3_x4();
+  p.flow_control.nonposted_header = 1;
+  p.flow_control.update_fc_latency_ns = 100;
+  LinkFixture f(p);
+  const double request = ceil_ps(wire_ps(28));
+  const double round_trip = request + 150e3 + 300e3 + ceil_ps(wire_ps(28)) + 150e3;
+  expect_ps(send(f.device->socket, AtsMsgKind::kTranslationRequest, true), round_trip);
+  expect_ps(send(f.device->socket, AtsMsgKind::kTranslationRequest, true),
+            request + 150e3 + 100e3 + round_trip);
+  EXPECT_EQ(f.stat("up.credit_stalls"), 1u);
 }
 
 TEST(PcieLinkMessages, InvalidationGoesDownAndItsCompletionComesBackUp) {
