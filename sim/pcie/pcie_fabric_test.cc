@@ -214,6 +214,18 @@ TEST(PcieLinkReads, CompletionsSplitAtMpsAndTheReadCompletionBoundary) {
   tlm_access(dev->socket, tlm::TLM_READ_COMMAND, 0x1010, buf.data(), 1024, d);
   expect_ps(d, ceil_ps(wire_ps(2 * 24)) + 150e3 + 300e3 + ceil_ps(wire_ps(1024 + 5 * 20)) + 150e3);
   EXPECT_EQ(env.stats().find_counter("pcie.link2.down.tlps")->value(), 5u);
+  // Per type: the 2 read requests are non-posted, the 5 answers completions; the wire's busy
+  // time per direction is their wire time (the one ACK the completions earn has no TLP going up
+  // after it to ride with, so it costs nothing).
+  auto counter = [&](const std::string& k) {
+    return env.stats().find_counter("pcie.link2." + k)->value();
+  };
+  EXPECT_EQ(counter("up.nonposted_tlps"), 2u);
+  EXPECT_EQ(counter("up.posted_tlps"), 0u);
+  EXPECT_EQ(counter("down.completion_tlps"), 5u);
+  EXPECT_EQ(counter("down.posted_tlps"), 0u);
+  EXPECT_EQ(static_cast<double>(counter("up.busy_ps")), ceil_ps(wire_ps(2 * 24)));
+  EXPECT_EQ(static_cast<double>(counter("down.busy_ps")), ceil_ps(wire_ps(1024 + 5 * 20)));
 }
 
 TEST(PcieLinkMessages, TranslationRequestRoundTripWithPasid) {

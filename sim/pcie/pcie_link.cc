@@ -101,7 +101,9 @@ sc_time PcieLink::Direction::send(const sc_time& arrival, uint64_t n_tlps, uint6
     if (o.due >= start) dllp_wire += o.bytes;
     return true;
   });
-  return server.serve(booked, transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns()));
+  const sc_time on_wire = transfer_time(wire_bytes + dllp_wire, p.bytes_per_ns());
+  busy_ps.inc(static_cast<uint64_t>(to_ps(on_wire)));
+  return server.serve(booked, on_wire);
 }
 
 PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& prefix) {
@@ -113,13 +115,21 @@ PcieLink::Direction PcieLink::make_direction(SimEnv& env, const std::string& pre
       env.trace(),
       prefix + " bytes",
       env.stats().counter(prefix + ".dllps", "ACK and UpdateFC DLLPs sent in this direction"),
-      env.stats().counter(prefix + ".dllp_bytes", "Wire bytes of those DLLPs")};
+      env.stats().counter(prefix + ".dllp_bytes", "Wire bytes of those DLLPs"),
+      env.stats().counter(prefix + ".busy_ps",
+                          "Time the wire was busy (TLPs and the DLLPs between them), ps: over "
+                          "the simulated time, the direction's utilisation"),
+      {&env.stats().counter(prefix + ".posted_tlps", "Posted TLPs (memory writes, messages)"),
+       &env.stats().counter(prefix + ".nonposted_tlps",
+                            "Non-posted TLPs (read and Translation Requests)"),
+       &env.stats().counter(prefix + ".completion_tlps", "Completion TLPs")}};
 }
 
 sc_time PcieLink::send(Direction& d, const sc_time& arrival, uint64_t n_tlps, uint64_t wire_bytes,
-                       uint64_t payload, bool posted) {
+                       uint64_t payload, FcType type) {
+  d.tlps_of[static_cast<size_t>(type)]->inc(n_tlps);
   const sc_time sent = d.send(arrival, n_tlps, wire_bytes, payload, params_);
-  if (posted) d.order.posted(arrival, sent);
+  if (type == FcType::kPosted) d.order.posted(arrival, sent);
   const uint64_t every = params_.ack_coalesce_tlps;
   if (every != 0) {
     const uint64_t before = d.tlps_received;
@@ -201,7 +211,8 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n = tlp_count(len, params_.max_payload_bytes);
     LinkCredits& fc = credits_of(request_dir);
     const sc_time start = fc.acquire(FcType::kPosted, arrival, n, len);
-    const sc_time sent = send(request_dir, start, n, len + n * request_overhead, len, true);
+    const sc_time sent =
+        send(request_dir, start, n, len + n * request_overhead, len, FcType::kPosted);
     sc_time far_delay = sent + hop - entry_now;
     out->b_transport(gp, far_delay);
     // The far side may have waited (e.g. an SMMU stall): work in absolute times.
@@ -218,7 +229,8 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     LinkCredits& req_fc = credits_of(request_dir);
     const sc_time start = req_fc.acquire(FcType::kNonPosted, arrival, n_req, 0);
     const sc_time sent =
-        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0, false);
+        send(request_dir, start, n_req, n_req * (kReadRequestPayload + request_overhead), 0,
+             FcType::kNonPosted);
     req_fc.release(FcType::kNonPosted, start, sent + hop, n_req, 0);
     send_update_fc(request_dir, FcType::kNonPosted, sent + hop);
     sc_time far_delay = sent + hop - entry_now;
@@ -230,8 +242,9 @@ void PcieLink::carry(Direction& request_dir, Direction& completion_dir, Socket& 
     const uint64_t n_cpl = completion_count(gp.get_address(), data, params_);
     LinkCredits& cpl_fc = credits_of(completion_dir);
     const sc_time cpl_start = cpl_fc.acquire(FcType::kCompletion, far_done, n_cpl, data);
-    const sc_time cpl_sent = send(completion_dir, cpl_start, n_cpl,
-                                  data + n_cpl * params_.completion_tlp_overhead(), data, false);
+    const sc_time cpl_sent =
+        send(completion_dir, cpl_start, n_cpl, data + n_cpl * params_.completion_tlp_overhead(),
+             data, FcType::kCompletion);
     cpl_fc.release(FcType::kCompletion, cpl_start, cpl_sent + hop, n_cpl, data);
     send_update_fc(completion_dir, FcType::kCompletion, cpl_sent + hop);
     delay = cpl_sent + hop - now;

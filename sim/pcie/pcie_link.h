@@ -82,6 +82,7 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <systemc>
@@ -254,11 +255,13 @@ class PcieLink : public sc_core::sc_module {
     Counter& tlps;
     Counter& bytes;
     Counter& payload_bytes;
-    TraceSink& trace;            // trace.json's counter track of the bytes sent (with tracing on)
-    std::string track;           // "pcie.<link>.up bytes"
-    Counter& dllps;              // ACK and UpdateFC DLLPs sent in this direction
-    Counter& dllp_bytes;         // their wire bytes
-    uint64_t tlps_received = 0;  // by the far side, for its ACKs (ack_coalesce_tlps)
+    TraceSink& trace;     // trace.json's counter track of the bytes sent (with tracing on)
+    std::string track;    // "pcie.<link>.up bytes"
+    Counter& dllps;       // ACK and UpdateFC DLLPs sent in this direction
+    Counter& dllp_bytes;  // their wire bytes
+    Counter& busy_ps;     // wire time booked (utilisation = busy_ps / simulated time)
+    std::array<Counter*, 3> tlps_of;  // TLPs by FcType: posted, non-posted, completion
+    uint64_t tlps_received = 0;       // by the far side, for its ACKs (ack_coalesce_tlps)
     // DLLPs this direction owes, by when they fall due: the next TLP job on the wire at that
     // time carries them (a DLLP booked on its own ahead of time would split the timeline and
     // push a long TLP job past it).
@@ -277,9 +280,10 @@ class PcieLink : public sc_core::sc_module {
   Direction& other(const Direction& d) { return &d == &up_ ? down_ : up_; }
   // Sends TLPs on `d` (Direction::send) and the ACK DLLPs the far side owes for them on the
   // other direction when they reach it; returns when the TLPs are sent.
-  // `posted`: memory writes and posted messages, which later TLPs may not pass.
+  // `type`: the TLPs' flow-control type (counted per type); posted ones (memory writes and
+  // posted messages) later TLPs may not pass.
   sc_core::sc_time send(Direction& d, const sc_core::sc_time& arrival, uint64_t n_tlps,
-                        uint64_t wire_bytes, uint64_t payload, bool posted);
+                        uint64_t wire_bytes, uint64_t payload, FcType type);
   // Owes `count` DLLPs on `d` due at `at` (nothing in FLIT mode or with dllp_bytes 0).
   void send_dllps(Direction& d, const sc_core::sc_time& at, uint64_t count);
   // The UpdateFC DLLP of the receiver of `d` freeing credits of `type` at `freed` (sent on the

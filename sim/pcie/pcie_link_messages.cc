@@ -30,7 +30,7 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
       request_fc.acquire(request_type, entry_now + delay, 1, shape.request_data_bytes);
   const sc_time sent = send(request_dir, start, 1,
                             params_.request_tlp_overhead() + shape.request_data_bytes + prefix,
-                            shape.request_data_bytes, request_posted);
+                            shape.request_data_bytes, request_type);
   if (!request_posted) {
     request_fc.release(request_type, start, sent + hop, 1, shape.request_data_bytes);
     send_update_fc(request_dir, request_type, sent + hop);
@@ -56,7 +56,7 @@ void PcieLink::carry_message(Direction& request_dir, Direction& answer_dir, Coun
   LinkCredits& answer_fc = credits_of(answer_dir);
   const sc_time answer_start = answer_fc.acquire(answer_type, far_done, 1, shape.answer_data_bytes);
   const sc_time answered = send(answer_dir, answer_start, 1, overhead + shape.answer_data_bytes,
-                                shape.answer_data_bytes, !shape.answer_is_completion);
+                                shape.answer_data_bytes, answer_type);
   // The answer's receiver (the endpoint or the IOMMU's side of the link) takes it at once.
   answer_fc.release(answer_type, answer_start, answered + hop, 1, shape.answer_data_bytes);
   send_update_fc(answer_dir, answer_type, answered + hop);
