@@ -399,13 +399,14 @@ uint64_t ExecProgram::create_thread(ExecThread& self, void* (*start)(void*), voi
 
 void ExecProgram::thread_ended(ExecThread& th) {
   ProgramThread& t = *th.thread;
-  // The thread's last code since its last call.
+  // The thread's last code since its last call: deferred CPU work, which the system spends as
+  // the thread ends (no wait here: the thread may be unwinding from a kill); busy_time below
+  // already counts it.
   const uint64_t code_blocks = take_code_blocks();
   figures_.code_blocks += code_blocks;
   if (p_.ns_per_block > 0 && code_blocks > 0) {
     t.os.compute(static_cast<rt::Picoseconds>(static_cast<double>(code_blocks) * p_.ns_per_block *
                                               kPsPerNs));
-    t.os.cpu().sync();
   }
   running().erase(current_process_key());
   figures_.cpu_ps += static_cast<uint64_t>(t.os.cpu().busy_time().to_seconds() * kPsPerS);
