@@ -57,16 +57,15 @@ struct LoggingMemory : sc_core::sc_module {
   }
 };
 
-// Two devices, each on its own link into a two-port switch, the switch's upstream link into a
-// LoggingMemory, and a CPU initiator above it.
-struct TwoDevicesBehindASwitch {
-  TwoDevicesBehindASwitch(const PcieLinkParams& p, const PcieSwitchParams& sp) {
+// Two devices, each on its own link into a two-port switch (BAR i at (i + 1) x kBar), and the
+// switch's upstream link; what is above that link is the derived fixture's.
+struct SwitchWithTwoDevices {
+  static constexpr uint64_t kBar = 0x100000;  // BAR i at (i + 1) x kBar, kBar bytes
+  SwitchWithTwoDevices(const PcieLinkParams& p, const PcieSwitchParams& sp) {
     wdsim::testing::fresh_sc_context();
     env = std::make_unique<SimEnv>();
     sw = std::make_unique<PcieSwitch>("sw", sp, *env);
     uplink = std::make_unique<PcieLink>("uplink", p, *env);
-    memory = std::make_unique<LoggingMemory>("memory");
-    cpu = std::make_unique<testing::Initiator>("cpu");
     for (uint32_t i = 0; i < 2; ++i) {
       const std::string n = std::to_string(i);
       devs.push_back(std::make_unique<testing::Initiator>(("dev" + n).c_str()));
@@ -76,22 +75,31 @@ struct TwoDevicesBehindASwitch {
       links[i]->host_dma.bind(sw->down_in(i));
       sw->down_out(i).bind(links[i]->host_mmio);
       links[i]->device_mmio.bind(bars[i]->socket);
-      sw->add_window(i, 0x100000 * (i + 1), 0x100000);
+      sw->add_window(i, kBar * (i + 1), kBar);
     }
     sw->up_out.bind(uplink->device_dma);
     uplink->device_mmio.bind(sw->up_in);
-    uplink->host_dma.bind(memory->socket);
-    cpu->socket.bind(uplink->host_mmio);
-    sc_core::sc_start(SC_ZERO_TIME);
   }
   std::unique_ptr<SimEnv> env;
   std::unique_ptr<PcieSwitch> sw;
   std::unique_ptr<PcieLink> uplink;
-  std::unique_ptr<LoggingMemory> memory;
-  std::unique_ptr<testing::Initiator> cpu;
   std::vector<std::unique_ptr<testing::Initiator>> devs;
   std::vector<std::unique_ptr<PcieLink>> links;
   std::vector<std::unique_ptr<testing::RecordingTarget>> bars;
+};
+
+// The switch's upstream link into a LoggingMemory, and a CPU initiator above it.
+struct TwoDevicesBehindASwitch : SwitchWithTwoDevices {
+  TwoDevicesBehindASwitch(const PcieLinkParams& p, const PcieSwitchParams& sp)
+      : SwitchWithTwoDevices(p, sp) {
+    memory = std::make_unique<LoggingMemory>("memory");
+    cpu = std::make_unique<testing::Initiator>("cpu");
+    uplink->host_dma.bind(memory->socket);
+    cpu->socket.bind(uplink->host_mmio);
+    sc_core::sc_start(SC_ZERO_TIME);
+  }
+  std::unique_ptr<LoggingMemory> memory;
+  std::unique_ptr<testing::Initiator> cpu;
 };
 
 // PCIe ordering (PCIe Base Spec 6.0 2.4.1, table 2-39: a posted request may not pass a posted
@@ -187,33 +195,17 @@ TEST(PcieOrdering, ShortPostedWriteDoesNotPassALongOneIntoAGapOnASharedLink) {
 // Two devices on their own links into a two-port switch, its upstream link into a root complex
 // (DMA to an IOMMU stand-in), and the root complex's ID router back down that link: the path of
 // an ACS-redirected peer request (PCIe Base Spec 6.0 6.12.1.2).
-struct PeerFabric {
-  static constexpr uint64_t kBar = 0x100000;  // BAR i at (i + 1) x kBar, kBar bytes
-  PeerFabric(const PcieLinkParams& p, const PcieSwitchParams& sp) {
-    wdsim::testing::fresh_sc_context();
-    env = std::make_unique<SimEnv>();
-    sw = std::make_unique<PcieSwitch>("sw", sp, *env);
-    uplink = std::make_unique<PcieLink>("uplink", p, *env);
+struct PeerFabric : SwitchWithTwoDevices {
+  PeerFabric(const PcieLinkParams& p, const PcieSwitchParams& sp) : SwitchWithTwoDevices(p, sp) {
     rc = std::make_unique<RootComplex>("rc", default_params<RootComplexParams>(), *env);
     router = std::make_unique<PcieIdRouter>("router", 1, *env);
     iommu = std::make_unique<testing::RecordingTarget>("iommu");
     msi = std::make_unique<testing::RecordingTarget>("msi");
     for (uint32_t i = 0; i < 2; ++i) {
-      const std::string n = std::to_string(i);
-      devs.push_back(std::make_unique<testing::Initiator>(("dev" + n).c_str()));
-      links.push_back(std::make_unique<PcieLink>(("link" + n).c_str(), p, *env));
-      bars.push_back(std::make_unique<testing::RecordingTarget>(("bar" + n).c_str()));
-      devs[i]->socket.bind(links[i]->device_dma);
-      links[i]->host_dma.bind(sw->down_in(i));
-      sw->down_out(i).bind(links[i]->host_mmio);
-      links[i]->device_mmio.bind(bars[i]->socket);
-      sw->add_window(i, kBar * (i + 1), kBar);
       // As the system's topology does: peer windows only behind a redirecting switch.
       if (sp.acs_redirect) rc->add_peer_window(kBar * (i + 1), kBar);
       router->add_window(0, kBar * (i + 1), kBar);
     }
-    sw->up_out.bind(uplink->device_dma);
-    uplink->device_mmio.bind(sw->up_in);
     uplink->host_dma.bind(rc->from_link);
     rc->to_iommu.bind(iommu->socket);
     rc->to_msi.bind(msi->socket);
@@ -225,16 +217,10 @@ struct PeerFabric {
     const Counter* c = env->stats().find_counter(key);
     return c ? c->value() : ~0ull;
   }
-  std::unique_ptr<SimEnv> env;
-  std::unique_ptr<PcieSwitch> sw;
-  std::unique_ptr<PcieLink> uplink;
   std::unique_ptr<RootComplex> rc;
   std::unique_ptr<PcieIdRouter> router;
   std::unique_ptr<testing::RecordingTarget> iommu;
   std::unique_ptr<testing::RecordingTarget> msi;
-  std::vector<std::unique_ptr<testing::Initiator>> devs;
-  std::vector<std::unique_ptr<PcieLink>> links;
-  std::vector<std::unique_ptr<testing::RecordingTarget>> bars;
 };
 
 // 100 ns per switch traversal, 8 GB/s = 8 B/ns.
