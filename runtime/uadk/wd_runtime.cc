@@ -35,6 +35,14 @@ Picoseconds UadkProcess::ctx_lock_wait_ps() const {
   return total;
 }
 
+std::vector<uintptr_t> UadkProcess::comp_ctx_handles() const {
+  std::vector<uintptr_t> out;
+  for (uint32_t i = 0; i < lib_->comp.ctx_num(); ++i) {
+    out.push_back(static_cast<uintptr_t>(lib_->comp.entry(i).handle));
+  }
+  return out;
+}
+
 const SyncRequestRecord* UadkProcess::last_sync_request(const OsInterface* os) const {
   auto it = last_sync_.find(os);
   return it == last_sync_.end() ? nullptr : &it->second;

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/hisi_qm_udrv.h"
 #include "runtime/os_interface.h"
@@ -88,6 +89,12 @@ class UadkProcess {
   // `wdsim exec` does). None by default.
   void set_call_hook(std::function<void()> hook) { call_hook_ = std::move(hook); }
   const std::function<void()>& call_hook() const { return call_hook_; }
+
+  // Not UADK: the handles (handle_t values) of the ctxs the running compression setting
+  // (wd_comp_init / wd_comp_init2) uses, in its ctx order. A UADK v1-style program holds its
+  // queue handles itself and sleeps on them (wd_recv_sync's poll() on the queue fd); a program
+  // kind that drives init2 and wants that wait asks here, then calls wd_ctx_wait.
+  std::vector<uintptr_t> comp_ctx_handles() const;
 
   // The last synchronous request the thread running on `os` sent (nullptr before its first).
   const SyncRequestRecord* last_sync_request(const OsInterface* os) const;

@@ -36,6 +36,7 @@
 #include "tools/wdsim/exec_headers.h"
 #include "tools/wdsim/out_dir.h"
 #include "tools/wdsim/sweep_cluster.h"
+#include "tools/wdsim/calibrate.h"
 #include "tools/wdsim/sweep_runner.h"
 #include "tools/wdsim/trace_commands.h"
 
@@ -426,6 +427,20 @@ int sc_main(int argc, char** argv) {
   gather_cmd->add_option("out", gather_dir, "The sweep's output folder (OUT of --emit)")
       ->required();
 
+  auto* calibrate_cmd = app.add_subcommand(
+      "calibrate",
+      "Run a calibration file's scenarios and compare each figure with its published value "
+      "(scenarios/calibration/figures.yaml); print the table; exit 1 if a figure is not where "
+      "the file expects it");
+  wdsim::CalibrateRequest calibrate_req;
+  calibrate_cmd->add_option("figures", calibrate_req.figures_path, "Calibration file (YAML)")
+      ->required();
+  calibrate_cmd->add_option("--out", calibrate_req.out_dir,
+                            "Where the runs go (default wdsim_out/calibration)");
+  calibrate_cmd->add_option("--markdown", calibrate_req.markdown,
+                            "Also write the table into this file between its markers "
+                            "(docs/calibration.md)");
+
   auto* describe_cmd = app.add_subcommand(
       "describe",
       "Print every parameter (key, type, default, unit, source), then every stat (key, kind, "
@@ -561,6 +576,7 @@ int sc_main(int argc, char** argv) {
       return describe(block, stats_json);
     }
     if (gather_cmd->parsed()) return wdsim::gather_sweep(gather_dir);
+    if (calibrate_cmd->parsed()) return wdsim::run_calibration(calibrate_req);
     if (exec_cmd->parsed()) {
       uint64_t seed = 0;
       if (!exec_seed_text.empty()) {

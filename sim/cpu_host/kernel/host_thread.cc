@@ -273,6 +273,16 @@ bool HostThread::spin_until(WaitPoint* point, const std::function<bool()>& ready
   return true;
 }
 
+bool HostThread::nanosleep(rt::Picoseconds duration) {
+  static sc_core::sc_event never;  // nothing notifies it: the sleep ends by its timeout
+  if (!enter_syscall()) return false;
+  cpu_.busy(ns(kernel_.costs().sleep_ns));
+  cpu_.sleep(never, kernel_.signal_event(), ps(duration));
+  cpu_.busy(ns(kernel_.costs().wakeup_ns));
+  exit_syscall();
+  return true;
+}
+
 int HostThread::wait_interrupt(int fd, rt::Picoseconds timeout) {
   if (!enter_syscall()) return -ESRCH;
   int r = kernel_.sys_wait_event(process_, cpu_, fd, ps(timeout));

@@ -64,6 +64,11 @@ class HostThread : public rt::OsInterface {
   uint64_t mmap_anonymous(uint64_t len, bool populate, int* err);
   int mprotect(uint64_t va, uint64_t len, bool writable);
   int pin(uint64_t va, uint64_t len);
+  // nanosleep(): sleeps `duration` (the request plus whatever timer slack the caller adds),
+  // charging the switch away (sleep_ns) and the wake-up (wakeup_ns); the core is free
+  // meanwhile. A signal to the process ends it early. Returns false if the process is not
+  // running.
+  bool nanosleep(rt::Picoseconds duration);
   // fork(): the child process (Kernel::fork_process), syscall entry/exit charged here.
   Process& fork();
 

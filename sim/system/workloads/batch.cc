@@ -10,9 +10,19 @@
 // untouched mapping per request (the device's first touch of each page faults: I/O page faults
 // through the stall or PRI model), pretouch = a fresh mapping whose pages the CPU writes first
 // (CPU faults, timed, before the submit); a fresh mapping is unmapped when its request
-// completes (the unmap's invalidations are timed too).
+// completes (the unmap's invalidations are timed too). Waiting: `wait: poll` busy-polls
+// wd_comp_poll every runtime.poll_interval_ns (UADK v2's poll threads); `wait: interrupt` runs
+// the ctx in interrupt mode (WD_COMP_EPOLL_EN=1: the CQ doorbell re-arms the queue's
+// interrupt) and, when a poll finds nothing, sleeps in wd_ctx_wait (poll() on the queue fd)
+// until the device interrupts; every sleep then costs the kernel's sleep, interrupt and wake-up
+// path (system.host.*). `wait: sleep` polls each ctx once and, finding nothing, calls
+// usleep(sleep_us), which Linux stretches by the thread's timer slack (hrtimers of a normal
+// task fire at the end of their slack range): the loop of UADK v1's test_bind_api (test/
+// wd_sched.c: wd_recv_sync, then usleep(1) on -EAGAIN), whose published throughput against
+// batch depth (UADK docs/perf.rst) is in docs/calibration.md.
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <sstream>
 
@@ -38,6 +48,10 @@ struct BatchParams : ProgramParams {
   std::string data;
   double poll_timeout_us;
   std::string buffers;
+  std::string wait;
+  std::string layout;
+  double sleep_us;
+  double timer_slack_ns;
 
   void declare(ParamScope& s) override {
     s.add_list("sizes", sizes, {8192}, "B", "Request sizes", "guess",
@@ -66,6 +80,32 @@ struct BatchParams : ProgramParams {
                  "page before the submit (CPU faults, timed); fresh mappings are unmapped at "
                  "completion",
                  "Linux SVA buffer strategies");
+    s.add_choice("wait", wait, "poll", {"poll", "interrupt", "sleep"},
+                 "How the thread waits for completions: poll = busy-poll wd_comp_poll every "
+                 "runtime.poll_interval_ns; interrupt = the ctx in interrupt mode "
+                 "(WD_COMP_EPOLL_EN=1), sleeping in wd_ctx_wait when a poll finds nothing; "
+                 "sleep = usleep(sleep_us) (plus the timer slack) when a poll finds nothing",
+                 "UADK: poll threads busy-poll (uadk_tool); v1's wd_recv_sync sleeps in poll(); "
+                 "v1's test_bind_api usleep(1)s (test/wd_sched.c)");
+    s.add_choice("layout", layout, "slots", {"slots", "stream"},
+                 "Where requests' buffers lie: slots = each in-flight slot reuses its source and "
+                 "destination (as `buffers` says); stream = every request of a point takes the "
+                 "next source and destination range of two large mappings made before the point "
+                 "(destination: populate = MAP_POPULATE, demand = untouched, pretouch = the CPU "
+                 "writes every page before the point starts), so each request meets new pages",
+                 "UADK v1 test_bind_api: in_buf/out_buf advance by one block per request through "
+                 "malloc'd buffers (memset first with -o perf)");
+    s.add("sleep_us", sleep_us, 1.0, "us", "wait: sleep: the usleep() argument",
+          "UADK v1 test/wd_sched.c: usleep(1) when wd_recv_sync finds nothing", Range::min(0));
+    s.add("timer_slack_ns", timer_slack_ns, 50000.0, "ns",
+          "wait: sleep: the thread's timer slack, added to every sleep (a normal task's hrtimer "
+          "fires at the end of its slack range on an otherwise idle core)",
+          "Linux: the default timer_slack_ns of a task is 50 us (prctl(2) PR_SET_TIMERSLACK)",
+          Range::min(0));
+    s.require("wait",
+              wait != "interrupt" || std::all_of(queues.begin(), queues.end(),
+                                                 [](uint64_t q) { return q == 1; }),
+              "wait: interrupt sleeps on one queue's fd, so it needs queues: [1]");
   }
 };
 
@@ -109,8 +149,29 @@ class Batch : public Program {
         wd_ctx_nums nums{0, static_cast<__u32>(queues)};
         wd_ctx_params params{1, &nums, nullptr, nullptr};
         t.bind_runtime();
+        const bool interrupt = p_.wait == "interrupt";
+        const bool sleep = p_.wait == "sleep";
+        if (interrupt) t.process.uadk->set_env("WD_COMP_EPOLL_EN", "1");
         int ret = wd_comp_init2_(alg.data(), SCHED_POLICY_RR, TASK_HW, &params);
         if (ret < 0) fail(t, "wd_comp_init2 failed: " + std::to_string(ret));
+        // The interrupt wait sleeps on the (one) ctx's fd, at most the poll timeout.
+        std::function<void(uint64_t)> idle;
+        if (interrupt) {
+          const std::vector<uintptr_t> ctxs = t.process.uadk->comp_ctx_handles();
+          if (ctxs.size() != 1) fail(t, "wait: interrupt found " + std::to_string(ctxs.size()) + " ctxs");
+          const handle_t ctx = static_cast<handle_t>(ctxs[0]);
+          const auto wait_ms = static_cast<__u16>(
+              std::clamp<double>(p_.poll_timeout_us / 1000.0, 1.0, 65535.0));
+          idle = [&t, ctx, wait_ms](uint64_t) {
+            t.bind_runtime();
+            const int w = wd_ctx_wait(ctx, wait_ms);
+            if (w < 0) throw ProgramError("batch: wd_ctx_wait failed: " + std::to_string(w));
+          };
+        } else if (sleep) {
+          const uint64_t nap_ps =
+              static_cast<uint64_t>(p_.sleep_us * 1e6 + p_.timer_slack_ns * 1e3);
+          idle = [&t, nap_ps](uint64_t) { t.os.nanosleep(nap_ps); };
+        }
         std::vector<handle_t> sessions;
         for (uint64_t q = 0; q < queues; ++q) {
           wd_comp_sess_setup setup{};
@@ -130,10 +191,28 @@ class Batch : public Program {
           std::vector<wd_comp_req> reqs(depth);
           std::vector<std::vector<uint8_t>> inputs(depth);
           std::vector<uint64_t> fresh(depth, 0);  // a slot's fresh destination (0: none)
+          // layout: stream: the point's requests (warm-up and measured) take consecutive ranges.
+          const bool stream = p_.layout == "stream";
+          const uint64_t stream_n = p_.warmup_requests + p_.requests;
+          uint64_t stream_src = 0, stream_dst = 0;
+          if (stream) {
+            stream_src = t.map_buffer(stream_n * size, true);
+            stream_dst = t.map_buffer(stream_n * capacity, p_.buffers == "populate");
+            if (p_.buffers == "pretouch") {
+              const uint8_t zero = 0;
+              const uint64_t page = t.os.process().find_vma(stream_dst)->page_size;
+              for (uint64_t off = 0; off < stream_n * capacity; off += page) {
+                t.os.store(stream_dst + off, &zero, 1);
+              }
+            }
+          }
+          uint64_t stream_next = 0;               // requests of the point submitted so far
+          std::vector<uint64_t> stream_at(depth);  // a slot's request number within the point
           uint64_t output_bytes = 0;
           // The destination of `slot`'s request: its part of the populated buffer, or a fresh
           // mapping made (and for pretouch, touched page by page: timed) before the submit.
           auto destination = [&](uint32_t slot) {
+            if (stream) return stream_dst + stream_at[slot] * capacity;
             if (!fresh_dst) return dst + slot * capacity;
             if (fresh[slot] == 0) {
               fresh[slot] = t.map_buffer(capacity, false);
@@ -147,19 +226,23 @@ class Batch : public Program {
             }
             return fresh[slot];
           };
+          auto src_of = [&](uint32_t slot) {
+            return stream ? stream_src + stream_at[slot] * size : src + slot * size;
+          };
           RequestLog* log = nullptr;  // set for the measured requests when output.requests
           bool measured = false;      // the warm-up requests are not
           const std::string point = "q" + std::to_string(queues) + ".d" + std::to_string(depth);
           auto submit = [&](uint32_t slot, uint64_t i) {
             if (inputs[slot].empty()) {  // kept across an -EBUSY retry
               inputs[slot] = data.next(size);
-              if (!t.os.process().write(src + slot * size, inputs[slot].data(), size)) {
+              if (stream) stream_at[slot] = stream_next++;
+              if (!t.os.process().write(src_of(slot), inputs[slot].data(), size)) {
                 fail(t, "source buffer unmapped");
               }
             }
             wd_comp_req& r = reqs[slot];
             r = wd_comp_req{};
-            r.src = reinterpret_cast<void*>(src + slot * size);
+            r.src = reinterpret_cast<void*>(src_of(slot));
             r.src_len = static_cast<__u32>(size);
             const uint64_t out_va = destination(slot);  // kept across an -EBUSY retry
             r.dst = reinterpret_cast<void*>(out_va);
@@ -170,7 +253,21 @@ class Batch : public Program {
             r.data_fmt = WD_FLAT_BUF;
             return wd_do_comp_async(sessions[i % sessions.size()], &r);
           };
-          auto poll = [&](uint32_t* count) { return wd_comp_poll(1, count); };
+          // Interrupt and sleep modes poll each ctx once (wd_comp_poll_ctx: -WD_EAGAIN when
+          // empty), then sleep; busy-poll mode goes through the scheduler's poll loop
+          // (wd_comp_poll), which keeps polling.
+          auto poll = [&](uint32_t* count) {
+            if (!interrupt && !sleep) return wd_comp_poll(1, count);
+            int ret = -WD_EAGAIN;
+            for (uint32_t c = 0; c < queues; ++c) {
+              uint32_t got = 0;
+              const int r = wd_comp_poll_ctx(c, static_cast<__u32>(depth), &got);
+              *count += got;
+              if (r < 0 && r != -WD_EAGAIN) return r;
+              if (got > 0) ret = 0;
+            }
+            return ret;
+          };
           auto complete = [&](uint32_t slot, uint64_t i) {
             const wd_comp_req& r = reqs[slot];
             if (r.status != 0) {
@@ -214,7 +311,7 @@ class Batch : public Program {
             ++ok_;
           };
           run_async(t.os, p_.warmup_requests, depth, poll_ps, timeout_ps, submit, poll, complete,
-                    slots, nullptr);
+                    slots, nullptr, idle);
           output_bytes = 0;
           log = t.system.request_log();
           measured = true;
@@ -225,14 +322,19 @@ class Batch : public Program {
           const uint64_t t0 = t.os.now();
           const sc_core::sc_time cpu0 = t.os.cpu().busy_time();
           run_async(t.os, p_.requests, depth, poll_ps, timeout_ps, submit, poll, complete, slots,
-                    &pt.latency);
+                    &pt.latency, idle);
           pt.elapsed_ps = t.os.now() - t0;
           pt.cpu_ps = to_ps(t.os.cpu().busy_time() - cpu0);
           pt.output_bytes = output_bytes;
           points_.push_back(std::move(pt));
+          if (stream) {
+            t.os.munmap(stream_src, stream_n * size);
+            t.os.munmap(stream_dst, stream_n * capacity);
+          }
         }
         for (handle_t h : sessions) wd_comp_free_sess(h);
         wd_comp_uninit2();
+        if (interrupt) t.process.uadk->unset_env("WD_COMP_EPOLL_EN");
       }
       t.os.munmap(src, max_depth * size);
       if (!fresh_dst) t.os.munmap(dst, max_depth * capacity);
