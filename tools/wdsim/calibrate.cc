@@ -117,9 +117,9 @@ std::vector<Figure> load_figures(const std::string& path) {
       for (const YAML::Node& v : s) g.sets.push_back(v.as<std::string>());
     }
     for (const auto& kv : f) {
-      static const char* known[] = {"id",   "role",   "what",  "published", "unit",
-                                    "to_stat", "source", "scenario", "stat", "field",
-                                    "band", "expect", "why",   "set"};
+      static const char* known[] = {"id",      "role",   "what",     "published", "unit",
+                                    "to_stat", "source", "scenario", "stat",      "field",
+                                    "band",    "expect", "why",      "set"};
       const std::string k = kv.first.as<std::string>();
       bool ok = false;
       for (const char* n : known) ok = ok || k == n;
@@ -133,8 +133,8 @@ std::vector<Figure> load_figures(const std::string& path) {
 // `wdsim run SCENARIO --no-sweep --out DIR --set ...`, output to DIR/run.log. 0 on success.
 int run_one(const Run& r) {
   fs::create_directories(r.dir.parent_path());
-  std::vector<std::string> args = {"/proc/self/exe", "run", r.scenario, "--no-sweep", "--out",
-                                   r.dir.string()};
+  std::vector<std::string> args = {"/proc/self/exe", "run",   r.scenario,
+                                   "--no-sweep",     "--out", r.dir.string()};
   for (const std::string& s : r.sets) {
     args.push_back("--set");
     args.push_back(s);
@@ -245,7 +245,8 @@ int run_calibration(const CalibrateRequest& req) {
     return 2;
   }
   const fs::path base = fs::path(req.figures_path).parent_path();
-  const fs::path out = req.out_dir.empty() ? fs::path("wdsim_out/calibration") : fs::path(req.out_dir);
+  const fs::path out =
+      req.out_dir.empty() ? fs::path("wdsim_out/calibration") : fs::path(req.out_dir);
   std::vector<Run> runs;
   for (Figure& f : figs) {
     const std::string scen = (base / f.scenario).string();

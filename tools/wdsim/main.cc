@@ -33,10 +33,10 @@
 #include "sim/system/report_html.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
+#include "tools/wdsim/calibrate.h"
 #include "tools/wdsim/exec_headers.h"
 #include "tools/wdsim/out_dir.h"
 #include "tools/wdsim/sweep_cluster.h"
-#include "tools/wdsim/calibrate.h"
 #include "tools/wdsim/sweep_runner.h"
 #include "tools/wdsim/trace_commands.h"
 

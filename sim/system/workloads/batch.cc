@@ -103,8 +103,8 @@ struct BatchParams : ProgramParams {
           "Linux: the default timer_slack_ns of a task is 50 us (prctl(2) PR_SET_TIMERSLACK)",
           Range::min(0));
     s.require("wait",
-              wait != "interrupt" || std::all_of(queues.begin(), queues.end(),
-                                                 [](uint64_t q) { return q == 1; }),
+              wait != "interrupt" ||
+                  std::all_of(queues.begin(), queues.end(), [](uint64_t q) { return q == 1; }),
               "wait: interrupt sleeps on one queue's fd, so it needs queues: [1]");
   }
 };
@@ -158,10 +158,11 @@ class Batch : public Program {
         std::function<void(uint64_t)> idle;
         if (interrupt) {
           const std::vector<uintptr_t> ctxs = t.process.uadk->comp_ctx_handles();
-          if (ctxs.size() != 1) fail(t, "wait: interrupt found " + std::to_string(ctxs.size()) + " ctxs");
+          if (ctxs.size() != 1)
+            fail(t, "wait: interrupt found " + std::to_string(ctxs.size()) + " ctxs");
           const handle_t ctx = static_cast<handle_t>(ctxs[0]);
-          const auto wait_ms = static_cast<__u16>(
-              std::clamp<double>(p_.poll_timeout_us / 1000.0, 1.0, 65535.0));
+          const auto wait_ms =
+              static_cast<__u16>(std::clamp<double>(p_.poll_timeout_us / 1000.0, 1.0, 65535.0));
           idle = [&t, ctx, wait_ms](uint64_t) {
             t.bind_runtime();
             const int w = wd_ctx_wait(ctx, wait_ms);
@@ -206,7 +207,7 @@ class Batch : public Program {
               }
             }
           }
-          uint64_t stream_next = 0;               // requests of the point submitted so far
+          uint64_t stream_next = 0;                // requests of the point submitted so far
           std::vector<uint64_t> stream_at(depth);  // a slot's request number within the point
           uint64_t output_bytes = 0;
           // The destination of `slot`'s request: its part of the populated buffer, or a fresh
