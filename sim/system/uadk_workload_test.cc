@@ -143,6 +143,90 @@ TEST(UadkWorkload, BatchBuffersDemandAndPretouchFaultWhereTheyShould) {
   }
 }
 
+// wait: sleep (UADK v1 test_bind_api's loop): a poll that finds nothing usleeps sleep_us plus
+// the timer slack, so below the engine's ceiling a point takes one sleep per round and every
+// request waits at least one sleep: latency >= sleep_us + slack, and throughput grows in
+// proportion to the depth (depth / round). wait: poll at the same depths saturates the engine
+// at once and its latency is far below one sleep. Every output is still checked.
+TEST(UadkWorkload, BatchSleepWaitGivesOneRoundPerSleep) {
+  const std::vector<std::string> base = {batch("depths=[2, 4]"), batch("queues=[1]"),
+                                         batch("requests=32"), batch("warmup_requests=4")};
+  std::vector<std::string> sleep_sets = base;
+  sleep_sets.push_back(batch("wait=sleep"));
+  SystemRun sleeping = run("scenarios/batch_depth.yaml", sleep_sets);
+  ASSERT_TRUE(sleeping.outcome.ok) << sleeping.outcome.error;
+  SystemRun polling = run("scenarios/batch_depth.yaml", base);
+  ASSERT_TRUE(polling.outcome.ok) << polling.outcome.error;
+  const double nap_ns = 1000.0 + 50000.0;  // sleep_us 1 + timer_slack_ns 50000 (defaults)
+  for (uint64_t d : {2u, 4u}) {
+    const Histogram* lat = sleeping.stats().find_histogram(batch_key(1, d) + "latency_ns");
+    ASSERT_NE(lat, nullptr);
+    EXPECT_GE(lat->percentile(50), nap_ns) << d;
+    // A round is the nap plus the sleep/wake-up path and one request's own time: < 1.2 naps.
+    EXPECT_LT(lat->percentile(50), 1.2 * nap_ns) << d;
+    const Histogram* fast = polling.stats().find_histogram(batch_key(1, d) + "latency_ns");
+    ASSERT_NE(fast, nullptr);
+    EXPECT_LT(fast->percentile(50), nap_ns / 2) << d;
+  }
+  const double rps2 = *sleeping.stats().scalar(batch_key(1, 2) + "requests_per_s");
+  const double rps4 = *sleeping.stats().scalar(batch_key(1, 4) + "requests_per_s");
+  EXPECT_NEAR(rps4 / rps2, 2.0, 0.1);
+  // A sleeping thread spends little CPU per request; a busy-polling one is busy all the time.
+  EXPECT_LT(*sleeping.stats().scalar(batch_key(1, 4) + "cpu_ns_per_request"),
+            *polling.stats().scalar(batch_key(1, 4) + "cpu_ns_per_request") / 2);
+}
+
+// wait: interrupt sleeps in wd_ctx_wait on the queue's fd: each empty poll is a sleep ended by
+// the device's interrupt, so at depth 1 every request takes an interrupt (host.irqs grows by
+// at least one per request) and costs the sleep and wake-up on top of the polled latency;
+// more than one queue is refused with the key named.
+TEST(UadkWorkload, BatchInterruptWaitSleepsUntilTheInterrupt) {
+  const std::vector<std::string> base = {batch("depths=[1]"), batch("queues=[1]"),
+                                         batch("requests=16"), batch("warmup_requests=2")};
+  std::vector<std::string> irq_sets = base;
+  irq_sets.push_back(batch("wait=interrupt"));
+  SystemRun irq = run("scenarios/batch_depth.yaml", irq_sets);
+  ASSERT_TRUE(irq.outcome.ok) << irq.outcome.error;
+  SystemRun polling = run("scenarios/batch_depth.yaml", base);
+  ASSERT_TRUE(polling.outcome.ok) << polling.outcome.error;
+  const Counter* irqs = irq.stats().find_counter("host.irqs");
+  ASSERT_NE(irqs, nullptr);
+  EXPECT_GE(irqs->value(), 16u + 2u);
+  const double slow = irq.stats().find_histogram(batch_key(1, 1) + "latency_ns")->percentile(50);
+  const double fast =
+      polling.stats().find_histogram(batch_key(1, 1) + "latency_ns")->percentile(50);
+  EXPECT_GT(slow, fast);
+  std::vector<std::string> bad = irq_sets;
+  bad.push_back(batch("queues=[2]"));
+  try {
+    load_scenario("scenarios/batch_depth.yaml", bad, 0);
+    ADD_FAILURE() << "wait: interrupt with 2 queues loaded";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("wait"), std::string::npos) << e.what();
+  }
+}
+
+// layout: stream gives every request new pages (test_bind_api's advancing buffers): the IOTLB
+// misses at least once per request for its source, where layout: slots reuses each slot's
+// pages and misses only on the first use of each.
+TEST(UadkWorkload, BatchStreamLayoutMeetsNewPagesEveryRequest) {
+  const std::vector<std::string> base = {batch("depths=[4]"), batch("queues=[1]"),
+                                         batch("requests=40"), batch("warmup_requests=4")};
+  std::vector<std::string> stream_sets = base;
+  stream_sets.push_back(batch("layout=stream"));
+  SystemRun stream = run("scenarios/batch_depth.yaml", stream_sets);
+  ASSERT_TRUE(stream.outcome.ok) << stream.outcome.error;
+  SystemRun slots = run("scenarios/batch_depth.yaml", base);
+  ASSERT_TRUE(slots.outcome.ok) << slots.outcome.error;
+  const uint64_t requests = 40 + 4;
+  const Counter* s_miss = stream.stats().find_counter("smmu.iotlb.misses");
+  const Counter* p_miss = slots.stats().find_counter("smmu.iotlb.misses");
+  ASSERT_NE(s_miss, nullptr);
+  ASSERT_NE(p_miss, nullptr);
+  EXPECT_GE(s_miss->value(), 2 * requests);  // 8 KiB of new source: 2 pages a request
+  EXPECT_LT(p_miss->value(), requests);
+}
+
 TEST(UadkWorkload, CryptoRunsSyncAndAsyncAndMatchesOpenSsl) {
   SystemRun r =
       run("scenarios/crypto_mix.yaml", {crypto("sizes=[1024, 4096]"), crypto("requests=4"),
