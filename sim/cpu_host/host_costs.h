@@ -26,7 +26,8 @@ struct HostCostParams {
   double dma_unmap_page_ns;
   double kernel_sqe_build_ns;
   double page_fault_ns;         // CPU demand fault on anonymous memory (incl. zeroing the page)
-  double iopf_handler_ns;       // I/O page fault: event read, report, fault work item
+  double iopf_handler_ns;       // I/O page fault: event read, report, fault work item (served
+                                // inline by the event-queue handler, one at a time)
   double mprotect_ns;           // mprotect/munmap syscall body besides TLB maintenance
   std::string iopf;             // how SVA device page faults are resolved: stall, none or pri
   std::string vm;               // "none", or a VM whose stage 2 maps with "2m" or "1g" blocks

@@ -395,7 +395,7 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
           {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid), tf("ssid", e.ssid),
            tf_hex("addr", e.input_addr), tf("stall", e.stall ? 1 : 0)});
       if (!e.stall) continue;
-      // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response.
+      // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response, inline.
       cpu.busy(ns(kernel_.costs().iopf_handler_ns));
       const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
       bool fixed = false;

@@ -133,6 +133,9 @@ class SmmuDriver {
   // (arm_smmu_evtq_thread: "EVTQ overflow detected -- events lost"); a stalled fault is
   // handled in the bound process's mm (fault the page in if it is untouched anonymous
   // memory) and answered with CMD_RESUME retry, else abort; then EVTQ_CONS is updated.
+  // Stalled faults are served here, in order, on the interrupt core (Linux hands each to its
+  // unbound iopf workqueue instead; in wdsim the QM serializes a queue's faults anyway, see
+  // docs/calibration.md).
   void evtq_irq(CpuContext& cpu);
   // The PRI-queue interrupt handler (Linux arm_smmu_priq_thread with iopf): reads every new
   // page request; faults the page in the bound process's mm (untouched anonymous memory, or
