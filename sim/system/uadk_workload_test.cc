@@ -143,6 +143,20 @@ TEST(UadkWorkload, BatchBuffersDemandAndPretouchFaultWhereTheyShould) {
   }
 }
 
+// scenarios/batch_depth.yaml with `base`, run once with `extra` added and once without; both
+// must succeed.
+struct RunPair {
+  SystemRun with, without;
+};
+RunPair batch_with_and_without(const std::vector<std::string>& base, const std::string& extra) {
+  std::vector<std::string> sets = base;
+  sets.push_back(extra);
+  RunPair p{run("scenarios/batch_depth.yaml", sets), run("scenarios/batch_depth.yaml", base)};
+  EXPECT_TRUE(p.with.outcome.ok) << p.with.outcome.error;
+  EXPECT_TRUE(p.without.outcome.ok) << p.without.outcome.error;
+  return p;
+}
+
 // wait: sleep (UADK v1 test_bind_api's loop): a poll that finds nothing usleeps sleep_us plus
 // the timer slack, so below the engine's ceiling a point takes one sleep per round and every
 // request waits at least one sleep: latency >= sleep_us + slack, and throughput grows in
@@ -151,12 +165,10 @@ TEST(UadkWorkload, BatchBuffersDemandAndPretouchFaultWhereTheyShould) {
 TEST(UadkWorkload, BatchSleepWaitGivesOneRoundPerSleep) {
   const std::vector<std::string> base = {batch("depths=[2, 4]"), batch("queues=[1]"),
                                          batch("requests=32"), batch("warmup_requests=4")};
-  std::vector<std::string> sleep_sets = base;
-  sleep_sets.push_back(batch("wait=sleep"));
-  SystemRun sleeping = run("scenarios/batch_depth.yaml", sleep_sets);
-  ASSERT_TRUE(sleeping.outcome.ok) << sleeping.outcome.error;
-  SystemRun polling = run("scenarios/batch_depth.yaml", base);
-  ASSERT_TRUE(polling.outcome.ok) << polling.outcome.error;
+  RunPair runs = batch_with_and_without(base, batch("wait=sleep"));
+  ASSERT_TRUE(runs.with.outcome.ok && runs.without.outcome.ok);
+  SystemRun& sleeping = runs.with;
+  SystemRun& polling = runs.without;
   const double nap_ns = 1000.0 + 50000.0;  // sleep_us 1 + timer_slack_ns 50000 (defaults)
   for (uint64_t d : {2u, 4u}) {
     const Histogram* lat = sleeping.stats().find_histogram(batch_key(1, d) + "latency_ns");
@@ -183,12 +195,10 @@ TEST(UadkWorkload, BatchSleepWaitGivesOneRoundPerSleep) {
 TEST(UadkWorkload, BatchInterruptWaitSleepsUntilTheInterrupt) {
   const std::vector<std::string> base = {batch("depths=[1]"), batch("queues=[1]"),
                                          batch("requests=16"), batch("warmup_requests=2")};
-  std::vector<std::string> irq_sets = base;
-  irq_sets.push_back(batch("wait=interrupt"));
-  SystemRun irq = run("scenarios/batch_depth.yaml", irq_sets);
-  ASSERT_TRUE(irq.outcome.ok) << irq.outcome.error;
-  SystemRun polling = run("scenarios/batch_depth.yaml", base);
-  ASSERT_TRUE(polling.outcome.ok) << polling.outcome.error;
+  RunPair runs = batch_with_and_without(base, batch("wait=interrupt"));
+  ASSERT_TRUE(runs.with.outcome.ok && runs.without.outcome.ok);
+  SystemRun& irq = runs.with;
+  SystemRun& polling = runs.without;
   const Counter* irqs = irq.stats().find_counter("host.irqs");
   ASSERT_NE(irqs, nullptr);
   EXPECT_GE(irqs->value(), 16u + 2u);
@@ -196,7 +206,8 @@ TEST(UadkWorkload, BatchInterruptWaitSleepsUntilTheInterrupt) {
   const double fast =
       polling.stats().find_histogram(batch_key(1, 1) + "latency_ns")->percentile(50);
   EXPECT_GT(slow, fast);
-  std::vector<std::string> bad = irq_sets;
+  std::vector<std::string> bad = base;
+  bad.push_back(batch("wait=interrupt"));
   bad.push_back(batch("queues=[2]"));
   try {
     load_scenario("scenarios/batch_depth.yaml", bad, 0);
@@ -212,12 +223,10 @@ TEST(UadkWorkload, BatchInterruptWaitSleepsUntilTheInterrupt) {
 TEST(UadkWorkload, BatchStreamLayoutMeetsNewPagesEveryRequest) {
   const std::vector<std::string> base = {batch("depths=[4]"), batch("queues=[1]"),
                                          batch("requests=40"), batch("warmup_requests=4")};
-  std::vector<std::string> stream_sets = base;
-  stream_sets.push_back(batch("layout=stream"));
-  SystemRun stream = run("scenarios/batch_depth.yaml", stream_sets);
-  ASSERT_TRUE(stream.outcome.ok) << stream.outcome.error;
-  SystemRun slots = run("scenarios/batch_depth.yaml", base);
-  ASSERT_TRUE(slots.outcome.ok) << slots.outcome.error;
+  RunPair runs = batch_with_and_without(base, batch("layout=stream"));
+  ASSERT_TRUE(runs.with.outcome.ok && runs.without.outcome.ok);
+  SystemRun& stream = runs.with;
+  SystemRun& slots = runs.without;
   const uint64_t requests = 40 + 4;
   const Counter* s_miss = stream.stats().find_counter("smmu.iotlb.misses");
   const Counter* p_miss = slots.stats().find_counter("smmu.iotlb.misses");
