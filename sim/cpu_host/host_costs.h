@@ -26,8 +26,8 @@ struct HostCostParams {
   double dma_unmap_page_ns;
   double kernel_sqe_build_ns;
   double page_fault_ns;         // CPU demand fault on anonymous memory (incl. zeroing the page)
-  double iopf_handler_ns;       // I/O page fault: event read, report, fault work item (served
-                                // inline by the event-queue handler, one at a time)
+  double iopf_handler_ns;       // I/O page fault: event read, report, fault work item
+  uint64_t iopf_workers;        // stalled faults served at once by iopf workers (0: inline)
   double mprotect_ns;           // mprotect/munmap syscall body besides TLB maintenance
   std::string iopf;             // how SVA device page faults are resolved: stall, none or pri
   std::string vm;               // "none", or a VM whose stage 2 maps with "2m" or "1g" blocks
@@ -93,6 +93,16 @@ struct HostCostParams {
           "I/O page fault overhead besides the fault itself: read the event, report it, queue "
           "and run the fault work item (iommu_report_device_fault, iopf workqueue)",
           "guess: a workqueue hand-off is a few us", Range::min(0));
+    s.add("iopf_workers", iopf_workers, 0u, "workers",
+          "Stalled I/O page faults (iopf: stall) served at once: with N > 0 the event-queue "
+          "handler queues each stall record's fault work to an iopf workqueue of N workers, each "
+          "on an otherwise idle core of its own (not one of system.host.cores' scheduled cores); "
+          "0 = the handler serves them itself, one at a time. PRI page requests are always "
+          "served in the PRI-queue handler",
+          "model choice: 0 keeps faults serial; Linux drivers/iommu/io-pgfault.c "
+          "iopf_queue_alloc uses an unbound workqueue (WQ_UNBOUND), whose items run in "
+          "parallel on idle CPUs",
+          Range::between(0, 1024));
     s.add("mprotect_ns", mprotect_ns, 300.0, "ns",
           "mprotect/munmap body besides the TLB maintenance it triggers", "guess", Range::min(0));
     s.add_choice("iopf", iopf, "stall", {"stall", "none", "pri"},

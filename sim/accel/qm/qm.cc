@@ -66,6 +66,12 @@ void QmParams::declare(ParamScope& s) {
         "Most SQEs one fetch DMA read carries (contiguous slots already rung; a read never "
         "wraps around the ring's end)",
         "guess", Range::between(1, 256));
+  s.add("dispatch_threads", dispatch_threads, 0, "threads",
+        "Engine requests handed off by the fetch units and run at once, each on its own thread "
+        "(so a request whose DMA stalls on an SMMU fault holds only itself, not the fetch unit "
+        "and its queue); 0 = the fetch unit runs each request's engine work itself",
+        "model choice; SMMU stall holds only the faulting transaction (Arm IHI 0070 3.12.2)",
+        Range::between(0, 256));
   s.add("irq_coalesce_count", irq_coalesce_count, 0, "CQEs",
         "Interrupt coalescing: an armed CQ raises its EQE/MSI after this many CQEs (0: no count "
         "threshold; with irq_coalesce_time_ns also 0 every CQE raises it at once)",
@@ -130,7 +136,7 @@ Qm::Qm(sc_core::sc_module_name name, const QmParams& params, SimEnv& env)
   SC_THREAD(mailbox_thread);
   SC_THREAD(dispatch_thread);
   SC_THREAD(completion_thread);
-  spawn_extra_fetch_units();
+  spawn_extra_threads();
 }
 
 Qm::~Qm() = default;

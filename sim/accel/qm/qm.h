@@ -20,7 +20,11 @@
 // wrap), call the engine for each (the engine books its own cores and reports when it
 // finishes) and move on without waiting for it; a completion thread retires requests in
 // completion-time order (in order within a queue) and writes SQE, CQE, EQE and MSI one after
-// another. Mailbox commands run in their own thread; the busy bit reads 1 until the context
+// another. With `dispatch_threads` > 0 a fetch unit hands each fetched SQE to one of that many
+// dispatch threads and moves on; the thread calls the engine, so an engine DMA that waits (an
+// SMMU stall while a page fault is served) holds only that thread, not the fetch unit and the
+// queue behind it; requests still retire in order within a queue. With 0 (the default) the
+// fetch unit calls the engine itself. Mailbox commands run in their own thread; the busy bit reads 1 until the context
 // DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's fetched SQEs have
 // completed (drain).
 //
@@ -83,6 +87,7 @@ struct QmParams {
   std::string arbitration;       // "round_robin" | "weighted" (weight = SQC priority + 1)
   uint32_t fetch_units;          // SQE fetch units working in parallel
   uint32_t fetch_batch_max;      // SQEs one fetch DMA read may carry (contiguous slots)
+  uint32_t dispatch_threads;     // engine calls off the fetch unit, at once (0: inline)
   uint32_t irq_coalesce_count;   // CQEs before an EQE is raised (0: no count threshold)
   double irq_coalesce_time_ns;   // longest wait for an EQE after a CQE (0: no timer)
   uint32_t isolate_threshold;    // device errors in the window that isolate it (0: never)
@@ -166,12 +171,16 @@ class Qm : public sc_core::sc_module {
   void drain_after(const qm::Mailbox& mb);
 
   // Fetch units: take a queue from the arbiter, fetch a batch, hand each SQE to its engine.
-  void dispatch_thread();  // unit 0; more units are spawned (qm_dispatch.cc)
-  void spawn_extra_fetch_units();
+  void dispatch_thread();  // unit 0; more units, and the dispatch threads, are spawned
+  void spawn_extra_threads();
   void fetch_loop();
   // Fetches up to fetch_batch_max SQEs of `qp`; returns when the fetch read finished (offset).
   sc_core::sc_time fetch_batch(uint16_t qp);
   void run_engine(InFlight& req, QmSqState& sq, sc_core::sc_time& t);
+  // dispatch_threads > 0: each thread takes fetched SQEs and runs their engine work; finished
+  // ones retire in queue order (retire_in_order).
+  void dispatch_worker();
+  void retire_in_order(uint16_t qp);
   void mark_ready(uint16_t qp);
   bool has_work(uint16_t qp) const;
 
@@ -222,6 +231,12 @@ class Qm : public sc_core::sc_module {
   bool fetch_paused_ = false;  // FLUSH_QM: no fetches until contexts are installed again
   uint32_t total_in_flight_ = 0;
   sc_core::sc_event drained_event_;  // a fetched SQE completed
+
+  // dispatch_threads > 0: fetched SQEs waiting for a dispatch thread, and each queue's fetched
+  // SQEs in fetch order until they retire (their engine work may finish out of order).
+  std::deque<InFlight*> dispatch_fifo_;
+  sc_core::sc_event dispatch_event_;
+  std::vector<std::deque<std::unique_ptr<InFlight>>> retire_order_;
 
   // Completions by (ready time, sequence).
   std::map<std::pair<sc_core::sc_time, uint64_t>, std::unique_ptr<InFlight>> completions_;

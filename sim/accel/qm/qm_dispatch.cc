@@ -1,6 +1,6 @@
 // The QM's SQE fetch units (qm.h): arbitration between ready queues, batched SQE fetch reads,
 // and the hand-off of each SQE to the engine of its queue.
-#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn for the extra fetch units
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn for the extra fetch units and dispatch threads
 #include <algorithm>
 #include <string>
 
@@ -23,10 +23,15 @@ void Qm::mark_ready(uint16_t qp) {
   if (has_work(qp)) arbiter_.mark_ready(qp);
 }
 
-void Qm::spawn_extra_fetch_units() {
+void Qm::spawn_extra_threads() {
   for (uint32_t unit = 1; unit < params_.fetch_units; ++unit) {
     std::string name = "fetch_unit_" + std::to_string(unit);
     sc_core::sc_spawn([this] { fetch_loop(); }, name.c_str());
+  }
+  if (params_.dispatch_threads > 0) retire_order_.resize(params_.num_qps);
+  for (uint32_t i = 0; i < params_.dispatch_threads; ++i) {
+    std::string name = "dispatch_" + std::to_string(i);
+    sc_core::sc_spawn([this] { dispatch_worker(); }, name.c_str());
   }
 }
 
@@ -114,6 +119,24 @@ sc_time Qm::fetch_batch(uint16_t qp) {
     trace_in_flight(qp, fetch_done);
     sqes_.inc();
 
+    if (params_.dispatch_threads > 0) {
+      // A dispatch thread runs the engine work from fetched_at; the request retires in queue
+      // order once that is done (a failed fetch is done at once).
+      req->fetched_at = fetched_at;
+      InFlight* r = req.get();
+      retire_order_[qp].push_back(std::move(req));
+      if (r->fetch_ok) {
+        dispatch_fifo_.push_back(r);
+        dispatch_event_.notify(SC_ZERO_TIME);
+      } else {
+        r->error = true;
+        r->record.engine_done = fetched_at;
+        r->record.error = true;
+        r->engine_finished = true;
+        retire_in_order(qp);
+      }
+      continue;
+    }
     // Every SQE of the batch reaches its engine when the read finished.
     const sc_time clock = sc_core::sc_time_stamp();
     sc_time te = fetched_at > clock ? fetched_at - clock : sc_core::SC_ZERO_TIME;
@@ -133,6 +156,35 @@ sc_time Qm::fetch_batch(uint16_t qp) {
     completions_.emplace(std::make_pair(ready, req->seq), std::move(req));
   }
   return fetch_done;
+}
+
+void Qm::dispatch_worker() {
+  for (;;) {
+    while (dispatch_fifo_.empty()) wait(dispatch_event_);
+    InFlight* r = dispatch_fifo_.front();
+    dispatch_fifo_.pop_front();
+    const sc_time clock = sc_core::sc_time_stamp();
+    sc_time te = r->fetched_at > clock ? r->fetched_at - clock : SC_ZERO_TIME;
+    run_engine(*r, sqs_[r->qp], te);
+    r->record.engine_done = sc_core::sc_time_stamp() + te;
+    r->record.error = r->error;
+    r->engine_finished = true;
+    retire_in_order(r->qp);
+  }
+}
+
+void Qm::retire_in_order(uint16_t qp) {
+  auto& order = retire_order_[qp];
+  QmSqState& sq = sqs_[qp];
+  while (!order.empty() && order.front()->engine_finished) {
+    std::unique_ptr<InFlight> req = std::move(order.front());
+    order.pop_front();
+    const sc_time ready = std::max(req->record.engine_done, sq.last_ready);
+    sq.last_ready = ready;
+    const sc_time now = sc_core::sc_time_stamp();
+    completion_event_.notify(ready > now ? ready - now : SC_ZERO_TIME);
+    completions_.emplace(std::make_pair(ready, req->seq), std::move(req));
+  }
 }
 
 void Qm::run_engine(InFlight& req, QmSqState& sq, sc_time& t) {

@@ -1,3 +1,4 @@
+#define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn for the iopf workers
 #include "sim/cpu_host/kernel/smmu_driver.h"
 
 #include <algorithm>
@@ -109,6 +110,13 @@ void SmmuDriver::probe(CpuContext& cpu, InterruptController* gic) {
     reg_write32(cpu, smmu::kRegEvtqIrqCfg1, config_.evtq_msi_vector);
     reg_write32(cpu, smmu::kRegIrqCtrl, irq_ctrl);
     gic->set_handler(config_.evtq_msi_vector, [this](CpuContext& c) { evtq_irq(c); });
+    // The iopf workqueue's workers (system.host.iopf_workers; none: the handler serves faults).
+    for (uint64_t i = iopf_cpus_.size(); i < kernel_.costs().iopf_workers; ++i) {
+      iopf_cpus_.push_back(std::make_unique<CpuContext>());
+      CpuContext* worker = iopf_cpus_.back().get();
+      sc_core::sc_spawn([this, worker] { iopf_worker(*worker); },
+                        sc_core::sc_gen_unique_name("iopf_worker"));
+    }
   }
   reg_write32(cpu, smmu::kRegCr0, cr0);
   if (reg_read32(cpu, smmu::kRegCr0Ack) != cr0) {
@@ -395,23 +403,13 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
           {tf("id", smmu::event_id_name(e.id)), tf("sid", e.sid), tf("ssid", e.ssid),
            tf_hex("addr", e.input_addr), tf("stall", e.stall ? 1 : 0)});
       if (!e.stall) continue;
-      // iommu_report_device_fault -> iopf work -> handle_mm_fault -> page response, inline.
-      cpu.busy(ns(kernel_.costs().iopf_handler_ns));
-      const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
-      bool fixed = false;
-      if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
-        cpu.busy(ns(kernel_.costs().page_fault_ns));
-        io_page_faults_.inc();
-        fixed = true;
+      // iommu_report_device_fault -> iopf_queue_fault: served here, or by an iopf worker.
+      if (iopf_cpus_.empty()) {
+        serve_stall(cpu, e);
+      } else {
+        iopf_queue_.push_back(e);
+        iopf_queued_.notify(sc_core::SC_ZERO_TIME);
       }
-      smmu::Command resume;
-      resume.op = static_cast<uint8_t>(smmu::CmdOp::kResume);
-      resume.sid = e.sid;
-      resume.stag = e.stag;
-      resume.resp = fixed ? smmu::kResumeRetry : smmu::kResumeAbort;
-      submit(cpu, {smmu::encode_cmd(resume)});
-      kernel_.env().trace_event("host.smmu_drv", "resume",
-                                {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
     }
     if ((prod & smmu::kQueueOverflowFlag) != evtq_ovf_acked_) {
       // The SMMU lost events while the queue was full; acknowledging copies OVFLG into CONS.
@@ -422,6 +420,40 @@ void SmmuDriver::evtq_irq(CpuContext& cpu) {
     reg_write32(cpu, smmu::kRegEvtqCons, evtq_cons_ | (prod & smmu::kQueueOverflowFlag));
     prod = reg_read32(cpu, smmu::kRegEvtqProd);
     if ((evtq_cons_ & smmu::queue_ptr_mask(log2)) == (prod & smmu::queue_ptr_mask(log2))) break;
+  }
+}
+
+void SmmuDriver::serve_stall(CpuContext& cpu, const smmu::EventRecord& e) {
+  // iopf work -> handle_mm_fault -> page response.
+  cpu.busy(ns(kernel_.costs().iopf_handler_ns));
+  const Bond* bond = e.ssv ? find_bond(e.sid, e.ssid) : nullptr;
+  bool fixed = false;
+  if (bond && !bond->released && bond->process->fault_in(e.input_addr)) {
+    cpu.busy(ns(kernel_.costs().page_fault_ns));
+    io_page_faults_.inc();
+    fixed = true;
+  }
+  smmu::Command resume;
+  resume.op = static_cast<uint8_t>(smmu::CmdOp::kResume);
+  resume.sid = e.sid;
+  resume.stag = e.stag;
+  resume.resp = fixed ? smmu::kResumeRetry : smmu::kResumeAbort;
+  submit(cpu, {smmu::encode_cmd(resume)});
+  kernel_.env().trace_event("host.smmu_drv", "resume",
+                            {tf("sid", e.sid), tf("stag", e.stag), tf("retry", fixed ? 1 : 0)});
+}
+
+void SmmuDriver::iopf_worker(CpuContext& cpu) {
+  for (;;) {
+    while (iopf_queue_.empty()) sc_core::wait(iopf_queued_);
+    const smmu::EventRecord e = iopf_queue_.front();
+    iopf_queue_.pop_front();
+    try {
+      serve_stall(cpu, e);
+    } catch (const std::exception& ex) {
+      // A driver failure (a command-queue timeout) is the run's error, as in the handler.
+      kernel_.note_error(std::string("iopf worker: ") + ex.what());
+    }
   }
 }
 

@@ -28,6 +28,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -133,10 +134,13 @@ class SmmuDriver {
   // (arm_smmu_evtq_thread: "EVTQ overflow detected -- events lost"); a stalled fault is
   // handled in the bound process's mm (fault the page in if it is untouched anonymous
   // memory) and answered with CMD_RESUME retry, else abort; then EVTQ_CONS is updated.
-  // Stalled faults are served here, in order, on the interrupt core (Linux hands each to its
-  // unbound iopf workqueue instead; in wdsim the QM serializes a queue's faults anyway, see
-  // docs/calibration.md).
+  // Stalled faults are served here, in order, on the interrupt core, or, with
+  // system.host.iopf_workers > 0, queued to that many iopf workers (Linux's unbound iopf
+  // workqueue) that serve them in parallel.
   void evtq_irq(CpuContext& cpu);
+  // A stalled fault's work item (iopf_handle_group for one stall record): fault the page in
+  // the bound process's mm (untouched anonymous memory) and answer CMD_RESUME retry, else abort.
+  void serve_stall(CpuContext& cpu, const smmu::EventRecord& e);
   // The PRI-queue interrupt handler (Linux arm_smmu_priq_thread with iopf): reads every new
   // page request; faults the page in the bound process's mm (untouched anonymous memory, or
   // already present with the access allowed) and, for the last request of its group, answers
@@ -145,6 +149,13 @@ class SmmuDriver {
   void priq_irq(CpuContext& cpu);
 
  private:
+  // The iopf workqueue (iopf_workers > 0): stall records the event-queue handler queued, and
+  // its workers, each an SC_THREAD on a core of its own (spawned at probe).
+  void iopf_worker(CpuContext& cpu);
+  std::deque<smmu::EventRecord> iopf_queue_;
+  sc_core::sc_event iopf_queued_;
+  std::vector<std::unique_ptr<CpuContext>> iopf_cpus_;
+
   // One SVA bond's mmu_notifier: CPU page-table changes become TLBI_NH_VA (by range, or
   // TLBI_NH_ASID from max_tlbi_ops pages of the mm's granule) + SYNC; mm exit installs the
   // fault-everything CD.
