@@ -24,9 +24,9 @@
 // dispatch threads and moves on; the thread calls the engine, so an engine DMA that waits (an
 // SMMU stall while a page fault is served) holds only that thread, not the fetch unit and the
 // queue behind it; requests still retire in order within a queue. With 0 (the default) the
-// fetch unit calls the engine itself. Mailbox commands run in their own thread; the busy bit reads 1 until the context
-// DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's fetched SQEs have
-// completed (drain).
+// fetch unit calls the engine itself. Mailbox commands run in their own thread; the busy bit reads
+// 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's
+// fetched SQEs have completed (drain).
 //
 // Errors as the hardware reports them: the QM's CQE has no status field (Linux struct qm_cqe,
 // UADK struct cqe: V2 and V3 alike), so engine errors are in the SQE the engine writes back
