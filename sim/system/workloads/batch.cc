@@ -155,7 +155,7 @@ class Batch : public Program {
         int ret = wd_comp_init2_(alg.data(), SCHED_POLICY_RR, TASK_HW, &params);
         if (ret < 0) fail(t, "wd_comp_init2 failed: " + std::to_string(ret));
         // The interrupt wait sleeps on the (one) ctx's fd, at most the poll timeout.
-        std::function<void(uint64_t)> idle;
+        std::function<void()> idle;
         if (interrupt) {
           const std::vector<uintptr_t> ctxs = t.process.uadk->comp_ctx_handles();
           if (ctxs.size() != 1)
@@ -163,7 +163,7 @@ class Batch : public Program {
           const handle_t ctx = static_cast<handle_t>(ctxs[0]);
           const auto wait_ms =
               static_cast<__u16>(std::clamp<double>(p_.poll_timeout_us / 1000.0, 1.0, 65535.0));
-          idle = [&t, ctx, wait_ms](uint64_t) {
+          idle = [&t, ctx, wait_ms] {
             t.bind_runtime();
             const int w = wd_ctx_wait(ctx, wait_ms);
             if (w < 0) throw ProgramError("batch: wd_ctx_wait failed: " + std::to_string(w));
@@ -171,7 +171,7 @@ class Batch : public Program {
         } else if (sleep) {
           const uint64_t nap_ps =
               static_cast<uint64_t>(p_.sleep_us * 1e6 + p_.timer_slack_ns * 1e3);
-          idle = [&t, nap_ps](uint64_t) { t.os.nanosleep(nap_ps); };
+          idle = [&t, nap_ps] { t.os.nanosleep(nap_ps); };
         }
         std::vector<handle_t> sessions;
         for (uint64_t q = 0; q < queues; ++q) {

@@ -61,13 +61,13 @@ inline void* async_digest_cb(void* param) {
 // order) goes into `latency` (if not null) before complete() sees it; the slot still holds its
 // times then. Throws ProgramError on a failed call or when nothing completes for `timeout_ps`.
 // `idle`, when given, replaces the busy-poll period: it is called when a poll finds nothing
-// (with the request number of the oldest one in flight) and sleeps until an interrupt.
+// and waits (an interrupt, a sleep) instead.
 inline void run_async(rt::OsInterface& os, uint64_t total, uint64_t depth, uint64_t poll_ps,
                       uint64_t timeout_ps, const std::function<int(uint32_t, uint64_t)>& submit,
                       const std::function<int(uint32_t*)>& poll,
                       const std::function<void(uint32_t, uint64_t)>& complete,
                       std::vector<AsyncSlot>& slots, LatencyStats* latency,
-                      const std::function<void(uint64_t)>& idle = nullptr) {
+                      const std::function<void()>& idle = nullptr) {
   uint64_t next = 0, finished = 0, in_flight = 0;
   uint64_t last_progress = os.now();
   for (AsyncSlot& s : slots) s = AsyncSlot{&os};
@@ -111,7 +111,7 @@ inline void run_async(rt::OsInterface& os, uint64_t total, uint64_t depth, uint6
                            " us with " + std::to_string(in_flight) + " requests in flight");
       }
       if (idle) {
-        idle(finished);
+        idle();
       } else {
         os.compute(std::max<uint64_t>(poll_ps, 1));
       }
