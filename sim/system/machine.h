@@ -52,6 +52,7 @@ class Machine {
   const Topology& topology() const { return *topology_; }
   Smmu& smmu() { return *smmu_; }
   SmmuDriver& smmu_driver() { return *smmu_drv_; }
+  const SmmuDriver& smmu_driver() const { return *smmu_drv_; }
   DmaApi& dma() { return *dma_; }
 
  private:

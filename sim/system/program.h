@@ -189,6 +189,13 @@ class SystemView {
   // The host address space host-mirrored processes mirror (ProgramKind::host_mirror), or
   // nullptr when the run has none.
   virtual HostAddressSpace* host_address_space() = 0;
+  // The PASID process `pid`'s mm holds and on how many devices it is bound (SVA), or nullopt
+  // when it is bound to none.
+  struct SvaBinding {
+    uint32_t pasid = 0;
+    int devices = 0;
+  };
+  virtual std::optional<SvaBinding> sva_binding(int pid) const = 0;
 };
 
 // A simulated process as programs see it.

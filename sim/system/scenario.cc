@@ -467,8 +467,11 @@ void Scenario::declare(ParamScope& s) {
       if (kind->needs_device_kind.empty()) continue;
       bool found = false;
       for (const DeviceSpec& d : system.devices) found |= d.kind == kind->needs_device_kind;
-      const std::string k =
-          "processes." + std::to_string(i) + ".threads." + std::to_string(j) + ".program";
+      // Blame the program key where the scenario wrote one, else the device list, else the
+      // thread entry (the default program), so the error always has a line.
+      const std::string entry = "processes." + std::to_string(i) + ".threads." + std::to_string(j);
+      std::string k = entry + ".program";
+      if (!s.given(k)) k = s.given("system.devices") ? "system.devices" : entry;
       s.require(k, found,
                 t.program + " needs a device of kind " + kind->needs_device_kind +
                     " in system.devices (e.g. devices: [{kind: zip}, {kind: " +

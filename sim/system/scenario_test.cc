@@ -29,7 +29,7 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 TEST(ScenarioLoader, AcceptsTheShippedScenarios) {
   for (const char* f : {"syscall_vs_doorbell", "golden/two_requests", "batch_depth", "crypto_mix",
                         "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested",
-                        "pcie_fabric", "nic_rx"}) {
+                        "pcie_fabric", "nic_rx", "nic_pipeline"}) {
     EXPECT_NO_THROW(load_scenario(std::string("scenarios/") + f + ".yaml", {}, 0)) << f;
   }
 }
@@ -316,7 +316,7 @@ TEST(ScenarioLoader, ProcessCountNamesInstances) {
 TEST(ScenarioLoader, UnknownProgramKindIsAnError) {
   EXPECT_EQ(error_of("processes:\n  - threads:\n      - program: nosuch\n"),
             "bad.yaml:3:18: processes.0.threads.0.program: 'nosuch' is not one of: batch, "
-            "compare, crypto, hostile, nic_rx, probe, uadk_sync");
+            "compare, crypto, hostile, nic_pipeline, nic_rx, probe, uadk_sync");
 }
 
 TEST(ScenarioLoader, ProgramParamsGoUnderTheProgramsOwnKey) {

@@ -17,6 +17,7 @@
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/simulated_signal.h"
+#include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/system/machine.h"
 
 namespace wdsim {
@@ -195,6 +196,11 @@ class SystemModule : public sc_core::sc_module, public SystemView {
   }
   const ExecCommand& exec_command() const override { return sc_.exec; }
   HostAddressSpace* host_address_space() override { return host_space_.get(); }
+  std::optional<SvaBinding> sva_binding(int pid) const override {
+    const std::optional<uint32_t> pasid = machine_.smmu_driver().pasid_of(pid);
+    if (!pasid) return std::nullopt;
+    return SvaBinding{*pasid, machine_.smmu_driver().devices_bound(pid)};
+  }
 
   // Called after the simulation: every program kind reports over its programs.
   void report() {

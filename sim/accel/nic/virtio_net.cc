@@ -510,8 +510,9 @@ void VirtioNet::rx_thread() {
   const sc_time burst_period = ns(1e3 * params_.rx_burst_packets / params_.rx_rate_mpps);
   sc_time in_burst = SC_ZERO_TIME;
   for (uint64_t seq = 0; seq < params_.rx_packets; ++seq) {
-    const uint32_t size = static_cast<uint32_t>(
-        std::min<uint64_t>(params_.rx_sizes[rng_() % params_.rx_sizes.size()], kMaxPacketBytes));
+    uint32_t size = static_cast<uint32_t>(params_.rx_sizes[rng_() % params_.rx_sizes.size()]);
+    if (sizer_) size = sizer_(seq, size);
+    size = static_cast<uint32_t>(std::min<uint64_t>(size, kMaxPacketBytes));
     const uint64_t burst = seq / params_.rx_burst_packets;
     if (seq % params_.rx_burst_packets == 0) in_burst = SC_ZERO_TIME;
     in_burst += ns((size + kEthernetWireOverheadBytes) * 8.0 / params_.line_rate_gbps);

@@ -132,6 +132,10 @@ class VirtioNet : public sc_core::sc_module {
 
   // The bytes of received packet `seq` (`size` of them); default: seeded random bytes.
   using PayloadSource = std::function<std::vector<uint8_t>(uint64_t seq, uint32_t size)>;
+  // The size of packet `seq` when the payload decides it (records whose length is their
+  // compressed plaintext's): called before the packet's arrival time is set, with the size drawn
+  // from rx_sizes, which it may ignore; at most 65535 B (the largest frame payload) is used.
+  using PacketSizer = std::function<uint32_t(uint64_t seq, uint32_t drawn_size)>;
   // Each transmitted packet (without its virtio_net_hdr).
   using TxSink = std::function<void(const std::vector<uint8_t>& packet)>;
 
@@ -140,6 +144,7 @@ class VirtioNet : public sc_core::sc_module {
   VirtioNet(sc_core::sc_module_name name, const VirtioNetParams& params, SimEnv& env);
 
   void set_payload_source(PayloadSource source) { payload_ = std::move(source); }
+  void set_packet_sizer(PacketSizer sizer) { sizer_ = std::move(sizer); }
   // While the payload source runs: when that packet arrived at the device by the traffic
   // source's schedule (the device may take it later, when it is still busy with earlier ones).
   const sc_core::sc_time& scheduled_arrival() const { return scheduled_arrival_; }
@@ -194,6 +199,7 @@ class VirtioNet : public sc_core::sc_module {
   SimEnv& env_;
   std::string component_;
   PayloadSource payload_;
+  PacketSizer sizer_;
   sc_core::sc_time scheduled_arrival_ = sc_core::SC_ZERO_TIME;
   uint64_t resets_ = 0;  // device resets so far (a receive that waited checks for one)
   TxSink tx_sink_;

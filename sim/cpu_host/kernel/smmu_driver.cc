@@ -237,11 +237,15 @@ uint32_t SmmuDriver::sva_bind(CpuContext& cpu, uint32_t sid, Process& process) {
     if (fresh >= (1u << config_.ssid_bits)) {
       throw std::runtime_error("SMMU driver: out of PASIDs");
     }
-    mm = mm_pasids_.emplace(process.pid(), MmPasid{fresh, 0, false}).first;
+    mm = mm_pasids_.emplace(process.pid(), MmPasid{fresh, 0, false, 0}).first;
   }
   const uint32_t pasid = mm->second.pasid;
-  if (next_asid_ == 0) throw std::runtime_error("SMMU driver: out of ASIDs");
-  const uint16_t asid = next_asid_++;
+  if (mm->second.asid == 0) {
+    // The mm's first device: its ASID, which every later device's CD of this mm shares.
+    if (next_asid_ == 0) throw std::runtime_error("SMMU driver: out of ASIDs");
+    mm->second.asid = next_asid_++;
+  }
+  const uint16_t asid = mm->second.asid;
   smmu::CdConfig cd;
   cd.asid = asid;
   cd.ttb0 = process.page_table().root_pa();

@@ -3,7 +3,10 @@
 // the event queue in memory and enables the SMMU through its registers; it attaches a
 // device (STE: stage 1, linear CD table, S1DSS=SSID0 so traffic without a PASID uses the
 // kernel DMA domain in CD 0); SVA bind gives the process's mm its PASID (one per mm, shared by
-// every device it binds, Linux mm->iommu_mm->pasid) and the bond an ASID, and installs a CD
+// every device it binds, Linux mm->iommu_mm->pasid) and an ASID, also one per mm and shared by
+// the devices it binds (Linux arm_smmu_alloc_shared_cd takes the mm's CPU ASID,
+// arm64_mm_context_get, so the SMMU's TLB entries of one mm serve all its devices: the IOTLB is
+// tagged by ASID, not by StreamID), and installs a CD
 // whose TTB0 is the process's own page-table root (CFGI_CD + SYNC); mm exit (the notifier's
 // release) replaces the CD with one that faults everything (EPD0) and invalidates, so the
 // device's DMA of a dead mm aborts; unbind clears the CD (all zero, V = 0: arm_smmu_clear_cd)
@@ -21,9 +24,9 @@
 // ATS devices get STE.EATS = 1 and CMD_ATC_INV after each TLBI (mmu_notifier, DMA unmap,
 // unbind); with PRI a PRI queue and its interrupt handler serve device page requests.
 // Not modelled yet: 2-level tables, MSI-signalled SYNC, PRI groups of several requests (each
-// request is answered on its own when Last), one SVA domain (ASID) per mm shared by the devices
-// of one SMMU (each bond has its own ASID here), ASID reuse (ASIDs are never recycled: binding
-// more than 65535 times throws), a full command queue's wait for space being fair.
+// request is answered on its own when Last), the CPU's own ASID (the mm's SMMU ASID comes from
+// the driver's counter, not the CPU's ASID allocator), ASID reuse (ASIDs are never recycled:
+// more than 65535 mms bound throws), a full command queue's wait for space being fair.
 #pragma once
 
 #include <array>
@@ -225,6 +228,7 @@ class SmmuDriver {
     uint32_t pasid = 0;
     int devices = 0;
     bool dropped = false;
+    uint16_t asid = 0;  // the mm's ASID on every device it is bound to (0: none yet)
   };
   std::map<int, MmPasid> mm_pasids_;
   // The command queue lock (batch + PROD), its waiters, and CONS as last read.

@@ -1,0 +1,527 @@
+// Program kind `nic_pipeline`: the use case WarpDrive started from. A process receives records
+// from a NIC (system.devices kind nic with nic.payload: records, sim/system/nic_records.h: a
+// deflate stream encrypted with AES-128-GCM), has the SEC function decrypt each one in place and
+// the ZIP function decompress it into the application's buffer, and checks the plaintext against
+// what the traffic source made.
+//
+// mode sva (the one built): all three devices work on the process's own address space through
+// its one PASID (the NIC's driver binds it at open, UADK's queues at wd_*_init2): the NIC writes
+// the packet at a virtual address of the process, the program hands that same pointer to
+// wd_do_aead_sync as source and destination (the AAD, the ciphertext; the tag at `mac`), then
+// the decrypted deflate stream's pointer, still inside the receive buffer, to wd_do_comp_sync
+// with the application's buffer as destination. No byte is copied by the CPU; the SMMU walks
+// the process's page tables for each device's DMA.
+//
+// Per packet the program waits for the used ring as nic_rx does (poll or the receive MSI), reads
+// the record's 32-byte header (its lengths), runs the two sync requests, checks the output
+// (output.verify), spends per_packet_ns of its own work and re-posts the buffer. Figures (table
+// nic_pipeline, stats workload.nic_pipeline.[<process>.]*): packets, drops, verified, latency
+// from the packet's arrival at the NIC to the plaintext being in the application's buffer
+// (p50/p99) and its mean split into receive / decrypt / decompress, packets per second, CPU per
+// packet, bytes the CPU copied (0 in sva), memory traffic per packet (every TLM byte to or from
+// DRAM in the run: the NIC's, the engines' and the CPU's), the SMMU's IOTLB hit rate, and the
+// process's PASID with the number of devices it is bound on.
+//
+// Not built yet (issue 11): the no-SVA modes (pinned uacce regions and copies, dma-buf, the
+// kernel's own queues behind syscalls); async requests overlapping packets.
+#include <cstring>
+#include <sstream>
+
+#include "formats/virtio/virtio_net.h"
+#include "runtime/include/uadk/wd_aead.h"
+#include "runtime/include/uadk/wd_comp.h"
+#include "runtime/include/uadk/wd_sched.h"
+#include "runtime/uadk/wd_runtime.h"
+#include "sim/accel/nic/nic_traffic.h"
+#include "sim/cpu_host/host_costs.h"
+#include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/cpu_host/kernel/process.h"
+#include "sim/cpu_host/kernel/virtio_net_driver.h"
+#include "sim/system/nic_records.h"
+#include "sim/system/program.h"
+#include "sim/system/workloads/stages.h"
+#include "sim/system/workloads/uadk_async.h"
+
+namespace wdsim {
+
+namespace {
+
+namespace vio = virtio;
+namespace rec = nic_records;
+
+struct NicPipelineParams : ProgramParams {
+  std::string mode;
+  std::string nic;
+  uint64_t packets;
+  uint32_t queue_size;
+  uint32_t buffer_bytes;
+  uint32_t output_bytes;
+  std::string wait;
+  double per_packet_ns;
+  double idle_timeout_us;
+
+  void declare(ParamScope& s) override {
+    s.add_choice("mode", mode, "sva", {"sva"},
+                 "How the devices share the data: sva: every device on the process's address "
+                 "space (one PASID), the NIC's buffer decrypted in place and decompressed "
+                 "straight into the application's buffer, no copies",
+                 "WarpDrive's NIC -> SEC -> ZIP use case (issue 11)");
+    s.add("nic", nic, "", "",
+          "The NIC (system.devices[].name of a device of kind nic, nic.payload: records); "
+          "empty: the first",
+          "scenario choice");
+    s.add("packets", packets, 1000u, "packets",
+          "Records to receive (the run of the program ends there, or after idle_timeout_us "
+          "without one)",
+          "scenario choice", Range::between(1, 1ull << 32));
+    s.add("queue_size", queue_size, 256u, "descriptors",
+          "Receive queue size (a power of two up to the NIC's queue_size_max); a buffer per "
+          "descriptor",
+          "Linux virtio_net: the device's queue size", Range::between(1, vio::kMaxQueueSize));
+    s.require("queue_size", (queue_size & (queue_size - 1)) == 0, "must be a power of two");
+    s.add("buffer_bytes", buffer_bytes, 9216u, "B",
+          "Bytes of each receive buffer (the 12-byte virtio_net_hdr, then the record)",
+          "guess: holds a 9000-byte jumbo frame",
+          Range::between(sizeof(vio::NetHdr) + rec::kOverheadBytes, 65536 + sizeof(vio::NetHdr)));
+    s.add("output_bytes", output_bytes, 65536u, "B",
+          "The application's plaintext buffer (a record's plaintext must fit)",
+          "guess: the largest record plaintext a jumbo frame carries compressed",
+          Range::between(1, 1u << 24));
+    s.add_choice("wait", wait, "poll", {"poll", "interrupt"},
+                 "How the program waits for packets: busy-poll the used index, or sleep until "
+                 "the receive MSI",
+                 "DPDK-style polling vs Linux NAPI interrupts");
+    s.add("per_packet_ns", per_packet_ns, 100.0, "ns",
+          "The application's own work per packet besides the requests and the check", "guess",
+          Range::between(0, 1e9));
+    s.add("idle_timeout_us", idle_timeout_us, 1000.0, "us",
+          "Stop when no packet has come for this long (the rest were dropped)", "guess",
+          Range::between(0.001, 1e9));
+  }
+};
+
+// The stages of a packet's latency, in order.
+enum Stage { kRx, kDecrypt, kDecompress, kStages };
+constexpr const char* kStageNames[kStages] = {"rx", "decrypt", "decompress"};
+
+class NicPipeline : public Program {
+ public:
+  NicPipeline(const NicPipelineParams& p, const ProgramSetup& setup)
+      : p_(p), instance_(setup.instance) {}
+
+  void run(ProgramThread& t) override;
+
+  uint64_t requests_ok() const override { return received_; }
+  uint64_t requests_failed() const override { return failed_; }
+
+  const std::string& instance() const { return instance_; }
+  const NicPipelineParams& params() const { return p_; }
+  uint64_t received() const { return received_; }
+  uint64_t drops() const { return drops_; }
+  uint64_t verified() const { return verified_; }
+  uint64_t plain_bytes() const { return plain_bytes_; }
+  uint64_t wire_bytes() const { return wire_bytes_; }
+  uint64_t copied_bytes() const { return copied_bytes_; }
+  const LatencyStats& latency() const { return latency_; }
+  double stage_mean_us(int s) const {
+    return received_ ? static_cast<double>(stage_ps_[s]) / 1e6 / static_cast<double>(received_) : 0;
+  }
+  double packets_per_s() const { return per_second(received_ > 1 ? received_ : 0, span_ps()); }
+  double cpu_ns_per_packet() const {
+    return received_ ? static_cast<double>(cpu_ps_) / 1e3 / static_cast<double>(received_) : 0;
+  }
+  const std::string& pasid() const { return pasid_; }
+
+ private:
+  [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
+    ++failed_;
+    throw ProgramError(with_uadk_error(t, "nic_pipeline: " + what));
+  }
+  uint64_t span_ps() const {
+    return last_done_ps_ > first_arrival_ps_ ? last_done_ps_ - first_arrival_ps_ : 0;
+  }
+  const DeviceView& device_of(ProgramThread& t, const std::string& kind, const std::string& name);
+
+  const NicPipelineParams& p_;
+  std::string instance_;
+  uint64_t received_ = 0;
+  uint64_t failed_ = 0;
+  uint64_t drops_ = 0;
+  uint64_t last_seq_ = 0;
+  uint64_t verified_ = 0;
+  uint64_t plain_bytes_ = 0;
+  uint64_t wire_bytes_ = 0;
+  uint64_t copied_bytes_ = 0;  // bytes the program's CPU copied between buffers
+  uint64_t first_arrival_ps_ = 0;
+  uint64_t last_done_ps_ = 0;
+  uint64_t cpu_ps_ = 0;
+  uint64_t stage_ps_[kStages] = {};
+  LatencyStats latency_;
+  std::string pasid_;  // "1 on 3 devices": the process's SVA binding once all are open
+};
+
+const DeviceView& NicPipeline::device_of(ProgramThread& t, const std::string& kind,
+                                         const std::string& name) {
+  for (const DeviceView& d : t.system.devices()) {
+    if (d.kind == kind && (name.empty() || d.name == name)) return d;
+  }
+  fail(t, "no " + kind + " device " + (name.empty() ? "" : name + " ") + "in system.devices");
+}
+
+void NicPipeline::run(ProgramThread& t) {
+  const DeviceView& nic = device_of(t, "nic", p_.nic);
+  const DeviceView& sec = device_of(t, "sec", "");
+  const DeviceView& zip = device_of(t, "zip", "");
+  // Timing-only engines (data_mode: timing) move sizes, not bytes: a real ZIP behind a
+  // timing-only SEC would be handed ciphertext.
+  if (sec.timing_only && !zip.timing_only) {
+    fail(t, sec.name + " is timing-only but " + zip.name +
+                " is not: it would decompress ciphertext (give both the same data_mode)");
+  }
+  HostThread& os = t.os;
+  const int fd = os.open(nic.dev_path);
+  if (fd < 0) fail(t, "open " + nic.dev_path + ": " + std::to_string(fd));
+  const uint16_t n = static_cast<uint16_t>(p_.queue_size);
+  const uint64_t ring = t.map_buffer(RxRingLayout::bytes(n), true);
+  const uint64_t bufs = t.map_buffer(uint64_t{n} * p_.buffer_bytes, true);
+  const uint64_t out = t.map_buffer(p_.output_bytes, true);
+  const uint64_t key_va = t.map_buffer(rec::kKeyBytes, true);
+  VirtioNetRxSetup setup;
+  setup.ring_va = ring;
+  setup.buffers_va = bufs;
+  setup.buffer_bytes = p_.buffer_bytes;
+  setup.queue_size = n;
+  setup.buffers = n;
+  setup.flags = p_.wait == "poll" ? kRxSetupPoll : 0;
+  if (long r = os.ioctl(fd, kVirtioNetRxSetup, &setup); r < 0) {
+    fail(t, "rx setup: " + std::to_string(r));
+  }
+
+  // The engines: one sync ctx each for AES-GCM decryption and deflate decompression, bound to
+  // the process's address space like the NIC.
+  t.bind_runtime();
+  if (int r = wd_aead_init2(const_cast<char*>("gcm(aes)"), SCHED_POLICY_RR, TASK_HW); r != 0) {
+    fail(t, "wd_aead_init2: " + std::to_string(r));
+  }
+  wd_ctx_nums nums[WD_DIR_MAX] = {};
+  nums[WD_DIR_DECOMPRESS].sync_ctx_num = 1;
+  wd_ctx_params ctx_params{WD_DIR_MAX, nums, nullptr, nullptr};
+  if (int r = wd_comp_init2_(const_cast<char*>("deflate"), SCHED_POLICY_RR, TASK_HW, &ctx_params);
+      r != 0) {
+    fail(t, "wd_comp_init2: " + std::to_string(r));
+  }
+  const uint64_t seed = nic_traffic::stream_seed(t.system.env().seed(), nic.name);
+  const rec::StreamKeys keys = rec::stream_keys(seed);
+  if (!os.process().write(key_va, keys.key.data(), keys.key.size())) fail(t, "key unmapped");
+  wd_aead_sess_setup aead_setup{};
+  aead_setup.calg = WD_CIPHER_AES;
+  aead_setup.cmode = WD_CIPHER_GCM;
+  const handle_t aead = wd_aead_alloc_sess(&aead_setup);
+  if (!aead) fail(t, "wd_aead_alloc_sess failed");
+  if (wd_aead_set_ckey(aead, reinterpret_cast<const __u8*>(key_va), rec::kKeyBytes) != 0 ||
+      wd_aead_set_authsize(aead, rec::kTagBytes) != 0) {
+    fail(t, "the AES-GCM key or tag size was refused");
+  }
+  wd_comp_sess_setup comp_setup{};
+  comp_setup.alg_type = WD_DEFLATE;
+  comp_setup.op_type = WD_DIR_DECOMPRESS;
+  comp_setup.comp_lv = WD_COMP_L1;
+  comp_setup.win_sz = WD_COMP_WS_32K;
+  const handle_t comp = wd_comp_alloc_sess(&comp_setup);
+  if (!comp) fail(t, "wd_comp_alloc_sess failed");
+  if (auto b = t.system.sva_binding(os.process().pid())) {
+    pasid_ = std::to_string(b->pasid) + " on " + std::to_string(b->devices) + " devices";
+  }
+
+  const uint64_t used_idx_va = ring + RxRingLayout::used(n) + vio::kUsedIdxOffset;
+  const uint64_t avail_idx_va = ring + RxRingLayout::avail(n) + vio::kAvailIdxOffset;
+  const uint64_t poll_ps = to_ps(ns(t.system.host_costs().poll_interval_ns));
+  const uint64_t idle_ps = to_ps(ns(p_.idle_timeout_us * 1e3));
+  const uint64_t cpu0 = to_ps(os.cpu().stats().busy);
+  uint16_t last_used = 0;
+  uint16_t avail_idx = n;
+  RequestLog* log = t.system.request_log();
+  uint8_t head[rec::kCipherOffset];
+  while (received_ < p_.packets) {
+    uint16_t idx = 0;
+    os.load(used_idx_va, &idx, 2);
+    if (idx == last_used) {
+      if (p_.wait == "poll") {
+        const uint16_t seen = last_used;
+        auto moved = [seen](const uint8_t* b) {
+          uint16_t v;
+          std::memcpy(&v, b, 2);
+          return v != seen;
+        };
+        if (!os.poll_memory(used_idx_va, 2, moved, poll_ps, idle_ps)) break;  // idle
+      } else {
+        const int r = os.wait_interrupt(fd, idle_ps);
+        if (r < 0) fail(t, "wait: " + std::to_string(r));
+        if (r == 0) break;  // idle
+      }
+      continue;
+    }
+    os.barrier();  // the used elements after the index (virtio_rmb)
+    while (last_used != idx && received_ < p_.packets) {
+      vio::VirtqUsedElem e{};
+      os.load(ring + RxRingLayout::used(n) + vio::kUsedRingOffset + 8ull * (last_used % n), &e,
+              sizeof e);
+      if (e.id >= n || e.len > p_.buffer_bytes ||
+          e.len < sizeof(vio::NetHdr) + rec::kOverheadBytes) {
+        fail(t, "bad used element id " + std::to_string(e.id) + " len " + std::to_string(e.len) +
+                    " (is the NIC's nic.payload records?)");
+      }
+      const uint64_t pkt = bufs + uint64_t{e.id} * p_.buffer_bytes + sizeof(vio::NetHdr);
+      const uint32_t len = e.len - static_cast<uint32_t>(sizeof(vio::NetHdr));
+      os.load(pkt, head, sizeof head);  // the record's header: where the lengths are
+      const uint64_t seen_ps = os.now();
+      std::string why;
+      const std::optional<rec::RecordView> v = rec::parse(head, len, &why);
+      if (!v) {
+        fail(t, "packet " + std::to_string(received_) + ": " + why +
+                    " (not a record: is the NIC's nic.payload records?)");
+      }
+      const nic_traffic::Header h = nic_traffic::read_header(head);
+      if (received_ > 0 && v->seq <= last_seq_) {
+        fail(t, "record " + std::to_string(v->seq) + " after " + std::to_string(last_seq_));
+      }
+      if (v->plain_bytes > p_.output_bytes) {
+        fail(t, "record " + std::to_string(v->seq) + " has " + std::to_string(v->plain_bytes) +
+                    " plaintext bytes, more than output_bytes (" + std::to_string(p_.output_bytes) +
+                    ")");
+      }
+      drops_ += v->seq - (received_ > 0 ? last_seq_ + 1 : 0);
+      last_seq_ = v->seq;
+
+      // SEC: decrypt in place. src = dst = the AAD (nonce, length) then the ciphertext, in the
+      // NIC's receive buffer; the tag after it.
+      wd_aead_req dec{};
+      dec.op_type = WD_CIPHER_DECRYPTION_DIGEST;
+      dec.src = reinterpret_cast<void*>(pkt + rec::kNonceOffset);
+      dec.dst = dec.src;
+      dec.iv = dec.src;  // the nonce is the AAD's first 12 bytes
+      dec.iv_bytes = rec::kNonceBytes;
+      dec.mac = reinterpret_cast<void*>(pkt + rec::kCipherOffset + v->cipher_bytes);
+      dec.mac_bytes = rec::kTagBytes;
+      dec.assoc_bytes = rec::kAadBytes;
+      dec.in_bytes = v->cipher_bytes;
+      dec.out_bytes = rec::kAadBytes + v->cipher_bytes;
+      dec.data_fmt = WD_FLAT_BUF;
+      dec.msg_state = AEAD_MSG_BLOCK;
+      t.bind_runtime();
+      if (int r = wd_do_aead_sync(aead, &dec); r != 0) {
+        fail(t, "record " + std::to_string(v->seq) + ": wd_do_aead_sync: " + std::to_string(r));
+      }
+      if (dec.state != 0) {
+        fail(t, "record " + std::to_string(v->seq) + ": decryption state " +
+                    std::to_string(dec.state) +
+                    (dec.state == WD_IN_EPARA ? " (the tag does not verify)" : ""));
+      }
+      const uint64_t decrypted_ps = os.now();
+
+      // ZIP: the decrypted deflate stream, still in the receive buffer, into the application's.
+      wd_comp_req z{};
+      z.src = reinterpret_cast<void*>(pkt + rec::kCipherOffset);
+      z.src_len = v->cipher_bytes;
+      z.dst = reinterpret_cast<void*>(out);
+      z.dst_len = p_.output_bytes;
+      z.op_type = WD_DIR_DECOMPRESS;
+      z.data_fmt = WD_FLAT_BUF;
+      t.bind_runtime();
+      if (int r = wd_do_comp_sync(comp, &z); r != 0) {
+        fail(t, "record " + std::to_string(v->seq) + ": wd_do_comp_sync: " + std::to_string(r));
+      }
+      // A timing-only ZIP's output length is the ratio model's.
+      if (z.status != 0 || (!zip.timing_only && z.dst_len != v->plain_bytes)) {
+        fail(t, "record " + std::to_string(v->seq) + ": decompression status " +
+                    std::to_string(z.status) + ", " + std::to_string(z.dst_len) + " bytes of " +
+                    std::to_string(v->plain_bytes));
+      }
+      const uint64_t done_ps = os.now();
+      if (t.system.verify_output(zip.name, "zip", received_)) {
+        std::vector<uint8_t> got(v->plain_bytes);
+        if (!os.process().read(out, got.data(), got.size())) fail(t, "output buffer unmapped");
+        const std::vector<uint8_t> want = rec::plaintext(seed, v->seq, v->data, v->plain_bytes);
+        if (got != want) {
+          size_t i = 0;
+          while (i < got.size() && got[i] == want[i]) ++i;
+          fail(t, "record " + std::to_string(v->seq) + ": plaintext byte " + std::to_string(i) +
+                      " differs from the traffic source's");
+        }
+        ++verified_;
+      }
+      if (received_ == 0) first_arrival_ps_ = h.arrival_ps;
+      last_done_ps_ = done_ps;
+      const uint64_t lat = done_ps > h.arrival_ps ? done_ps - h.arrival_ps : 0;
+      latency_.add(lat);
+      stage_ps_[kRx] += seen_ps > h.arrival_ps ? seen_ps - h.arrival_ps : 0;
+      stage_ps_[kDecrypt] += decrypted_ps - seen_ps;
+      stage_ps_[kDecompress] += done_ps - decrypted_ps;
+      plain_bytes_ += v->plain_bytes;
+      wire_bytes_ += len;
+      if (log) {
+        RequestRow row;
+        row.process = instance_;
+        row.thread = t.name;
+        row.program = "nic_pipeline";
+        row.point = p_.mode;
+        row.size = len;
+        row.index = received_;
+        row.submit_ps = h.arrival_ps;
+        row.latency_ps = lat;
+        row.output_bytes = v->plain_bytes;
+        log->write(row);
+      }
+      os.compute(to_ps(ns(p_.per_packet_ns)));
+      cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;
+      const uint16_t id = static_cast<uint16_t>(e.id);
+      os.store(ring + RxRingLayout::avail(n) + vio::kAvailRingOffset + 2ull * (avail_idx % n), &id,
+               2);
+      ++avail_idx;
+      ++last_used;
+      ++received_;
+      os.barrier();  // the ring entry before the index (virtio_wmb)
+      os.store(avail_idx_va, &avail_idx, 2);
+    }
+  }
+  cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;
+  t.bind_runtime();
+  wd_comp_free_sess(comp);
+  wd_aead_free_sess(aead);
+  wd_comp_uninit2();
+  wd_aead_uninit2();
+  os.close(fd);
+}
+
+void report(const std::vector<const Program*>& programs, RunReport& r) {
+  std::ostringstream os;
+  char line[320];
+  const bool several = programs.size() > 1;
+  const StatsRegistry& st = *r.stats;
+  auto count = [&st](const std::string& key) -> double {
+    const Counter* c = st.find_counter(key);
+    return c ? static_cast<double>(c->value()) : 0.0;
+  };
+  uint64_t all_received = 0;
+  for (const Program* prog : programs) {
+    all_received += static_cast<const NicPipeline*>(prog)->received();
+  }
+  // Run-wide: every device's and the CPU's traffic to DRAM, the SMMU's IOTLB.
+  const double mem_bytes = count("mem.read_bytes") + count("mem.write_bytes");
+  const double hits = count("smmu.iotlb.hits");
+  const double misses = count("smmu.iotlb.misses");
+  const double mem_per_packet = all_received ? mem_bytes / static_cast<double>(all_received) : 0;
+  const double walks_per_packet =
+      all_received ? count("smmu.walks") / static_cast<double>(all_received) : 0;
+  const double hit_rate = hits + misses > 0 ? hits / (hits + misses) : 0;
+  os << "nic_pipeline: records from the NIC decrypted by SEC in place, decompressed by ZIP into "
+        "the application's buffer\n";
+  std::snprintf(line, sizeof line,
+                "%-10s %5s %8s %6s %8s %9s %9s %8s %8s %8s %7s %9s %8s %9s %7s %8s\n", "process",
+                "mode", "received", "drops", "verified", "p50_us", "p99_us", "rx_us", "sec_us",
+                "zip_us", "Mpps", "cpu_ns/pk", "copied_B", "mem_B/pk", "iotlb%", "walks/pk");
+  os << line;
+  SummaryTable table{"nic_pipeline",
+                     {"process",
+                      "mode",
+                      "packets",
+                      "received",
+                      "drops",
+                      "verified",
+                      "p50_us",
+                      "p99_us",
+                      "rx_us",
+                      "decrypt_us",
+                      "decompress_us",
+                      "mpps",
+                      "cpu_ns_per_packet",
+                      "copied_bytes_per_packet",
+                      "mem_bytes_per_packet",
+                      "iotlb_hit_rate",
+                      "walks_per_packet",
+                      "plain_bytes_per_packet",
+                      "wire_bytes_per_packet",
+                      "pasid"},
+                     {}};
+  for (const Program* prog : programs) {
+    const auto* p = static_cast<const NicPipeline*>(prog);
+    const Histogram& lat = p->latency().us;
+    const double rcv = static_cast<double>(p->received());
+    const double copied = rcv > 0 ? static_cast<double>(p->copied_bytes()) / rcv : 0;
+    std::snprintf(
+        line, sizeof line,
+        "%-10s %5s %8llu %6llu %8llu %9.3f %9.3f %8.3f %8.3f %8.3f %7.3f %9.1f %8.0f %9.0f "
+        "%7.1f %8.2f\n",
+        p->instance().c_str(), p->params().mode.c_str(),
+        static_cast<unsigned long long>(p->received()), static_cast<unsigned long long>(p->drops()),
+        static_cast<unsigned long long>(p->verified()), lat.percentile(50), lat.percentile(99),
+        p->stage_mean_us(kRx), p->stage_mean_us(kDecrypt), p->stage_mean_us(kDecompress),
+        p->packets_per_s() / 1e6, p->cpu_ns_per_packet(), copied, mem_per_packet, 100 * hit_rate,
+        walks_per_packet);
+    os << line;
+    table.rows.push_back({p->instance(),
+                          p->params().mode,
+                          std::to_string(p->params().packets),
+                          std::to_string(p->received()),
+                          std::to_string(p->drops()),
+                          std::to_string(p->verified()),
+                          fixed(lat.percentile(50)),
+                          fixed(lat.percentile(99)),
+                          fixed(p->stage_mean_us(kRx)),
+                          fixed(p->stage_mean_us(kDecrypt)),
+                          fixed(p->stage_mean_us(kDecompress)),
+                          fixed(p->packets_per_s() / 1e6),
+                          fixed(p->cpu_ns_per_packet(), 1),
+                          fixed(copied, 0),
+                          fixed(mem_per_packet, 0),
+                          fixed(hit_rate, 4),
+                          fixed(walks_per_packet, 2),
+                          fixed(rcv > 0 ? static_cast<double>(p->plain_bytes()) / rcv : 0, 0),
+                          fixed(rcv > 0 ? static_cast<double>(p->wire_bytes()) / rcv : 0, 0),
+                          p->pasid()});
+    r.measured_requests += p->received();
+    const std::string base = "workload.nic_pipeline." + (several ? p->instance() + "." : "");
+    r.stats
+        ->histogram(base + "latency_ns", "ns",
+                    "record arrival at the NIC to its plaintext in the application's buffer")
+        .merge(p->latency().ns);
+    r.stats->set_scalar(base + "received", rcv, "packets", "records received and processed");
+    r.stats->set_scalar(base + "drops", static_cast<double>(p->drops()), "packets",
+                        "sequence numbers skipped before the last record seen");
+    r.stats->set_scalar(base + "verified", static_cast<double>(p->verified()), "packets",
+                        "plaintexts checked byte for byte against the traffic source");
+    for (int s = 0; s < kStages; ++s) {
+      r.stats->set_scalar(base + kStageNames[s] + "_mean_us", p->stage_mean_us(s), "us",
+                          std::string("mean time per record in ") + kStageNames[s]);
+    }
+    r.stats->set_scalar(base + "packets_per_s", p->packets_per_s(), "1/s",
+                        "records over first arrival to last plaintext ready");
+    r.stats->set_scalar(base + "cpu_ns_per_packet", p->cpu_ns_per_packet(), "ns",
+                        "CPU time of the thread per record");
+    r.stats->set_scalar(base + "copied_bytes_per_packet", copied, "B",
+                        "bytes the program's CPU copied between buffers per record");
+    r.stats->set_scalar(base + "mem_bytes_per_packet", mem_per_packet, "B",
+                        "DRAM bytes read and written in the run per record (all initiators)");
+    r.stats->set_scalar(base + "iotlb_hit_rate", hit_rate, "",
+                        "SMMU IOTLB hits over lookups in the run");
+    r.stats->set_scalar(base + "walks_per_packet", walks_per_packet, "walks",
+                        "SMMU table walks in the run per record (all devices)");
+  }
+  os << "  rx: arrival to the program reading the header; sec: in-place AES-GCM decryption; zip: "
+        "decompression; mem_B/pk, iotlb% and walks/pk are run-wide\n";
+  r.text += os.str();
+  r.tables.push_back(std::move(table));
+}
+
+}  // namespace
+
+WDSIM_REGISTER_PROGRAM(
+    nic_pipeline,
+    program_kind<NicPipelineParams, NicPipeline>(
+        "nic_pipeline",
+        "NIC -> SEC -> ZIP on one address space: records received into the process's buffer, "
+        "decrypted in place (AES-GCM), decompressed into the application's buffer, every "
+        "plaintext checked",
+        "nic", 1, report));
+
+}  // namespace wdsim
