@@ -2,18 +2,14 @@
 
 #include <cerrno>
 #include <cstring>
-#include <map>
 
 #include "formats/zip/zip_sqe.h"
-#include "sim/base/aarch64_pte.h"
-#include "sim/base/bits.h"
 #include "sim/cpu_host/kernel/kernel.h"
+#include "sim/cpu_host/kernel/kernel_queue_request.h"
 
 namespace wdsim {
 
 namespace {
-constexpr uint64_t kPage = aarch64::kPageSize4K;
-
 uint64_t now_ps() { return to_ps(sc_core::sc_time_stamp()); }
 
 uint32_t header_size(uint8_t req_type) {
@@ -25,13 +21,6 @@ const uint8_t* header_of(uint8_t req_type) {
   return req_type == kZipReqGzip ? kGzipHeader : kZlibHeader;
 }
 
-// A user buffer made visible to the device: the kernel pages behind it and its IOVA.
-struct DmaBuffer {
-  std::vector<uint64_t> pages;  // physical pages, in order
-  bool bounce = false;          // pages are kernel bounce pages (copy mode)
-  uint64_t offset = 0;          // offset of the first byte within pages[0]
-  uint64_t iova = 0;            // device address of the first byte
-};
 }  // namespace
 
 // One open of /dev/zip_sync: a kernel queue pair of its own per direction (as a tfm would
@@ -40,16 +29,7 @@ struct DmaBuffer {
 class ZipSyncFile : public KernelFile {
  public:
   ZipSyncFile(ZipSyncDevice& dev, HisiQmDriver::Qp* comp, HisiQmDriver::Qp* decomp)
-      : dev_(dev), qps_{comp, decomp} {
-    for (int op = 0; op < 2; ++op) {
-      HisiQmDriver::Qp* qp = qps_[op];
-      qp->on_event = [this, op](CpuContext& cpu) { complete(cpu, op); };
-      // The driver disabled the queue (an AEQ error): the outstanding request fails.
-      qp->on_fail = [this, op](CpuContext&, uint16_t slot) { finish(op, slot, /*failed=*/true); };
-      // A slot whose result its waiter has not read back yet is not reused.
-      qp->slot_busy = [this, op](uint16_t slot) { return slots_[op].count(slot) > 0; };
-    }
-  }
+      : dev_(dev), qps_{comp, decomp}, waiters_{{dev.qm_, *comp}, {dev.qm_, *decomp}} {}
 
   long ioctl(SyscallContext& ctx, unsigned long cmd, void* arg) override {
     if (cmd != kZipSyncIoctl || !arg) return -EINVAL;
@@ -76,14 +56,14 @@ class ZipSyncFile : public KernelFile {
     if (req.op > 1 || req.src_len == 0 || req.dst_len == 0) return -EINVAL;
     ZipSyncStages st;
     st.start_ps = now_ps();
-    DmaBuffer src, dst;
-    if (!prepare(ctx, req.src, req.src_len, /*copy_in=*/true, &src) ||
-        !prepare(ctx, req.dst, req.dst_len, /*copy_in=*/false, &dst)) {
+    UserDmaBuffer src, dst;
+    if (!prepare_user_buffer(ctx, req.src, req.src_len, /*copy_in=*/true, &src) ||
+        !prepare_user_buffer(ctx, req.dst, req.dst_len, /*copy_in=*/false, &dst)) {
       return -EFAULT;
     }
     st.copied_in_ps = now_ps();
-    src.iova = dev_.dma_.map_pages(ctx.cpu, src.pages, false) + src.offset;
-    dst.iova = dev_.dma_.map_pages(ctx.cpu, dst.pages, true) + dst.offset;
+    map_user_buffer(ctx, dev_.dma_, src, false);
+    map_user_buffer(ctx, dev_.dma_, dst, true);
     st.mapped_ps = now_ps();
 
     HisiQmDriver::Qp& qp = *qps_[req.op];
@@ -93,7 +73,7 @@ class ZipSyncFile : public KernelFile {
     // For decompression the driver skips the stream's header (hisi_zip's get_comp_head_size).
     const uint32_t in_head = req.op == 1 ? header_size(req.req_type) : 0;
     if (head >= req.dst_len || in_head >= req.src_len) {
-      unmap_and_release(ctx, src, req.src_len, dst, 0);
+      unmap_and_release(ctx, src, dst);
       return -EINVAL;
     }
     if (head) {
@@ -110,42 +90,34 @@ class ZipSyncFile : public KernelFile {
     ctx.cpu.busy(ns(c.kernel_sqe_build_ns));
     uint16_t slot = 0;
     if (!dev_.qm_.kernel_send(ctx.cpu, qp, &sqe, &slot)) {
-      unmap_and_release(ctx, src, req.src_len, dst, 0);
+      unmap_and_release(ctx, src, dst);
       return -EBUSY;
     }
     st.submitted_ps = now_ps();
     st.qp = qp.id;
     st.sqe_index = slot;
-    // The request's completion: may already be there if the interrupt came first.
-    Slot& done = slots_[req.op][slot];
-    // If the thread is terminated from here on, the slot's completion is dropped when it comes.
-    SlotGuard guard{this, req.op, slot};
-    // Sleep until the completion interrupt (wait_for_completion).
-    ctx.cpu.busy(ns(c.sleep_ns));
-    st.asleep_ps = now_ps();
-    while (!done.done && !ctx.cpu.terminated()) ctx.cpu.sleep(done.completed);
-    if (!done.done) return -EINTR;  // terminated earlier and unwinding: nothing to wait for
-    ctx.cpu.busy(ns(c.wakeup_ns));
-    st.woken_ps = now_ps();
-
-    if (done.failed) {
+    // The request's completion: may already be there if the interrupt came first. If the
+    // thread is terminated from here on, the slot's completion is dropped when it comes.
+    KernelQueueWaiters& waiters = waiters_[req.op];
+    KernelQueueWaiters::Hold hold(waiters, slot);
+    const auto outcome = waiters.wait(ctx.cpu, c, slot, &st.asleep_ps, &st.woken_ps);
+    if (outcome == KernelQueueWaiters::Outcome::kTerminated) return -EINTR;
+    if (outcome == KernelQueueWaiters::Outcome::kFailed) {
       req.stages = st;
-      unmap_and_release(ctx, src, req.src_len, dst, 0);
-      if (dst.bounce) {
-        for (uint64_t page : dst.pages) k.frames().free(page);
-      }
+      unmap_and_release(ctx, src, dst);
+      drop_user_buffer(ctx, dst);
       return -EIO;
     }
     ZipSqe result;
     dev_.qm_.read_sqe(ctx.cpu, qp, slot, &result);
-    guard.release();  // the slot is free for reuse
+    hold.release();  // the slot is free for reuse
     req.status = result.status();
     const bool ok = req.status == kZipStatusOk || req.status == kZipStatusNegativeCompression ||
                     req.status == kZipStatusDecompEnd;
     const uint32_t produced = ok ? std::min(result.produced + head, req.dst_len) : 0;
-    unmap_and_release(ctx, src, req.src_len, dst, 0);
+    unmap_and_release(ctx, src, dst);
     st.unmapped_ps = now_ps();
-    if (!finish_dst(ctx, req.dst, dst, produced)) return -EFAULT;
+    if (!finish_user_buffer(ctx, req.dst, dst, produced)) return -EFAULT;
     st.copied_out_ps = now_ps();
     req.dst_len = produced;
     req.stages = st;
@@ -155,118 +127,15 @@ class ZipSyncFile : public KernelFile {
     return ok ? 0 : -EIO;
   }
 
-  // Copy mode: kernel bounce pages (copy_from_user for the source). Pin mode: the user's own
-  // pages, pinned.
-  bool prepare(SyscallContext& ctx, uint64_t va, uint32_t len, bool copy_in, DmaBuffer* out) {
-    Kernel& k = dev_.kernel_;
-    const HostCostParams& c = ctx.costs;
-    if (c.buffer_mode == "copy") {
-      out->bounce = true;
-      out->offset = 0;
-      const uint64_t n = align_up(len, kPage) / kPage;
-      for (uint64_t i = 0; i < n; ++i) out->pages.push_back(k.frames().alloc());
-      if (copy_in) {
-        uint64_t done = 0;
-        for (uint64_t page : out->pages) {
-          const uint64_t chunk = std::min<uint64_t>(kPage, len - done);
-          if (!k.copy_from_user(ctx.cpu, ctx.process, va + done, page, chunk)) return false;
-          done += chunk;
-        }
-      }
-      return true;
-    }
-    out->offset = va & (kPage - 1);
-    const uint64_t first = align_down(va, kPage);
-    const uint64_t last = align_up(va + len, kPage);
-    // pin_user_pages faults in pages that were never touched.
-    if (!k.handle_cpu_fault(ctx.process, ctx.cpu, first, last - first)) return false;
-    for (uint64_t p = first; p < last; p += kPage) {
-      auto pa = ctx.process.translate(p);
-      if (!pa) return false;
-      out->pages.push_back(*pa);
-      ctx.cpu.busy(ns(c.pin_page_ns));
-    }
-    return true;
-  }
-
-  bool finish_dst(SyscallContext& ctx, uint64_t va, DmaBuffer& dst, uint32_t produced) {
-    Kernel& k = dev_.kernel_;
-    if (dst.bounce) {
-      uint64_t done = 0;
-      bool ok = true;
-      for (uint64_t page : dst.pages) {
-        if (done >= produced) break;
-        const uint64_t chunk = std::min<uint64_t>(kPage, produced - done);
-        ok = ok && k.copy_to_user(ctx.cpu, ctx.process, page, va + done, chunk);
-        done += chunk;
-      }
-      for (uint64_t page : dst.pages) k.frames().free(page);
-      return ok;
-    }
-    ctx.cpu.busy(ns(ctx.costs.unpin_page_ns * static_cast<double>(dst.pages.size())));
-    return true;
-  }
-
-  void unmap_and_release(SyscallContext& ctx, DmaBuffer& src, uint32_t src_len, DmaBuffer& dst,
-                         uint32_t) {
-    (void)src_len;
-    dev_.dma_.unmap(ctx.cpu, src.iova - src.offset, src.pages.size() * kPage);
-    dev_.dma_.unmap(ctx.cpu, dst.iova - dst.offset, dst.pages.size() * kPage);
-    if (src.bounce) {
-      for (uint64_t page : src.pages) dev_.kernel_.frames().free(page);
-    } else {
-      ctx.cpu.busy(ns(ctx.costs.unpin_page_ns * static_cast<double>(src.pages.size())));
-    }
-  }
-
-  // A request in flight on one SQ slot, from submission until its waiter has read the result.
-  struct Slot {
-    bool done = false;
-    bool failed = false;
-    bool abandoned = false;  // its waiter is gone: drop the completion
-    sc_core::sc_event completed;
-  };
-  // Ends a slot's life when the waiter is done with it, or abandons it when the waiter unwinds.
-  struct SlotGuard {
-    ZipSyncFile* file;
-    int op;
-    uint16_t slot;
-    bool armed = true;
-    void release() {
-      if (armed) file->slots_[op].erase(slot);
-      armed = false;
-    }
-    ~SlotGuard() {
-      if (!armed) return;
-      auto it = file->slots_[op].find(slot);
-      if (it == file->slots_[op].end()) return;
-      if (it->second.done) {
-        file->slots_[op].erase(it);
-      } else {
-        it->second.abandoned = true;
-      }
-    }
-  };
-
-  // Interrupt context (the irq core): reap CQEs, then wake each completed slot's waiter.
-  void complete(CpuContext& cpu, int op) {
-    for (uint16_t slot : dev_.qm_.kernel_poll_cq(cpu, *qps_[op])) finish(op, slot, false);
-  }
-
-  void finish(int op, uint16_t slot, bool failed) {
-    Slot& s = slots_[op][slot];
-    if (s.abandoned) {
-      slots_[op].erase(slot);
-      return;
-    }
-    s.done = true;
-    s.failed = failed;
-    s.completed.notify(sc_core::SC_ZERO_TIME);
+  void unmap_and_release(SyscallContext& ctx, const UserDmaBuffer& src, const UserDmaBuffer& dst) {
+    unmap_user_buffer(ctx, dev_.dma_, src);
+    unmap_user_buffer(ctx, dev_.dma_, dst);
+    release_user_source(ctx, src);
   }
 
   ZipSyncDevice& dev_;
   HisiQmDriver::Qp* qps_[2];
-  std::map<uint16_t, Slot> slots_[2];  // per direction, by SQ slot
+  KernelQueueWaiters waiters_[2];  // per direction
 };
 
 ZipSyncDevice::ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path)
