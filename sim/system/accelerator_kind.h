@@ -19,10 +19,13 @@
 
 #include "sim/base/params.h"
 #include "sim/base/sim_env.h"
+#include "sim/cpu_host/kernel/kernel_file.h"
 
 namespace wdsim {
 
 class CpuContext;
+class DmaApi;
+class HisiQmDriver;
 class InterruptController;
 class Kernel;
 class Qm;
@@ -96,8 +99,16 @@ class AcceleratorKind {
   virtual std::string link_component() const = 0;
   // Whether the function may be an ATS/PRI endpoint (system.devices[].qm.ats).
   virtual bool ats_capable() const = 0;
-  // Whether the kernel offers the syscall path's compression device for it (/dev/zip_sync).
-  virtual bool has_syscall_device() const = 0;
+  // The kernel's syscall-path device for a function of this kind (the base path, numbered after
+  // the first: /dev/zip_sync, /dev/zip_sync1, ...), or "" when the kind has none; and the
+  // device itself, registered at `path` on the function's QM driver.
+  virtual std::string syscall_device_path() const { return ""; }
+  virtual std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm,
+                                                           DmaApi& dma,
+                                                           const std::string& path) const {
+    (void)kernel, (void)qm, (void)dma, (void)path;
+    return nullptr;
+  }
 
   virtual std::unique_ptr<EngineParams> make_params() const = 0;
   // Builds the engine named `component` and attaches it to every queue type of `qm`.

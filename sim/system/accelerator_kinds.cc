@@ -7,6 +7,8 @@
 #include "sim/accel/qm/qm.h"
 #include "sim/accel/sec/sec_engine.h"
 #include "sim/accel/zip/zip_engine.h"
+#include "sim/cpu_host/kernel/sec_sync_device.h"
+#include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/system/accelerator_kind.h"
 
 namespace wdsim {
@@ -47,7 +49,11 @@ class ZipKind : public AcceleratorKind {
   std::string engine_component() const override { return "zip"; }
   std::string link_component() const override { return "pcie_link"; }
   bool ats_capable() const override { return true; }
-  bool has_syscall_device() const override { return true; }
+  std::string syscall_device_path() const override { return ZipSyncDevice::kPath; }
+  std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
+                                                   const std::string& path) const override {
+    return std::make_unique<ZipSyncDevice>(kernel, qm, dma, path);
+  }
   std::unique_ptr<EngineParams> make_params() const override {
     return std::make_unique<EngineParamsOf<ZipEngineParams>>();
   }
@@ -86,7 +92,11 @@ class SecKind : public AcceleratorKind {
   std::string engine_component() const override { return "sec"; }
   std::string link_component() const override { return "sec_pcie_link"; }
   bool ats_capable() const override { return false; }
-  bool has_syscall_device() const override { return false; }
+  std::string syscall_device_path() const override { return SecSyncDevice::kPath; }
+  std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
+                                                   const std::string& path) const override {
+    return std::make_unique<SecSyncDevice>(kernel, qm, dma, path);
+  }
   std::unique_ptr<EngineParams> make_params() const override {
     return std::make_unique<EngineParamsOf<SecEngineParams>>();
   }

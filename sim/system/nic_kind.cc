@@ -118,7 +118,6 @@ class NicKind : public AcceleratorKind {
   std::string engine_component() const override { return "nic"; }
   std::string link_component() const override { return "nic_pcie_link"; }
   bool ats_capable() const override { return false; }
-  bool has_syscall_device() const override { return false; }
   bool has_qm() const override { return false; }
   bool has_data_mode() const override { return false; }
   std::string stream_id_key() const override { return "nic.stream_id"; }

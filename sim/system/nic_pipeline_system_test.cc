@@ -37,7 +37,8 @@ std::string cell(const RunOutcome& o, const std::string& column) {
 }
 double num(const RunOutcome& o, const std::string& column) { return std::stod(cell(o, column)); }
 
-std::string scenario(uint64_t packets, const std::string& payload, const std::string& sizes) {
+std::string scenario(uint64_t packets, const std::string& payload, const std::string& sizes,
+                     const std::string& mode = "sva") {
   return "system:\n"
          "  devices:\n"
          "    - kind: nic\n"
@@ -51,7 +52,7 @@ std::string scenario(uint64_t packets, const std::string& payload, const std::st
          "    threads:\n"
          "      - program: nic_pipeline\n"
          "        nic_pipeline: {packets: " +
-         std::to_string(packets) +
+         std::to_string(packets) + ", mode: " + mode +
          ", idle_timeout_us: 200}\n"
          "output: {trace: true, chrome_trace: false}\n";
 }
@@ -125,6 +126,34 @@ TEST(NicPipelineSystem, RecordsDecryptedInPlaceAndDecompressedAreThePlaintext) {
   for (uint64_t p : sec_pages) EXPECT_EQ(nic_pages.count(p), 0u) << std::hex << (p << 12);
   const std::string sec_space = "smmu.iotlb.by_pasid.s" + std::to_string(sec_sid) + ".p1.";
   EXPECT_GE(counter(env, sec_space + "hits") + counter(env, sec_space + "misses"), 120u);
+}
+
+// The same records through the kernel's devices: the same plaintexts, the kernel's copies (what
+// it must move per record, from the record's lengths), slower, and the engines' DMA without the
+// process's PASID (only the NIC is bound).
+TEST(NicPipelineSystem, TheSyscallPathCopiesWhatTheFormulaSaysAndIsSlower) {
+  SimEnv sva_env(1), sys_env(1);
+  const RunOutcome sva = run(scenario(120, "records", "[1024, 4096, 8192]"), sva_env);
+  const RunOutcome sys = run(scenario(120, "records", "[1024, 4096, 8192]", "syscall"), sys_env);
+  ASSERT_TRUE(sva.ok) << sva.error;
+  ASSERT_TRUE(sys.ok) << sys.error;
+  EXPECT_EQ(num(sys, "verified"), 120);
+  EXPECT_EQ(counter(sys_env, "host.sec_sync.requests"), 120u);
+  EXPECT_EQ(counter(sys_env, "host.zip_sync.requests"), 120u);
+  EXPECT_EQ(counter(sys_env, "outputs.verified"), 120u);
+  // The same records arrived (same seed, same source).
+  EXPECT_EQ(cell(sys, "wire_bytes_per_packet"), cell(sva, "wire_bytes_per_packet"));
+  // Per record (host.buffer_mode copy): the SEC's AAD and ciphertext in and out, its key (16),
+  // IV (12) and tag (16) in; the ZIP's stream in and plaintext out. Ciphertext = wire - 48.
+  const double wire = num(sys, "wire_bytes_per_packet");
+  const double plain = num(sys, "plain_bytes_per_packet");
+  const double ct = wire - 48;
+  EXPECT_NEAR(num(sys, "copied_bytes_per_packet"), 2 * (16 + ct) + 16 + 12 + 16 + ct + plain, 2);
+  EXPECT_EQ(num(sva, "copied_bytes_per_packet"), 0);
+  EXPECT_GT(num(sys, "p50_us"), num(sva, "p50_us"));
+  EXPECT_GT(num(sys, "decrypt_us"), num(sva, "decrypt_us"));
+  EXPECT_GT(num(sys, "decompress_us"), num(sva, "decompress_us"));
+  EXPECT_EQ(cell(sys, "pasid"), "1 on 1 devices");
 }
 
 TEST(NicPipelineSystem, TheSameSeedGivesTheSameRunAnotherSeedOtherRecords) {

@@ -58,10 +58,11 @@ class ProgramParams {
 
 // One accelerator function as programs see it.
 struct DeviceView {
-  std::string name;          // uacce device name, "hisi_zip-0"
-  std::string kind;          // "zip"
-  std::string uacce_path;    // "/dev/hisi_zip-0"
-  std::string syscall_path;  // the kernel's compression device ("" if the kind has none)
+  std::string name;        // uacce device name, "hisi_zip-0"
+  std::string kind;        // "zip"
+  std::string uacce_path;  // "/dev/hisi_zip-0"
+  std::string
+      syscall_path;  // the kernel's syscall-path device: /dev/zip_sync, /dev/sec_sync ("" if none)
   std::string dev_path;      // a whole device's (kind without a QM) node: "/dev/virtio_net-0"
   bool timing_only = false;  // data_mode: timing: its output bytes are not the data
 };

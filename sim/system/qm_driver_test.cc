@@ -65,7 +65,6 @@ class EchoKind : public AcceleratorKind {
   std::string engine_component() const override { return "echo"; }
   std::string link_component() const override { return "pcie_link"; }
   bool ats_capable() const override { return false; }
-  bool has_syscall_device() const override { return false; }
   std::unique_ptr<EngineParams> make_params() const override { return std::make_unique<Params>(); }
   std::unique_ptr<EngineInstance> build(const std::string&, const EngineParams&, SimEnv&,
                                         Qm& qm) const override {

@@ -10,7 +10,6 @@
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
 #include "sim/cpu_host/kernel/uacce_device.h"
-#include "sim/cpu_host/kernel/zip_sync_device.h"
 #include "sim/iommu/smmu.h"
 #include "sim/pcie/root_complex.h"
 
@@ -416,9 +415,9 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
     uinfo.stream_id = q.stream_id;
     f.uacce = std::make_unique<UacceDevice>(kernel, *f.driver, smmu, uinfo);
     f.view.uacce_path = f.uacce->dev_path();
-    if (f.kind->has_syscall_device()) {
-      const std::string path = numbered(ZipSyncDevice::kPath, f.number_in_kind);
-      f.zip_sync = std::make_unique<ZipSyncDevice>(kernel, *f.driver, dma, path);
+    if (!f.kind->syscall_device_path().empty()) {
+      const std::string path = numbered(f.kind->syscall_device_path(), f.number_in_kind);
+      f.syscall_device = f.kind->build_syscall_device(kernel, *f.driver, dma, path);
       f.view.syscall_path = path;
     }
     views_.push_back(f.view);

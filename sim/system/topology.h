@@ -43,6 +43,7 @@
 #include "sim/accel/qm/qm.h"
 #include "sim/base/sim_env.h"
 #include "sim/cpu_host/host_bus.h"
+#include "sim/cpu_host/kernel/kernel_file.h"
 #include "sim/pcie/integrated_port.h"
 #include "sim/pcie/pcie_fan_in.h"
 #include "sim/pcie/pcie_function_port.h"
@@ -63,7 +64,6 @@ class RootComplex;
 class Smmu;
 class SmmuDriver;
 class UacceDevice;
-class ZipSyncDevice;
 
 // The physical address map (DRAM starts at 0).
 struct AddressMap {
@@ -91,7 +91,7 @@ struct AcceleratorFunction {
   std::unique_ptr<DeviceDriver> device_driver;  // its kernel driver
   std::unique_ptr<HisiQmDriver> driver;
   std::unique_ptr<UacceDevice> uacce;
-  std::unique_ptr<ZipSyncDevice> zip_sync;
+  std::unique_ptr<CharDevice> syscall_device;  // /dev/zip_sync, /dev/sec_sync (kinds that have one)
   std::vector<std::vector<SqeRecord>> records;  // [qp][sqe slot]
   std::vector<std::vector<bool>> record_valid;
   DeviceView view;

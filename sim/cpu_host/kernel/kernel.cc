@@ -32,7 +32,9 @@ Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, Physic
       fork_pages_copied_(env.stats().counter("host.kernel.fork_pages_copied", "Pages fork copied")),
       cpu_page_faults_(env.stats().counter("host.page_faults.cpu",
                                            "CPU page faults the kernel served (pages faulted in)")),
-      pinned_pages_(env.stats().counter("host.pinned_pages", "Pages pinned by sys_pin")) {
+      pinned_pages_(env.stats().counter("host.pinned_pages", "Pages pinned by sys_pin")),
+      copied_bytes_(env.stats().counter("host.kernel.copied_bytes",
+                                        "Bytes copy_from_user and copy_to_user moved")) {
   if (costs_.dma_oracle) {
     dma_oracle_ = std::make_unique<DmaOracle>(frames_, env_.stats());
     memory_.set_device_access_observer(dma_oracle_.get());
@@ -485,6 +487,7 @@ bool Kernel::copy_from_user(CpuContext& cpu, Process& p, uint64_t va, uint64_t p
   if (!handle_cpu_fault(p, cpu, va, len) || !p.read(va, buf.data(), len)) return false;
   memory_.write(pa, buf.data(), len);
   cpu.busy(transfer_time(len, costs_.copy_gbps));
+  copied_bytes_.inc(len);
   return true;
 }
 
@@ -493,6 +496,7 @@ bool Kernel::copy_to_user(CpuContext& cpu, Process& p, uint64_t pa, uint64_t va,
   memory_.read(pa, buf.data(), len);
   if (!handle_cpu_fault(p, cpu, va, len) || !p.write(va, buf.data(), len)) return false;
   cpu.busy(transfer_time(len, costs_.copy_gbps));
+  copied_bytes_.inc(len);
   return true;
 }
 

@@ -219,6 +219,7 @@ class Kernel : public sc_core::sc_module {
   Counter& fork_pages_copied_;
   Counter& cpu_page_faults_;
   Counter& pinned_pages_;
+  Counter& copied_bytes_;
   std::unique_ptr<DmaOracle> dma_oracle_;
   std::map<std::string, CharDevice*> devices_;
   std::map<std::string, std::function<std::string()>> sysfs_;

@@ -224,7 +224,8 @@ class Compare : public Program {
 
   std::string syscall_device(ProgramThread& t) const {
     for (const DeviceView& d : t.system.devices()) {
-      if (!d.syscall_path.empty() && (p_.device.empty() || d.name == p_.device)) {
+      if (d.kind == "zip" && !d.syscall_path.empty() &&
+          (p_.device.empty() || d.name == p_.device)) {
         return d.syscall_path;
       }
     }
