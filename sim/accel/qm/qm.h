@@ -24,7 +24,9 @@
 // dispatch threads and moves on; the thread calls the engine, so an engine DMA that waits (an
 // SMMU stall while a page fault is served) holds only that thread, not the fetch unit and the
 // queue behind it; requests still retire in order within a queue. With 0 (the default) the
-// fetch unit calls the engine itself. Mailbox commands run in their own thread; the busy bit reads
+// fetch unit calls the engine itself. With `max_in_flight` > 0 the fetch units stop fetching while
+// the function has that many SQEs fetched and not completed (back-pressure: the arbiter's choice
+// then decides whose SQE enters the engine next). Mailbox commands run in their own thread; the busy bit reads
 // 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's
 // fetched SQEs have completed (drain).
 //
@@ -88,6 +90,7 @@ struct QmParams {
   uint32_t fetch_units;          // SQE fetch units working in parallel
   uint32_t fetch_batch_max;      // SQEs one fetch DMA read may carry (contiguous slots)
   uint32_t dispatch_threads;     // engine calls off the fetch unit, at once (0: inline)
+  uint32_t max_in_flight;        // SQEs fetched and not completed, function-wide (0: no limit)
   uint32_t irq_coalesce_count;   // CQEs before an EQE is raised (0: no count threshold)
   double irq_coalesce_time_ns;   // longest wait for an EQE after a CQE (0: no timer)
   uint32_t isolate_threshold;    // device errors in the window that isolate it (0: never)
@@ -183,6 +186,8 @@ class Qm : public sc_core::sc_module {
   void retire_in_order(uint16_t qp);
   void mark_ready(uint16_t qp);
   bool has_work(uint16_t qp) const;
+  // max_in_flight > 0: how many more SQEs the function may fetch now.
+  uint32_t fetch_room() const;
 
   // Completion thread: write back, CQE, EQE, MSI, AEQE.
   void completion_thread();
