@@ -51,7 +51,7 @@ struct HostCostParams {
   // Kernel-managed queues (docs/kernel_queues.md).
   double queue_evict_ns;     // driver bookkeeping of one queue's eviction or re-bind
   double doorbell_remap_ns;  // pointing a doorbell mapping elsewhere (unmap + TLB shootdown)
-  double cpu_quantum_ns;         // how far a user thread's CPU work may run ahead (cpu_context.h)
+  double cpu_quantum_ns;     // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
   // Cores and the scheduler of the simulated threads (cpu_scheduler.h).

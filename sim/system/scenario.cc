@@ -94,16 +94,17 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   ParamScope q = kind->has_qm() ? e.sub("qm") : ParamScope::load("unused.qm", &no_qm);
   d.qm.declare(q);
   if (kind->has_qm()) {
-  e.add_choice("evict_policy", d.evict_policy, "none", {"none", "priority"},
-               "What the uacce driver does when a process opens a queue and none is free: none "
-               "(the open fails with -EBUSY), or priority (it evicts the lowest-priority started "
-               "queue whose process has a lower processes[].queue_priority than the opener's, "
-               "and re-binds it when that queue pair is freed)",
-               "model choice, after amdkfd's evict/restore of user queues (docs/kernel_queues.md)");
-  e.add("kernel_queue_priority", d.kernel_queue_priority, 0u, "",
-        "SQC w13 priority[3:0] of the kernel's own queues on this device (the syscall path, "
-        "/dev/zip_sync); they are never evicted",
-        "Linux qm.c qm_sqc priority field (Linux writes 0)", Range::between(0, 15));
+    e.add_choice(
+        "evict_policy", d.evict_policy, "none", {"none", "priority"},
+        "What the uacce driver does when a process opens a queue and none is free: none "
+        "(the open fails with -EBUSY), or priority (it evicts the lowest-priority started "
+        "queue whose process has a lower processes[].queue_priority than the opener's, "
+        "and re-binds it when that queue pair is freed)",
+        "model choice, after amdkfd's evict/restore of user queues (docs/kernel_queues.md)");
+    e.add("kernel_queue_priority", d.kernel_queue_priority, 0u, "",
+          "SQC w13 priority[3:0] of the kernel's own queues on this device (the syscall path, "
+          "/dev/zip_sync); they are never evicted",
+          "Linux qm.c qm_sqc priority field (Linux writes 0)", Range::between(0, 15));
   }
   ParamScope a = e.sub("attach");
   d.attach.where = where_of(a);

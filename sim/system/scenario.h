@@ -65,8 +65,8 @@ struct DeviceSpec {
   std::string name;    // the uacce device name: <kind prefix>-<n>, n counting that kind
   QmParams qm;
   PcieAttach attach;
-  std::string evict_policy = "none";  // none | priority (docs/kernel_queues.md)
-  uint32_t kernel_queue_priority = 0;  // SQC priority of the kernel's own queues
+  std::string evict_policy = "none";           // none | priority (docs/kernel_queues.md)
+  uint32_t kernel_queue_priority = 0;          // SQC priority of the kernel's own queues
   std::shared_ptr<const EngineParams> engine;  // the kind's engine parameters
   SourceLocation where;
 };
@@ -102,7 +102,7 @@ struct ThreadSpec {
 struct ProcessSpec {
   std::string name;
   uint32_t count = 1;
-  uint64_t page_size = 4096;  // process_page_size() in sim/cpu_host/kernel/process.h
+  uint64_t page_size = 4096;    // process_page_size() in sim/cpu_host/kernel/process.h
   uint32_t queue_priority = 0;  // SQC w13 priority of its device queues (0..15)
   std::vector<ThreadSpec> threads;
   SourceLocation where;

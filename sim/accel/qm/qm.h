@@ -26,9 +26,9 @@
 // queue behind it; requests still retire in order within a queue. With 0 (the default) the
 // fetch unit calls the engine itself. With `max_in_flight` > 0 the fetch units stop fetching while
 // the function has that many SQEs fetched and not completed (back-pressure: the arbiter's choice
-// then decides whose SQE enters the engine next). Mailbox commands run in their own thread; the busy bit reads
-// 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's
-// fetched SQEs have completed (drain).
+// then decides whose SQE enters the engine next). Mailbox commands run in their own thread; the
+// busy bit reads 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's /
+// function's fetched SQEs have completed (drain).
 //
 // Errors as the hardware reports them: the QM's CQE has no status field (Linux struct qm_cqe,
 // UADK struct cqe: V2 and V3 alike), so engine errors are in the SQE the engine writes back

@@ -201,9 +201,9 @@ void HisiQmDriver::restore_qp(CpuContext& cpu, Qp& qp, const qm::Sqc& sqc, const
   mailbox_ctx(cpu, qm::kMbCmdCqc, &cqc, sizeof cqc, qp.id);
   qp.started = true;
   qp.disabled = false;
-  kernel_.env().trace_event("host.qm_drv", "restore_qp",
-                            {tf("qp", qp.id), tf("sq_head", sqc.head), tf("cq_head", cqc.head),
-                             tf("cq_tail", cqc.tail)});
+  kernel_.env().trace_event(
+      "host.qm_drv", "restore_qp",
+      {tf("qp", qp.id), tf("sq_head", sqc.head), tf("cq_head", cqc.head), tf("cq_tail", cqc.tail)});
 }
 
 uint64_t HisiQmDriver::ring_size(bool with_status_page) const {

@@ -1,8 +1,8 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES  // sc_spawn for the re-bind worker
 #include "sim/cpu_host/kernel/uacce_device.h"
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -130,8 +130,8 @@ class UacceQueueFile : public KernelFile {
     const sc_core::sc_time away = sc_core::sc_time_stamp() - evicted_at_;
     dev_.evicted_us_.add(away.to_seconds() * 1e6);
     dev_.kernel_.env().trace_event("host.uacce", "rebind",
-                                   {tf("dev", dev_.info_.name), tf("pid", pid_),
-                                    tf("qp", qp_->id), tf("absorbed", absorbed_)});
+                                   {tf("dev", dev_.info_.name), tf("pid", pid_), tf("qp", qp_->id),
+                                    tf("absorbed", absorbed_)});
     absorbed_ = 0;
     return true;
   }

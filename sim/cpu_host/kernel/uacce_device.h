@@ -93,7 +93,7 @@ class UacceDevice : public CharDevice {
   SmmuDriver& smmu_;
   UacceDeviceInfo info_;
   std::string dev_path_;
-  CpuContext sysfs_cpu_;  // sysfs reads have no caller context (see the header comment)
+  CpuContext sysfs_cpu_;   // sysfs reads have no caller context (see the header comment)
   CpuContext worker_cpu_;  // the re-bind worker's kernel context
   bool worker_running_ = false;
   std::vector<UacceQueueFile*> files_;  // open queue files, in open order
