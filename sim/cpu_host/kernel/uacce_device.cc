@@ -20,6 +20,8 @@ namespace wdsim {
 namespace {
 constexpr uint64_t kPage = aarch64::kPageSize4K;
 enum class QueueState { kInit, kStarted, kZombie };
+// SQC w13 priority[3:0]: a queue of the highest priority can never be evicted for another.
+constexpr uint8_t kMaxPriority = 15;
 }  // namespace
 
 class UacceQueueFile : public KernelFile {
@@ -51,6 +53,9 @@ class UacceQueueFile : public KernelFile {
     const HostCostParams& costs = dev_.kernel_.costs();
     cpu.busy(ns(costs.queue_evict_ns));
     // First the doorbells, so that nothing the process rings from now on reaches the QM.
+    last_sq_db_.reset();
+    last_cq_db_.reset();
+    absorbed_ = 0;
     if (mmio_mapped_) {
       trap_ = dev_.kernel_.add_mmio_trap(
           [this](uint64_t, const void* src, size_t len) { absorb(src, len); });
@@ -70,8 +75,6 @@ class UacceQueueFile : public KernelFile {
     } else {
       qp_ = nullptr;  // a queue that did not stop stays allocated (release_qp's rule)
     }
-    last_sq_db_.reset();
-    last_cq_db_.reset();
     evicted_ = true;
     rebind_pending_ = rebind_when_free;
     evicted_at_ = sc_core::sc_time_stamp();
@@ -352,8 +355,15 @@ UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, Uac
   kernel_.add_sysfs(dir + rt::kUacceAttrApi, [] { return std::string(rt::kHisiQmApiV2); });
   kernel_.add_sysfs(dir + rt::kUacceAttrFlags, [] { return std::to_string(rt::kUacceDevSva); });
   kernel_.add_sysfs(dir + rt::kUacceAttrAlgorithms, [this] { return info_.algorithms; });
-  kernel_.add_sysfs(dir + rt::kUacceAttrAvailableInstances,
-                    [this] { return std::to_string(qm_.available_qps()); });
+  // With evict_policy priority a queue that could be evicted for an opener counts too (an
+  // opener of too low a priority then gets -EBUSY from open).
+  kernel_.add_sysfs(dir + rt::kUacceAttrAvailableInstances, [this] {
+    uint32_t n = qm_.available_qps();
+    if (info_.evict_by_priority) {
+      for (const UacceQueueFile* f : files_) n += f->started() && f->priority() < kMaxPriority;
+    }
+    return std::to_string(n);
+  });
   kernel_.add_sysfs(dir + rt::kUacceAttrRegionMmioSize,
                     [this] { return std::to_string(qm_.qp_mmio_size()); });
   kernel_.add_sysfs(dir + rt::kUacceAttrRegionDusSize,
