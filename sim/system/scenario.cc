@@ -496,10 +496,12 @@ void Scenario::declare(ParamScope& s) {
       for (const DeviceSpec& d : system.devices) found |= d.kind == kind->needs_device_kind;
       const std::string k =
           "processes." + std::to_string(i) + ".threads." + std::to_string(j) + ".program";
-      s.require(k, found,
-                t.program + " needs a device of kind " + kind->needs_device_kind +
-                    " in system.devices (e.g. devices: [{kind: zip}, {kind: " +
-                    kind->needs_device_kind + "}])");
+      // A thread without a `program` key runs the default kind: then the device list is to
+      // blame (it is given, or the default zip device would be there).
+      s.require_any({k, "system.devices"}, found,
+                    t.program + " needs a device of kind " + kind->needs_device_kind +
+                        " in system.devices (e.g. devices: [{kind: zip}, {kind: " +
+                        kind->needs_device_kind + "}])");
     }
   }
   // Kinds limited in threads per process.
