@@ -135,6 +135,8 @@ class Qm : public sc_core::sc_module {
   const QmParams& params() const { return params_; }
   // Whether queue `qp` has both an SQ and its CQ installed and not stopped.
   bool queue_started(uint16_t qp) const;
+  // The priority of queue `qp`'s installed SQC (w13 priority[3:0]).
+  uint8_t queue_priority(uint16_t qp) const { return qp < sqs_.size() ? sqs_[qp].priority : 0; }
   // SQEs of queue `qp` fetched and not yet completed.
   uint32_t in_flight(uint16_t qp) const { return qp < sqs_.size() ? sqs_[qp].in_flight : 0; }
   // Device errors (AEQ events, engine data DMA faults) since construction, and whether the
