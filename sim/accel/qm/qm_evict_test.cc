@@ -79,7 +79,9 @@ TEST(QmEvict, StopSaveRestoreResumesWhereTheQueueWas) {
   ASSERT_EQ(b->records.size(), 12u);
   for (size_t i = 0; i < b->records.size(); ++i) {
     EXPECT_EQ(b->records[i].sqe_index, i % kDepth) << i;
-    if (i > 0) EXPECT_LT(b->records[i - 1].cqe_written, b->records[i].cqe_written);
+    if (i > 0) {
+      EXPECT_LT(b->records[i - 1].cqe_written, b->records[i].cqe_written);
+    }
   }
   EXPECT_EQ(b->counter("sqes"), 12u);
   EXPECT_EQ(b->counter("cqes"), 12u);
