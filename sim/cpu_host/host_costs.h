@@ -48,7 +48,10 @@ struct HostCostParams {
   double cmdq_poll_interval_ns;  // the SMMU driver's CMDQ_CONS poll period during SYNC
   double smmu_poll_timeout_us;   // the SMMU driver gives up waiting for its command queue
   double mailbox_timeout_us;     // the QM driver gives up waiting for the mailbox
-  double cpu_quantum_ns;         // how far a user thread's CPU work may run ahead (cpu_context.h)
+  // Kernel-managed queues (docs/kernel_queues.md).
+  double queue_evict_ns;     // driver bookkeeping of one queue's eviction or re-bind
+  double doorbell_remap_ns;  // pointing a doorbell mapping elsewhere (unmap + TLB shootdown)
+  double cpu_quantum_ns;     // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
   // Cores and the scheduler of the simulated threads (cpu_scheduler.h).
@@ -181,6 +184,17 @@ struct HostCostParams {
           "The QM driver's longest wait for the mailbox's busy bit to clear after a command "
           "(polled every cmdq_poll_interval_ns); past it the command fails with -EBUSY",
           "Linux qm.c qm_wait_mb_ready: POLL_TIMEOUT = 1000 us", Range::between(1, 1e9));
+    s.add("queue_evict_ns", queue_evict_ns, 500.0, "ns",
+          "Driver bookkeeping to evict one queue or re-bind it (besides its STOP_QP drain, "
+          "context mailbox commands and doorbell remap): locks, queue lists, saving state",
+          "guess: a few hundred ns of kernel code, as amdkfd's evict_process_queues per queue",
+          Range::min(0));
+    s.add("doorbell_remap_ns", doorbell_remap_ns, 1000.0, "ns",
+          "Pointing a process's doorbell mapping at the dummy page or back: "
+          "unmap_mapping_range plus the TLB shootdown (TLBI broadcast, DSB)",
+          "guess: an unmap_mapping_range and a broadcast TLB invalidation are about a "
+          "microsecond on Arm servers",
+          Range::min(0));
     s.add("dma_oracle", dma_oracle, true, "",
           "Check every device DMA that reaches memory against frame ownership (another "
           "process's frame, a freed frame, a PASID no longer bound) and count violations in "

@@ -101,12 +101,13 @@ class AcceleratorKind {
   virtual bool ats_capable() const = 0;
   // The kernel's syscall-path device for a function of this kind (the base path, numbered after
   // the first: /dev/zip_sync, /dev/zip_sync1, ...), or "" when the kind has none; and the
-  // device itself, registered at `path` on the function's QM driver.
+  // device itself, registered at `path` on the function's QM driver, its queues with SQC
+  // priority `queue_priority` (system.devices[].kernel_queue_priority).
   virtual std::string syscall_device_path() const { return ""; }
   virtual std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm,
-                                                           DmaApi& dma,
-                                                           const std::string& path) const {
-    (void)kernel, (void)qm, (void)dma, (void)path;
+                                                           DmaApi& dma, const std::string& path,
+                                                           uint8_t queue_priority) const {
+    (void)kernel, (void)qm, (void)dma, (void)path, (void)queue_priority;
     return nullptr;
   }
 

@@ -51,8 +51,11 @@ class ZipKind : public AcceleratorKind {
   bool ats_capable() const override { return true; }
   std::string syscall_device_path() const override { return ZipSyncDevice::kPath; }
   std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
-                                                   const std::string& path) const override {
-    return std::make_unique<ZipSyncDevice>(kernel, qm, dma, path);
+                                                   const std::string& path,
+                                                   uint8_t queue_priority) const override {
+    auto d = std::make_unique<ZipSyncDevice>(kernel, qm, dma, path);
+    d->set_queue_priority(queue_priority);
+    return d;
   }
   std::unique_ptr<EngineParams> make_params() const override {
     return std::make_unique<EngineParamsOf<ZipEngineParams>>();
@@ -94,8 +97,11 @@ class SecKind : public AcceleratorKind {
   bool ats_capable() const override { return false; }
   std::string syscall_device_path() const override { return SecSyncDevice::kPath; }
   std::unique_ptr<CharDevice> build_syscall_device(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma,
-                                                   const std::string& path) const override {
-    return std::make_unique<SecSyncDevice>(kernel, qm, dma, path);
+                                                   const std::string& path,
+                                                   uint8_t queue_priority) const override {
+    auto d = std::make_unique<SecSyncDevice>(kernel, qm, dma, path);
+    d->set_queue_priority(queue_priority);
+    return d;
   }
   std::unique_ptr<EngineParams> make_params() const override {
     return std::make_unique<EngineParamsOf<SecEngineParams>>();

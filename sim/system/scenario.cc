@@ -93,6 +93,19 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
   ConfigTree no_qm;
   ParamScope q = kind->has_qm() ? e.sub("qm") : ParamScope::load("unused.qm", &no_qm);
   d.qm.declare(q);
+  if (kind->has_qm()) {
+    e.add_choice(
+        "evict_policy", d.evict_policy, "none", {"none", "priority"},
+        "What the uacce driver does when a process opens a queue and none is free: none "
+        "(the open fails with -EBUSY), or priority (it evicts the lowest-priority started "
+        "queue whose process has a lower processes[].queue_priority than the opener's, "
+        "and re-binds it when that queue pair is freed)",
+        "model choice, after amdkfd's evict/restore of user queues (docs/kernel_queues.md)");
+    e.add("kernel_queue_priority", d.kernel_queue_priority, 0u, "",
+          "SQC w13 priority[3:0] of the kernel's own queues on this device (the syscall path, "
+          "/dev/zip_sync); they are never evicted",
+          "Linux qm.c qm_sqc priority field (Linux writes 0)", Range::between(0, 15));
+  }
   ParamScope a = e.sub("attach");
   d.attach.where = where_of(a);
   a.add("integrated", d.attach.integrated, false, "",
@@ -237,6 +250,12 @@ ProcessSpec load_process(ParamScope e, size_t index, bool is_child) {
               "must be 4096, 16384, 65536 (granules) or 2097152, 1073741824 (4K + huge pages), "
               "33554432 (16K + huge), 536870912 (64K + huge)");
   }
+  e.add("queue_priority", p.queue_priority, 0u, "",
+        "Priority of the process's device queues, written into SQC w13 priority[3:0] at "
+        "START_Q: the weighted arbiter (qm.arbitration: weighted) gives a queue priority + 1 "
+        "fetches in a row, and evict_policy priority evicts lower-priority queues for it",
+        "Linux qm.c qm_sqc priority field (Linux writes 0); docs/kernel_queues.md",
+        Range::between(0, 15));
   if (e.describing()) {
     for (const auto* k : program_kinds())
       p.threads.push_back(load_thread(entry_scope(e, "threads", 0), 0, k));
@@ -290,12 +309,18 @@ EventSpec load_event(ParamScope e) {
   if (!e.describing()) e.tree()->mark_section(e.prefix());
   e.add("at_us", ev.at_us, 0.0, "us", "Simulated time of the event",
         "DESIGN.md (system layer: events timeline)", Range::min(0));
-  e.add_choice("action", ev.action, "exit", {"exit", "kill", "munmap", "fork"},
+  e.add_choice("action", ev.action, "exit", {"exit", "kill", "munmap", "fork", "evict", "rebind"},
                "exit: the process exits (its threads stop, the kernel tears down its queues "
                "and SVA bindings); kill: the same by SIGKILL; munmap: the process unmaps one "
                "of its program's buffers (`buffer`) under whatever request is in flight; fork: "
-               "the process forks a child (`child`) that runs its own threads",
-               "DESIGN.md (system layer: events timeline)");
+               "the process forks a child (`child`) that runs its own threads; evict: the "
+               "kernel evicts the process's queues (on `device`, or every QM device): doorbells "
+               "to a dummy page, STOP_QP drain, contexts saved, queue pairs freed; rebind: they "
+               "are re-bound and resume where they were (docs/kernel_queues.md)",
+               "DESIGN.md (system layer: events timeline); amdkfd evict/restore_process_queues");
+  e.add("device", ev.device, "", "",
+        "evict, rebind: the device (system.devices[].name) whose queues; empty: every QM device",
+        "DESIGN.md (system layer: events timeline)");
   e.add("process", ev.process, "", "",
         "The process the event acts on: an instance name (app, app.3) or a process entry's "
         "name (all its instances)",
@@ -320,6 +345,8 @@ EventSpec load_event(ParamScope e) {
   e.require("process", !ev.process.empty(), "name the process the event acts on");
   e.require("buffer", ev.action != "munmap" || !ev.buffer.empty(),
             "munmap needs the buffer to unmap (e.g. buffer: dst)");
+  e.require("device", ev.device.empty() || ev.action == "evict" || ev.action == "rebind",
+            "only evict and rebind name a device");
   return ev;
 }
 
@@ -506,6 +533,14 @@ void Scenario::declare(ParamScope& s) {
     s.require(k, known.count(events[i].process) > 0,
               "no process or process instance is named " + events[i].process);
     if (events[i].action == "fork") known.insert(events[i].child.name);
+    if (!events[i].device.empty()) {
+      bool found = false;
+      for (const DeviceSpec& d : system.devices) {
+        found = found || (d.name == events[i].device && find_accelerator_kind(d.kind)->has_qm());
+      }
+      const std::string dk = "events." + std::to_string(i) + ".device";
+      s.require(dk, found, "no QM device (system.devices[].name) is named " + events[i].device);
+    }
   }
 }
 

@@ -65,6 +65,8 @@ struct DeviceSpec {
   std::string name;    // the uacce device name: <kind prefix>-<n>, n counting that kind
   QmParams qm;
   PcieAttach attach;
+  std::string evict_policy = "none";           // none | priority (docs/kernel_queues.md)
+  uint32_t kernel_queue_priority = 0;          // SQC priority of the kernel's own queues
   std::shared_ptr<const EngineParams> engine;  // the kind's engine parameters
   SourceLocation where;
 };
@@ -100,7 +102,8 @@ struct ThreadSpec {
 struct ProcessSpec {
   std::string name;
   uint32_t count = 1;
-  uint64_t page_size = 4096;  // process_page_size() in sim/cpu_host/kernel/process.h
+  uint64_t page_size = 4096;    // process_page_size() in sim/cpu_host/kernel/process.h
+  uint32_t queue_priority = 0;  // SQC w13 priority of its device queues (0..15)
   std::vector<ThreadSpec> threads;
   SourceLocation where;
 };
@@ -108,8 +111,9 @@ struct ProcessSpec {
 // One entry of `events`: an action at a simulated time.
 struct EventSpec {
   double at_us = 0;
-  std::string action;   // exit | kill | munmap | fork
+  std::string action;   // exit | kill | munmap | fork | evict | rebind
   std::string process;  // a process instance ("app", "app.3") or a whole entry ("app")
+  std::string device;   // evict/rebind: a system.devices[].name; empty: every QM device
   std::string buffer;   // munmap: a buffer the target's program names ("dst", "src")
   int exit_code = 0;    // exit
   ProcessSpec child;    // fork: the child's name and threads

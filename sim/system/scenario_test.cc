@@ -29,7 +29,7 @@ bool starts_with(const std::string& s, const std::string& prefix) {
 TEST(ScenarioLoader, AcceptsTheShippedScenarios) {
   for (const char* f : {"syscall_vs_doorbell", "golden/two_requests", "batch_depth", "crypto_mix",
                         "iommu_design_space", "iopf_pri", "iopf_vs_pretouch", "vm_nested",
-                        "pcie_fabric", "nic_rx", "nic_pipeline"}) {
+                        "pcie_fabric", "nic_rx", "nic_pipeline", "kernel_queues"}) {
     EXPECT_NO_THROW(load_scenario(std::string("scenarios/") + f + ".yaml", {}, 0)) << f;
   }
 }
@@ -324,6 +324,23 @@ TEST(ScenarioLoader, ProgramParamsGoUnderTheProgramsOwnKey) {
   EXPECT_EQ(error_of("processes:\n  - threads:\n      - program: batch\n        compare:\n"
                      "          requests: 2\n"),
             "bad.yaml:5:21: processes.0.threads.0.compare.requests: unknown key");
+}
+
+TEST(ScenarioLoader, KernelQueueKeysAreChecked) {
+  const std::string events = "events:\n  - {at_us: 1, action: evict, process: app, device: ";
+  EXPECT_TRUE(starts_with(error_of(events + "nosuch}\n"), "bad.yaml:2:"));
+  EXPECT_NE(error_of(events + "nosuch}\n")
+                .find("events.0.device: no QM device (system.devices[].name) is named nosuch"),
+            std::string::npos);
+  EXPECT_EQ(error_of(events + "hisi_zip-0}\n"), "");
+  EXPECT_NE(error_of("events:\n  - {at_us: 1, action: kill, process: app, device: hisi_zip-0}\n")
+                .find("events.0.device: only evict and rebind name a device"),
+            std::string::npos);
+  EXPECT_NE(error_of("processes:\n  - queue_priority: 16\n").find("processes.0.queue_priority"),
+            std::string::npos);
+  EXPECT_NE(error_of("system:\n  devices: [{kind: zip, evict_policy: always}]\n")
+                .find("system.devices.0.evict_policy: 'always' is not one of: none, priority"),
+            std::string::npos);
 }
 
 TEST(ScenarioLoader, EventNamingNoProcessIsAnError) {

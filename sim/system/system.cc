@@ -18,6 +18,7 @@
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/simulated_signal.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
+#include "sim/cpu_host/kernel/uacce_device.h"
 #include "sim/system/machine.h"
 
 namespace wdsim {
@@ -325,6 +326,7 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       host_space = host_space_.get();
     }
     r.process = forked ? forked : &machine_.kernel().create_process(ps.granule, host_space);
+    r.process->set_queue_priority(static_cast<uint8_t>(spec.queue_priority));
     rt::UadkProcessConfig cfg;
     cfg.costs = sc_.system.runtime.costs;
     cfg.page_size = r.process->granule_size();
@@ -560,6 +562,20 @@ class SystemModule : public sc_core::sc_module, public SystemView {
       }
       env_.trace_event("system", "munmap_skipped",
                        {tf("process", pr.name), tf("buffer", e.buffer)});
+      return;
+    }
+    if (e.action == "evict" || e.action == "rebind") {
+      // The kernel's decision, on the timeline's kernel context (docs/kernel_queues.md).
+      uint32_t queues = 0;
+      for (const DeviceView& d : machine_.topology().views()) {
+        if (!e.device.empty() && d.name != e.device) continue;
+        const AcceleratorFunction* f = machine_.topology().find(d.name);
+        if (!f || !f->uacce) continue;
+        queues += e.action == "evict" ? f->uacce->evict_process(cpu, pr.process->pid())
+                                      : f->uacce->rebind_process(cpu, pr.process->pid());
+      }
+      env_.trace_event("system", e.action == "evict" ? "evicted" : "rebound",
+                       {tf("process", pr.name), tf("queues", queues)});
       return;
     }
     if (e.action == "fork") {

@@ -413,11 +413,13 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
     uinfo.name = f.spec->name;
     uinfo.algorithms = f.kind->algorithms();
     uinfo.stream_id = q.stream_id;
+    uinfo.evict_by_priority = f.spec->evict_policy == "priority";
     f.uacce = std::make_unique<UacceDevice>(kernel, *f.driver, smmu, uinfo);
     f.view.uacce_path = f.uacce->dev_path();
     if (!f.kind->syscall_device_path().empty()) {
       const std::string path = numbered(f.kind->syscall_device_path(), f.number_in_kind);
-      f.syscall_device = f.kind->build_syscall_device(kernel, *f.driver, dma, path);
+      f.syscall_device = f.kind->build_syscall_device(
+          kernel, *f.driver, dma, path, static_cast<uint8_t>(f.spec->kernel_queue_priority));
       f.view.syscall_path = path;
     }
     views_.push_back(f.view);

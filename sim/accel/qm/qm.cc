@@ -72,6 +72,12 @@ void QmParams::declare(ParamScope& s) {
         "and its queue); 0 = the fetch unit runs each request's engine work itself",
         "model choice; SMMU stall holds only the faulting transaction (Arm IHI 0070 3.12.2)",
         Range::between(0, 256));
+  s.add("max_in_flight", max_in_flight, 0, "SQEs",
+        "Back-pressure: the fetch units fetch no SQE while the function has this many fetched "
+        "and not yet completed (a batch is cut to the room left); 0 = no limit. With a limit the "
+        "arbiter (arbitration, SQC priority) decides whose SQE enters the engine next",
+        "model choice; guess (the QM's internal SQE buffer depth is not public)",
+        Range::between(0, 1u << 20));
   s.add("irq_coalesce_count", irq_coalesce_count, 0, "CQEs",
         "Interrupt coalescing: an armed CQ raises its EQE/MSI after this many CQEs (0: no count "
         "threshold; with irq_coalesce_time_ns also 0 every CQE raises it at once)",

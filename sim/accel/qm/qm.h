@@ -24,9 +24,11 @@
 // dispatch threads and moves on; the thread calls the engine, so an engine DMA that waits (an
 // SMMU stall while a page fault is served) holds only that thread, not the fetch unit and the
 // queue behind it; requests still retire in order within a queue. With 0 (the default) the
-// fetch unit calls the engine itself. Mailbox commands run in their own thread; the busy bit reads
-// 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's / function's
-// fetched SQEs have completed (drain).
+// fetch unit calls the engine itself. With `max_in_flight` > 0 the fetch units stop fetching while
+// the function has that many SQEs fetched and not completed (back-pressure: the arbiter's choice
+// then decides whose SQE enters the engine next). Mailbox commands run in their own thread; the
+// busy bit reads 1 until the context DMA finished, and for STOP_QP / FLUSH_QM until the queue's /
+// function's fetched SQEs have completed (drain).
 //
 // Errors as the hardware reports them: the QM's CQE has no status field (Linux struct qm_cqe,
 // UADK struct cqe: V2 and V3 alike), so engine errors are in the SQE the engine writes back
@@ -88,6 +90,7 @@ struct QmParams {
   uint32_t fetch_units;          // SQE fetch units working in parallel
   uint32_t fetch_batch_max;      // SQEs one fetch DMA read may carry (contiguous slots)
   uint32_t dispatch_threads;     // engine calls off the fetch unit, at once (0: inline)
+  uint32_t max_in_flight;        // SQEs fetched and not completed, function-wide (0: no limit)
   uint32_t irq_coalesce_count;   // CQEs before an EQE is raised (0: no count threshold)
   double irq_coalesce_time_ns;   // longest wait for an EQE after a CQE (0: no timer)
   uint32_t isolate_threshold;    // device errors in the window that isolate it (0: never)
@@ -132,6 +135,8 @@ class Qm : public sc_core::sc_module {
   const QmParams& params() const { return params_; }
   // Whether queue `qp` has both an SQ and its CQ installed and not stopped.
   bool queue_started(uint16_t qp) const;
+  // The priority of queue `qp`'s installed SQC (w13 priority[3:0]).
+  uint8_t queue_priority(uint16_t qp) const { return qp < sqs_.size() ? sqs_[qp].priority : 0; }
   // SQEs of queue `qp` fetched and not yet completed.
   uint32_t in_flight(uint16_t qp) const { return qp < sqs_.size() ? sqs_[qp].in_flight : 0; }
   // Device errors (AEQ events, engine data DMA faults) since construction, and whether the
@@ -183,6 +188,8 @@ class Qm : public sc_core::sc_module {
   void retire_in_order(uint16_t qp);
   void mark_ready(uint16_t qp);
   bool has_work(uint16_t qp) const;
+  // max_in_flight > 0: how many more SQEs the function may fetch now.
+  uint32_t fetch_room() const;
 
   // Completion thread: write back, CQE, EQE, MSI, AEQE.
   void completion_thread();

@@ -19,6 +19,11 @@ bool Qm::has_work(uint16_t qp) const {
   return queue_started(qp) && !sq.stopping && sq.head != sq.tail;
 }
 
+uint32_t Qm::fetch_room() const {
+  if (params_.max_in_flight == 0) return params_.fetch_batch_max;
+  return total_in_flight_ >= params_.max_in_flight ? 0 : params_.max_in_flight - total_in_flight_;
+}
+
 void Qm::mark_ready(uint16_t qp) {
   if (has_work(qp)) arbiter_.mark_ready(qp);
 }
@@ -39,7 +44,13 @@ void Qm::dispatch_thread() { fetch_loop(); }
 
 void Qm::fetch_loop() {
   for (;;) {
-    while (arbiter_.empty() || fetch_paused_) wait(doorbell_event_);
+    while (arbiter_.empty() || fetch_paused_ || fetch_room() == 0) {
+      if (fetch_room() == 0) {
+        wait(drained_event_);  // a fetched SQE completed: room again
+      } else {
+        wait(doorbell_event_);
+      }
+    }
     uint16_t qp = *arbiter_.take();
     if (!has_work(qp)) {
       arbiter_.release(qp, false);
@@ -71,7 +82,8 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   const sc_time now = sc_core::sc_time_stamp();
   // Contiguous slots already rung, not past the ring's end: one read.
   uint32_t count = 1;
-  while (count < params_.fetch_batch_max) {
+  const uint32_t most = std::min(params_.fetch_batch_max, std::max(fetch_room(), 1u));
+  while (count < most) {
     uint32_t slot = uint32_t{sq.head} + count;
     if (slot >= sq.depth || slot == sq.tail || sq.doorbell_time[slot] > now) break;
     ++count;

@@ -78,6 +78,9 @@ void Qm::execute_mailbox(const qm::Mailbox& mb, sc_time& t) {
           qm::Cqc c = cqs_[qp].cqc;
           c.head = cqs_[qp].head;
           c.tail = cqs_[qp].tail;
+          // The live phase and interrupt flag, so that a context saved here and installed
+          // again resumes the ring where it was.
+          c.dw6 = qm::encode_cqc_dw6(cqs_[qp].phase, cqs_[qp].irq_armed);
           std::memcpy(ctx, &c, sizeof c);
         } else {
           const QmEventQueueState& q = cmd == qm::kMbCmdEqc ? eq_ : aeq_;

@@ -128,7 +128,8 @@ bool HisiQmDriver::wait_mailbox_ready(CpuContext& cpu) {
   }
 }
 
-void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue) {
+void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue,
+                                  bool op_read) {
   // qm_mb_nolock checks the mailbox is free before writing it; a device that always answered
   // in time is known to be free, so the check is only made after a command timed out.
   if (mailbox_timed_out_) {
@@ -139,7 +140,7 @@ void HisiQmDriver::mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, u
     }
     mailbox_timed_out_ = false;
   }
-  qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, /*op_read=*/false);
+  qm::Mailbox mb = qm::make_mailbox(cmd, base, queue, op_read);
   // A 128-bit store (qm_mb_write), then wait for the busy bit to clear (qm_wait_mb_ready).
   kernel_.mmio_write(cpu, info_.bar_pa + qm::kMailboxOffset, &mb, sizeof mb);
   if (wait_mailbox_ready(cpu)) return;
@@ -172,6 +173,37 @@ HisiQmDriver::Qp* HisiQmDriver::alloc_qp(uint8_t alg_type) {
     }
   }
   return nullptr;
+}
+
+HisiQmDriver::Qp* HisiQmDriver::alloc_qp_id(uint16_t id, uint8_t alg_type) {
+  if (id >= info_.num_qps || qp_used_[id]) return nullptr;
+  qp_used_[id] = true;
+  Qp& qp = *qps_[id];
+  qp = Qp{};
+  qp.id = id;
+  qp.alg_type = alg_type;
+  return &qp;
+}
+
+void HisiQmDriver::read_qp_ctx(CpuContext& cpu, uint8_t cmd, uint16_t qn, void* out, size_t len) {
+  CpuContext::Uninterruptible whole(cpu);
+  lock_mailbox(cpu);
+  struct Unlock {
+    HisiQmDriver* d;
+    ~Unlock() { d->unlock_mailbox(); }
+  } unlock{this};
+  mailbox_locked(cpu, cmd, ctx_buf_.iova, qn, /*op_read=*/true);
+  kernel_.kernel_read(cpu, ctx_buf_.pa, out, len);
+}
+
+void HisiQmDriver::restore_qp(CpuContext& cpu, Qp& qp, const qm::Sqc& sqc, const qm::Cqc& cqc) {
+  mailbox_ctx(cpu, qm::kMbCmdSqc, &sqc, sizeof sqc, qp.id);
+  mailbox_ctx(cpu, qm::kMbCmdCqc, &cqc, sizeof cqc, qp.id);
+  qp.started = true;
+  qp.disabled = false;
+  kernel_.env().trace_event(
+      "host.qm_drv", "restore_qp",
+      {tf("qp", qp.id), tf("sq_head", sqc.head), tf("cq_head", cqc.head), tf("cq_tail", cqc.tail)});
 }
 
 uint64_t HisiQmDriver::ring_size(bool with_status_page) const {

@@ -110,6 +110,16 @@ class HisiQmDriver {
   uint32_t available_qps() const;
   // Allocates a free queue pair (lowest id first); nullptr when none is free.
   Qp* alloc_qp(uint8_t alg_type);
+  // Allocates queue pair `id` if it is free (a queue re-bound to the number its process rings
+  // in its doorbells); nullptr otherwise.
+  Qp* alloc_qp_id(uint16_t id, uint8_t alg_type);
+  // Kernel-managed queues (docs/kernel_queues.md). read_qp_ctx: the device's copy of queue
+  // qn's SQC or CQC (cmd kMbCmdSqc/kMbCmdCqc), read back through the mailbox (op = 1: the
+  // device writes it into the context buffer), as Linux qm_set_and_get_xqc does for debugfs.
+  // restore_qp: installs saved contexts on `qp` (its ring as it was), so the queue resumes at
+  // the saved SQ head, CQ head/tail and phase; the queue counts as started.
+  void read_qp_ctx(CpuContext& cpu, uint8_t cmd, uint16_t qn, void* out, size_t len);
+  void restore_qp(CpuContext& cpu, Qp& qp, const qm::Sqc& sqc, const qm::Cqc& cqc);
   // Stops the queue if started (stop_qp), frees its ring if it still has one, frees the qp.
   // Never throws for a device that does not answer: a queue that did not stop keeps its ring
   // and is not handed out again.
@@ -166,7 +176,8 @@ class HisiQmDriver {
   void mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len, uint16_t queue);
   void lock_mailbox(CpuContext& cpu);
   void unlock_mailbox();
-  void mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue);
+  void mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue,
+                      bool op_read = false);
   // Polls the mailbox's busy bit up to host.mailbox_timeout_us; false when it stayed set.
   bool wait_mailbox_ready(CpuContext& cpu);
   bool mailbox_timed_out_ = false;  // the last command timed out: check before the next

@@ -434,10 +434,34 @@ long Kernel::list_sysfs(const std::string& dir, std::vector<std::string>* names)
   return static_cast<long>(names->size());
 }
 
+uint64_t Kernel::add_mmio_trap(MmioTrap on_write) {
+  // Windows are not reused: a run evicts queues a bounded number of times.
+  const uint64_t base = next_mmio_trap_;
+  next_mmio_trap_ += kMmioTrapStride;
+  mmio_traps_[base] = std::move(on_write);
+  return base;
+}
+
+void Kernel::remove_mmio_trap(uint64_t base) { mmio_traps_.erase(base); }
+
+Kernel::MmioTrap* Kernel::find_mmio_trap(uint64_t pa, uint64_t* offset) {
+  if (pa < kMmioTrapBase || mmio_traps_.empty()) return nullptr;
+  auto it = mmio_traps_.find(align_down(pa, kMmioTrapStride));
+  if (it == mmio_traps_.end()) return nullptr;
+  *offset = pa - it->first;
+  return &it->second;
+}
+
 void Kernel::mmio_write(CpuContext& cpu, uint64_t pa, const void* src, size_t len) {
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   // The store leaves the core after mmio_write_ns; the bus carries it on from there.
   const sc_core::sc_time issue = ns(costs_.mmio_write_ns);
+  uint64_t trap_offset = 0;
+  if (MmioTrap* trap = find_mmio_trap(pa, &trap_offset)) {
+    (*trap)(trap_offset, src, len);
+    cpu.busy(issue);
+    return;
+  }
   delay = issue;
   tlm_access(mmio, tlm::TLM_WRITE_COMMAND, pa, const_cast<void*>(src), len, delay);
   cpu.busy(issue);
@@ -445,6 +469,12 @@ void Kernel::mmio_write(CpuContext& cpu, uint64_t pa, const void* src, size_t le
 
 void Kernel::mmio_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len) {
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+  uint64_t trap_offset = 0;
+  if (find_mmio_trap(pa, &trap_offset)) {
+    std::memset(dst, 0, len);  // a page nothing decodes
+    cpu.busy(ns(costs_.cacheline_access_ns));
+    return;
+  }
   auto status = tlm_access(mmio, tlm::TLM_READ_COMMAND, pa, dst, len, delay);
   if (status != tlm::TLM_OK_RESPONSE) std::memset(dst, 0xff, len);  // as a bus error reads
   cpu.busy(delay);

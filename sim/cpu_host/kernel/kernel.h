@@ -166,6 +166,20 @@ class Kernel : public sc_core::sc_module {
   uint32_t mmio_read32_uncharged(uint64_t pa);
   uint64_t mmio_read64(CpuContext& cpu, uint64_t pa);
 
+  // Dummy doorbell pages (kernel-managed queues, docs/kernel_queues.md): a window of `size`
+  // bytes of physical addresses that no device decodes, at kMmioTrapBase and up. A CPU store a
+  // process makes there through its (remapped) device mapping costs what the doorbell store
+  // costs (same page attributes) and goes to `on_write` (offset in the window, bytes) instead
+  // of the bus; loads read 0. Returns the window's base (aligned to kMmioTrapStride).
+  using MmioTrap = std::function<void(uint64_t offset, const void* src, size_t len)>;
+  uint64_t add_mmio_trap(MmioTrap on_write);
+  void remove_mmio_trap(uint64_t base);
+  // Beyond every BAR and the MSI doorbell of the system's address map (sim/system/topology.h).
+  static constexpr uint64_t kMmioTrapBase = 0x70'0000'0000ull;
+  // One window per trap: room for a queue's doorbell region in the largest granule (64 KiB
+  // pages) twice over.
+  static constexpr uint64_t kMmioTrapStride = 0x10'0000ull;
+
   // Cached CPU stores/loads of kernel memory (physical), charged per cache line.
   void kernel_write(CpuContext& cpu, uint64_t pa, const void* src, size_t len);
   void kernel_read(CpuContext& cpu, uint64_t pa, void* dst, size_t len);
@@ -221,6 +235,9 @@ class Kernel : public sc_core::sc_module {
   Counter& pinned_pages_;
   Counter& copied_bytes_;
   std::unique_ptr<DmaOracle> dma_oracle_;
+  std::map<uint64_t, MmioTrap> mmio_traps_;  // by window base
+  uint64_t next_mmio_trap_ = kMmioTrapBase;
+  MmioTrap* find_mmio_trap(uint64_t pa, uint64_t* offset);
   std::map<std::string, CharDevice*> devices_;
   std::map<std::string, std::function<std::string()>> sysfs_;
   std::vector<std::unique_ptr<Process>> processes_;

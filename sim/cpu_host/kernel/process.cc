@@ -313,6 +313,27 @@ uint64_t Process::mmap_physical(const std::vector<uint64_t> &pages, VmaKind kind
   return vma.start + offset;
 }
 
+std::vector<uint64_t> Process::remap_device(uint64_t va, const std::vector<uint64_t> &windows) {
+  auto it = vmas_.upper_bound(va);
+  if (it == vmas_.begin()) return {};
+  --it;
+  Vma &vma = it->second;
+  if (va >= vma.start + vma.length || vma.kind != VmaKind::kDeviceMmio ||
+      windows.size() != vma.frames.size()) {
+    return {};
+  }
+  PtePerms perms;
+  perms.write = vma.writable;
+  perms.device = true;
+  std::vector<uint64_t> old = vma.frames;
+  page_table_.unmap(vma.start, vma.length);
+  for (size_t w = 0; w < windows.size(); ++w) {
+    page_table_.map(vma.start + w * vma.page_size, windows[w], vma.page_size, perms);
+  }
+  vma.frames = windows;
+  return old;
+}
+
 bool Process::munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free) {
   const Vma *found = find_vma(va);
   if (!found || align_down(va, found->page_size) != found->start ||

@@ -149,6 +149,10 @@ class Process {
   const PageTable &page_table() const { return page_table_; }
   PageGranule granule() const { return page_table_.granule(); }
   uint64_t granule_size() const { return page_table_.granule_size(); }
+  // The priority its device queues get (SQC w13 priority[3:0], 0..15; a model attribute set by
+  // the system from the scenario, as a scheduling class would be).
+  uint8_t queue_priority() const { return queue_priority_; }
+  void set_queue_priority(uint8_t p) { queue_priority_ = p; }
   // Whether mmap_anonymous accepts page_size (0, the granule, or a block size of the granule).
   bool supports_page_size(uint64_t page_size) const;
 
@@ -195,6 +199,12 @@ class Process {
   // its page-table entries, calls before_free (where secondary TLBs are invalidated, as
   // mmu_notifiers do), then frees its anonymous frames. false if none.
   bool munmap(uint64_t va, uint64_t length, const std::function<void()> &before_free = {});
+  // Points the granule windows of the device MMIO mapping that holds `va` at other physical
+  // addresses (`windows`, one per window, granule-aligned), as a driver does with
+  // unmap_mapping_range and a fault handler that maps another page (the caller charges the
+  // TLB shootdown). Returns the windows it had; empty (nothing changed) when va is in no
+  // kDeviceMmio mapping or the count differs.
+  std::vector<uint64_t> remap_device(uint64_t va, const std::vector<uint64_t> &windows);
   // Every mapping's start address.
   std::vector<uint64_t> mapping_starts() const;
   const Vma *find_vma(uint64_t va) const;
@@ -233,6 +243,7 @@ class Process {
   PhysicalMemory &memory_;
   FrameAllocator &frames_;
   PageTable page_table_;
+  uint8_t queue_priority_ = 0;
   std::map<uint64_t, Vma> vmas_;
   uint64_t next_va_ = kMmapBase;
 };

@@ -179,7 +179,7 @@ std::unique_ptr<KernelFile> SecSyncDevice::open(SyscallContext& ctx, int* err) {
     return nullptr;
   }
   qm_.alloc_ring(ctx.cpu, *qp, /*with_status_page=*/false);
-  qm_.start_qp(ctx.cpu, *qp, 0, /*pasid_enabled=*/false);
+  qm_.start_qp(ctx.cpu, *qp, 0, /*pasid_enabled=*/false, queue_priority_);
   const DmaApi::Coherent res = dma_.alloc_coherent(ctx.cpu, kResources * kResBytes);
   return std::make_unique<SecSyncFile>(*this, qp, res);
 }

@@ -56,12 +56,16 @@ class SecSyncDevice : public CharDevice {
   SecSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path = kPath);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
+  // The SQC priority (w13 priority[3:0]) of the queues opened from now on
+  // (system.devices[].kernel_queue_priority; Linux writes 0).
+  void set_queue_priority(uint8_t priority) { queue_priority_ = priority; }
 
  private:
   friend class SecSyncFile;
   Kernel& kernel_;
   HisiQmDriver& qm_;
   DmaApi& dma_;
+  uint8_t queue_priority_ = 0;
   Counter& requests_;  // host.sec_sync.requests
 };
 

@@ -25,12 +25,31 @@
 // does not check isolation itself, but an isolated function is left stopped and
 // hisi_qm_create_qp refuses a stopped QM with -EPERM; UADK skips isolated devices before it
 // ever opens one.
-// Not modelled: uacce_remove, writing isolate_strategy.
+// Kernel-managed queues (docs/kernel_queues.md; as amdkfd's evict_process_queues and
+// restore_process_queues do for GPU user queues): evict_process points each of the process's
+// doorbell mappings on this device at a dummy page (Kernel::add_mmio_trap: the process keeps
+// ringing, the driver keeps the last SQ and the last CQ doorbell it wrote, nothing reaches
+// the QM), stops the queue as hisi_qm_stop_qp does (STOP_QP: the engine finishes what it
+// fetched), reads its SQC and CQC back through the mailbox and frees the queue pair; the ring
+// stays the process's. rebind_process takes the same queue pair again (the process rings its
+// number in every doorbell value: Linux hands the id out through SET_QP_CTX), installs the
+// saved contexts, points the mapping back at the doorbell page and replays the absorbed
+// doorbells (CQ, then SQ), so the submissions made while evicted are fetched: the process sees
+// only delay. A queue pair still taken re-binds when it is freed (on a kernel worker of the
+// device). With evict_policy priority, an open that finds no free queue pair evicts the
+// lowest-priority started queue whose process has a lower queue priority than the opener's
+// (ties: the highest queue number) and re-binds it when its queue pair is freed. Priorities
+// are the processes' (Process::queue_priority), written into SQC w13 at START_Q. The kernel's
+// own queues (zip_sync_device) are never evicted.
+// Not modelled: uacce_remove, writing isolate_strategy; a dummy page is a RAM page in Linux
+// (which would keep only the last 64-bit store: the model keeps the last SQ and CQ doorbell
+// separately); an evicted queue re-binding on another queue pair.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sim/cpu_host/kernel/hisi_qm_driver.h"
 #include "sim/cpu_host/kernel/kernel_file.h"
@@ -43,7 +62,10 @@ struct UacceDeviceInfo {
   std::string name;        // "hisi_zip-0"
   std::string algorithms;  // "zlib\ngzip\ndeflate"
   uint32_t stream_id = 0;
+  bool evict_by_priority = false;  // system.devices[].evict_policy: priority
 };
+
+class UacceQueueFile;
 
 class UacceDevice : public CharDevice {
  public:
@@ -52,15 +74,35 @@ class UacceDevice : public CharDevice {
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
   const std::string& dev_path() const { return dev_path_; }
 
+  // Evicts every started queue of process `pid` on this device (see the header comment), in
+  // the caller's kernel context `cpu`; returns how many were evicted.
+  uint32_t evict_process(CpuContext& cpu, int pid);
+  // Re-binds the evicted queues of `pid`: at once when their queue pair is free, otherwise
+  // once it is freed. Returns how many were re-bound now.
+  uint32_t rebind_process(CpuContext& cpu, int pid);
+  // Queues of this device that are evicted now.
+  uint32_t evicted_queues() const;
+
  private:
   friend class UacceQueueFile;
+  // A queue pair was freed: evicted queues waiting for it re-bind on the device's worker.
+  void queue_pair_freed();
+  void rebind_worker();
   Kernel& kernel_;
   HisiQmDriver& qm_;
   SmmuDriver& smmu_;
   UacceDeviceInfo info_;
   std::string dev_path_;
-  CpuContext sysfs_cpu_;  // sysfs reads have no caller context (see the header comment)
+  CpuContext sysfs_cpu_;   // sysfs reads have no caller context (see the header comment)
+  CpuContext worker_cpu_;  // the re-bind worker's kernel context
+  bool worker_running_ = false;
+  std::vector<UacceQueueFile*> files_;  // open queue files, in open order
   Counter& open_refused_isolated_;
+  Counter& evictions_;
+  Counter& rebinds_;
+  Counter& priority_evictions_;
+  Counter& doorbells_absorbed_;
+  Histogram& evicted_us_;
 };
 
 }  // namespace wdsim

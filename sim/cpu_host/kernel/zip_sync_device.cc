@@ -158,7 +158,7 @@ std::unique_ptr<KernelFile> ZipSyncDevice::open(SyscallContext& ctx, int* err) {
   }
   for (auto* qp : {comp, decomp}) {
     qm_.alloc_ring(ctx.cpu, *qp, /*with_status_page=*/false);
-    qm_.start_qp(ctx.cpu, *qp, 0, /*pasid_enabled=*/false);
+    qm_.start_qp(ctx.cpu, *qp, 0, /*pasid_enabled=*/false, queue_priority_);
   }
   return std::make_unique<ZipSyncFile>(*this, comp, decomp);
 }

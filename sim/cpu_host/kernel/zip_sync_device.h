@@ -71,6 +71,9 @@ class ZipSyncDevice : public CharDevice {
   ZipSyncDevice(Kernel& kernel, HisiQmDriver& qm, DmaApi& dma, const std::string& path = kPath);
 
   std::unique_ptr<KernelFile> open(SyscallContext& ctx, int* err) override;
+  // The SQC priority (w13 priority[3:0]) of the kernel's own queues opened from now on
+  // (system.devices[].kernel_queue_priority; Linux writes 0). They are never evicted.
+  void set_queue_priority(uint8_t priority) { queue_priority_ = priority; }
   // The stages of the request that finished last on this device (any open, any thread), and
   // of process `pid` (zeros before its first request); with concurrent requests use
   // ZipSyncRequest::stages instead.
@@ -87,6 +90,7 @@ class ZipSyncDevice : public CharDevice {
   HisiQmDriver& qm_;
   DmaApi& dma_;
   ZipSyncStages last_stages_;
+  uint8_t queue_priority_ = 0;
   std::map<int, ZipSyncStages> last_stages_by_pid_;
   Counter& requests_;  // host.zip_sync.requests, registered when the device is built
 };

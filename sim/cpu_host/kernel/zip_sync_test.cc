@@ -204,5 +204,21 @@ TEST(ZipSync, TwoProcessesUseAQueuePairEach) {
   EXPECT_LT(jobs[1].req.stages.submitted_ps, jobs[0].req.stages.woken_ps);
 }
 
+// The kernel's own queues take system.devices[].kernel_queue_priority into their SQCs.
+TEST(ZipSync, KernelQueuesGetTheirPriorityInTheSqc) {
+  SimEnv env(1);
+  std::vector<uint8_t> priorities;
+  ASSERT_TRUE(run_testbench(sync_options(0), env, [&](ZipSvaTestbench& tb) {
+    tb.zip_sync().set_queue_priority(7);
+    Process& p = tb.kernel().create_process();
+    HostThread opener(tb.kernel(), p, "opener");
+    ASSERT_GE(opener.open(ZipSyncDevice::kPath), 0);
+    for (uint16_t q = 0; q < tb.qm().params().num_qps; ++q) {
+      if (tb.qm().queue_started(q)) priorities.push_back(tb.qm().queue_priority(q));
+    }
+  }));
+  EXPECT_EQ(priorities, (std::vector<uint8_t>{7, 7}));  // one queue pair per direction
+}
+
 }  // namespace
 }  // namespace wdsim
