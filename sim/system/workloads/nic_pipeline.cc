@@ -55,6 +55,7 @@
 #include "sim/system/program.h"
 #include "sim/system/workloads/stages.h"
 #include "sim/system/workloads/uadk_async.h"
+#include "sim/system/workloads/user_rx_ring.h"
 
 namespace wdsim {
 
@@ -216,20 +217,9 @@ void NicPipeline::run(ProgramThread& t) {
   const int fd = os.open(nic.dev_path);
   if (fd < 0) fail(t, "open " + nic.dev_path + ": " + std::to_string(fd));
   const uint16_t n = static_cast<uint16_t>(p_.queue_size);
-  const uint64_t ring = t.map_buffer(RxRingLayout::bytes(n), true);
-  const uint64_t bufs = t.map_buffer(uint64_t{n} * p_.buffer_bytes, true);
+  UserRxRing rx(t, fd, n, n, p_.buffer_bytes, p_.wait == "poll", "nic_pipeline");
   const uint64_t out = t.map_buffer(p_.output_bytes, true);
   const uint64_t key_va = t.map_buffer(rec::kKeyBytes, true);
-  VirtioNetRxSetup setup;
-  setup.ring_va = ring;
-  setup.buffers_va = bufs;
-  setup.buffer_bytes = p_.buffer_bytes;
-  setup.queue_size = n;
-  setup.buffers = n;
-  setup.flags = p_.wait == "poll" ? kRxSetupPoll : 0;
-  if (long r = os.ioctl(fd, kVirtioNetRxSetup, &setup); r < 0) {
-    fail(t, "rx setup: " + std::to_string(r));
-  }
 
   const uint64_t seed = nic_traffic::stream_seed(t.system.env().seed(), nic.name);
   const rec::StreamKeys keys = rec::stream_keys(seed);
@@ -251,45 +241,26 @@ void NicPipeline::run(ProgramThread& t) {
   const Counter* copies = t.system.env().stats().find_counter("host.kernel.copied_bytes");
   const uint64_t copied0 = copies ? copies->value() : 0;
 
-  const uint64_t used_idx_va = ring + RxRingLayout::used(n) + vio::kUsedIdxOffset;
-  const uint64_t avail_idx_va = ring + RxRingLayout::avail(n) + vio::kAvailIdxOffset;
   const uint64_t poll_ps = to_ps(ns(t.system.host_costs().poll_interval_ns));
   const uint64_t idle_ps = to_ps(ns(p_.idle_timeout_us * 1e3));
   const uint64_t cpu0 = to_ps(os.cpu().stats().busy);
-  uint16_t last_used = 0;
-  uint16_t avail_idx = n;
   RequestLog* log = t.system.request_log();
   uint8_t head[rec::kCipherOffset];
   while (received_ < p_.packets) {
-    uint16_t idx = 0;
-    os.load(used_idx_va, &idx, 2);
-    if (idx == last_used) {
-      if (p_.wait == "poll") {
-        const uint16_t seen = last_used;
-        auto moved = [seen](const uint8_t* b) {
-          uint16_t v;
-          std::memcpy(&v, b, 2);
-          return v != seen;
-        };
-        if (!os.poll_memory(used_idx_va, 2, moved, poll_ps, idle_ps)) break;  // idle
-      } else {
-        const int r = os.wait_interrupt(fd, idle_ps);
-        if (r < 0) fail(t, "wait: " + std::to_string(r));
-        if (r == 0) break;  // idle
-      }
+    const uint16_t idx = rx.used_index();
+    if (idx == rx.consumed()) {
+      if (!rx.wait(poll_ps, idle_ps)) break;  // idle
       continue;
     }
-    os.barrier();  // the used elements after the index (virtio_rmb)
-    while (last_used != idx && received_ < p_.packets) {
-      vio::VirtqUsedElem e{};
-      os.load(ring + RxRingLayout::used(n) + vio::kUsedRingOffset + 8ull * (last_used % n), &e,
-              sizeof e);
+    rx.read_barrier();
+    while (rx.consumed() != idx && received_ < p_.packets) {
+      const vio::VirtqUsedElem e = rx.next_used();
       if (e.id >= n || e.len > p_.buffer_bytes ||
           e.len < sizeof(vio::NetHdr) + rec::kOverheadBytes) {
         fail(t, "bad used element id " + std::to_string(e.id) + " len " + std::to_string(e.len) +
                     " (is the NIC's nic.payload records?)");
       }
-      const uint64_t pkt = bufs + uint64_t{e.id} * p_.buffer_bytes + sizeof(vio::NetHdr);
+      const uint64_t pkt = rx.buffer_va(e.id) + sizeof(vio::NetHdr);
       const uint32_t len = e.len - static_cast<uint32_t>(sizeof(vio::NetHdr));
       os.load(pkt, head, sizeof head);  // the record's header: where the lengths are
       const uint64_t seen_ps = os.now();
@@ -354,14 +325,10 @@ void NicPipeline::run(ProgramThread& t) {
       }
       os.compute(to_ps(ns(p_.per_packet_ns)));
       cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;
-      const uint16_t id = static_cast<uint16_t>(e.id);
-      os.store(ring + RxRingLayout::avail(n) + vio::kAvailRingOffset + 2ull * (avail_idx % n), &id,
-               2);
-      ++avail_idx;
-      ++last_used;
+      rx.repost(static_cast<uint16_t>(e.id));
+      rx.consume();
       ++received_;
-      os.barrier();  // the ring entry before the index (virtio_wmb)
-      os.store(avail_idx_va, &avail_idx, 2);
+      rx.publish();
     }
   }
   cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;

@@ -25,6 +25,7 @@
 #include "sim/cpu_host/kernel/virtio_net_driver.h"
 #include "sim/system/program.h"
 #include "sim/system/workloads/stages.h"
+#include "sim/system/workloads/user_rx_ring.h"
 
 namespace wdsim {
 
@@ -103,59 +104,29 @@ class NicRx : public Program {
     if (fd < 0) throw ProgramError("nic_rx: open " + dev->dev_path + ": " + std::to_string(fd));
     const uint16_t n = static_cast<uint16_t>(p_.queue_size);
     const uint16_t nbuf = static_cast<uint16_t>(p_.buffers ? p_.buffers : p_.queue_size);
-    const uint64_t ring = t.map_buffer(RxRingLayout::bytes(n), true);
-    const uint64_t bufs = t.map_buffer(uint64_t{nbuf} * p_.buffer_bytes, true);
-    VirtioNetRxSetup setup;
-    setup.ring_va = ring;
-    setup.buffers_va = bufs;
-    setup.buffer_bytes = p_.buffer_bytes;
-    setup.queue_size = n;
-    setup.buffers = nbuf;
-    setup.flags = p_.mode == "poll" ? kRxSetupPoll : 0;
-    if (long r = os.ioctl(fd, kVirtioNetRxSetup, &setup); r < 0) {
-      throw ProgramError("nic_rx: rx setup: " + std::to_string(r));
-    }
+    UserRxRing rx(t, fd, n, nbuf, p_.buffer_bytes, p_.mode == "poll", "nic_rx");
     const uint64_t seed = nic_traffic::stream_seed(t.system.env().seed(), device_);
-    const uint64_t used_idx_va = ring + RxRingLayout::used(n) + vio::kUsedIdxOffset;
-    const uint64_t avail_idx_va = ring + RxRingLayout::avail(n) + vio::kAvailIdxOffset;
     const uint64_t poll_ps = to_ps(ns(t.system.host_costs().poll_interval_ns));
     const uint64_t idle_ps = to_ps(ns(p_.idle_timeout_us * 1e3));
     const uint64_t cpu0 = to_ps(os.cpu().stats().busy);
-    uint16_t last_used = 0;
-    uint16_t avail_idx = nbuf;
     uint32_t unpublished = 0;  // re-posted buffers whose available index is not written yet
     std::vector<uint8_t> buf(p_.buffer_bytes);
     RequestLog* log = t.system.request_log();
     while (received_ < p_.packets) {
-      uint16_t idx = 0;
-      os.load(used_idx_va, &idx, 2);
-      if (idx == last_used) {
-        if (p_.mode == "poll") {
-          const uint16_t seen = last_used;
-          auto moved = [seen](const uint8_t* b) {
-            uint16_t v;
-            std::memcpy(&v, b, 2);
-            return v != seen;
-          };
-          if (!os.poll_memory(used_idx_va, 2, moved, poll_ps, idle_ps)) break;  // idle
-        } else {
-          const int r = os.wait_interrupt(fd, idle_ps);
-          if (r < 0) throw ProgramError("nic_rx: wait: " + std::to_string(r));
-          if (r == 0) break;  // idle
-        }
-        continue;  // read the index again
+      const uint16_t idx = rx.used_index();
+      if (idx == rx.consumed()) {
+        if (!rx.wait(poll_ps, idle_ps)) break;  // idle
+        continue;                               // read the index again
       }
-      os.barrier();  // the used elements after the index (virtio_rmb)
-      while (last_used != idx && received_ < p_.packets) {
-        vio::VirtqUsedElem e{};
-        os.load(ring + RxRingLayout::used(n) + vio::kUsedRingOffset + 8ull * (last_used % n), &e,
-                sizeof e);
+      rx.read_barrier();
+      while (rx.consumed() != idx && received_ < p_.packets) {
+        const vio::VirtqUsedElem e = rx.next_used();
         if (e.id >= nbuf || e.len > p_.buffer_bytes ||
             e.len < sizeof(vio::NetHdr) + nic_traffic::kHeaderBytes) {
           throw ProgramError("nic_rx: bad used element id " + std::to_string(e.id) + " len " +
                              std::to_string(e.len));
         }
-        os.load(bufs + uint64_t{e.id} * p_.buffer_bytes, buf.data(), e.len);
+        os.load(rx.buffer_va(e.id), buf.data(), e.len);
         const uint64_t seen_ps = os.now();
         const uint8_t* pkt = buf.data() + sizeof(vio::NetHdr);
         const size_t len = e.len - sizeof(vio::NetHdr);
@@ -193,21 +164,16 @@ class NicRx : public Program {
         os.compute(to_ps(ns(p_.per_packet_ns)));
         cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;  // so far (a killed run keeps it)
         // The buffer goes back on the available ring.
-        const uint16_t head = e.id;
-        os.store(ring + RxRingLayout::avail(n) + vio::kAvailRingOffset + 2ull * (avail_idx % n),
-                 &head, 2);
-        ++avail_idx;
-        ++last_used;
+        rx.repost(static_cast<uint16_t>(e.id));
+        rx.consume();
         ++received_;
         if (++unpublished == p_.repost_batch) {
-          os.barrier();  // the ring entries before the index (virtio_wmb)
-          os.store(avail_idx_va, &avail_idx, 2);
+          rx.publish();
           unpublished = 0;
         }
       }
       if (unpublished > 0) {
-        os.barrier();
-        os.store(avail_idx_va, &avail_idx, 2);
+        rx.publish();
         unpublished = 0;
       }
     }
