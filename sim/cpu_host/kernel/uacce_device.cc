@@ -27,12 +27,17 @@ constexpr uint8_t kMaxPriority = 15;
 class UacceQueueFile : public KernelFile {
  public:
   UacceQueueFile(UacceDevice& dev, HisiQmDriver::Qp* qp, uint32_t pasid, Process& process)
-      : dev_(dev), qp_(qp), pasid_(pasid), pid_(process.pid()), process_(process) {
+      : dev_(dev),
+        registry_(dev.files_),
+        qp_(qp),
+        pasid_(pasid),
+        pid_(process.pid()),
+        process_(process) {
     install_wakeup();
-    dev_.files_.push_back(this);
+    registry_->push_back(this);
   }
   ~UacceQueueFile() override {
-    auto& f = dev_.files_;
+    auto& f = *registry_;
     f.erase(std::remove(f.begin(), f.end(), this), f.end());
   }
 
@@ -301,7 +306,8 @@ class UacceQueueFile : public KernelFile {
   }
 
   UacceDevice& dev_;
-  HisiQmDriver::Qp* qp_;  // nullptr once put, or while evicted
+  std::shared_ptr<std::vector<UacceQueueFile*>> registry_;  // the device's files_
+  HisiQmDriver::Qp* qp_;                                    // nullptr once put, or while evicted
   uint32_t pasid_;
   int pid_;
   Process& process_;
@@ -360,7 +366,7 @@ UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, Uac
   kernel_.add_sysfs(dir + rt::kUacceAttrAvailableInstances, [this] {
     uint32_t n = qm_.available_qps();
     if (info_.evict_by_priority) {
-      for (const UacceQueueFile* f : files_) n += f->started() && f->priority() < kMaxPriority;
+      for (const UacceQueueFile* f : *files_) n += f->started() && f->priority() < kMaxPriority;
     }
     return std::to_string(n);
   });
@@ -387,7 +393,7 @@ std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
     // evict_policy priority: the lowest-priority started queue below the opener's priority
     // (ties: the highest queue number) makes room, and re-binds when its queue pair is freed.
     UacceQueueFile* victim = nullptr;
-    for (UacceQueueFile* f : files_) {
+    for (UacceQueueFile* f : *files_) {
       if (!f->started() || f->priority() >= ctx.process.queue_priority()) continue;
       if (!victim || f->priority() < victim->priority() ||
           (f->priority() == victim->priority() && f->qp_id() > victim->qp_id())) {
@@ -413,7 +419,7 @@ std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
 
 uint32_t UacceDevice::evict_process(CpuContext& cpu, int pid) {
   uint32_t n = 0;
-  const std::vector<UacceQueueFile*> files = files_;  // an eviction waits: files may come
+  const std::vector<UacceQueueFile*> files = *files_;  // an eviction waits: files may come
   for (UacceQueueFile* f : files) {
     if (f->pid() == pid && f->evict(cpu, /*rebind_when_free=*/false)) ++n;
   }
@@ -422,7 +428,7 @@ uint32_t UacceDevice::evict_process(CpuContext& cpu, int pid) {
 
 uint32_t UacceDevice::rebind_process(CpuContext& cpu, int pid) {
   uint32_t n = 0;
-  const std::vector<UacceQueueFile*> files = files_;
+  const std::vector<UacceQueueFile*> files = *files_;
   for (UacceQueueFile* f : files) {
     if (f->pid() == pid && f->evicted() && f->rebind(cpu)) ++n;
   }
@@ -431,14 +437,14 @@ uint32_t UacceDevice::rebind_process(CpuContext& cpu, int pid) {
 
 uint32_t UacceDevice::evicted_queues() const {
   uint32_t n = 0;
-  for (const UacceQueueFile* f : files_) n += f->evicted() ? 1 : 0;
+  for (const UacceQueueFile* f : *files_) n += f->evicted() ? 1 : 0;
   return n;
 }
 
 void UacceDevice::queue_pair_freed() {
   if (worker_running_) return;  // it looks again before it stops
   bool waiting = false;
-  for (const UacceQueueFile* f : files_) waiting = waiting || f->rebind_pending();
+  for (const UacceQueueFile* f : *files_) waiting = waiting || f->rebind_pending();
   if (!waiting) return;
   worker_running_ = true;
   sc_core::sc_spawn([this] { rebind_worker(); });
@@ -450,9 +456,9 @@ void UacceDevice::rebind_worker() {
   bool progress = true;
   while (progress) {
     progress = false;
-    const std::vector<UacceQueueFile*> files = files_;
+    const std::vector<UacceQueueFile*> files = *files_;
     for (UacceQueueFile* f : files) {
-      if (std::find(files_.begin(), files_.end(), f) == files_.end()) continue;  // closed
+      if (std::find(files_->begin(), files_->end(), f) == files_->end()) continue;  // closed
       if (f->rebind_pending() && f->rebind(worker_cpu_)) progress = true;
     }
   }

@@ -96,7 +96,10 @@ class UacceDevice : public CharDevice {
   CpuContext sysfs_cpu_;   // sysfs reads have no caller context (see the header comment)
   CpuContext worker_cpu_;  // the re-bind worker's kernel context
   bool worker_running_ = false;
-  std::vector<UacceQueueFile*> files_;  // open queue files, in open order
+  // Open queue files, in open order. Shared with the files: one may outlive the device (the
+  // kernel's file table is torn down after it) and still take itself off the list.
+  std::shared_ptr<std::vector<UacceQueueFile*>> files_ =
+      std::make_shared<std::vector<UacceQueueFile*>>();
   Counter& open_refused_isolated_;
   Counter& evictions_;
   Counter& rebinds_;
