@@ -96,22 +96,14 @@ void HisiQmDriver::mailbox(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t
   // A command, once started, runs to the end even if the thread is killed meanwhile: a
   // half-done handshake would leave the mailbox busy for the next user.
   CpuContext::Uninterruptible whole(cpu);
-  lock_mailbox(cpu);
-  struct Unlock {  // however the command ends (a dead device throws)
-    HisiQmDriver* d;
-    ~Unlock() { d->unlock_mailbox(); }
-  } unlock{this};
+  MailboxLock lock(*this, cpu);  // released however the command ends (a dead device throws)
   mailbox_locked(cpu, cmd, base, queue);
 }
 
 void HisiQmDriver::mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len,
                                uint16_t queue) {
   CpuContext::Uninterruptible whole(cpu);
-  lock_mailbox(cpu);
-  struct Unlock {
-    HisiQmDriver* d;
-    ~Unlock() { d->unlock_mailbox(); }
-  } unlock{this};
+  MailboxLock lock(*this, cpu);
   kernel_.kernel_write(cpu, ctx_buf_.pa, ctx, len);
   mailbox_locked(cpu, cmd, ctx_buf_.iova, queue);
 }
@@ -187,11 +179,7 @@ HisiQmDriver::Qp* HisiQmDriver::alloc_qp_id(uint16_t id, uint8_t alg_type) {
 
 void HisiQmDriver::read_qp_ctx(CpuContext& cpu, uint8_t cmd, uint16_t qn, void* out, size_t len) {
   CpuContext::Uninterruptible whole(cpu);
-  lock_mailbox(cpu);
-  struct Unlock {
-    HisiQmDriver* d;
-    ~Unlock() { d->unlock_mailbox(); }
-  } unlock{this};
+  MailboxLock lock(*this, cpu);
   mailbox_locked(cpu, cmd, ctx_buf_.iova, qn, /*op_read=*/true);
   kernel_.kernel_read(cpu, ctx_buf_.pa, out, len);
 }

@@ -176,6 +176,19 @@ class HisiQmDriver {
   void mailbox_ctx(CpuContext& cpu, uint8_t cmd, const void* ctx, size_t len, uint16_t queue);
   void lock_mailbox(CpuContext& cpu);
   void unlock_mailbox();
+  // Holds qm->mailbox_lock for a scope: released however the scope ends (a dead device throws).
+  class MailboxLock {
+   public:
+    MailboxLock(HisiQmDriver& driver, CpuContext& cpu) : driver_(driver) {
+      driver_.lock_mailbox(cpu);
+    }
+    ~MailboxLock() { driver_.unlock_mailbox(); }
+    MailboxLock(const MailboxLock&) = delete;
+    MailboxLock& operator=(const MailboxLock&) = delete;
+
+   private:
+    HisiQmDriver& driver_;
+  };
   void mailbox_locked(CpuContext& cpu, uint8_t cmd, uint64_t base, uint16_t queue,
                       bool op_read = false);
   // Polls the mailbox's busy bit up to host.mailbox_timeout_us; false when it stayed set.
