@@ -6,8 +6,9 @@
 // (START_Q), and on close stop it (PUT_Q), unmap and close the fd.
 //
 // Does not: build or parse descriptors (HisiQmQueue does), pick NUMA-near devices (the model
-// has no NUMA distance; ties go to the most available instances, then name order), or handle
-// the nosva / static-share (UACCE_QFRT_SS) mode.
+// has no NUMA distance; ties go to the most available instances, then name order), or map the
+// static share region (UACCE_QFRT_SS) of a device without SVA: UADK's wd_mempool_alloc does
+// that on the queue's fd (runtime/uadk/uadk_bmm.cc).
 //
 // All OS access goes through OsInterface. OS errors come back as negative errno with a
 // message in last_error(); nothing throws.

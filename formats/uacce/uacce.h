@@ -61,15 +61,33 @@ static_assert(kUacceCmdStartQ == 0x5700ul, "UACCE_CMD_START_Q must equal Linux's
 static_assert(kUacceCmdPutQ == 0x5701ul, "UACCE_CMD_PUT_Q must equal Linux's _IO('W', 1)");
 
 // Device flags (sysfs "flags"). UACCE_DEV_SVA = BIT(0): shared virtual addressing (PASID and
-// device page faults through PRI or SMMU stall).
+// device page faults through PRI or SMMU stall). A device without it (hisi_qm's uacce_mode=2,
+// openEuler's and KAE's uacce) exports a static share region instead; UACCE_DEV_IOMMU = BIT(7)
+// then says the device sits behind an IOMMU (the region's DMA address is one IOVA range),
+// UACCE_DEV_NOIOMMU = BIT(1) that it does not (physical slices). Sources: openEuler's
+// include/uapi/misc/uacce/uacce.h; UADK wd_bmm.c tests BIT(7).
 constexpr uint32_t kUacceDevSva = 1u << 0;
+constexpr uint32_t kUacceDevNoIommu = 1u << 1;
+constexpr uint32_t kUacceDevIommu = 1u << 7;
+
+// UACCE_CMD_GET_SS_DMA = _IOR('W', 3, unsigned long): in, a slice index of the queue's static
+// share region; out, that slice's DMA address ORed with its size in UACCE_GRAN_SIZE granules
+// (the low 12 bits: UACCE_GRAN_NUM_MASK); returns how many slices follow it. -EINVAL on a
+// device with SVA, before the region is mapped, or for an index past the last slice.
+constexpr unsigned long kUacceCmdGetSsDma = ioc_ior('W', 3, sizeof(unsigned long));
+static_assert(kUacceCmdGetSsDma == 0x80085703ul,
+              "UACCE_CMD_GET_SS_DMA must equal _IOR('W', 3, unsigned long) on a 64-bit kernel");
+constexpr uint64_t kUacceGranSize = 0x10000;  // UACCE_GRAN_SIZE: 64 KiB
+constexpr uint32_t kUacceGranShift = 16;      // UACCE_GRAN_SHIFT
+constexpr uint64_t kUacceGranNumMask = 0xfff;  // UACCE_GRAN_NUM_MASK
 
 // enum uacce_qfrt: queue file region types. mmap offset = type * page size (vm_pgoff = type).
 enum UacceQfrt : uint32_t {
   kUacceQfrtMmio = 0,  // device MMIO (doorbells)
   kUacceQfrtDus = 1,   // device user share: SQ, CQ and the status page
+  kUacceQfrtSs = 2,    // static share: DMA memory of a device without SVA (UACCE_QFRT_SS)
 };
-constexpr uint32_t kUacceMaxRegion = 2;
+constexpr uint32_t kUacceMaxRegion = 3;
 
 // sysfs: /sys/class/uacce/<name>/<attribute>; the device node is /dev/<name>.
 inline constexpr const char* kUacceSysfsClassDir = "/sys/class/uacce";

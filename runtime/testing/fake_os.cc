@@ -175,7 +175,7 @@ VirtAddr FakeOs::mmap(int fd, size_t len, int /*prot*/, uint64_t offset, int* er
   if (!q) return fail(-EBADF);
   if (offset % kPageSize != 0) return fail(-EINVAL);
   uint64_t region = offset / kPageSize;
-  if (region >= kUacceMaxRegion) return fail(-EINVAL);
+  if (region > kUacceQfrtDus) return fail(-EINVAL);  // the fake has no static share region
   if (q->state == FakeQueueState::kZombie) return fail(-ENXIO);
   if (q->region_va[region] != 0) return fail(-EEXIST);
   const FakeUacceDevice& dev = devices_[q->device].dev;

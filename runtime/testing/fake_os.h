@@ -49,8 +49,8 @@ struct FakeQueue {
   uint16_t qp_id = 0;
   uint16_t qc_type = 0;
   FakeQueueState state = FakeQueueState::kInit;
-  VirtAddr region_va[kUacceMaxRegion] = {0, 0};
-  uint64_t region_size[kUacceMaxRegion] = {0, 0};
+  VirtAddr region_va[kUacceMaxRegion] = {};
+  uint64_t region_size[kUacceMaxRegion] = {};
   bool irq_pending = false;
 };
 

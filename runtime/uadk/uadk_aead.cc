@@ -34,9 +34,17 @@ int aead_build(const Call& call, SecSess& sess, void* r, uint16_t tag, SecBd* bd
   const uint64_t total = uint64_t{req->in_bytes} + req->assoc_bytes;
   if (total == 0 || total > kSecMaxDataLen) return bad("bad in_bytes + assoc_bytes");
   if (req->out_bytes < total) return bad("out_bytes < in_bytes + assoc_bytes");
-  *bd = sec_bd_gcm(req->op_type == WD_CIPHER_ENCRYPTION_DIGEST, sess.key_code, sess.key_va,
-                   va_of(req->iv), va_of(req->src), va_of(req->dst), req->assoc_bytes,
-                   req->in_bytes, va_of(req->mac), static_cast<uint8_t>(sess.auth_bytes), tag);
+  VirtAddr iv = 0, src = 0, dst = 0, mac = 0;
+  int ret = 0;
+  if ((ret = sec_dev_addr(call, sess, req->iv, req->iv_bytes, "wd_aead iv", &iv)) < 0 ||
+      (ret = sec_dev_addr(call, sess, req->src, total, "wd_aead src", &src)) < 0 ||
+      (ret = sec_dev_addr(call, sess, req->dst, req->out_bytes, "wd_aead dst", &dst)) < 0 ||
+      (ret = sec_dev_addr(call, sess, req->mac, req->mac_bytes, "wd_aead mac", &mac)) < 0) {
+    return ret;
+  }
+  *bd = sec_bd_gcm(req->op_type == WD_CIPHER_ENCRYPTION_DIGEST, sess.key_code, sess.key_dev, iv,
+                   src, dst, req->assoc_bytes, req->in_bytes, mac,
+                   static_cast<uint8_t>(sess.auth_bytes), tag);
   call.charge_ns(call.proc().config().costs.sqe_build_ns);
   return 0;
 }
@@ -103,7 +111,8 @@ handle_t wd_aead_alloc_sess(struct wd_aead_sess_setup* setup) {
   auto sess = std::make_unique<u::SecSess>(u::SessKind::kAead);
   sess->c_alg = wdsim::kSecCAlgAes;
   sess->c_mode = wdsim::kSecCModeGcm;
-  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param);
+  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param, setup->mm_ops,
+                           setup->mm_type);
 }
 
 void wd_aead_free_sess(handle_t h_sess) { u::sec_free_sess(u::SessKind::kAead, h_sess); }

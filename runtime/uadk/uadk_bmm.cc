@@ -1,12 +1,16 @@
 // wd_bmm.h: a block memory pool (UADK wd_bmm.c) over one anonymous mapping of the simulated
-// process, or over memory from the user's wd_mm_ops. The free list and counters are the
-// library's own bookkeeping (host memory); the blocks are the simulated process's memory,
-// handed out as virtual addresses cast to pointers, as every buffer of this API.
+// process, over memory from the user's wd_mm_ops, or, on a ctx of a device without SVA, over
+// the ctx's static share region (UADK's "wd reserve memory": mmap of UACCE_QFRT_SS on the ctx's
+// fd, then UACCE_CMD_GET_SS_DMA for each slice's DMA address), whose blocks wd_mem_map turns
+// into DMA addresses. The free list and counters are the library's own bookkeeping (host
+// memory); the blocks are the simulated process's memory, handed out as virtual addresses cast
+// to pointers, as every buffer of this API. Also wd_mem_ops_init (the sessions' memory).
 // Also wd.h's SVA mempool / blockpool (UADK wd_mempool.c): a mempool of 4 KiB blocks, one
 // blockpool per mempool on a contiguous run of them.
 #include <string>
 #include <vector>
 
+#include "formats/uacce/uacce.h"
 #include "runtime/include/uadk/wd_bmm.h"
 #include "runtime/uadk/uadk_internal.h"
 
@@ -19,6 +23,7 @@ constexpr uint32_t kDefaultBlockAlign = 8;
 
 struct BmmPool {
   VirtAddr base = 0;          // first block
+  VirtAddr map_va = 0;        // the mapping (anonymous or the static share region)
   uint64_t map_len = 0;       // bytes mapped (0 when the memory is the user's)
   uint32_t block_size = 0;    // as asked
   uint32_t block_stride = 0;  // block_size rounded up to the alignment
@@ -29,7 +34,49 @@ struct BmmPool {
   uint32_t dev_id = 0;
   wd_mm_ops ops{};  // the user's memory (ops.alloc set) or none
   void* user_mem = nullptr;
+  // The static share region (a ctx without SVA): its slices, VA to DMA address.
+  struct Slice {
+    VirtAddr va = 0;
+    uint64_t dma = 0;
+    uint64_t size = 0;
+  };
+  std::vector<Slice> slices;
 };
+
+// Maps the ctx's static share region for `bytes` (UADK wd_map_reserve_mem) and reads its slices
+// (UACCE_CMD_GET_SS_DMA from slice 0 until it says none follows). With the device behind an
+// IOMMU (flags UACCE_DEV_IOMMU) the one slice covers the whole mapping; without, each slice's
+// size is its granule count. Returns the region's VA, or 0 with *err.
+VirtAddr map_reserve_mem(const Call& call, WdCtx& ctx, uint64_t bytes, BmmPool* pool, int* err) {
+  const uint64_t page = call.proc().config().page_size;
+  const bool iommu = (ctx.uacce->device().flags & kUacceDevIommu) != 0;
+  uint64_t len = (bytes + page - 1) / page * page;
+  if (!iommu) len = (len + kUacceGranSize - 1) / kUacceGranSize * kUacceGranSize;
+  const VirtAddr va = call.os().mmap(ctx.uacce->fd(), len, kProtRead | kProtWrite,
+                                     uint64_t{kUacceQfrtSs} * page, err);
+  if (va == 0) return 0;
+  pool->map_va = va;
+  pool->map_len = len;
+  uint64_t at = 0;
+  for (unsigned long index = 0;; ++index) {
+    unsigned long info = index;
+    const long left = call.os().ioctl(ctx.uacce->fd(), kUacceCmdGetSsDma, &info);
+    if (left < 0) {
+      call.os().munmap(va, len);
+      pool->slices.clear();
+      *err = static_cast<int>(left);
+      return 0;
+    }
+    BmmPool::Slice s;
+    s.va = va + at;
+    s.dma = info & ~kUacceGranNumMask;
+    s.size = iommu ? len : (info & kUacceGranNumMask) << kUacceGranShift;
+    at += s.size;
+    pool->slices.push_back(s);
+    if (left == 0) break;
+  }
+  return va;
+}
 
 bool is_pow2(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
@@ -101,6 +148,17 @@ void* wd_mempool_alloc(handle_t h_ctx, struct wd_mempool_setup* setup) {
     }
     const wdsim::rt::VirtAddr va = u::va_of(pool->user_mem);
     pool->base = (va + align - 1) & ~static_cast<wdsim::rt::VirtAddr>(align - 1);
+  } else if (ctx && (ctx->uacce->device().flags & wdsim::rt::kUacceDevSva) == 0) {
+    // No SVA: the ctx's static share region (wd_map_reserve_mem).
+    int err = 0;
+    const wdsim::rt::VirtAddr va = u::map_reserve_mem(call, *ctx, bytes, pool.get(), &err);
+    if (va == 0) {
+      call.fail(err < 0 ? err : -WD_ENOMEM,
+                "wd_mempool_alloc: cannot reserve the static share region of " + ctx->dev_name +
+                    " (" + std::to_string(err) + ")");
+      return nullptr;
+    }
+    pool->base = (va + align - 1) & ~static_cast<wdsim::rt::VirtAddr>(align - 1);
   } else {
     const uint64_t page = call.proc().config().page_size;
     pool->map_len = (bytes + page - 1) / page * page;
@@ -111,6 +169,7 @@ void* wd_mempool_alloc(handle_t h_ctx, struct wd_mempool_setup* setup) {
       call.fail(err < 0 ? err : -WD_ENOMEM, "wd_mempool_alloc: cannot map the pool");
       return nullptr;
     }
+    pool->map_va = pool->base;
   }
   pool->taken.assign(pool->block_num, false);
   for (uint32_t i = pool->block_num; i > 0; --i) pool->free_list.push_back(i - 1);
@@ -124,7 +183,7 @@ void wd_mempool_free(handle_t /*h_ctx*/, void* pool) {
   if (!call.bound()) return;
   u::BmmPool* p = u::pool_of(call.lib(), pool);
   if (!p) return;
-  if (p->map_len) call.os().munmap(p->base, p->map_len);
+  if (p->map_len) call.os().munmap(p->map_va, p->map_len);
   if (p->user_mem) {
     call.rebind();
     p->ops.free(p->ops.usr, p->user_mem);
@@ -173,6 +232,17 @@ void* wd_mem_map(void* pool, void* buf, size_t sz) {
   if (p->ops.iova_map) {
     call.rebind();
     return p->ops.iova_map(p->ops.usr, buf, sz);
+  }
+  if (!p->slices.empty()) {
+    // The reserved region: the DMA address at the same offset of the slice holding buf, when
+    // the whole buffer lies in that slice (wd_iova_map; a buffer across slices is not
+    // contiguous for the device).
+    for (const u::BmmPool::Slice& s : p->slices) {
+      if (va >= s.va && va + sz <= s.va + s.size) {
+        return reinterpret_cast<void*>(static_cast<uintptr_t>(s.dma + (va - s.va)));
+      }
+    }
+    return nullptr;
   }
   return buf;  // the device reaches the process's VAs through the SMMU
 }
@@ -245,6 +315,66 @@ __u32 wd_get_dev_id(void* pool) {
 }
 
 }  // extern "C"
+
+// ---------------- the sessions' memory (wd_mem_ops_init) ----------------
+
+namespace wdsim::rt::uadk {
+
+int mem_ops_init(const Call& call, AlgSetting& s, const wd_mm_ops& ops, int mem_type,
+                 const char* who, wd_mm_ops* out) {
+  const std::string fn = std::string(who) + ": ";
+  if (s.ctx_num() == 0 || !s.entry(0).ctx) return call.fail(-WD_EINVAL, fn + "no ctx");
+  if (s.entry(0).ctx->uacce->device().flags & kUacceDevSva) {
+    *out = SessBase::sva_memory();
+    return 0;
+  }
+  wd_mm_ops m = ops;
+  m.sva_mode = false;
+  switch (mem_type) {
+    case UADK_MEM_AUTO:
+      return call.fail(-WD_EINVAL, fn + s.entry(0).ctx->dev_name +
+                                       " has no SVA: mm_type UADK_MEM_AUTO is not supported "
+                                       "(UADK_MEM_PROXY with a wd_mempool_alloc pool, or "
+                                       "UADK_MEM_USER)");
+    case UADK_MEM_USER:
+      if (!m.alloc || !m.free || !m.iova_map || !m.iova_unmap || !m.usr) {
+        return call.fail(-WD_EINVAL, fn + "UADK_MEM_USER needs alloc, free, iova_map, "
+                                          "iova_unmap and usr in mm_ops");
+      }
+      break;
+    case UADK_MEM_PROXY:
+      if (!m.usr) return call.fail(-WD_EINVAL, fn + "UADK_MEM_PROXY needs a pool in mm_ops.usr");
+      m.alloc = wd_mem_alloc;
+      m.free = wd_mem_free;
+      m.iova_map = wd_mem_map;
+      m.iova_unmap = wd_mem_unmap;
+      m.get_bufsize = wd_get_bufsize;
+      break;
+    default:
+      return call.fail(-WD_EINVAL, fn + "unknown mm_type " + std::to_string(mem_type));
+  }
+  *out = m;
+  return 0;
+}
+
+int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len,
+                const char* what, VirtAddr* out) {
+  if (mm.sva_mode) {
+    *out = va;
+    return 0;
+  }
+  call.rebind();
+  void* dma = mm.iova_map(mm.usr, reinterpret_cast<void*>(va), len);
+  if (!dma) {
+    return call.fail(-WD_ENOMEM, std::string("no DMA address for the ") + what +
+                                     " (without SVA every buffer must come from the session's "
+                                     "memory pool)");
+  }
+  *out = va_of(dma);
+  return 0;
+}
+
+}  // namespace wdsim::rt::uadk
 
 // ---------------- wd.h: the SVA mempool and blockpool ----------------
 

@@ -1,5 +1,6 @@
 // wd_comp.h: UADK's compression API (wd_comp.c + drv/hisi_comp.c) for stateless flat-buffer
-// deflate / zlib / gzip requests on ZIP queues. Parsing follows hisi_comp parse_zip_sqe:
+// deflate / zlib / gzip requests on ZIP queues (on a device without SVA the session's memory
+// pool gives the buffers' DMA addresses, as zip_mem_map). Parsing follows hisi_comp parse_zip_sqe:
 // statuses other than OK, negative compression and decompression end give req->status
 // WD_IN_EPARA; a decompression that ran out of output space (ctx_st 1) gives WD_EAGAIN.
 // Deliberate differences from UADK (documented in the header): a CRC error is WD_IN_EPARA
@@ -89,8 +90,16 @@ int prepare(const Call& call, CompSess& sess, uint32_t idx, wd_comp_req* req, ui
   if (op == ZipOp::kCompress && layout->header > 0) {
     call.os().store(va_of(req->dst), zip_format_header(fmt), layout->header);
   }
+  // Without SVA the device gets the buffers' DMA addresses (zip_mem_map).
+  ZipBlockLayout dev = *layout;
+  if ((ret = device_addr(call, sess.mm, layout->hw_src, layout->in_len, "wd_comp src",
+                         &dev.hw_src)) < 0 ||
+      (ret = device_addr(call, sess.mm, layout->hw_dst, layout->avail_out, "wd_comp dst",
+                         &dev.hw_dst)) < 0) {
+    return ret;
+  }
   const bool qm_v2 = call.lib().comp.entry(idx).ctx->api == kHisiQmApiV2;
-  zip_fill_block_sqe(*layout, fmt, qm_v2, static_cast<uint8_t>(sess.win_sz), tag, sqe);
+  zip_fill_block_sqe(dev, fmt, qm_v2, static_cast<uint8_t>(sess.win_sz), tag, sqe);
   call.charge_ns(call.proc().config().costs.sqe_build_ns);
   return 0;
 }
@@ -223,6 +232,10 @@ handle_t wd_comp_alloc_sess(struct wd_comp_sess_setup* setup) {
     return call.fail(0, "wd_comp_alloc_sess: bad comp_lv or win_sz");
   }
   auto sess = std::make_unique<CompSess>();
+  if (wdsim::rt::uadk::mem_ops_init(call, s, setup->mm_ops, setup->mm_type, "wd_comp_alloc_sess",
+                                    &sess->mm) < 0) {
+    return 0;
+  }
   sess->alg_type = setup->alg_type;
   sess->comp_lv = setup->comp_lv;
   sess->win_sz = setup->win_sz;

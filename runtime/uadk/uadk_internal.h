@@ -204,7 +204,28 @@ struct SessBase {
   virtual ~SessBase() = default;
   SessKind kind;
   void* sched_key = nullptr;  // from sched_init (malloc'ed, freed with free() as UADK does)
+  // The session's memory (wd_mem_ops_init): on an SVA device (sva_mode) buffers are the
+  // process's VAs as they are; without SVA each buffer must come from `mm` and goes to the
+  // device as mm.iova_map gives it.
+  wd_mm_ops mm = sva_memory();
+  static wd_mm_ops sva_memory() {
+    wd_mm_ops m{};
+    m.sva_mode = true;
+    return m;
+  }
 };
+
+// wd_mem_ops_init (UADK wd_util.c) for a session of algorithm setting `s`, from its setup's
+// `ops` and `mem_type`, judged by the device of the setting's first ctx: SVA, any memory
+// (sva_mode); otherwise UADK_MEM_USER takes the user's ops (alloc, free, iova_map, iova_unmap
+// and usr all set), UADK_MEM_PROXY a wd_mempool_alloc pool in ops.usr (wd_mem_alloc, _free,
+// _map, _unmap), and UADK_MEM_AUTO is refused as UADK refuses it. -WD_EINVAL with a message.
+int mem_ops_init(const Call& call, AlgSetting& s, const wd_mm_ops& ops, int mem_type,
+                 const char* who, wd_mm_ops* out);
+// The device's address for `len` bytes at `va` under the session memory `mm`: va itself in SVA
+// mode, else mm.iova_map's (-WD_ENOMEM, naming `what`, when the buffer is not its memory).
+int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len,
+                const char* what, VirtAddr* out);
 
 // wd_bmm pools by handle (the pool type lives in uadk_bmm.cc).
 struct BmmPoolDeleter {

@@ -3,7 +3,10 @@
 // fill_digest_bd2: flat buffers, IPSec scene, 16-bit tag). A completion is good when
 // (done_flag & 1) && error_type == 0 (parse_cipher_bd2 / parse_digest_bd2); otherwise the
 // request's state is WD_IN_EPARA. Session keys live in a page of the simulated process
-// (UADK's sess->key, which the BD points at).
+// (UADK's sess->key, which the BD points at); on a device without SVA in a block of the
+// session's memory pool, and every buffer goes to the device as its DMA address (the
+// hisi_sec fill_*_addr no-SVA paths: iova_map of each buffer, -WD_ENOMEM when one is not the
+// pool's).
 #include "runtime/uadk/uadk_sec.h"
 
 #include <cstring>
@@ -37,22 +40,50 @@ AlgSetting& aead_setting(Library& lib) { return lib.aead; }
 namespace {
 
 int sec_alloc_key_buf(const Call& call, SecSess* sess) {
-  int err = 0;
-  sess->key_map_len = call.proc().config().page_size;
-  sess->key_va = call.os().mmap(-1, sess->key_map_len, kProtRead | kProtWrite, 0, &err);
-  return sess->key_va == 0 ? (err < 0 ? err : -WD_ENOMEM) : 0;
+  if (sess->mm.sva_mode) {
+    int err = 0;
+    sess->key_buf_bytes = kSecKeyBufBytes;
+    sess->key_map_len = call.proc().config().page_size;
+    sess->key_va = call.os().mmap(-1, sess->key_map_len, kProtRead | kProtWrite, 0, &err);
+    sess->key_dev = sess->key_va;
+    return sess->key_va == 0 ? (err < 0 ? err : -WD_ENOMEM) : 0;
+  }
+  // UADK: sess->key = mm_ops.alloc(usr, MAX_CIPHER_KEY_SIZE) (digest: MAX_HMAC_KEY_SIZE).
+  sess->key_buf_bytes = sess->kind == SessKind::kDigest ? MAX_HMAC_KEY_SIZE : MAX_CIPHER_KEY_SIZE;
+  call.rebind();
+  void* key = sess->mm.alloc(sess->mm.usr, sess->key_buf_bytes);
+  if (!key) return -WD_ENOMEM;
+  sess->key_va = va_of(key);
+  return device_addr(call, sess->mm, sess->key_va, sess->key_buf_bytes, "session key",
+                     &sess->key_dev);
+}
+
+void sec_free_key_buf(const Call& call, SecSess* sess) {
+  if (!sess->key_va) return;
+  if (sess->key_map_len) {
+    call.os().munmap(sess->key_va, sess->key_map_len);
+  } else {
+    call.rebind();
+    sess->mm.free(sess->mm.usr, reinterpret_cast<void*>(sess->key_va));
+  }
+  sess->key_va = 0;
 }
 
 }  // namespace
 
 handle_t sec_alloc_sess(const Call& call, AlgSetting& s, std::unique_ptr<SecSess> sess,
-                        void* sched_param) {
-  if (sec_alloc_key_buf(call, sess.get()) < 0) return call.fail(0, "cannot map the key buffer");
+                        void* sched_param, const wd_mm_ops& mm_ops, int mm_type) {
+  const std::string who = std::string("wd_") + s.traits().name + "_alloc_sess";
+  if (mem_ops_init(call, s, mm_ops, mm_type, who.c_str(), &sess->mm) < 0) return 0;
+  if (sec_alloc_key_buf(call, sess.get()) < 0) {
+    sec_free_key_buf(call, sess.get());
+    return call.fail(0, who + ": cannot allocate the key buffer");
+  }
   sched_params own{-1, 0, 0, 0, 0, 0};
   call.rebind();
   handle_t key = s.sched().sched_init(s.sched().h_sched_ctx, sched_param ? sched_param : &own);
   if (WD_IS_ERR(key)) {  // as UADK: a user scheduler may key every session 0
-    call.os().munmap(sess->key_va, sess->key_map_len);
+    sec_free_key_buf(call, sess.get());
     return call.fail(0, "sched_init failed");
   }
   sess->sched_key = reinterpret_cast<void*>(key);
@@ -64,7 +95,7 @@ void sec_free_sess(SessKind kind, handle_t h) {
   if (!call.bound()) return;
   auto* sess = static_cast<SecSess*>(find_session(call.lib(), h, kind));
   if (!sess) return;
-  if (sess->key_va) call.os().munmap(sess->key_va, sess->key_map_len);
+  sec_free_key_buf(call, sess);
   free_session(call.lib(), h);
 }
 
@@ -73,7 +104,7 @@ int sec_set_key(SessKind kind, handle_t h, const uint8_t* key, uint32_t len,
   Call call;
   if (!call.bound()) return -WD_EINVAL;
   auto* sess = static_cast<SecSess*>(find_session(call.lib(), h, kind));
-  if (!sess || !key || len == 0 || len > kSecKeyBufBytes || !valid(*sess, len)) {
+  if (!sess || !key || len == 0 || len > sess->key_buf_bytes || !valid(*sess, len)) {
     return call.fail(-WD_EINVAL, "set_key: bad session or key length " + std::to_string(len));
   }
   std::vector<uint8_t> bytes(len);
@@ -215,9 +246,16 @@ int cipher_build(const Call& call, SecSess& sess, void* r, uint16_t tag, SecBd* 
   if (sess.c_mode != kSecCModeEcb && (!req->iv || req->iv_bytes != AES_BLOCK_SIZE)) {
     return bad("iv must be 16 bytes");
   }
-  const VirtAddr iv = sess.c_mode == kSecCModeEcb ? 0 : va_of(req->iv);
+  VirtAddr iv = 0, src = 0, dst = 0;
+  int ret = 0;
+  if ((sess.c_mode != kSecCModeEcb &&
+       (ret = sec_dev_addr(call, sess, req->iv, req->iv_bytes, "wd_cipher iv", &iv)) < 0) ||
+      (ret = sec_dev_addr(call, sess, req->src, req->in_bytes, "wd_cipher src", &src)) < 0 ||
+      (ret = sec_dev_addr(call, sess, req->dst, req->out_buf_bytes, "wd_cipher dst", &dst)) < 0) {
+    return ret;
+  }
   *bd = sec_bd_cipher(sess.c_alg, sess.c_mode, req->op_type == WD_CIPHER_ENCRYPTION, sess.key_code,
-                      sess.key_va, iv, va_of(req->src), va_of(req->dst), req->in_bytes, tag);
+                      sess.key_dev, iv, src, dst, req->in_bytes, tag);
   call.charge_ns(call.proc().config().costs.sqe_build_ns);
   return 0;
 }
@@ -273,9 +311,14 @@ int digest_build(const Call& call, SecSess& sess, void* r, uint16_t tag, SecBd* 
     return bad("bad out_bytes " + std::to_string(req->out_bytes));
   }
   if (req->out_buf_bytes < req->out_bytes) return bad("out_buf_bytes < out_bytes");
-  *bd = sec_bd_digest(sess.a_alg, req->out_bytes, sess.hmac ? sess.key_va : 0,
-                      sess.hmac ? sess.key_bytes : 0, va_of(req->in), req->in_bytes,
-                      va_of(req->out), tag);
+  VirtAddr in = 0, out = 0;
+  int ret = 0;
+  if ((ret = sec_dev_addr(call, sess, req->in, req->in_bytes, "wd_digest in", &in)) < 0 ||
+      (ret = sec_dev_addr(call, sess, req->out, req->out_buf_bytes, "wd_digest out", &out)) < 0) {
+    return ret;
+  }
+  *bd = sec_bd_digest(sess.a_alg, req->out_bytes, sess.hmac ? sess.key_dev : 0,
+                      sess.hmac ? sess.key_bytes : 0, in, req->in_bytes, out, tag);
   call.charge_ns(call.proc().config().costs.sqe_build_ns);
   return 0;
 }
@@ -363,7 +406,8 @@ handle_t wd_cipher_alloc_sess(struct wd_cipher_sess_setup* setup) {
     default:
       return call.fail(0, "wd_cipher_alloc_sess: mode not supported");
   }
-  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param);
+  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param, setup->mm_ops,
+                           setup->mm_type);
 }
 
 void wd_cipher_free_sess(handle_t h_sess) { u::sec_free_sess(u::SessKind::kCipher, h_sess); }
@@ -430,7 +474,8 @@ handle_t wd_digest_alloc_sess(struct wd_digest_sess_setup* setup) {
   sess->hmac = setup->mode == WD_DIGEST_HMAC;
   sess->a_alg = sess->hmac ? alg->hmac_a_alg : alg->a_alg;
   sess->mac_full_bytes = alg->mac_bytes;
-  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param);
+  return u::sec_alloc_sess(call, s, std::move(sess), setup->sched_param, setup->mm_ops,
+                           setup->mm_type);
 }
 
 void wd_digest_free_sess(handle_t h_sess) { u::sec_free_sess(u::SessKind::kDigest, h_sess); }

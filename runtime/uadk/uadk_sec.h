@@ -22,8 +22,10 @@ constexpr uint16_t kGcmMaxAuthBytes = 16;
 struct SecSess : SessBase {
   explicit SecSess(SessKind k) : SessBase(k) {}
   ~SecSess() override = default;
-  VirtAddr key_va = 0;  // kSecKeyBufBytes in the simulated process
-  uint64_t key_map_len = 0;
+  VirtAddr key_va = 0;   // key_buf_bytes in the simulated process
+  VirtAddr key_dev = 0;  // the device's address of it (key_va with SVA, its DMA address without)
+  uint64_t key_map_len = 0;  // its own mapping's length (0: a block of the session's memory)
+  uint32_t key_buf_bytes = 0;
   uint32_t key_bytes = 0;
   uint16_t next_sync_tag = 1;
   // Cipher.
@@ -55,13 +57,20 @@ AlgSetting& cipher_setting(Library& lib);
 AlgSetting& digest_setting(Library& lib);
 AlgSetting& aead_setting(Library& lib);
 
-// A session with its key page in the simulated process and its scheduler key.
+// A session with its memory (mem_ops_init from the setup's mm_ops and mm_type), its key buffer
+// (a page of the simulated process with SVA; without, a block of the session's memory, as
+// UADK's sess->key) and its scheduler key.
 handle_t sec_alloc_sess(const Call& call, AlgSetting& s, std::unique_ptr<SecSess> sess,
-                        void* sched_param);
+                        void* sched_param, const wd_mm_ops& mm_ops, int mm_type);
 void sec_free_sess(SessKind kind, handle_t h);
 // Copies a key into the session's key page when valid(sess, len) accepts its length.
 int sec_set_key(SessKind kind, handle_t h, const uint8_t* key, uint32_t len,
                 bool (*valid)(SecSess&, uint32_t));
+// The device's address of a request buffer of the session (see device_addr).
+inline int sec_dev_addr(const Call& call, const SecSess& sess, const void* buf, uint64_t len,
+                        const char* what, VirtAddr* out) {
+  return device_addr(call, sess.mm, va_of(buf), len, what, out);
+}
 // One request: sync (the ctx lock, send, wait, parse) or async (a pool slot, send).
 int sec_sync(const SecOps& ops, handle_t h, void* req);
 int sec_async(const SecOps& ops, handle_t h, void* req);

@@ -92,6 +92,7 @@ int list_usable_devices(const Call& call, const std::string& alg,
   }
   UacceQueueRequest req;
   req.algorithm = alg;
+  req.require_sva = false;  // UADK takes devices without SVA too (their sessions need a pool)
   std::string reasons;
   for (const UacceDeviceInfo& dev : all) {
     std::string why;

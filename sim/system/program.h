@@ -65,6 +65,7 @@ struct DeviceView {
       syscall_path;  // the kernel's syscall-path device: /dev/zip_sync, /dev/sec_sync ("" if none)
   std::string dev_path;      // a whole device's (kind without a QM) node: "/dev/virtio_net-0"
   bool timing_only = false;  // data_mode: timing: its output bytes are not the data
+  bool sva = true;           // uacce_mode sva (false: nosva, a static share region per queue)
 };
 
 // Which outputs programs verify (output.verify) and the count of each answer, for the

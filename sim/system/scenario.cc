@@ -105,6 +105,16 @@ DeviceSpec load_device(ParamScope e, uint32_t index, const AcceleratorKind* kind
           "SQC w13 priority[3:0] of the kernel's own queues on this device (the syscall path, "
           "/dev/zip_sync); they are never evicted",
           "Linux qm.c qm_sqc priority field (Linux writes 0)", Range::between(0, 15));
+    e.add_choice(
+        "uacce_mode", d.uacce_mode, "sva", {"sva", "nosva"},
+        "How the uacce device shares memory with processes: sva (flags UACCE_DEV_SVA: open "
+        "binds the process's address space, a PASID per process, descriptors carry virtual "
+        "addresses), or nosva (flags UACCE_DEV_IOMMU: no PASID, the queue's DMA goes through "
+        "the device's kernel DMA domain, and each queue exports a static share region of "
+        "pinned DMA memory, mmap offset UACCE_QFRT_SS, whose DMA address UACCE_CMD_GET_SS_DMA "
+        "gives; descriptors carry those DMA addresses and the process copies its data in)",
+        "hisi_qm module parameter uacce_mode (openEuler/KAE: 1 UACCE_MODE_SVA, 2 "
+        "UACCE_MODE_NOIOMMU); UADK wd_bmm.c reserves the region");
   }
   ParamScope a = e.sub("attach");
   d.attach.where = where_of(a);

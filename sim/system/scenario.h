@@ -67,6 +67,7 @@ struct DeviceSpec {
   PcieAttach attach;
   std::string evict_policy = "none";           // none | priority (docs/kernel_queues.md)
   uint32_t kernel_queue_priority = 0;          // SQC priority of the kernel's own queues
+  std::string uacce_mode = "sva";              // sva | nosva (hisi_qm's uacce_mode)
   std::shared_ptr<const EngineParams> engine;  // the kind's engine parameters
   SourceLocation where;
 };

@@ -414,6 +414,8 @@ void Topology::build_drivers(Kernel& kernel, DmaApi& dma, InterruptController& g
     uinfo.algorithms = f.kind->algorithms();
     uinfo.stream_id = q.stream_id;
     uinfo.evict_by_priority = f.spec->evict_policy == "priority";
+    uinfo.sva = f.spec->uacce_mode == "sva";
+    f.view.sva = uinfo.sva;
     f.uacce = std::make_unique<UacceDevice>(kernel, *f.driver, smmu, uinfo);
     f.view.uacce_path = f.uacce->dev_path();
     if (!f.kind->syscall_device_path().empty()) {

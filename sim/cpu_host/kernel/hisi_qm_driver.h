@@ -133,6 +133,8 @@ class HisiQmDriver {
   // Frees ring memory taken from a queue (alloc_ring) that outlived it (a uacce file keeps its
   // DUS ring until its mapping is gone).
   void free_ring(CpuContext& cpu, DmaApi::Coherent& ring);
+  // The function's kernel DMA API (its DMA domain: traffic without a PASID).
+  DmaApi& dma() { return dma_; }
 
   // Allocates the queue's ring memory: SQ + CQ (+ a status page when with_status_page).
   void alloc_ring(CpuContext& cpu, Qp& qp, bool with_status_page);

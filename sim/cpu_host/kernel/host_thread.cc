@@ -106,6 +106,26 @@ void HostThread::check_alive() const {
 }
 
 void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
+  read_user(va, dst, len);
+  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
+                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+}
+
+void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
+  write_user(va, src, len);
+  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
+                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
+}
+
+void HostThread::copy(rt::VirtAddr dst, rt::VirtAddr src, size_t len) {
+  std::vector<uint8_t> bytes(len);
+  read_user(src, bytes.data(), len);
+  write_user(dst, bytes.data(), len);
+  cpu_.defer(transfer_time(len, kernel_.costs().copy_gbps));
+  kernel_.count_user_copy(len);
+}
+
+void HostThread::read_user(rt::VirtAddr va, void* dst, size_t len) {
   check_alive();
   const Vma* vma = process_.find_vma(va);
   // The queue memory a device writes (CQEs, status words): read at the thread's own time.
@@ -119,11 +139,9 @@ void HostThread::load(rt::VirtAddr va, void* dst, size_t len) {
     throw SimulatedSignal(name_ + ": load from unmapped address (SIGSEGV in the simulated process)",
                           SIGSEGV, va, name_);
   }
-  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
-                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
-void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
+void HostThread::write_user(rt::VirtAddr va, const void* src, size_t len) {
   check_alive();
   const Vma* vma = process_.find_vma(va);
   if (vma || process_.host_mirror()) {
@@ -135,8 +153,6 @@ void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
     throw SimulatedSignal(name_ + ": store to unmapped address (SIGSEGV in the simulated process)",
                           SIGSEGV, va, name_);
   }
-  cpu_.defer(ns(kernel_.costs().cacheline_access_ns *
-                static_cast<double>(align_up(len, kCacheLine) / kCacheLine)));
 }
 
 uint64_t HostThread::mmio_pa(rt::VirtAddr va, size_t len) {

@@ -44,6 +44,10 @@ class HostThread : public rt::OsInterface {
   int munmap(rt::VirtAddr va, size_t len) override;
   void load(rt::VirtAddr va, void* dst, size_t len) override;
   void store(rt::VirtAddr va, const void* src, size_t len) override;
+  // memcpy(dst, src, len) in the process: the bytes a load and a store would move, charged at
+  // the core's copy bandwidth (host.copy_gbps, the one copy_from_user uses) rather than per
+  // cache line, and counted in host.user_copied_bytes. Overlapping ranges copy as memmove.
+  void copy(rt::VirtAddr dst, rt::VirtAddr src, size_t len);
   void mmio_write64(rt::VirtAddr va, uint64_t value) override;
   uint32_t mmio_read32(rt::VirtAddr va) override;
   void barrier() override;
@@ -77,6 +81,9 @@ class HostThread : public rt::OsInterface {
   const std::string& name() const { return name_; }
 
  private:
+  // load/store without their CPU charge (faults in, checks, moves the bytes).
+  void read_user(rt::VirtAddr va, void* dst, size_t len);
+  void write_user(rt::VirtAddr va, const void* src, size_t len);
   bool enter_syscall();  // false: the process is not running (no cost charged)
   void exit_syscall();
   // Runs a system call's kernel body: a driver error (std::runtime_error, not a signal) makes

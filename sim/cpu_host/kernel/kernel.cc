@@ -34,7 +34,9 @@ Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, Physic
                                            "CPU page faults the kernel served (pages faulted in)")),
       pinned_pages_(env.stats().counter("host.pinned_pages", "Pages pinned by sys_pin")),
       copied_bytes_(env.stats().counter("host.kernel.copied_bytes",
-                                        "Bytes copy_from_user and copy_to_user moved")) {
+                                        "Bytes copy_from_user and copy_to_user moved")),
+      user_copied_bytes_(env.stats().counter(
+          "host.user_copied_bytes", "Bytes user threads copied with memcpy (HostThread::copy)")) {
   if (costs_.dma_oracle) {
     dma_oracle_ = std::make_unique<DmaOracle>(frames_, env_.stats());
     memory_.set_device_access_observer(dma_oracle_.get());

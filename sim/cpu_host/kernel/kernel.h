@@ -186,6 +186,8 @@ class Kernel : public sc_core::sc_module {
   // Copies between user and kernel memory at copy_gbps (copy_from_user / copy_to_user).
   bool copy_from_user(CpuContext& cpu, Process& p, uint64_t va, uint64_t pa, size_t len);
   bool copy_to_user(CpuContext& cpu, Process& p, uint64_t pa, uint64_t va, size_t len);
+  // A user-space memcpy of `len` bytes (HostThread::copy): counted in host.user_copied_bytes.
+  void count_user_copy(uint64_t len) { user_copied_bytes_.inc(len); }
 
   PhysicalMemory& memory() { return memory_; }
   FrameAllocator& frames() { return frames_; }
@@ -234,6 +236,7 @@ class Kernel : public sc_core::sc_module {
   Counter& cpu_page_faults_;
   Counter& pinned_pages_;
   Counter& copied_bytes_;
+  Counter& user_copied_bytes_;
   std::unique_ptr<DmaOracle> dma_oracle_;
   std::map<uint64_t, MmioTrap> mmio_traps_;  // by window base
   uint64_t next_mmio_trap_ = kMmioTrapBase;

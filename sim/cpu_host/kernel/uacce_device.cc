@@ -26,6 +26,7 @@ constexpr uint8_t kMaxPriority = 15;
 
 class UacceQueueFile : public KernelFile {
  public:
+  // pasid: the process's PASID on an SVA device; unused (0) without SVA.
   UacceQueueFile(UacceDevice& dev, HisiQmDriver::Qp* qp, uint32_t pasid, Process& process)
       : dev_(dev),
         registry_(dev.files_),
@@ -150,7 +151,7 @@ class UacceQueueFile : public KernelFile {
       if (state_ != QueueState::kInit) return -EINVAL;
       if (!qp_->ring.size) return -EINVAL;  // the DUS region must be mapped first
       priority_ = ctx.process.queue_priority();
-      dev_.qm_.start_qp(ctx.cpu, *qp_, pasid_, /*pasid_enabled=*/true, priority_);
+      dev_.qm_.start_qp(ctx.cpu, *qp_, pasid_, /*pasid_enabled=*/dev_.info_.sva, priority_);
       state_ = QueueState::kStarted;
       return 0;
     }
@@ -158,6 +159,7 @@ class UacceQueueFile : public KernelFile {
       put(ctx);
       return 0;
     }
+    if (cmd == rt::kUacceCmdGetSsDma) return get_ss_dma(arg);
     if (cmd == rt::kUacceCmdQmSetQpCtx) {
       if (!arg) return -EFAULT;
       if (!qp_) return -EBUSY;  // evicted
@@ -217,6 +219,7 @@ class UacceQueueFile : public KernelFile {
       dus_mapped_ = true;
       return ctx.process.mmap_physical(qp_->ring.pages(), VmaKind::kDeviceDus, ctx.fd, true);
     }
+    if (region == rt::kUacceQfrtSs) return mmap_ss(ctx, length, err);
     *err = -EINVAL;
     return 0;
   }
@@ -248,12 +251,48 @@ class UacceQueueFile : public KernelFile {
     // The DUS ring outlived the queue (it stays mapped until munmap/close): free it now that
     // no mapping is left (sys_close unmapped them before the release).
     dev_.qm_.free_ring(ctx.cpu, ring_);
-    dev_.smmu_.sva_unbind(ctx.cpu, dev_.info_.stream_id, pasid_);
+    // The static share region likewise (its mapping is gone too): dma_free_coherent.
+    if (ss_.size) dev_.qm_.dma().free_coherent(ctx.cpu, std::exchange(ss_, {}));
+    if (dev_.info_.sva) dev_.smmu_.sva_unbind(ctx.cpu, dev_.info_.stream_id, pasid_);
     dev_.kernel_.env().trace_event("host.uacce", "release",
                                    {tf("dev", dev_.info_.name), tf("pid", pid_)});
   }
 
  private:
+  // The static share region (no SVA): pinned DMA memory of the device's kernel DMA domain
+  // (dma_alloc_coherent), mapped into the process. With the device behind the SMMU it is one
+  // slice, contiguous in IOVA (openEuler uacce_alloc_dma_buffers with UACCE_DEV_IOMMU: the slice
+  // size is the whole mapping). Allowed once per queue, before or after START_Q.
+  uint64_t mmap_ss(SyscallContext& ctx, uint64_t length, int* err) {
+    if (dev_.info_.sva) return (*err = -EINVAL), 0;  // an SVA device has no static share
+    if (ss_.size) return (*err = -EEXIST), 0;
+    // The slice's size goes to user space in 12 bits of 64 KiB granules (GET_SS_DMA).
+    if (length == 0 || length > (rt::kUacceGranNumMask << rt::kUacceGranShift)) {
+      return (*err = -EINVAL), 0;
+    }
+    ss_ = dev_.qm_.dma().alloc_coherent(ctx.cpu, align_up(length, kPage));
+    const uint64_t va =
+        ctx.process.mmap_physical(ss_.pages(), VmaKind::kDeviceDus, ctx.fd, /*writable=*/true);
+    dev_.kernel_.env().trace_event("host.uacce", "mmap_ss",
+                                   {tf("dev", dev_.info_.name), tf("pid", pid_),
+                                    tf("bytes", ss_.size), tf("dma", ss_.iova)});
+    return va;
+  }
+
+  // UACCE_CMD_GET_SS_DMA (openEuler uacce_get_ss_dma): *arg is a slice index in, the slice's
+  // DMA address | its size in granules out; returns the number of slices after it.
+  long get_ss_dma(void* arg) {
+    if (dev_.info_.sva || !ss_.size) return -EINVAL;
+    if (!arg) return -EFAULT;
+    unsigned long index = 0;
+    std::memcpy(&index, arg, sizeof index);  // copy_from_user
+    constexpr unsigned long kSlices = 1;     // one IOVA-contiguous slice behind the SMMU
+    if (index >= kSlices) return -EINVAL;
+    const unsigned long info = ss_.iova | (ss_.size >> rt::kUacceGranShift);
+    std::memcpy(arg, &info, sizeof info);  // copy_to_user
+    return static_cast<long>(kSlices - 1 - index);
+  }
+
   // uacce_put_queue: stop_queue (hisi_qm_stop_qp, a drain) when started, then put_queue (the
   // queue pair goes back to the device: available_instances counts it again). The ring memory
   // stays with the file while the process may still map it.
@@ -333,6 +372,7 @@ class UacceQueueFile : public KernelFile {
   bool dus_mapped_ = false;
   bool updated_ = false;
   DmaApi::Coherent ring_;  // the DUS ring after the put, until release
+  DmaApi::Coherent ss_;    // the static share region (no SVA), until release
   sc_core::sc_event wake_;
 };
 
@@ -359,7 +399,9 @@ UacceDevice::UacceDevice(Kernel& kernel, HisiQmDriver& qm, SmmuDriver& smmu, Uac
   kernel_.register_device(dev_path_, this);
   const std::string dir = std::string(rt::kUacceSysfsClassDir) + "/" + info_.name + "/";
   kernel_.add_sysfs(dir + rt::kUacceAttrApi, [] { return std::string(rt::kHisiQmApiV2); });
-  kernel_.add_sysfs(dir + rt::kUacceAttrFlags, [] { return std::to_string(rt::kUacceDevSva); });
+  kernel_.add_sysfs(dir + rt::kUacceAttrFlags, [this] {
+    return std::to_string(info_.sva ? rt::kUacceDevSva : rt::kUacceDevIommu);
+  });
   kernel_.add_sysfs(dir + rt::kUacceAttrAlgorithms, [this] { return info_.algorithms; });
   // With evict_policy priority a queue that could be evicted for an opener counts too (an
   // opener of too low a priority then gets -EBUSY from open).
@@ -409,8 +451,9 @@ std::unique_ptr<KernelFile> UacceDevice::open(SyscallContext& ctx, int* err) {
     *err = -EBUSY;
     return nullptr;
   }
-  // uacce_fops_open: iommu_sva_bind_device(parent, current->mm) -> PASID -> get_queue.
-  const uint32_t pasid = smmu_.sva_bind(ctx.cpu, info_.stream_id, ctx.process);
+  // uacce_fops_open: iommu_sva_bind_device(parent, current->mm) -> PASID -> get_queue. Without
+  // SVA no bond: the queue's DMA carries no PASID (the device's kernel DMA domain).
+  const uint32_t pasid = info_.sva ? smmu_.sva_bind(ctx.cpu, info_.stream_id, ctx.process) : 0;
   kernel_.env().trace_event(
       "host.uacce", "open",
       {tf("dev", info_.name), tf("pid", ctx.process.pid()), tf("qp", qp->id), tf("pasid", pasid)});

@@ -41,7 +41,16 @@
 // (ties: the highest queue number) and re-binds it when its queue pair is freed. Priorities
 // are the processes' (Process::queue_priority), written into SQC w13 at START_Q. The kernel's
 // own queues (zip_sync_device) are never evicted.
-// Not modelled: uacce_remove, writing isolate_strategy; a dummy page is a RAM page in Linux
+// Without SVA (system.devices[].uacce_mode nosva, hisi_qm's uacce_mode=2 in openEuler and
+// KAE; mainline uacce requires SVA): sysfs flags is UACCE_DEV_IOMMU, open binds nothing, START_Q
+// starts the queue with its PASID disabled (its DMA goes through the device's kernel DMA domain,
+// CD 0), and mmap offset UACCE_QFRT_SS gets a static share region: dma_alloc_coherent memory,
+// pinned, mapped into the process, one IOVA-contiguous slice (the device is behind the SMMU);
+// UACCE_CMD_GET_SS_DMA gives its DMA address (openEuler uacce_get_ss_dma's encoding, FORMATS
+// uacce.h). The process puts its data there and those DMA addresses in its descriptors (UADK's
+// wd_mempool_alloc and UADK_MEM_PROXY sessions); release frees the region.
+// Not modelled: uacce_remove, writing isolate_strategy; the no-IOMMU physical slices (one
+// dma_alloc_coherent per 4 MiB, sorted) and UACCE_CMD_SHARE_SVAS; a dummy page is a RAM page in Linux
 // (which would keep only the last 64-bit store: the model keeps the last SQ and CQ doorbell
 // separately); an evicted queue re-binding on another queue pair.
 #pragma once
@@ -63,6 +72,7 @@ struct UacceDeviceInfo {
   std::string algorithms;  // "zlib\ngzip\ndeflate"
   uint32_t stream_id = 0;
   bool evict_by_priority = false;  // system.devices[].evict_policy: priority
+  bool sva = true;                 // system.devices[].uacce_mode: sva (false: nosva)
 };
 
 class UacceQueueFile;

@@ -12,13 +12,22 @@
 // with the application's buffer as destination. No byte is copied by the CPU; the SMMU walks
 // the process's page tables for each device's DMA.
 //
+// mode pinned: the SEC and ZIP functions without SVA (system.devices[].uacce_mode nosva: no
+// PASID, their DMA goes through each device's kernel DMA domain). The program reserves each
+// ctx's static share region (UADK wd_mempool_alloc: pinned DMA memory the uacce driver maps into
+// the process), opens UADK_MEM_PROXY sessions on those pools, and per record copies it from the
+// NIC's buffer into a SEC block, decrypts it in place there, copies the deflate stream into a ZIP
+// block, decompresses it into another ZIP block and copies the plaintext to the application's
+// buffer: three CPU copies (HostThread::copy, host.user_copied_bytes), descriptors with DMA
+// addresses. The NIC keeps its SVA receive path, as in the other modes.
+//
 // mode syscall: the same process, NIC and buffers, but the engines are the kernel's: the program
 // hands the record to /dev/sec_sync (an AEAD ioctl, as AF_ALG's aead: decrypted in place from
 // the caller's view) and the stream to /dev/zip_sync; the kernel copies each buffer into its own
 // pages (host.buffer_mode copy, or pins the user's pages: pin), DMA-maps them (IOVAs of its DMA
 // domain, no PASID), runs the request on its own queue pair, sleeps until the interrupt, unmaps
 // (strict IOTLB invalidation) and copies the result back. The NIC's receive path is the same in
-// both modes, so the difference is the engines' path alone.
+// every mode, so the difference is the engines' path alone.
 //
 // Per packet the program waits for the used ring as nic_rx does (poll or the receive MSI), reads
 // the record's 32-byte header (its lengths), runs the two sync requests, checks the output
@@ -26,14 +35,15 @@
 // nic_pipeline, stats workload.nic_pipeline.[<process>.]*): packets, drops, verified, latency
 // from the packet's arrival at the NIC to the plaintext being in the application's buffer
 // (p50/p99) and its mean split into receive / decrypt / decompress, packets per second, CPU per
-// packet, bytes the kernel copied (host.kernel.copied_bytes: 0 in sva), memory traffic per packet
-// (the devices' DMA bytes to or from DRAM in the run, plus each copied byte read and written),
+// packet, bytes copied (host.kernel.copied_bytes and host.user_copied_bytes: 0 in sva), memory
+// traffic per packet (the devices' DMA bytes to or from DRAM in the run, plus each copied byte
+// read and written),
 // the SMMU's IOTLB hit rate and walks, and the process's PASID with the number of devices it is
 // bound on.
 //
-// Not built yet (issue 11): uacce without SVA (a pinned static region and the application's
-// copies), dma-buf attachments, a kernel that receives the packet itself; async requests
-// overlapping packets.
+// Not built yet (issue 11): dma-buf attachments, a kernel that receives the packet itself; async
+// requests overlapping packets.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -41,6 +51,7 @@
 #include "formats/virtio/virtio_net.h"
 #include "formats/zip/zip_sqe.h"
 #include "runtime/include/uadk/wd_aead.h"
+#include "runtime/include/uadk/wd_bmm.h"
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/wd_runtime.h"
@@ -76,11 +87,13 @@ struct NicPipelineParams : ProgramParams {
   double idle_timeout_us;
 
   void declare(ParamScope& s) override {
-    s.add_choice("mode", mode, "sva", {"sva", "syscall"},
+    s.add_choice("mode", mode, "sva", {"sva", "pinned", "syscall"},
                  "How the engines get the data: sva: every device on the process's address "
                  "space (one PASID), the NIC's buffer decrypted in place and decompressed "
                  "straight into the application's buffer through UADK's queues, no copies; "
-                 "syscall: the same buffers handed to the kernel (/dev/sec_sync, /dev/zip_sync: "
+                 "pinned: SEC and ZIP without SVA (uacce_mode nosva), UADK sessions on each "
+                 "ctx's static share region, the process copying the record into SEC's region, "
+                 "the stream into ZIP's and the plaintext out (three copies); syscall: the same buffers handed to the kernel (/dev/sec_sync, /dev/zip_sync: "
                  "copied or pinned per system.host.buffer_mode, DMA-mapped, the kernel's own "
                  "queues, an interrupt per request)",
                  "WarpDrive's NIC -> SEC -> ZIP use case (issue 11)");
@@ -117,6 +130,12 @@ struct NicPipelineParams : ProgramParams {
           Range::between(0.001, 1e9));
   }
 };
+
+// mode pinned: blocks of each static share pool (SEC: the session key, the record; ZIP: the
+// stream, the plaintext) and their alignment (a cache line, as UADK's samples ask).
+constexpr uint32_t kPinnedSecBlocks = 2;
+constexpr uint32_t kPinnedZipBlocks = 2;
+constexpr uint32_t kPinnedBlockAlign = 64;
 
 // The stages of a packet's latency, in order.
 enum Stage { kRx, kDecrypt, kDecompress, kStages };
@@ -163,6 +182,14 @@ class NicPipeline : public Program {
   struct Engines {
     handle_t aead = 0;
     handle_t comp = 0;
+    // pinned: the ctxs' static share pools and the blocks the program uses in them.
+    handle_t sec_ctx = 0;
+    handle_t zip_ctx = 0;
+    void* sec_pool = nullptr;
+    void* zip_pool = nullptr;
+    uint64_t sec_block = 0;  // the record, decrypted in place
+    uint64_t zip_src = 0;    // the deflate stream
+    uint64_t zip_dst = 0;    // the plaintext
     int sec_fd = -1;
     int zip_fd = -1;
   };
@@ -170,6 +197,14 @@ class NicPipeline : public Program {
   // One record's decryption then decompression; returns when the decryption ended (ps).
   uint64_t sva_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
                         const nic_records::RecordView& v);
+  uint64_t pinned_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
+                           const nic_records::RecordView& v);
+  // The sync requests on UADK sessions: decrypt `record` (AAD, ciphertext, tag) in place; then
+  // decompress the stream at `stream` into `dst`, returning the bytes produced.
+  void uadk_decrypt(ProgramThread& t, Engines& eng, uint64_t record,
+                    const nic_records::RecordView& v);
+  uint32_t uadk_decompress(ProgramThread& t, Engines& eng, uint64_t stream, uint64_t dst,
+                           uint32_t dst_bytes, const nic_records::RecordView& v);
   uint64_t syscall_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
                             uint64_t key_va, const nic_records::RecordView& v);
   void check_decompressed(ProgramThread& t, const nic_records::RecordView& v, uint32_t status,
@@ -225,7 +260,13 @@ void NicPipeline::run(ProgramThread& t) {
   const rec::StreamKeys keys = rec::stream_keys(seed);
   if (!os.process().write(key_va, keys.key.data(), keys.key.size())) fail(t, "key unmapped");
   Engines eng;
-  if (p_.mode == "sva") {
+  if (p_.mode == "sva" || p_.mode == "pinned") {
+    const bool want_sva = p_.mode == "sva";
+    if (sec.sva != want_sva || zip.sva != want_sva) {
+      fail(t, "mode " + p_.mode + " needs " + sec.name + " and " + zip.name +
+                  (want_sva ? " with SVA (system.devices[].uacce_mode: sva)"
+                            : " without SVA (system.devices[].uacce_mode: nosva)"));
+    }
     open_uadk(t, key_va, &eng);
   } else {
     if (sec.syscall_path.empty() || zip.syscall_path.empty()) {
@@ -239,7 +280,11 @@ void NicPipeline::run(ProgramThread& t) {
     pasid_ = std::to_string(b->pasid) + " on " + std::to_string(b->devices) + " devices";
   }
   const Counter* copies = t.system.env().stats().find_counter("host.kernel.copied_bytes");
-  const uint64_t copied0 = copies ? copies->value() : 0;
+  const Counter* user_copies = t.system.env().stats().find_counter("host.user_copied_bytes");
+  auto copied_now = [&] {
+    return (copies ? copies->value() : 0) + (user_copies ? user_copies->value() : 0);
+  };
+  const uint64_t copied0 = copied_now();
 
   const uint64_t poll_ps = to_ps(ns(t.system.host_costs().poll_interval_ns));
   const uint64_t idle_ps = to_ps(ns(p_.idle_timeout_us * 1e3));
@@ -285,6 +330,8 @@ void NicPipeline::run(ProgramThread& t) {
       uint64_t decrypted_ps = 0;
       if (p_.mode == "sva") {
         decrypted_ps = sva_requests(t, eng, pkt, out, *v);
+      } else if (p_.mode == "pinned") {
+        decrypted_ps = pinned_requests(t, eng, pkt, out, *v);
       } else {
         decrypted_ps = syscall_requests(t, eng, pkt, out, key_va, *v);
       }
@@ -332,11 +379,20 @@ void NicPipeline::run(ProgramThread& t) {
     }
   }
   cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;
-  copied_bytes_ = (copies ? copies->value() : 0) - copied0;
-  if (p_.mode == "sva") {
+  copied_bytes_ = copied_now() - copied0;
+  if (p_.mode == "sva" || p_.mode == "pinned") {
     t.bind_runtime();
     wd_comp_free_sess(eng.comp);
     wd_aead_free_sess(eng.aead);
+    if (eng.sec_pool) {
+      wd_mem_free(eng.sec_pool, reinterpret_cast<void*>(eng.sec_block));
+      wd_mempool_free(eng.sec_ctx, eng.sec_pool);
+    }
+    if (eng.zip_pool) {
+      wd_mem_free(eng.zip_pool, reinterpret_cast<void*>(eng.zip_src));
+      wd_mem_free(eng.zip_pool, reinterpret_cast<void*>(eng.zip_dst));
+      wd_mempool_free(eng.zip_ctx, eng.zip_pool);
+    }
     wd_comp_uninit2();
     wd_aead_uninit2();
   } else {
@@ -363,32 +419,89 @@ void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
   wd_aead_sess_setup aead_setup{};
   aead_setup.calg = WD_CIPHER_AES;
   aead_setup.cmode = WD_CIPHER_GCM;
+  wd_comp_sess_setup comp_setup{};
+  if (p_.mode == "pinned") {
+    // No SVA: a pool on each ctx's static share region, the sessions' memory (UADK_MEM_PROXY).
+    eng->sec_ctx = wd_find_ctx("gcm(aes)");
+    eng->zip_ctx = wd_find_ctx("deflate");
+    if (!eng->sec_ctx || !eng->zip_ctx) fail(t, "wd_find_ctx found no gcm(aes) or deflate ctx");
+    // SEC: the session key's block and the record's; ZIP: the stream's and the plaintext's.
+    wd_mempool_setup sec_setup{};
+    sec_setup.block_size = p_.buffer_bytes;
+    sec_setup.block_num = kPinnedSecBlocks;
+    sec_setup.align_size = kPinnedBlockAlign;
+    eng->sec_pool = wd_mempool_alloc(eng->sec_ctx, &sec_setup);
+    wd_mempool_setup zip_setup{};
+    zip_setup.block_size = std::max(p_.buffer_bytes, p_.output_bytes);
+    zip_setup.block_num = kPinnedZipBlocks;
+    zip_setup.align_size = kPinnedBlockAlign;
+    eng->zip_pool = wd_mempool_alloc(eng->zip_ctx, &zip_setup);
+    if (!eng->sec_pool || !eng->zip_pool) fail(t, "wd_mempool_alloc on a static share failed");
+    aead_setup.mm_type = UADK_MEM_PROXY;
+    aead_setup.mm_ops.usr = eng->sec_pool;
+    comp_setup.mm_type = UADK_MEM_PROXY;
+    comp_setup.mm_ops.usr = eng->zip_pool;
+  }
   eng->aead = wd_aead_alloc_sess(&aead_setup);
   if (!eng->aead) fail(t, "wd_aead_alloc_sess failed");
   if (wd_aead_set_ckey(eng->aead, reinterpret_cast<const __u8*>(key_va), rec::kKeyBytes) != 0 ||
       wd_aead_set_authsize(eng->aead, rec::kTagBytes) != 0) {
     fail(t, "the AES-GCM key or tag size was refused");
   }
-  wd_comp_sess_setup comp_setup{};
   comp_setup.alg_type = WD_DEFLATE;
   comp_setup.op_type = WD_DIR_DECOMPRESS;
   comp_setup.comp_lv = WD_COMP_L1;
   comp_setup.win_sz = WD_COMP_WS_32K;
   eng->comp = wd_comp_alloc_sess(&comp_setup);
   if (!eng->comp) fail(t, "wd_comp_alloc_sess failed");
+  if (p_.mode == "pinned") {
+    auto block = [&](void* pool, uint32_t bytes) {
+      void* b = wd_mem_alloc(pool, bytes);
+      if (!b) fail(t, "wd_mem_alloc: the static share pool has no free block");
+      return reinterpret_cast<uint64_t>(b);
+    };
+    eng->sec_block = block(eng->sec_pool, p_.buffer_bytes);
+    eng->zip_src = block(eng->zip_pool, p_.buffer_bytes);
+    eng->zip_dst = block(eng->zip_pool, p_.output_bytes);
+  }
 }
 
 uint64_t NicPipeline::sva_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
                                    const rec::RecordView& v) {
-  // SEC: decrypt in place. src = dst = the AAD (nonce, length) then the ciphertext, in the
-  // NIC's receive buffer; the tag after it.
+  // The NIC's buffer straight to SEC (in place) and its stream straight to ZIP.
+  uadk_decrypt(t, eng, pkt + rec::kNonceOffset, v);
+  const uint64_t decrypted_ps = t.os.now();
+  uadk_decompress(t, eng, pkt + rec::kCipherOffset, out, p_.output_bytes, v);
+  return decrypted_ps;
+}
+
+uint64_t NicPipeline::pinned_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
+                                      const rec::RecordView& v) {
+  // The record (AAD, ciphertext, tag) into SEC's static share, decrypted in place there; its
+  // stream into ZIP's, decompressed into ZIP's other block; the plaintext out to the application.
+  const uint64_t record_bytes = rec::kAadBytes + uint64_t{v.cipher_bytes} + rec::kTagBytes;
+  t.os.copy(eng.sec_block, pkt + rec::kNonceOffset, record_bytes);
+  uadk_decrypt(t, eng, eng.sec_block, v);
+  const uint64_t decrypted_ps = t.os.now();
+  t.os.copy(eng.zip_src, eng.sec_block + (rec::kCipherOffset - rec::kNonceOffset),
+            v.cipher_bytes);
+  const uint32_t produced =
+      uadk_decompress(t, eng, eng.zip_src, eng.zip_dst, p_.output_bytes, v);
+  t.os.copy(out, eng.zip_dst, produced);
+  return decrypted_ps;
+}
+
+void NicPipeline::uadk_decrypt(ProgramThread& t, Engines& eng, uint64_t record,
+                               const rec::RecordView& v) {
+  // SEC: decrypt in place. src = dst = the AAD (nonce, length) then the ciphertext; the tag
+  // after it.
   wd_aead_req dec{};
   dec.op_type = WD_CIPHER_DECRYPTION_DIGEST;
-  dec.src = reinterpret_cast<void*>(pkt + rec::kNonceOffset);
+  dec.src = reinterpret_cast<void*>(record);
   dec.dst = dec.src;
   dec.iv = dec.src;  // the nonce is the AAD's first 12 bytes
   dec.iv_bytes = rec::kNonceBytes;
-  dec.mac = reinterpret_cast<void*>(pkt + rec::kCipherOffset + v.cipher_bytes);
+  dec.mac = reinterpret_cast<void*>(record + rec::kAadBytes + v.cipher_bytes);
   dec.mac_bytes = rec::kTagBytes;
   dec.assoc_bytes = rec::kAadBytes;
   dec.in_bytes = v.cipher_bytes;
@@ -403,13 +516,16 @@ uint64_t NicPipeline::sva_requests(ProgramThread& t, Engines& eng, uint64_t pkt,
     fail(t, "record " + std::to_string(v.seq) + ": decryption state " + std::to_string(dec.state) +
                 (dec.state == WD_IN_EPARA ? " (the tag does not verify)" : ""));
   }
-  const uint64_t decrypted_ps = t.os.now();
-  // ZIP: the decrypted deflate stream, still in the receive buffer, into the application's.
+}
+
+uint32_t NicPipeline::uadk_decompress(ProgramThread& t, Engines& eng, uint64_t stream,
+                                      uint64_t dst, uint32_t dst_bytes, const rec::RecordView& v) {
+  // ZIP: the decrypted deflate stream into the destination.
   wd_comp_req z{};
-  z.src = reinterpret_cast<void*>(pkt + rec::kCipherOffset);
+  z.src = reinterpret_cast<void*>(stream);
   z.src_len = v.cipher_bytes;
-  z.dst = reinterpret_cast<void*>(out);
-  z.dst_len = p_.output_bytes;
+  z.dst = reinterpret_cast<void*>(dst);
+  z.dst_len = dst_bytes;
   z.op_type = WD_DIR_DECOMPRESS;
   z.data_fmt = WD_FLAT_BUF;
   t.bind_runtime();
@@ -417,7 +533,7 @@ uint64_t NicPipeline::sva_requests(ProgramThread& t, Engines& eng, uint64_t pkt,
     fail(t, "record " + std::to_string(v.seq) + ": wd_do_comp_sync: " + std::to_string(r));
   }
   check_decompressed(t, v, z.status, z.dst_len);
-  return decrypted_ps;
+  return z.dst_len;
 }
 
 uint64_t NicPipeline::syscall_requests(ProgramThread& t, Engines& eng, uint64_t pkt, uint64_t out,
@@ -479,10 +595,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   for (const Program* prog : programs) {
     all_received += static_cast<const NicPipeline*>(prog)->received();
   }
-  // Run-wide: the devices' traffic to DRAM (TLM), the kernel's copies (each byte read and
-  // written once), the SMMU's IOTLB.
-  const double mem_bytes =
-      count("mem.read_bytes") + count("mem.write_bytes") + 2 * count("host.kernel.copied_bytes");
+  // Run-wide: the devices' traffic to DRAM (TLM), the kernel's and the processes' copies (each
+  // byte read and written once), the SMMU's IOTLB.
+  const double mem_bytes = count("mem.read_bytes") + count("mem.write_bytes") +
+                           2 * (count("host.kernel.copied_bytes") + count("host.user_copied_bytes"));
   const double hits = count("smmu.iotlb.hits");
   const double misses = count("smmu.iotlb.misses");
   const double mem_per_packet = all_received ? mem_bytes / static_cast<double>(all_received) : 0;
@@ -574,9 +690,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     r.stats->set_scalar(base + "cpu_ns_per_packet", p->cpu_ns_per_packet(), "ns",
                         "CPU time of the thread per record");
     r.stats->set_scalar(base + "copied_bytes_per_packet", copied, "B",
-                        "bytes the kernel copied to or from the process per record");
+                        "bytes copied per record: by the kernel to or from the process, and by "
+                        "the process (memcpy)");
     r.stats->set_scalar(base + "mem_bytes_per_packet", mem_per_packet, "B",
-                        "DRAM bytes per record in the run: devices' DMA, and kernel copies twice");
+                        "DRAM bytes per record in the run: devices' DMA, and copies twice");
     r.stats->set_scalar(base + "iotlb_hit_rate", hit_rate, "",
                         "SMMU IOTLB hits over lookups in the run");
     r.stats->set_scalar(base + "walks_per_packet", walks_per_packet, "walks",
