@@ -77,8 +77,8 @@ constexpr uint32_t kUacceDevIommu = 1u << 7;
 constexpr unsigned long kUacceCmdGetSsDma = ioc_ior('W', 3, sizeof(unsigned long));
 static_assert(kUacceCmdGetSsDma == 0x80085703ul,
               "UACCE_CMD_GET_SS_DMA must equal _IOR('W', 3, unsigned long) on a 64-bit kernel");
-constexpr uint64_t kUacceGranSize = 0x10000;  // UACCE_GRAN_SIZE: 64 KiB
-constexpr uint32_t kUacceGranShift = 16;      // UACCE_GRAN_SHIFT
+constexpr uint64_t kUacceGranSize = 0x10000;   // UACCE_GRAN_SIZE: 64 KiB
+constexpr uint32_t kUacceGranShift = 16;       // UACCE_GRAN_SHIFT
 constexpr uint64_t kUacceGranNumMask = 0xfff;  // UACCE_GRAN_NUM_MASK
 
 // enum uacce_qfrt: queue file region types. mmap offset = type * page size (vm_pgoff = type).

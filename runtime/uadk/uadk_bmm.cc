@@ -357,8 +357,8 @@ int mem_ops_init(const Call& call, AlgSetting& s, const wd_mm_ops& ops, int mem_
   return 0;
 }
 
-int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len,
-                const char* what, VirtAddr* out) {
+int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len, const char* what,
+                VirtAddr* out) {
   if (mm.sva_mode) {
     *out = va;
     return 0;

@@ -224,8 +224,8 @@ int mem_ops_init(const Call& call, AlgSetting& s, const wd_mm_ops& ops, int mem_
                  const char* who, wd_mm_ops* out);
 // The device's address for `len` bytes at `va` under the session memory `mm`: va itself in SVA
 // mode, else mm.iova_map's (-WD_ENOMEM, naming `what`, when the buffer is not its memory).
-int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len,
-                const char* what, VirtAddr* out);
+int device_addr(const Call& call, const wd_mm_ops& mm, VirtAddr va, uint64_t len, const char* what,
+                VirtAddr* out);
 
 // wd_bmm pools by handle (the pool type lives in uadk_bmm.cc).
 struct BmmPoolDeleter {

@@ -171,8 +171,8 @@ class NosvaCheck : public Program {
     const uint64_t src_dma = reinterpret_cast<uint64_t>(wd_mem_map(pool, src, 8192));
     const uint64_t src1_dma =
         reinterpret_cast<uint64_t>(wd_mem_map(pool, static_cast<uint8_t*>(src) + 1, 8191));
-    f.block_maps_to_dma = src_dma != 0 && src_dma != reinterpret_cast<uint64_t>(src) &&
-                          src1_dma == src_dma + 1;
+    f.block_maps_to_dma =
+        src_dma != 0 && src_dma != reinterpret_cast<uint64_t>(src) && src1_dma == src_dma + 1;
     f.text = WorkloadData("text", std::mt19937_64(1)).next(8192);
     t.os.process().write(reinterpret_cast<uint64_t>(src), f.text.data(), f.text.size());
     wd_comp_req req{};
@@ -279,8 +279,8 @@ void count_requests(const std::vector<const Program*>& programs, RunReport& r) {
 WDSIM_REGISTER_PROGRAM(nosva_check,
                        program_kind<NosvaCheckParams, NosvaCheck>(
                            "nosva_check",
-                           "test only: uacce's static share region and UADK's no-SVA memory",
-                           "zip", 1, count_requests));
+                           "test only: uacce's static share region and UADK's no-SVA memory", "zip",
+                           1, count_requests));
 
 uint64_t counter(SimEnv& env, const std::string& key) {
   const Counter* c = env.stats().find_counter(key);
@@ -288,22 +288,23 @@ uint64_t counter(SimEnv& env, const std::string& key) {
 }
 
 std::unique_ptr<SimEnv> run_check(const std::string& mode, const std::string& part) {
-  const std::string yaml = "seed: 1\n"
-                           "system:\n"
-                           "  devices:\n"
-                           "    - {kind: zip, uacce_mode: " +
-                           mode +
-                           "}\n"
-                           "    - {kind: sec, uacce_mode: " +
-                           mode +
-                           "}\n"
-                           "processes:\n"
-                           "  - name: app\n"
-                           "    threads:\n"
-                           "      - {program: nosva_check, nosva_check: {part: " +
-                           part +
-                           "}}\n"
-                           "output: {trace: false, chrome_trace: false}\n";
+  const std::string yaml =
+      "seed: 1\n"
+      "system:\n"
+      "  devices:\n"
+      "    - {kind: zip, uacce_mode: " +
+      mode +
+      "}\n"
+      "    - {kind: sec, uacce_mode: " +
+      mode +
+      "}\n"
+      "processes:\n"
+      "  - name: app\n"
+      "    threads:\n"
+      "      - {program: nosva_check, nosva_check: {part: " +
+      part +
+      "}}\n"
+      "output: {trace: false, chrome_trace: false}\n";
   Scenario s = load_scenario_text(yaml, "nosva.yaml", {});
   auto env = std::make_unique<SimEnv>(s.seed);
   RunOutcome o = run_system(s, *env);
@@ -336,8 +337,7 @@ TEST(UadkNosvaSystemTest, StaticShareRegionAndNoSvaSessions) {
   EXPECT_EQ(f.ss_dma_past_last, -EINVAL);
   // UADK: UADK_MEM_AUTO is refused without SVA; a proxy pool gives DMA addresses.
   EXPECT_TRUE(f.auto_session_refused);
-  EXPECT_NE(f.auto_error.find("UADK_MEM_AUTO is not supported"), std::string::npos)
-      << f.auto_error;
+  EXPECT_NE(f.auto_error.find("UADK_MEM_AUTO is not supported"), std::string::npos) << f.auto_error;
   EXPECT_TRUE(f.block_maps_to_dma);
   ASSERT_EQ(f.comp_ret, 0);
   std::string why;

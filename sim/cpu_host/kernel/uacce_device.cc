@@ -273,9 +273,9 @@ class UacceQueueFile : public KernelFile {
     ss_ = dev_.qm_.dma().alloc_coherent(ctx.cpu, align_up(length, kPage));
     const uint64_t va =
         ctx.process.mmap_physical(ss_.pages(), VmaKind::kDeviceDus, ctx.fd, /*writable=*/true);
-    dev_.kernel_.env().trace_event("host.uacce", "mmap_ss",
-                                   {tf("dev", dev_.info_.name), tf("pid", pid_),
-                                    tf("bytes", ss_.size), tf("dma", ss_.iova)});
+    dev_.kernel_.env().trace_event(
+        "host.uacce", "mmap_ss",
+        {tf("dev", dev_.info_.name), tf("pid", pid_), tf("bytes", ss_.size), tf("dma", ss_.iova)});
     return va;
   }
 

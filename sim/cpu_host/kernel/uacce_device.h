@@ -50,8 +50,8 @@
 // uacce.h). The process puts its data there and those DMA addresses in its descriptors (UADK's
 // wd_mempool_alloc and UADK_MEM_PROXY sessions); release frees the region.
 // Not modelled: uacce_remove, writing isolate_strategy; the no-IOMMU physical slices (one
-// dma_alloc_coherent per 4 MiB, sorted) and UACCE_CMD_SHARE_SVAS; a dummy page is a RAM page in Linux
-// (which would keep only the last 64-bit store: the model keeps the last SQ and CQ doorbell
+// dma_alloc_coherent per 4 MiB, sorted) and UACCE_CMD_SHARE_SVAS; a dummy page is a RAM page in
+// Linux (which would keep only the last 64-bit store: the model keeps the last SQ and CQ doorbell
 // separately); an evicted queue re-binding on another queue pair.
 #pragma once
 

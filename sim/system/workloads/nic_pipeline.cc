@@ -93,7 +93,8 @@ struct NicPipelineParams : ProgramParams {
                  "straight into the application's buffer through UADK's queues, no copies; "
                  "pinned: SEC and ZIP without SVA (uacce_mode nosva), UADK sessions on each "
                  "ctx's static share region, the process copying the record into SEC's region, "
-                 "the stream into ZIP's and the plaintext out (three copies); syscall: the same buffers handed to the kernel (/dev/sec_sync, /dev/zip_sync: "
+                 "the stream into ZIP's and the plaintext out (three copies); syscall: the same "
+                 "buffers handed to the kernel (/dev/sec_sync, /dev/zip_sync: "
                  "copied or pinned per system.host.buffer_mode, DMA-mapped, the kernel's own "
                  "queues, an interrupt per request)",
                  "WarpDrive's NIC -> SEC -> ZIP use case (issue 11)");
@@ -483,10 +484,8 @@ uint64_t NicPipeline::pinned_requests(ProgramThread& t, Engines& eng, uint64_t p
   t.os.copy(eng.sec_block, pkt + rec::kNonceOffset, record_bytes);
   uadk_decrypt(t, eng, eng.sec_block, v);
   const uint64_t decrypted_ps = t.os.now();
-  t.os.copy(eng.zip_src, eng.sec_block + (rec::kCipherOffset - rec::kNonceOffset),
-            v.cipher_bytes);
-  const uint32_t produced =
-      uadk_decompress(t, eng, eng.zip_src, eng.zip_dst, p_.output_bytes, v);
+  t.os.copy(eng.zip_src, eng.sec_block + (rec::kCipherOffset - rec::kNonceOffset), v.cipher_bytes);
+  const uint32_t produced = uadk_decompress(t, eng, eng.zip_src, eng.zip_dst, p_.output_bytes, v);
   t.os.copy(out, eng.zip_dst, produced);
   return decrypted_ps;
 }
@@ -518,8 +517,8 @@ void NicPipeline::uadk_decrypt(ProgramThread& t, Engines& eng, uint64_t record,
   }
 }
 
-uint32_t NicPipeline::uadk_decompress(ProgramThread& t, Engines& eng, uint64_t stream,
-                                      uint64_t dst, uint32_t dst_bytes, const rec::RecordView& v) {
+uint32_t NicPipeline::uadk_decompress(ProgramThread& t, Engines& eng, uint64_t stream, uint64_t dst,
+                                      uint32_t dst_bytes, const rec::RecordView& v) {
   // ZIP: the decrypted deflate stream into the destination.
   wd_comp_req z{};
   z.src = reinterpret_cast<void*>(stream);
@@ -597,8 +596,9 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   }
   // Run-wide: the devices' traffic to DRAM (TLM), the kernel's and the processes' copies (each
   // byte read and written once), the SMMU's IOTLB.
-  const double mem_bytes = count("mem.read_bytes") + count("mem.write_bytes") +
-                           2 * (count("host.kernel.copied_bytes") + count("host.user_copied_bytes"));
+  const double mem_bytes =
+      count("mem.read_bytes") + count("mem.write_bytes") +
+      2 * (count("host.kernel.copied_bytes") + count("host.user_copied_bytes"));
   const double hits = count("smmu.iotlb.hits");
   const double misses = count("smmu.iotlb.misses");
   const double mem_per_packet = all_received ? mem_bytes / static_cast<double>(all_received) : 0;
