@@ -51,7 +51,14 @@ struct HostCostParams {
   // Kernel-managed queues (docs/kernel_queues.md).
   double queue_evict_ns;     // driver bookkeeping of one queue's eviction or re-bind
   double doorbell_remap_ns;  // pointing a doorbell mapping elsewhere (unmap + TLB shootdown)
-  double cpu_quantum_ns;     // how far a user thread's CPU work may run ahead (cpu_context.h)
+  // dma-buf heap and importers (sim/cpu_host/kernel/dma_buf.h, docs/dma_buf.md).
+  double dma_heap_alloc_ns;      // DMA_HEAP_IOCTL_ALLOC: buffer, sg table, export, fd install
+  double dma_heap_page_ns;       // per 4 KiB page allocated: alloc_pages + zeroing + sg entry
+  double dma_heap_free_page_ns;  // per 4 KiB page freed at the buffer's release
+  double dma_buf_mmap_page_ns;   // per 4 KiB page mapped into a process (remap_pfn_range)
+  double dma_buf_attach_ns;      // dma_buf_attach + map_attachment, besides the IOMMU mapping
+  double dma_buf_detach_ns;      // unmap_attachment + dma_buf_detach, besides the IOMMU unmap
+  double cpu_quantum_ns;         // how far a user thread's CPU work may run ahead (cpu_context.h)
   // Not a cost: check every device DMA against frame ownership (dma_oracle.h).
   bool dma_oracle;
   // Cores and the scheduler of the simulated threads (cpu_scheduler.h).
@@ -195,6 +202,35 @@ struct HostCostParams {
           "guess: an unmap_mapping_range and a broadcast TLB invalidation are about a "
           "microsecond on Arm servers",
           Range::min(0));
+    s.add("dma_heap_alloc_ns", dma_heap_alloc_ns, 2000.0, "ns",
+          "DMA_HEAP_IOCTL_ALLOC's fixed work besides the pages: the heap buffer and its sg table "
+          "(kzalloc, sg_alloc_table), dma_buf_export (an anonymous inode and file), dma_buf_fd "
+          "(fd_install)",
+          "guess: a few slab allocations and alloc_file_pseudo are a couple of us of kernel code",
+          Range::min(0));
+    s.add("dma_heap_page_ns", dma_heap_page_ns, 500.0, "ns",
+          "System heap, per 4 KiB page of the buffer: alloc_pages with __GFP_ZERO (zeroing the "
+          "page) and its sg entry",
+          "guess: zeroing 4 KiB at copy_gbps' 10 GB/s is ~0.4 us, plus the page allocator's fast "
+          "path",
+          Range::min(0));
+    s.add("dma_heap_free_page_ns", dma_heap_free_page_ns, 60.0, "ns",
+          "System heap release, per 4 KiB page: __free_pages", "guess: as unpin_page_ns",
+          Range::min(0));
+    s.add("dma_buf_mmap_page_ns", dma_buf_mmap_page_ns, 50.0, "ns",
+          "mmap of a dma-buf, per 4 KiB page: system_heap_mmap's remap_pfn_range (one PTE)",
+          "guess: a PTE store and its page-table walk, tens of ns", Range::min(0));
+    s.add("dma_buf_attach_ns", dma_buf_attach_ns, 1000.0, "ns",
+          "An importer attaching a dma-buf to its device: dma_buf_attach (system_heap_attach "
+          "duplicates the sg table) and dma_buf_map_attachment's bookkeeping; the IOMMU mapping "
+          "is charged per page as iova_alloc_ns + dma_map_page_ns",
+          "guess: a kzalloc, an sg table copy and the reservation lock, about a microsecond",
+          Range::min(0));
+    s.add("dma_buf_detach_ns", dma_buf_detach_ns, 500.0, "ns",
+          "An importer detaching a dma-buf: dma_buf_unmap_attachment's bookkeeping and "
+          "dma_buf_detach (freeing the sg table copy); the IOMMU unmap and its invalidation are "
+          "charged as dma_unmap_page_ns and the SMMU commands",
+          "guess: half of dma_buf_attach_ns (frees only)", Range::min(0));
     s.add("dma_oracle", dma_oracle, true, "",
           "Check every device DMA that reaches memory against frame ownership (another "
           "process's frame, a freed frame, a PASID no longer bound) and count violations in "

@@ -9,6 +9,7 @@
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
 #include "sim/base/tlm_access.h"
+#include "sim/cpu_host/kernel/dma_buf.h"
 
 namespace wdsim {
 
@@ -41,6 +42,7 @@ Kernel::Kernel(sc_core::sc_module_name name, const HostCostParams& costs, Physic
     dma_oracle_ = std::make_unique<DmaOracle>(frames_, env_.stats());
     memory_.set_device_access_observer(dma_oracle_.get());
   }
+  dma_heap_ = std::make_unique<DmaHeapDevice>(*this);
 }
 
 Kernel::~Kernel() {
@@ -129,6 +131,21 @@ std::shared_ptr<Kernel::OpenFile> Kernel::file_of(Process& p, int fd) {
 int Kernel::file_refs(Process& p, int fd) {
   auto f = file_of(p, fd);
   return f ? f->fd_refs : 0;
+}
+
+int Kernel::install_file(Process& p, std::unique_ptr<KernelFile> file) {
+  auto& table = fd_tables_[p.pid()];
+  const int fd = table.next_fd++;
+  auto of = std::make_shared<OpenFile>();
+  of->file = std::move(file);
+  of->fd_refs = 1;
+  table.files[fd] = std::move(of);
+  return fd;
+}
+
+KernelFile* Kernel::file_at(Process& p, int fd) {
+  auto f = file_of(p, fd);
+  return f && !f->released ? f->file.get() : nullptr;
 }
 
 int Kernel::sys_open(Process& p, CpuContext& cpu, const std::string& path) {

@@ -4,7 +4,8 @@
 // compression device) are separate classes that register here; sim/system wires them.
 // With host.dma_oracle (the default) the kernel builds the DMA ownership oracle (dma_oracle.h)
 // over its frame allocator and attaches it to the physical memory; the SMMU driver tells it
-// about SVA binds and unbinds.
+// about SVA binds and unbinds. Every kernel builds the dma-buf system heap (/dev/dma_heap/system,
+// dma_buf.h), whose allocations are files install_file puts in the caller's fd table.
 // System calls run in the calling thread's CpuContext: on the cores of a CpuScheduler when the
 // thread is attached to one (blocking waits give the core up, spinlocks and polls hold it),
 // on a core of its own otherwise (cpu_scheduler.h). A kill is CpuContext::terminate().
@@ -52,6 +53,8 @@
 #include "sim/cpu_host/physical_memory.h"
 
 namespace wdsim {
+
+class DmaHeapDevice;
 
 // A secondary MMU that mirrors a process's page table (an SVA-bound SMMU context) and must
 // drop its cached translations when the CPU's change (Linux mmu_notifier).
@@ -137,6 +140,16 @@ class Kernel : public sc_core::sc_module {
   const sc_core::sc_event& signal_event() const { return signal_event_; }
   // How many fd table entries (of any process) refer to the file behind p's fd; 0: no such fd.
   int file_refs(Process& p, int fd);
+  // For drivers, from inside a system call of process p. install_file (Linux get_unused_fd +
+  // fd_install, as dma_buf_fd does): `file` becomes a new open file of p at the next fd number,
+  // which is returned; its release runs at its last close as for sys_open's files.
+  // file_at (Linux fget, without taking a reference): the open file behind p's fd, nullptr when
+  // fd is not open; valid until that fd is closed (a driver that keeps using it across a wait
+  // takes its own reference on what the file stands for).
+  int install_file(Process& p, std::unique_ptr<KernelFile> file);
+  KernelFile* file_at(Process& p, int fd);
+  // The dma-buf system heap, /dev/dma_heap/system (dma_buf.h); every kernel has one.
+  DmaHeapDevice& dma_heap() { return *dma_heap_; }
 
   // Pins [va, va+len) (pin_user_pages / mlock for DMA): faults pages in, pin_page_ns per
   // granule page (pin_user_pages returns PAGE_SIZE pages, huge pages included).
@@ -242,6 +255,9 @@ class Kernel : public sc_core::sc_module {
   uint64_t next_mmio_trap_ = kMmioTrapBase;
   MmioTrap* find_mmio_trap(uint64_t pa, uint64_t* offset);
   std::map<std::string, CharDevice*> devices_;
+  // Built by the constructor and registered in devices_; destroyed after the fd tables below,
+  // whose dma-buf files refer to it.
+  std::unique_ptr<DmaHeapDevice> dma_heap_;
   std::map<std::string, std::function<std::string()>> sysfs_;
   std::vector<std::unique_ptr<Process>> processes_;
   std::map<int, FdTable> fd_tables_;
