@@ -1,4 +1,5 @@
-// NIC -> SEC -> ZIP on one address space end to end (program kind nic_pipeline, mode sva): the
+// NIC -> SEC -> ZIP on one address space end to end (program kind nic_pipeline; mode sva, and
+// the pinned and syscall modes against it): the
 // NIC's traffic source sends records (deflate, then AES-128-GCM: nic_records.h) into the
 // process's receive buffers; the SEC function decrypts each in place at the virtual address the
 // NIC wrote (src = dst), the ZIP function decompresses it into the application's buffer, and
@@ -38,15 +39,19 @@ std::string cell(const RunOutcome& o, const std::string& column) {
 double num(const RunOutcome& o, const std::string& column) { return std::stod(cell(o, column)); }
 
 std::string scenario(uint64_t packets, const std::string& payload, const std::string& sizes,
-                     const std::string& mode = "sva") {
+                     const std::string& mode = "sva", const std::string& uacce_mode = "sva") {
   return "system:\n"
          "  devices:\n"
          "    - kind: nic\n"
          "      nic: {mtu_bytes: 9000, payload: " +
          payload + ", record_sizes: " + sizes + ", rx_packets: " + std::to_string(packets) +
          ", rx_rate_mpps: 0.02}\n"
-         "    - kind: sec\n"
-         "    - kind: zip\n"
+         "    - {kind: sec, uacce_mode: " +
+         uacce_mode +
+         "}\n"
+         "    - {kind: zip, uacce_mode: " +
+         uacce_mode +
+         "}\n"
          "processes:\n"
          "  - name: app\n"
          "    threads:\n"
@@ -154,6 +159,57 @@ TEST(NicPipelineSystem, TheSyscallPathCopiesWhatTheFormulaSaysAndIsSlower) {
   EXPECT_GT(num(sys, "decrypt_us"), num(sva, "decrypt_us"));
   EXPECT_GT(num(sys, "decompress_us"), num(sva, "decompress_us"));
   EXPECT_EQ(cell(sys, "pasid"), "1 on 1 devices");
+}
+
+// Without SVA on SEC and ZIP (uacce_mode nosva): the same plaintexts through UADK sessions on
+// each ctx's static share region, the process copying the record in, the stream across and the
+// plaintext out (what it must move per record, from the record's lengths), the kernel copying
+// nothing; only the NIC is bound to the process, the engines' DMA carries no PASID.
+TEST(NicPipelineSystem, ThePinnedPathCopiesThreeTimesThroughTheStaticShares) {
+  SimEnv sva_env(1), pin_env(1);
+  const RunOutcome sva = run(scenario(120, "records", "[1024, 4096, 8192]"), sva_env);
+  const RunOutcome pin =
+      run(scenario(120, "records", "[1024, 4096, 8192]", "pinned", "nosva"), pin_env);
+  ASSERT_TRUE(sva.ok) << sva.error;
+  ASSERT_TRUE(pin.ok) << pin.error;
+  EXPECT_EQ(num(pin, "verified"), 120);
+  EXPECT_EQ(counter(pin_env, "outputs.verified"), 120u);
+  EXPECT_EQ(counter(pin_env, "sec.requests"), 120u);
+  EXPECT_EQ(counter(pin_env, "zip.requests"), 120u);
+  EXPECT_EQ(cell(pin, "wire_bytes_per_packet"), cell(sva, "wire_bytes_per_packet"));
+  // Per record: the AAD, ciphertext and tag into SEC's region; the stream into ZIP's; the
+  // plaintext out. Ciphertext = wire - 48 (header 32, tag 16).
+  const double wire = num(pin, "wire_bytes_per_packet");
+  const double plain = num(pin, "plain_bytes_per_packet");
+  const double ct = wire - 48;
+  EXPECT_NEAR(num(pin, "copied_bytes_per_packet"), (16 + ct + 16) + ct + plain, 2);
+  EXPECT_EQ(counter(pin_env, "host.kernel.copied_bytes"), 0u);
+  EXPECT_NEAR(static_cast<double>(counter(pin_env, "host.user_copied_bytes")),
+              120 * num(pin, "copied_bytes_per_packet"), 60);  // the column is rounded to 1 B
+  EXPECT_GT(num(pin, "mem_bytes_per_packet"), num(sva, "mem_bytes_per_packet"));
+  EXPECT_GT(num(pin, "decompress_us"), num(sva, "decompress_us"));  // two copies there
+  EXPECT_EQ(cell(pin, "pasid"), "1 on 1 devices");
+  const std::string trace = pin_env.trace().to_text();
+  size_t regions = 0;
+  for (size_t at = trace.find("mmap_ss"); at != std::string::npos;
+       at = trace.find("mmap_ss", at + 1)) {
+    ++regions;
+  }
+  EXPECT_EQ(regions, 2u);  // one static share per ctx (SEC's, ZIP's)
+}
+
+TEST(NicPipelineSystem, AModeOnDevicesOfTheOtherUacceModeIsAClearError) {
+  SimEnv a(1), b(1);
+  const RunOutcome pin_on_sva = run(scenario(4, "records", "[1024]", "pinned", "sva"), a);
+  EXPECT_FALSE(pin_on_sva.ok);
+  EXPECT_NE(pin_on_sva.error.find("without SVA (system.devices[].uacce_mode: nosva)"),
+            std::string::npos)
+      << pin_on_sva.error;
+  const RunOutcome sva_on_nosva = run(scenario(4, "records", "[1024]", "sva", "nosva"), b);
+  EXPECT_FALSE(sva_on_nosva.ok);
+  EXPECT_NE(sva_on_nosva.error.find("with SVA (system.devices[].uacce_mode: sva)"),
+            std::string::npos)
+      << sva_on_nosva.error;
 }
 
 TEST(NicPipelineSystem, TheSameSeedGivesTheSameRunAnotherSeedOtherRecords) {
