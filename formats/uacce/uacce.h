@@ -81,6 +81,20 @@ constexpr uint64_t kUacceGranSize = 0x10000;   // UACCE_GRAN_SIZE: 64 KiB
 constexpr uint32_t kUacceGranShift = 16;       // UACCE_GRAN_SHIFT
 constexpr uint64_t kUacceGranNumMask = 0xfff;  // UACCE_GRAN_NUM_MASK
 
+// wdsim's own queue ioctl, not a Linux ABI (uacce has no dma-buf importer): attaches the dma-buf
+// behind `fd` (a DMA_HEAP_IOCTL_ALLOC buffer of the caller) to the queue's device without SVA,
+// mapping it into the device's kernel DMA domain (dma_buf_attach + dma_buf_map_attachment), and
+// returns its IOVA and size; the attachment lasts until the queue file is released. -EBADF when
+// fd is not open, -EINVAL when it is no dma-buf or the device has SVA, -EFAULT without arg.
+struct WdsimDmaBufAttach {
+  int32_t fd = -1;        // in: the dma-buf
+  uint32_t reserved = 0;  // must be 0
+  uint64_t iova = 0;      // out: the device's address of the buffer's first byte
+  uint64_t size = 0;      // out: bytes mapped (the whole buffer)
+};
+static_assert(sizeof(WdsimDmaBufAttach) == 24, "WdsimDmaBufAttach is 24 bytes");
+constexpr unsigned long kWdsimUacceCmdAttachDmaBuf = ioc_iowr('W', 0x40, sizeof(WdsimDmaBufAttach));
+
 // enum uacce_qfrt: queue file region types. mmap offset = type * page size (vm_pgoff = type).
 enum UacceQfrt : uint32_t {
   kUacceQfrtMmio = 0,  // device MMIO (doorbells)

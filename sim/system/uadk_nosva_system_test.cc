@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "formats/linux/dma_heap.h"
 #include "formats/uacce/uacce.h"
 #include "runtime/include/uadk/wd_aead.h"
 #include "runtime/include/uadk/wd_bmm.h"
@@ -46,6 +47,10 @@ struct Findings {
   long ss_dma_past_last = 0;
   int sva_ss_mmap_err = 0;
   long sva_ss_dma = 0;
+  // wdsim's dma-buf importer ioctl on the queue fd.
+  long attach_ret = -1;
+  rt::WdsimDmaBufAttach attached;
+  long attach_not_dmabuf = 0, attach_bad_fd = 0, attach_reserved = 0, sva_attach = 0;
   bool auto_session_refused = false;
   std::string auto_error;
   bool block_maps_to_dma = false;  // wd_mem_map of a block is not its VA, offsets carry over
@@ -121,7 +126,30 @@ class NosvaCheck : public Program {
     unsigned long past = 1;
     f.ss_dma_past_last = os.ioctl(fd, rt::kUacceCmdGetSsDma, &past);
     if (va) os.munmap(va, kSsBytes);
-    os.close(fd);
+    // A dma-buf of the system heap attached to the queue's device: its IOVA and size.
+    const int buf = dma_buf(os, 3 * kPage);
+    f.attached.fd = buf;
+    f.attach_ret = os.ioctl(fd, rt::kWdsimUacceCmdAttachDmaBuf, &f.attached);
+    rt::WdsimDmaBufAttach a;
+    a.fd = fd;  // the queue's own fd is no dma-buf
+    f.attach_not_dmabuf = os.ioctl(fd, rt::kWdsimUacceCmdAttachDmaBuf, &a);
+    a.fd = 999;
+    f.attach_bad_fd = os.ioctl(fd, rt::kWdsimUacceCmdAttachDmaBuf, &a);
+    a.fd = buf;
+    a.reserved = 1;
+    f.attach_reserved = os.ioctl(fd, rt::kWdsimUacceCmdAttachDmaBuf, &a);
+    os.close(buf);
+    os.close(fd);  // the release detaches the buffer, which then goes
+  }
+
+  static int dma_buf(HostThread& os, uint64_t bytes) {
+    const int heap = os.open(rt::kDmaHeapSystemPath);
+    rt::DmaHeapAllocationData d;
+    d.len = bytes;
+    d.fd_flags = rt::kORdwr;
+    const long r = os.ioctl(heap, rt::kDmaHeapIoctlAlloc, &d);
+    os.close(heap);
+    return r < 0 ? static_cast<int>(r) : static_cast<int>(d.fd);
   }
 
   void sva_abi(ProgramThread& t) {
@@ -132,6 +160,10 @@ class NosvaCheck : public Program {
             &f.sva_ss_mmap_err);
     unsigned long info = 0;
     f.sva_ss_dma = os.ioctl(fd, rt::kUacceCmdGetSsDma, &info);
+    rt::WdsimDmaBufAttach a;
+    a.fd = dma_buf(os, kPage);
+    f.sva_attach = os.ioctl(fd, rt::kWdsimUacceCmdAttachDmaBuf, &a);
+    os.close(a.fd);
     os.close(fd);
   }
 
@@ -318,6 +350,7 @@ TEST(UadkNosvaSystemTest, AnSvaDeviceHasNoStaticShareRegion) {
   EXPECT_EQ(f.sva_flags, "1");  // UACCE_DEV_SVA, BIT(0)
   EXPECT_EQ(f.sva_ss_mmap_err, -EINVAL);
   EXPECT_EQ(f.sva_ss_dma, -EINVAL);
+  EXPECT_EQ(f.sva_attach, -EINVAL);  // no dma-buf importer: its DMA carries the PASID
   EXPECT_TRUE(f.sva_bond);
 }
 
@@ -335,6 +368,18 @@ TEST(UadkNosvaSystemTest, StaticShareRegionAndNoSvaSessions) {
   EXPECT_NE(f.ss_info & ~rt::kUacceGranNumMask, 0u);
   EXPECT_EQ((f.ss_info & ~rt::kUacceGranNumMask) % kPage, 0u);
   EXPECT_EQ(f.ss_dma_past_last, -EINVAL);
+  // The dma-buf importer: attached (an IOVA of the device's DMA domain, the whole buffer), and
+  // detached and freed once the queue file and the buffer's fd are closed.
+  EXPECT_EQ(f.attach_ret, 0);
+  EXPECT_EQ(f.attached.size, 3 * kPage);
+  EXPECT_NE(f.attached.iova, 0u);
+  EXPECT_EQ(f.attached.iova % kPage, 0u);
+  EXPECT_EQ(f.attach_not_dmabuf, -EINVAL);
+  EXPECT_EQ(f.attach_bad_fd, -EBADF);
+  EXPECT_EQ(f.attach_reserved, -EINVAL);
+  EXPECT_EQ(counter(*env, "host.dma_buf.attachments"), 1u);
+  EXPECT_EQ(counter(*env, "host.dma_buf.detachments"), 1u);
+  EXPECT_EQ(counter(*env, "host.dma_buf.frees"), 1u);
   // UADK: UADK_MEM_AUTO is refused without SVA; a proxy pool gives DMA addresses.
   EXPECT_TRUE(f.auto_session_refused);
   EXPECT_NE(f.auto_error.find("UADK_MEM_AUTO is not supported"), std::string::npos) << f.auto_error;

@@ -12,6 +12,7 @@
 #include "formats/uacce/uacce.h"
 #include "sim/base/aarch64_pte.h"
 #include "sim/base/bits.h"
+#include "sim/cpu_host/kernel/dma_buf.h"
 #include "sim/cpu_host/kernel/kernel.h"
 #include "sim/cpu_host/kernel/smmu_driver.h"
 
@@ -160,6 +161,7 @@ class UacceQueueFile : public KernelFile {
       return 0;
     }
     if (cmd == rt::kUacceCmdGetSsDma) return get_ss_dma(arg);
+    if (cmd == rt::kWdsimUacceCmdAttachDmaBuf) return attach_dma_buf(ctx, arg);
     if (cmd == rt::kUacceCmdQmSetQpCtx) {
       if (!arg) return -EFAULT;
       if (!qp_) return -EBUSY;  // evicted
@@ -253,6 +255,8 @@ class UacceQueueFile : public KernelFile {
     dev_.qm_.free_ring(ctx.cpu, ring_);
     // The static share region likewise (its mapping is gone too): dma_free_coherent.
     if (ss_.size) dev_.qm_.dma().free_coherent(ctx.cpu, std::exchange(ss_, {}));
+    for (const auto& [buf, a] : std::exchange(dma_bufs_, {}))
+      buf->detach(ctx.cpu, dev_.qm_.dma(), a);
     if (dev_.info_.sva) dev_.smmu_.sva_unbind(ctx.cpu, dev_.info_.stream_id, pasid_);
     dev_.kernel_.env().trace_event("host.uacce", "release",
                                    {tf("dev", dev_.info_.name), tf("pid", pid_)});
@@ -291,6 +295,29 @@ class UacceQueueFile : public KernelFile {
     const unsigned long info = ss_.iova | (ss_.size >> rt::kUacceGranShift);
     std::memcpy(arg, &info, sizeof info);  // copy_to_user
     return static_cast<long>(kSlices - 1 - index);
+  }
+
+  // wdsim's dma-buf importer (kWdsimUacceCmdAttachDmaBuf, formats/uacce/uacce.h): the buffer
+  // mapped into the device's kernel DMA domain until the file's release.
+  long attach_dma_buf(SyscallContext& ctx, void* arg) {
+    if (dev_.info_.sva) return -EINVAL;  // its queue's DMA carries the process's PASID
+    if (!arg) return -EFAULT;
+    rt::WdsimDmaBufAttach a;
+    std::memcpy(&a, arg, sizeof a);  // copy_from_user
+    if (a.reserved != 0) return -EINVAL;
+    if (!dev_.kernel_.file_at(ctx.process, a.fd)) return -EBADF;
+    DmaBuf* buf = DmaBuf::from_fd(dev_.kernel_, ctx.process, a.fd);
+    if (!buf) return -EINVAL;
+    const DmaBuf::Attachment at = buf->attach(ctx.cpu, dev_.qm_.dma());
+    dma_bufs_.emplace_back(buf, at);
+    a.iova = at.iova;
+    a.size = at.size;
+    std::memcpy(arg, &a, sizeof a);  // copy_to_user
+    dev_.kernel_.env().trace_event(
+        "host.uacce", "attach_dma_buf",
+        {tf("dev", dev_.info_.name), tf("pid", pid_), tf("buf", buf->id()), tf("iova", at.iova),
+         tf("bytes", at.size)});
+    return 0;
   }
 
   // uacce_put_queue: stop_queue (hisi_qm_stop_qp, a drain) when started, then put_queue (the
@@ -373,6 +400,7 @@ class UacceQueueFile : public KernelFile {
   bool updated_ = false;
   DmaApi::Coherent ring_;  // the DUS ring after the put, until release
   DmaApi::Coherent ss_;    // the static share region (no SVA), until release
+  std::vector<std::pair<DmaBuf*, DmaBuf::Attachment>> dma_bufs_;  // attached, until release
   sc_core::sc_event wake_;
 };
 

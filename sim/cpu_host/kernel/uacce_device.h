@@ -48,7 +48,10 @@
 // pinned, mapped into the process, one IOVA-contiguous slice (the device is behind the SMMU);
 // UACCE_CMD_GET_SS_DMA gives its DMA address (openEuler uacce_get_ss_dma's encoding, FORMATS
 // uacce.h). The process puts its data there and those DMA addresses in its descriptors (UADK's
-// wd_mempool_alloc and UADK_MEM_PROXY sessions); release frees the region.
+// wd_mempool_alloc and UADK_MEM_PROXY sessions); release frees the region. A queue of such a
+// device also imports dma-bufs (wdsim's kWdsimUacceCmdAttachDmaBuf, not a Linux ABI: mainline
+// and openEuler uacce have no importer): the buffer is attached to the device's kernel DMA domain
+// (DmaBuf::attach, an IOVA per device) until the file's release, which detaches it.
 // Not modelled: uacce_remove, writing isolate_strategy; the no-IOMMU physical slices (one
 // dma_alloc_coherent per 4 MiB, sorted) and UACCE_CMD_SHARE_SVAS; a dummy page is a RAM page in
 // Linux (which would keep only the last 64-bit store: the model keeps the last SQ and CQ doorbell

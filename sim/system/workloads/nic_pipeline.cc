@@ -21,6 +21,16 @@
 // buffer: three CPU copies (HostThread::copy, host.user_copied_bytes), descriptors with DMA
 // addresses. The NIC keeps its SVA receive path, as in the other modes.
 //
+// mode dmabuf: SEC and ZIP without SVA again, but no copies: the program allocates one dma-buf
+// from the system heap (/dev/dma_heap/system: pinned kernel pages mapped into the process) for
+// the NIC's receive buffers, the application's plaintext buffer and a small scratch area,
+// attaches it to each engine's device (wdsim's uacce importer ioctl through wd_ctx_set_io_cmd:
+// the buffer mapped into the device's kernel DMA domain, an IOVA per device, no PASID) and
+// opens UADK_MEM_USER sessions whose iova_map turns a pointer into the buffer into that
+// device's IOVA. Per record the same pointers as sva: decrypted in place in the receive
+// buffer, decompressed into the application's buffer. The cost moves to set-up (allocating,
+// zeroing, mapping and attaching every page: setup_us) and to pinned memory (pinned_kib).
+//
 // mode syscall: the same process, NIC and buffers, but the engines are the kernel's: the program
 // hands the record to /dev/sec_sync (an AEAD ioctl, as AF_ALG's aead: decrypted in place from
 // the caller's view) and the stream to /dev/zip_sync; the kernel copies each buffer into its own
@@ -41,13 +51,15 @@
 // the SMMU's IOTLB hit rate and walks, and the process's PASID with the number of devices it is
 // bound on.
 //
-// Not built yet (issue 11): dma-buf attachments, a kernel that receives the packet itself; async
-// requests overlapping packets.
+// Not built yet (issue 11): a kernel that receives the packet itself; async requests
+// overlapping packets.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
 
+#include "formats/linux/dma_heap.h"
+#include "formats/uacce/uacce.h"
 #include "formats/virtio/virtio_net.h"
 #include "formats/zip/zip_sqe.h"
 #include "runtime/include/uadk/wd_aead.h"
@@ -87,13 +99,15 @@ struct NicPipelineParams : ProgramParams {
   double idle_timeout_us;
 
   void declare(ParamScope& s) override {
-    s.add_choice("mode", mode, "sva", {"sva", "pinned", "syscall"},
+    s.add_choice("mode", mode, "sva", {"sva", "pinned", "dmabuf", "syscall"},
                  "How the engines get the data: sva: every device on the process's address "
                  "space (one PASID), the NIC's buffer decrypted in place and decompressed "
                  "straight into the application's buffer through UADK's queues, no copies; "
                  "pinned: SEC and ZIP without SVA (uacce_mode nosva), UADK sessions on each "
                  "ctx's static share region, the process copying the record into SEC's region, "
-                 "the stream into ZIP's and the plaintext out (three copies); syscall: the same "
+                 "the stream into ZIP's and the plaintext out (three copies); dmabuf: SEC and "
+                 "ZIP without SVA, the receive buffers and the application's buffer in one "
+                 "dma-buf attached to both devices (an IOVA each), no copies; syscall: the same "
                  "buffers handed to the kernel (/dev/sec_sync, /dev/zip_sync: "
                  "copied or pinned per system.host.buffer_mode, DMA-mapped, the kernel's own "
                  "queues, an interrupt per request)",
@@ -138,6 +152,47 @@ constexpr uint32_t kPinnedSecBlocks = 2;
 constexpr uint32_t kPinnedZipBlocks = 2;
 constexpr uint32_t kPinnedBlockAlign = 64;
 
+// mode dmabuf: the scratch area at the dma-buf's end the sessions allocate from (their key
+// buffers), half for each device's memory ops.
+constexpr uint64_t kDmaBufScratchBytes = 4096;
+
+// mode dmabuf: a session's user memory ops (UADK_MEM_USER) over the dma-buf: iova_map turns a
+// pointer into the buffer into its IOVA on one device; alloc hands out pieces of that device's
+// half of the scratch area (a bump allocator: the session's key buffer), free gives nothing
+// back (the scratch goes with the buffer).
+struct DmaBufMemory {
+  uint64_t va = 0;    // the buffer's mapping in the process
+  uint64_t size = 0;  // its bytes
+  uint64_t iova = 0;  // its address on the device
+  uint64_t next = 0;  // the scratch: [next, end)
+  uint64_t end = 0;
+};
+constexpr uint64_t kDmaBufAllocAlign = 64;  // a cache line, as UADK's pools align
+void* dmabuf_alloc(void* usr, size_t size) {
+  auto* m = static_cast<DmaBufMemory*>(usr);
+  const uint64_t at = (m->next + kDmaBufAllocAlign - 1) & ~(kDmaBufAllocAlign - 1);
+  if (at + size > m->end) return nullptr;
+  m->next = at + size;
+  return reinterpret_cast<void*>(at);
+}
+void dmabuf_free(void* /*usr*/, void* /*va*/) {}
+void* dmabuf_iova_map(void* usr, void* va, size_t sz) {
+  const auto* m = static_cast<const DmaBufMemory*>(usr);
+  const uint64_t a = reinterpret_cast<uint64_t>(va);
+  if (a < m->va || a + sz > m->va + m->size) return nullptr;
+  return reinterpret_cast<void*>(m->iova + (a - m->va));
+}
+void dmabuf_iova_unmap(void* /*usr*/, void* /*va*/, void* /*dma*/, size_t /*sz*/) {}
+wd_mm_ops dmabuf_ops(DmaBufMemory* m) {
+  wd_mm_ops ops{};
+  ops.alloc = dmabuf_alloc;
+  ops.free = dmabuf_free;
+  ops.iova_map = dmabuf_iova_map;
+  ops.iova_unmap = dmabuf_iova_unmap;
+  ops.usr = m;
+  return ops;
+}
+
 // The stages of a packet's latency, in order.
 enum Stage { kRx, kDecrypt, kDecompress, kStages };
 constexpr const char* kStageNames[kStages] = {"rx", "decrypt", "decompress"};
@@ -169,6 +224,8 @@ class NicPipeline : public Program {
     return received_ ? static_cast<double>(cpu_ps_) / 1e3 / static_cast<double>(received_) : 0;
   }
   const std::string& pasid() const { return pasid_; }
+  double setup_us() const { return static_cast<double>(setup_ps_) / 1e6; }
+  uint64_t pinned_bytes() const { return pinned_bytes_; }
 
  private:
   [[noreturn]] void fail(ProgramThread& t, const std::string& what) {
@@ -191,6 +248,11 @@ class NicPipeline : public Program {
     uint64_t sec_block = 0;  // the record, decrypted in place
     uint64_t zip_src = 0;    // the deflate stream
     uint64_t zip_dst = 0;    // the plaintext
+    // dmabuf: the buffer and each device's view of it.
+    int dmabuf_fd = -1;
+    uint64_t dmabuf_va = 0;
+    DmaBufMemory sec_mem;
+    DmaBufMemory zip_mem;
     int sec_fd = -1;
     int zip_fd = -1;
   };
@@ -226,7 +288,9 @@ class NicPipeline : public Program {
   uint64_t cpu_ps_ = 0;
   uint64_t stage_ps_[kStages] = {};
   LatencyStats latency_;
-  std::string pasid_;  // "1 on 3 devices": the process's SVA binding once all are open
+  std::string pasid_;          // "1 on 3 devices": the process's SVA binding once all are open
+  uint64_t setup_ps_ = 0;      // the program's start to its first wait for a packet
+  uint64_t pinned_bytes_ = 0;  // DMA memory pinned for the engines (static shares, the dma-buf)
   bool zip_timing_only_ = false;
 };
 
@@ -253,15 +317,43 @@ void NicPipeline::run(ProgramThread& t) {
   const int fd = os.open(nic.dev_path);
   if (fd < 0) fail(t, "open " + nic.dev_path + ": " + std::to_string(fd));
   const uint16_t n = static_cast<uint16_t>(p_.queue_size);
-  UserRxRing rx(t, fd, n, n, p_.buffer_bytes, p_.wait == "poll", "nic_pipeline");
-  const uint64_t out = t.map_buffer(p_.output_bytes, true);
+  const uint64_t start_ps = os.now();
+  Engines eng;
+  const uint64_t rx_bytes = uint64_t{n} * p_.buffer_bytes;
+  if (p_.mode == "dmabuf") {
+    // One dma-buf: the receive buffers, the application's buffer, the sessions' scratch.
+    const uint64_t bytes = rx_bytes + p_.output_bytes + kDmaBufScratchBytes;
+    const int heap = os.open(rt::kDmaHeapSystemPath);
+    rt::DmaHeapAllocationData a;
+    a.len = bytes;
+    a.fd_flags = rt::kORdwr;
+    if (heap < 0 || os.ioctl(heap, rt::kDmaHeapIoctlAlloc, &a) < 0) {
+      fail(t, std::string("cannot allocate a dma-buf from ") + rt::kDmaHeapSystemPath);
+    }
+    os.close(heap);
+    eng.dmabuf_fd = static_cast<int>(a.fd);
+    int err = 0;
+    eng.dmabuf_va = os.mmap(eng.dmabuf_fd, a.len, rt::kProtRead | rt::kProtWrite, 0, &err);
+    if (!eng.dmabuf_va) fail(t, "mmap of the dma-buf: " + std::to_string(err));
+    pinned_bytes_ = a.len;
+    const uint64_t scratch = eng.dmabuf_va + rx_bytes + p_.output_bytes;
+    for (DmaBufMemory* m : {&eng.sec_mem, &eng.zip_mem}) {
+      m->va = eng.dmabuf_va;
+      m->size = a.len;
+    }
+    eng.sec_mem.next = scratch;
+    eng.sec_mem.end = scratch + kDmaBufScratchBytes / 2;
+    eng.zip_mem.next = eng.sec_mem.end;
+    eng.zip_mem.end = scratch + kDmaBufScratchBytes;
+  }
+  const uint64_t out =
+      eng.dmabuf_va ? eng.dmabuf_va + rx_bytes : t.map_buffer(p_.output_bytes, true);
   const uint64_t key_va = t.map_buffer(rec::kKeyBytes, true);
 
   const uint64_t seed = nic_traffic::stream_seed(t.system.env().seed(), nic.name);
   const rec::StreamKeys keys = rec::stream_keys(seed);
   if (!os.process().write(key_va, keys.key.data(), keys.key.size())) fail(t, "key unmapped");
-  Engines eng;
-  if (p_.mode == "sva" || p_.mode == "pinned") {
+  if (p_.mode != "syscall") {
     const bool want_sva = p_.mode == "sva";
     if (sec.sva != want_sva || zip.sva != want_sva) {
       fail(t, "mode " + p_.mode + " needs " + sec.name + " and " + zip.name +
@@ -277,6 +369,8 @@ void NicPipeline::run(ProgramThread& t) {
     eng.zip_fd = os.open(zip.syscall_path);
     if (eng.sec_fd < 0 || eng.zip_fd < 0) fail(t, "open of the kernel's SEC or ZIP device failed");
   }
+  // The receive queue last: the NIC delivers once it is enabled, and the engines are ready.
+  UserRxRing rx(t, fd, n, n, p_.buffer_bytes, p_.wait == "poll", "nic_pipeline", eng.dmabuf_va);
   if (auto b = t.system.sva_binding(os.process().pid())) {
     pasid_ = std::to_string(b->pasid) + " on " + std::to_string(b->devices) + " devices";
   }
@@ -290,6 +384,7 @@ void NicPipeline::run(ProgramThread& t) {
   const uint64_t poll_ps = to_ps(ns(t.system.host_costs().poll_interval_ns));
   const uint64_t idle_ps = to_ps(ns(p_.idle_timeout_us * 1e3));
   const uint64_t cpu0 = to_ps(os.cpu().stats().busy);
+  setup_ps_ = os.now() - start_ps;
   RequestLog* log = t.system.request_log();
   uint8_t head[rec::kCipherOffset];
   while (received_ < p_.packets) {
@@ -329,7 +424,7 @@ void NicPipeline::run(ProgramThread& t) {
       last_seq_ = v->seq;
 
       uint64_t decrypted_ps = 0;
-      if (p_.mode == "sva") {
+      if (p_.mode == "sva" || p_.mode == "dmabuf") {
         decrypted_ps = sva_requests(t, eng, pkt, out, *v);
       } else if (p_.mode == "pinned") {
         decrypted_ps = pinned_requests(t, eng, pkt, out, *v);
@@ -381,7 +476,7 @@ void NicPipeline::run(ProgramThread& t) {
   }
   cpu_ps_ = to_ps(os.cpu().stats().busy) - cpu0;
   copied_bytes_ = copied_now() - copied0;
-  if (p_.mode == "sva" || p_.mode == "pinned") {
+  if (p_.mode != "syscall") {
     t.bind_runtime();
     wd_comp_free_sess(eng.comp);
     wd_aead_free_sess(eng.aead);
@@ -394,13 +489,17 @@ void NicPipeline::run(ProgramThread& t) {
       wd_mem_free(eng.zip_pool, reinterpret_cast<void*>(eng.zip_dst));
       wd_mempool_free(eng.zip_ctx, eng.zip_pool);
     }
-    wd_comp_uninit2();
+    wd_comp_uninit2();  // the queue files' release detaches the dma-buf
     wd_aead_uninit2();
   } else {
     os.close(eng.sec_fd);
     os.close(eng.zip_fd);
   }
   os.close(fd);
+  if (eng.dmabuf_fd >= 0) {
+    os.munmap(eng.dmabuf_va, pinned_bytes_);
+    os.close(eng.dmabuf_fd);
+  }
 }
 
 void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
@@ -421,6 +520,25 @@ void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
   aead_setup.calg = WD_CIPHER_AES;
   aead_setup.cmode = WD_CIPHER_GCM;
   wd_comp_sess_setup comp_setup{};
+  if (p_.mode == "dmabuf") {
+    // No SVA, no copies: the dma-buf attached to each device, the sessions' memory the user's.
+    eng->sec_ctx = wd_find_ctx("gcm(aes)");
+    eng->zip_ctx = wd_find_ctx("deflate");
+    if (!eng->sec_ctx || !eng->zip_ctx) fail(t, "wd_find_ctx found no gcm(aes) or deflate ctx");
+    for (auto [ctx, mem] :
+         {std::pair{eng->sec_ctx, &eng->sec_mem}, {eng->zip_ctx, &eng->zip_mem}}) {
+      rt::WdsimDmaBufAttach a;
+      a.fd = eng->dmabuf_fd;
+      if (int r = wd_ctx_set_io_cmd(ctx, rt::kWdsimUacceCmdAttachDmaBuf, &a); r != 0) {
+        fail(t, "attaching the dma-buf to a device: " + std::to_string(r));
+      }
+      mem->iova = a.iova;
+    }
+    aead_setup.mm_type = UADK_MEM_USER;
+    aead_setup.mm_ops = dmabuf_ops(&eng->sec_mem);
+    comp_setup.mm_type = UADK_MEM_USER;
+    comp_setup.mm_ops = dmabuf_ops(&eng->zip_mem);
+  }
   if (p_.mode == "pinned") {
     // No SVA: a pool on each ctx's static share region, the sessions' memory (UADK_MEM_PROXY).
     eng->sec_ctx = wd_find_ctx("gcm(aes)");
@@ -438,6 +556,13 @@ void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
     zip_setup.align_size = kPinnedBlockAlign;
     eng->zip_pool = wd_mempool_alloc(eng->zip_ctx, &zip_setup);
     if (!eng->sec_pool || !eng->zip_pool) fail(t, "wd_mempool_alloc on a static share failed");
+    // The static shares wd_mempool_alloc mapped: its blocks at their alignment plus one
+    // alignment, in whole pages (runtime/uadk/uadk_bmm.cc).
+    const uint64_t page = t.os.process().granule_size();
+    for (const wd_mempool_setup* s : {&sec_setup, &zip_setup}) {
+      const uint64_t stride = (s->block_size + s->align_size - 1) / s->align_size * s->align_size;
+      pinned_bytes_ += (stride * s->block_num + s->align_size + page - 1) / page * page;
+    }
     aead_setup.mm_type = UADK_MEM_PROXY;
     aead_setup.mm_ops.usr = eng->sec_pool;
     comp_setup.mm_type = UADK_MEM_PROXY;
@@ -608,9 +733,10 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
   os << "nic_pipeline: records from the NIC decrypted by SEC in place, decompressed by ZIP into "
         "the application's buffer\n";
   std::snprintf(line, sizeof line,
-                "%-10s %7s %8s %6s %8s %9s %9s %8s %8s %8s %7s %9s %8s %9s %7s %8s\n", "process",
-                "mode", "received", "drops", "verified", "p50_us", "p99_us", "rx_us", "sec_us",
-                "zip_us", "Mpps", "cpu_ns/pk", "copied_B", "mem_B/pk", "iotlb%", "walks/pk");
+                "%-10s %7s %8s %6s %8s %9s %9s %8s %8s %8s %7s %9s %8s %9s %7s %8s %9s %9s\n",
+                "process", "mode", "received", "drops", "verified", "p50_us", "p99_us", "rx_us",
+                "sec_us", "zip_us", "Mpps", "cpu_ns/pk", "copied_B", "mem_B/pk", "iotlb%",
+                "walks/pk", "setup_us", "pin_KiB");
   os << line;
   SummaryTable table{"nic_pipeline",
                      {"process",
@@ -632,7 +758,9 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                       "walks_per_packet",
                       "plain_bytes_per_packet",
                       "wire_bytes_per_packet",
-                      "pasid"},
+                      "pasid",
+                      "setup_us",
+                      "pinned_kib"},
                      {}};
   for (const Program* prog : programs) {
     const auto* p = static_cast<const NicPipeline*>(prog);
@@ -642,13 +770,13 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
     std::snprintf(
         line, sizeof line,
         "%-10s %7s %8llu %6llu %8llu %9.3f %9.3f %8.3f %8.3f %8.3f %7.3f %9.1f %8.0f %9.0f "
-        "%7.1f %8.2f\n",
+        "%7.1f %8.2f %9.1f %9.0f\n",
         p->instance().c_str(), p->params().mode.c_str(),
         static_cast<unsigned long long>(p->received()), static_cast<unsigned long long>(p->drops()),
         static_cast<unsigned long long>(p->verified()), lat.percentile(50), lat.percentile(99),
         p->stage_mean_us(kRx), p->stage_mean_us(kDecrypt), p->stage_mean_us(kDecompress),
         p->packets_per_s() / 1e6, p->cpu_ns_per_packet(), copied, mem_per_packet, 100 * hit_rate,
-        walks_per_packet);
+        walks_per_packet, p->setup_us(), static_cast<double>(p->pinned_bytes()) / 1024);
     os << line;
     table.rows.push_back({p->instance(),
                           p->params().mode,
@@ -669,7 +797,9 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                           fixed(walks_per_packet, 2),
                           fixed(rcv > 0 ? static_cast<double>(p->plain_bytes()) / rcv : 0, 0),
                           fixed(rcv > 0 ? static_cast<double>(p->wire_bytes()) / rcv : 0, 0),
-                          p->pasid()});
+                          p->pasid(),
+                          fixed(p->setup_us(), 1),
+                          fixed(static_cast<double>(p->pinned_bytes()) / 1024, 0)});
     r.measured_requests += p->received();
     const std::string base = "workload.nic_pipeline." + (several ? p->instance() + "." : "");
     r.stats
@@ -698,9 +828,15 @@ void report(const std::vector<const Program*>& programs, RunReport& r) {
                         "SMMU IOTLB hits over lookups in the run");
     r.stats->set_scalar(base + "walks_per_packet", walks_per_packet, "walks",
                         "SMMU table walks in the run per record (all devices)");
+    r.stats->set_scalar(base + "setup_us", p->setup_us(), "us",
+                        "the program's start to its first wait for a packet: ring, engines, "
+                        "pools or dma-buf attachments");
+    r.stats->set_scalar(base + "pinned_bytes", static_cast<double>(p->pinned_bytes()), "B",
+                        "DMA memory pinned for the engines: static share regions or the dma-buf");
   }
   os << "  rx: arrival to the program reading the header; sec: in-place AES-GCM decryption; zip: "
-        "decompression; mem_B/pk, iotlb% and walks/pk are run-wide\n";
+        "decompression; mem_B/pk, iotlb% and walks/pk are run-wide; setup_us: the program's "
+        "set-up before its first packet; pin_KiB: DMA memory pinned for the engines\n";
   r.text += os.str();
   r.tables.push_back(std::move(table));
 }

@@ -19,10 +19,11 @@ namespace wdsim {
 
 class UserRxRing {
  public:
-  // Maps the ring and `buffers` buffers of `buffer_bytes` and sets the queue up on `fd` (the
-  // NIC's open device node). Errors are ProgramErrors starting with `who`.
+  // Maps the ring and `buffers` buffers of `buffer_bytes` (or takes the buffers at `buffers_va`,
+  // memory the caller mapped) and sets the queue up on `fd` (the NIC's open device node). Errors
+  // are ProgramErrors starting with `who`.
   UserRxRing(ProgramThread& t, int fd, uint16_t queue_size, uint16_t buffers, uint32_t buffer_bytes,
-             bool poll, std::string who)
+             bool poll, std::string who, uint64_t buffers_va = 0)
       : os_(t.os),
         fd_(fd),
         n_(queue_size),
@@ -31,7 +32,7 @@ class UserRxRing {
         poll_(poll),
         who_(std::move(who)) {
     ring_ = t.map_buffer(RxRingLayout::bytes(n_), true);
-    bufs_ = t.map_buffer(uint64_t{nbuf_} * buffer_bytes_, true);
+    bufs_ = buffers_va ? buffers_va : t.map_buffer(uint64_t{nbuf_} * buffer_bytes_, true);
     VirtioNetRxSetup setup;
     setup.ring_va = ring_;
     setup.buffers_va = bufs_;
