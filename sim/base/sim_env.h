@@ -21,6 +21,9 @@ class SimEnv {
 
   StatsRegistry& stats() { return stats_; }
   TraceSink& trace() { return trace_; }
+  // Whether a trace sink is open. Per-request callers test it before building an event's
+  // fields, so a run with tracing off formats nothing.
+  bool tracing() const { return trace_.enabled(); }
   uint64_t seed() const { return seed_; }
 
   // Emits a trace event at the current simulated time plus `offset` (the caller's annotated

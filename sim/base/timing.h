@@ -33,6 +33,8 @@ class TimingServer {
  public:
   // How far behind the latest arrival a job may still arrive and find its gap.
   static constexpr double kReorderHorizonNs = 1e6;  // 1 ms of simulated time
+  // kReorderHorizonNs as a time, converted once (it is asked for on every booking).
+  static const sc_core::sc_time& reorder_horizon();
 
   // Books a job arriving at `arrival` that needs `service`; returns when it finishes.
   sc_core::sc_time serve(const sc_core::sc_time& arrival, const sc_core::sc_time& service);

@@ -54,7 +54,7 @@ void InterruptController::deliver_thread() {
     const uint32_t vector = pending_.front().second;
     pending_.pop_front();
     ++delivered_;
-    env_.trace_event("host.gic", "msi", {tf("vector", vector)});
+    if (env_.tracing()) env_.trace_event("host.gic", "msi", {tf("vector", vector)});
     irqs_.inc();
     core_.busy(irq_entry_);
     auto it = handlers_.find(vector);

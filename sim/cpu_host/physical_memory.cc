@@ -183,7 +183,8 @@ void PhysicalMemory::write64(uint64_t pa, uint64_t value) {
 
 sc_time PhysicalMemory::book_channels(uint64_t pa, uint64_t len, const sc_time& arrival) {
   // Bytes each channel moves for this access.
-  std::vector<uint64_t> bytes(channels_.size(), 0);
+  std::vector<uint64_t>& bytes = channel_bytes_;
+  bytes.assign(channels_.size(), 0);
   const uint64_t end = pa + len;
   for (uint64_t a = pa; a < end;) {
     const uint64_t chunk_end =
@@ -262,8 +263,14 @@ unsigned int PhysicalMemory::transport_dbg(tlm::tlm_generic_payload& gp) {
 void PhysicalMemory::schedule_write_notify(const sc_time& at, uint64_t pa, uint64_t len) {
   const sc_time now = sc_core::sc_time_stamp();
   const sc_time when = at > now ? at : now;
-  auto& ranges = pending_notify_[when];
-  ranges.emplace_back(pa, len);
+  if (pending_notify_.empty() || pending_notify_.back().at <= when) {
+    pending_notify_.push_back({when, pa, len});  // the usual case: in time order
+  } else {
+    const auto it =
+        std::upper_bound(pending_notify_.begin(), pending_notify_.end(), when,
+                         [](const sc_time& t, const PendingNotify& p) { return t < p.at; });
+    pending_notify_.insert(it, {when, pa, len});
+  }
   // An sc_event keeps only its earliest pending notification; later times stay in
   // pending_notify_ and are re-armed by fire_write_notifications().
   next_notify_.notify(when - now);
@@ -272,15 +279,14 @@ void PhysicalMemory::schedule_write_notify(const sc_time& at, uint64_t pa, uint6
 void PhysicalMemory::fire_write_notifications() {
   const sc_time now = sc_core::sc_time_stamp();
   bool due = false;
-  while (!pending_notify_.empty() && pending_notify_.begin()->first <= now) {
-    for (const auto& [pa, len] : pending_notify_.begin()->second) {
-      notify_watches(pa, len, /*immediate=*/true);  // at this very time, as write_event
-    }
-    pending_notify_.erase(pending_notify_.begin());
+  while (!pending_notify_.empty() && pending_notify_.front().at <= now) {
+    const PendingNotify p = pending_notify_.front();
+    pending_notify_.pop_front();
+    notify_watches(p.pa, p.len, /*immediate=*/true);  // at this very time, as write_event
     due = true;
   }
   if (due) write_event_.notify();  // immediate: waiters run at this very time
-  if (!pending_notify_.empty()) next_notify_.notify(pending_notify_.begin()->first - now);
+  if (!pending_notify_.empty()) next_notify_.notify(pending_notify_.front().at - now);
 }
 
 }  // namespace wdsim

@@ -37,6 +37,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -208,8 +209,15 @@ class PhysicalMemory : public sc_core::sc_module {
   DeviceAccessObserver* observer_ = nullptr;
   sc_core::sc_event write_event_;
   sc_core::sc_event next_notify_;  // fires at the earliest pending notification time
-  // Absolute times still to notify, each with the ranges written then (for the watches).
-  std::map<sc_core::sc_time, std::vector<std::pair<uint64_t, uint64_t>>> pending_notify_;
+  // Writes still to notify (for the watches), by absolute time; equal times in write order.
+  struct PendingNotify {
+    sc_core::sc_time at;
+    uint64_t pa;
+    uint64_t len;
+  };
+  std::deque<PendingNotify> pending_notify_;
+  // book_channels' bytes per channel (scratch, kept to spare an allocation per access).
+  std::vector<uint64_t> channel_bytes_;
   std::vector<WriteWatch*> watches_;
   Counter& reads_;
   Counter& writes_;

@@ -1,6 +1,7 @@
 #include "sim/iommu/smmu.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -125,7 +126,15 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
     unsigned len;
     bool raz_wi;
   };
-  std::vector<Piece> pieces;
+  // One piece per 4 KiB page the access touches; up to kInlinePieces stay on the stack (no
+  // allocation per transaction for the usual one- or two-page access).
+  constexpr uint64_t kInlinePieces = 4;
+  const uint64_t num_pieces =
+      (addr + len - 1) / aarch64::kPageSize4K - addr / aarch64::kPageSize4K + 1;
+  std::array<Piece, kInlinePieces> inline_pieces;
+  std::vector<Piece> heap_pieces(num_pieces > kInlinePieces ? num_pieces : 0);
+  Piece* const pieces = num_pieces > kInlinePieces ? heap_pieces.data() : inline_pieces.data();
+  size_t pieces_used = 0;
   Request req;
   req.sid = attrs->stream_id;
   req.ssid = attrs->pasid;
@@ -153,14 +162,15 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
       return;
     }
     if (!o.ok) attrs->fault = o.fault;
-    pieces.push_back({o.pa, done, piece, o.raz_wi});
+    pieces[pieces_used++] = {o.pa, done, piece, o.raz_wi};
     done += piece;
   }
   attrs->translation_time = translation;
 
   unsigned char* data = gp.get_data_ptr();
   tlm::tlm_response_status status = tlm::TLM_OK_RESPONSE;
-  for (const Piece& pc : pieces) {
+  for (size_t i = 0; i < pieces_used; ++i) {
+    const Piece& pc = pieces[i];
     if (pc.raz_wi) {
       if (!is_write) std::memset(data + pc.offset, 0, pc.len);
       continue;

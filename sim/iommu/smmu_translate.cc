@@ -332,9 +332,9 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
   const uint16_t vmid = s2 ? s2->vmid : s1->vmid;
   const uint16_t asid = cd ? cd->asid : 0;
   std::optional<smmu::IoTlbEntry> entry = iotlb_->lookup(kind, vmid, asid, in, req.space);
-  env_.trace_event(component_, entry ? "iotlb_hit" : "iotlb_miss",
-                   {tf("asid", asid), tf_hex("iova", in & ~0xfffull)}, t);
-  if (env_.trace().enabled()) {
+  if (env_.tracing()) {
+    env_.trace_event(component_, entry ? "iotlb_hit" : "iotlb_miss",
+                     {tf("asid", asid), tf_hex("iova", in & ~0xfffull)}, t);
     if (req.tag) env_.trace().flow(TraceSink::flow_id(req.sid, req.tag));
     ++(entry ? traced_iotlb_hits_ : traced_iotlb_misses_);
     env_.trace_counter(component_ + (entry ? " iotlb hits" : " iotlb misses"),
@@ -353,11 +353,13 @@ Smmu::Outcome Smmu::translate_tables(const Request& req, smmu::TlbStage kind, ui
     if (w.descriptors_read > 0) {
       walks_.inc();
       walk_latency_ns_.add(to_ns(w.latency));
-      env_.trace_event(component_, "walk",
-                       {tf("sid", req.sid), tf("pasid", req.ssv ? req.ssid : 0), tf_hex("iova", in),
-                        tf("levels", w.descriptors_read)},
-                       t);
-      if (req.tag) env_.trace().flow(TraceSink::flow_id(req.sid, req.tag));
+      if (env_.tracing()) {
+        env_.trace_event(component_, "walk",
+                         {tf("sid", req.sid), tf("pasid", req.ssv ? req.ssid : 0),
+                          tf_hex("iova", in), tf("levels", w.descriptors_read)},
+                         t);
+        if (req.tag) env_.trace().flow(TraceSink::flow_id(req.sid, req.tag));
+      }
     }
     if (w.fault) {
       if (w.fault->s2 || !cd) return stage2_fault(req, ste, *w.fault, t);

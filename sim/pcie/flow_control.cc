@@ -40,7 +40,7 @@ void CreditGate::hold(const sc_time& start, const sc_time& released_at, uint32_t
   if (!limited() || released_at <= start) return;
   // Holds that ended long before this one started no longer matter (arrivals come mostly in
   // time order; the horizon is the timing servers').
-  const sc_time horizon = ns(TimingServer::kReorderHorizonNs);
+  const sc_time& horizon = TimingServer::reorder_horizon();
   if (start > horizon) {
     const sc_time cut = start - horizon;
     holds_.erase(

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <systemc>
 #include <vector>
 
@@ -37,8 +38,8 @@ class PostedOrder {
       // cannot hold it) is kept as they come.
       floor = latest_end_;
     } else {
-      for (const Job& j : jobs_) {
-        if (j.arrival <= arrival) floor = std::max(floor, j.end);
+      for (size_t i = head_; i < jobs_.size(); ++i) {
+        if (jobs_[i].arrival <= arrival) floor = std::max(floor, jobs_[i].end);
       }
     }
     if (floor <= arrival) return arrival;  // nothing posted is still on the wire
@@ -46,12 +47,24 @@ class PostedOrder {
   }
   // A posted job that arrived at `arrival` leaves at `end`.
   void posted(const sc_core::sc_time& arrival, const sc_core::sc_time& end) {
+    ends_in_order_ = ends_in_order_ && (head_ == jobs_.size() || jobs_.back().end <= end);
     jobs_.push_back({arrival, end});
     latest_ = std::max(latest_, arrival);
     latest_end_ = std::max(latest_end_, end);
-    if (jobs_.size() > kPruneAt && latest_ > ns(TimingServer::kReorderHorizonNs)) {
-      const sc_core::sc_time cut = latest_ - ns(TimingServer::kReorderHorizonNs);
-      std::erase_if(jobs_, [&](const Job& j) { return j.end < cut; });
+    const sc_core::sc_time& horizon = TimingServer::reorder_horizon();
+    if (jobs_.size() - head_ > kPruneAt && latest_ > horizon) {
+      const sc_core::sc_time cut = latest_ - horizon;
+      if (ends_in_order_) {
+        // The usual case (posted jobs leave in the order they came): the jobs to forget are a
+        // prefix; skip it instead of scanning the list.
+        while (head_ < jobs_.size() && jobs_[head_].end < cut) ++head_;
+        if (head_ >= kPruneAt && head_ * 2 >= jobs_.size()) compact();
+      } else {
+        compact();
+        std::erase_if(jobs_, [&](const Job& j) { return j.end < cut; });
+        ends_in_order_ = std::is_sorted(jobs_.begin(), jobs_.end(),
+                                        [](const Job& a, const Job& b) { return a.end < b.end; });
+      }
     }
   }
 
@@ -61,7 +74,17 @@ class PostedOrder {
     sc_core::sc_time arrival;
     sc_core::sc_time end;
   };
+  // Drops the forgotten prefix jobs_[0, head_).
+  void compact() {
+    jobs_.erase(jobs_.begin(), jobs_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+  // Posted jobs in the order they were posted, from jobs_[head_] on (the ones before head_ are
+  // forgotten and compacted away now and then).
   std::vector<Job> jobs_;
+  size_t head_ = 0;
+  // Whether the live jobs' ends are non-decreasing (then the forgotten ones are a prefix).
+  bool ends_in_order_ = true;
   sc_core::sc_time latest_ = sc_core::SC_ZERO_TIME;      // the latest arrival
   sc_core::sc_time latest_end_ = sc_core::SC_ZERO_TIME;  // the latest end of any posted job
 };

@@ -388,7 +388,7 @@ void VirtioNet::send_msi(uint16_t vector, sc_time& t) {
   attrs.write = true;
   tlm_access(dma, tlm::TLM_WRITE_COMMAND, addr, &data, 4, t, &attrs);
   interrupts_.inc();
-  env_.trace_event(component_, "msi", {tf("vector", vector)}, t);
+  if (env_.tracing()) env_.trace_event(component_, "msi", {tf("vector", vector)}, t);
 }
 
 void VirtioNet::maybe_interrupt(Queue& q, sc_time& t, bool timer_fired) {
@@ -496,8 +496,10 @@ bool VirtioNet::receive(uint64_t seq, const std::vector<uint8_t>& payload, sc_ti
   if (!put_used(q, chain.head, static_cast<uint32_t>(need), t, /*sync=*/true)) return false;
   rx_packets_.inc();
   rx_bytes_.inc(payload.size());
-  env_.trace_event(component_, "rx_packet",
-                   {tf("seq", seq), tf("head", chain.head), tf("bytes", payload.size())}, t);
+  if (env_.tracing()) {
+    env_.trace_event(component_, "rx_packet",
+                     {tf("seq", seq), tf("head", chain.head), tf("bytes", payload.size())}, t);
+  }
   maybe_interrupt(q, t, false);
   return true;
 }
@@ -576,8 +578,10 @@ void VirtioNet::transmit(sc_time& t, sc_time& done) {
         now + t, ns((packet.size() + kEthernetWireOverheadBytes) * 8.0 / params_.line_rate_gbps));
     sc_time tc = sent - now;
     ++q.last_avail;
-    env_.trace_event(component_, "tx_packet", {tf("head", chain.head), tf("bytes", packet.size())},
-                     tc);
+    if (env_.tracing()) {
+      env_.trace_event(component_, "tx_packet",
+                       {tf("head", chain.head), tf("bytes", packet.size())}, tc);
+    }
     if (!put_used(q, chain.head, 0, tc)) return;
     tx_packets_.inc();
     tx_bytes_.inc(packet.size());

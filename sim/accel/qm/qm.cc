@@ -287,9 +287,13 @@ void Qm::mmio_write(uint64_t offset, const unsigned char* data, unsigned len,
 // ---- Doorbells ----------------------------------------------------------------------------
 
 void Qm::doorbell(const qm::Doorbell& db, const sc_time& delay) {
-  const uint64_t event = trace(
-      "doorbell",
-      {tf("qp", db.qn), tf("cmd", db.cmd), tf("index", db.index), tf("prio", db.priority)}, delay);
+  uint64_t event = 0;
+  if (env_.tracing()) {
+    event =
+        trace("doorbell",
+              {tf("qp", db.qn), tf("cmd", db.cmd), tf("index", db.index), tf("prio", db.priority)},
+              delay);
+  }
   switch (db.cmd) {
     case qm::kDbCmdSq:
       sq_doorbell(db, delay, event);

@@ -102,7 +102,8 @@ void Qm::complete(InFlight& req, sc_time& t) {
   qm::Cqe cqe = qm::make_cqe(req.slot, req.qp, cq.phase);
   if (!ring.write(cq.base + uint64_t{cq.tail} * qm::kCqeSize, &cqe, sizeof cqe, t))
     error("cqe_write_fault", {tf("qp", req.qp), tf("index", cq.tail)}, t);
-  trace("cqe", {tf("qp", req.qp), tf("sq_head", req.slot), tf("phase", cq.phase ? 1 : 0)}, t);
+  if (env_.tracing())
+    trace("cqe", {tf("qp", req.qp), tf("sq_head", req.slot), tf("phase", cq.phase ? 1 : 0)}, t);
   env_.trace().flow(trace_flow_id(req.seq));
   cqes_.inc();
   cq.tail = ring_next(cq.tail, cq.depth);
@@ -166,7 +167,7 @@ void Qm::post_eqe(uint16_t cqn, uint64_t tag, sc_time& t) {
   }
   const bool phase = eq_.phase;
   if (!write_event(eq_, qm::encode_eqe(cqn, phase), tag, t)) return;
-  trace("eqe", {tf("cqn", cqn), tf("phase", phase ? 1 : 0)}, t);
+  if (env_.tracing()) trace("eqe", {tf("cqn", cqn), tf("phase", phase ? 1 : 0)}, t);
   eq_.int_source = true;
   if (!eq_.int_masked) send_msi(Vector::kEq, tag, t);
 }
@@ -199,10 +200,12 @@ void Qm::send_msi(Vector vector, uint64_t tag, sc_time& t) {
     return;
   }
   msis_.inc();
-  trace("msi",
-        {tf("vector", static_cast<uint32_t>(vector)), tf_hex("addr", params_.msi_address),
-         tf_hex("data", data)},
-        t);
+  if (env_.tracing()) {
+    trace("msi",
+          {tf("vector", static_cast<uint32_t>(vector)), tf_hex("addr", params_.msi_address),
+           tf_hex("data", data)},
+          t);
+  }
 }
 
 // ---- Device errors and isolation ------------------------------------------------------------

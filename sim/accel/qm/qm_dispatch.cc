@@ -90,11 +90,14 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   }
   const uint16_t first = sq.head;
   sc_time t = ns(params_.sqe_fetch_latency_ns);
-  std::vector<uint64_t> fetch_events(count);
-  for (uint32_t i = 0; i < count; ++i)
-    fetch_events[i] = trace("sqe_fetch", {tf("qp", qp), tf("index", first + i)}, t);
-  if (count > 1)
-    trace("sqe_fetch_batch", {tf("qp", qp), tf("index", first), tf("count", count)}, t);
+  // The fetch events' sequence numbers (flows), only with tracing on.
+  std::vector<uint64_t> fetch_events(env_.tracing() ? count : 0);
+  if (env_.tracing()) {
+    for (uint32_t i = 0; i < count; ++i)
+      fetch_events[i] = trace("sqe_fetch", {tf("qp", qp), tf("index", first + i)}, t);
+    if (count > 1)
+      trace("sqe_fetch_batch", {tf("qp", qp), tf("index", first), tf("count", count)}, t);
+  }
 
   std::vector<uint8_t> bytes(size_t{count} * sq.sqe_size, 0);
   QmDmaPort ring(dma, ring_attrs(next_seq_));
@@ -113,8 +116,10 @@ sc_time Qm::fetch_batch(uint16_t qp) {
   for (uint32_t i = 0; i < count; ++i) {
     auto req = std::make_unique<InFlight>();
     req->seq = next_seq_++;
-    env_.trace().flow_event(sq.doorbell_event[sq.head], trace_flow_id(req->seq));
-    env_.trace().flow_event(fetch_events[i], trace_flow_id(req->seq));
+    if (env_.tracing()) {
+      env_.trace().flow_event(sq.doorbell_event[sq.head], trace_flow_id(req->seq));
+      env_.trace().flow_event(fetch_events[i], trace_flow_id(req->seq));
+    }
     req->qp = qp;
     req->slot = sq.head;
     req->epoch = sq.epoch;

@@ -308,14 +308,16 @@ EngineTiming SecEngine::process(EngineRequest& req, sc_time& t) {
 
   Job job;
   uint8_t error = decode(bd, &job);
-  env_.trace_event(
-      name_, "bd_begin",
-      {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("kind", kind_name(job.kind)),
-       tf("c_alg", sec_c_alg_name(bd.cipher_alg())), tf("c_mode", sec_c_mode_name(bd.c_mode())),
-       tf("a_alg", sec_a_alg_name(bd.a_alg())), tf("c_len", bd.c_len()), tf("a_len", bd.a_len()),
-       tf_hex("src", bd.data_src_addr), tf_hex("dst", bd.data_dst_addr)},
-      t);
-  if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  if (env_.tracing()) {
+    env_.trace_event(
+        name_, "bd_begin",
+        {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("kind", kind_name(job.kind)),
+         tf("c_alg", sec_c_alg_name(bd.cipher_alg())), tf("c_mode", sec_c_mode_name(bd.c_mode())),
+         tf("a_alg", sec_a_alg_name(bd.a_alg())), tf("c_len", bd.c_len()), tf("a_len", bd.a_len()),
+         tf_hex("src", bd.data_src_addr), tf_hex("dst", bd.data_dst_addr)},
+        t);
+    if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  }
   if (error != kSecErrNone) {
     finish(bd, req, job.flag, kSecIcvOk, error, t);
     return timing;
@@ -374,12 +376,14 @@ void SecEngine::finish(SecBd& bd, EngineRequest& req, uint8_t flag, uint8_t icv,
   std::memcpy(req.sqe, &bd, sizeof(bd));
   if (error != kSecErrNone) errors_by_type_[error]->inc();
   if (icv == kSecIcvError) icv_errors_.inc();
-  env_.trace_event(name_, "bd_done",
-                   {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("tag", bd.tag),
-                    tf("error", sec_error_name(error)), tf_hex("error_type", error), tf("icv", icv),
-                    tf("flag", flag)},
-                   t);
-  if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  if (env_.tracing()) {
+    env_.trace_event(name_, "bd_done",
+                     {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("tag", bd.tag),
+                      tf("error", sec_error_name(error)), tf_hex("error_type", error),
+                      tf("icv", icv), tf("flag", flag)},
+                     t);
+    if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  }
 }
 
 }  // namespace wdsim

@@ -123,13 +123,15 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
   std::memcpy(&sqe, req.sqe, sizeof(sqe));
   requests_.inc();
   (op == ZipOp::kCompress ? compress_requests_ : decompress_requests_).inc();
-  env_.trace_event(
-      name_, "sqe_begin",
-      {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("op", op_name(op)),
-       tf("type", zip_req_type_name(sqe.req_type())), tf("in", sqe.input_data_length),
-       tf("avail_out", sqe.dest_avail_out), tf_hex("src", sqe.src()), tf_hex("dst", sqe.dst())},
-      t);
-  if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  if (env_.tracing()) {
+    env_.trace_event(
+        name_, "sqe_begin",
+        {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("op", op_name(op)),
+         tf("type", zip_req_type_name(sqe.req_type())), tf("in", sqe.input_data_length),
+         tf("avail_out", sqe.dest_avail_out), tf_hex("src", sqe.src()), tf_hex("dst", sqe.dst())},
+        t);
+    if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  }
 
   uint8_t invalid = validate(sqe, params_.max_bytes_per_request);
   if (invalid != kZipStatusOk) {
@@ -137,8 +139,19 @@ EngineTiming ZipEngine::process(EngineRequest& req, ZipOp op, sc_time& t) {
     return timing;
   }
 
-  // Source DMA.
-  std::vector<uint8_t> input(sqe.input_data_length);
+  // Source DMA, into a spare buffer (given back on every return).
+  struct InputBuffer {
+    std::vector<std::vector<uint8_t>>& spares;
+    std::vector<uint8_t> bytes;
+    ~InputBuffer() { spares.push_back(std::move(bytes)); }
+  };
+  InputBuffer buffer{spare_inputs_, {}};
+  if (!spare_inputs_.empty()) {
+    buffer.bytes = std::move(spare_inputs_.back());
+    spare_inputs_.pop_back();
+  }
+  std::vector<uint8_t>& input = buffer.bytes;
+  input.resize(sqe.input_data_length);
   sc_time before = t;
   bool read_ok = req.dma != nullptr && req.dma->read(sqe.src(), input.data(), input.size(), t);
   timing.read_input = t - before;
@@ -203,13 +216,15 @@ void ZipEngine::finish(ZipSqe& sqe, EngineRequest& req, ZipOp op, const ZipCodec
   bytes_out_.inc(produced);
   if (result.status == kZipStatusNegativeCompression) negative_compression_.inc();
   if (!is_success(result.status)) errors_by_status_[result.status]->inc();
-  env_.trace_event(
-      name_, "sqe_done",
-      {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("status", zip_status_name(result.status)),
-       tf_hex("status_code", result.status), tf("consumed", sqe.consumed),
-       tf("produced", produced)},
-      t);
-  if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  if (env_.tracing()) {
+    env_.trace_event(
+        name_, "sqe_done",
+        {tf("qp", req.qp), tf("sqe", req.sqe_index), tf("status", zip_status_name(result.status)),
+         tf_hex("status_code", result.status), tf("consumed", sqe.consumed),
+         tf("produced", produced)},
+        t);
+    if (req.trace_flow) env_.trace().flow(req.trace_flow);
+  }
 }
 
 }  // namespace wdsim

@@ -143,6 +143,10 @@ class ZipEngine : public QmEngine {
   ServerPool decompress_cores_;
   std::unique_ptr<DirectionPort> compress_port_;
   std::unique_ptr<DirectionPort> decompress_port_;
+  // Source buffers process() is not using, kept so that a request does not allocate and clear
+  // one (the source DMA overwrites every byte it keeps). process() may wait in a DMA while
+  // another request runs (dispatch threads), so each call takes a buffer of its own.
+  std::vector<std::vector<uint8_t>> spare_inputs_;
 
   // Registered when the engine is built; the hot path only increments.
   Counter& short_sqe_;

@@ -354,7 +354,7 @@ void HisiQmDriver::eq_irq(CpuContext& cpu) {
     any = true;
     const uint16_t cqn = qm::eqe_cqn(eqe);
     cpu.busy(ns(kernel_.costs().irq_handler_ns));
-    kernel_.env().trace_event("host.qm_drv", "eqe", {tf("cqn", cqn)});
+    if (kernel_.env().tracing()) kernel_.env().trace_event("host.qm_drv", "eqe", {tf("cqn", cqn)});
     if (cqn < qps_.size() && qp_used_[cqn] && qps_[cqn]->on_event) {
       qps_[cqn]->on_event(cpu);
     } else {
