@@ -26,6 +26,7 @@
 #include <memory>
 #include <sstream>
 
+#include "runtime/include/uadk/wd_bmm.h"
 #include "runtime/include/uadk/wd_comp.h"
 #include "runtime/include/uadk/wd_sched.h"
 #include "runtime/uadk/wd_runtime.h"
@@ -50,6 +51,7 @@ struct BatchParams : ProgramParams {
   std::string buffers;
   std::string wait;
   std::string layout;
+  std::string memory;
   double sleep_us;
   double timer_slack_ns;
 
@@ -95,6 +97,14 @@ struct BatchParams : ProgramParams {
                  "writes every page before the point starts), so each request meets new pages",
                  "UADK v1 test_bind_api: in_buf/out_buf advance by one block per request through "
                  "malloc'd buffers (memset first with -o perf)");
+    s.add_choice("memory", memory, "process", {"process", "static_share"},
+                 "What the device reads and writes: process = the program's own buffers (SVA); "
+                 "static_share = blocks of a wd_mempool_alloc pool on each ctx's static share "
+                 "region (a device with uacce_mode nosva: UADK_MEM_PROXY sessions), the input "
+                 "copied into a block before each submit and the output copied out of one to the "
+                 "destination after each completion",
+                 "UADK v1 test_bind_api without SVA: memcpy into the reserved region's data_in, "
+                 "and with -o perf out of its data_out (UADK docs/perf.rst)");
     s.add("sleep_us", sleep_us, 1.0, "us", "wait: sleep: the usleep() argument",
           "UADK v1 test/wd_sched.c: usleep(1) when wd_recv_sync finds nothing", Range::min(0));
     s.add("timer_slack_ns", timer_slack_ns, 50000.0, "ns",
@@ -122,6 +132,9 @@ struct BatchPoint {
   double requests_per_s() const { return per_second(requests(), elapsed_ps); }
   double input_gbps() const { return requests_per_s() * static_cast<double>(size) / 1e9; }
 };
+
+// memory: static_share: the pool blocks' alignment (a cache line, as UADK's samples ask).
+constexpr uint32_t kStaticShareAlign = 64;
 
 wd_comp_alg_type comp_alg(const std::string& format) {
   if (format == "deflate") return WD_DEFLATE;
@@ -174,12 +187,28 @@ class Batch : public Program {
           idle = [&t, nap_ps] { t.os.nanosleep(nap_ps); };
         }
         std::vector<handle_t> sessions;
+        // memory: static_share: a pool per ctx (per session), a source and a destination
+        // block per request in flight.
+        const bool static_share = p_.memory == "static_share";
+        std::vector<std::pair<handle_t, void*>> pools;
         for (uint64_t q = 0; q < queues; ++q) {
           wd_comp_sess_setup setup{};
           setup.alg_type = comp_alg(p_.format);
           setup.comp_lv = WD_COMP_L1;
           setup.win_sz = WD_COMP_WS_32K;
           setup.op_type = WD_DIR_COMPRESS;
+          if (static_share) {
+            const handle_t ctx = wd_find_ctx(alg.c_str());
+            wd_mempool_setup ps{};
+            ps.block_size = static_cast<__u32>(capacity);
+            ps.block_num = static_cast<__u32>(2 * max_depth);
+            ps.align_size = kStaticShareAlign;
+            void* pool = ctx ? wd_mempool_alloc(ctx, &ps) : nullptr;
+            if (!pool) fail(t, "memory: static_share: no pool on ctx " + std::to_string(q));
+            pools.emplace_back(ctx, pool);
+            setup.mm_type = UADK_MEM_PROXY;
+            setup.mm_ops.usr = pool;
+          }
           const handle_t h = wd_comp_alloc_sess(&setup);
           if (!h) fail(t, "wd_comp_alloc_sess failed");
           sessions.push_back(h);
@@ -192,6 +221,9 @@ class Batch : public Program {
           std::vector<wd_comp_req> reqs(depth);
           std::vector<std::vector<uint8_t>> inputs(depth);
           std::vector<uint64_t> fresh(depth, 0);  // a slot's fresh destination (0: none)
+          // memory: static_share: a slot's blocks while its request is out, and their pool.
+          std::vector<void*> block_src(depth, nullptr), block_dst(depth, nullptr);
+          std::vector<void*> block_pool(depth, nullptr);
           // layout: stream: the point's requests (warm-up and measured) take consecutive ranges.
           const bool stream = p_.layout == "stream";
           const uint64_t stream_n = p_.warmup_requests + p_.requests;
@@ -247,6 +279,18 @@ class Batch : public Program {
             r.src_len = static_cast<__u32>(size);
             const uint64_t out_va = destination(slot);  // kept across an -EBUSY retry
             r.dst = reinterpret_cast<void*>(out_va);
+            if (static_share) {
+              if (!block_src[slot]) {  // kept across an -EBUSY retry, like the input
+                void* pool = pools[i % pools.size()].second;
+                block_pool[slot] = pool;
+                block_src[slot] = wd_mem_alloc(pool, size);
+                block_dst[slot] = wd_mem_alloc(pool, capacity);
+                if (!block_src[slot] || !block_dst[slot]) fail(t, "static share pool exhausted");
+                t.os.copy(reinterpret_cast<uint64_t>(block_src[slot]), src_of(slot), size);
+              }
+              r.src = block_src[slot];
+              r.dst = block_dst[slot];
+            }
             r.dst_len = static_cast<__u32>(capacity);
             r.cb = async_comp_cb;
             r.cb_param = &slots[slot];
@@ -285,7 +329,16 @@ class Batch : public Program {
                             "batch " + size_text(size) + " " + point, ++traced_requests_,
                             s.t_submit, s.t_done);
             }
-            const uint64_t out_va = reinterpret_cast<uint64_t>(r.dst);
+            uint64_t out_va = reinterpret_cast<uint64_t>(r.dst);
+            if (static_share) {
+              // The output out of the static share to the destination; the blocks go back.
+              out_va = destination(slot);
+              t.os.copy(out_va, reinterpret_cast<uint64_t>(block_dst[slot]), r.dst_len);
+              t.bind_runtime();
+              wd_mem_free(block_pool[slot], block_src[slot]);
+              wd_mem_free(block_pool[slot], block_dst[slot]);
+              block_src[slot] = block_dst[slot] = nullptr;
+            }
             // A fresh destination is unmapped once its request is done with (after the check).
             auto release = [&] {
               if (fresh[slot] == 0) return;
@@ -334,6 +387,7 @@ class Batch : public Program {
           }
         }
         for (handle_t h : sessions) wd_comp_free_sess(h);
+        for (const auto& [ctx, pool] : pools) wd_mempool_free(ctx, pool);
         wd_comp_uninit2();
         if (interrupt) t.process.uadk->unset_env("WD_COMP_EPOLL_EN");
       }
