@@ -129,8 +129,12 @@ void Smmu::upstream_b_transport(tlm::tlm_generic_payload& gp, sc_time& delay) {
   // One piece per 4 KiB page the access touches; up to kInlinePieces stay on the stack (no
   // allocation per transaction for the usual one- or two-page access).
   constexpr uint64_t kInlinePieces = 4;
+  // The loop below cuts [addr, addr + len) at page boundaries: as many pieces as the pages the
+  // bytes span from addr's offset in its page (none for len 0; no overflow at the top of the
+  // address space, where addr + len wraps).
   const uint64_t num_pieces =
-      (addr + len - 1) / aarch64::kPageSize4K - addr / aarch64::kPageSize4K + 1;
+      ((addr & (aarch64::kPageSize4K - 1)) + uint64_t{len} + aarch64::kPageSize4K - 1) /
+      aarch64::kPageSize4K;
   std::array<Piece, kInlinePieces> inline_pieces;
   std::vector<Piece> heap_pieces(num_pieces > kInlinePieces ? num_pieces : 0);
   Piece* const pieces = num_pieces > kInlinePieces ? heap_pieces.data() : inline_pieces.data();

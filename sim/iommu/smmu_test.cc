@@ -469,6 +469,33 @@ TEST(Smmu, MultiPageDmaTranslatesEachPage) {
   });
 }
 
+// A zero-length DMA translates nothing and moves nothing (the piece count for it must not wrap:
+// the fuzzers found addr + len - 1 underflowing), at address 0 and mid-page; a DMA over more
+// pages than the inline pieces (seven) translates each of them.
+TEST(Smmu, ZeroLengthDmaIsANoOpAndLongDmasUseEveryPage) {
+  Basic b;
+  auto& h = b.h;
+  for (uint64_t p = 1; p <= 6; ++p) {
+    h.map_page(b.root1, kVa + p * 0x1000, kPa + p * 0x1000, SmmuHarness::kUserRw);
+  }
+  h.run([&] {
+    b.start();
+    uint8_t none = 0;
+    sc_time t;
+    IoAttrs a;
+    h.memory->clear_log();
+    EXPECT_EQ(h.dma(kSid, 1, 0, &none, 0, false, t, &a), tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(h.dma(kSid, 1, kVa + 0x10, &none, 0, true, t, &a), tlm::TLM_OK_RESPONSE);
+    EXPECT_TRUE(h.memory->log().empty());
+    std::vector<uint8_t> data(5 * 0x1000 + 0x20, 0x5a);
+    ASSERT_EQ(h.dma(kSid, 1, kVa + 0xff0, data.data(), data.size(), true, t, &a),
+              tlm::TLM_OK_RESPONSE);
+    uint8_t last = 0;  // the DMA's last byte: kVa + 0xff0 + 0x501f
+    h.memory->peek(kPa + 0x600f, &last, 1);
+    EXPECT_EQ(last, 0x5a);
+  });
+}
+
 TEST(Smmu, ConfigCacheNeedsCfgiToSeeNewSte) {
   Basic b;
   auto& h = b.h;
