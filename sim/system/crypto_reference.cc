@@ -106,4 +106,24 @@ bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
   return true;
 }
 
+void gcm_reference(const std::vector<uint8_t> &key, const std::vector<uint8_t> &iv,
+                   const std::vector<uint8_t> &aad, const std::vector<uint8_t> &pt, size_t tag_len,
+                   std::vector<uint8_t> *ct, std::vector<uint8_t> *tag) {
+  const EVP_CIPHER *c = key.size() == 16   ? EVP_aes_128_gcm()
+                        : key.size() == 24 ? EVP_aes_192_gcm()
+                                           : EVP_aes_256_gcm();
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+  EVP_EncryptInit_ex(ctx, c, nullptr, nullptr, nullptr);
+  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr);
+  EVP_EncryptInit_ex(ctx, nullptr, nullptr, key.data(), iv.data());
+  int n = 0;
+  EVP_EncryptUpdate(ctx, nullptr, &n, aad.data(), static_cast<int>(aad.size()));
+  ct->assign(pt.size(), 0);
+  EVP_EncryptUpdate(ctx, ct->data(), &n, pt.data(), static_cast<int>(pt.size()));
+  EVP_EncryptFinal_ex(ctx, ct->data() + n, &n);
+  tag->assign(tag_len, 0);
+  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_len), tag->data());
+  EVP_CIPHER_CTX_free(ctx);
+}
+
 }  // namespace wdsim

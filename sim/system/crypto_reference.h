@@ -31,4 +31,11 @@ bool crypto_reference(const CryptoAlgInfo &alg, const std::vector<uint8_t> &key,
                       const std::vector<uint8_t> &iv, const std::vector<uint8_t> &in,
                       std::vector<uint8_t> *out, std::string *why);
 
+// AES-GCM encryption (128/192/256-bit key by its length) of `pt` with `aad`: the ciphertext
+// and a `tag_len`-byte tag, as OpenSSL's EVP computes them (the known answer for wd_aead and
+// /dev/sec_sync).
+void gcm_reference(const std::vector<uint8_t> &key, const std::vector<uint8_t> &iv,
+                   const std::vector<uint8_t> &aad, const std::vector<uint8_t> &pt, size_t tag_len,
+                   std::vector<uint8_t> *ct, std::vector<uint8_t> *tag);
+
 }  // namespace wdsim

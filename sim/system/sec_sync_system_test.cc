@@ -4,7 +4,6 @@
 // (src = dst); a tag with one bit flipped is -EBADMSG with the BD's ICV error; bad arguments are
 // -EINVAL; a buffer that is not mapped is -EFAULT. In copy and in pin buffer mode.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <cerrno>
 #include <string>
@@ -13,6 +12,7 @@
 #include "formats/sec/sec_bd.h"
 #include "sim/cpu_host/kernel/host_thread.h"
 #include "sim/cpu_host/kernel/sec_sync_device.h"
+#include "sim/system/crypto_reference.h"
 #include "sim/system/program.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
@@ -125,19 +125,6 @@ WDSIM_REGISTER_PROGRAM(sec_sync_check,
                            "sec_sync_check", "test only: AES-GCM through /dev/sec_sync", "sec", 1,
                            count_requests));
 
-void openssl_gcm(const Findings& f, Bytes* ct, Bytes* tag) {
-  EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
-  EVP_EncryptInit_ex(ctx, EVP_aes_128_gcm(), nullptr, f.key.data(), f.iv.data());
-  int n = 0;
-  EVP_EncryptUpdate(ctx, nullptr, &n, f.aad.data(), static_cast<int>(f.aad.size()));
-  ct->assign(f.pt.size(), 0);
-  EVP_EncryptUpdate(ctx, ct->data(), &n, f.pt.data(), static_cast<int>(f.pt.size()));
-  EVP_EncryptFinal_ex(ctx, ct->data() + n, &n);
-  tag->assign(16, 0);
-  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, tag->data());
-  EVP_CIPHER_CTX_free(ctx);
-}
-
 class SecSyncSystem : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(SecSyncSystem, GcmThroughTheKernelMatchesOpenSsl) {
@@ -152,7 +139,7 @@ TEST_P(SecSyncSystem, GcmThroughTheKernelMatchesOpenSsl) {
   const Findings& f = findings();
   EXPECT_EQ(f.enc, 0);
   Bytes ct, tag;
-  openssl_gcm(f, &ct, &tag);
+  gcm_reference(f.key, f.iv, f.aad, f.pt, 16, &ct, &tag);
   EXPECT_EQ(f.ct, ct);
   EXPECT_EQ(f.tag, tag);
   EXPECT_EQ(f.dec, 0);

@@ -7,7 +7,6 @@
 // back on the device; the SEC's AES-GCM matches OpenSSL. The devices' DMA carries no PASID and
 // the process has no SVA bond.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include <cerrno>
 #include <memory>
@@ -24,6 +23,7 @@
 #include "runtime/uadk/wd_runtime.h"
 #include "sim/base/config_tree.h"
 #include "sim/cpu_host/kernel/host_thread.h"
+#include "sim/system/crypto_reference.h"
 #include "sim/system/program.h"
 #include "sim/system/scenario.h"
 #include "sim/system/system.h"
@@ -393,15 +393,8 @@ TEST(UadkNosvaSystemTest, StaticShareRegionAndNoSvaSessions) {
   // AES-GCM in place in the pool against OpenSSL.
   ASSERT_EQ(f.aead_ret, 0);
   EXPECT_EQ(f.aead_state, 0);
-  Bytes ct(f.pt.size()), tag(16);
-  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-  int n = 0;
-  EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), nullptr, f.key.data(), f.iv.data());
-  EVP_EncryptUpdate(c, nullptr, &n, f.aad.data(), static_cast<int>(f.aad.size()));
-  EVP_EncryptUpdate(c, ct.data(), &n, f.pt.data(), static_cast<int>(f.pt.size()));
-  EVP_EncryptFinal_ex(c, ct.data() + n, &n);
-  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag.data());
-  EVP_CIPHER_CTX_free(c);
+  Bytes ct, tag;
+  gcm_reference(f.key, f.iv, f.aad, f.pt, 16, &ct, &tag);
   EXPECT_EQ(f.ct, ct);
   EXPECT_EQ(f.tag, tag);
   // No SVA bond, and the engines' DMA went through the no-PASID space of their StreamIDs (the

@@ -118,9 +118,9 @@ void HostThread::store(rt::VirtAddr va, const void* src, size_t len) {
 }
 
 void HostThread::copy(rt::VirtAddr dst, rt::VirtAddr src, size_t len) {
-  std::vector<uint8_t> bytes(len);
-  read_user(src, bytes.data(), len);
-  write_user(dst, bytes.data(), len);
+  copy_bytes_.resize(len);
+  read_user(src, copy_bytes_.data(), len);
+  write_user(dst, copy_bytes_.data(), len);
   cpu_.defer(transfer_time(len, kernel_.costs().copy_gbps));
   kernel_.count_user_copy(len);
 }

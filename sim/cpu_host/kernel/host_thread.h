@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "runtime/os_interface.h"
 #include "sim/cpu_host/cpu_context.h"
@@ -84,7 +85,8 @@ class HostThread : public rt::OsInterface {
   // load/store without their CPU charge (faults in, checks, moves the bytes).
   void read_user(rt::VirtAddr va, void* dst, size_t len);
   void write_user(rt::VirtAddr va, const void* src, size_t len);
-  bool enter_syscall();  // false: the process is not running (no cost charged)
+  bool enter_syscall();              // false: the process is not running (no cost charged)
+  std::vector<uint8_t> copy_bytes_;  // copy()'s staging, kept between calls
   void exit_syscall();
   // Runs a system call's kernel body: a driver error (std::runtime_error, not a signal) makes
   // the call return -EIO, as a syscall never throws, and is noted for the run's report

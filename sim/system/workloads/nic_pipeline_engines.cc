@@ -94,13 +94,6 @@ void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
     zip_setup.align_size = kPinnedBlockAlign;
     eng->zip_pool = wd_mempool_alloc(eng->zip_ctx, &zip_setup);
     if (!eng->sec_pool || !eng->zip_pool) fail(t, "wd_mempool_alloc on a static share failed");
-    // The static shares wd_mempool_alloc mapped: its blocks at their alignment plus one
-    // alignment, in whole pages (runtime/uadk/uadk_bmm.cc).
-    const uint64_t page = t.os.process().granule_size();
-    for (const wd_mempool_setup* s : {&sec_setup, &zip_setup}) {
-      const uint64_t stride = (s->block_size + s->align_size - 1) / s->align_size * s->align_size;
-      pinned_bytes_ += (stride * s->block_num + s->align_size + page - 1) / page * page;
-    }
     aead_setup.mm_type = UADK_MEM_PROXY;
     aead_setup.mm_ops.usr = eng->sec_pool;
     comp_setup.mm_type = UADK_MEM_PROXY;
@@ -127,6 +120,11 @@ void NicPipeline::open_uadk(ProgramThread& t, uint64_t key_va, Engines* eng) {
     eng->sec_block = block(eng->sec_pool, p_.buffer_bytes);
     eng->zip_src = block(eng->zip_pool, p_.buffer_bytes);
     eng->zip_dst = block(eng->zip_pool, p_.output_bytes);
+    // Pinned: the two static share regions wd_mempool_alloc mapped (the mappings that hold the
+    // pools' blocks).
+    for (uint64_t b : {eng->sec_block, eng->zip_src}) {
+      pinned_bytes_ += t.os.process().find_vma(b)->length;
+    }
   }
 }
 
